@@ -1,0 +1,25 @@
+"""Quality records (F-__-0-2-01 ... F-__-0-5-02) produced by completed forms."""
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, utcnow
+
+
+class QualityRecord(Base):
+    __tablename__ = "quality_records"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), index=True)
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("instances.id"), index=True)
+    human_task_id: Mapped[int | None] = mapped_column(ForeignKey("human_tasks.id"))
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"), index=True)
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    retention_until: Mapped[date | None] = mapped_column(Date, index=True)
+    legal_hold: Mapped[bool] = mapped_column(Boolean, default=False)
+    disposed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    disposal: Mapped[str | None] = mapped_column(String(16))  # archived|destroyed
+    disposal_note: Mapped[str | None] = mapped_column(Text)

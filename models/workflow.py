@@ -1,0 +1,129 @@
+"""Process versions, instances, the open-task index, waiting timers and the event log.
+
+The task index and the timer table are written in the same transaction as the
+instance state, so inboxes and the scheduler never need to deserialize a workflow.
+"""
+from datetime import datetime
+
+from sqlalchemy import (JSON, DateTime, ForeignKey, Index, Integer, String, Text,
+                        UniqueConstraint)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, utcnow
+from .people import District, User
+
+
+class ProcessVersion(Base):
+    """One immutable deployed version of a BPMN file, identified by its content hash."""
+    __tablename__ = "process_versions"
+    __table_args__ = (UniqueConstraint("process_key", "version"),
+                      UniqueConstraint("process_key", "content_sha256"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    process_key: Mapped[str] = mapped_column(String(120), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(300))
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    bpmn_xml: Mapped[str] = mapped_column(Text)
+    filename: Mapped[str | None] = mapped_column(String(300))
+    # lane name -> role code, and user-task id -> form key, worked out at deploy
+    lanes: Mapped[dict] = mapped_column(JSON, default=dict)
+    forms: Mapped[dict] = mapped_column(JSON, default=dict)
+    deployed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    deployed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    deployed_by: Mapped[User | None] = relationship(lazy="joined")
+
+
+class Instance(Base):
+    __tablename__ = "instances"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    process_version_id: Mapped[int] = mapped_column(ForeignKey("process_versions.id"), index=True)
+    process_key: Mapped[str] = mapped_column(String(120), index=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="running", index=True)  # running|completed|error
+    title: Mapped[str] = mapped_column(String(300), default="")
+    tracking_code: Mapped[str | None] = mapped_column(String(32), unique=True)
+    state_json: Mapped[str] = mapped_column(Text)
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    error_message: Mapped[str | None] = mapped_column(Text)
+    started_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    row_version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    # Optimistic locking: an UPDATE carries "WHERE row_version = <read value>".
+    __mapper_args__ = {"version_id_col": row_version}
+
+    version: Mapped[ProcessVersion] = relationship(lazy="joined")
+    district: Mapped[District] = relationship(lazy="joined")
+    started_by: Mapped[User | None] = relationship()
+
+
+class HumanTask(Base):
+    """Index row of a user/manual task, open or done; the inbox reads only this table."""
+    __tablename__ = "human_tasks"
+    __table_args__ = (
+        UniqueConstraint("instance_id", "spiff_task_id"),
+        Index("ix_human_tasks_inbox", "status", "role", "district_id", "due_at"),
+        Index("ix_human_tasks_assignee", "assignee_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"), index=True)
+    spiff_task_id: Mapped[str] = mapped_column(String(36))
+    process_key: Mapped[str] = mapped_column(String(120))
+    task_spec: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(300))
+    lane: Mapped[str | None] = mapped_column(String(200))
+    role: Mapped[str | None] = mapped_column(String(40))
+    district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    form_key: Mapped[str | None] = mapped_column(String(120))
+    status: Mapped[str] = mapped_column(String(16), default="ready")  # ready|completed|cancelled
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    due_at: Mapped[datetime | None] = mapped_column(DateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    instance: Mapped[Instance] = relationship(lazy="joined")
+    district: Mapped[District] = relationship(lazy="joined")
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id], lazy="joined")
+    completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id], lazy="joined")
+
+
+class Timer(Base):
+    """A timer event waiting in an instance; the scheduler claims due rows by due_at."""
+    __tablename__ = "timers"
+    __table_args__ = (Index("ix_timers_due", "status", "due_at"),
+                      UniqueConstraint("instance_id", "spiff_task_id"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"), index=True)
+    spiff_task_id: Mapped[str] = mapped_column(String(36))
+    task_spec: Mapped[str] = mapped_column(String(200))
+    due_at: Mapped[datetime] = mapped_column(DateTime)
+    status: Mapped[str] = mapped_column(String(16), default="waiting")  # waiting|fired|cancelled
+    fired_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class Event(Base):
+    """Append-only history of an instance; each row hashes the previous one."""
+    __tablename__ = "events"
+    __table_args__ = (UniqueConstraint("instance_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    type: Mapped[str] = mapped_column(String(40))
+    task_spec: Mapped[str | None] = mapped_column(String(200))
+    spiff_task_id: Mapped[str | None] = mapped_column(String(36))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    prev_sha256: Mapped[str] = mapped_column(String(64))
+    sha256: Mapped[str] = mapped_column(String(64))
+
+    actor: Mapped[User | None] = relationship(lazy="joined")

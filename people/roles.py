@@ -1,0 +1,61 @@
+"""The roles of MISSION.md and the convention that maps BPMN lanes to them.
+
+Lane convention: a lane's name is either a role's code (``pr_expert``), its
+Persian title (``کارشناس روابط عمومی``) or its English title, compared after
+trimming whitespace and ignoring case and zero-width non-joiners. A lane whose
+name maps to no role is refused at deploy, so every human task has a role.
+"""
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Role:
+    code: str
+    title_fa: str
+    title_en: str
+    city_wide: bool = False  # a role that is normally granted for the whole city
+
+
+ROLES = (
+    Role("process_owner", "مالک فرآیند", "Process owner", city_wide=True),
+    Role("pr_expert", "کارشناس روابط عمومی", "PR unit expert"),
+    Role("pr_head", "مسئول روابط عمومی", "PR head"),
+    Role("complaints_expert", "کارشناس پاسخگویی به شکایات", "Complaints expert"),
+    Role("district_mayor", "شهردار منطقه", "District mayor"),
+    Role("mayor_office_head", "مسئول دفتر شهردار", "Mayor's office head"),
+    Role("department_head", "رئیس اداره", "Department head"),
+    Role("deputy", "معاون", "Deputy"),
+    Role("manager", "مدیر", "Manager"),
+    Role("intake_operator", "اپراتور پذیرش ۱۳۷", "137 intake operator"),
+    Role("feedback_unit", "واحد بازخورد ۱۳۷", "137 feedback unit"),
+    Role("followup_unit", "واحد پیگیری ویژه", "Special follow-up unit"),
+    Role("central_pr", "مدیریت روابط عمومی", "Central PR management", city_wide=True),
+    Role("central_inspection", "مدیریت بازرسی و پاسخگویی به شکایات",
+         "Central inspection", city_wide=True),
+    Role("auditor", "حسابرس", "Auditor", city_wide=True),
+    Role("admin", "مدیر سامانه", "System administrator", city_wide=True),
+)
+
+ROLES_BY_CODE = {role.code: role for role in ROLES}
+
+
+def _normalise(name: str) -> str:
+    return " ".join(name.replace("\u200c", " ").split()).casefold()
+
+
+_ROLE_BY_NAME = {}
+for _role in ROLES:
+    for _name in (_role.code, _role.title_fa, _role.title_en):
+        _ROLE_BY_NAME[_normalise(_name)] = _role.code
+
+
+def role_for_lane(lane_name: str | None) -> str | None:
+    """Return the role code a lane name stands for, or None if it names no role."""
+    if not lane_name:
+        return None
+    return _ROLE_BY_NAME.get(_normalise(lane_name))
+
+
+def is_role(code: str) -> bool:
+    """True if code is a known role code."""
+    return code in ROLES_BY_CODE
