@@ -41,10 +41,13 @@ class WorkflowError(Exception):
     """Base class of errors raised by running instances; `status` is the HTTP status to answer."""
     status = 400
 
-    def __init__(self, message: str, details: dict | None = None):
-        super().__init__(message)
-        self.message = message
+    def __init__(self, template: str, details: dict | None = None, **params):
+        # The template is English; the web layer translates it, then fills in params.
+        self.template = template
+        self.params = params
+        self.message = template.format(**params)
         self.details = details or {}
+        super().__init__(self.message)
 
 
 class NotFound(WorkflowError):

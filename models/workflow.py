@@ -16,8 +16,7 @@ from .people import District, User
 class ProcessVersion(Base):
     """One immutable deployed version of a BPMN file, identified by its content hash."""
     __tablename__ = "process_versions"
-    __table_args__ = (UniqueConstraint("process_key", "version"),
-                      UniqueConstraint("process_key", "content_sha256"))
+    __table_args__ = (UniqueConstraint("process_key", "version"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     process_key: Mapped[str] = mapped_column(String(120), index=True)

@@ -1,0 +1,45 @@
+"""The Flask application factory."""
+from flask import Flask, g
+
+from .config import load_config
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app: config, database, login, i18n, blueprints, CLI, scheduler."""
+    app = Flask(__name__)
+    app.config.update(load_config(config))
+    from engine.workflows import configure_scripts
+    configure_scripts(app.config["SCRIPT_TIMEOUT_SECONDS"])
+
+    from . import db, errors, extensions, i18n
+    db.init_db(app)
+    extensions.init_extensions(app)
+    i18n.init_i18n(app)
+    errors.init_error_pages(app)
+
+    from .api import bp as api_bp
+    from .auth import bp as auth_bp
+    from .inbox import bp as inbox_bp
+    from .instances import bp as instances_bp
+    for blueprint in (auth_bp, inbox_bp, instances_bp, api_bp):
+        app.register_blueprint(blueprint)
+    extensions.csrf.exempt(api_bp)  # the API authenticates with bearer tokens, not cookies
+
+    @app.after_request
+    def _commit_at_boundary(response):
+        # The one commit of a request: only when it succeeded.
+        session = g.get("db_session")
+        if session is not None:
+            if response.status_code < 400:
+                session.commit()
+            else:
+                session.rollback()
+        return response
+
+    from .cli import register_cli
+    register_cli(app)
+
+    if app.config["SCHEDULER_ENABLED"]:
+        from .scheduler import start_scheduler
+        start_scheduler(app)
+    return app

@@ -1,0 +1,173 @@
+"""JSON API v1 (bearer tokens), described at /api/v1/openapi.json.
+
+URL table:
+  POST  /api/v1/auth/token                    token
+  GET   /api/v1/processes                     processes
+  POST  /api/v1/processes/<key>/instances     start_instance
+  GET   /api/v1/instances/<id>                instance
+  GET   /api/v1/instances/<id>/events         instance_events
+  GET   /api/v1/tasks                         tasks        (process, district, overdue)
+  GET   /api/v1/tasks/<id>                    task         (with its form)
+  POST  /api/v1/tasks/<id>/claim              claim
+  POST  /api/v1/tasks/<id>/unclaim            unclaim
+  POST  /api/v1/tasks/<id>/reassign           reassign     ({"username": ...})
+  POST  /api/v1/tasks/<id>/complete           complete     ({"data": {...}})
+  GET   /api/v1/openapi.json                  openapi
+"""
+from flask import Blueprint, current_app, g, jsonify, request
+from flask_babel import get_locale
+from sqlalchemy import select
+from werkzeug.exceptions import HTTPException
+
+from engine import runtime
+from engine.deploy import list_processes
+from engine.errors import Forbidden, InvalidData, NotFound, WorkflowError
+from engine.events import list_events
+from engine.forms import FormNotFound, load_form
+from models import District, HumanTask, Instance, utcnow
+from people import access
+from people.accounts import authenticate, issue_api_token
+
+from ..db import db_session
+from ..i18n import translate_error
+from .auth import json_error, token_required
+from .openapi import openapi_document
+from .serialize import event_json, instance_json, process_json, task_json
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+@bp.errorhandler(WorkflowError)
+def _workflow_error(exc):
+    return json_error(exc.status, translate_error(exc), exc.details)
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(exc):
+    return json_error(exc.code or 500, exc.description or exc.name)
+
+
+def _body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise InvalidData("The request body must be a JSON object.")
+    return body
+
+
+@bp.post("/auth/token")
+def token():
+    body = _body()
+    session = db_session()
+    user = authenticate(session, str(body.get("username", "")), str(body.get("password", "")))
+    if user is None:
+        return json_error(401, "Wrong username or password.")
+    hours = current_app.config["API_TOKEN_HOURS"]
+    return jsonify({"token": issue_api_token(session, user, hours), "token_type": "Bearer",
+                    "expires_in_seconds": int(hours * 3600)})
+
+
+@bp.get("/processes")
+@token_required
+def processes():
+    return jsonify({"processes": [process_json(v) for v in list_processes(db_session())]})
+
+
+def _district_id(session, value):
+    if isinstance(value, int):
+        return value
+    district = session.scalars(select(District).where(District.code == str(value))).first()
+    return district.id if district else None
+
+
+@bp.post("/processes/<key>/instances")
+@token_required
+def start_instance(key):
+    body = _body()
+    session = db_session()
+    instance = runtime.start_instance(session, key, g.api_user, _district_id(session, body.get("district")),
+                                      body.get("data"), title=str(body.get("title") or "")[:300])
+    return jsonify(instance_json(instance, _open_tasks(session, instance))), 201
+
+
+def _open_tasks(session, instance):
+    return session.scalars(select(HumanTask).where(HumanTask.instance_id == instance.id,
+                                                   HumanTask.status == "ready")).all()
+
+
+def _viewable_instance(session, instance_id):
+    instance = session.get(Instance, instance_id)
+    if instance is None:
+        raise NotFound("Instance {id} does not exist.", id=instance_id)
+    if not access.can_view_instance(g.api_user, instance):
+        raise Forbidden("This instance belongs to another district.")
+    return instance
+
+
+@bp.get("/instances/<int:instance_id>")
+@token_required
+def instance(instance_id):
+    session = db_session()
+    found = _viewable_instance(session, instance_id)
+    return jsonify(instance_json(found, _open_tasks(session, found)))
+
+
+@bp.get("/instances/<int:instance_id>/events")
+@token_required
+def instance_events(instance_id):
+    session = db_session()
+    found = _viewable_instance(session, instance_id)
+    return jsonify({"instance_id": found.id, "events": [event_json(e) for e in list_events(session, found.id)]})
+
+
+@bp.get("/tasks")
+@token_required
+def tasks():
+    session = db_session()
+    query = access.inbox_query(g.api_user, process_key=request.args.get("process") or None,
+                               district_id=_district_id(session, request.args["district"]) if request.args.get("district") else None,
+                               overdue_only=request.args.get("overdue") in ("1", "true"), now=utcnow())
+    return jsonify({"tasks": [task_json(t) for t in session.scalars(query.limit(500))]})
+
+
+@bp.get("/tasks/<int:task_id>")
+@token_required
+def task(task_id):
+    found = runtime.get_task(db_session(), task_id, g.api_user)
+    try:
+        form = load_form(found.form_key) if found.form_key else None
+    except FormNotFound:
+        form = None
+    return jsonify(task_json(found, form=form))
+
+
+@bp.post("/tasks/<int:task_id>/claim")
+@token_required
+def claim(task_id):
+    return jsonify(task_json(runtime.claim_task(db_session(), task_id, g.api_user)))
+
+
+@bp.post("/tasks/<int:task_id>/unclaim")
+@token_required
+def unclaim(task_id):
+    return jsonify(task_json(runtime.unclaim_task(db_session(), task_id, g.api_user)))
+
+
+@bp.post("/tasks/<int:task_id>/reassign")
+@token_required
+def reassign(task_id):
+    username = str(_body().get("username", ""))
+    return jsonify(task_json(runtime.reassign_task(db_session(), task_id, g.api_user, username)))
+
+
+@bp.post("/tasks/<int:task_id>/complete")
+@token_required
+def complete(task_id):
+    session = db_session()
+    done = runtime.complete_task_or_conflict(session, task_id, g.api_user, _body().get("data"),
+                                             locale=str(get_locale()))
+    return jsonify({"task": task_json(done), "instance": instance_json(done.instance, _open_tasks(session, done.instance))})
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(openapi_document())

@@ -1,0 +1,111 @@
+"""The OpenAPI 3.1 description of /api/v1."""
+
+
+def _ref(name):
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema):
+    return {"content": {"application/json": {"schema": schema}}}
+
+
+def _errors(*codes):
+    text = {400: "Invalid input; details maps each field to its message", 401: "No valid token",
+            403: "Another district's or role's resource", 404: "Not found",
+            409: "Already completed or claimed by someone else"}
+    return {str(c): {"description": text[c], **_json(_ref("Error"))} for c in codes}
+
+
+def _op(summary, ok, *errors, body=None, params=(), status="200"):
+    op = {"summary": summary, "responses": {status: {"description": "OK", **_json(ok)}, **_errors(*errors)}}
+    if body is not None:
+        op["requestBody"] = {"required": True, **_json(body)}
+    if params:
+        op["parameters"] = list(params)
+    return op
+
+
+def _path_id(name):
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
+
+
+def _query(name, schema_type="string", text=""):
+    return {"name": name, "in": "query", "required": False, "schema": {"type": schema_type}, "description": text}
+
+
+SCHEMAS = {
+    "Error": {"type": "object", "required": ["error", "details"],
+              "properties": {"error": {"type": "string"}, "details": {"type": "object"}}},
+    "Process": {"type": "object", "properties": {
+        "key": {"type": "string"}, "name": {"type": "string"}, "version": {"type": "integer"},
+        "content_sha256": {"type": "string"}, "deployed_at": {"type": "string", "format": "date-time"}}},
+    "Task": {"type": "object", "properties": {
+        "id": {"type": "integer"}, "instance_id": {"type": "integer"}, "process": {"type": "string"},
+        "task": {"type": "string"}, "name": {"type": "string"}, "role": {"type": ["string", "null"]},
+        "lane": {"type": ["string", "null"]}, "district": {"type": "string"},
+        "status": {"enum": ["ready", "completed", "cancelled"]},
+        "assignee": {"type": ["string", "null"]}, "form_key": {"type": ["string", "null"]},
+        "created_at": {"type": "string"}, "due_at": {"type": ["string", "null"]},
+        "completed_at": {"type": ["string", "null"]}, "completed_by": {"type": ["string", "null"]},
+        "form": {"type": "object", "description": "bpmn.io form-js schema (GET /tasks/{id} only)"}}},
+    "Instance": {"type": "object", "properties": {
+        "id": {"type": "integer"}, "process": {"type": "string"}, "version": {"type": "integer"},
+        "title": {"type": "string"}, "district": {"type": "string"},
+        "status": {"enum": ["running", "completed", "error"]}, "error": {"type": ["string", "null"]},
+        "data": {"type": "object"}, "started_at": {"type": "string"},
+        "completed_at": {"type": ["string", "null"]},
+        "open_tasks": {"type": "array", "items": _ref("Task")}}},
+    "Event": {"type": "object", "properties": {
+        "seq": {"type": "integer"}, "type": {"type": "string"}, "task": {"type": ["string", "null"]},
+        "actor": {"type": ["string", "null"]}, "at": {"type": "string"}, "data": {"type": "object"},
+        "sha256": {"type": "string"}, "prev_sha256": {"type": "string"}}},
+}
+
+
+def openapi_document() -> dict:
+    """The API description served at /api/v1/openapi.json."""
+    task_id = _path_id("task_id")
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "City citizen-communication workflows API", "version": "1"},
+        "servers": [{"url": "/api/v1"}],
+        "components": {"schemas": SCHEMAS, "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+        "security": [{"bearer": []}],
+        "paths": {
+            "/auth/token": {"post": {**_op("Exchange username and password for a bearer token",
+                                           {"type": "object", "properties": {"token": {"type": "string"},
+                                            "token_type": {"type": "string"}, "expires_in_seconds": {"type": "integer"}}},
+                                           400, 401, body={"type": "object", "required": ["username", "password"],
+                                           "properties": {"username": {"type": "string"}, "password": {"type": "string"}}}),
+                                     "security": []}},
+            "/processes": {"get": _op("Deployed processes (latest versions)",
+                                      {"type": "object", "properties": {"processes": {"type": "array", "items": _ref("Process")}}}, 401)},
+            "/processes/{key}/instances": {"post": _op(
+                "Start an instance of the latest version in a district", _ref("Instance"), 400, 401, 403, 404,
+                status="201", params=[{"name": "key", "in": "path", "required": True, "schema": {"type": "string"}}],
+                body={"type": "object", "required": ["district"], "properties": {
+                    "district": {"type": ["string", "integer"], "description": "district code or id"},
+                    "data": {"type": "object"}, "title": {"type": "string"}}})},
+            "/instances/{instance_id}": {"get": _op("An instance with its open tasks", _ref("Instance"), 401, 403, 404,
+                                                    params=[_path_id("instance_id")])},
+            "/instances/{instance_id}/events": {"get": _op(
+                "The instance's event history", {"type": "object", "properties": {
+                    "instance_id": {"type": "integer"}, "events": {"type": "array", "items": _ref("Event")}}},
+                401, 403, 404, params=[_path_id("instance_id")])},
+            "/tasks": {"get": _op("The caller's ready tasks, overdue first",
+                                  {"type": "object", "properties": {"tasks": {"type": "array", "items": _ref("Task")}}}, 401,
+                                  params=[_query("process"), _query("district", text="district code"),
+                                          _query("overdue", "boolean")])},
+            "/tasks/{task_id}": {"get": _op("A task with its form", _ref("Task"), 401, 403, 404, params=[task_id])},
+            "/tasks/{task_id}/claim": {"post": _op("Claim a task", _ref("Task"), 401, 403, 404, 409, params=[task_id])},
+            "/tasks/{task_id}/unclaim": {"post": _op("Release a claimed task", _ref("Task"), 401, 403, 404, 409, params=[task_id])},
+            "/tasks/{task_id}/reassign": {"post": _op(
+                "Hand a task to another holder of its role", _ref("Task"), 400, 401, 403, 404, 409, params=[task_id],
+                body={"type": "object", "required": ["username"], "properties": {"username": {"type": "string"}}})},
+            "/tasks/{task_id}/complete": {"post": _op(
+                "Complete a task with its form data",
+                {"type": "object", "properties": {"task": _ref("Task"), "instance": _ref("Instance")}},
+                400, 401, 403, 404, 409, params=[task_id],
+                body={"type": "object", "properties": {"data": {"type": "object"}}})},
+        },
+    }

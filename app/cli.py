@@ -1,0 +1,122 @@
+"""Administration from the command line: flask setup | users | processes | timers."""
+from pathlib import Path
+
+import click
+from flask import current_app
+
+from engine.deploy import deploy_directory, deploy_process, list_processes
+from engine.errors import BpmnValidationError
+from people.accounts import AccountError, create_user, find_district, find_user, grant_role
+
+from .demo import DEMO_PASSWORD, demo_logins, load_demo_data
+from .migrate import upgrade_database
+from .scheduler import fire_due_timers
+
+users_cli = click.Group("users", help="Create users and grant roles.")
+processes_cli = click.Group("processes", help="Deploy and list BPMN processes.")
+
+
+def _session():
+    return current_app.extensions["db_sessions"]()
+
+
+def _commit_or_fail(session, action):
+    try:
+        result = action(session)
+        session.commit()
+        return result
+    except (AccountError, BpmnValidationError) as exc:
+        session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        session.close()
+
+
+@click.command("setup")
+@click.option("--no-demo", is_flag=True, help="Do not load demo users and districts.")
+def setup_command(no_demo):
+    """Migrate the database, deploy processes/ and load the demo data (safe to repeat)."""
+    upgrade_database(current_app.config["DATABASE_URL"])
+
+    def work(session):
+        for name, version, created in deploy_directory(session, Path(current_app.config["PROCESSES_DIR"])):
+            click.echo(f"{name}: {version.process_key} v{version.version} "
+                       f"{'deployed' if created else 'unchanged'}")
+        if not no_demo:
+            load_demo_data(session)
+    _commit_or_fail(_session(), work)
+    if not no_demo:
+        click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+        for username, role, district in demo_logins():
+            click.echo(f"  {username:28} {role:20} {district}")
+
+
+@click.command("db-upgrade")
+def db_upgrade_command():
+    """Bring the database schema to the newest migration."""
+    upgrade_database(current_app.config["DATABASE_URL"])
+    click.echo("database is up to date")
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--name", "full_name", default="")
+def users_create(username, password, full_name):
+    """Create a user."""
+    _commit_or_fail(_session(), lambda s: create_user(s, username, password, full_name))
+    click.echo(f"created user {username}")
+
+
+@users_cli.command("grant")
+@click.argument("username")
+@click.argument("role")
+@click.option("--district", "district_code", help="District code, e.g. d1.")
+@click.option("--city", is_flag=True, help="Grant the role for the whole city.")
+def users_grant(username, role, district_code, city):
+    """Grant ROLE to USERNAME in a district (--district D) or city-wide (--city)."""
+    if bool(city) == bool(district_code):
+        raise click.UsageError("Give exactly one of --district D or --city.")
+
+    def work(session):
+        user = find_user(session, username)
+        if user is None:
+            raise AccountError(f"No user {username!r}.")
+        district = None if city else find_district(session, district_code)
+        if not city and district is None:
+            raise AccountError(f"No district {district_code!r}.")
+        grant_role(session, user, role, district)
+    _commit_or_fail(_session(), work)
+    click.echo(f"granted {role} to {username} {'city-wide' if city else 'in ' + district_code}")
+
+
+@processes_cli.command("deploy")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def processes_deploy(path):
+    """Validate and deploy a .bpmn file as a new version (or say it is unchanged)."""
+    version, created = _commit_or_fail(
+        _session(), lambda s: deploy_process(s, path.read_bytes(), filename=path.name))
+    click.echo(f"{version.process_key} v{version.version} {'deployed' if created else 'unchanged'}")
+
+
+@processes_cli.command("list")
+def processes_list():
+    """List deployed processes with their latest version."""
+    session = _session()
+    try:
+        for version in list_processes(session):
+            click.echo(f"{version.process_key:30} v{version.version:<4} {version.deployed_at:%Y-%m-%d %H:%M} {version.name}")
+    finally:
+        session.close()
+
+
+@click.command("fire-timers")
+def fire_timers_command():
+    """Fire every due timer once (the scheduler does this every second)."""
+    click.echo(f"advanced {fire_due_timers(current_app.extensions['db_sessions'])} instance(s)")
+
+
+def register_cli(app) -> None:
+    """Attach the commands to `flask`."""
+    for command in (setup_command, db_upgrade_command, users_cli, processes_cli, fire_timers_command):
+        app.cli.add_command(command)

@@ -1,0 +1,41 @@
+"""Every setting, with its default, read from the environment once."""
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+DEFAULTS = {
+    "DATABASE_URL": f"sqlite:///{ROOT / 'instance' / 'city.sqlite'}",
+    "SECRET_KEY": "dev-only-change-me",
+    "PORT": 5000,
+    "TIMER_POLL_SECONDS": 1.0,
+    "SCRIPT_TIMEOUT_SECONDS": 2.0,
+    "API_TOKEN_HOURS": 12.0,
+    "SCHEDULER_ENABLED": False,      # run.py turns it on; tests and CLI leave it off
+    "BABEL_DEFAULT_LOCALE": "fa",
+    "WTF_CSRF_ENABLED": True,
+    "WTF_CSRF_TIME_LIMIT": None,     # a long form must not expire while a clerk types it
+    "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
+    "PROCESSES_DIR": str(ROOT / "processes"),
+    "TESTING": False,
+}
+
+
+def load_config(overrides: dict | None = None) -> dict:
+    """Defaults, then environment variables of the same name, then explicit overrides."""
+    config = dict(DEFAULTS)
+    for key, default in DEFAULTS.items():
+        raw = os.environ.get(key)
+        if raw is None:
+            continue
+        if isinstance(default, bool):
+            config[key] = raw.strip().lower() in ("1", "true", "yes", "on")
+        elif isinstance(default, (int, float)) and not isinstance(default, bool):
+            config[key] = type(default)(raw)
+        else:
+            config[key] = raw
+    unknown = set(overrides or {}) - set(DEFAULTS) - {"SERVER_NAME", "SESSION_COOKIE_SECURE"}
+    if unknown:
+        raise KeyError(f"Unknown configuration keys: {sorted(unknown)}")
+    config.update(overrides or {})
+    return config

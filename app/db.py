@@ -1,0 +1,35 @@
+"""One database session per request; the request boundary commits once."""
+from flask import current_app, g
+
+from models import make_engine, make_session_factory
+
+
+def init_db(app) -> None:
+    """Create the engine and session factory and close sessions at the end of a request."""
+    url = app.config["DATABASE_URL"]
+    if url.startswith("sqlite:///"):
+        from pathlib import Path
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(url)
+    app.extensions["db_engine"] = engine
+    app.extensions["db_sessions"] = make_session_factory(engine)
+
+    @app.teardown_appcontext
+    def _close_session(exc):
+        session = g.pop("db_session", None)
+        if session is not None:
+            if exc is not None:
+                session.rollback()
+            session.close()
+
+
+def db_session():
+    """The session of the current request (created on first use)."""
+    if "db_session" not in g:
+        g.db_session = current_app.extensions["db_sessions"]()
+    return g.db_session
+
+
+def new_session():
+    """A session outside any request (scheduler jobs, CLI); the caller commits and closes."""
+    return current_app.extensions["db_sessions"]()

@@ -1,0 +1,111 @@
+"""Persian first, English second: locale choice, Solar Hijri dates, Persian digits."""
+from datetime import datetime, timezone
+from pathlib import Path
+
+import jdatetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import request, session
+from flask_babel import Babel, get_locale, gettext
+from flask_login import current_user
+
+LOCALES = ("fa", "en")
+TEHRAN_OFFSET = jdatetime.timedelta(hours=3, minutes=30)  # Iran has kept +03:30 all year since 2022
+PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+TRANSLATIONS = Path(__file__).parent / "translations"
+
+
+def select_locale() -> str:
+    """The language chosen in this session, else the user's, else Persian."""
+    if request.path.startswith("/api/"):
+        return request.accept_languages.best_match(LOCALES) or "fa"
+    chosen = session.get("lang")
+    if chosen in LOCALES:
+        return chosen
+    if getattr(current_user, "is_authenticated", False) and current_user.locale in LOCALES:
+        return current_user.locale
+    return "fa"  # the staff work in Persian; English is chosen explicitly
+
+
+def compile_catalogs() -> None:
+    """Compile .po files to .mo when the .mo is missing or older (no build step needed)."""
+    for po_path in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        with po_path.open("rb") as po_file:
+            catalog = read_po(po_file)
+        with mo_path.open("wb") as mo_file:
+            write_mo(mo_file, catalog)
+
+
+def is_rtl() -> bool:
+    """True when the page is Persian."""
+    return str(get_locale()) == "fa"
+
+
+def localize_digits(value) -> str:
+    """Persian digits in Persian, as they are in English."""
+    text = "" if value is None else str(value)
+    return text.translate(PERSIAN_DIGITS) if is_rtl() else text
+
+
+def format_datetime(value: datetime | None, with_time: bool = True) -> str:
+    """A naive-UTC datetime as Solar Hijri Tehran time in Persian, Gregorian in English."""
+    if value is None:
+        return ""
+    if value.tzinfo is not None:
+        value = value.astimezone(timezone.utc).replace(tzinfo=None)
+    local = value + TEHRAN_OFFSET
+    if is_rtl():
+        jalali = jdatetime.datetime.fromgregorian(datetime=local)
+        return localize_digits(jalali.strftime("%Y/%m/%d %H:%M" if with_time else "%Y/%m/%d"))
+    return local.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
+
+
+def translate_error(error) -> str:
+    """A WorkflowError's message in the page's language."""
+    template = getattr(error, "template", None)
+    if template is None:
+        return str(error)
+    params = {k: localize_digits(v) if isinstance(v, int) else v for k, v in error.params.items()}
+    return gettext(template).format(**params)
+
+
+def role_title(code: str | None) -> str:
+    """A role's title in the page's language."""
+    from people.roles import ROLES_BY_CODE
+    role = ROLES_BY_CODE.get(code or "")
+    if role is None:
+        return code or "—"
+    return role.title_fa if is_rtl() else role.title_en
+
+
+STATUS_LABELS = {"running": "Running", "completed": "Completed", "error": "Error"}
+EVENT_LABELS = {
+    "instance_started": "Instance started", "task_completed": "Task completed",
+    "task_claimed": "Task claimed", "task_unclaimed": "Task released",
+    "task_reassigned": "Task reassigned", "timer_fired": "Timer fired",
+    "instance_completed": "Instance finished", "instance_error": "Instance stopped with an error",
+}
+
+
+def status_label(status: str) -> str:
+    """An instance status in the page's language."""
+    return gettext(STATUS_LABELS.get(status, status))
+
+
+def event_label(event_type: str) -> str:
+    """An event type in the page's language."""
+    return gettext(EVENT_LABELS.get(event_type, event_type))
+
+
+def init_i18n(app) -> None:
+    """Flask-Babel with Persian default and the template helpers."""
+    compile_catalogs()
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
+    Babel(app, locale_selector=select_locale)
+    app.jinja_env.filters["jdate"] = format_datetime
+    app.jinja_env.filters["digits"] = localize_digits
+    app.jinja_env.globals.update(is_rtl=is_rtl, get_locale=get_locale, role_title=role_title,
+                             status_label=status_label, event_label=event_label)

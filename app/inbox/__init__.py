@@ -1,0 +1,105 @@
+"""Staff inbox and task pages.
+
+URL table:
+  GET       /                         inbox      (filters: process, district, overdue)
+  GET/POST  /tasks/<id>               task       (show the form / complete it)
+  POST      /tasks/<id>/claim         claim
+  POST      /tasks/<id>/unclaim       unclaim
+  POST      /tasks/<id>/reassign      reassign
+"""
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import get_locale
+from flask_login import current_user, login_required
+
+from engine import runtime
+from engine.errors import InvalidData, WorkflowError
+from engine.forms import FormNotFound, load_form, parse_html_form
+from models import District, ProcessVersion, utcnow
+from people import access
+
+from ..db import db_session
+from ..i18n import translate_error
+
+bp = Blueprint("inbox", __name__)
+
+
+@bp.route("/")
+@login_required
+def inbox():
+    session = db_session()
+    filters = {"process_key": request.args.get("process") or None,
+               "district_id": request.args.get("district", type=int),
+               "overdue_only": request.args.get("overdue") == "1"}
+    now = utcnow()
+    tasks = session.scalars(access.inbox_query(current_user, now=now, **filters).limit(500)).all()
+    processes = session.scalars(ProcessVersion.__table__.select()
+                                .with_only_columns(ProcessVersion.process_key).distinct()).all()
+    return render_template("inbox/inbox.html", tasks=tasks, now=now, filters=filters,
+                           processes=processes, districts=session.query(District).all())
+
+
+def _task_form_schema(task):
+    if not task.form_key:
+        return None
+    try:
+        return load_form(task.form_key)
+    except FormNotFound:
+        return None
+
+
+@bp.route("/tasks/<int:task_id>", methods=["GET", "POST"])
+@login_required
+def task(task_id):
+    session = db_session()
+    try:
+        task = runtime.get_task(session, task_id, current_user)
+    except WorkflowError as exc:
+        return render_template("error.html", message=translate_error(exc)), exc.status
+    schema = _task_form_schema(task)
+    values, errors, status = dict(task.instance.data or {}), {}, 200
+    if request.method == "POST":
+        values = parse_html_form(schema, request.form) if schema else {}
+        try:
+            runtime.complete_task_or_conflict(session, task.id, current_user, values,
+                                              locale=str(get_locale()))
+        except InvalidData as exc:
+            errors, status = exc.details, 400
+            flash(translate_error(exc), "error")
+        except WorkflowError as exc:
+            flash(translate_error(exc), "error")
+            return render_template("inbox/task.html", task=task, schema=schema, values=values,
+                                   errors={}, can_act=False), exc.status
+        else:
+            flash(_("Task completed."), "success")
+            return redirect(url_for("instances.instance", instance_id=task.instance_id))
+    return render_template("inbox/task.html", task=task, schema=schema, values=values,
+                           errors=errors, can_act=access.can_act_on_task(current_user, task)), status
+
+
+def _task_action(task_id, action, *args):
+    session = db_session()
+    try:
+        action(session, task_id, current_user, *args)
+    except WorkflowError as exc:
+        session.rollback()
+        flash(translate_error(exc), "error")
+    return redirect(url_for("inbox.task", task_id=task_id), code=303)
+
+
+@bp.route("/tasks/<int:task_id>/claim", methods=["POST"])
+@login_required
+def claim(task_id):
+    return _task_action(task_id, runtime.claim_task)
+
+
+@bp.route("/tasks/<int:task_id>/unclaim", methods=["POST"])
+@login_required
+def unclaim(task_id):
+    return _task_action(task_id, runtime.unclaim_task)
+
+
+@bp.route("/tasks/<int:task_id>/reassign", methods=["POST"])
+@login_required
+def reassign(task_id):
+    return _task_action(task_id, runtime.reassign_task, request.form.get("username", ""))

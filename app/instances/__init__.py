@@ -1,0 +1,91 @@
+"""Starting processes and following instances.
+
+URL table:
+  GET   /processes                         start_list
+  POST  /processes/<key>/start             start
+  GET   /instances                         instance_list
+  GET   /instances/<id>                    instance
+  GET   /instances/<id>/diagram.bpmn       diagram   (the BPMN of the instance's own version)
+"""
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from engine import runtime
+from engine.deploy import list_processes
+from engine.errors import WorkflowError
+from engine.history import instance_overview
+from models import District, Instance
+from people import access
+
+from ..db import db_session
+from ..i18n import translate_error
+
+bp = Blueprint("instances", __name__)
+
+
+def _startable_districts(session):
+    ids = access.district_ids_of(current_user)
+    query = select(District).order_by(District.code)
+    if ids is not None:
+        query = query.where(District.id.in_(ids))
+    return session.scalars(query).all()
+
+
+@bp.route("/processes")
+@login_required
+def start_list():
+    session = db_session()
+    return render_template("instances/start.html", processes=list_processes(session),
+                           districts=_startable_districts(session))
+
+
+@bp.route("/processes/<key>/start", methods=["POST"])
+@login_required
+def start(key):
+    session = db_session()
+    try:
+        instance = runtime.start_instance(session, key, current_user,
+                                          request.form.get("district", type=int),
+                                          title=request.form.get("title", "").strip()[:300])
+    except WorkflowError as exc:
+        session.rollback()
+        flash(translate_error(exc), "error")
+        return redirect(url_for("instances.start_list"), code=303)
+    flash(_("Process started."), "success")
+    return redirect(url_for("instances.instance", instance_id=instance.id), code=303)
+
+
+@bp.route("/instances")
+@login_required
+def instance_list():
+    session = db_session()
+    query = select(Instance).where(access.instance_scope_clause(current_user))
+    status = request.args.get("status")
+    if status:
+        query = query.where(Instance.status == status)
+    instances = session.scalars(query.order_by(Instance.id.desc()).limit(200)).all()
+    return render_template("instances/list.html", instances=instances, status=status)
+
+
+def _viewable_instance(instance_id):
+    instance = db_session().get(Instance, instance_id)
+    if instance is None:
+        abort(404)
+    if not access.can_view_instance(current_user, instance):
+        abort(403)
+    return instance
+
+
+@bp.route("/instances/<int:instance_id>")
+@login_required
+def instance(instance_id):
+    overview = instance_overview(db_session(), _viewable_instance(instance_id))
+    return render_template("instances/instance.html", **overview)
+
+
+@bp.route("/instances/<int:instance_id>/diagram.bpmn")
+@login_required
+def diagram(instance_id):
+    return Response(_viewable_instance(instance_id).version.bpmn_xml, mimetype="application/xml")

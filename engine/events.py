@@ -1,0 +1,57 @@
+"""The append-only event log of an instance, chained by SHA-256."""
+import hashlib
+import json
+
+from sqlalchemy import select
+
+from models import Event, utcnow
+
+GENESIS_SHA256 = "0" * 64
+
+
+def event_digest(prev_sha256: str, instance_id: int, seq: int, type_: str, task_spec,
+                 spiff_task_id, actor_id, at, data) -> str:
+    """Hash an event's content together with the previous event's hash."""
+    body = json.dumps(
+        [prev_sha256, instance_id, seq, type_, task_spec, spiff_task_id, actor_id,
+         at.isoformat(timespec="microseconds"), data],
+        ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def append_event(session, instance, type_: str, *, actor=None, task_spec=None,
+                 spiff_task_id=None, data=None) -> Event:
+    """Append one event to the instance's log (flushes, never commits)."""
+    last = session.execute(
+        select(Event.seq, Event.sha256).where(Event.instance_id == instance.id)
+        .order_by(Event.seq.desc()).limit(1)).first()
+    seq, prev = (last.seq + 1, last.sha256) if last else (1, GENESIS_SHA256)
+    at = utcnow()
+    data = json.loads(json.dumps(data or {}, default=str))
+    actor_id = actor.id if actor is not None else None
+    event = Event(instance_id=instance.id, seq=seq, type=type_, task_spec=task_spec,
+                  spiff_task_id=spiff_task_id, actor_id=actor_id, at=at, data=data,
+                  prev_sha256=prev,
+                  sha256=event_digest(prev, instance.id, seq, type_, task_spec,
+                                      spiff_task_id, actor_id, at, data))
+    session.add(event)
+    session.flush()
+    return event
+
+
+def list_events(session, instance_id: int) -> list[Event]:
+    """The instance's events in order."""
+    return list(session.scalars(
+        select(Event).where(Event.instance_id == instance_id).order_by(Event.seq)))
+
+
+def verify_chain(events) -> int | None:
+    """Return the seq of the first event whose hash does not match, or None if intact."""
+    prev = GENESIS_SHA256
+    for expected_seq, ev in enumerate(events, start=1):
+        if ev.seq != expected_seq or ev.prev_sha256 != prev or ev.sha256 != event_digest(
+                prev, ev.instance_id, ev.seq, ev.type, ev.task_spec, ev.spiff_task_id,
+                ev.actor_id, ev.at, ev.data):
+            return ev.seq
+        prev = ev.sha256
+    return None

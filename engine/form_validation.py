@@ -1,0 +1,365 @@
+"""Validate and type a form-js submission (HTML post or JSON) against its schema."""
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from datetime import datetime
+from functools import lru_cache
+
+INPUT_TYPES = frozenset({"textfield", "textarea", "number", "select", "radio", "checkbox",
+                         "checklist", "datetime"})
+CONTAINER_TYPES = frozenset({"group", "dynamiclist"})
+DISPLAY_TYPES = frozenset({"text", "separator", "spacer"})
+# A post is attacker-controlled: bound the rows so a forged index cannot blow up memory.
+MAX_ROWS = 200
+
+_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
+_TO_PERSIAN = str.maketrans("0123456789.", "۰۱۲۳۴۵۶۷۸۹٫")
+_NUMBER_RE = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
+_THOUSANDS_RE = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")
+_EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_PHONE_RE = re.compile(r"\+?[0-9][0-9 ()\-]{5,}[0-9]")
+_TZ = r"(Z|[+-]\d{2}:\d{2})?"
+_DATE_RE = re.compile(r"(\d{4}-\d{2}-\d{2})")
+_TIME_RE = re.compile(r"(\d{2}:\d{2})(?::\d{2}(?:\.\d+)?)?" + _TZ)
+_DATETIME_RE = re.compile(r"(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(?::\d{2}(?:\.\d+)?)?" + _TZ)
+
+_MESSAGES = {
+    "fa": {
+        "required": "این فیلد الزامی است.",
+        "min_length": "دست‌کم {n} نویسه لازم است.",
+        "max_length": "حداکثر {n} نویسه مجاز است.",
+        "min": "مقدار باید دست‌کم {n} باشد.",
+        "max": "مقدار باید حداکثر {n} باشد.",
+        "pattern": "قالب مقدار واردشده درست نیست.",
+        "number": "عدد معتبر وارد کنید.",
+        "integer": "عدد صحیح وارد کنید.",
+        "decimals": "حداکثر {n} رقم اعشار مجاز است.",
+        "choice": "مقدار انتخاب‌شده مجاز نیست.",
+        "date": "تاریخ معتبر به شکل YYYY-MM-DD وارد کنید.",
+        "time": "ساعت معتبر به شکل HH:MM وارد کنید.",
+        "datetime": "تاریخ و ساعت معتبر وارد کنید.",
+        "email": "نشانی ایمیل معتبر وارد کنید.",
+        "phone": "شماره تلفن معتبر وارد کنید.",
+        "invalid": "مقدار واردشده معتبر نیست.",
+        "list": "فهرست واردشده معتبر نیست.",
+        "rows": "حداکثر {n} ردیف مجاز است.",
+    },
+    "en": {
+        "required": "This field is required.",
+        "min_length": "Enter at least {n} characters.",
+        "max_length": "Enter at most {n} characters.",
+        "min": "The value must be at least {n}.",
+        "max": "The value must be at most {n}.",
+        "pattern": "The value does not have the required format.",
+        "number": "Enter a valid number.",
+        "integer": "Enter a whole number.",
+        "decimals": "Use at most {n} decimal places.",
+        "choice": "The selected value is not allowed.",
+        "date": "Enter a valid date as YYYY-MM-DD.",
+        "time": "Enter a valid time as HH:MM.",
+        "datetime": "Enter a valid date and time.",
+        "email": "Enter a valid email address.",
+        "phone": "Enter a valid phone number.",
+        "invalid": "The value is not valid.",
+        "list": "The list is not valid.",
+        "rows": "At most {n} rows are allowed.",
+    },
+}
+
+
+def normalise_digits(text: str) -> str:
+    """Replace Persian and Arabic-Indic digits with ASCII digits."""
+    return text.translate(_DIGITS)
+
+
+def _fmt_number(n: int | float) -> str:
+    if isinstance(n, float) and n.is_integer():
+        n = int(n)
+    return str(n)
+
+
+class _Messages:
+    """Error texts of one locale; Persian texts show numbers in Persian digits."""
+
+    def __init__(self, locale: str):
+        self.persian = not (locale or "fa").lower().startswith("en")
+        self.texts = _MESSAGES["fa" if self.persian else "en"]
+
+    def __call__(self, code: str, n: int | float | None = None) -> str:
+        if n is None:
+            return self.texts[code]
+        shown = _fmt_number(n)
+        return self.texts[code].format(n=shown.translate(_TO_PERSIAN) if self.persian else shown)
+
+
+def is_readonly(comp: Mapping) -> bool:
+    """True if the component is readonly or disabled (an expression counts as set)."""
+    return bool(comp.get("readonly")) or bool(comp.get("disabled"))
+
+
+def options(comp: Mapping, context: Mapping | None = None) -> list[tuple[object, str]]:
+    """(value, label) pairs of a select/radio/checklist, static or from `valuesKey` in context."""
+    raw = comp.get("values")
+    if raw is None and comp.get("valuesKey") and context is not None:
+        raw = context.get(comp["valuesKey"])
+    pairs = []
+    for item in raw if isinstance(raw, list) else []:
+        if isinstance(item, Mapping) and "value" in item:
+            pairs.append((item["value"], str(item.get("label", item["value"]))))
+        elif isinstance(item, (str, int, float)) and not isinstance(item, bool):
+            pairs.append((item, str(item)))
+    return pairs
+
+
+@lru_cache(maxsize=256)
+def _compile(pattern: str) -> re.Pattern | None:
+    # form-js patterns are JavaScript regexes: ASCII \d and \w, like re.ASCII.
+    try:
+        return re.compile(pattern, re.ASCII)
+    except re.error:
+        return None
+
+
+def _rules(comp: Mapping) -> Mapping:
+    rules = comp.get("validate")
+    return rules if isinstance(rules, Mapping) else {}
+
+
+def _text(comp, raw, msg, ctx):
+    rules = _rules(comp)
+    if raw is None:
+        text = ""
+    elif isinstance(raw, str):
+        text = raw
+    elif isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        text = str(raw)
+    else:
+        return "", msg("invalid")
+    # NUL cannot be stored in PostgreSQL text; browsers send CRLF, which would count twice.
+    text = text.replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n").strip()
+    if not text:
+        return "", msg("required") if rules.get("required") else None
+    kind = rules.get("validationType")
+    if kind == "phone":
+        text = normalise_digits(text)
+    pattern = rules.get("pattern")
+    if pattern:
+        compiled = _compile(str(pattern))
+        if compiled is None:
+            return text, msg("pattern")  # a broken schema pattern must not let data through
+        if not compiled.fullmatch(text):
+            # Persian users type Persian digits into fields whose pattern wants [0-9].
+            ascii_text = normalise_digits(text)
+            if not compiled.fullmatch(ascii_text):
+                return text, msg("pattern")
+            text = ascii_text
+    if rules.get("minLength") is not None and len(text) < int(rules["minLength"]):
+        return text, msg("min_length", int(rules["minLength"]))
+    if rules.get("maxLength") is not None and len(text) > int(rules["maxLength"]):
+        return text, msg("max_length", int(rules["maxLength"]))
+    if kind == "email" and not _EMAIL_RE.fullmatch(text):
+        return text, msg("email")
+    if kind == "phone" and not _PHONE_RE.fullmatch(text):
+        return text, msg("phone")
+    return text, None
+
+
+def parse_number(raw: object) -> int | float | None:
+    """Parse a number typed with ASCII/Persian/Arabic digits; None if it is not one."""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        return raw
+    if isinstance(raw, float):
+        return raw if math.isfinite(raw) else None
+    if not isinstance(raw, str):
+        return None
+    text = normalise_digits(raw.strip()).replace("٫", ".").replace("٬", "").replace("−", "-")
+    if _THOUSANDS_RE.fullmatch(text):
+        text = text.replace(",", "")
+    # Length cap: a long digit string would be a slow int() or a silently lossy float.
+    if len(text) > 30 or not _NUMBER_RE.fullmatch(text):
+        return None
+    return float(text) if "." in text else int(text)
+
+
+def _decimals(number: int | float) -> int:
+    if isinstance(number, int):
+        return 0
+    fraction = repr(number).partition(".")[2]
+    return 0 if "e" in fraction else len(fraction.rstrip("0"))
+
+
+def _number(comp, raw, msg, ctx):
+    rules = _rules(comp)
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None, msg("required") if rules.get("required") else None
+    number = parse_number(raw)
+    if number is None:
+        return None, msg("number")
+    digits = comp.get("decimalDigits")
+    if isinstance(digits, int) and not isinstance(digits, bool) and _decimals(number) > digits:
+        return number, msg("integer") if digits == 0 else msg("decimals", digits)
+    if rules.get("min") is not None and number < float(rules["min"]):
+        return number, msg("min", float(rules["min"]))
+    if rules.get("max") is not None and number > float(rules["max"]):
+        return number, msg("max", float(rules["max"]))
+    if comp.get("serializeToString"):
+        return _fmt_number(number), None
+    return number, None
+
+
+def _checkbox(comp, raw, msg, ctx):
+    if raw is None:
+        value = False
+    elif isinstance(raw, bool):
+        value = raw
+    elif isinstance(raw, str) and raw.strip().lower() in {"true", "on", "1", "yes"}:
+        value = True
+    elif isinstance(raw, str) and raw.strip().lower() in {"false", "off", "0", "no", ""}:
+        value = False
+    elif isinstance(raw, int) and raw in (0, 1):
+        value = bool(raw)
+    else:
+        return False, msg("invalid")
+    # form-js semantics: a required checkbox must be ticked (e.g. "I accept the terms").
+    if not value and _rules(comp).get("required"):
+        return False, msg("required")
+    return value, None
+
+
+def _match_option(raw, opts):
+    if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
+        return None
+    wanted = str(raw)
+    for value, _label in opts:
+        if str(value) == wanted:
+            return value, True
+    return None
+
+
+def _choice(comp, raw, msg, ctx):
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None, msg("required") if _rules(comp).get("required") else None
+    found = _match_option(raw, options(comp, ctx))
+    if found is None:
+        return None, msg("choice")
+    return found[0], None
+
+
+def _checklist(comp, raw, msg, ctx):
+    if raw is None:
+        raw = []
+    elif isinstance(raw, (str, int, float)) and not isinstance(raw, bool):
+        raw = [raw]
+    if not isinstance(raw, list):
+        return [], msg("invalid")
+    opts = options(comp, ctx)
+    chosen = []
+    for item in raw:
+        if isinstance(item, str) and not item.strip():
+            continue
+        found = _match_option(item, opts)
+        if found is None:
+            return [], msg("choice")
+        if found[0] not in chosen:
+            chosen.append(found[0])
+    if not chosen and _rules(comp).get("required"):
+        return [], msg("required")
+    return chosen, None
+
+
+def _datetime(comp, raw, msg, ctx):
+    subtype = comp.get("subtype") or "date"
+    code = subtype if subtype in ("date", "time", "datetime") else "datetime"
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None, msg("required") if _rules(comp).get("required") else None
+    if not isinstance(raw, str):
+        return None, msg(code)
+    text = normalise_digits(raw.strip())
+    try:
+        if code == "date":
+            match = _DATE_RE.fullmatch(text)
+            value = match and match.group(1)
+            datetime.strptime(value or "", "%Y-%m-%d")
+        elif code == "time":
+            match = _TIME_RE.fullmatch(text)
+            value = match and match.group(1) + (match.group(2) or "")
+            datetime.strptime(match.group(1) if match else "", "%H:%M")
+        else:
+            match = _DATETIME_RE.fullmatch(text)
+            value = match and f"{match.group(1)}T{match.group(2)}{match.group(3) or ''}"
+            datetime.strptime(f"{match.group(1)}T{match.group(2)}" if match else "",
+                              "%Y-%m-%dT%H:%M")
+    except ValueError:
+        return None, msg(code)
+    return value, None
+
+
+_VALIDATORS = {"textfield": _text, "textarea": _text, "number": _number,
+               "checkbox": _checkbox, "select": _choice, "radio": _choice,
+               "checklist": _checklist, "datetime": _datetime}
+
+
+def _walk(components, data: Mapping, where: str, clean: dict, errors: dict, msg, ctx) -> None:
+    for comp in components if isinstance(components, list) else []:
+        if not isinstance(comp, Mapping):
+            continue
+        kind = comp.get("type")
+        if kind == "group":
+            path = comp.get("path")
+            if not path:
+                _walk(comp.get("components"), data, where, clean, errors, msg, ctx)
+                continue
+            sub = data.get(path)
+            if sub is not None and not isinstance(sub, Mapping):
+                errors[where + path] = msg("invalid")
+                sub = None
+            clean[path] = {}
+            _walk(comp.get("components"), sub or {}, f"{where}{path}.", clean[path], errors,
+                  msg, ctx)
+        elif kind == "dynamiclist" and comp.get("path"):
+            path = comp["path"]
+            rows = data.get(path)
+            clean[path] = []
+            if rows is None:
+                continue
+            if not isinstance(rows, list):
+                errors[where + path] = msg("list")
+                continue
+            if len(rows) > MAX_ROWS:
+                errors[where + path] = msg("rows", MAX_ROWS)
+                continue
+            for index, row in enumerate(rows):
+                row_where = f"{where}{path}[{index}]"
+                if not isinstance(row, Mapping):
+                    errors[row_where] = msg("invalid")
+                    continue
+                clean_row: dict = {}
+                _walk(comp.get("components"), row, row_where + ".", clean_row, errors, msg, ctx)
+                clean[path].append(clean_row)
+        elif kind in INPUT_TYPES and comp.get("key"):
+            key = comp["key"]
+            if is_readonly(comp):
+                # The user cannot change it, so a posted value is ignored; without a
+                # default the key is left out so existing task data is not overwritten.
+                if "defaultValue" in comp:
+                    clean[key] = comp["defaultValue"]
+                continue
+            raw = data[key] if key in data else comp.get("defaultValue")
+            value, error = _VALIDATORS[kind](comp, raw, msg, ctx)
+            clean[key] = value
+            if error:
+                errors[where + key] = error
+
+
+def validate_submission(schema: Mapping, data: Mapping, locale: str = "fa", *,
+                        context: Mapping | None = None) -> tuple[dict, dict]:
+    """Type and check submitted data against the schema; return (clean_data, errors)."""
+    clean: dict = {}
+    errors: dict = {}
+    _walk(schema.get("components"), data if isinstance(data, Mapping) else {}, "", clean,
+          errors, _Messages(locale), context)
+    return clean, errors

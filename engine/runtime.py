@@ -1,0 +1,255 @@
+"""Domain functions that run instances: start, complete, claim, reassign.
+
+Each takes the session and the acting user, flushes, and never commits: the
+request or job that called it owns the transaction.
+"""
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from models import District, HumanTask, Instance, ProcessVersion, Timer, User, utcnow
+from people import access
+
+from .errors import Conflict, Forbidden, InvalidData, NotFound, WorkflowError
+from .events import append_event
+from .forms import FormNotFound, load_form, validate_submission
+from .workflows import (current_data, dump_workflow, find_ready_task, load_workflow, new_workflow,
+                        ready_human_tasks, run_engine, waiting_timers)
+
+
+def latest_version(session, process_key: str) -> ProcessVersion:
+    """The newest deployed version of a process, or NotFound."""
+    version = session.scalars(select(ProcessVersion).where(ProcessVersion.process_key == process_key)
+                              .order_by(ProcessVersion.version.desc()).limit(1)).first()
+    if version is None:
+        raise NotFound("No process {key} is deployed.", key=process_key)
+    return version
+
+
+def advance_instance(session, instance: Instance, workflow, actor) -> None:
+    """Run the engine, then write state, task index, timers and events together."""
+    try:
+        run_engine(workflow)
+    except Exception as exc:  # noqa: BLE001 - any failure of a diagram's code stops the instance
+        instance.status = "error"
+        instance.error_message = str(exc).strip() or exc.__class__.__name__
+        append_event(session, instance, "instance_error", actor=actor,
+                     data={"message": instance.error_message})
+    _store_state(session, instance, workflow, actor)
+
+
+def _store_state(session, instance: Instance, workflow, actor) -> None:
+    now = utcnow()
+    instance.state_json = dump_workflow(workflow)
+    instance.data = current_data(workflow)
+    instance.updated_at = now
+    if instance.status != "error" and workflow.is_completed():
+        instance.status = "completed"
+        instance.completed_at = now
+        append_event(session, instance, "instance_completed", actor=actor)
+    _sync_human_tasks(session, instance, workflow, now)
+    _sync_timers(session, instance, workflow)
+    session.flush()
+
+
+def _sync_human_tasks(session, instance, workflow, now) -> None:
+    ready = {t.spiff_task_id: t for t in ready_human_tasks(workflow)} \
+        if instance.status == "running" else {}
+    open_rows = session.scalars(select(HumanTask).where(
+        HumanTask.instance_id == instance.id, HumanTask.status == "ready")).all()
+    for row in open_rows:
+        if row.spiff_task_id not in ready:
+            row.status = "cancelled"  # withdrawn by the engine, e.g. an interrupting timer
+        ready.pop(row.spiff_task_id, None)
+    lanes = instance.version.lanes or {}
+    for task in ready.values():
+        session.add(HumanTask(
+            instance_id=instance.id, spiff_task_id=task.spiff_task_id,
+            process_key=instance.process_key, task_spec=task.task_spec, name=task.name,
+            lane=task.lane, role=lanes.get(task.lane), district_id=instance.district_id,
+            form_key=task.form_key, status="ready", created_at=now,
+            due_at=now + timedelta(hours=task.due_in_hours) if task.due_in_hours else None))
+
+
+def _sync_timers(session, instance, workflow) -> None:
+    waiting = {t.spiff_task_id: t for t in waiting_timers(workflow)} \
+        if instance.status == "running" else {}
+    rows = session.scalars(select(Timer).where(Timer.instance_id == instance.id,
+                                               Timer.status == "waiting")).all()
+    for row in rows:
+        if row.spiff_task_id in waiting:
+            row.due_at = waiting.pop(row.spiff_task_id).due_at
+        else:
+            row.status = "cancelled"
+    for timer in waiting.values():
+        existing = session.scalars(select(Timer).where(
+            Timer.instance_id == instance.id, Timer.spiff_task_id == timer.spiff_task_id)).first()
+        if existing is not None:  # a cycle timer waiting again after it fired
+            existing.status, existing.due_at, existing.fired_at = "waiting", timer.due_at, None
+        else:
+            session.add(Timer(instance_id=instance.id, spiff_task_id=timer.spiff_task_id,
+                              task_spec=timer.task_spec, due_at=timer.due_at))
+
+
+def start_instance(session, process_key: str, user: User, district_id: int,
+                   data: dict | None = None, title: str = "") -> Instance:
+    """Start the latest version of a process in a district and run it to its first wait."""
+    district = session.get(District, district_id) if district_id is not None else None
+    if district is None:
+        raise InvalidData("Unknown district.", {"district": "Unknown district."})
+    if not access.can_start_in_district(user, district.id):
+        raise Forbidden("You hold no role in this district.")
+    if data is not None and not isinstance(data, dict):
+        raise InvalidData("data must be an object.", {"data": "must be an object"})
+    version = latest_version(session, process_key)
+    workflow = new_workflow(version, data)
+    instance = Instance(process_version_id=version.id, version=version, process_key=process_key,
+                        district_id=district.id, status="running", title=title or version.name,
+                        state_json="{}", data=dict(data or {}), started_by_id=user.id)
+    session.add(instance)
+    session.flush()
+    append_event(session, instance, "instance_started", actor=user,
+                 data={"version": version.version, "content_sha256": version.content_sha256,
+                       "district": district.code, "data": data or {}})
+    advance_instance(session, instance, workflow, user)
+    return instance
+
+
+def get_task(session, task_id: int, user: User) -> HumanTask:
+    """A task the user may act on, or NotFound / Forbidden."""
+    task = session.get(HumanTask, task_id)
+    if task is None:
+        raise NotFound("Task {task_id} does not exist.", task_id=task_id)
+    if not access.can_act_on_task(user, task) and not (
+            task.status != "ready" and access.can_view_instance(user, task.instance)):
+        raise Forbidden("This task belongs to another role or district.")
+    return task
+
+
+def _require_ready(task: HumanTask) -> None:
+    if task.status == "completed":
+        who = task.completed_by.display_name if task.completed_by else "someone else"
+        raise Conflict("This task was already completed by {who}.",
+                       {"completed_by": task.completed_by.username if task.completed_by else None},
+                       who=who)
+    if task.status != "ready" or task.instance.status != "running":
+        raise Conflict("This task is no longer open.", {"status": task.status})
+
+
+def _require_free_for(task: HumanTask, user: User) -> None:
+    if task.assignee_id not in (None, user.id):
+        raise Conflict("This task is claimed by {who}.", {"assignee": task.assignee.username},
+                       who=task.assignee.display_name)
+
+
+def validate_task_data(task: HumanTask, data, locale: str = "fa") -> dict:
+    """Check submitted data against the task's form; InvalidData with per-field messages."""
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise InvalidData("data must be an object.", {"data": "must be an object"})
+    if not task.form_key:
+        return {}
+    try:
+        schema = load_form(task.form_key)
+    except FormNotFound as exc:
+        raise WorkflowError("The form {form} of this task is missing.", form=task.form_key) from exc
+    clean, errors = validate_submission(schema, data, locale=locale)
+    if errors:
+        raise InvalidData("Some fields are not valid.", errors)
+    return clean
+
+
+def complete_task(session, task_id: int, user: User, data: dict | None, locale: str = "fa") -> HumanTask:
+    """Complete a ready task with validated form data and run the instance onwards."""
+    task = get_task(session, task_id, user)
+    if not access.can_act_on_task(user, task):
+        raise Forbidden("This task belongs to another role or district.")
+    _require_ready(task)
+    _require_free_for(task, user)
+    clean = validate_task_data(task, data, locale)
+    instance = task.instance
+    workflow = load_workflow(instance.state_json)
+    spiff_task = find_ready_task(workflow, task.spiff_task_id)
+    if spiff_task is None:
+        raise Conflict("This task is no longer open.")
+    spiff_task.data.update(clean)
+    try:
+        spiff_task.run()
+        ran = True
+    except Exception as exc:  # noqa: BLE001 - e.g. a failing post-script of the task
+        instance.status, instance.error_message, ran = "error", str(exc), False
+    now = utcnow()
+    task.status, task.completed_at, task.completed_by_id, task.completed_by = \
+        "completed", now, user.id, user
+    task.assignee_id = task.assignee_id or user.id
+    append_event(session, instance, "task_completed", actor=user, task_spec=task.task_spec,
+                 spiff_task_id=task.spiff_task_id, data={"task": task.name, "data": clean})
+    if ran:
+        advance_instance(session, instance, workflow, user)
+    else:
+        append_event(session, instance, "instance_error", actor=user,
+                     data={"message": instance.error_message})
+        _store_state(session, instance, workflow, user)
+    return task
+
+
+def complete_task_or_conflict(session, task_id: int, user: User, data, locale: str = "fa"):
+    """complete_task, turning a concurrent update into 409 "already completed by X"."""
+    try:
+        return complete_task(session, task_id, user, data, locale)
+    except StaleDataError:
+        session.rollback()
+        task = session.get(HumanTask, task_id)
+        session.refresh(task)
+        _require_ready(task)
+        raise Conflict("The instance changed while you were working; reload and try again.")
+
+
+def claim_task(session, task_id: int, user: User) -> HumanTask:
+    """Take a ready task so that only this user works on it."""
+    task = get_task(session, task_id, user)
+    if not access.can_act_on_task(user, task):
+        raise Forbidden("This task belongs to another role or district.")
+    _require_ready(task)
+    _require_free_for(task, user)
+    if task.assignee_id != user.id:
+        task.assignee_id, task.assignee = user.id, user
+        append_event(session, task.instance, "task_claimed", actor=user,
+                     task_spec=task.task_spec, spiff_task_id=task.spiff_task_id)
+    session.flush()
+    return task
+
+
+def unclaim_task(session, task_id: int, user: User) -> HumanTask:
+    """Give a claimed task back to everyone holding its role."""
+    task = get_task(session, task_id, user)
+    _require_ready(task)
+    if task.assignee_id != user.id:
+        raise Forbidden("Only the user who claimed this task can release it.")
+    task.assignee_id, task.assignee = None, None
+    append_event(session, task.instance, "task_unclaimed", actor=user,
+                 task_spec=task.task_spec, spiff_task_id=task.spiff_task_id)
+    session.flush()
+    return task
+
+
+def reassign_task(session, task_id: int, user: User, to_username: str) -> HumanTask:
+    """Hand a ready task to another user who holds its role in its district."""
+    task = get_task(session, task_id, user)
+    if not access.can_act_on_task(user, task):
+        raise Forbidden("This task belongs to another role or district.")
+    _require_ready(task)
+    target = session.scalars(select(User).where(User.username == to_username)).first()
+    if target is None or not target.is_active:
+        raise InvalidData("No such user.", {"username": "No such user."})
+    if not (task.role and access.has_role(target, task.role, task.district_id)):
+        raise InvalidData("{who} does not hold this task's role in its district.",
+                          {"username": "The user does not hold the task's role here."},
+                          who=target.display_name)
+    task.assignee_id, task.assignee = target.id, target
+    append_event(session, task.instance, "task_reassigned", actor=user, task_spec=task.task_spec,
+                 spiff_task_id=task.spiff_task_id, data={"to": target.username})
+    session.flush()
+    return task

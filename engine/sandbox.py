@@ -1,0 +1,448 @@
+"""Run the Python in diagrams (scripts, conditions, timers) under RestrictedPython, bounded in time."""
+
+import ast
+import builtins
+import functools
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+
+from RestrictedPython import PrintCollector, compile_restricted_eval, compile_restricted_exec
+from RestrictedPython.Guards import (full_write_guard, guarded_iter_unpack_sequence,
+                                     guarded_unpack_sequence, raise_, safe_builtins, safer_getattr)
+from RestrictedPython.transformer import INSPECT_ATTRIBUTES, RestrictingNodeTransformer, copy_locations
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+
+from engine.errors import BpmnError, SandboxViolation
+
+# SpiffWorkflow looks for frames of this file name to report the failing script line.
+CODE_FILENAME = "<string>"
+MAX_ITEMS = 1_000_000       # longest sequence `*` or range() may produce
+MAX_INT_BITS = 100_000      # largest integer `*`, `**` or `<<` may produce (~30,000 digits)
+
+# Builtins a diagram has no business calling; refused at deploy time with a clear message.
+FORBIDDEN_CALLS = frozenset({
+    "open", "compile", "globals", "locals", "vars", "dir", "getattr", "setattr", "delattr",
+    "type", "object", "super", "input", "help", "exit", "quit", "memoryview", "classmethod",
+    "staticmethod", "property",
+})
+_BINOPS = {ast.Mult: "*", ast.Pow: "**", ast.LShift: "<<"}
+
+
+# ---------------------------------------------------------------- static policy
+
+class _SandboxPolicy(RestrictingNodeTransformer):
+    """RestrictedPython's policy, plus what a workflow diagram never needs and what the timeout relies on."""
+
+    def visit_Import(self, node):
+        # RestrictedPython accepts imports and only fails them at run time; refuse them up front.
+        self.error(node, "import statements are not allowed.")
+        return node
+
+    visit_ImportFrom = visit_Import
+
+    def visit_ClassDef(self, node):
+        # A class could define __exit__/__eq__ etc. that run after the timeout has fired.
+        self.error(node, "class definitions are not allowed.")
+        return node
+
+    def visit_Yield(self, node):
+        # A generator's finally-block could run later, outside the time limit.
+        self.error(node, "generator functions (yield) are not allowed.")
+        return node
+
+    visit_YieldFrom = visit_Yield
+
+    def visit_Attribute(self, node):
+        if node.attr in ("format", "format_map"):
+            # str.format can reach dunder attributes through its field names; f-strings cannot.
+            self.error(node, f'"{node.attr}" is not allowed; use an f-string instead.')
+        return super().visit_Attribute(node)
+
+    def visit_Call(self, node):
+        if isinstance(node.func, ast.Name) and node.func.id in FORBIDDEN_CALLS:
+            self.error(node, f'"{node.func.id}" is not available in the sandbox.')
+        return super().visit_Call(node)
+
+    def visit_BinOp(self, node):
+        node = super().visit_BinOp(node)
+        symbol = _BINOPS.get(type(node.op))
+        if symbol is None:
+            return node
+        # These can build huge values inside one C call, where the line-based timeout cannot reach.
+        call = ast.Call(func=ast.Name("_sandbox_op_", ast.Load()),
+                        args=[ast.Constant(symbol), node.left, node.right], keywords=[])
+        copy_locations(call, node)
+        return call
+
+    def visit_ExceptHandler(self, node):
+        # Evaluating an arbitrary `except <expr>` could run code after the timeout fired.
+        names = node.type.elts if isinstance(node.type, ast.Tuple) else [node.type]
+        if node.type is not None and not all(isinstance(n, ast.Name) for n in names):
+            self.error(node, 'only exception names may follow "except".')
+        return super().visit_ExceptHandler(node)
+
+    def visit_Try(self, node):
+        node = super().visit_Try(node)
+        # The timeout is raised once by the trace function (which Python then removes);
+        # re-checking first thing in every handler stops a script from swallowing it.
+        for body in [h.body for h in node.handlers] + ([node.finalbody] if node.finalbody else []):
+            check = ast.Expr(ast.Call(func=ast.Name("_sandbox_check_", ast.Load()),
+                                      args=[], keywords=[]))
+            copy_locations(check, body[0])
+            body.insert(0, check)
+        return node
+
+
+@functools.lru_cache(maxsize=2048)
+def _compile(source: str, mode: str):
+    """Compile restricted code once per (source, mode); return (code, error message)."""
+    compiler = compile_restricted_eval if mode == "eval" else compile_restricted_exec
+    result = compiler(source, filename=CODE_FILENAME, policy=_SandboxPolicy)
+    if result.errors:
+        return None, "; ".join(result.errors)
+    return result.code, None
+
+
+def _prepare_source(source: str, mode: str) -> str:
+    # Python's own eval() strips surrounding blanks; diagrams often wrap expressions in newlines.
+    return source.strip() if mode == "eval" else source
+
+
+def check_expression(source: str) -> str | None:
+    """Statically check an expression for the sandbox; return the error message or None."""
+    return _compile(_prepare_source(source, "eval"), "eval")[1]
+
+
+def check_script(source: str) -> str | None:
+    """Statically check a script for the sandbox; return the error message or None."""
+    return _compile(_prepare_source(source, "exec"), "exec")[1]
+
+
+# ---------------------------------------------------------------- run-time guards
+
+def _too_large(what: str, limit: int, unit: str) -> SandboxViolation:
+    return SandboxViolation(f"{what} would be too large (limit {limit:,} {unit}).")
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int)
+
+
+def _guarded_op(symbol: str, left, right):
+    """Apply *, ** or << after checking that the result stays small."""
+    if symbol == "*":
+        for seq, n in ((left, right), (right, left)):
+            if isinstance(seq, (str, bytes, list, tuple)) and _is_int(n) and len(seq) * n > MAX_ITEMS:
+                raise _too_large("the repeated sequence", MAX_ITEMS, "items")
+        if _is_int(left) and _is_int(right) and left.bit_length() + right.bit_length() > MAX_INT_BITS:
+            raise _too_large("the product", MAX_INT_BITS, "bits")
+        return left * right
+    if symbol == "**":
+        if (_is_int(left) and _is_int(right) and right > 0 and abs(left) > 1
+                and left.bit_length() * right > MAX_INT_BITS):
+            raise _too_large("the power", MAX_INT_BITS, "bits")
+        return left ** right
+    if symbol == "<<":
+        if _is_int(left) and _is_int(right) and left and left.bit_length() + right > MAX_INT_BITS:
+            raise _too_large("the shifted number", MAX_INT_BITS, "bits")
+        return left << right
+    raise SandboxViolation(f"operator {symbol!r} is not guarded")
+
+
+_INPLACE = {
+    "+=": lambda a, b: a + b, "-=": lambda a, b: a - b, "/=": lambda a, b: a / b,
+    "//=": lambda a, b: a // b, "%=": lambda a, b: a % b, ">>=": lambda a, b: a >> b,
+    "|=": lambda a, b: a | b, "&=": lambda a, b: a & b, "^=": lambda a, b: a ^ b,
+    "@=": lambda a, b: a @ b,
+}
+
+
+def _inplacevar(op: str, left, right):
+    """Carry out `x op= y` for RestrictedPython (it rewrites augmented assignment into this call)."""
+    if op in ("*=", "**=", "<<="):
+        return _guarded_op(op[:-1], left, right)
+    if op not in _INPLACE:
+        raise SandboxViolation(f"operator {op!r} is not allowed")
+    return _INPLACE[op](left, right)
+
+
+def _getattr(obj, name, default=raise_):
+    """Attribute access for sandboxed code: no '_' names, no frame internals, no str.format."""
+    if not isinstance(name, str) or name.startswith("_") or name in INSPECT_ATTRIBUTES:
+        raise SandboxViolation(f'access to the attribute "{name}" is not allowed')
+    try:
+        # raise_ makes a missing attribute an AttributeError, not RestrictedPython's silent None.
+        return safer_getattr(obj, name, default)
+    except NotImplementedError as exc:
+        raise SandboxViolation(str(exc)) from None
+
+
+def _getitem(obj, key):
+    return obj[key]
+
+
+def _apply(func, *args, **kwargs):
+    return func(*args, **kwargs)
+
+
+def _range(*args):
+    r = range(*args)
+    try:
+        size = len(r)
+    except OverflowError:
+        size = MAX_ITEMS + 1
+    if size > MAX_ITEMS:
+        raise _too_large("the range", MAX_ITEMS, "items")
+    return r
+
+
+def _sum(iterable, start=0):
+    # sum() of lists or tuples concatenates quadratically inside C, beyond the timeout's reach.
+    if not isinstance(start, (int, float, complex)):
+        raise SandboxViolation("sum() only adds numbers; use a loop or a comprehension to join lists")
+    return sum(iterable, start)
+
+
+def _pow(base, exp, mod=None):
+    return _guarded_op("**", base, exp) if mod is None else pow(base, exp, mod)
+
+
+def _make_builtins() -> dict:
+    allowed = dict(safe_builtins)
+    for name in ("__build_class__", "setattr", "delattr"):
+        allowed.pop(name, None)
+    for name in ("len", "min", "max", "any", "all", "abs", "round", "enumerate", "zip", "sorted",
+                 "list", "dict", "set", "tuple", "str", "int", "float", "bool", "isinstance"):
+        allowed[name] = getattr(builtins, name)
+    allowed.update(range=_range, sum=_sum, pow=_pow)
+    return allowed
+
+
+SANDBOX_BUILTINS = _make_builtins()
+
+# Names RestrictedPython's rewritten code calls; put in the globals of every run, removed after.
+GUARDS = {
+    "_getattr_": _getattr,
+    "_getitem_": _getitem,
+    "_getiter_": iter,
+    "_write_": full_write_guard,
+    "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
+    "_unpack_sequence_": guarded_unpack_sequence,
+    "_inplacevar_": _inplacevar,
+    "_apply_": _apply,
+    "_print_": PrintCollector,
+    "_sandbox_op_": _guarded_op,
+}
+_INJECTED = frozenset(GUARDS) | {"_sandbox_check_", "_print", "__builtins__"}
+
+
+def now_iso() -> str:
+    """Current UTC time as an ISO 8601 string (seconds precision)."""
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+def days_from_now_iso(n: float) -> str:
+    """UTC time n days from now as an ISO 8601 string (seconds precision)."""
+    return (datetime.now(timezone.utc) + timedelta(days=n)).replace(microsecond=0).isoformat()
+
+
+DEFAULT_HELPERS = {"now_iso": now_iso, "days_from_now_iso": days_from_now_iso}
+
+
+# ---------------------------------------------------------------- environment
+
+class SandboxEnvironment(BasePythonScriptEngineEnvironment):
+    """TaskDataEnvironment's semantics, but compiled by RestrictedPython and stopped after a time limit."""
+
+    def __init__(self, helpers: dict | None = None, timeout_seconds: float = 2.0):
+        super().__init__(environment_globals=dict(DEFAULT_HELPERS if helpers is None else helpers))
+        self.timeout_seconds = timeout_seconds
+
+    def evaluate(self, expression, context, external_context=None):
+        """Return the value of an expression over the task data."""
+        code = self._code(expression, "eval", "expression")
+        self._prepare_context(context)
+        scope = dict(self.globals)
+        scope.update(external_context or {})
+        scope.update(context)
+        scope.update(self._guards())
+        return self._bounded(eval, code, scope, "expression")
+
+    def execute(self, script, context, external_context=None):
+        """Run a script whose assignments land in the task data `context`."""
+        code = self._code(script, "exec", "script")
+        self.check_for_overwrite(context, external_context or {})
+        self._prepare_context(context)
+        context.update(self.globals)
+        context.update(external_context or {})
+        context.update(self._guards())
+        try:
+            self._bounded(exec, code, context, "script")
+        finally:
+            self._remove_globals_and_functions_from_context(context, external_context)
+        return True
+
+    def call_service(self, context, **kwargs):
+        """Refuse: this engine calls no external services."""
+        raise NotImplementedError("Service tasks are not supported by this engine.")
+
+    def _prepare_context(self, context):
+        pass
+
+    def _remove_globals_and_functions_from_context(self, context, external_context=None):
+        """Drop helpers, guards, functions and iterators the run left in the task data."""
+        for key in list(context):
+            value = context[key]
+            # Iterators (e.g. generator expressions) would run sandboxed code later, unbounded.
+            if (key in _INJECTED or callable(value) or hasattr(value, "__next__")
+                    or key in self.globals or (external_context and key in external_context)):
+                context.pop(key)
+
+    def check_for_overwrite(self, context, external_context):
+        """Fail fast when task data would hide a helper function (as TaskDataEnvironment does)."""
+        func_overwrites = set(self.globals).intersection(context)
+        func_overwrites.update(set(external_context).intersection(context))
+        if func_overwrites:
+            raise ValueError(
+                "You have task data that overwrites a predefined function(s). Please change the "
+                f"following variable or field name(s) to something else: {func_overwrites}")
+
+    def _code(self, source, mode, what):
+        code, error = _compile(_prepare_source(source, mode), mode)
+        if error:
+            raise SandboxViolation(f"{what} refused by the sandbox: {error}")
+        return code
+
+    @staticmethod
+    def _guards():
+        # A fresh builtins dict per run, so nothing a run does to it can leak into the next.
+        return {**GUARDS, "__builtins__": dict(SANDBOX_BUILTINS)}
+
+    def _bounded(self, run, code, scope, what):
+        """Run eval/exec of code in scope, stopped with SandboxViolation after timeout_seconds."""
+        deadline = time.monotonic() + self.timeout_seconds
+        message = f"the {what} ran longer than {self.timeout_seconds:g} s and was stopped"
+        running = True
+
+        def check():
+            # Also fires if sandboxed code runs after the call returned (e.g. a late finally).
+            if not running or time.monotonic() > deadline:
+                raise SandboxViolation(message)
+
+        def trace_lines(frame, event, arg):
+            if time.monotonic() > deadline:
+                raise SandboxViolation(message)
+            return trace_lines
+
+        def trace_calls(frame, event, arg):
+            if time.monotonic() > deadline:
+                raise SandboxViolation(message)
+            # Line events only for diagram code: helpers and guards are trusted and short.
+            return trace_lines if frame.f_code.co_filename == CODE_FILENAME else None
+
+        scope["_sandbox_check_"] = check
+        previous = sys.gettrace()
+        # settrace is per thread, so this works in Flask's request threads (unlike signals).
+        sys.settrace(trace_calls)
+        try:
+            return run(code, scope)
+        except NameError as exc:
+            name = getattr(exc, "name", None)
+            if name and hasattr(builtins, name) and name not in scope["__builtins__"]:
+                raise SandboxViolation(f'"{name}" is not available in the sandbox') from None
+            raise
+        finally:
+            running = False
+            sys.settrace(previous)
+
+
+# ---------------------------------------------------------------- script engine
+
+class SandboxScriptEngine(PythonScriptEngine):
+    """SpiffWorkflow script engine running everything through a SandboxEnvironment."""
+
+    def __init__(self, environment=None, helpers: dict | None = None, timeout_seconds: float = 2.0):
+        super().__init__(environment=environment or SandboxEnvironment(helpers, timeout_seconds))
+
+    def evaluate(self, task, expression, external_context=None):
+        """Evaluate an expression for a task; keep the cause's message in the raised exception."""
+        try:
+            return self.environment.evaluate(expression, task.data, external_context)
+        except SpiffWorkflowException as exc:
+            exc.add_note(f"Error evaluating expression '{expression}'")
+            raise
+        except Exception as exc:
+            # Upstream drops the cause's text here, which would hide a sandbox refusal.
+            raise WorkflowTaskException(
+                f"Error evaluating expression '{expression}': {exc.__class__.__name__}: {exc}",
+                task=task, exception=exc) from exc
+
+    def call_service(self, task, **kwargs):
+        """Refuse service tasks clearly (upstream's version fails with a NameError on `script`)."""
+        operation = kwargs.get("operation_name") or "unknown operation"
+        raise WorkflowTaskException(
+            f"Service tasks are not supported by this engine (service task asked for '{operation}').",
+            task=task)
+
+
+# ---------------------------------------------------------------- deploy-time check
+
+SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+_NSMAP = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL", "spiffworkflow": SPIFF_NS}
+# (xpath, compile mode, what a process owner calls it)
+_CODE_SITES = (
+    (".//bpmn:scriptTask/bpmn:script", "exec", "script"),
+    (".//spiffworkflow:preScript", "exec", "pre-script"),
+    (".//spiffworkflow:postScript", "exec", "post-script"),
+    (".//bpmn:conditionExpression", "eval", "condition"),
+    (".//bpmn:conditionalEventDefinition/bpmn:condition", "eval", "condition"),
+    (".//bpmn:timeDuration", "eval", "timer duration"),
+    (".//bpmn:timeDate", "eval", "timer date"),
+    (".//bpmn:timeCycle", "eval", "timer cycle"),
+    (".//bpmn:loopCardinality", "eval", "loop cardinality"),
+    (".//bpmn:completionCondition", "eval", "completion condition"),
+    (".//bpmn:standardLoopCharacteristics/bpmn:loopCondition", "eval", "loop condition"),
+    (".//spiffworkflow:messagePayload", "eval", "message payload"),
+    (".//spiffworkflow:payloadExpression", "eval", "message payload"),
+    (".//bpmn:correlationPropertyRetrievalExpression/*", "eval", "correlation expression"),
+)
+# Wrappers between a piece of code and the element a process owner sees in the diagram.
+_WRAPPERS = ("EventDefinition", "LoopCharacteristics", "extensionElements",
+             "correlationPropertyRetrievalExpression")
+
+
+def _owner(element):
+    for ancestor in element.iterancestors():
+        name = ancestor.tag.rsplit("}", 1)[-1]
+        if ancestor.get("id") and not name.endswith(_WRAPPERS):
+            return ancestor
+    return element.getparent()
+
+
+def find_code_errors(tree) -> list[BpmnError]:
+    """Statically check every script and expression in a parsed BPMN tree; return the refusals."""
+    root = tree.getroot() if hasattr(tree, "getroot") else tree
+    errors = []
+    for xpath, mode, what in _CODE_SITES:
+        for element in root.xpath(xpath, namespaces=_NSMAP):
+            source = element.text or ""
+            if not source.strip():
+                continue
+            error = check_expression(source) if mode == "eval" else check_script(source)
+            if error is None:
+                continue
+            syntax = any(kind in error for kind in (": SyntaxError:", ": IndentationError:",
+                                                    ": TabError:"))
+            verdict = "is not valid Python" if syntax else "refused by the sandbox"
+            owner = _owner(element)
+            errors.append(BpmnError(
+                f"{what} {verdict}: {error}",
+                element_id=owner.get("id") if owner is not None else None,
+                line=element.sourceline,
+                tag=owner.tag.rsplit("}", 1)[-1] if owner is not None else None))
+    errors.sort(key=lambda e: e.line or 0)
+    return errors

@@ -1,0 +1,97 @@
+"""Users, passwords (argon2), role grants and API tokens."""
+import hashlib
+import secrets
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+
+from models import ApiToken, District, RoleGrant, User, utcnow
+
+from .roles import is_role
+
+_hasher = PasswordHasher()
+# Verifying against a dummy hash keeps unknown usernames as slow as wrong passwords.
+_DUMMY_HASH = _hasher.hash("not a password")
+
+
+class AccountError(ValueError):
+    """A user or grant request that cannot be carried out (message says why)."""
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of the password."""
+    return _hasher.hash(password)
+
+
+def create_user(session, username: str, password: str, full_name: str = "",
+                email: str | None = None, phone: str | None = None) -> User:
+    """Create a user; AccountError if the name is taken or the password too short."""
+    username = username.strip()
+    if not username or len(username) > 80:
+        raise AccountError("A username of 1 to 80 characters is required.")
+    if len(password) < 8:
+        raise AccountError("The password must have at least 8 characters.")
+    if session.scalars(select(User).where(User.username == username)).first():
+        raise AccountError(f"The username {username!r} is taken.")
+    user = User(username=username, password_hash=hash_password(password), full_name=full_name,
+                email=email, phone=phone)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def find_user(session, username: str) -> User | None:
+    """The user with this username, or None."""
+    return session.scalars(select(User).where(User.username == username)).first()
+
+
+def find_district(session, code: str) -> District | None:
+    """The district with this code, or None."""
+    return session.scalars(select(District).where(District.code == code)).first()
+
+
+def authenticate(session, username: str, password: str) -> User | None:
+    """The active user with these credentials, or None."""
+    user = find_user(session, username or "")
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password or "")
+    except (VerificationError, InvalidHashError):
+        return None
+    if user is None or not user.is_active:
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user
+
+
+def grant_role(session, user: User, role: str, district: District | None) -> RoleGrant:
+    """Grant a role in a district (or city-wide when district is None); idempotent."""
+    if not is_role(role):
+        raise AccountError(f"Unknown role {role!r}.")
+    for grant in user.grants:
+        if grant.role == role and grant.district_id == (district.id if district else None):
+            return grant
+    grant = RoleGrant(user=user, role=role, district=district)
+    session.add(grant)
+    session.flush()
+    return grant
+
+
+def issue_api_token(session, user: User, lifetime_hours: float = 12) -> str:
+    """A new bearer token for the JSON API; only its hash is stored."""
+    token = secrets.token_urlsafe(32)
+    session.add(ApiToken(user_id=user.id, token_sha256=hashlib.sha256(token.encode()).hexdigest(),
+                         expires_at=utcnow() + timedelta(hours=lifetime_hours)))
+    session.flush()
+    return token
+
+
+def user_for_token(session, token: str) -> User | None:
+    """The active user owning an unexpired token, or None."""
+    row = session.scalars(select(ApiToken).where(
+        ApiToken.token_sha256 == hashlib.sha256(token.encode()).hexdigest())).first()
+    if row is None or row.expires_at < utcnow() or not row.user.is_active:
+        return None
+    return row.user
