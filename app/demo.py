@@ -1,6 +1,6 @@
 """Demo data: two districts, one user per role per district, the city-wide roles."""
 from models import District
-from people.accounts import create_user, find_district, find_user, grant_role
+from people.accounts import create_user, find_district, find_user, grant_role, hash_password
 from people.roles import ROLES
 
 DEMO_PASSWORD = "demo-pass-1234"
@@ -24,7 +24,7 @@ def load_demo_data(session) -> int:
         if find_district(session, code) is None:
             session.add(District(code=code, name_fa=name_fa, name_en=name_en))
     session.flush()
-    created = 0
+    created, shared_hash = 0, hash_password(DEMO_PASSWORD)
     titles = {role.code: role for role in ROLES}
     for username, role_code, district_code in demo_logins():
         user = find_user(session, username)
@@ -32,7 +32,7 @@ def load_demo_data(session) -> int:
             role = titles[role_code]
             suffix = "" if district_code == "city" else f" — {district_code}"
             user = create_user(session, username, DEMO_PASSWORD,
-                               full_name=f"{role.title_fa}{suffix}")
+                               full_name=f"{role.title_fa}{suffix}", password_hash=shared_hash)
             created += 1
         district = None if district_code == "city" else find_district(session, district_code)
         grant_role(session, user, role_code, district)

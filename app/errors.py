@@ -3,10 +3,12 @@ from flask import render_template, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
+from .i18n import N_
+
 MESSAGES = {
-    400: "The request was not valid.", 403: "You may not see or do this.",
-    404: "This page does not exist.", 405: "This action is not allowed here.",
-    413: "The upload is too large.", 500: "Something went wrong; nothing was saved.",
+    400: N_("The request was not valid."), 403: N_("You may not see or do this."),
+    404: N_("This page does not exist."), 405: N_("This action is not allowed here."),
+    413: N_("The upload is too large."), 500: N_("Something went wrong; nothing was saved."),
 }
 
 

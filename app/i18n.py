@@ -81,12 +81,17 @@ def role_title(code: str | None) -> str:
     return role.title_fa if is_rtl() else role.title_en
 
 
-STATUS_LABELS = {"running": "Running", "completed": "Completed", "error": "Error"}
+def N_(message: str) -> str:
+    """Mark an English string for `pybabel extract`; gettext translates it where it is shown."""
+    return message
+
+
+STATUS_LABELS = {"running": N_("Running"), "completed": N_("Completed"), "error": N_("Error")}
 EVENT_LABELS = {
-    "instance_started": "Instance started", "task_completed": "Task completed",
-    "task_claimed": "Task claimed", "task_unclaimed": "Task released",
-    "task_reassigned": "Task reassigned", "timer_fired": "Timer fired",
-    "instance_completed": "Instance finished", "instance_error": "Instance stopped with an error",
+    "instance_started": N_("Instance started"), "task_completed": N_("Task completed"),
+    "task_claimed": N_("Task claimed"), "task_unclaimed": N_("Task released"),
+    "task_reassigned": N_("Task reassigned"), "timer_fired": N_("Timer fired"), "message_received": N_("Message received"),
+    "instance_completed": N_("Instance finished"), "instance_error": N_("Instance stopped with an error"),
 }
 
 

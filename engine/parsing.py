@@ -35,6 +35,22 @@ def content_sha256(xml: bytes) -> str:
     return hashlib.sha256(xml).hexdigest()
 
 
+# SpiffWorkflow names its own bookkeeping tasks so; an element with such an id is
+# silently merged with them and the process loses its flow.
+RESERVED_IDS = {"Start", "End", "Root"}
+
+
+def _reserved_id_errors(tree) -> list[BpmnError]:
+    errors = []
+    for element in tree.getroot().iter():
+        element_id = element.get("id") if isinstance(element.tag, str) else None
+        if element_id in RESERVED_IDS or (element_id or "").endswith(".EndJoin"):
+            errors.append(BpmnError(f"the id {element_id!r} is reserved by the workflow engine; "
+                                    "rename the element (e.g. StartEvent_1)", element_id=element_id,
+                                    line=element.sourceline, tag=etree.QName(element).localname))
+    return errors
+
+
 def _main_process_id(tree) -> str:
     executable = [p for p in tree.getroot().iterfind(f"{{{BPMN_NS}}}process")
                   if p.get("isExecutable", "true") == "true"]
@@ -89,7 +105,7 @@ def parse_definition(xml: bytes | str, check_forms: bool = True) -> ParsedDefini
     """Validate a BPMN file completely and build its specs; raise BpmnValidationError."""
     xml_bytes = xml.encode("utf-8") if isinstance(xml, str) else xml
     tree = parse_bpmn_xml(xml_bytes)
-    errors = validate_bpmn_xsd(tree) + find_code_errors(tree)
+    errors = validate_bpmn_xsd(tree) + _reserved_id_errors(tree) + find_code_errors(tree)
     if errors:
         raise BpmnValidationError(errors)
     process_key = _main_process_id(tree)

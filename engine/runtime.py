@@ -14,8 +14,9 @@ from people import access
 from .errors import Conflict, Forbidden, InvalidData, NotFound, WorkflowError
 from .events import append_event
 from .forms import FormNotFound, load_form, validate_submission
-from .workflows import (current_data, dump_workflow, find_ready_task, load_workflow, new_workflow,
-                        ready_human_tasks, run_engine, waiting_timers)
+from .workflows import (current_data, deliver_message, dump_workflow, find_ready_task,
+                        load_workflow, new_workflow, ready_human_tasks, run_engine,
+                        waiting_message_names, waiting_timers)
 
 
 def latest_version(session, process_key: str) -> ProcessVersion:
@@ -253,3 +254,25 @@ def reassign_task(session, task_id: int, user: User, to_username: str) -> HumanT
                  spiff_task_id=task.spiff_task_id, data={"to": target.username})
     session.flush()
     return task
+
+
+def send_message(session, instance_id: int, user: User, name: str, payload: dict | None) -> Instance:
+    """Deliver a named message (with a JSON payload) to a running instance waiting for it."""
+    instance = session.get(Instance, instance_id)
+    if instance is None:
+        raise NotFound("Instance {id} does not exist.", id=instance_id)
+    if not access.can_view_instance(user, instance) or not access.can_start_in_district(
+            user, instance.district_id):
+        raise Forbidden("This instance belongs to another district.")
+    if payload is not None and not isinstance(payload, dict):
+        raise InvalidData("payload must be an object.", {"payload": "must be an object"})
+    if instance.status != "running":
+        raise Conflict("This instance is no longer running.")
+    workflow = load_workflow(instance.state_json)
+    if not deliver_message(workflow, name, payload or {}):
+        raise Conflict("This instance is not waiting for the message {name}.",
+                       {"waiting_for": waiting_message_names(workflow)}, name=name)
+    append_event(session, instance, "message_received", actor=user,
+                 data={"name": name, "payload": payload or {}})
+    advance_instance(session, instance, workflow, user)
+    return instance

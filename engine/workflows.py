@@ -5,7 +5,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from uuid import UUID
 
-from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
@@ -80,7 +81,7 @@ def run_engine(workflow: BpmnWorkflow) -> None:
             raise RunawayProcess(f"stopped after {MAX_ENGINE_STEPS} engine steps without "
                                  "reaching a human task: the diagram loops without end")
 
-    workflow.refresh_waiting_tasks(will_refresh_task=count)
+    workflow.refresh_timers()
     workflow.do_engine_steps(will_complete_task=count)
 
 
@@ -148,6 +149,26 @@ def waiting_timers(workflow: BpmnWorkflow) -> list[WaitingTimer]:
         if due_at is not None:
             out.append(WaitingTimer(str(task.id), task.task_spec.bpmn_id, due_at))
     return out
+
+
+def waiting_message_names(workflow: BpmnWorkflow) -> list[str]:
+    """Names of the messages the workflow is waiting for now."""
+    names = []
+    for task in workflow.get_tasks(state=TaskState.WAITING):
+        definition = getattr(task.task_spec, "event_definition", None)
+        if isinstance(definition, MessageEventDefinition) and definition.name not in names:
+            names.append(definition.name)
+    return names
+
+
+def deliver_message(workflow: BpmnWorkflow, name: str, payload: dict) -> bool:
+    """Hand a named message to the events waiting for it; False if none waits."""
+    for task in workflow.get_tasks(state=TaskState.WAITING):
+        definition = getattr(task.task_spec, "event_definition", None)
+        if isinstance(definition, MessageEventDefinition) and definition.name == name:
+            workflow.catch(BpmnEvent(definition, payload=payload))
+            return True
+    return False
 
 
 def completed_elements(workflow: BpmnWorkflow) -> dict[str, int]:

@@ -26,16 +26,20 @@ def hash_password(password: str) -> str:
 
 
 def create_user(session, username: str, password: str, full_name: str = "",
-                email: str | None = None, phone: str | None = None) -> User:
+                email: str | None = None, phone: str | None = None,
+                password_hash: str | None = None) -> User:
     """Create a user; AccountError if the name is taken or the password too short."""
     username = username.strip()
     if not username or len(username) > 80:
         raise AccountError("A username of 1 to 80 characters is required.")
     if len(password) < 8:
         raise AccountError("The password must have at least 8 characters.")
+    # A caller creating many users with one password may pass its hash, made once:
+    # argon2 is slow on purpose.
+    password_hash = password_hash or hash_password(password)
     if session.scalars(select(User).where(User.username == username)).first():
         raise AccountError(f"The username {username!r} is taken.")
-    user = User(username=username, password_hash=hash_password(password), full_name=full_name,
+    user = User(username=username, password_hash=password_hash, full_name=full_name,
                 email=email, phone=phone)
     session.add(user)
     session.flush()

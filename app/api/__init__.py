@@ -6,6 +6,7 @@ URL table:
   POST  /api/v1/processes/<key>/instances     start_instance
   GET   /api/v1/instances/<id>                instance
   GET   /api/v1/instances/<id>/events         instance_events
+  POST  /api/v1/instances/<id>/messages       instance_message  ({"name": ..., "payload": {...}})
   GET   /api/v1/tasks                         tasks        (process, district, overdue)
   GET   /api/v1/tasks/<id>                    task         (with its form)
   POST  /api/v1/tasks/<id>/claim              claim
@@ -117,6 +118,16 @@ def instance_events(instance_id):
     session = db_session()
     found = _viewable_instance(session, instance_id)
     return jsonify({"instance_id": found.id, "events": [event_json(e) for e in list_events(session, found.id)]})
+
+
+@bp.post("/instances/<int:instance_id>/messages")
+@token_required
+def instance_message(instance_id):
+    session = db_session()
+    body = _body()
+    found = runtime.send_message(session, instance_id, g.api_user, str(body.get("name", "")),
+                                 body.get("payload"))
+    return jsonify(instance_json(found, _open_tasks(session, found)))
 
 
 @bp.get("/tasks")

@@ -92,6 +92,11 @@ def openapi_document() -> dict:
                 "The instance's event history", {"type": "object", "properties": {
                     "instance_id": {"type": "integer"}, "events": {"type": "array", "items": _ref("Event")}}},
                 401, 403, 404, params=[_path_id("instance_id")])},
+            "/instances/{instance_id}/messages": {"post": _op(
+                "Deliver a named message to an instance waiting for it", _ref("Instance"),
+                400, 401, 403, 404, 409, params=[_path_id("instance_id")],
+                body={"type": "object", "required": ["name"], "properties": {
+                    "name": {"type": "string"}, "payload": {"type": "object"}}})},
             "/tasks": {"get": _op("The caller's ready tasks, overdue first",
                                   {"type": "object", "properties": {"tasks": {"type": "array", "items": _ref("Task")}}}, 401,
                                   params=[_query("process"), _query("district", text="district code"),

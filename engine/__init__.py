@@ -1,0 +1,1 @@
+"""Everything that touches SpiffWorkflow: parse, validate, sandbox, deploy, run, timers, history."""

@@ -1,0 +1,73 @@
+"""Browser fixtures: the app served on a free local port (CSRF on, as in production) and
+Debian's Chromium driven by Playwright (never `playwright install`: it cannot download here)."""
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from app import create_app
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+SHOTS = Path("/tmp/shots")
+
+
+def pytest_collection_modifyitems(items):
+    # Everything under tests/browser drives Chromium.
+    for item in items:
+        if "tests/browser/" in str(item.fspath).replace("\\", "/"):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture
+def live_server(app, database_url):
+    """Base URL of the app served in a background thread, on the test database.
+
+    Depends on `app` so the database is emptied and the demo users exist; this second app
+    keeps CSRF protection on, because a real browser sends the token of each form."""
+    served = create_app({"DATABASE_URL": database_url, "TESTING": True,
+                         "WTF_CSRF_ENABLED": True, "SECRET_KEY": "browser-test"})
+    server = make_server("127.0.0.1", 0, served, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+        served.extensions["db_engine"].dispose()
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing (Debian package chromium; `make test` installs it)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                    args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium, live_server):
+    """A fresh browser tab (own cookies) pointed at the live server."""
+    context = chromium.new_context(base_url=live_server, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(10_000)
+    tab = context.new_page()
+    errors = []
+    tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    tab.js_errors = errors
+    yield tab
+    context.close()
+
+
+@pytest.fixture
+def shots():
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    return SHOTS
+
