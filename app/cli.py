@@ -3,6 +3,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
+from flask.cli import AppGroup, with_appcontext
 
 from engine.deploy import deploy_directory, deploy_process, list_processes
 from engine.errors import BpmnValidationError
@@ -12,8 +13,10 @@ from .demo import DEMO_PASSWORD, demo_logins, load_demo_data
 from .migrate import upgrade_database
 from .scheduler import fire_due_timers
 
-users_cli = click.Group("users", help="Create users and grant roles.")
-processes_cli = click.Group("processes", help="Deploy and list BPMN processes.")
+# AppGroup/with_appcontext: the commands need the app context however they are invoked
+# (the `flask` command pushes one, app.test_cli_runner() and other embeddings do not).
+users_cli = AppGroup("users", help="Create users and grant roles.")
+processes_cli = AppGroup("processes", help="Deploy and list BPMN processes.")
 
 
 def _session():
@@ -33,6 +36,7 @@ def _commit_or_fail(session, action):
 
 
 @click.command("setup")
+@with_appcontext
 @click.option("--no-demo", is_flag=True, help="Do not load demo users and districts.")
 def setup_command(no_demo):
     """Migrate the database, deploy processes/ and load the demo data (safe to repeat)."""
@@ -52,6 +56,7 @@ def setup_command(no_demo):
 
 
 @click.command("db-upgrade")
+@with_appcontext
 def db_upgrade_command():
     """Bring the database schema to the newest migration."""
     upgrade_database(current_app.config["DATABASE_URL"])
@@ -111,6 +116,7 @@ def processes_list():
 
 
 @click.command("fire-timers")
+@with_appcontext
 def fire_timers_command():
     """Fire every due timer once (the scheduler does this every second)."""
     click.echo(f"advanced {fire_due_timers(current_app.extensions['db_sessions'])} instance(s)")

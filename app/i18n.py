@@ -112,5 +112,7 @@ def init_i18n(app) -> None:
     Babel(app, locale_selector=select_locale)
     app.jinja_env.filters["jdate"] = format_datetime
     app.jinja_env.filters["digits"] = localize_digits
+    # `|tojson` in pages keeps Persian readable instead of \u0645... (still HTML-safe).
+    app.jinja_env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
     app.jinja_env.globals.update(is_rtl=is_rtl, get_locale=get_locale, role_title=role_title,
                              status_label=status_label, event_label=event_label)

@@ -63,10 +63,22 @@ def _main_process_id(tree) -> str:
 
 
 def _spiff_error(exc: ValidationException) -> BpmnError:
-    return BpmnError(str(getattr(exc, "message", None) or exc).split("\n")[0],
-                     element_id=getattr(exc, "id", None) or None,
-                     line=getattr(exc, "line_number", None) or None,
-                     tag=getattr(exc, "tag", None) or None)
+    message = str(getattr(exc, "message", None) or exc).split("\n")[0].strip()
+    tag = getattr(exc, "tag", None) or None
+    if message.rstrip(".").endswith("of type") and tag:  # SpiffWorkflow leaves the type out
+        message = f"{message.rstrip('.')} {tag.rsplit(':', 1)[-1]}."
+    return BpmnError(message, element_id=getattr(exc, "id", None) or None,
+                     line=getattr(exc, "line_number", None) or None, tag=tag)
+
+
+def _with_lines(errors: list[BpmnError], tree) -> list[BpmnError]:
+    """Give errors that name an element but no line the line of that element in the file."""
+    for error in errors:
+        if error.element_id and not error.line:
+            found = tree.getroot().xpath("//*[@id=$i]", i=error.element_id)
+            if found:
+                error.line = found[0].sourceline
+    return errors
 
 
 def _task_specs(spec, subprocess_specs):
@@ -117,12 +129,12 @@ def parse_definition(xml: bytes | str, check_forms: bool = True) -> ParsedDefini
         spec = parser.get_spec(process_key)
         subprocess_specs = parser.get_subprocess_specs(process_key)
     except ValidationException as exc:
-        raise BpmnValidationError([_spiff_error(exc)]) from exc
+        raise BpmnValidationError(_with_lines([_spiff_error(exc)], tree)) from exc
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
         raise BpmnValidationError([BpmnError(f"SpiffWorkflow cannot build this process: {exc!r}")]) from exc
     lanes, forms, errors = _check_lanes_and_forms(spec, subprocess_specs, check_forms)
     if errors:
-        raise BpmnValidationError(errors)
+        raise BpmnValidationError(_with_lines(errors, tree))
     process = tree.getroot().find(f"bpmn:process[@id='{process_key}']", NS)
     return ParsedDefinition(
         process_key=process_key, name=process.get("name") or process_key,

@@ -13,9 +13,10 @@ from .runtime import advance_instance
 from .workflows import load_workflow
 
 
-def _locking(session, query, skip_locked=False):
+def _locking(session, query, of, skip_locked=False):
     if session.get_bind().dialect.name == "postgresql":
-        return query.with_for_update(skip_locked=skip_locked)
+        # "of": lock only this table's rows, not the eagerly joined ones.
+        return query.with_for_update(of=of, skip_locked=skip_locked)
     return query  # SQLite: every transaction already holds the write lock (BEGIN IMMEDIATE)
 
 
@@ -25,15 +26,15 @@ def fire_next_due_timers(session, now=None, skip_instance_ids=()) -> int | None:
     query = select(Timer).where(Timer.status == "waiting", Timer.due_at <= now)
     if skip_instance_ids:
         query = query.where(Timer.instance_id.notin_(list(skip_instance_ids)))
-    first = session.scalars(_locking(session, query.order_by(Timer.due_at).limit(1),
+    first = session.scalars(_locking(session, query.order_by(Timer.due_at).limit(1), Timer,
                                      skip_locked=True)).first()
     if first is None:
         return None
     instance = session.scalars(_locking(session, select(Instance).where(
-        Instance.id == first.instance_id))).one()
+        Instance.id == first.instance_id), Instance)).one()
     due = session.scalars(_locking(session, select(Timer).where(
         Timer.instance_id == instance.id, Timer.status == "waiting", Timer.due_at <= now),
-        skip_locked=True)).all()
+        Timer, skip_locked=True)).all()
     if instance.status != "running":
         for timer in due:
             timer.status = "cancelled"
