@@ -113,11 +113,13 @@ def _check_lanes_and_forms(spec, subprocess_specs, check_forms: bool):
     return lanes, forms, errors
 
 
-def parse_definition(xml: bytes | str, check_forms: bool = True) -> ParsedDefinition:
+def parse_definition(xml: bytes | str, check_forms: bool = True,
+                     check_code: bool = True) -> ParsedDefinition:
     """Validate a BPMN file completely and build its specs; raise BpmnValidationError."""
     xml_bytes = xml.encode("utf-8") if isinstance(xml, str) else xml
     tree = parse_bpmn_xml(xml_bytes)
-    errors = validate_bpmn_xsd(tree) + _reserved_id_errors(tree) + find_code_errors(tree)
+    errors = (validate_bpmn_xsd(tree) + _reserved_id_errors(tree)
+              + (find_code_errors(tree) if check_code else []))
     if errors:
         raise BpmnValidationError(errors)
     process_key = _main_process_id(tree)

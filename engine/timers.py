@@ -10,7 +10,7 @@ from models import Instance, Timer, utcnow
 
 from .events import append_event
 from .runtime import advance_instance
-from .workflows import load_workflow
+from .workflows import load_workflow, make_timers_due
 
 
 def _locking(session, query, of, skip_locked=False):
@@ -46,5 +46,6 @@ def fire_next_due_timers(session, now=None, skip_instance_ids=()) -> int | None:
         timer.status, timer.fired_at = "fired", utcnow()
         append_event(session, instance, "timer_fired", task_spec=timer.task_spec,
                      spiff_task_id=timer.spiff_task_id, data={"due_at": timer.due_at.isoformat()})
+    make_timers_due(workflow, [timer.spiff_task_id for timer in due])
     advance_instance(session, instance, workflow, None)
     return instance.id

@@ -65,9 +65,10 @@ def parse_bpmn_xml(xml: bytes | str, max_bytes: int = 5_000_000) -> etree._Eleme
     if not data.strip():
         raise _refuse("The file is empty.")
     # Checked on the raw bytes first so no DTD is ever handed to libxml2 (entity bombs, XXE);
-    # the docinfo check below catches encodings where the bytes do not show "<!DOCTYPE".
-    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
-        raise _refuse(_DOCTYPE_MESSAGE, line=_line_of(data, b"<!"))
+    # the docinfo check below catches any encoding this scan does not know.
+    dtd_line = _dtd_line(data)
+    if dtd_line:
+        raise _refuse(_DOCTYPE_MESSAGE, line=dtd_line)
     try:
         root = etree.fromstring(data, _safe_parser())
     except etree.XMLSyntaxError as exc:
@@ -76,16 +77,26 @@ def parse_bpmn_xml(xml: bytes | str, max_bytes: int = 5_000_000) -> etree._Eleme
     if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
         raise _refuse(_DOCTYPE_MESSAGE, line=1)
     if root.tag != DEFINITIONS_TAG:
-        found = _display_name(root.tag) if isinstance(root.tag, str) else repr(root.tag)
-        raise _refuse(f"This is not a BPMN 2.0 file: the root element is <{found}>, but it must be "
+        qname = etree.QName(root)
+        found = f"<{qname.localname}>" + (f" in the namespace {qname.namespace}"
+                                          if qname.namespace else " without a namespace")
+        raise _refuse(f"This is not a BPMN 2.0 file: the root element is {found}, but it must be "
                       f"<bpmn:definitions> in the namespace {BPMN_NS}.",
-                      line=root.sourceline, tag=etree.QName(root).localname)
+                      line=root.sourceline, tag=qname.localname)
     return tree
 
 
-def _line_of(data: bytes, needle: bytes) -> int | None:
-    pos = data.find(needle)
-    return data.count(b"\n", 0, pos) + 1 if pos >= 0 else None
+_DTD_ENCODINGS = ("utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")
+
+
+def _dtd_line(data: bytes) -> int | None:
+    """Line of the first "<!DOCTYPE" or "<!ENTITY" in the raw bytes (UTF-8/16/32), or None."""
+    for encoding in _DTD_ENCODINGS:
+        for marker in ("<!DOCTYPE", "<!ENTITY"):
+            pos = data.find(marker.encode(encoding))
+            if pos >= 0:
+                return data.count("\n".encode(encoding), 0, pos) + 1
+    return None
 
 
 def _display_name(clark: str) -> str:
@@ -132,11 +143,15 @@ def validate_bpmn_xsd(tree) -> list[BpmnError]:
     with _schema_lock:
         valid = schema.validate(_for_schema(tree))
         entries = [] if valid else list(schema.error_log)
-    return [_schema_error(tree, entry) for entry in entries]
+    by_line = {}
+    for element in tree.iter() if entries else ():
+        if isinstance(element.tag, str):
+            by_line.setdefault(element.sourceline, []).append(element)
+    return [_schema_error(by_line, entry) for entry in entries]
 
 
-def _schema_error(tree: etree._ElementTree, entry) -> BpmnError:
-    element = _find_element(tree, entry)
+def _schema_error(by_line: dict, entry) -> BpmnError:
+    element = _find_element(by_line, entry)
     message = _display_name(entry.message)
     if "atomic type 'xs:ID'" in message:
         message += (" An id must be unique in the file, start with a letter or '_' "
@@ -154,11 +169,9 @@ def _schema_error(tree: etree._ElementTree, entry) -> BpmnError:
                      line=entry.line or None, tag=tag)
 
 
-def _find_element(tree: etree._ElementTree, entry):
+def _find_element(by_line: dict, entry):
     """Find the element an XSD error is about: the one on its line whose name the message gives."""
-    if not entry.line:
-        return None
-    on_line = [el for el in tree.iter() if isinstance(el.tag, str) and el.sourceline == entry.line]
+    on_line = by_line.get(entry.line, []) if entry.line else []
     match = _ELEMENT_IN_MESSAGE.search(entry.message)
     if match:
         named = [el for el in on_line if el.tag == match.group(1)

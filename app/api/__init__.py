@@ -74,6 +74,8 @@ def processes():
 
 
 def _district_id(session, value):
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        return None  # JSON true is an int to Python; it must not mean district 1
     if isinstance(value, int):
         return value
     district = session.scalars(select(District).where(District.code == str(value))).first()
@@ -134,8 +136,11 @@ def instance_message(instance_id):
 @token_required
 def tasks():
     session = db_session()
+    district_id = _district_id(session, request.args["district"]) if request.args.get("district") else None
+    if request.args.get("district") and district_id is None:
+        raise InvalidData("Unknown district.", {"district": "Unknown district."})  # not "no filter"
     query = access.inbox_query(g.api_user, process_key=request.args.get("process") or None,
-                               district_id=_district_id(session, request.args["district"]) if request.args.get("district") else None,
+                               district_id=district_id,
                                overdue_only=request.args.get("overdue") in ("1", "true"), now=utcnow())
     return jsonify({"tasks": [task_json(t) for t in session.scalars(query.limit(500))]})
 

@@ -98,7 +98,7 @@ def openapi_document() -> dict:
                 body={"type": "object", "required": ["name"], "properties": {
                     "name": {"type": "string"}, "payload": {"type": "object"}}})},
             "/tasks": {"get": _op("The caller's ready tasks, overdue first",
-                                  {"type": "object", "properties": {"tasks": {"type": "array", "items": _ref("Task")}}}, 401,
+                                  {"type": "object", "properties": {"tasks": {"type": "array", "items": _ref("Task")}}}, 400, 401,
                                   params=[_query("process"), _query("district", text="district code"),
                                           _query("overdue", "boolean")])},
             "/tasks/{task_id}": {"get": _op("A task with its form", _ref("Task"), 401, 403, 404, params=[task_id])},
@@ -112,5 +112,7 @@ def openapi_document() -> dict:
                 {"type": "object", "properties": {"task": _ref("Task"), "instance": _ref("Instance")}},
                 400, 401, 403, 404, 409, params=[task_id],
                 body={"type": "object", "properties": {"data": {"type": "object"}}})},
+            "/openapi.json": {"get": {**_op("This OpenAPI 3.1 description", {"type": "object"}),
+                                      "security": []}},
         },
     }

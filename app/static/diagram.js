@@ -22,7 +22,7 @@
         }
       });
       active.forEach((id) => { if (registry.get(id)) { canvas.addMarker(id, 'active'); } });
-      canvas.zoom('fit-viewport');
+      canvas.zoom('fit-viewport', 'auto');  // 'auto': centred, not pinned to the left
       el.dataset.loaded = 'true';
     })
     .catch((err) => { el.dataset.error = String(err); el.textContent = String(err); });

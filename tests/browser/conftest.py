@@ -12,12 +12,13 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 SHOTS = Path("/tmp/shots")
+BROWSER_TESTS = Path(__file__).parent
 
 
 def pytest_collection_modifyitems(items):
     # Everything under tests/browser drives Chromium.
     for item in items:
-        if "tests/browser/" in str(item.fspath).replace("\\", "/"):
+        if BROWSER_TESTS in item.path.parents:
             item.add_marker(pytest.mark.browser)
 
 

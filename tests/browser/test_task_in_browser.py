@@ -40,9 +40,11 @@ def log_in(page, username):
     page.wait_for_selector("[data-testid=current-user]")
 
 
-def open_task(page, name, instance_id):
+def open_task(page, name, instance_id, shot=None):
     """From the inbox, open the task `name` of the instance."""
     page.goto("/")
+    if shot:
+        page.screenshot(path=str(shot), full_page=True)
     row = page.locator("[data-testid=inbox] tbody tr").filter(
         has=page.locator(f"a[href='/instances/{instance_id}']"))
     row.get_by_role("link", name=name, exact=True).click()
@@ -58,7 +60,7 @@ def submit(page, instance_id):
 
 def fill_register(page):
     page.fill("#f-complainant_name", "مریم احمدی")
-    page.fill("#f-phone", "09121234567")
+    page.fill("#f-phone", "۰۹۱۲۱۲۳۴۵۶۷")  # typed with Persian digits, as clerks do
     page.select_option("#f-channel", "phone")
     page.fill("#f-subject", "جمع‌آوری نشدن زباله")
     page.check("input[name=complaint_type][value=service]")
@@ -99,7 +101,7 @@ def test_complaint_is_worked_through_its_forms_to_the_end(app, complaints, page,
         if username != current:
             log_in(page, username)
             current = username
-        open_task(page, task_name, instance_id)
+        open_task(page, task_name, instance_id, shot=shots / "inbox.png" if number == 0 else None)
         if number == 0:
             # The form as a clerk first sees it: Persian, right to left, Persian digits.
             assert page.locator("html").get_attribute("dir") == "rtl"
@@ -130,4 +132,5 @@ def test_complaint_is_worked_through_its_forms_to_the_end(app, complaints, page,
     assert history.count() >= 6
     assert "پرونده به پایان رسید" in page.locator("[data-testid=history]").inner_text()
     page.screenshot(path=str(shots / "instance_completed.png"), full_page=True)
+    page.locator("#diagram").screenshot(path=str(shots / "instance_diagram.png"))
     assert page.js_errors == []

@@ -4,11 +4,14 @@ fresh sessions so that assertions see what the requests committed."""
 import html
 import re
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import func, select
 
 from engine import runtime
 from models import District, Event, HumanTask, Instance, User, utcnow
+
+PROCESSES = Path(__file__).resolve().parents[2] / "processes"
 
 REGISTER_SERVICE = {
     "complainant_name": "مریم احمدی", "phone": "09123456789", "channel": "phone",
@@ -34,18 +37,18 @@ CENTRAL_PR_BPMN = """<?xml version="1.0" encoding="UTF-8"?>
   <bpmn:process id="oversight" name="Oversight" isExecutable="true">
     <bpmn:laneSet id="LaneSet_oversight">
       <bpmn:lane id="Lane_central" name="central_pr">
-        <bpmn:flowNodeRef>Start</bpmn:flowNodeRef>
+        <bpmn:flowNodeRef>StartEvent_1</bpmn:flowNodeRef>
         <bpmn:flowNodeRef>Task_check</bpmn:flowNodeRef>
-        <bpmn:flowNodeRef>End</bpmn:flowNodeRef>
+        <bpmn:flowNodeRef>EndEvent_1</bpmn:flowNodeRef>
       </bpmn:lane>
     </bpmn:laneSet>
-    <bpmn:startEvent id="Start"><bpmn:outgoing>F1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:startEvent id="StartEvent_1"><bpmn:outgoing>F1</bpmn:outgoing></bpmn:startEvent>
     <bpmn:userTask id="Task_check" name="Central check">
       <bpmn:incoming>F1</bpmn:incoming><bpmn:outgoing>F2</bpmn:outgoing>
     </bpmn:userTask>
-    <bpmn:endEvent id="End"><bpmn:incoming>F2</bpmn:incoming></bpmn:endEvent>
-    <bpmn:sequenceFlow id="F1" sourceRef="Start" targetRef="Task_check" />
-    <bpmn:sequenceFlow id="F2" sourceRef="Task_check" targetRef="End" />
+    <bpmn:endEvent id="EndEvent_1"><bpmn:incoming>F2</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="F1" sourceRef="StartEvent_1" targetRef="Task_check" />
+    <bpmn:sequenceFlow id="F2" sourceRef="Task_check" targetRef="EndEvent_1" />
   </bpmn:process>
 </bpmn:definitions>
 """
@@ -84,11 +87,19 @@ class Arrange:
         with self._session() as s:
             return s.scalars(select(User).where(User.username == username)).one().display_name
 
+    def deploy(self, path: Path):
+        """Deploy a BPMN file (as `flask processes deploy` would); return (version id, created)."""
+        from engine.deploy import deploy_process
+        with self._session() as s:
+            version, created = deploy_process(s, path.read_bytes(), filename=path.name)
+            s.commit()
+            return version.id, created
+
     def start(self, district="d1", username="pr_expert_d1", process="complaints", title="") -> int:
+        district_id = self.district_id(district)  # (each session holds SQLite's write lock)
         with self._session() as s:
             user = s.scalars(select(User).where(User.username == username)).one()
-            instance = runtime.start_instance(s, process, user, self.district_id(district),
-                                              title=title)
+            instance = runtime.start_instance(s, process, user, district_id, title=title)
             s.commit()
             return instance.id
 
@@ -150,6 +161,21 @@ class Arrange:
             s.scalars(select(User).where(User.username == username)).one().is_active = active
             s.commit()
 
+    def create_user(self, username: str, role: str, district: str | None, full_name: str = "") -> None:
+        """A user with one role in a district (None: city-wide), password DEMO_PASSWORD."""
+        from app.demo import DEMO_PASSWORD
+        from people.accounts import create_user, find_district, grant_role
+        with self._session() as s:
+            user = create_user(s, username, DEMO_PASSWORD, full_name=full_name)
+            grant_role(s, user, role, find_district(s, district) if district else None)
+            s.commit()
+
+    def grant(self, username: str, role: str, district: str | None) -> None:
+        from people.accounts import find_district, find_user, grant_role
+        with self._session() as s:
+            grant_role(s, find_user(s, username), role, find_district(s, district) if district else None)
+            s.commit()
+
     def registered_service_instance(self, district="d1") -> tuple[int, HumanTask]:
         """An instance past registration (service branch): its examination task is open."""
         instance_id = self.start(district, f"pr_expert_{district}")
@@ -171,3 +197,20 @@ def location_path(response) -> str:
     target = urlsplit(response.headers["Location"])
     assert target.netloc in ("", "localhost"), response.headers["Location"]
     return target.path + (f"?{target.query}" if target.query else "")
+
+
+def task_links(response) -> list[int]:
+    """Ids of the tasks linked from a page, in page order."""
+    return [int(i) for i in re.findall(r'href="/tasks/(\d+)"', response.get_data(as_text=True))]
+
+
+def table_rows(response, testid: str) -> list[list[str]]:
+    """The body rows of the table marked data-testid=testid, as lists of cell texts."""
+    body = response.get_data(as_text=True)
+    match = re.search(r'<table[^>]*data-testid="%s"[^>]*>.*?<tbody>(.*?)</tbody>' % testid, body, re.S)
+    assert match, f"no table {testid!r} on the page"
+    rows = []
+    for row in re.findall(r"<tr>(.*?)</tr>", match.group(1), re.S):
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+        rows.append([html.unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in cells])
+    return rows

@@ -1,0 +1,190 @@
+"""The `flask` administration commands: users, grants, deploying and listing processes, setup."""
+import pytest
+from sqlalchemy import func, select
+
+from http_support import PROCESSES
+from models import ProcessVersion, RoleGrant, User
+from people.accounts import authenticate, find_user
+
+
+@pytest.fixture
+def cli(app):
+    runner = app.test_cli_runner()
+    return lambda *args, **kw: runner.invoke(args=list(args), **kw)
+
+
+@pytest.fixture
+def count(app):
+    """Rows of a model, read in a short session of its own (an open SQLite read would
+    block the command's write)."""
+    def counter(model, *where):
+        with app.extensions["db_sessions"]() as session:
+            return session.scalar(select(func.count()).select_from(model).where(*where))
+    return counter
+
+
+def grants_of(db, username):
+    user = find_user(db, username)
+    return sorted((g.role, g.district.code if g.district else None) for g in user.grants)
+
+
+def test_users_create_makes_a_user_who_can_log_in(cli, db):
+    result = cli("users", "create", "new_clerk", "--password", "long-enough-1", "--name", "Sara Amini")
+    assert result.exit_code == 0, result.output
+    assert "new_clerk" in result.output
+    user = authenticate(db, "new_clerk", "long-enough-1")
+    assert user is not None and user.full_name == "Sara Amini"
+    assert user.password_hash != "long-enough-1"
+
+
+def test_users_create_prompts_for_the_password_twice(cli, db):
+    result = cli("users", "create", "prompted", input="long-enough-1\nlong-enough-1\n")
+    assert result.exit_code == 0, result.output
+    assert authenticate(db, "prompted", "long-enough-1") is not None
+
+
+def test_users_create_refuses_a_taken_username(cli, count):
+    result = cli("users", "create", "pr_expert_d1", "--password", "long-enough-1")
+    assert result.exit_code != 0
+    assert "taken" in result.output and "pr_expert_d1" in result.output
+    assert count(User, User.username == "pr_expert_d1") == 1
+
+
+def test_users_create_refuses_a_short_password(cli, db):
+    result = cli("users", "create", "shorty", "--password", "short")
+    assert result.exit_code != 0
+    assert "8 characters" in result.output
+    assert find_user(db, "shorty") is None
+
+
+def test_users_grant_in_a_district(cli, db):
+    cli("users", "create", "clerk", "--password", "long-enough-1")
+    result = cli("users", "grant", "clerk", "pr_expert", "--district", "d1")
+    assert result.exit_code == 0, result.output
+    assert "d1" in result.output
+    assert grants_of(db, "clerk") == [("pr_expert", "d1")]
+
+
+def test_users_grant_city_wide(cli, db):
+    cli("users", "create", "clerk", "--password", "long-enough-1")
+    result = cli("users", "grant", "clerk", "central_pr", "--city")
+    assert result.exit_code == 0, result.output
+    assert grants_of(db, "clerk") == [("central_pr", None)]
+
+
+def test_users_grant_twice_keeps_one_grant(cli, db):
+    cli("users", "create", "clerk", "--password", "long-enough-1")
+    for _ in range(2):
+        assert cli("users", "grant", "clerk", "pr_head", "--district", "d2").exit_code == 0
+    assert grants_of(db, "clerk") == [("pr_head", "d2")]
+
+
+def test_granted_user_sees_the_district_tasks(cli, arrange, login):
+    cli("users", "create", "clerk", "--password", "demo-pass-1234")
+    cli("users", "grant", "clerk", "pr_expert", "--district", "d2")
+    task = arrange.only_open_task(arrange.start("d2", "pr_expert_d2"))
+    assert f'href="/tasks/{task.id}"' in login("clerk").get("/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["clerk", "wizard", "--district", "d1"], "Unknown role"),
+    (["clerk", "pr_expert", "--district", "d9"], "No district"),
+    (["ghost", "pr_expert", "--district", "d1"], "No user"),
+])
+def test_users_grant_errors_exit_non_zero_with_a_message(cli, count, args, message):
+    cli("users", "create", "clerk", "--password", "long-enough-1")
+    result = cli("users", "grant", *args)
+    assert result.exit_code == 1, result.output
+    assert message in result.output
+    clerk = select(User.id).where(User.username == "clerk").scalar_subquery()
+    assert count(RoleGrant, RoleGrant.user_id == clerk) == 0
+
+
+@pytest.mark.parametrize("flags", [["--district", "d1", "--city"], []])
+def test_users_grant_needs_exactly_one_of_district_or_city(cli, db, flags):
+    cli("users", "create", "clerk", "--password", "long-enough-1")
+    result = cli("users", "grant", "clerk", "pr_expert", *flags)
+    assert result.exit_code == 2, result.output
+    assert "--district" in result.output and "--city" in result.output
+    assert grants_of(db, "clerk") == []
+
+
+def test_processes_deploy_a_good_file_then_unchanged(cli, count):
+    path = str(PROCESSES / "complaints.bpmn")
+    first = cli("processes", "deploy", path)
+    assert first.exit_code == 0, first.output
+    assert "complaints v1 deployed" in first.output
+    again = cli("processes", "deploy", path)
+    assert again.exit_code == 0 and "complaints v1 unchanged" in again.output
+    assert count(ProcessVersion) == 1
+
+
+def test_processes_deploy_a_changed_file_makes_a_new_version(cli, tmp_path):
+    cli("processes", "deploy", str(PROCESSES / "complaints.bpmn"))
+    changed = tmp_path / "complaints.bpmn"
+    changed.write_text((PROCESSES / "complaints.bpmn").read_text(encoding="utf-8")
+                       .replace('exporterVersion="1.0"', 'exporterVersion="1.1"'), encoding="utf-8")
+    result = cli("processes", "deploy", str(changed))
+    assert result.exit_code == 0 and "complaints v2 deployed" in result.output
+
+
+def test_processes_deploy_refuses_a_lane_that_names_no_role(cli, count, tmp_path):
+    bad = tmp_path / "bad_lane.bpmn"
+    bad.write_text((PROCESSES / "complaints.bpmn").read_text(encoding="utf-8")
+                   .replace('name="شهردار منطقه"', 'name="Weather office"'), encoding="utf-8")
+    result = cli("processes", "deploy", str(bad))
+    assert result.exit_code == 1, result.output
+    assert "Weather office" in result.output and "Task_followup_overdue_service" in result.output
+    assert count(ProcessVersion) == 0
+
+
+def test_processes_deploy_refuses_malformed_xml(cli, count, tmp_path):
+    bad = tmp_path / "broken.bpmn"
+    bad.write_text('<?xml version="1.0"?><bpmn:definitions xmlns:bpmn="x"><bpmn:process',
+                   encoding="utf-8")
+    result = cli("processes", "deploy", str(bad))
+    assert result.exit_code != 0
+    assert "not well-formed XML" in result.output and "Traceback" not in result.output
+    assert count(ProcessVersion) == 0
+
+
+def test_processes_deploy_of_a_missing_file_is_a_usage_error(cli, tmp_path):
+    result = cli("processes", "deploy", str(tmp_path / "nope.bpmn"))
+    assert result.exit_code == 2 and "does not exist" in result.output
+
+
+def test_processes_list_shows_each_process_with_its_latest_version(cli, complaints, oversight):
+    result = cli("processes", "list")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith("complaints") and "v1" in lines[0] and "رسیدگی به شکایات" in lines[0]
+    assert lines[1].startswith("oversight") and "Oversight" in lines[1]
+
+
+def test_processes_list_is_empty_when_nothing_is_deployed(cli):
+    result = cli("processes", "list")
+    assert result.exit_code == 0 and result.output == ""
+
+
+def test_setup_without_demo_is_idempotent(cli, count):
+    users_before = count(User)
+    first = cli("setup", "--no-demo")
+    assert first.exit_code == 0, first.output
+    assert "complaints.bpmn: complaints v1 deployed" in first.output
+    assert "Demo logins" not in first.output
+    second = cli("setup", "--no-demo")
+    assert second.exit_code == 0, second.output
+    assert "complaints.bpmn: complaints v1 unchanged" in second.output
+    assert count(ProcessVersion) == 1
+    assert count(User) == users_before
+
+
+def test_setup_with_demo_twice_creates_no_duplicates(cli, count):
+    users_before, grants_before = count(User), count(RoleGrant)
+    for _ in range(2):
+        result = cli("setup")
+        assert result.exit_code == 0, result.output
+        assert "Demo logins" in result.output and "pr_expert_d1" in result.output
+    assert count(User) == users_before
+    assert count(RoleGrant) == grants_before
