@@ -63,6 +63,15 @@ def format_datetime(value: datetime | None, with_time: bool = True) -> str:
     return local.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
 
 
+def solar_hijri_date(iso_date) -> str:
+    """An ISO date as Solar Hijri 1405/09/04 with Persian digits; other text unchanged."""
+    try:
+        day = datetime.strptime(str(iso_date), "%Y-%m-%d").date()
+    except ValueError:
+        return "" if iso_date is None else str(iso_date)
+    return localize_digits(jdatetime.date.fromgregorian(date=day).strftime("%Y/%m/%d"))
+
+
 def translate_error(error) -> str:
     """A WorkflowError's message in the page's language."""
     template = getattr(error, "template", None)
@@ -114,5 +123,5 @@ def init_i18n(app) -> None:
     app.jinja_env.filters["digits"] = localize_digits
     # `|tojson` in pages keeps Persian readable instead of \u0645... (still HTML-safe).
     app.jinja_env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
-    app.jinja_env.globals.update(is_rtl=is_rtl, get_locale=get_locale, role_title=role_title,
+    app.jinja_env.globals.update(is_rtl=is_rtl, get_locale=get_locale, role_title=role_title, solar_hijri_date=solar_hijri_date,
                              status_label=status_label, event_label=event_label)

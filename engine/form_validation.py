@@ -5,6 +5,8 @@ import math
 import re
 from collections.abc import Mapping
 from datetime import datetime
+
+import jdatetime
 from functools import lru_cache
 
 INPUT_TYPES = frozenset({"textfield", "textarea", "number", "select", "radio", "checkbox",
@@ -37,7 +39,7 @@ _MESSAGES = {
         "integer": "عدد صحیح وارد کنید.",
         "decimals": "حداکثر {n} رقم اعشار مجاز است.",
         "choice": "مقدار انتخاب‌شده مجاز نیست.",
-        "date": "تاریخ معتبر به شکل YYYY-MM-DD وارد کنید.",
+        "date": "تاریخ معتبر به شکل ۱۴۰۵/۰۹/۰۴ وارد کنید.",
         "time": "ساعت معتبر به شکل HH:MM وارد کنید.",
         "datetime": "تاریخ و ساعت معتبر وارد کنید.",
         "email": "نشانی ایمیل معتبر وارد کنید.",
@@ -57,7 +59,7 @@ _MESSAGES = {
         "integer": "Enter a whole number.",
         "decimals": "Use at most {n} decimal places.",
         "choice": "The selected value is not allowed.",
-        "date": "Enter a valid date as YYYY-MM-DD.",
+        "date": "Enter a valid date as YYYY-MM-DD (or Solar Hijri 1405/09/04).",
         "time": "Enter a valid time as HH:MM.",
         "datetime": "Enter a valid date and time.",
         "email": "Enter a valid email address.",
@@ -271,6 +273,20 @@ def _checklist(comp, raw, msg, ctx):
     return chosen, None
 
 
+_SOLAR_HIJRI_RE = re.compile(r"(1[2-4]\d\d)[/-](\d{1,2})[/-](\d{1,2})")
+
+
+def _solar_hijri_to_iso(text: str) -> str | None:
+    """A Solar Hijri date typed as 1405/09/04 becomes its Gregorian ISO date; else None."""
+    match = _SOLAR_HIJRI_RE.fullmatch(text)
+    if not match:
+        return None
+    try:
+        return jdatetime.date(*(int(g) for g in match.groups())).togregorian().isoformat()
+    except ValueError:
+        return ""  # looked like a Solar Hijri date but is not one: refused below
+
+
 def _datetime(comp, raw, msg, ctx):
     subtype = comp.get("subtype") or "date"
     code = subtype if subtype in ("date", "time", "datetime") else "datetime"
@@ -281,8 +297,10 @@ def _datetime(comp, raw, msg, ctx):
     text = normalise_digits(raw.strip())
     try:
         if code == "date":
-            match = _DATE_RE.fullmatch(text)
-            value = match and match.group(1)
+            value = _solar_hijri_to_iso(text)
+            if value is None:
+                match = _DATE_RE.fullmatch(text)
+                value = match and match.group(1)
             datetime.strptime(value or "", "%Y-%m-%d")
         elif code == "time":
             match = _TIME_RE.fullmatch(text)

@@ -82,7 +82,7 @@ def fill_review(page):
 
 def fill_announcement(page):
     page.select_option("#f-announcement_channel", "sms")
-    page.fill("#f-announced_on", "2025-03-01")
+    page.fill("#f-announced_on", "۱۴۰۳/۱۲/۱۱")  # Solar Hijri, typed in Persian digits
     page.fill("#f-note", "نتیجه با پیامک اعلام شد.")
 
 

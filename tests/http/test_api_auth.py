@@ -1,4 +1,5 @@
 """API v1: tokens, the 401 on every protected endpoint, JSON errors, the OpenAPI description."""
+import hashlib
 import re
 from datetime import timedelta
 
@@ -75,13 +76,12 @@ def test_token_request_that_is_not_a_json_object_is_400_json(app, body, content_
     assert_error_shape(response, 400)
 
 
-def test_only_the_hash_of_a_token_is_stored(app, api, db):
+def test_only_the_hash_of_a_token_is_stored(app, db):
     client = app.test_client()
     token = client.post("/api/v1/auth/token", json={"username": "auditor",
                                                     "password": DEMO_PASSWORD}).get_json()["token"]
     stored = db.scalars(select(ApiToken.token_sha256)).all()
     assert token not in stored
-    import hashlib
     assert hashlib.sha256(token.encode()).hexdigest() in stored
 
 
@@ -114,7 +114,7 @@ def test_every_protected_endpoint_with_a_bad_token_is_401_json(app, header):
             assert_error_shape(response, 401)
 
 
-def test_an_expired_token_is_401(app, api, db):
+def test_an_expired_token_is_401(api, db):
     client = api("pr_expert_d1")
     assert client.get("/api/v1/processes").status_code == 200
     for row in db.scalars(select(ApiToken)):

@@ -104,6 +104,5 @@ def test_inbox_lists_overdue_first_then_by_due_date_then_undated(arrange, login)
 
 
 def test_inbox_does_not_list_completed_tasks(arrange, login):
-    instance_id, examination = arrange.registered_service_instance("d1")
-    links = task_links(login("pr_expert_d1").get("/"))
-    assert links == [examination.id]
+    _, examination = arrange.registered_service_instance("d1")
+    assert task_links(login("pr_expert_d1").get("/")) == [examination.id]

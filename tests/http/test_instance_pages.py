@@ -5,7 +5,8 @@ from datetime import timedelta
 import jdatetime
 import pytest
 
-from http_support import PROCESSES, alerts, location_path, page_text, table_rows, translated
+from http_support import (PROCESSES, REGISTER_SERVICE, alerts, location_path, page_text, table_rows,
+                          translated)
 
 PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 
@@ -100,7 +101,6 @@ def test_instance_page_shows_status_current_tasks_history_and_diagram(app, arran
 
 
 def test_instance_page_history_grows_with_each_completion(app, arrange, login):
-    from http_support import REGISTER_SERVICE
     instance_id, _ = arrange.registered_service_instance("d1")
     rows = table_rows(login("pr_expert_d1").get(f"/instances/{instance_id}"), "history")
     assert [r[2] for r in rows] == [translated(app, "Instance started"), translated(app, "Task completed")]
@@ -195,3 +195,39 @@ def test_instance_list_filters_by_status(arrange, login):
     assert f'href="/instances/{done}"' in completed and f'href="/instances/{running}"' not in completed
     running_page = browser.get("/instances?status=running").get_data(as_text=True)
     assert f'href="/instances/{running}"' in running_page and f'href="/instances/{done}"' not in running_page
+
+
+def test_user_supplied_text_is_escaped_on_every_page(arrange, login):
+    browser = login("pr_expert_d1")
+    response = browser.post("/processes/complaints/start",
+                            data={"district": arrange.district_id("d1"),
+                                  "title": "<script>alert(1)</script>"})
+    instance_id = int(location_path(response).rsplit("/", 1)[1])
+    task = arrange.only_open_task(instance_id)
+    arrange.complete(task.id, "pr_expert_d1",
+                     {**REGISTER_SERVICE, "subject": "<img src=x onerror=alert(2)>"})
+    for url in (f"/instances/{instance_id}", "/instances", "/",
+                f"/tasks/{arrange.only_open_task(instance_id).id}"):
+        body = browser.get(url).get_data(as_text=True)
+        assert "<script>alert(1)</script>" not in body, url
+        assert "<img src=x" not in body, url
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in browser.get(f"/instances/{instance_id}").get_data(as_text=True)
+
+
+def test_a_user_without_any_role_can_start_nothing_and_sees_nothing(arrange, app, login):
+    from app.demo import DEMO_PASSWORD
+    from people.accounts import create_user
+    with app.extensions["db_sessions"]() as session:
+        create_user(session, "visitor", DEMO_PASSWORD)
+        session.commit()
+    other = arrange.start("d1")
+    browser = login("visitor")
+    assert 'data-testid="inbox-empty"' in browser.get("/").get_data(as_text=True)
+    page = page_text(browser.get("/processes"))
+    assert translated(app, "You hold no role in any district, so you cannot start a process.") in page
+    assert "<option value=" not in page
+    response = browser.post("/processes/complaints/start", data={"district": arrange.district_id("d1")})
+    assert location_path(response) == "/processes"
+    assert arrange.instance_count() == 1
+    assert browser.get(f"/instances/{other}").status_code == 403
+    assert f'href="/instances/{other}"' not in browser.get("/instances").get_data(as_text=True)

@@ -1,4 +1,5 @@
 """Log in, log out, the `next` redirect, the language switch, and anonymous access."""
+import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -39,6 +40,7 @@ def test_wrong_password_answers_401_with_the_message_and_no_session(app, client)
     response = _post_login(client, "pr_expert_d1", "not-the-password")
     assert response.status_code == 401
     assert alerts(response) == [translated(app, "Wrong username or password.")]
+    assert re.search(r"[\u0600-\u06FF]", alerts(response)[0])  # Persian by default
     assert 'name="username"' in response.get_data(as_text=True)
     assert client.get("/").status_code == 302  # still anonymous
 
@@ -102,22 +104,22 @@ def test_anonymous_visitor_is_sent_to_login_with_next_and_comes_back_after(clien
 
 
 def test_every_page_and_action_redirects_an_anonymous_visitor_to_login(app, client):
-    checked = 0
-    with app.test_request_context():
-        from flask import url_for
-        rules = [r for r in app.url_map.iter_rules()
-                 if r.endpoint.split(".")[0] in ("inbox", "instances")]
-        for rule in rules:
-            args = {name: 1 if type(rule._converters[name]).__name__ == "IntegerConverter" else "complaints"
-                    for name in rule.arguments}
-            url = url_for(rule.endpoint, **args)
-            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-                response = client.open(url, method=method)
-                assert response.status_code == 302, (method, url, response.status_code)
-                assert urlsplit(response.headers["Location"]).path == "/login", (method, url)
-                checked += 1
-    # inbox, task GET/POST, claim, unclaim, reassign, start list, start, list, instance, diagram
-    assert checked >= 11
+    """Every staff route (all but login/logout/language, the API and static files)."""
+    public = ("auth.", "api.", "static")
+    checked = set()
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith(public):
+            continue
+        url = re.sub(r"<(?:(\w+):)?(\w+)>", lambda m: "1" if m.group(1) == "int" else "complaints",
+                     rule.rule)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = client.open(url, method=method)
+            assert response.status_code == 302, (method, url, response.status_code)
+            assert urlsplit(response.headers["Location"]).path == "/login", (method, url)
+            checked.add(rule.endpoint)
+    assert checked >= {"inbox.inbox", "inbox.task", "inbox.claim", "inbox.unclaim", "inbox.reassign",
+                       "instances.start_list", "instances.start", "instances.instance_list",
+                       "instances.instance", "instances.diagram"}
 
 
 def test_logout_ends_the_session(login):
@@ -167,3 +169,24 @@ def test_unknown_language_is_404_and_changes_nothing(login):
 def test_language_switch_does_not_redirect_off_site(login):
     response = login("pr_expert_d1").post("/lang/en", data={"next": "//evil.example/x"})
     assert location_path(response) == "/"
+
+
+def test_with_csrf_protection_on_a_form_post_needs_the_pages_token(app):
+    from app import create_app
+    protected = create_app({"DATABASE_URL": app.config["DATABASE_URL"], "TESTING": True,
+                            "WTF_CSRF_ENABLED": True, "SECRET_KEY": "test"})
+    try:
+        client = protected.test_client()
+        refused = client.post("/login", data={"username": "pr_expert_d1", "password": DEMO_PASSWORD})
+        assert refused.status_code == 400
+        token = re.search(r'name="csrf_token" value="([^"]+)"',
+                          client.get("/login").get_data(as_text=True)).group(1)
+        accepted = client.post("/login", data={"username": "pr_expert_d1", "password": DEMO_PASSWORD,
+                                               "csrf_token": token})
+        assert accepted.status_code == 302
+        # The JSON API authenticates with bearer tokens and is exempt.
+        api = protected.test_client().post("/api/v1/auth/token",
+                                           json={"username": "pr_expert_d1", "password": DEMO_PASSWORD})
+        assert api.status_code == 200
+    finally:
+        protected.extensions["db_engine"].dispose()

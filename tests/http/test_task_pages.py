@@ -9,6 +9,7 @@ from http_support import (EXAMINATION, REGISTER_EMPLOYEE, REGISTER_SERVICE, aler
                           location_path, page_text, translated)
 
 REQUIRED_FA = "این فیلد الزامی است."
+PERSIAN = re.compile(r"[\u0600-\u06FF]")
 
 
 @pytest.fixture
@@ -140,7 +141,7 @@ def test_unknown_task_is_404_page(complaints, login, method):
 
 
 def test_completing_an_already_completed_task_is_409_naming_who_completed_it(
-        arrange, register_task, login):
+        app, arrange, register_task, login):
     arrange.create_user("pr_expert_d1_b", "pr_expert", "d1", full_name="Zahra Karimi")
     first = login("pr_expert_d1_b")
     second = login("pr_expert_d1")
@@ -151,7 +152,9 @@ def test_completing_an_already_completed_task_is_409_naming_who_completed_it(
     assert response.status_code == 409
     body = page_text(response)
     assert "Zahra Karimi" in body
-    assert any("Zahra Karimi" in a for a in alerts(response))
+    message = translated(app, "This task was already completed by {who}.").format(who="Zahra Karimi")
+    assert message in alerts(response)
+    assert PERSIAN.search(message.replace("Zahra Karimi", ""))  # said in Persian
     assert 'data-testid="task-form"' not in body
     # The first answer stands.
     assert arrange.instance(register_task.instance_id).data["complaint_type"] == "service"
@@ -170,6 +173,9 @@ def test_a_completed_task_page_says_who_completed_it_and_offers_no_form(arrange,
 
 def test_claim_then_release(app, arrange, register_task, login):
     browser = login("pr_expert_d1")
+    page = browser.get(f"/tasks/{register_task.id}").get_data(as_text=True)
+    assert f'action="/tasks/{register_task.id}/claim"' in page
+    assert f'action="/tasks/{register_task.id}/reassign"' in page
     response = browser.post(f"/tasks/{register_task.id}/claim")
     assert response.status_code == 303
     assert location_path(response) == f"/tasks/{register_task.id}"
@@ -247,3 +253,22 @@ def test_examination_form_is_validated_like_the_register_form(arrange, login):
     assert field_error(response, "justified") == REQUIRED_FA
     assert field_error(response, "answer_text") == REQUIRED_FA
     assert browser.post(f"/tasks/{examination.id}", data=EXAMINATION).status_code == 302
+
+
+def test_validation_messages_follow_the_chosen_language(register_task, login):
+    browser = login("pr_expert_d1")
+    browser.post("/lang/en")
+    response = browser.post(f"/tasks/{register_task.id}", data={**REGISTER_SERVICE, "subject": ""})
+    assert response.status_code == 400
+    assert field_error(response, "subject") == "This field is required."
+
+
+def test_a_task_without_a_form_completes_with_an_empty_post(arrange, oversight, login):
+    instance_id = arrange.start("d2", "central_pr", process="oversight")
+    task = arrange.only_open_task(instance_id)
+    browser = login("central_pr")
+    page = browser.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert 'data-testid="task-form"' in page and 'class="formjs"' not in page
+    response = browser.post(f"/tasks/{task.id}")
+    assert response.status_code == 302
+    assert arrange.instance(instance_id).status == "completed"
