@@ -162,3 +162,16 @@ def form_fields(schema: Mapping) -> list[dict]:
     out: list[dict] = []
     _fields(schema.get("components"), "", out)
     return out
+
+
+# Choices that steer the process (approve / return…) must be made afresh each time a
+# task comes round; only what people typed is carried into the next pass as a draft.
+_CARRIED_TYPES = frozenset({"textfield", "textarea", "number", "datetime"})
+
+
+def prefill_values(schema: Mapping, data: Mapping) -> dict:
+    """Instance data to show in a task's form: typed fields only, never earlier choices."""
+    keys = {field["key"] for field in form_fields(schema)
+            if field.get("type") in _CARRIED_TYPES and "." not in field["path"]
+            and "[" not in field["path"]}
+    return {key: value for key, value in (data or {}).items() if key in keys}

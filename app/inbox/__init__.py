@@ -14,7 +14,7 @@ from flask_login import current_user, login_required
 
 from engine import runtime
 from engine.errors import InvalidData, WorkflowError
-from engine.forms import FormNotFound, load_form, parse_html_form
+from engine.forms import FormNotFound, load_form, parse_html_form, prefill_values
 from models import District, ProcessVersion, utcnow
 from people import access
 
@@ -57,7 +57,7 @@ def task(task_id):
     except WorkflowError as exc:
         return render_template("error.html", message=translate_error(exc)), exc.status
     schema = _task_form_schema(task)
-    values, errors, status = dict(task.instance.data or {}), {}, 200
+    values, errors, status = (prefill_values(schema, task.instance.data) if schema else {}), {}, 200
     if request.method == "POST":
         values = parse_html_form(schema, request.form) if schema else {}
         try:
