@@ -1,0 +1,95 @@
+"""The register of quality records (section 7-2 of procedure P-__-0-2-01).
+
+Each completed form whose key appears here becomes a stored quality record, kept until
+`retention_until` and then archived or destroyed by rule. "__" in a code stands for the
+district number, filled in when a record is shown.
+"""
+import calendar
+from dataclasses import dataclass
+from datetime import date, datetime
+
+
+@dataclass(frozen=True)
+class RecordType:
+    code: str
+    title_fa: str
+    title_en: str
+    retention_months: int
+    place_fa: str
+    responsible_role: str
+    medium: str            # "paper" or "electronic"
+    form_key: str          # forms/<form_key>.form.json produces this record
+    disposal: str = "destroy"  # what happens when the period ends: "archive" or "destroy"
+
+
+REGISTER = (
+    RecordType("F-__-0-2-01", "فرم نظرسنجی از شهروندان", "Citizen survey form", 12,
+               "واحد روابط عمومی", "pr_head", "paper", "citizen_survey"),
+    RecordType("F-__-0-2-02", "فرم نظرسنجی از مراجعین منطقه", "District visitors survey form", 12,
+               "واحد روابط عمومی", "pr_head", "paper", "visitor_survey"),
+    RecordType("F-__-0-2-03", "جدول خلاصه نتایج نظرسنجی از شهروندان", "Summary of citizen survey results",
+               60, "واحد روابط عمومی", "pr_head", "electronic", "survey_summary", "archive"),
+    RecordType("F-__-0-2-04", "طرح پیشنهادی افکارسنجی", "Proposed opinion-poll plan", 60,
+               "واحد روابط عمومی", "pr_head", "paper", "poll_plan", "archive"),
+    RecordType("F-__-0-2-05", "جدول خلاصه نتایج افکارسنجی", "Summary of opinion-poll results", 60,
+               "واحد روابط عمومی", "pr_head", "electronic", "poll_summary", "archive"),
+    RecordType("F-__-0-2-06", "گزارش نتایج افکارسنجی", "Report of opinion-poll results", 60,
+               "واحد مرتبط با نتیجه افکارسنجی", "department_head", "paper", "poll_report", "archive"),
+    RecordType("F-__-0-2-07", "فرم درخواست ملاقات شهروند با شهردار", "Citizen's request to meet the mayor",
+               6, "دفتر شهردار", "mayor_office_head", "paper", "meeting_request"),
+    RecordType("F-__-0-2-08", "لیست ملاقات‌های مردمی شهردار منطقه", "List of public meetings with the district mayor",
+               6, "دفتر شهردار", "mayor_office_head", "paper", "meeting_list"),
+    RecordType("F-__-0-2-09", "لیست ملاقات‌های مردمی در مساجد منطقه", "List of public meetings in the district's mosques",
+               12, "واحد روابط عمومی", "pr_head", "paper", "mosque_meeting_list"),
+    RecordType("F-__-0-2-10", "جدول زمان‌بندی نشست‌های خبری شهردار", "Schedule of the mayor's press conferences",
+               12, "واحد روابط عمومی", "pr_head", "electronic", "press_schedule"),
+    RecordType("F-__-0-2-11", "دعوت‌نامه نشست خبری", "Press conference invitation", 12,
+               "واحد روابط عمومی", "pr_head", "paper", "press_invitation"),
+    RecordType("F-__-0-2-12", "لیست حاضرین در نشست خبری", "Press conference attendance list", 12,
+               "واحد روابط عمومی", "pr_head", "paper", "press_attendance"),
+    RecordType("F-__-0-2-13", "گزارش نشست خبری", "Press conference report", 24,
+               "واحد روابط عمومی", "pr_head", "paper", "press_report"),
+    RecordType("F-__-0-2-14", "فرم تهیه خبر", "News preparation form", 6,
+               "واحد روابط عمومی", "pr_head", "paper", "news_preparation"),
+    RecordType("F-__-0-2-15", "نامه ارسال متن جوابیه به مطبوعات", "Letter with a rebuttal text to the press",
+               12, "واحد روابط عمومی", "pr_head", "paper", "press_rebuttal"),
+    RecordType("F-__-0-2-16", "جدول خلاصه اخبار منطقه در مطبوعات", "Summary of district news in the press",
+               60, "واحد روابط عمومی", "pr_head", "electronic", "press_monitoring", "archive"),
+    RecordType("F-__-0-2-17", "فرم درخواست اطلاع‌رسانی به شهروندان منطقه", "Request to inform the district's citizens",
+               12, "واحد روابط عمومی", "pr_head", "paper", "inform_request"),
+    RecordType("F-__-0-2-18", "دفتر ثبت اسامی متقاضیان ملاقات با مدیر منطقه",
+               "Register of applicants to meet the district manager", 6, "دفتر شهردار",
+               "mayor_office_head", "paper", "meeting_applicants"),
+    RecordType("F-__-0-5-01", "فرم پیگیری شکایت شهروندان", "Citizen complaint follow-up form", 24,
+               "واحد پاسخگویی به شکایات", "complaints_expert", "paper", "complaint_register"),
+    RecordType("F-__-0-5-02", "گزارش دوره‌ای رسیدگی به شکایات", "Periodic report of complaint handling",
+               60, "واحد پاسخگویی به شکایات", "complaints_expert", "electronic", "complaint_report",
+               "archive"),
+)
+
+RECORDS_BY_CODE = {record.code: record for record in REGISTER}
+RECORDS_BY_FORM = {record.form_key: record for record in REGISTER}
+
+
+def record_type_for_form(form_key: str | None) -> RecordType | None:
+    """The quality record a form produces, or None."""
+    return RECORDS_BY_FORM.get(form_key or "")
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later (clamped to the month's last day)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def retention_until(created_at: datetime | date, record_type: RecordType) -> date:
+    """The last day a record must be kept."""
+    created = created_at.date() if isinstance(created_at, datetime) else created_at
+    return add_months(created, record_type.retention_months)
+
+
+def district_code(code: str, district_number: str | int) -> str:
+    """A register code with the district filled in: F-__-0-2-01 → F-03-0-2-01."""
+    return code.replace("__", f"{int(district_number):02d}" if str(district_number).isdigit()
+                        else str(district_number))
