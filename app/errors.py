@@ -1,5 +1,5 @@
 """HTTP errors as a page for people and as JSON under /api."""
-from flask import render_template, request
+from flask import g, render_template, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
@@ -18,6 +18,8 @@ def init_error_pages(app) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(exc):
         code = exc.code or 500
+        if code >= 500 and g.get("db_session") is not None:
+            g.db_session.rollback()  # after a failed flush the page could not even load current_user
         if request.path.startswith("/api/"):
             from .api.auth import json_error
             return json_error(code, exc.description or exc.name)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 
 import jdatetime
@@ -94,6 +94,13 @@ class _Messages:
             return self.texts[code]
         shown = _fmt_number(n)
         return self.texts[code].format(n=shown.translate(_TO_PERSIAN) if self.persian else shown)
+
+
+def iter_components(components) -> Iterator[tuple[object, Mapping]]:
+    """(type, component) of each well-formed component in a `components` list; skips the rest."""
+    for comp in components if isinstance(components, list) else []:
+        if isinstance(comp, Mapping):
+            yield comp.get("type"), comp
 
 
 def is_readonly(comp: Mapping) -> bool:
@@ -322,10 +329,7 @@ _VALIDATORS = {"textfield": _text, "textarea": _text, "number": _number,
 
 
 def _walk(components, data: Mapping, where: str, clean: dict, errors: dict, msg, ctx) -> None:
-    for comp in components if isinstance(components, list) else []:
-        if not isinstance(comp, Mapping):
-            continue
-        kind = comp.get("type")
+    for kind, comp in iter_components(components):
         if kind == "group":
             path = comp.get("path")
             if not path:

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from .form_validation import (DISPLAY_TYPES, INPUT_TYPES, MAX_ROWS, is_readonly,
-                              normalise_digits, options, parse_number,
+                              iter_components, normalise_digits, options, parse_number,
                               validate_submission)
 
 __all__ = ["FORMS_DIR", "FormNotFound", "InvalidFormKey", "FormSchemaError", "load_form",
@@ -96,10 +96,7 @@ def _row_indices(names: list[str], list_name: str) -> list[int]:
 
 def _parse(components, form, prefix: str, names: list[str]) -> dict:
     out: dict = {}
-    for comp in components if isinstance(components, list) else []:
-        if not isinstance(comp, Mapping):
-            continue
-        kind = comp.get("type")
+    for kind, comp in iter_components(components):
         if kind == "group":
             path = comp.get("path")
             sub = _parse(comp.get("components"), form, f"{prefix}{path}." if path else prefix,
@@ -134,10 +131,7 @@ def parse_html_form(schema: Mapping, form: Mapping) -> dict:
 
 
 def _fields(components, prefix: str, out: list[dict]) -> None:
-    for comp in components if isinstance(components, list) else []:
-        if not isinstance(comp, Mapping):
-            continue
-        kind = comp.get("type")
+    for kind, comp in iter_components(components):
         if kind == "group":
             path = comp.get("path")
             _fields(comp.get("components"), f"{prefix}{path}." if path else prefix, out)

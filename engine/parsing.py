@@ -10,7 +10,7 @@ from people.roles import role_for_lane
 
 from .errors import BpmnError, BpmnValidationError
 from .forms import FormNotFound, load_form
-from .sandbox import find_code_errors
+from .code_checks import find_code_errors
 from .xmlsafe import parse_bpmn_xml, validate_bpmn_xsd
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"

@@ -1,37 +1,21 @@
-"""Engine-level tests of processes/complaints.bpmn (رسیدگی به شکایات), driven with plain SpiffWorkflow.
+"""processes/complaints.bpmn (رسیدگی به شکایات) as a file: XML and schema, diagram layout, lanes,
+conditions and timers, user tasks and their forms.
 
-No application code is involved: the diagram is parsed with SpiffBpmnParser and every user task
-is completed by filling its data the way the form would and running it.
+Runs of the process are in test_complaints_paths.py.
 """
 from __future__ import annotations
 
 import ast
 import json
 import re
-import sys
-from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 from lxml import etree
 
-import SpiffWorkflow
-from SpiffWorkflow.bpmn import BpmnWorkflow
-from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
-from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
-from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
-from SpiffWorkflow.util.task import TaskState
-
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from people.roles import ROLES, role_for_lane  # noqa: E402
-
-BPMN_FILE = ROOT / "processes" / "complaints.bpmn"
-FORMS_DIR = ROOT / "forms"
-PROCESS_ID = "complaints"
-SCHEMA = Path(SpiffWorkflow.__file__).resolve().parent / "bpmn" / "parser" / "schema" / "BPMN20.xsd"
+from complaints_support import BPMN_FILE, EXPECTED_USER_TASKS, FORMS_DIR, PROCESS_ID
+from engine.harness import human_task_specs, workflow_from_bpmn
+from engine.xmlsafe import XSD_PATH
+from people.roles import ROLES, role_for_lane
 
 NS = {
     "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
@@ -46,100 +30,19 @@ FLOW_NODE_TAGS = ("startEvent", "endEvent", "userTask", "exclusiveGateway", "bou
                   "serviceTask", "sendTask", "receiveTask", "businessRuleTask", "callActivity",
                   "subProcess")
 
-# user task id -> (lane, formKey, dueInHours or None)
-EXPECTED_USER_TASKS = {
-    "Task_register_complaint": ("کارشناس روابط عمومی", "complaint_register", None),
-    "Task_examine_service_complaint": ("کارشناس روابط عمومی", "complaint_examination", "240"),
-    "Task_examine_employee_complaint": ("کارشناس پاسخگویی به شکایات", "complaint_examination", "240"),
-    "Task_followup_overdue_service": ("شهردار منطقه", "complaint_overdue", None),
-    "Task_followup_overdue_employee": ("شهردار منطقه", "complaint_overdue", None),
-    "Task_review_answer": ("مسئول روابط عمومی", "complaint_review", None),
-    "Task_announce_result": ("کارشناس روابط عمومی", "complaint_announcement", None),
-}
-EXAMINATION_TASK = {"service": "Task_examine_service_complaint",
-                    "employee": "Task_examine_employee_complaint"}
-TIMER_EVENT = {"service": "BoundaryEvent_service_deadline",
-               "employee": "BoundaryEvent_employee_deadline"}
-OVERDUE_TASK = {"service": "Task_followup_overdue_service",
-                "employee": "Task_followup_overdue_employee"}
 PERSIAN = re.compile(r"[\u0600-\u06FF]")
 SNAKE = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)*")
 
-
-# ---------------------------------------------------------------- helpers
 
 @pytest.fixture(scope="module")
 def xml_tree():
     return etree.parse(str(BPMN_FILE))
 
 
-def load_workflow() -> BpmnWorkflow:
-    parser = SpiffBpmnParser()  # a fresh parser per workflow (see notes: no reuse after errors)
-    parser.add_bpmn_file(str(BPMN_FILE))
-    spec = parser.get_spec(PROCESS_ID)
-    wf = BpmnWorkflow(spec, parser.get_subprocess_specs(PROCESS_ID))
-    wf.do_engine_steps()
-    return wf
-
-
-def ready_user_tasks(wf: BpmnWorkflow):
-    return wf.get_tasks(state=TaskState.READY, manual=True)
-
-
-def ready_names(wf: BpmnWorkflow) -> list[str]:
-    return sorted(t.task_spec.name for t in ready_user_tasks(wf))
-
-
-def complete(wf: BpmnWorkflow, spec_name: str, data: dict) -> None:
-    """Fill the one ready user task named spec_name with data and run it."""
-    ready = [t for t in ready_user_tasks(wf) if t.task_spec.name == spec_name]
-    assert len(ready) == 1, f"expected {spec_name} ready, ready: {ready_names(wf)}"
-    task = ready[0]
-    task.data.update(data)
-    task.run()
-    wf.do_engine_steps()
-
-
-def register_data(complaint_type: str) -> dict:
-    return {
-        "complainant_name": "زهرا احمدی",
-        "phone": "09123456789",
-        "channel": "137",
-        "subject": "جمع‌آوری نشدن پسماند" if complaint_type == "service" else "برخورد نامناسب کارمند",
-        "complaint_type": complaint_type,
-        "description": "شرح شکایت",
-        "address": "منطقه ۳، خیابان زند",
-    }
-
-
-EXAMINATION_DATA = {"findings": "بررسی شد", "justified": "yes",
-                    "actions_taken": "به پیمانکار تذکر داده شد", "answer_text": "پاسخ به شاکی"}
-ANNOUNCEMENT_DATA = {"announcement_channel": "letter", "announced_on": "2025-01-15",
-                     "letter_number": "۱۲۳/ش", "note": ""}
-
-
-def waiting_timer(wf: BpmnWorkflow, complaint_type: str):
-    timers = [t for t in wf.get_tasks(state=TaskState.WAITING)
-              if t.task_spec.name == TIMER_EVENT[complaint_type]]
-    assert len(timers) == 1, [t.task_spec.name for t in wf.get_tasks(state=TaskState.WAITING)]
-    return timers[0]
-
-
-def fire_due_timers(wf: BpmnWorkflow) -> None:
-    """Let due timers fire (refresh_timers is what the deprecated refresh_waiting_tasks calls)."""
-    wf.refresh_timers()
-    wf.do_engine_steps()
-
-
-def user_task_specs(wf: BpmnWorkflow):
-    return {name: spec for name, spec in wf.spec.task_specs.items()
-            if type(spec).__name__ == "UserTask"}
-
-
 # ---------------------------------------------------------------- the XML itself
 
 def test_xml_is_well_formed_and_valid_against_bpmn_schema(xml_tree):
-    schema = etree.XMLSchema(etree.parse(str(SCHEMA)))
+    schema = etree.XMLSchema(etree.parse(XSD_PATH))
     assert schema.validate(xml_tree), str(schema.error_log)
 
 
@@ -263,12 +166,11 @@ def test_conditions_compile_under_restricted_python(xml_tree):
 # ---------------------------------------------------------------- tasks, lanes and forms
 
 def test_every_user_task_has_a_form_and_a_role_lane():
-    wf = load_workflow()
-    specs = user_task_specs(wf)
+    specs = human_task_specs(workflow_from_bpmn(BPMN_FILE.read_bytes()))
     assert set(specs) == set(EXPECTED_USER_TASKS)
     for name, spec in specs.items():
         lane, form_key, due = EXPECTED_USER_TASKS[name]
-        properties = spec.extensions["properties"]
+        properties = spec.properties
         assert properties["formKey"] == form_key, name
         assert (FORMS_DIR / f"{properties['formKey']}.form.json").is_file(), form_key
         assert spec.lane == lane, name
@@ -334,109 +236,3 @@ def test_form_fields_match_what_the_process_reads():
         "letter", "sms", "phone", "in_person"}
     overdue = form("complaint_overdue")
     assert next(c for c in overdue.values() if c["type"] == "textarea")["validate"]["required"]
-
-
-# ---------------------------------------------------------------- running the paths
-
-@pytest.mark.parametrize("complaint_type", ["service", "employee"])
-def test_path_runs_to_the_end_event(complaint_type):
-    wf = load_workflow()
-    assert ready_names(wf) == ["Task_register_complaint"]
-    complete(wf, "Task_register_complaint", register_data(complaint_type))
-    exam = EXAMINATION_TASK[complaint_type]
-    assert ready_names(wf) == [exam]
-    exam_task = ready_user_tasks(wf)[0]
-    assert exam_task.task_spec.lane == EXPECTED_USER_TASKS[exam][0]
-    assert exam_task.data["complaint_type"] == complaint_type
-    complete(wf, exam, EXAMINATION_DATA)
-    assert ready_names(wf) == ["Task_review_answer"]
-    complete(wf, "Task_review_answer", {"decision": "approve", "reason": ""})
-    assert ready_names(wf) == ["Task_announce_result"]
-    complete(wf, "Task_announce_result", ANNOUNCEMENT_DATA)
-    assert ready_names(wf) == []
-    assert wf.is_completed()
-    assert not wf.get_tasks(state=TaskState.WAITING)  # the deadline timer was cancelled
-    ended = [t.task_spec.name for t in wf.get_tasks(state=TaskState.COMPLETED)
-             if t.task_spec.name.startswith("EndEvent_")]
-    assert ended == ["EndEvent_complaint_closed"]
-    other = EXAMINATION_TASK["employee" if complaint_type == "service" else "service"]
-    assert not [t for t in wf.get_tasks(state=TaskState.COMPLETED) if t.task_spec.name == other]
-    assert wf.data["answer_text"] == "پاسخ به شاکی"
-    assert wf.data["announcement_channel"] == "letter"
-
-
-@pytest.mark.parametrize("complaint_type", ["service", "employee"])
-def test_review_return_goes_back_to_the_right_examination(complaint_type):
-    wf = load_workflow()
-    exam = EXAMINATION_TASK[complaint_type]
-    complete(wf, "Task_register_complaint", register_data(complaint_type))
-    complete(wf, exam, EXAMINATION_DATA)
-    complete(wf, "Task_review_answer", {"decision": "return", "reason": "پاسخ کامل نیست"})
-    assert ready_names(wf) == [exam]
-    returned = ready_user_tasks(wf)[0]
-    assert returned.data["reason"] == "پاسخ کامل نیست"
-    # the re-opened examination has its own deadline timer again
-    waiting_timer(wf, complaint_type)
-    complete(wf, exam, {**EXAMINATION_DATA, "answer_text": "پاسخ اصلاح‌شده"})
-    assert ready_names(wf) == ["Task_review_answer"]
-    complete(wf, "Task_review_answer", {"decision": "approve", "reason": ""})
-    complete(wf, "Task_announce_result", ANNOUNCEMENT_DATA)
-    assert wf.is_completed()
-    runs = [t for t in wf.get_tasks(state=TaskState.COMPLETED) if t.task_spec.name == exam]
-    assert len(runs) == 2
-    assert wf.data["answer_text"] == "پاسخ اصلاح‌شده"
-
-
-@pytest.mark.parametrize("complaint_type", ["service", "employee"])
-def test_deadline_timer_offers_the_overdue_task_to_the_district_mayor(complaint_type):
-    wf = load_workflow()
-    exam = EXAMINATION_TASK[complaint_type]
-    complete(wf, "Task_register_complaint", register_data(complaint_type))
-
-    timer = waiting_timer(wf, complaint_type)
-    fire_due_timers(wf)
-    assert ready_names(wf) == [exam]  # not due yet
-    due = datetime.fromisoformat(waiting_timer(wf, complaint_type).internal_data["event_value"])
-    expected = datetime.now(timezone.utc) + timedelta(days=10)
-    assert abs((due - expected).total_seconds()) < 60
-
-    # survive a save/load between the steps, as the application does
-    serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
-    wf = serializer.deserialize_json(serializer.serialize_json(wf))
-    timer = waiting_timer(wf, complaint_type)
-    timer.internal_data["event_value"] = (datetime.now(timezone.utc) - timedelta(minutes=1)).isoformat()
-    fire_due_timers(wf)
-
-    overdue = OVERDUE_TASK[complaint_type]
-    assert ready_names(wf) == sorted([exam, overdue])  # non-interrupting: examination stays open
-    mayor_task = next(t for t in ready_user_tasks(wf) if t.task_spec.name == overdue)
-    assert mayor_task.task_spec.lane == "شهردار منطقه"
-    assert role_for_lane(mayor_task.task_spec.lane) == "district_mayor"
-    assert mayor_task.task_spec.extensions["properties"]["formKey"] == "complaint_overdue"
-    assert mayor_task.data["complaint_type"] == complaint_type
-
-    complete(wf, overdue, {"overdue_action": "رسیدگی فوری", "overdue_note": ""})
-    assert ready_names(wf) == [exam]
-    complete(wf, exam, EXAMINATION_DATA)
-    complete(wf, "Task_review_answer", {"decision": "approve"})
-    complete(wf, "Task_announce_result", ANNOUNCEMENT_DATA)
-    assert wf.is_completed()
-    ended = sorted(t.task_spec.name for t in wf.get_tasks(state=TaskState.COMPLETED)
-                   if t.task_spec.name.startswith("EndEvent_"))
-    assert ended == sorted(["EndEvent_complaint_closed", f"EndEvent_overdue_{complaint_type}_followed"])
-
-
-def test_overdue_follow_up_does_not_block_the_main_path():
-    """The mayor may still be working on the overdue task when the answer is announced."""
-    wf = load_workflow()
-    complete(wf, "Task_register_complaint", register_data("service"))
-    timer = waiting_timer(wf, "service")
-    timer.internal_data["event_value"] = (datetime.now(timezone.utc) - timedelta(seconds=1)).isoformat()
-    fire_due_timers(wf)
-    complete(wf, "Task_examine_service_complaint", EXAMINATION_DATA)
-    complete(wf, "Task_review_answer", {"decision": "approve"})
-    complete(wf, "Task_announce_result", ANNOUNCEMENT_DATA)
-    assert ready_names(wf) == ["Task_followup_overdue_service"]
-    assert not wf.is_completed()
-    complete(wf, "Task_followup_overdue_service", {"overdue_action": "پیگیری شد"})
-    assert wf.is_completed()

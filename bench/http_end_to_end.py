@@ -1,0 +1,483 @@
+"""End-to-end HTTP benchmark of the JSON API under gunicorn, on SQLite or PostgreSQL.
+
+What it does, in order:
+  1. measures the engine floor in this process (bench/engine_floor.py, no server running yet);
+  2. creates a fresh database (SQLite file in /tmp, or PostgreSQL database bench_http_<pid>),
+     migrates it, deploys processes/ and loads the demo users (what `flask setup` does);
+  3. starts the production server:
+       gunicorn -w W -k gthread --threads T --keep-alive 30 -b 127.0.0.1:<free port> 'app:create_app()'
+  4. K client threads (stdlib http.client, one persistent connection each) run three phases,
+     each behind a barrier so the clients start together:
+       tokens    POST /api/v1/auth/token for pr_expert_d1 and pr_head_d1 (argon2; not a target)
+       starts    N x POST /api/v1/processes/complaints/instances {"district": "d1"}
+       completes 4 x N POST /api/v1/tasks/{id}/complete with valid form data, each instance
+                 walked register -> examine -> review (approve) -> announce, the next task id
+                 taken from the `open_tasks` of the previous response
+  5. reports rates, client-side latencies, and the server's CPU cost per operation.
+
+Definitions:
+  instances/s         N / wall time of the starts phase
+  completions/s       4N / wall time of the completes phase
+  server CPU / op     (utime+stime of the gunicorn master and workers, read from /proc/<pid>/stat
+                      before and after the phase) / operations in the phase. On PostgreSQL the
+                      CPU of the backends serving our database (pg_stat_activity) is shown too.
+  API/engine ratio    server CPU per completion / engine step floor (median in-memory cost of one
+                      user-task step: set data, run, do_engine_steps; bench/engine_floor.py).
+                      Also shown against the "completion floor" = load state + step + dump state.
+  Target: >= 100 completions/s, >= 50 instances/s on PostgreSQL; ratio <= 3x.
+
+Run:  .venv/bin/python bench/http_end_to_end.py                    (SQLite)
+      .venv/bin/python bench/http_end_to_end.py --db postgres      (PostgreSQL on 127.0.0.1:5432)
+      options: --instances N --clients K --workers W --threads T --pg-url URL --keep-db
+"""
+import argparse
+import http.client
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = Path(__file__).resolve().parent
+for p in (str(ROOT), str(BENCH)):
+    if p not in sys.path:
+        sys.path.insert(0, p)
+
+from engine_floor import (ANNOUNCEMENT, EXAMINATION, REGISTER_SERVICE,  # noqa: E402
+                          REVIEW_APPROVE, engine_floor, pct)
+
+PASSWORD = "demo-pass-1234"  # app/demo.py DEMO_PASSWORD
+EXPERT, HEAD = "pr_expert_d1", "pr_head_d1"
+DATA_BY_TASK = {
+    "Task_register_complaint": REGISTER_SERVICE,
+    "Task_examine_service_complaint": EXAMINATION,
+    "Task_review_answer": REVIEW_APPROVE,
+    "Task_announce_result": ANNOUNCEMENT,
+}
+LABEL_BY_TASK = {"Task_register_complaint": "register", "Task_examine_service_complaint": "examine",
+                 "Task_review_answer": "review", "Task_announce_result": "announce"}
+TARGET_COMPLETIONS, TARGET_STARTS, TARGET_RATIO = 100.0, 50.0, 3.0
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def loadavg() -> str:
+    return "/".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+# ---------------------------------------------------------------- database
+
+def prepare_database(kind: str, pg_base: str) -> tuple[str, callable]:
+    """A fresh database with schema, processes and demo users; returns (url, drop)."""
+    if kind == "sqlite":
+        folder = Path(tempfile.mkdtemp(prefix=f"bench_http_{os.getpid()}_"))
+        url = f"sqlite:///{folder / 'bench.sqlite'}"
+
+        def drop():
+            shutil.rmtree(folder, ignore_errors=True)
+    else:
+        import psycopg
+        name = f"bench_http_{os.getpid()}"
+        admin = f"{pg_base}/postgres"
+        with psycopg.connect(admin.replace("postgresql+psycopg", "postgresql"), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"')
+        url = f"{pg_base}/{name}"
+
+        def drop():
+            with psycopg.connect(admin.replace("postgresql+psycopg", "postgresql"), autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    # what `flask setup` does: migrate, deploy processes/, load demo data
+    from app.demo import load_demo_data
+    from app.migrate import upgrade_database
+    from engine.deploy import deploy_directory
+    from models import make_engine, make_session_factory
+    upgrade_database(url)
+    engine = make_engine(url)
+    with make_session_factory(engine)() as session:
+        deploy_directory(session, ROOT / "processes")
+        load_demo_data(session)
+        session.commit()
+    engine.dispose()
+    return url, drop
+
+
+# ---------------------------------------------------------------- server
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def gunicorn_bin() -> str:
+    for candidate in (Path(sys.executable).parent / "gunicorn", Path("/tmp/venv/bin/gunicorn")):
+        if candidate.exists():
+            return str(candidate)
+    found = shutil.which("gunicorn")
+    if not found:
+        sys.exit("gunicorn not found next to this Python or on PATH")
+    return found
+
+
+def start_server(url: str, port: int, workers: int, threads: int, log_path: Path):
+    env = dict(os.environ, DATABASE_URL=url, SCHEDULER_ENABLED="0")
+    cmd = [gunicorn_bin(), "-w", str(workers), "-k", "gthread", "--threads", str(threads),
+           "--keep-alive", "30", "-b", f"127.0.0.1:{port}", "--log-level", "warning",
+           "app:create_app()"]
+    log = open(log_path, "w")
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            sys.exit(f"gunicorn exited ({proc.returncode}); see {log_path}:\n{log_path.read_text()[-3000:]}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/api/v1/openapi.json")
+            if conn.getresponse().status == 200 and len(server_pids(proc.pid)) >= workers + 1:
+                conn.close()
+                # every worker must have imported the app: ask a few times
+                return proc, cmd
+            conn.close()
+        except OSError:
+            pass
+        time.sleep(0.2)
+    proc.terminate()
+    sys.exit(f"gunicorn did not answer within 60 s; see {log_path}")
+
+
+def stop_server(proc) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _ppid_and_cpu(pid: int):
+    with open(f"/proc/{pid}/stat") as f:
+        raw = f.read()
+    fields = raw[raw.rindex(")") + 2:].split()  # after "pid (comm) "
+    return int(fields[1]), (int(fields[11]) + int(fields[12])) / CLK_TCK  # ppid, utime+stime
+
+
+def server_pids(master: int) -> list[int]:
+    pids = [master]
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if _ppid_and_cpu(int(entry))[0] == master:
+                    pids.append(int(entry))
+            except (OSError, ValueError):
+                pass
+    return pids
+
+
+def cpu_seconds(pids) -> dict[int, float]:
+    out = {}
+    for pid in pids:
+        try:
+            out[pid] = _ppid_and_cpu(pid)[1]
+        except (OSError, ValueError):
+            pass
+    return out
+
+
+def cpu_delta(before: dict, after: dict) -> float:
+    return sum(after[p] - before.get(p, 0.0) for p in after)
+
+
+class PgBackends:
+    """CPU of the PostgreSQL backends connected to our database (same machine)."""
+
+    def __init__(self, url: str):
+        import psycopg
+        self.dsn = url.replace("postgresql+psycopg", "postgresql")
+        self.dbname = url.rsplit("/", 1)[1]
+        self.conn = psycopg.connect(self.dsn, autocommit=True)
+
+    def snapshot(self) -> dict[int, float]:
+        pids = [r[0] for r in self.conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            (self.dbname,))]
+        return cpu_seconds(pids)
+
+    def close(self):
+        self.conn.close()
+
+
+# ---------------------------------------------------------------- client
+
+class Client:
+    """One persistent HTTP/1.1 connection."""
+
+    def __init__(self, port: int, persistent: bool = True):
+        self.port = port
+        self.persistent = persistent
+        self.conn = None
+        self.reconnects = 0
+
+    def call(self, method: str, path: str, body=None, token: str | None = None):
+        payload = json.dumps(body).encode() if body is not None else None
+        headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        for attempt in (1, 2):
+            if self.conn is None:
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+            try:
+                t0 = time.perf_counter()
+                self.conn.request(method, path, body=payload, headers=headers)
+                response = self.conn.getresponse()
+                raw = response.read()
+                elapsed = time.perf_counter() - t0
+                if not self.persistent or response.getheader("Connection", "").lower() == "close":
+                    self.conn.close()
+                    self.conn = None
+                return response.status, (json.loads(raw) if raw else None), elapsed
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                # an idle keep-alive connection closed by the server before we sent anything
+                self.conn.close()
+                self.conn = None
+                self.reconnects += 1
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+
+class Worker(threading.Thread):
+    """A client thread: gets tokens, starts its instances, then completes them."""
+
+    def __init__(self, index: int, port: int, n_instances: int, barrier: threading.Barrier,
+                 persistent: bool = True):
+        super().__init__(name=f"client-{index}", daemon=True)
+        self.client = Client(port, persistent)
+        self.n = n_instances
+        self.barrier = barrier
+        self.tokens = {}
+        self.lat = {"token": [], "start": [], "complete": []}
+        self.lat_by_task = {label: [] for label in LABEL_BY_TASK.values()}
+        self.first_tasks: list[dict] = []
+        self.errors: list[str] = []
+        self.completed_instances = 0
+        self.done = {}
+
+    def _phase(self, name: str, work) -> None:
+        self.barrier.wait()  # all clients and the conductor start together
+        try:
+            work()
+        except Exception as exc:  # noqa: BLE001 - reported, never hidden
+            self.errors.append(f"{name}: {exc!r}")
+        self.done[name] = time.perf_counter()
+        self.barrier.wait()  # the phase ends when the last client is done
+
+    def run(self) -> None:
+        self._phase("tokens", self._tokens)
+        self._phase("starts", self._starts)
+        self._phase("completes", self._completes)
+
+    def _tokens(self) -> None:
+        for username in (EXPERT, HEAD):
+            status, body, dt = self.client.call("POST", "/api/v1/auth/token",
+                                                {"username": username, "password": PASSWORD})
+            if status != 200:
+                raise RuntimeError(f"token for {username}: {status} {body}")
+            self.tokens[username] = body["token"]
+            self.lat["token"].append(dt)
+
+    def _starts(self) -> None:
+        for i in range(self.n):
+            status, body, dt = self.client.call(
+                "POST", "/api/v1/processes/complaints/instances",
+                {"district": "d1", "title": f"bench {self.name} #{i}"}, self.tokens[EXPERT])
+            if status != 201:
+                self.errors.append(f"start: {status} {body}")
+                continue
+            self.lat["start"].append(dt)
+            self.first_tasks.append(body["open_tasks"][0])
+
+    def _completes(self) -> None:
+        for task in self.first_tasks:
+            for _ in range(4):
+                user = HEAD if task["role"] == "pr_head" else EXPERT
+                status, body, dt = self.client.call(
+                    "POST", f"/api/v1/tasks/{task['id']}/complete",
+                    {"data": DATA_BY_TASK[task["task"]]}, self.tokens[user])
+                if status != 200:
+                    self.errors.append(f"complete {task['task']}: {status} {body}")
+                    break
+                self.lat["complete"].append(dt)
+                self.lat_by_task[LABEL_BY_TASK[task["task"]]].append(dt)
+                instance = body["instance"]
+                if instance["status"] == "completed":
+                    self.completed_instances += 1
+                    break
+                task = instance["open_tasks"][0]
+
+
+# ---------------------------------------------------------------- run and report
+
+def ms(values, p=None) -> str:
+    if not values:
+        return "-"
+    v = statistics.median(values) if p is None else pct(values, p)
+    return f"{v * 1000:.1f}"
+
+
+def run(args) -> dict:
+    print(f"[{time.strftime('%H:%M:%S')}] engine floor ({args.floor_runs} runs), loadavg {loadavg()} ...",
+          flush=True)
+    floor = engine_floor(args.floor_runs, 200)
+    print(f"  step floor {floor['step_median_us']:.0f} µs, completion floor {floor['completion_floor_us']:.0f} µs, "
+          f"start floor {floor['start_floor_us']:.0f} µs", flush=True)
+
+    print(f"[{time.strftime('%H:%M:%S')}] preparing {args.db} database ...", flush=True)
+    url, drop = prepare_database(args.db, args.pg_url)
+    port = free_port()
+    log_path = Path(tempfile.gettempdir()) / f"bench_http_{os.getpid()}_gunicorn.log"
+    proc = pg = None
+    try:
+        proc, cmd = start_server(url, port, args.workers, args.threads, log_path)
+        pids = server_pids(proc.pid)
+        print(f"[{time.strftime('%H:%M:%S')}] server: {' '.join(cmd[1:])} (DATABASE_URL={url}); "
+              f"pids {pids}", flush=True)
+        pg = PgBackends(url) if args.db == "postgres" else None
+
+        shares = [args.instances // args.clients + (1 if i < args.instances % args.clients else 0)
+                  for i in range(args.clients)]
+        barrier = threading.Barrier(args.clients + 1)
+        workers = [Worker(i, port, shares[i], barrier, not args.connection_per_request) for i in range(args.clients)]
+        for w in workers:
+            w.start()
+        measured = {}
+        for name in ("tokens", "starts", "completes"):
+            pids = server_pids(proc.pid)
+            cpu0, pg0, la0 = cpu_seconds(pids), (pg.snapshot() if pg else {}), loadavg()
+            self_cpu0 = time.process_time()
+            print(f"[{time.strftime('%H:%M:%S')}] phase {name} ...", flush=True)
+            barrier.wait()
+            t0 = time.perf_counter()
+            barrier.wait()
+            t1 = max(w.done[name] for w in workers)
+            cpu1, pg1 = cpu_seconds(server_pids(proc.pid)), (pg.snapshot() if pg else {})
+            measured[name] = {"wall": t1 - t0, "server_cpu": cpu_delta(cpu0, cpu1),
+                              "cpu_by_pid": {p: cpu1[p] - cpu0.get(p, 0.0) for p in cpu1},
+                              "pg_cpu": cpu_delta(pg0, pg1) if pg else None,
+                              "client_cpu": time.process_time() - self_cpu0,
+                              "loadavg_before": la0, "loadavg_after": loadavg()}
+        for w in workers:
+            w.join(timeout=5)
+    finally:
+        if pg:
+            pg.close()
+        if proc:
+            stop_server(proc)
+        if not args.keep_db:
+            drop()
+
+    errors = [e for w in workers for e in w.errors]
+    lat = {k: [v for w in workers for v in w.lat[k]] for k in ("token", "start", "complete")}
+    by_task = {label: [v for w in workers for v in w.lat_by_task[label]] for label in LABEL_BY_TASK.values()}
+    return {"args": vars(args), "url": url, "floor": floor, "measured": measured, "lat": lat,
+            "by_task": by_task, "errors": errors, "log": str(log_path),
+            "completed_instances": sum(w.completed_instances for w in workers),
+            "reconnects": sum(w.client.reconnects for w in workers)}
+
+
+def report(r: dict) -> None:
+    a, m, lat, floor = r["args"], r["measured"], r["lat"], r["floor"]
+    n_starts, n_completes = len(lat["start"]), len(lat["complete"])
+    st, co = m["starts"], m["completes"]
+    start_rate = n_starts / st["wall"] if st["wall"] else 0.0
+    complete_rate = n_completes / co["wall"] if co["wall"] else 0.0
+    cpu_per_start = st["server_cpu"] / n_starts * 1e6 if n_starts else float("nan")
+    cpu_per_complete = co["server_cpu"] / n_completes * 1e6 if n_completes else float("nan")
+    ratio = cpu_per_complete / floor["step_median_us"]
+    ratio_full = cpu_per_complete / floor["completion_floor_us"]
+    cores = os.cpu_count()
+    print()
+    print(f"=== HTTP end to end: {a['db']}, gunicorn -w {a['workers']} -k gthread --threads {a['threads']}, "
+          f"{a['clients']} clients ({'new connection per request' if a['connection_per_request'] else 'persistent connections'}), "
+          f"{a['instances']} instances, {cores} cores ===")
+    print(f"{'phase':10} {'ops':>6} {'wall s':>7} {'ops/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
+          f"{'srv CPU/op ms':>14} {'pg CPU/op ms':>13} {'loadavg before -> after':>32}")
+    print("-" * 124)
+    for name, key in (("tokens", "token"), ("starts", "start"), ("completes", "complete")):
+        ph, n = m[name], len(lat[key])
+        pgc = f"{ph['pg_cpu'] / n * 1000:.2f}" if ph["pg_cpu"] is not None and n else "-"
+        print(f"{name:10} {n:>6} {ph['wall']:>7.2f} {n / ph['wall'] if ph['wall'] else 0:>8.1f} "
+              f"{ms(lat[key]):>8} {ms(lat[key], 95):>8} {ms(lat[key], 99):>8} "
+              f"{ph['server_cpu'] / n * 1000 if n else 0:>14.2f} {pgc:>13} "
+              f"{ph['loadavg_before'] + ' -> ' + ph['loadavg_after']:>32}")
+    print()
+    print("complete latency by task (ms):  " + "   ".join(
+        f"{label} p50 {ms(v)} / p95 {ms(v, 95)}" for label, v in r["by_task"].items()))
+    for name in ("starts", "completes"):
+        split = m[name]["cpu_by_pid"]
+        total = sum(split.values()) or 1.0
+        print(f"server CPU by process in the {name} phase (s): " + ", ".join(
+            f"{'master' if i == 0 else 'worker'} {pid}: {v:.2f} ({v / total:.0%})"
+            for i, (pid, v) in enumerate(split.items()))
+            + f"; busiest process {max(split.values()) / m[name]['wall']:.0%} of one core")
+    print(f"client process CPU in the completes phase: {co['client_cpu'] / max(n_completes, 1) * 1000:.2f} ms/op "
+          f"(the clients share the {cores} cores with the server)")
+    print()
+    print("per-step cost, API vs engine (µs):")
+    print(f"  engine step floor (median, bench/engine_floor.py)          {floor['step_median_us']:9.0f}")
+    print(f"  engine completion floor (load + step + dump)                {floor['completion_floor_us']:9.0f}")
+    print(f"  API server CPU per completion (gunicorn /proc utime+stime) {cpu_per_complete:9.0f}")
+    print(f"  API server CPU per start                                    {cpu_per_start:9.0f}")
+    print(f"  ratio API CPU / step floor        = {ratio:6.1f}x   (target <= {TARGET_RATIO:.0f}x)")
+    print(f"  ratio API CPU / completion floor  = {ratio_full:6.1f}x")
+    print(f"  median completion latency / step floor = {statistics.median(lat['complete']) * 1e6 / floor['step_median_us']:.1f}x"
+          if lat["complete"] else "")
+    print()
+    verdict = lambda ok: "MET" if ok else "MISSED"  # noqa: E731
+    print(f"targets ({'apply to PostgreSQL' if a['db'] == 'sqlite' else 'PostgreSQL'}):")
+    print(f"  task completions/s  {complete_rate:7.1f}  vs >= {TARGET_COMPLETIONS:.0f}   {verdict(complete_rate >= TARGET_COMPLETIONS)}")
+    print(f"  instances/s         {start_rate:7.1f}  vs >= {TARGET_STARTS:.0f}    {verdict(start_rate >= TARGET_STARTS)}")
+    print(f"  API/engine per step {ratio:7.1f}x vs <= {TARGET_RATIO:.0f}x    {verdict(ratio <= TARGET_RATIO)}")
+    print()
+    ok = not r["errors"] and r["completed_instances"] == a["instances"]
+    print(f"instances completed: {r['completed_instances']}/{a['instances']}, errors: {len(r['errors'])}, "
+          f"reconnects: {r['reconnects']}; gunicorn log: {r['log']}")
+    for e in r["errors"][:10]:
+        print("  error:", e[:300])
+    if not ok:
+        print("RESULT INCOMPLETE: see the errors above")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--instances", type=int, default=400, help="complaint instances to start and finish")
+    parser.add_argument("--clients", type=int, default=8, help="concurrent client threads")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
+    parser.add_argument("--floor-runs", type=int, default=1000, help="runs of the engine floor")
+    parser.add_argument("--pg-url", default="postgresql+psycopg://postgres@127.0.0.1:5432",
+                        help="PostgreSQL server URL without database name")
+    parser.add_argument("--connection-per-request", action="store_true",
+                        help="diagnosis: a new TCP connection for every request instead of one "
+                             "persistent connection per client (lets gunicorn spread requests over workers)")
+    parser.add_argument("--keep-db", action="store_true", help="do not drop the database afterwards")
+    parser.add_argument("--json", action="store_true", help="also print the raw result as JSON")
+    args = parser.parse_args(argv)
+    result = run(args)
+    report(result)
+    if args.json:
+        print(json.dumps({k: v for k, v in result.items() if k not in ("lat", "by_task")}, indent=2,
+                         default=str, ensure_ascii=False))
+    return 0 if not result["errors"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

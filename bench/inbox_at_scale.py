@@ -1,0 +1,628 @@
+#!/usr/bin/env python
+"""Benchmark 3 (issue 3): inbox latency at 100,000 instances / 300,000 human tasks.
+
+    /tmp/venv/bin/python bench/inbox_at_scale.py                 # PostgreSQL (default)
+    /tmp/venv/bin/python bench/inbox_at_scale.py --db sqlite
+    /tmp/venv/bin/python bench/inbox_at_scale.py --instances 200000 --samples 500
+
+Creates a throw-away database (PostgreSQL: bench_inbox_<pid>, dropped at the end unless
+--keep; SQLite: a temporary file), migrates it with Alembic, loads the demo users plus the
+users of extra districts, deploys processes/complaints.bpmn with engine.deploy, then
+bulk-inserts instances and human_tasks (COPY on PostgreSQL, executemany on SQLite; not
+through the engine: the inbox reads only the task index). Three task rows per instance:
+mostly completed, about a third ready, due dates spread over 90 days, some overdue,
+some claimed.
+
+Then it measures p50/p95/p99 (ms) of:
+  * people.access.inbox_query(user, now=...).limit(50) for district users (rotated
+    over the districts), with filters (process, overdue), for a city-wide user and for
+    a user holding many grants;
+  * a dashboard GROUP BY over human_tasks (ready and overdue per district);
+  * the whole GET / inbox page through the Flask test client, logged in, render included.
+The load average (1 min) is printed next to each figure: others share the 2 cores.
+It prints EXPLAIN (ANALYZE, BUFFERS) of the slowest query and, when a p95 misses the
+target (--target-ms, 50), tries candidate fixes in the benchmark database only (ad hoc
+indexes, a slimmer query shape) and prints before/after figures. Nothing in models/ or
+people/ is changed.
+
+--state-json real stores a real serialized workflow (of a complaint just started) in
+every instance instead of a small placeholder: the ORM inbox query eagerly joins
+instances (and through them process_versions), so their big text columns travel with
+every inbox row.
+"""
+import argparse
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from sqlalchemy import case, event, func, insert, select, text  # noqa: E402
+from sqlalchemy.orm import defaultload, joinedload, lazyload  # noqa: E402
+
+from app.demo import DEMO_PASSWORD, load_demo_data  # noqa: E402
+from app.migrate import upgrade_database  # noqa: E402
+from engine.deploy import deploy_process  # noqa: E402
+from models import (District, HumanTask, Instance, ProcessVersion, RoleGrant,  # noqa: E402
+                    User, make_engine, make_session_factory, utcnow)
+from people import access  # noqa: E402
+from people.accounts import create_user, grant_role, hash_password  # noqa: E402
+from people.roles import ROLES  # noqa: E402
+
+PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+COMPLAINTS = REPO / "processes" / "complaints.bpmn"
+
+# The complaint process's user tasks: spec id -> role of its lane, has a due date.
+TASKS = {
+    "Task_register_complaint": ("pr_expert", False),
+    "Task_examine_service_complaint": ("pr_expert", True),
+    "Task_examine_employee_complaint": ("complaints_expert", True),
+    "Task_review_answer": ("pr_head", False),
+    "Task_announce_result": ("pr_expert", False),
+    "Task_followup_overdue_service": ("district_mayor", False),
+    "Task_followup_overdue_employee": ("district_mayor", False),
+}
+
+
+# ------------------------------------------------------------------ database set-up
+def create_database(kind: str, pg_admin_url: str):
+    """(url, cleanup) of a fresh database."""
+    if kind == "sqlite":
+        tmp = tempfile.mkdtemp(prefix="bench_inbox_")
+        path = Path(tmp) / "bench.sqlite"
+
+        def cleanup():
+            for p in Path(tmp).glob("*"):
+                p.unlink()
+            os.rmdir(tmp)
+        return f"sqlite:///{path}", cleanup
+    from sqlalchemy import create_engine
+    name = f"bench_inbox_{os.getpid()}"
+    admin = create_engine(pg_admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def cleanup():
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+    return pg_admin_url.rsplit("/", 1)[0] + f"/{name}", cleanup
+
+
+def load_people_and_process(factory, districts: int):
+    """Demo data, extra districts with one user per district role, two bench users."""
+    session = factory()
+    load_demo_data(session)
+    shared = hash_password(DEMO_PASSWORD)
+    for n in range(3, districts + 1):
+        code = f"d{n}"
+        district = District(code=code, name_fa=f"منطقه {n}", name_en=f"District {n}")
+        session.add(district)
+        session.flush()
+        for role in ROLES:
+            if not role.city_wide:
+                user = create_user(session, f"{role.code}_{code}", DEMO_PASSWORD,
+                                   full_name=f"{role.title_fa} — {code}", password_hash=shared)
+                grant_role(session, user, role.code, district)
+    all_districts = session.scalars(select(District).order_by(District.id)).all()
+    # A city-wide holder of a role that has tasks (the demo's city-wide roles have none
+    # in the complaint process), and a user holding two roles in every district.
+    city = create_user(session, "bench_city_complaints", DEMO_PASSWORD,
+                       full_name="city-wide complaints expert", password_hash=shared)
+    grant_role(session, city, "complaints_expert", None)
+    multi = create_user(session, "bench_multi_grants", DEMO_PASSWORD,
+                        full_name="pr_head + pr_expert in every district", password_hash=shared)
+    for district in all_districts:
+        grant_role(session, multi, "pr_head", district)
+        grant_role(session, multi, "pr_expert", district)
+    version, _ = deploy_process(session, COMPLAINTS.read_bytes(), filename=COMPLAINTS.name)
+    session.commit()
+    session.close()
+    return version
+
+
+def real_state_json(version) -> str:
+    """A real serialized workflow of a complaint that has just started."""
+    from engine.workflows import dump_workflow, new_workflow, run_engine
+    workflow = new_workflow(version, {"bench": True})
+    run_engine(workflow)
+    return dump_workflow(workflow)
+
+
+# ------------------------------------------------------------------ data generation
+def generate_rows(session, version, n_instances: int, now, seed: int, state_json: str):
+    """(instance dicts, human task dicts): three task rows per instance."""
+    rng = random.Random(seed)
+    districts = [d.id for d in session.scalars(select(District).order_by(District.id))]
+    holders = {}
+    for grant in session.scalars(select(RoleGrant).where(RoleGrant.district_id.isnot(None))):
+        holders.setdefault((grant.role, grant.district_id), []).append(grant.user_id)
+    starter = {d: holders[("pr_expert", d)][0] for d in districts}
+    lane_of_role = {role: lane for lane, role in (version.lanes or {}).items()}
+    names = {}
+    import xml.etree.ElementTree as ET
+    root = ET.fromstring(version.bpmn_xml.encode("utf-8"))
+    for el in root.iter():
+        if el.get("id") in TASKS:
+            names[el.get("id")] = el.get("name") or el.get("id")
+    forms = version.forms or {}
+    instances, tasks = [], []
+    span = 90 * 86400
+    for i in range(1, n_instances + 1):
+        district = rng.choice(districts)
+        started = now - timedelta(seconds=rng.uniform(60, span))
+        service = rng.random() < 0.5
+        examine = "Task_examine_service_complaint" if service else "Task_examine_employee_complaint"
+        followup = "Task_followup_overdue_service" if service else "Task_followup_overdue_employee"
+        r = rng.random()
+        # (spec, ready?) x 3, in order of creation
+        if r < 0.12:    # closed complaint
+            steps = [("Task_register_complaint", 0), (examine, 0), ("Task_announce_result", 0)]
+        elif r < 0.50:  # waiting for review
+            steps = [("Task_register_complaint", 0), (examine, 0), ("Task_review_answer", 1)]
+        elif r < 0.80:  # sent back by the reviewer, being examined again
+            steps = [("Task_register_complaint", 0), ("Task_review_answer", 0), (examine, 1)]
+        else:           # examination overdue: deadline timer opened the follow-up
+            steps = [("Task_register_complaint", 0), (examine, 1), (followup, 1)]
+        status = "completed" if r < 0.12 else "running"
+        t = started
+        last = started
+        for n, (spec, ready) in enumerate(steps):
+            role, has_due = TASKS[spec]
+            created = t
+            if spec == followup:
+                created = tasks[-1]["created_at"] + timedelta(hours=240)
+            due = created + timedelta(hours=240) if has_due else None
+            if r >= 0.80 and spec == examine:
+                # overdue ones: created more than 10 days ago
+                created = min(created, now - timedelta(hours=241 + rng.uniform(0, 1000)))
+                due = created + timedelta(hours=240)
+            user = rng.choice(holders[(role, district)])
+            done = None if ready else created + timedelta(seconds=rng.uniform(300, 5 * 86400))
+            if done is not None and done > now:
+                done = now - timedelta(seconds=1)
+            claimed = user if (not ready or rng.random() < 0.05) else None
+            tasks.append({
+                "instance_id": i, "spiff_task_id": f"00000000-0000-4000-8000-{i:08d}{n:04d}",
+                "process_key": version.process_key, "task_spec": spec, "name": names[spec],
+                "lane": lane_of_role.get(role), "role": role, "district_id": district,
+                "assignee_id": claimed, "form_key": forms.get(spec),
+                "status": "ready" if ready else "completed", "created_at": created,
+                "due_at": due, "completed_at": done,
+                "completed_by_id": user if not ready else None})
+            last = max(last, done or created)
+            t = (done or created) + timedelta(seconds=1)
+        instances.append({
+            "id": i, "process_version_id": version.id, "process_key": version.process_key,
+            "district_id": district, "status": status, "title": version.name,
+            "tracking_code": f"B{i:09d}", "state_json": state_json, "data": {},
+            "error_message": None, "started_by_id": starter[district], "started_at": started,
+            "updated_at": last, "completed_at": last if status == "completed" else None,
+            "row_version": 1})
+    return instances, tasks
+
+
+def bulk_insert(engine, table, rows, chunk=10_000):
+    if not rows:
+        return
+    cols = list(rows[0].keys())
+    if engine.dialect.name == "postgresql":
+        import json
+        with engine.begin() as conn:
+            raw = conn.connection.driver_connection
+            with raw.cursor() as cur:
+                with cur.copy(f"COPY {table.name} ({', '.join(cols)}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row([json.dumps(v) if isinstance(v, (dict, list)) else v
+                                        for v in (row[c] for c in cols)])
+            if "id" in cols:
+                conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                                  f"(SELECT max(id) FROM {table.name}))"))
+    else:
+        with engine.begin() as conn:
+            for start in range(0, len(rows), chunk):
+                conn.execute(insert(table), rows[start:start + chunk])
+
+
+def analyze(engine):
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE"))
+    else:
+        with engine.begin() as conn:
+            conn.execute(text("ANALYZE"))
+
+
+# ------------------------------------------------------------------ measuring
+def loadavg() -> float:
+    return os.getloadavg()[0]
+
+
+def percentiles(samples_ms):
+    q = statistics.quantiles(samples_ms, n=100, method="inclusive")
+    return q[49], q[94], q[98], max(samples_ms)
+
+
+class StatementLog:
+    """Remembers the slowest SQL statement run under the current label."""
+
+    def __init__(self, engine):
+        self.label = None
+        self.slowest = {}  # label -> (seconds, statement, parameters)
+        self.watch(engine)
+
+    def watch(self, engine):
+        event.listen(engine, "before_cursor_execute", self._before)
+        event.listen(engine, "after_cursor_execute", self._after)
+
+    def _before(self, conn, cursor, statement, parameters, context, executemany):
+        conn.info["bench_t0"] = time.perf_counter()
+
+    def _after(self, conn, cursor, statement, parameters, context, executemany):
+        if self.label is None:
+            return
+        took = time.perf_counter() - conn.info.pop("bench_t0", time.perf_counter())
+        best = self.slowest.get(self.label)
+        if best is None or took > best[0]:
+            self.slowest[self.label] = (took, statement, parameters)
+
+    @contextmanager
+    def under(self, label):
+        self.label = label
+        try:
+            yield
+        finally:
+            self.label = None
+
+
+def measure(fn, samples: int, warmup: int = 10):
+    for k in range(warmup):
+        fn(k)
+    out = []
+    for k in range(samples):
+        t0 = time.perf_counter()
+        fn(k)
+        out.append((time.perf_counter() - t0) * 1000)
+    return out
+
+
+def explain(engine, statement, parameters) -> str:
+    with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            rows = conn.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters)
+        else:
+            rows = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
+        return "\n".join("  " + " | ".join(str(c) for c in r) for r in rows)
+
+
+def raw_sql_ms(engine, statement, parameters, samples) -> list:
+    """The captured statement alone, through the driver (no ORM objects built)."""
+    def run(_k):
+        with engine.connect() as conn:
+            conn.exec_driver_sql(statement, parameters).fetchall()
+    return measure(run, samples, warmup=3)
+
+
+def dashboard_query(now):
+    """Ready and overdue tasks per district: the obvious GROUP BY."""
+    return (select(HumanTask.district_id, func.count().label("ready"),
+                   func.sum(case((HumanTask.due_at < now, 1), else_=0)).label("overdue"))
+            .where(HumanTask.status == "ready")
+            .group_by(HumanTask.district_id).order_by(HumanTask.district_id))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", choices=["postgresql", "sqlite"], default="postgresql")
+    parser.add_argument("--pg-admin-url", default=PG_ADMIN_URL)
+    parser.add_argument("--instances", type=int, default=100_000)
+    parser.add_argument("--districts", type=int, default=16)
+    parser.add_argument("--samples", type=int, default=200, help="per query (200+)")
+    parser.add_argument("--page-samples", type=int, default=200, help="per GET / page")
+    parser.add_argument("--target-ms", type=float, default=50.0)
+    parser.add_argument("--state-json", choices=["placeholder", "real"], default="placeholder")
+    parser.add_argument("--no-fixes", action="store_true", help="do not try candidate fixes")
+    parser.add_argument("--seed", type=int, default=3)
+    parser.add_argument("--keep", action="store_true", help="keep the database; print its URL")
+    args = parser.parse_args()
+
+    url, cleanup = create_database(args.db, args.pg_admin_url)
+    try:
+        run(args, url)
+    finally:
+        if args.keep:
+            print(f"\nkept database: {url}")
+        else:
+            cleanup()
+
+
+def run(args, url):
+    print(f"# inbox_at_scale  db={args.db}  instances={args.instances:,}  "
+          f"districts={args.districts}  samples={args.samples}  cores={os.cpu_count()}  "
+          f"load={loadavg():.2f}")
+    t0 = time.perf_counter()
+    upgrade_database(url)
+    engine = make_engine(url)
+    factory = make_session_factory(engine)
+    version = load_people_and_process(factory, args.districts)
+    now = utcnow()
+    session = factory()
+    version = session.get(ProcessVersion, version.id)
+    state = '{"bench": "placeholder state; the inbox should not read it"}'
+    if args.state_json == "real":
+        state = real_state_json(version)
+    instances, tasks = generate_rows(session, version, args.instances, now, args.seed, state)
+    session.close()
+    t1 = time.perf_counter()
+    bulk_insert(engine, Instance.__table__, instances)
+    bulk_insert(engine, HumanTask.__table__, tasks)
+    del instances, tasks
+    t2 = time.perf_counter()
+    analyze(engine)
+    t3 = time.perf_counter()
+    with engine.connect() as conn:
+        n_inst = conn.scalar(select(func.count()).select_from(Instance))
+        n_tasks = conn.scalar(select(func.count()).select_from(HumanTask))
+        n_ready = conn.scalar(select(func.count()).select_from(HumanTask)
+                              .where(HumanTask.status == "ready"))
+        n_over = conn.scalar(select(func.count()).select_from(HumanTask).where(
+            HumanTask.status == "ready", HumanTask.due_at < now))
+        n_null = conn.scalar(select(func.count()).select_from(HumanTask).where(
+            HumanTask.status == "ready", HumanTask.due_at.is_(None)))
+    print(f"set-up: schema+people {t1 - t0:.1f}s (rows generated), insert {t2 - t1:.1f}s, "
+          f"analyze {t3 - t2:.1f}s")
+    print(f"data: {n_inst:,} instances, {n_tasks:,} human_tasks, {n_ready:,} ready "
+          f"({n_ready / n_tasks:.0%}), {n_over:,} ready+overdue, {n_null:,} ready without due "
+          f"date; state_json {len(state):,} chars; bpmn_xml {len(version.bpmn_xml):,} chars")
+
+    log = StatementLog(engine)
+    session = factory()
+    users = {u.username: u for u in session.scalars(select(User))}
+    for u in users.values():
+        _ = list(u.grants)
+    session.close()
+    district_codes = [f"d{n}" for n in range(1, args.districts + 1)]
+    pr_experts = [users[f"pr_expert_{c}"] for c in district_codes]
+    city = users["bench_city_complaints"]
+    multi = users["bench_multi_grants"]
+
+    def inbox_runner(user_of, **filters):
+        def fn(k):
+            s = factory()
+            try:
+                s.scalars(access.inbox_query(user_of(k), now=now, **filters).limit(50)).all()
+            finally:
+                s.close()
+        return fn
+
+    def count_visible(user, **filters):
+        s = factory()
+        try:
+            q = access.inbox_query(user, now=now, **filters).order_by(None)
+            return s.scalar(select(func.count()).select_from(q.subquery()))
+        finally:
+            s.close()
+
+    def dash(_k):
+        s = factory()
+        try:
+            s.execute(dashboard_query(now)).all()
+        finally:
+            s.close()
+
+    scenarios = [
+        ("inbox district user (pr_expert_dN, 16 rotated)",
+         inbox_runner(lambda k: pr_experts[k % len(pr_experts)]),
+         count_visible(pr_experts[0])),
+        ("inbox district + process filter",
+         inbox_runner(lambda k: pr_experts[k % len(pr_experts)], process_key="complaints"),
+         count_visible(pr_experts[0], process_key="complaints")),
+        ("inbox district + overdue filter",
+         inbox_runner(lambda k: pr_experts[k % len(pr_experts)], overdue_only=True),
+         count_visible(pr_experts[0], overdue_only=True)),
+        ("inbox city-wide user (complaints_expert, all)",
+         inbox_runner(lambda k: city), count_visible(city)),
+        ("inbox city-wide + overdue filter",
+         inbox_runner(lambda k: city, overdue_only=True), count_visible(city, overdue_only=True)),
+        ("inbox city-wide + district filter",
+         inbox_runner(lambda k: city, district_id=1), count_visible(city, district_id=1)),
+        ("inbox user with 32 grants (2 roles x 16 dist.)",
+         inbox_runner(lambda k: multi), count_visible(multi)),
+        ("dashboard: ready+overdue per district", dash, None),
+    ]
+
+    results = []
+    for label, fn, visible in scenarios:
+        with log.under(label):
+            ms = measure(fn, args.samples)
+        results.append((label, visible, len(ms), *percentiles(ms), loadavg()))
+        print_row(results[-1], args.target_ms, header=len(results) == 1)
+
+    # ---- the whole page, through Flask
+    from app import create_app
+    app = create_app({"DATABASE_URL": url, "WTF_CSRF_ENABLED": False, "SECRET_KEY": "bench",
+                      "TESTING": True})
+    log.watch(app.extensions["db_engine"])
+
+    def logged_in(username):
+        client = app.test_client()
+        response = client.post("/login", data={"username": username, "password": DEMO_PASSWORD})
+        assert response.status_code == 302, response.status_code
+        return client
+
+    page_clients = [logged_in(f"pr_expert_{c}") for c in district_codes]
+    city_client = logged_in("bench_city_complaints")
+    first = page_clients[0].get("/")
+    assert first.status_code == 200 and b'data-testid="inbox"' in first.data
+    rows_on_page = first.data.count(b"<tr>") - 1
+    page_kb = len(first.data) / 1024
+
+    def page(clients, path="/"):
+        def fn(k):
+            response = clients[k % len(clients)].get(path)
+            assert response.status_code == 200
+        return fn
+
+    page_scenarios = [
+        (f"GET / page, district user ({rows_on_page} rows, {page_kb:.0f} KB)", page(page_clients), None),
+        ("GET /?overdue=1 page, district user", page(page_clients, "/?overdue=1"), None),
+        ("GET / page, city-wide user (500 rows)", page([city_client]), None),
+    ]
+    for label, fn, visible in page_scenarios:
+        with log.under(label):
+            ms = measure(fn, args.page_samples, warmup=5)
+        results.append((label, visible, len(ms), *percentiles(ms), loadavg()))
+        print_row(results[-1], args.target_ms)
+
+    # ---- EXPLAIN of the slowest query (of the query scenarios, and of the page)
+    query_results = [r for r in results if not r[0].startswith("GET")]
+    slowest = max(query_results, key=lambda r: r[4])
+    took, statement, params = log.slowest[slowest[0]]
+    print(f"\nEXPLAIN {'(ANALYZE, BUFFERS)' if args.db == 'postgresql' else 'QUERY PLAN'} "
+          f"of the slowest query scenario by p95: {slowest[0]}")
+    print(explain(engine, statement, params))
+    page_result = max((r for r in results if r[0].startswith("GET")), key=lambda r: r[4])
+    took_p, statement_p, params_p = log.slowest[page_result[0]]
+    print(f"\nslowest page by p95: {page_result[0]}; its slowest SQL statement took "
+          f"{took_p * 1000:.1f} ms once; EXPLAIN:")
+    print(explain(engine, statement_p, params_p))
+
+    # ---- where does the time go: the SQL alone vs the ORM
+    print("\nSQL alone (driver, fetchall, no ORM objects) vs through the ORM:")
+    for label in (slowest[0], page_result[0]):
+        _, st, pa = log.slowest[label]
+        ms = raw_sql_ms(engine, st, pa, max(50, args.samples // 4))
+        p50, p95, p99, mx = percentiles(ms)
+        print(f"  {label[:52]:<52} SQL-only p50 {p50:7.1f}  p95 {p95:7.1f}  load {loadavg():.2f}")
+
+    missed = [r for r in results if r[4] >= args.target_ms]
+    if missed and not args.no_fixes:
+        try_fixes(args, engine, factory, log, now, results, pr_experts, city, multi,
+                  page_clients, city_client, dash)
+    elif not missed:
+        print(f"\nall p95 under {args.target_ms:.0f} ms")
+    engine.dispose()
+
+
+def print_row(r, target, header=False):
+    if header:
+        print(f"\n{'scenario':<52} {'visible':>8} {'n':>4} {'p50 ms':>8} {'p95 ms':>8} "
+              f"{'p99 ms':>8} {'max ms':>8} {'load1':>6}  target")
+    label, visible, n, p50, p95, p99, mx, load = r
+    vis = f"{visible:,}" if visible is not None else ""
+    flag = "ok" if p95 < target else "MISSED"
+    print(f"{label[:52]:<52} {vis:>8} {n:>4} {p50:8.1f} {p95:8.1f} {p99:8.1f} {mx:8.1f} "
+          f"{load:6.2f}  {flag}", flush=True)
+
+
+# ------------------------------------------------------------------ candidate fixes
+def slim_inbox_query(user, **kw):
+    """The same inbox query, loading only what the inbox shows: no instances.state_json,
+    no process_versions row (bpmn_xml), no completed_by user."""
+    return ORIGINAL_INBOX_QUERY(user, **kw).options(
+        joinedload(HumanTask.instance).load_only(Instance.id, Instance.title,
+                                                 Instance.district_id, Instance.status),
+        defaultload(HumanTask.instance).lazyload(Instance.version),
+        defaultload(HumanTask.instance).lazyload(Instance.district),
+        lazyload(HumanTask.completed_by))
+
+
+ORIGINAL_INBOX_QUERY = access.inbox_query
+
+
+INDEXES = {
+    # one partial index that serves a district grant's ORDER BY without a sort
+    "ix_bench_ready_role_district_order":
+        "CREATE INDEX ix_bench_ready_role_district_order ON human_tasks "
+        "(role, district_id, (due_at IS NULL), due_at, created_at, id) WHERE status = 'ready'",
+    # and one for city-wide grants (role only)
+    "ix_bench_ready_role_order":
+        "CREATE INDEX ix_bench_ready_role_order ON human_tasks "
+        "(role, (due_at IS NULL), due_at, created_at, id) WHERE status = 'ready'",
+}
+
+
+def try_fixes(args, engine, factory, log, now, results, pr_experts, city, multi,
+              page_clients, city_client, dash):
+    print("\n# candidate fixes, tried in the benchmark database only "
+          "(before = figures above)")
+    before = {r[0]: r for r in results}
+
+    def inbox_runner(query_fn, user_of, **filters):
+        def fn(k):
+            s = factory()
+            try:
+                s.scalars(query_fn(user_of(k), now=now, **filters).limit(50)).all()
+            finally:
+                s.close()
+        return fn
+
+    def compare(label, fn, samples):
+        b = before[label]
+        ms = measure(fn, samples, warmup=5)
+        p50, p95, p99, mx = percentiles(ms)
+        print(f"  {label[:50]:<50} p95 {b[4]:7.1f} -> {p95:7.1f}   p50 {b[3]:7.1f} -> "
+              f"{p50:7.1f}   load {loadavg():.2f}", flush=True)
+
+    query_labels = {
+        "inbox district user (pr_expert_dN, 16 rotated)": (lambda k: pr_experts[k % 16], {}),
+        "inbox district + overdue filter": (lambda k: pr_experts[k % 16], {"overdue_only": True}),
+        "inbox city-wide user (complaints_expert, all)": (lambda k: city, {}),
+        "inbox city-wide + overdue filter": (lambda k: city, {"overdue_only": True}),
+        "inbox user with 32 grants (2 roles x 16 dist.)": (lambda k: multi, {}),
+    }
+
+    print("\n1) query shape: load only the columns the inbox shows (no instances.state_json, "
+          "no process_versions.bpmn_xml via Instance.version, no completed_by)")
+    for label, (user_of, filters) in query_labels.items():
+        compare(label, inbox_runner(slim_inbox_query, user_of, **filters), args.samples)
+
+    def page(clients, path="/"):
+        def fn(k):
+            assert clients[k % len(clients)].get(path).status_code == 200
+        return fn
+
+    original = access.inbox_query
+    access.inbox_query = slim_inbox_query  # in this process only, to time the page
+    try:
+        for label in [r[0] for r in results if r[0].startswith("GET")]:
+            clients = [city_client] if "city-wide" in label else page_clients
+            path = "/?overdue=1" if "overdue" in label else "/"
+            compare(label, page(clients, path), args.page_samples)
+    finally:
+        access.inbox_query = original
+
+    indexes = INDEXES  # the same DDL works on both (expression + partial indexes)
+    print("\n2) ad hoc partial indexes matching ORDER BY (slim query shape kept):")
+    for name, ddl in indexes.items():
+        print(f"   {ddl}")
+    with engine.begin() as conn:
+        for ddl in indexes.values():
+            conn.execute(text(ddl))
+    analyze(engine)
+    for label, (user_of, filters) in query_labels.items():
+        compare(label, inbox_runner(slim_inbox_query, user_of, **filters), args.samples)
+    compare("dashboard: ready+overdue per district", dash, args.samples)
+    # EXPLAIN of the city-wide slim query with the indexes
+    with log.under("fix-explain"):
+        s = factory()
+        s.scalars(slim_inbox_query(city, now=now).limit(50)).all()
+        s.close()
+    _, st, pa = log.slowest["fix-explain"]
+    print("\n   EXPLAIN of the city-wide slim query with the indexes:")
+    print(explain(engine, st, pa))
+    with engine.begin() as conn:
+        for name in indexes:
+            conn.execute(text(f"DROP INDEX {name}"))
+
+
+if __name__ == "__main__":
+    main()

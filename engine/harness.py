@@ -1,0 +1,81 @@
+"""Drive a workflow in memory, without a database, on the code path production runs (tests, tools)."""
+from dataclasses import dataclass
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+# Re-exported for callers outside engine/: what a failing script or expression of a task raises
+# (the task is on its `.task`).
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
+from SpiffWorkflow.util.task import TaskState
+
+from .parsing import parse_definition
+from .sandbox import SandboxScriptEngine
+from .workflows import find_ready_task, ready_human_tasks, run_engine, script_engine
+
+__all__ = ["HumanTaskSpec", "WorkflowTaskException", "complete_ready_task", "evaluate",
+           "human_task_specs", "ready_task_data", "ready_task_ids", "workflow_from_bpmn"]
+
+
+def workflow_from_bpmn(xml: bytes | str, data: dict | None = None, *, check_code: bool = True,
+                       timeout_seconds: float | None = None) -> BpmnWorkflow:
+    """A new, not yet run workflow of a BPMN file checked as at deploy, with data on its start task.
+
+    check_code=False skips the deploy-time code check, like a stored version that bypassed
+    deploy: the sandbox then refuses such code when it runs. timeout_seconds overrides the
+    configured time limit of scripts and expressions.
+    """
+    parsed = parse_definition(xml, check_code=check_code)
+    engine = (script_engine() if timeout_seconds is None
+              else SandboxScriptEngine(timeout_seconds=timeout_seconds))
+    workflow = BpmnWorkflow(parsed.spec, parsed.subprocess_specs, script_engine=engine)
+    for task in workflow.get_tasks(state=TaskState.READY):
+        task.data.update(data or {})
+    return workflow
+
+
+def ready_task_ids(workflow: BpmnWorkflow) -> list[str]:
+    """BPMN ids of the user and manual tasks that wait for a person now, sorted."""
+    return sorted(task.task_spec for task in ready_human_tasks(workflow))
+
+
+def _one_ready_task(workflow: BpmnWorkflow, bpmn_id: str):
+    found = [task for task in ready_human_tasks(workflow) if task.task_spec == bpmn_id]
+    if len(found) != 1:
+        raise LookupError(f"expected one ready task {bpmn_id!r}; ready: {ready_task_ids(workflow)}")
+    return find_ready_task(workflow, found[0].spiff_task_id)
+
+
+def ready_task_data(workflow: BpmnWorkflow, bpmn_id: str) -> dict:
+    """The data the one ready task with this BPMN id starts with (what its form is shown)."""
+    return dict(_one_ready_task(workflow, bpmn_id).data)
+
+
+def complete_ready_task(workflow: BpmnWorkflow, bpmn_id: str, data: dict | None = None) -> None:
+    """Complete the one ready task with this BPMN id with form data and run the engine onwards."""
+    task = _one_ready_task(workflow, bpmn_id)
+    task.data.update(data or {})
+    task.run()
+    run_engine(workflow)
+
+
+@dataclass
+class HumanTaskSpec:
+    """A user or manual task of a diagram: its lane and extension properties (formKey, dueInHours)."""
+    bpmn_id: str
+    lane: str | None
+    properties: dict
+
+
+def human_task_specs(workflow: BpmnWorkflow) -> dict[str, HumanTaskSpec]:
+    """The user and manual tasks of the workflow's main process, by BPMN id."""
+    out = {}
+    for spec in workflow.spec.task_specs.values():
+        if getattr(spec, "manual", False):
+            properties = (getattr(spec, "extensions", None) or {}).get("properties", {})
+            out[spec.bpmn_id] = HumanTaskSpec(spec.bpmn_id, getattr(spec, "lane", None), dict(properties))
+    return out
+
+
+def evaluate(workflow: BpmnWorkflow, expression: str):
+    """Evaluate an expression over the first ready task's data with the workflow's script engine."""
+    task = workflow.get_tasks(state=TaskState.READY)[0]
+    return workflow.script_engine.evaluate(task, expression)
