@@ -8,12 +8,14 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from models import District, HumanTask, Instance, ProcessVersion, Timer, User, utcnow
+from models import (District, HumanTask, Instance, ProcessVersion, QualityRecord, Timer, User,
+                    utcnow)
 from people import access
 
 from .errors import Conflict, Forbidden, InvalidData, NotFound, WorkflowError
 from .events import append_event
 from .forms import FormNotFound, load_form, validate_submission
+from .records import record_type_for_form, retention_until
 from .workflows import (current_data, deliver_message, dump_workflow, find_ready_task,
                         load_workflow, new_workflow, ready_human_tasks, run_engine,
                         waiting_message_names, waiting_timers)
@@ -162,6 +164,18 @@ def validate_task_data(task: HumanTask, data, locale: str = "fa") -> dict:
     return clean
 
 
+def keep_record(session, task: HumanTask, user: User, data: dict, now) -> QualityRecord | None:
+    """Store the quality record a completed form produces, with its retention date."""
+    record_type = record_type_for_form(task.form_key)
+    if record_type is None:
+        return None
+    record = QualityRecord(code=record_type.code, instance_id=task.instance_id, human_task_id=task.id,
+                           district_id=task.district_id, data=data, created_at=now,
+                           created_by_id=user.id, retention_until=retention_until(now, record_type))
+    session.add(record)
+    return record
+
+
 def complete_task(session, task_id: int, user: User, data: dict | None, locale: str = "fa") -> HumanTask:
     """Complete a ready task with validated form data and run the instance onwards."""
     task = get_task(session, task_id, user)
@@ -185,8 +199,10 @@ def complete_task(session, task_id: int, user: User, data: dict | None, locale: 
     task.status, task.completed_at, task.completed_by_id, task.completed_by = \
         "completed", now, user.id, user
     task.assignee_id = task.assignee_id or user.id
+    record = keep_record(session, task, user, clean, now)
     append_event(session, instance, "task_completed", actor=user, task_spec=task.task_spec,
-                 spiff_task_id=task.spiff_task_id, data={"task": task.name, "data": clean})
+                 spiff_task_id=task.spiff_task_id,
+                 data={"task": task.name, "data": clean, **({"record": record.code} if record else {})})
     if ran:
         advance_instance(session, instance, workflow, user)
     else:

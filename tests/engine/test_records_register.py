@@ -25,3 +25,37 @@ def test_retention_until_counts_calendar_months_and_clamps_month_ends():
 
 def test_district_is_filled_into_the_code():
     assert district_code("F-__-0-2-01", 3) == "F-03-0-2-01"
+
+
+def test_completing_a_register_form_keeps_its_quality_record_until_its_retention_date(db, complaints):
+    from engine import runtime
+    from models import Event, HumanTask, QualityRecord
+    from people.accounts import find_district, find_user
+    from tests.http.http_support import REGISTER_SERVICE
+    user = find_user(db, "pr_expert_d1")
+    instance = runtime.start_instance(db, "complaints", user, find_district(db, "d1").id)
+    db.commit()
+    task = db.query(HumanTask).filter_by(instance_id=instance.id, status="ready").one()
+    runtime.complete_task(db, task.id, user, REGISTER_SERVICE)
+    db.commit()
+    record = db.query(QualityRecord).one()
+    assert record.code == "F-__-0-5-01" and record.instance_id == instance.id
+    assert record.data["complainant_name"] == REGISTER_SERVICE["complainant_name"]
+    assert record.retention_until == add_months(record.created_at.date(), 24)
+    event = db.query(Event).filter_by(instance_id=instance.id, type="task_completed").one()
+    assert event.data["record"] == "F-__-0-5-01"
+
+
+def test_a_form_outside_the_register_keeps_no_record(db, complaints):
+    from engine import runtime
+    from models import HumanTask, QualityRecord
+    from people.accounts import find_district, find_user
+    from tests.http.http_support import EXAMINATION, REGISTER_SERVICE
+    user = find_user(db, "pr_expert_d1")
+    instance = runtime.start_instance(db, "complaints", user, find_district(db, "d1").id)
+    db.commit()
+    for data in (REGISTER_SERVICE, EXAMINATION):
+        task = db.query(HumanTask).filter_by(instance_id=instance.id, status="ready").one()
+        runtime.complete_task(db, task.id, user, data)
+        db.commit()
+    assert db.query(QualityRecord).count() == 1
