@@ -6,7 +6,8 @@ What it does, in order:
      migrates it, deploys processes/ and loads the demo users (what `flask setup` does);
   3. starts the production server:
        gunicorn -w W -k gthread --threads T --keep-alive 30 -b 127.0.0.1:<free port> 'app:create_app()'
-  4. K client threads (stdlib http.client, one persistent connection each) run three phases,
+  4. K client threads (stdlib http.client, a keep-alive connection each, replaced by a new one
+     every --requests-per-connection requests) run three phases,
      each behind a barrier so the clients start together:
        tokens    POST /api/v1/auth/token for pr_expert_d1 and pr_head_d1 (argon2; not a target)
        starts    N x POST /api/v1/processes/complaints/instances {"district": "d1"}
@@ -28,7 +29,8 @@ Definitions:
 
 Run:  .venv/bin/python bench/http_end_to_end.py                    (SQLite)
       .venv/bin/python bench/http_end_to_end.py --db postgres      (PostgreSQL on 127.0.0.1:5432)
-      options: --instances N --clients K --workers W --threads T --pg-url URL --keep-db
+      options: --instances N --clients K --workers W --threads T --requests-per-connection R
+               --pg-url URL --keep-db
 """
 import argparse
 import http.client
@@ -217,13 +219,23 @@ class PgBackends:
 # ---------------------------------------------------------------- client
 
 class Client:
-    """One persistent HTTP/1.1 connection."""
+    """One HTTP/1.1 keep-alive connection, closed after requests_per_connection requests (0: never).
 
-    def __init__(self, port: int, persistent: bool = True):
+    gunicorn's gthread workers each accept connections and keep them: with connections that
+    live for the whole run, whichever worker accepted them first serves all their requests (in
+    practice one worker took every connection and ran at 100 % of a core while the other idled).
+    Opening a new connection now and then lets the accepts, and so the load, spread over the
+    workers, as real clients that come and go do.
+    """
+
+    def __init__(self, port: int, persistent: bool = True, requests_per_connection: int = 0):
         self.port = port
         self.persistent = persistent
+        self.requests_per_connection = requests_per_connection
         self.conn = None
+        self.on_this_connection = 0
         self.reconnects = 0
+        self.connections = 0
 
     def call(self, method: str, path: str, body=None, token: str | None = None):
         payload = json.dumps(body).encode() if body is not None else None
@@ -233,13 +245,17 @@ class Client:
         for attempt in (1, 2):
             if self.conn is None:
                 self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+                self.on_this_connection = 0
+                self.connections += 1
             try:
                 t0 = time.perf_counter()
                 self.conn.request(method, path, body=payload, headers=headers)
                 response = self.conn.getresponse()
                 raw = response.read()
                 elapsed = time.perf_counter() - t0
-                if not self.persistent or response.getheader("Connection", "").lower() == "close":
+                self.on_this_connection += 1
+                if (not self.persistent or response.getheader("Connection", "").lower() == "close"
+                        or 0 < self.requests_per_connection <= self.on_this_connection):
                     self.conn.close()
                     self.conn = None
                 return response.status, (json.loads(raw) if raw else None), elapsed
@@ -257,9 +273,9 @@ class Worker(threading.Thread):
     """A client thread: gets tokens, starts its instances, then completes them."""
 
     def __init__(self, index: int, port: int, n_instances: int, barrier: threading.Barrier,
-                 persistent: bool = True):
+                 persistent: bool = True, requests_per_connection: int = 0):
         super().__init__(name=f"client-{index}", daemon=True)
-        self.client = Client(port, persistent)
+        self.client = Client(port, persistent, requests_per_connection)
         self.n = n_instances
         self.barrier = barrier
         self.tokens = {}
@@ -354,7 +370,8 @@ def run(args) -> dict:
         shares = [args.instances // args.clients + (1 if i < args.instances % args.clients else 0)
                   for i in range(args.clients)]
         barrier = threading.Barrier(args.clients + 1)
-        workers = [Worker(i, port, shares[i], barrier, not args.connection_per_request) for i in range(args.clients)]
+        workers = [Worker(i, port, shares[i], barrier, not args.connection_per_request,
+                          args.requests_per_connection) for i in range(args.clients)]
         for w in workers:
             w.start()
         measured = {}
@@ -389,7 +406,8 @@ def run(args) -> dict:
     return {"args": vars(args), "url": url, "floor": floor, "measured": measured, "lat": lat,
             "by_task": by_task, "errors": errors, "log": str(log_path),
             "completed_instances": sum(w.completed_instances for w in workers),
-            "reconnects": sum(w.client.reconnects for w in workers)}
+            "reconnects": sum(w.client.reconnects for w in workers),
+            "connections": sum(w.client.connections for w in workers)}
 
 
 def report(r: dict) -> None:
@@ -405,7 +423,7 @@ def report(r: dict) -> None:
     cores = os.cpu_count()
     print()
     print(f"=== HTTP end to end: {a['db']}, gunicorn -w {a['workers']} -k gthread --threads {a['threads']}, "
-          f"{a['clients']} clients ({'new connection per request' if a['connection_per_request'] else 'persistent connections'}), "
+          f"{a['clients']} clients ({_connections(a)}), "
           f"{a['instances']} instances, {cores} cores ===")
     print(f"{'phase':10} {'ops':>6} {'wall s':>7} {'ops/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
           f"{'srv CPU/op ms':>14} {'pg CPU/op ms':>13} {'loadavg before -> after':>32}")
@@ -448,11 +466,19 @@ def report(r: dict) -> None:
     print()
     ok = not r["errors"] and r["completed_instances"] == a["instances"]
     print(f"instances completed: {r['completed_instances']}/{a['instances']}, errors: {len(r['errors'])}, "
-          f"reconnects: {r['reconnects']}; gunicorn log: {r['log']}")
+          f"connections opened: {r['connections']}, reconnects: {r['reconnects']}; gunicorn log: {r['log']}")
     for e in r["errors"][:10]:
         print("  error:", e[:300])
     if not ok:
         print("RESULT INCOMPLETE: see the errors above")
+
+
+def _connections(a: dict) -> str:
+    if a["connection_per_request"]:
+        return "new connection per request"
+    if a["requests_per_connection"]:
+        return f"keep-alive, new connection every {a['requests_per_connection']} requests"
+    return "persistent connections"
 
 
 def main(argv=None) -> int:
@@ -468,6 +494,10 @@ def main(argv=None) -> int:
     parser.add_argument("--connection-per-request", action="store_true",
                         help="diagnosis: a new TCP connection for every request instead of one "
                              "persistent connection per client (lets gunicorn spread requests over workers)")
+    parser.add_argument("--requests-per-connection", type=int, default=20,
+                        help="each client opens a new keep-alive connection after this many requests, "
+                             "so that gunicorn spreads the clients over its workers (0: one connection "
+                             "for the whole run, the behaviour before)")
     parser.add_argument("--keep-db", action="store_true", help="do not drop the database afterwards")
     parser.add_argument("--json", action="store_true", help="also print the raw result as JSON")
     args = parser.parse_args(argv)

@@ -21,6 +21,9 @@ throughput, and counts proving that each timer fired exactly once (one timer_fir
 per instance, none with two, one ready user task per instance, the sum of what the
 scheduler processes report = the number of instances).
 
+--fire no-skip-list runs the schedulers with a candidate fix (fire_due_timers_no_skip_list
+below: the same loop without the growing skip_instance_ids list) for a before/after.
+
 If the instances cannot all be started before the window opens, the window is not
 shrunk: starting simply takes longer (the window opens later). If the schedulers cannot
 keep up, lateness grows through the window; the report says so.
@@ -133,7 +136,7 @@ def start_worker(url, dues_iso, batch, out):
     factory = make_session_factory(engine)
     session = factory()
     user, district = find_user(session, USERNAME), find_district(session, DISTRICT)
-    ids = []
+    ids, t0 = [], time.monotonic()
     for start in range(0, len(dues_iso), batch):
         for due in dues_iso[start:start + batch]:
             ids.append(runtime.start_instance(session, PROCESS_KEY, user, district.id,
@@ -141,11 +144,12 @@ def start_worker(url, dues_iso, batch, out):
         session.commit()
     session.close()
     engine.dispose()
-    out.put(ids)
+    out.put((ids, time.monotonic() - t0))
 
 
 def start_instances(ctx, url, dues, workers, batch):
-    """Start instances for these due datetimes in parallel; (ids, seconds)."""
+    """Start instances for these due datetimes in parallel; (ids, wall seconds, seconds of
+    the slowest worker's starting loop, without process start-up)."""
     dues_iso = [d.isoformat() for d in dues]
     out = ctx.Queue()
     chunks = [dues_iso[w::workers] for w in range(workers)]
@@ -153,14 +157,16 @@ def start_instances(ctx, url, dues, workers, batch):
     procs = [ctx.Process(target=start_worker, args=(url, chunk, batch, out)) for chunk in chunks if chunk]
     for p in procs:
         p.start()
-    ids = []
+    ids, loop_s = [], 0.0
     for _ in procs:
-        ids.extend(out.get())
+        got, secs = out.get()
+        ids.extend(got)
+        loop_s = max(loop_s, secs)
     for p in procs:
         p.join()
         if p.exitcode != 0:
             raise SystemExit(f"a starting worker failed (exit {p.exitcode})")
-    return ids, time.monotonic() - t0
+    return ids, time.monotonic() - t0, loop_s
 
 
 # ------------------------------------------------------------------ schedulers
@@ -176,9 +182,37 @@ class _CountErrors(logging.Handler):
             self.first = self.format(record)[-600:]
 
 
-def scheduler_worker(url, poll, start_at_wall, stop, out, index, n_procs):
+def fire_due_timers_no_skip_list(session_factory, max_instances: int = 500) -> int:
+    """Candidate fix (--fire no-skip-list): app.scheduler.fire_due_timers without passing the
+    ids already advanced in this run as skip_instance_ids. A fired timer leaves status
+    'waiting' in the same transaction, so the list is not needed to fire each timer once;
+    it makes every claim query longer (NOT IN up to 500 ids: a new SQL text each time, so
+    no statement cache, and O(n^2) bind rendering over a run)."""
+    from engine.timers import fire_next_due_timers
+    log = logging.getLogger("app.scheduler")
+    advanced = 0
+    while advanced < max_instances:
+        session = session_factory()
+        try:
+            instance_id = fire_next_due_timers(session)
+            session.commit()
+        except Exception:  # noqa: BLE001
+            session.rollback()
+            log.exception("firing timers failed")
+            break
+        finally:
+            session.close()
+        if instance_id is None:
+            break
+        advanced += 1
+    return advanced
+
+
+def scheduler_worker(url, poll, start_at_wall, stop, out, index, n_procs, fire="current"):
     """Like APScheduler's interval job: fire_due_timers every poll seconds, one at a time."""
     from app.scheduler import fire_due_timers
+    if fire == "no-skip-list":
+        fire_due_timers = fire_due_timers_no_skip_list  # noqa: F811
     from models import make_engine, make_session_factory
     errors = _CountErrors()
     logging.getLogger("app.scheduler").addHandler(errors)
@@ -223,10 +257,10 @@ def run_one(args, ctx, n_schedulers):
         prepare(url)
         # Calibrate the start rate on a small batch (due far away: they never fire here).
         far = datetime.now(timezone.utc) + timedelta(days=30)
-        cal_ids, cal_s = start_instances(ctx, url, [far] * args.calibrate, args.create_workers,
-                                         args.batch)
-        rate = len(cal_ids) / cal_s
-        lead = args.instances / rate * 1.25 + 10
+        cal_ids, cal_wall, cal_loop = start_instances(ctx, url, [far] * args.calibrate,
+                                                      args.create_workers, args.batch)
+        rate = len(cal_ids) / cal_loop
+        lead = args.instances / rate * 2.0 + (cal_wall - cal_loop) + 10  # starting slows as it goes
         window_open = datetime.now(timezone.utc) + timedelta(seconds=lead)
         rng = random.Random(args.seed)
         offsets = [args.window * (k + 0.5) / args.instances for k in range(args.instances)]
@@ -235,7 +269,7 @@ def run_one(args, ctx, n_schedulers):
         print(f"  [{n_schedulers} sched] starting {args.instances:,} instances at "
               f"~{rate:.0f}/s ({args.create_workers} workers, calibrated on {args.calibrate}); "
               f"window opens in {lead:.0f} s; load {loadavg():.2f}", flush=True)
-        ids, start_s = start_instances(ctx, url, dues, args.create_workers, args.batch)
+        ids, start_s, _ = start_instances(ctx, url, dues, args.create_workers, args.batch)
         late_by = (datetime.now(timezone.utc) - window_open).total_seconds()
         print(f"  [{n_schedulers} sched] started in {start_s:.1f} s "
               f"({len(ids) / start_s:.0f}/s); window opens in {-late_by:.1f} s; "
@@ -249,7 +283,7 @@ def run_one(args, ctx, n_schedulers):
         stop, out = ctx.Event(), ctx.Queue()
         start_wall = window_open.timestamp()
         procs = [ctx.Process(target=scheduler_worker,
-                             args=(url, args.poll, start_wall, stop, out, i, n_schedulers))
+                             args=(url, args.poll, start_wall, stop, out, i, n_schedulers, args.fire))
                  for i in range(n_schedulers)]
         for p in procs:
             p.start()
@@ -336,6 +370,9 @@ def main():
     parser.add_argument("--calibrate", type=int, default=200)
     parser.add_argument("--max-wait", type=float, default=900.0,
                         help="give up this long after the window closes")
+    parser.add_argument("--fire", choices=["current", "no-skip-list"], default="current",
+                        help="current: app.scheduler.fire_due_timers; no-skip-list: the "
+                             "candidate fix fire_due_timers_no_skip_list below")
     parser.add_argument("--target-p99", type=float, default=2.0)
     parser.add_argument("--seed", type=int, default=4)
     parser.add_argument("--keep", action="store_true")
@@ -343,7 +380,7 @@ def main():
     ctx = mp.get_context("spawn")
     counts = [int(x) for x in args.schedulers.split(",") if x.strip()]
     print(f"# timers_due  instances={args.instances:,}  window={args.window:.0f}s "
-          f"(= {args.instances / args.window:.0f} timers/s due)  poll={args.poll}s  "
+          f"(= {args.instances / args.window:.0f} timers/s due)  poll={args.poll}s  fire={args.fire}  "
           f"schedulers={counts}  cores={os.cpu_count()}  load={loadavg():.2f}", flush=True)
     results = []
     for n in counts:

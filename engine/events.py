@@ -21,11 +21,14 @@ def event_digest(prev_sha256: str, instance_id: int, seq: int, type_: str, task_
 
 def append_event(session, instance, type_: str, *, actor=None, task_spec=None,
                  spiff_task_id=None, data=None) -> Event:
-    """Append one event to the instance's log (flushes, never commits)."""
-    last = session.execute(
-        select(Event.seq, Event.sha256).where(Event.instance_id == instance.id)
-        .order_by(Event.seq.desc()).limit(1)).first()
-    seq, prev = (last.seq + 1, last.sha256) if last else (1, GENESIS_SHA256)
+    """Append one event to the instance's log (never flushes: the caller's flush writes it).
+
+    The head of the chain (seq and hash of the newest event) is kept on the instance row,
+    which the same flush updates with its optimistic version check: two transactions that
+    append to one instance cannot both commit, so the chain never forks.
+    """
+    seq, prev = _chain_head(session, instance)
+    seq += 1
     at = utcnow()
     data = json.loads(json.dumps(data or {}, default=str))
     actor_id = actor.id if actor is not None else None
@@ -35,8 +38,19 @@ def append_event(session, instance, type_: str, *, actor=None, task_spec=None,
                   sha256=event_digest(prev, instance.id, seq, type_, task_spec,
                                       spiff_task_id, actor_id, at, data))
     session.add(event)
-    session.flush()
+    instance.last_event_seq, instance.last_event_sha256 = seq, event.sha256
     return event
+
+
+def _chain_head(session, instance) -> tuple[int, str]:
+    """(seq, sha256) of the instance's newest event; (0, genesis) when it has none."""
+    if instance.last_event_seq is not None and instance.last_event_sha256 is not None:
+        return instance.last_event_seq, instance.last_event_sha256
+    # Not known (an instance row written outside the engine): read it once from the log.
+    last = session.execute(
+        select(Event.seq, Event.sha256).where(Event.instance_id == instance.id)
+        .order_by(Event.seq.desc()).limit(1)).first()
+    return (last.seq, last.sha256) if last else (0, GENESIS_SHA256)
 
 
 def list_events(session, instance_id: int) -> list[Event]:

@@ -9,7 +9,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from .parsing import parse_definition
 from .sandbox import SandboxScriptEngine
-from .workflows import find_ready_task, ready_human_tasks, run_engine, script_engine
+from .workflows import cache_specs, find_ready_task, ready_human_tasks, run_engine, script_engine
 
 __all__ = ["HumanTaskSpec", "WorkflowTaskException", "complete_ready_task", "evaluate",
            "human_task_specs", "ready_task_data", "ready_task_ids", "workflow_from_bpmn"]
@@ -26,7 +26,10 @@ def workflow_from_bpmn(xml: bytes | str, data: dict | None = None, *, check_code
     parsed = parse_definition(xml, check_code=check_code)
     engine = (script_engine() if timeout_seconds is None
               else SandboxScriptEngine(timeout_seconds=timeout_seconds))
-    workflow = BpmnWorkflow(parsed.spec, parsed.subprocess_specs, script_engine=engine)
+    # Shared by content hash with the versions of the same file, as deployed workflows are, so
+    # that dump_workflow stores its states without specs and load_workflow finds them again.
+    spec, subprocess_specs = cache_specs(parsed.content_sha256, parsed.spec, parsed.subprocess_specs)
+    workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=engine)
     for task in workflow.get_tasks(state=TaskState.READY):
         task.data.update(data or {})
     return workflow

@@ -9,7 +9,7 @@ from .workflows import active_elements, completed_elements, load_workflow
 
 def instance_overview(session, instance: Instance) -> dict:
     """Everything the instance page shows, without touching other instances."""
-    workflow = load_workflow(instance.state_json)
+    workflow = load_workflow(instance.state_json, instance.version)
     tasks = session.scalars(select(HumanTask).where(HumanTask.instance_id == instance.id)
                             .order_by(HumanTask.created_at, HumanTask.id)).all()
     return {

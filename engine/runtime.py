@@ -5,7 +5,8 @@ request or job that called it owns the transaction.
 """
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, or_, select
+from sqlalchemy.orm import joinedload, lazyload, undefer
 from sqlalchemy.orm.exc import StaleDataError
 
 from models import (District, HumanTask, Instance, ProcessVersion, QualityRecord, Timer, User,
@@ -13,7 +14,7 @@ from models import (District, HumanTask, Instance, ProcessVersion, QualityRecord
 from people import access
 
 from .errors import Conflict, Forbidden, InvalidData, NotFound, WorkflowError
-from .events import append_event
+from .events import GENESIS_SHA256, append_event
 from .forms import FormNotFound, load_form, validate_submission
 from .records import record_type_for_form, retention_until
 from .workflows import (current_data, deliver_message, dump_workflow, find_ready_task,
@@ -21,17 +22,30 @@ from .workflows import (current_data, deliver_message, dump_workflow, find_ready
                         waiting_message_names, waiting_timers)
 
 
+# The statements of every step, built once (building one costs about as much as running it).
+_LATEST_VERSION = (select(ProcessVersion).where(ProcessVersion.process_key == bindparam("key"))
+                   .order_by(ProcessVersion.version.desc()).limit(1))
+_OPEN_TASK_ROWS = select(HumanTask).options(lazyload("*")).where(
+    HumanTask.instance_id == bindparam("instance_id"), HumanTask.status == "ready")
+_TIMER_ROWS = select(Timer).where(Timer.instance_id == bindparam("instance_id"), or_(
+    Timer.status == "waiting", Timer.spiff_task_id.in_(bindparam("spiff_task_ids", expanding=True))))
+_TASK_WITH_STATE = (joinedload(HumanTask.instance).undefer(Instance.state_json),)
+_INSTANCE_WITH_STATE = (undefer(Instance.state_json),)
+
+
 def latest_version(session, process_key: str) -> ProcessVersion:
     """The newest deployed version of a process, or NotFound."""
-    version = session.scalars(select(ProcessVersion).where(ProcessVersion.process_key == process_key)
-                              .order_by(ProcessVersion.version.desc()).limit(1)).first()
+    version = session.scalars(_LATEST_VERSION, {"key": process_key}).first()
     if version is None:
         raise NotFound("No process {key} is deployed.", key=process_key)
     return version
 
 
-def advance_instance(session, instance: Instance, workflow, actor) -> None:
-    """Run the engine, then write state, task index, timers and events together."""
+def advance_instance(session, instance: Instance, workflow, actor, *, new: bool = False) -> None:
+    """Run the engine, then write state, task index, timers and events together.
+
+    new: the instance was created in this transaction (it has no task rows to look up yet).
+    """
     try:
         run_engine(workflow)
     except Exception as exc:  # noqa: BLE001 - any failure of a diagram's code stops the instance
@@ -39,10 +53,10 @@ def advance_instance(session, instance: Instance, workflow, actor) -> None:
         instance.error_message = str(exc).strip() or exc.__class__.__name__
         append_event(session, instance, "instance_error", actor=actor,
                      data={"message": instance.error_message})
-    _store_state(session, instance, workflow, actor)
+    _store_state(session, instance, workflow, actor, new=new)
 
 
-def _store_state(session, instance: Instance, workflow, actor) -> None:
+def _store_state(session, instance: Instance, workflow, actor, new: bool = False) -> None:
     now = utcnow()
     instance.state_json = dump_workflow(workflow)
     instance.data = current_data(workflow)
@@ -51,17 +65,22 @@ def _store_state(session, instance: Instance, workflow, actor) -> None:
         instance.status = "completed"
         instance.completed_at = now
         append_event(session, instance, "instance_completed", actor=actor)
-    _sync_human_tasks(session, instance, workflow, now)
-    _sync_timers(session, instance, workflow)
+    # One flush for the whole step, at the end: the queries below must not flush first (each
+    # autoflush is a pass over the session). They therefore see this transaction's unflushed
+    # changes only on objects already loaded, which is why they look at each row's status.
+    with session.no_autoflush:
+        _sync_human_tasks(session, instance, workflow, now, new)
+        _sync_timers(session, instance, workflow)
     session.flush()
 
 
-def _sync_human_tasks(session, instance, workflow, now) -> None:
+def _sync_human_tasks(session, instance, workflow, now, new: bool = False) -> None:
     ready = {t.spiff_task_id: t for t in ready_human_tasks(workflow)} \
         if instance.status == "running" else {}
-    open_rows = session.scalars(select(HumanTask).where(
-        HumanTask.instance_id == instance.id, HumanTask.status == "ready")).all()
+    open_rows = [] if new else session.scalars(_OPEN_TASK_ROWS, {"instance_id": instance.id}).all()
     for row in open_rows:
+        if row.status != "ready":
+            continue  # completed in this transaction (not flushed yet)
         if row.spiff_task_id not in ready:
             row.status = "cancelled"  # withdrawn by the engine, e.g. an interrupting timer
         ready.pop(row.spiff_task_id, None)
@@ -78,21 +97,28 @@ def _sync_human_tasks(session, instance, workflow, now) -> None:
 def _sync_timers(session, instance, workflow) -> None:
     waiting = {t.spiff_task_id: t for t in waiting_timers(workflow)} \
         if instance.status == "running" else {}
-    rows = session.scalars(select(Timer).where(Timer.instance_id == instance.id,
-                                               Timer.status == "waiting")).all()
+    if not waiting and instance.waiting_timer_count == 0:
+        return  # no timer waits, none waited before: nothing to read or write
+    # The waiting rows, and the rows of timers waiting again (a cycle timer after it fired).
+    rows = session.scalars(_TIMER_ROWS, {"instance_id": instance.id,
+                                         "spiff_task_ids": list(waiting)}).all()
+    by_spiff_id = {row.spiff_task_id: row for row in rows}
+    pending = dict(waiting)
     for row in rows:
-        if row.spiff_task_id in waiting:
-            row.due_at = waiting.pop(row.spiff_task_id).due_at
+        if row.status != "waiting":
+            continue  # fired or cancelled, possibly in this transaction (engine.timers)
+        if row.spiff_task_id in pending:
+            row.due_at = pending.pop(row.spiff_task_id).due_at
         else:
             row.status = "cancelled"
-    for timer in waiting.values():
-        existing = session.scalars(select(Timer).where(
-            Timer.instance_id == instance.id, Timer.spiff_task_id == timer.spiff_task_id)).first()
-        if existing is not None:  # a cycle timer waiting again after it fired
+    for timer in pending.values():
+        existing = by_spiff_id.get(timer.spiff_task_id)
+        if existing is not None:
             existing.status, existing.due_at, existing.fired_at = "waiting", timer.due_at, None
         else:
             session.add(Timer(instance_id=instance.id, spiff_task_id=timer.spiff_task_id,
                               task_spec=timer.task_spec, due_at=timer.due_at))
+    instance.waiting_timer_count = len(waiting)
 
 
 def start_instance(session, process_key: str, user: User, district_id: int,
@@ -109,19 +135,23 @@ def start_instance(session, process_key: str, user: User, district_id: int,
     workflow = new_workflow(version, data)
     instance = Instance(process_version_id=version.id, version=version, process_key=process_key,
                         district_id=district.id, status="running", title=title or version.name,
-                        state_json="{}", data=dict(data or {}), started_by_id=user.id)
+                        state_json="{}", data=dict(data or {}), started_by_id=user.id,
+                        last_event_seq=0, last_event_sha256=GENESIS_SHA256, waiting_timer_count=0)
     session.add(instance)
     session.flush()
     append_event(session, instance, "instance_started", actor=user,
                  data={"version": version.version, "content_sha256": version.content_sha256,
                        "district": district.code, "data": data or {}})
-    advance_instance(session, instance, workflow, user)
+    advance_instance(session, instance, workflow, user, new=True)
     return instance
 
 
-def get_task(session, task_id: int, user: User) -> HumanTask:
-    """A task the user may act on, or NotFound / Forbidden."""
-    task = session.get(HumanTask, task_id)
+def get_task(session, task_id: int, user: User, with_state: bool = False) -> HumanTask:
+    """A task the user may act on, or NotFound / Forbidden.
+
+    with_state: load the instance's stored workflow (state_json) in the same query.
+    """
+    task = session.get(HumanTask, task_id, options=_TASK_WITH_STATE if with_state else None)
     if task is None:
         raise NotFound("Task {task_id} does not exist.", task_id=task_id)
     if not access.can_act_on_task(user, task) and not (
@@ -178,14 +208,14 @@ def keep_record(session, task: HumanTask, user: User, data: dict, now) -> Qualit
 
 def complete_task(session, task_id: int, user: User, data: dict | None, locale: str = "fa") -> HumanTask:
     """Complete a ready task with validated form data and run the instance onwards."""
-    task = get_task(session, task_id, user)
+    task = get_task(session, task_id, user, with_state=True)
     if not access.can_act_on_task(user, task):
         raise Forbidden("This task belongs to another role or district.")
     _require_ready(task)
     _require_free_for(task, user)
     clean = validate_task_data(task, data, locale)
     instance = task.instance
-    workflow = load_workflow(instance.state_json)
+    workflow = load_workflow(instance.state_json, instance.version)
     spiff_task = find_ready_task(workflow, task.spiff_task_id)
     if spiff_task is None:
         raise Conflict("This task is no longer open.")
@@ -224,6 +254,15 @@ def complete_task_or_conflict(session, task_id: int, user: User, data, locale: s
         raise Conflict("The instance changed while you were working; reload and try again.")
 
 
+def _flush_or_conflict(session) -> None:
+    """Flush; a concurrent change of the instance (its row_version) becomes a Conflict."""
+    try:
+        session.flush()
+    except StaleDataError:
+        session.rollback()
+        raise Conflict("The instance changed while you were working; reload and try again.") from None
+
+
 def claim_task(session, task_id: int, user: User) -> HumanTask:
     """Take a ready task so that only this user works on it."""
     task = get_task(session, task_id, user)
@@ -235,7 +274,7 @@ def claim_task(session, task_id: int, user: User) -> HumanTask:
         task.assignee_id, task.assignee = user.id, user
         append_event(session, task.instance, "task_claimed", actor=user,
                      task_spec=task.task_spec, spiff_task_id=task.spiff_task_id)
-    session.flush()
+    _flush_or_conflict(session)
     return task
 
 
@@ -248,7 +287,7 @@ def unclaim_task(session, task_id: int, user: User) -> HumanTask:
     task.assignee_id, task.assignee = None, None
     append_event(session, task.instance, "task_unclaimed", actor=user,
                  task_spec=task.task_spec, spiff_task_id=task.spiff_task_id)
-    session.flush()
+    _flush_or_conflict(session)
     return task
 
 
@@ -268,13 +307,13 @@ def reassign_task(session, task_id: int, user: User, to_username: str) -> HumanT
     task.assignee_id, task.assignee = target.id, target
     append_event(session, task.instance, "task_reassigned", actor=user, task_spec=task.task_spec,
                  spiff_task_id=task.spiff_task_id, data={"to": target.username})
-    session.flush()
+    _flush_or_conflict(session)
     return task
 
 
 def send_message(session, instance_id: int, user: User, name: str, payload: dict | None) -> Instance:
     """Deliver a named message (with a JSON payload) to a running instance waiting for it."""
-    instance = session.get(Instance, instance_id)
+    instance = session.get(Instance, instance_id, options=_INSTANCE_WITH_STATE)
     if instance is None:
         raise NotFound("Instance {id} does not exist.", id=instance_id)
     if not access.can_view_instance(user, instance) or not access.can_start_in_district(
@@ -284,7 +323,7 @@ def send_message(session, instance_id: int, user: User, name: str, payload: dict
         raise InvalidData("payload must be an object.", {"payload": "must be an object"})
     if instance.status != "running":
         raise Conflict("This instance is no longer running.")
-    workflow = load_workflow(instance.state_json)
+    workflow = load_workflow(instance.state_json, instance.version)
     if not deliver_message(workflow, name, payload or {}):
         raise Conflict("This instance is not waiting for the message {name}.",
                        {"waiting_for": waiting_message_names(workflow)}, name=name)

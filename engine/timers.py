@@ -5,6 +5,7 @@ timer rows are claimed with FOR UPDATE SKIP LOCKED and the instance row is
 locked, so several scheduler processes can poll together and each timer fires once.
 """
 from sqlalchemy import select
+from sqlalchemy.orm import undefer
 
 from models import Instance, Timer, utcnow
 
@@ -30,8 +31,8 @@ def fire_next_due_timers(session, now=None, skip_instance_ids=()) -> int | None:
                                      skip_locked=True)).first()
     if first is None:
         return None
-    instance = session.scalars(_locking(session, select(Instance).where(
-        Instance.id == first.instance_id), Instance)).one()
+    instance = session.scalars(_locking(session, select(Instance).options(
+        undefer(Instance.state_json)).where(Instance.id == first.instance_id), Instance)).one()
     due = session.scalars(_locking(session, select(Timer).where(
         Timer.instance_id == instance.id, Timer.status == "waiting", Timer.due_at <= now),
         Timer, skip_locked=True)).all()
@@ -40,7 +41,7 @@ def fire_next_due_timers(session, now=None, skip_instance_ids=()) -> int | None:
             timer.status = "cancelled"
         session.flush()
         return instance.id
-    workflow = load_workflow(instance.state_json)
+    workflow = load_workflow(instance.state_json, instance.version)
     for timer in due:
         # Mark before running so the state sync below does not see them as withdrawn.
         timer.status, timer.fired_at = "fired", utcnow()

@@ -8,6 +8,7 @@ from uuid import UUID
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (CycleTimerEventDefinition,
                                                               TimerEventDefinition)
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
@@ -18,9 +19,40 @@ from .sandbox import SandboxScriptEngine
 
 MAX_ENGINE_STEPS = 10_000  # a runaway loop of engine tasks is stopped, not left spinning
 
-_serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+
+class _StateConverter(BpmnWorkflowConverter):
+    """SpiffWorkflow's converter of a BpmnWorkflow, able to leave the specs out of a state.
+
+    SpiffWorkflow puts the whole process spec into every serialized workflow (about 70 % of a
+    stored state) and rebuilds it on every load (most of a load's time). A version's specs never
+    change and are cached by content hash (specs_for), so states name that hash instead
+    (SPEC_SHA256_KEY) and loading puts the cached spec objects back.
+    """
+
+    def to_dict_without_specs(self, workflow) -> dict:
+        """BpmnWorkflowConverter.to_dict without "spec" and "subprocess_specs"."""
+        dct = WorkflowConverter.to_dict(self, workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+    def from_dict_with_specs(self, dct: dict, spec, subprocess_specs: dict) -> BpmnWorkflow:
+        """BpmnWorkflowConverter.from_dict on a state without specs, with these spec objects."""
+        # The registry hands back objects it has no converter for unchanged, so the base
+        # class "restores" the spec objects themselves.
+        dct["spec"], dct["subprocess_specs"] = spec, subprocess_specs
+        return self.from_dict(dct)
+
+
+_registry = BpmnWorkflowSerializer.configure(SPIFF_CONFIG)
+_converter = _StateConverter(BpmnWorkflow, _registry)  # replaces the default BpmnWorkflow converter
+_serializer = BpmnWorkflowSerializer(_registry)
+VERSION_KEY = BpmnWorkflowSerializer.VERSION_KEY  # kept in every state: SpiffWorkflow migrates by it
+SPEC_SHA256_KEY = "spec_content_sha256"  # a state without specs: content_sha256 of its version
+
 _specs_lock = threading.Lock()
-_specs_by_sha256: dict[str, tuple] = {}
+_specs_by_sha256: dict[str, tuple] = {}  # never emptied: the spec objects stay alive
+_sha256_by_spec_id: dict[int, str] = {}  # id(spec) of a cached spec -> its content hash
 _script_engine_options = {"timeout_seconds": 2.0}
 
 
@@ -38,6 +70,20 @@ def script_engine() -> SandboxScriptEngine:
     return SandboxScriptEngine(timeout_seconds=_script_engine_options["timeout_seconds"])
 
 
+def cache_specs(content_sha256: str, spec, subprocess_specs: dict) -> tuple:
+    """Keep the specs of a BPMN file by its content hash; return the cached (spec, subprocess_specs).
+
+    The first specs cached for a hash stay: a caller passing others gets those back, so every
+    workflow of one content shares one spec object and its states can leave the spec out.
+    """
+    with _specs_lock:
+        cached = _specs_by_sha256.get(content_sha256)
+        if cached is None:
+            cached = _specs_by_sha256[content_sha256] = (spec, subprocess_specs)
+            _sha256_by_spec_id[id(spec)] = content_sha256
+    return cached
+
+
 def specs_for(version) -> tuple:
     """(spec, subprocess_specs) of a deployed version, cached by its content hash."""
     with _specs_lock:
@@ -46,9 +92,7 @@ def specs_for(version) -> tuple:
         # No deploy-time code check here: the sandbox refuses such code when it runs, so a
         # stored version that bypassed deploy fails its instance instead of every start.
         parsed = parse_definition(version.bpmn_xml, check_forms=False, check_code=False)
-        cached = (parsed.spec, parsed.subprocess_specs)
-        with _specs_lock:
-            _specs_by_sha256[version.content_sha256] = cached
+        cached = cache_specs(version.content_sha256, parsed.spec, parsed.subprocess_specs)
     return cached
 
 
@@ -61,16 +105,93 @@ def new_workflow(version, data: dict | None = None) -> BpmnWorkflow:
     return workflow
 
 
-def load_workflow(state_json: str) -> BpmnWorkflow:
-    """Deserialize a stored workflow and give it the sandboxed script engine."""
-    workflow = _serializer.deserialize_json(state_json)
+def _cached_sha256(workflow: BpmnWorkflow) -> str | None:
+    sha = _sha256_by_spec_id.get(id(workflow.spec))
+    if sha is not None and _specs_by_sha256[sha][0] is workflow.spec:
+        return sha
+    return None
+
+
+def dump_workflow(workflow: BpmnWorkflow) -> str:
+    """Serialize a workflow to JSON text.
+
+    A workflow of cached specs (every workflow of a version) is stored without its specs, under
+    the content hash of its version; any other keeps SpiffWorkflow's full format.
+    """
+    sha = _cached_sha256(workflow)
+    if sha is None:
+        return _serializer.serialize_json(workflow)
+    _registry._encoder_mode = True  # as serialize_json: the JSON encoder converts nested objects
+    try:
+        dct = _converter.to_dict_without_specs(workflow)
+        dct["typename"] = _converter.typename
+        dct[SPEC_SHA256_KEY] = sha
+        dct[VERSION_KEY] = _serializer.VERSION
+        return json.dumps(dct, cls=_serializer._encoder_cls)
+    finally:
+        _registry._encoder_mode = False
+
+
+def load_workflow(state_json: str, version=None) -> BpmnWorkflow:
+    """Deserialize a stored workflow and give it the sandboxed script engine.
+
+    version: the ProcessVersion the state belongs to (an instance's .version). A state stored
+    without specs takes that version's cached spec objects; without a version only a spec
+    cached in this process will do (LookupError otherwise). A state in SpiffWorkflow's full
+    format (stored before specs were left out) rebuilds its spec from the state.
+    """
+    dct = json.loads(state_json)
+    if "spec" in dct:
+        _serializer.migrate(dct)
+        specs = specs_for(version) if version is not None else None
+        if specs is not None and _names_all_specs(dct, *specs):
+            # The version's cached specs instead of the copy in the state (the same file), so
+            # that the state is stored without it from now on.
+            dct.pop("typename", None)
+            workflow = _converter.from_dict_with_specs(dct, *specs)
+        else:
+            workflow = _serializer.from_dict(dct)
+    else:
+        spec, subprocess_specs = _specs_of_state(dct.pop(SPEC_SHA256_KEY, None), version)
+        dct.pop("typename", None)
+        if dct.get(VERSION_KEY) != _serializer.VERSION:
+            # An older serializer format: SpiffWorkflow's migrations expect a full state, so
+            # give them the specs as dicts, then use the cached objects all the same.
+            # (Through the JSON encoder: plain dicts whatever another thread's dump is doing.)
+            dct["spec"], dct["subprocess_specs"] = json.loads(json.dumps(
+                [spec, subprocess_specs], cls=_serializer._encoder_cls))
+        _serializer.migrate(dct)
+        workflow = _converter.from_dict_with_specs(dct, spec, subprocess_specs)
     workflow.script_engine = script_engine()
     return workflow
 
 
-def dump_workflow(workflow: BpmnWorkflow) -> str:
-    """Serialize a workflow to JSON text."""
-    return _serializer.serialize_json(workflow)
+def _names_all_specs(dct: dict, spec, subprocess_specs: dict) -> bool:
+    """True if every task of a full-format state names a task spec the given specs have."""
+    if dct["spec"].get("name") != spec.name or set(dct.get("subprocess_specs", {})) - set(subprocess_specs):
+        return False
+    for task in dct["tasks"].values():
+        if task["task_spec"] not in spec.task_specs:
+            return False
+    for subprocess in dct.get("subprocesses", {}).values():
+        sub_spec = subprocess_specs.get(subprocess.get("spec"))
+        if sub_spec is None or any(t["task_spec"] not in sub_spec.task_specs
+                                   for t in subprocess["tasks"].values()):
+            return False
+    return True
+
+
+def _specs_of_state(sha256: str | None, version) -> tuple:
+    if version is not None:
+        if sha256 is not None and sha256 != version.content_sha256:
+            raise ValueError(f"this state belongs to the specs {sha256[:12]}, not to version "
+                             f"{version.version} ({version.content_sha256[:12]}) of {version.process_key}")
+        return specs_for(version)
+    with _specs_lock:
+        cached = _specs_by_sha256.get(sha256) if sha256 else None
+    if cached is None:
+        raise LookupError("this state was stored without its specs: load it with its version")
+    return cached
 
 
 def run_engine(workflow: BpmnWorkflow) -> None:

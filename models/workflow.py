@@ -23,7 +23,9 @@ class ProcessVersion(Base):
     version: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(300))
     content_sha256: Mapped[str] = mapped_column(String(64))
-    bpmn_xml: Mapped[str] = mapped_column(Text)
+    # Deferred: versions are joined into every instance and task query; only deploy, the
+    # diagram download and a cold spec cache (engine.workflows.specs_for) read the XML.
+    bpmn_xml: Mapped[str] = mapped_column(Text, deferred=True)
     filename: Mapped[str | None] = mapped_column(String(300))
     # lane name -> role code, and user-task id -> form key, worked out at deploy
     lanes: Mapped[dict] = mapped_column(JSON, default=dict)
@@ -31,7 +33,7 @@ class ProcessVersion(Base):
     deployed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     deployed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
-    deployed_by: Mapped[User | None] = relationship(lazy="joined")
+    deployed_by: Mapped[User | None] = relationship()
 
 
 class Instance(Base):
@@ -44,7 +46,8 @@ class Instance(Base):
     status: Mapped[str] = mapped_column(String(16), default="running", index=True)  # running|completed|error
     title: Mapped[str] = mapped_column(String(300), default="")
     tracking_code: Mapped[str | None] = mapped_column(String(32), unique=True)
-    state_json: Mapped[str] = mapped_column(Text)
+    # Deferred: the stored workflow (KBs) only the engine reads; it undefers it where it loads one.
+    state_json: Mapped[str] = mapped_column(Text, deferred=True)
     data: Mapped[dict] = mapped_column(JSON, default=dict)
     error_message: Mapped[str | None] = mapped_column(Text)
     started_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -52,8 +55,16 @@ class Instance(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(DateTime)
     row_version: Mapped[int] = mapped_column(Integer, nullable=False)
+    # Head of the event hash chain (engine.events.append_event), so appending needs no query;
+    # NULL: not known (a row written outside the engine), looked up from the events table.
+    last_event_seq: Mapped[int | None] = mapped_column(Integer)
+    last_event_sha256: Mapped[str | None] = mapped_column(String(64))
+    # Rows of this instance in timers with status "waiting" (engine.runtime._sync_timers
+    # skips its query at 0); NULL: not known.
+    waiting_timer_count: Mapped[int | None] = mapped_column(Integer)
 
-    # Optimistic locking: an UPDATE carries "WHERE row_version = <read value>".
+    # Optimistic locking: an UPDATE carries "WHERE row_version = <read value>". It also guards
+    # the event chain: two transactions appending to one instance both update this row.
     __mapper_args__ = {"version_id_col": row_version}
 
     version: Mapped[ProcessVersion] = relationship(lazy="joined")
@@ -87,6 +98,8 @@ class HumanTask(Base):
     completed_at: Mapped[datetime | None] = mapped_column(DateTime)
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
+    # Joined: a task is shown with its instance's title. Cheap, as Instance.state_json and the
+    # version's bpmn_xml are deferred (the engine undefers the state where it loads a workflow).
     instance: Mapped[Instance] = relationship(lazy="joined")
     district: Mapped[District] = relationship(lazy="joined")
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id], lazy="joined")
@@ -107,6 +120,9 @@ class Timer(Base):
     status: Mapped[str] = mapped_column(String(16), default="waiting")  # waiting|fired|cancelled
     fired_at: Mapped[datetime | None] = mapped_column(DateTime)
 
+    # Never read; as Event.instance: the instance row (its version check) is flushed first.
+    instance: Mapped[Instance] = relationship(lazy="raise")
+
 
 class Event(Base):
     """Append-only history of an instance; each row hashes the previous one."""
@@ -126,3 +142,6 @@ class Event(Base):
     sha256: Mapped[str] = mapped_column(String(64))
 
     actor: Mapped[User | None] = relationship(lazy="joined")
+    # Never read; makes a flush write the instance row (and its row_version check) before the
+    # events appended to it, so a concurrent append fails on the version, not on (instance_id, seq).
+    instance: Mapped[Instance] = relationship(lazy="raise")

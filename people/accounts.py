@@ -5,7 +5,8 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload
 
 from models import ApiToken, District, RoleGrant, User, utcnow
 
@@ -92,10 +93,19 @@ def issue_api_token(session, user: User, lifetime_hours: float = 12) -> str:
     return token
 
 
+# Built once: building a statement with loader options costs more than running it.
+_TOKEN_QUERY = (select(ApiToken).options(joinedload(ApiToken.user).joinedload(User.grants))
+                .where(ApiToken.token_sha256 == bindparam("token_sha256")))
+
+
 def user_for_token(session, token: str) -> User | None:
-    """The active user owning an unexpired token, or None."""
-    row = session.scalars(select(ApiToken).where(
-        ApiToken.token_sha256 == hashlib.sha256(token.encode()).hexdigest())).first()
+    """The active user owning an unexpired token, or None.
+
+    One query: the token, its user and the user's role grants (with their districts), joined;
+    every API request checks access with the grants.
+    """
+    row = session.scalars(_TOKEN_QUERY, {"token_sha256": hashlib.sha256(token.encode()).hexdigest()}
+                          ).unique().first()
     if row is None or row.expires_at < utcnow() or not row.user.is_active:
         return None
     return row.user
