@@ -29,7 +29,11 @@ _OPEN_TASK_ROWS = select(HumanTask).options(lazyload("*")).where(
     HumanTask.instance_id == bindparam("instance_id"), HumanTask.status == "ready")
 _TIMER_ROWS = select(Timer).where(Timer.instance_id == bindparam("instance_id"), or_(
     Timer.status == "waiting", Timer.spiff_task_id.in_(bindparam("spiff_task_ids", expanding=True))))
-_TASK_WITH_STATE = (joinedload(HumanTask.instance).undefer(Instance.state_json),)
+# A task to complete: its instance with the stored workflow, in one query. Its district and
+# users are not joined: the acting user and the districts are in the session already.
+_TASK_WITH_STATE = (joinedload(HumanTask.instance).undefer(Instance.state_json),
+                    lazyload(HumanTask.district), lazyload(HumanTask.assignee),
+                    lazyload(HumanTask.completed_by))
 _INSTANCE_WITH_STATE = (undefer(Instance.state_json),)
 
 
