@@ -82,3 +82,8 @@ def evaluate(workflow: BpmnWorkflow, expression: str):
     """Evaluate an expression over the first ready task's data with the workflow's script engine."""
     task = workflow.get_tasks(state=TaskState.READY)[0]
     return workflow.script_engine.evaluate(task, expression)
+
+
+def ready_tasks(workflow: BpmnWorkflow) -> list:
+    """Every ready task of the workflow (engine and human), for tests that look at task data."""
+    return workflow.get_tasks(state=TaskState.READY)

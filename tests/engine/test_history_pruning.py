@@ -11,10 +11,9 @@ import re
 from datetime import timedelta
 
 import pytest
-from SpiffWorkflow.util.task import TaskState
 
 from engine import runtime, workflows
-from engine.harness import complete_ready_task, ready_task_ids, workflow_from_bpmn
+from engine.harness import complete_ready_task, ready_task_ids, ready_tasks, workflow_from_bpmn
 from engine.history import instance_overview
 from engine.timers import fire_next_due_timers
 from engine.workflows import (PRUNED_COMPLETIONS, completed_elements, current_data,
@@ -101,7 +100,7 @@ def test_a_loop_deeper_than_the_engines_tree_walks_keeps_its_open_task():
 def _snapshot(workflow) -> dict:
     return {"ready": ready_task_ids(workflow),
             "ready_data": sorted(json.dumps([t.task_spec.name, t.data], sort_keys=True, default=str)
-                                 for t in workflow.get_tasks(state=TaskState.READY)),
+                                 for t in ready_tasks(workflow)),
             "timers": sorted(t.task_spec for t in waiting_timers(workflow)),
             "messages": waiting_message_names(workflow),
             "completed": completed_elements(workflow),
@@ -229,7 +228,7 @@ def test_a_parallel_join_inside_a_loop_waits_for_both_parts_in_every_pass():
         assert ready_task_ids(workflow) == ["Task_check"], n
         # SpiffWorkflow merges the other branches' data first and the last branch's own data
         # last, so the last part's values (stale copies of the other's too) win: check it only.
-        [check] = [t for t in workflow.get_tasks(state=TaskState.READY)
+        [check] = [t for t in ready_tasks(workflow)
                    if t.task_spec.name == "Task_check"]
         assert check.data[second] == n and first in check.data
         workflow = complete(workflow, "Task_check", {"again": n < 6})
