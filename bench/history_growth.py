@@ -18,10 +18,10 @@ does), then measures:
 - state: the stored state_json size; tasks: the number of tasks in the live tree.
 
 Usage:
-    /tmp/venv/bin/python bench/history_growth.py                  # SQLite (a temp file)
-    /tmp/venv/bin/python bench/history_growth.py --db postgres    # 127.0.0.1:5432, user postgres
-    /tmp/venv/bin/python bench/history_growth.py --rounds 1,10,100,200,300 --samples 15
-    /tmp/venv/bin/python bench/history_growth.py --no-prune     # the full tree, as before the fix
+    .venv/bin/python bench/history_growth.py                  # SQLite (a temp file)
+    .venv/bin/python bench/history_growth.py --db postgres    # 127.0.0.1:5432, user postgres
+    .venv/bin/python bench/history_growth.py --rounds 1,10,100,200,300 --samples 15
+    .venv/bin/python bench/history_growth.py --no-prune     # the full tree, as before the fix
 
 PostgreSQL: a database bench_history_<pid> is created and dropped afterwards.
 """

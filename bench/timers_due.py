@@ -1,8 +1,8 @@
 #!/usr/bin/env python
 """Benchmark 4 (issue 3): timer lateness with 10,000 timers due within one minute.
 
-    /tmp/venv/bin/python bench/timers_due.py                       # 10,000 in 60 s, 1 then 4 schedulers
-    /tmp/venv/bin/python bench/timers_due.py --instances 2000 --window 30 --schedulers 1,2,4
+    .venv/bin/python bench/timers_due.py                       # 10,000 in 60 s, 1 then 4 schedulers
+    .venv/bin/python bench/timers_due.py --instances 2000 --window 30 --schedulers 1,2,4
 
 PostgreSQL only (several scheduler processes need FOR UPDATE SKIP LOCKED). For each
 scheduler count it creates a throw-away database bench_timers_<pid>_<n> (dropped at the

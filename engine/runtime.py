@@ -5,8 +5,8 @@ request or job that called it owns the transaction.
 """
 from datetime import timedelta
 
-from sqlalchemy import bindparam, or_, select
-from sqlalchemy.orm import joinedload, lazyload, undefer
+from sqlalchemy import bindparam, event, or_, select
+from sqlalchemy.orm import Session, joinedload, lazyload, undefer
 from sqlalchemy.orm.exc import StaleDataError
 
 from models import (District, HumanTask, Instance, ProcessVersion, QualityRecord, Timer, User,
@@ -25,6 +25,7 @@ from .workflows import (current_data, deliver_message, dump_workflow, find_ready
 # The statements of every step, built once (building one costs about as much as running it).
 _LATEST_VERSION = (select(ProcessVersion).where(ProcessVersion.process_key == bindparam("key"))
                    .order_by(ProcessVersion.version.desc()).limit(1))
+_OPEN_TASKS_KEY = "engine.open_tasks"  # session.info: instance id -> tasks its last step left open
 _OPEN_TASK_ROWS = select(HumanTask).options(lazyload("*")).where(
     HumanTask.instance_id == bindparam("instance_id"), HumanTask.status == "ready")
 _TIMER_ROWS = select(Timer).where(Timer.instance_id == bindparam("instance_id"), or_(
@@ -82,20 +83,42 @@ def _sync_human_tasks(session, instance, workflow, now, new: bool = False) -> No
     ready = {t.spiff_task_id: t for t in ready_human_tasks(workflow)} \
         if instance.status == "running" else {}
     open_rows = [] if new else session.scalars(_OPEN_TASK_ROWS, {"instance_id": instance.id}).all()
+    still_open = []
     for row in open_rows:
         if row.status != "ready":
             continue  # completed in this transaction (not flushed yet)
         if row.spiff_task_id not in ready:
             row.status = "cancelled"  # withdrawn by the engine, e.g. an interrupting timer
+        else:
+            still_open.append(row)
         ready.pop(row.spiff_task_id, None)
     lanes = instance.version.lanes or {}
     for task in ready.values():
-        session.add(HumanTask(
+        still_open.append(HumanTask(
             instance_id=instance.id, spiff_task_id=task.spiff_task_id,
             process_key=instance.process_key, task_spec=task.task_spec, name=task.name,
             lane=task.lane, role=lanes.get(task.lane), district_id=instance.district_id,
             form_key=task.form_key, status="ready", created_at=now,
             due_at=now + timedelta(hours=task.due_in_hours) if task.due_in_hours else None))
+    session.add_all(still_open[len(still_open) - len(ready):])
+    # What the step left open, for open_tasks(): a caller answering the request needs no query.
+    session.info.setdefault(_OPEN_TASKS_KEY, {})[instance.id] = still_open
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_open_tasks(session, transaction) -> None:
+    # Committed or rolled back: other transactions may change the tasks from here on.
+    if transaction.parent is None:
+        session.info.pop(_OPEN_TASKS_KEY, None)
+
+
+def open_tasks(session, instance: Instance) -> list[HumanTask]:
+    """The instance's ready tasks: as the last step of this session left them, or from the index."""
+    known = session.info.get(_OPEN_TASKS_KEY, {}).get(instance.id)
+    if known is not None:
+        return [task for task in known if task.status == "ready"]
+    return list(session.scalars(select(HumanTask).where(HumanTask.instance_id == instance.id,
+                                                        HumanTask.status == "ready")))
 
 
 def _sync_timers(session, instance, workflow) -> None:

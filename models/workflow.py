@@ -5,7 +5,7 @@ instance state, so inboxes and the scheduler never need to deserialize a workflo
 """
 from datetime import datetime
 
-from sqlalchemy import (JSON, DateTime, ForeignKey, Index, Integer, String, Text,
+from sqlalchemy import (JSON, DateTime, ForeignKey, Index, Integer, String, Text, text,
                         UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -77,7 +77,14 @@ class HumanTask(Base):
     __tablename__ = "human_tasks"
     __table_args__ = (
         UniqueConstraint("instance_id", "spiff_task_id"),
-        Index("ix_human_tasks_inbox", "status", "role", "district_id", "due_at"),
+        # Partial indexes over ready tasks, one per way a task reaches an inbox, in inbox
+        # order: people.access.inbox_query reads one ordered range per grant (migration 0003).
+        Index("ix_human_tasks_ready_role_district", "role", "district_id", "due_at", "created_at",
+              "id", postgresql_where=text("status = 'ready'"), sqlite_where=text("status = 'ready'")),
+        Index("ix_human_tasks_ready_role", "role", "due_at", "created_at", "id",
+              postgresql_where=text("status = 'ready'"), sqlite_where=text("status = 'ready'")),
+        Index("ix_human_tasks_ready_assignee", "assignee_id", "due_at", "created_at", "id",
+              postgresql_where=text("status = 'ready'"), sqlite_where=text("status = 'ready'")),
         Index("ix_human_tasks_assignee", "assignee_id", "status"),
     )
 

@@ -2,9 +2,10 @@
 
 District staff act in their district; a grant with no district is city-wide.
 """
-from sqlalchemy import and_, false, or_, select
+from sqlalchemy import and_, false, or_, select, true, union
+from sqlalchemy.orm import defaultload, lazyload, selectinload
 
-from models import HumanTask, Instance, RoleGrant
+from models import HumanTask, Instance, QualityRecord, RoleGrant
 
 CITY_OVERSIGHT_ROLES = {"central_pr", "central_inspection", "auditor", "admin"}
 
@@ -61,18 +62,6 @@ def can_start_in_district(user, district_id: int) -> bool:
     return any(g.district_id in (None, district_id) for g in user.grants)
 
 
-def task_scope_clause(user):
-    """SQL condition: tasks the user may act on (assigned to them, or their role there)."""
-    clauses = [HumanTask.assignee_id == user.id]
-    for grant in user.grants:
-        if grant.district_id is None:
-            clauses.append(HumanTask.role == grant.role)
-        else:
-            clauses.append(and_(HumanTask.role == grant.role,
-                                HumanTask.district_id == grant.district_id))
-    return or_(*clauses) if clauses else false()
-
-
 def instance_scope_clause(user):
     """SQL condition: instances the user may view."""
     clauses = [Instance.started_by_id == user.id]
@@ -84,15 +73,64 @@ def instance_scope_clause(user):
     return or_(*clauses)
 
 
-def inbox_query(user, process_key=None, district_id=None, overdue_only=False, now=None):
-    """Ready tasks the user may act on, overdue first, then by due date and age."""
-    query = select(HumanTask).where(HumanTask.status == "ready", task_scope_clause(user))
-    if process_key:
-        query = query.where(HumanTask.process_key == process_key)
-    if district_id:
-        query = query.where(HumanTask.district_id == district_id)
-    if overdue_only and now is not None:
-        query = query.where(HumanTask.due_at.isnot(None), HumanTask.due_at < now)
-    # NULL due dates last on both databases: order by "has no due date" first.
-    return query.order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at,
-                          HumanTask.id)
+def _grant_clauses(user) -> list:
+    """One condition per way a task reaches the user: assigned to them, or one per grant."""
+    clauses = [HumanTask.assignee_id == user.id]
+    for grant in user.grants:
+        clauses.append(HumanTask.role == grant.role if grant.district_id is None else
+                       and_(HumanTask.role == grant.role, HumanTask.district_id == grant.district_id))
+    return clauses
+
+
+def _inbox_order(columns=HumanTask):
+    # NULLS LAST (PostgreSQL, SQLite >= 3.30) lets the partial indexes of migration 0003 on
+    # (role, [district_id,] due_at, created_at, id) deliver each grant's rows already in order.
+    return (columns.due_at.asc().nulls_last(), columns.created_at, columns.id)
+
+
+# What the inbox shows of a task, without joining instances and process versions into every row.
+INBOX_LOAD = (selectinload(HumanTask.instance).load_only(Instance.id, Instance.title),
+              defaultload(HumanTask.instance).lazyload(Instance.version),
+              defaultload(HumanTask.instance).lazyload(Instance.district),
+              selectinload(HumanTask.district), selectinload(HumanTask.assignee),
+              lazyload(HumanTask.completed_by))
+
+
+def record_scope_clause(user):
+    """SQL condition: quality records the user may see (their districts; all if city-wide)."""
+    ids = district_ids_of(user)
+    if ids is None:
+        return true()
+    return QualityRecord.district_id.in_(ids) if ids else false()
+
+
+def inbox_query(user, process_key=None, district_id=None, overdue_only=False, now=None,
+                limit: int = 50, offset: int = 0):
+    """Ready tasks the user may act on, by due date (none last) and age: one page of them.
+
+    One ordered top-(offset+limit) range per grant, merged: a city-wide user's inbox reads a
+    few index ranges instead of sorting every ready task of the city (bench/inbox_at_scale.py).
+    """
+    parts = []
+    for clause in _grant_clauses(user):
+        part = select(HumanTask.id, HumanTask.due_at, HumanTask.created_at).where(
+            HumanTask.status == "ready", clause)
+        if process_key:
+            part = part.where(HumanTask.process_key == process_key)
+        if district_id:
+            part = part.where(HumanTask.district_id == district_id)
+        if overdue_only and now is not None:
+            part = part.where(HumanTask.due_at.isnot(None), HumanTask.due_at < now)
+        parts.append(part.order_by(*_inbox_order()).limit(offset + limit).subquery().select())
+    merged = union(*parts).subquery()
+    page_ids = select(merged.c.id).order_by(*_inbox_order(merged.c)).limit(limit).offset(offset)
+    return (select(HumanTask).where(HumanTask.id.in_(page_ids)).order_by(*_inbox_order())
+            .options(*INBOX_LOAD))
+
+
+FORM_PREVIEW_ROLES = {"process_owner", "admin"}
+
+
+def can_preview_forms(user) -> bool:
+    """Process owners and administrators may open any form without a task (a preview)."""
+    return any(grant.role in FORM_PREVIEW_ROLES for grant in user.grants)

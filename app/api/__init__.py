@@ -25,7 +25,7 @@ from engine.deploy import list_processes
 from engine.errors import Forbidden, InvalidData, NotFound, WorkflowError
 from engine.events import list_events
 from engine.forms import FormNotFound, load_form
-from models import District, HumanTask, Instance, utcnow
+from models import District, Instance, utcnow
 from people import access
 from people.accounts import authenticate, issue_api_token
 
@@ -89,12 +89,7 @@ def start_instance(key):
     session = db_session()
     instance = runtime.start_instance(session, key, g.api_user, _district_id(session, body.get("district")),
                                       body.get("data"), title=str(body.get("title") or "")[:300])
-    return jsonify(instance_json(instance, _open_tasks(session, instance))), 201
-
-
-def _open_tasks(session, instance):
-    return session.scalars(select(HumanTask).where(HumanTask.instance_id == instance.id,
-                                                   HumanTask.status == "ready")).all()
+    return jsonify(instance_json(instance, runtime.open_tasks(session, instance))), 201
 
 
 def _viewable_instance(session, instance_id):
@@ -111,7 +106,7 @@ def _viewable_instance(session, instance_id):
 def instance(instance_id):
     session = db_session()
     found = _viewable_instance(session, instance_id)
-    return jsonify(instance_json(found, _open_tasks(session, found)))
+    return jsonify(instance_json(found, runtime.open_tasks(session, found)))
 
 
 @bp.get("/instances/<int:instance_id>/events")
@@ -129,7 +124,7 @@ def instance_message(instance_id):
     body = _body()
     found = runtime.send_message(session, instance_id, g.api_user, str(body.get("name", "")),
                                  body.get("payload"))
-    return jsonify(instance_json(found, _open_tasks(session, found)))
+    return jsonify(instance_json(found, runtime.open_tasks(session, found)))
 
 
 @bp.get("/tasks")
@@ -139,10 +134,18 @@ def tasks():
     district_id = _district_id(session, request.args["district"]) if request.args.get("district") else None
     if request.args.get("district") and district_id is None:
         raise InvalidData("Unknown district.", {"district": "Unknown district."})  # not "no filter"
+    page = request.args.get("page", 1, type=int)
+    per_page = request.args.get("per_page", 100, type=int)
+    if page < 1 or not 1 <= per_page <= 500:
+        raise InvalidData("page must be 1 or more and per_page between 1 and 500.",
+                          {"page": "page >= 1", "per_page": "1..500"})
     query = access.inbox_query(g.api_user, process_key=request.args.get("process") or None,
                                district_id=district_id,
-                               overdue_only=request.args.get("overdue") in ("1", "true"), now=utcnow())
-    return jsonify({"tasks": [task_json(t) for t in session.scalars(query.limit(500))]})
+                               overdue_only=request.args.get("overdue") in ("1", "true"), now=utcnow(),
+                               limit=per_page + 1, offset=(page - 1) * per_page)
+    found = session.scalars(query).all()
+    return jsonify({"tasks": [task_json(t) for t in found[:per_page]], "page": page,
+                    "per_page": per_page, "next_page": page + 1 if len(found) > per_page else None})
 
 
 @bp.get("/tasks/<int:task_id>")
@@ -181,7 +184,7 @@ def complete(task_id):
     session = db_session()
     done = runtime.complete_task_or_conflict(session, task_id, g.api_user, _body().get("data"),
                                              locale=str(get_locale()))
-    return jsonify({"task": task_json(done), "instance": instance_json(done.instance, _open_tasks(session, done.instance))})
+    return jsonify({"task": task_json(done), "instance": instance_json(done.instance, runtime.open_tasks(session, done.instance))})
 
 
 @bp.get("/openapi.json")

@@ -97,10 +97,15 @@ def openapi_document() -> dict:
                 400, 401, 403, 404, 409, params=[_path_id("instance_id")],
                 body={"type": "object", "required": ["name"], "properties": {
                     "name": {"type": "string"}, "payload": {"type": "object"}}})},
-            "/tasks": {"get": _op("The caller's ready tasks, overdue first",
-                                  {"type": "object", "properties": {"tasks": {"type": "array", "items": _ref("Task")}}}, 400, 401,
+            "/tasks": {"get": _op("The caller's ready tasks by due date (none last), one page",
+                                  {"type": "object", "properties": {
+                                      "tasks": {"type": "array", "items": _ref("Task")},
+                                      "page": {"type": "integer"}, "per_page": {"type": "integer"},
+                                      "next_page": {"type": ["integer", "null"]}}}, 400, 401,
                                   params=[_query("process"), _query("district", text="district code"),
-                                          _query("overdue", "boolean")])},
+                                          _query("overdue", "boolean"),
+                                          _query("page", "integer", "1 or more (default 1)"),
+                                          _query("per_page", "integer", "1..500 (default 100)")])},
             "/tasks/{task_id}": {"get": _op("A task with its form", _ref("Task"), 401, 403, 404, params=[task_id])},
             "/tasks/{task_id}/claim": {"post": _op("Claim a task", _ref("Task"), 401, 403, 404, 409, params=[task_id])},
             "/tasks/{task_id}/unclaim": {"post": _op("Release a claimed task", _ref("Task"), 401, 403, 404, 409, params=[task_id])},

@@ -1,7 +1,7 @@
 """Staff inbox and task pages.
 
 URL table:
-  GET       /                         inbox      (filters: process, district, overdue)
+  GET       /                         inbox      (filters: process, district, overdue; page)
   GET/POST  /tasks/<id>               task       (show the form / complete it)
   POST      /tasks/<id>/claim         claim
   POST      /tasks/<id>/unclaim       unclaim
@@ -22,6 +22,7 @@ from ..db import db_session
 from ..i18n import translate_error
 
 bp = Blueprint("inbox", __name__)
+INBOX_PAGE_SIZE = 50
 
 
 @bp.route("/")
@@ -31,11 +32,14 @@ def inbox():
     filters = {"process_key": request.args.get("process") or None,
                "district_id": request.args.get("district", type=int),
                "overdue_only": request.args.get("overdue") == "1"}
-    now = utcnow()
-    tasks = session.scalars(access.inbox_query(current_user, now=now, **filters).limit(500)).all()
+    now, page = utcnow(), max(1, request.args.get("page", 1, type=int))
+    # One row more than a page tells whether a next page exists.
+    tasks = session.scalars(access.inbox_query(current_user, now=now, limit=INBOX_PAGE_SIZE + 1,
+                                               offset=(page - 1) * INBOX_PAGE_SIZE, **filters)).all()
     processes = session.scalars(ProcessVersion.__table__.select()
                                 .with_only_columns(ProcessVersion.process_key).distinct()).all()
-    return render_template("inbox/inbox.html", tasks=tasks, now=now, filters=filters,
+    return render_template("inbox/inbox.html", tasks=tasks[:INBOX_PAGE_SIZE], now=now,
+                           filters=filters, page=page, has_next=len(tasks) > INBOX_PAGE_SIZE,
                            processes=processes, districts=session.query(District).all())
 
 

@@ -222,3 +222,34 @@ def test_two_claims_of_one_task_at_once_give_one_claim_and_one_conflict(app, db)
     assert [e.type for e in events] == ["instance_started", "task_claimed"]
     assert_head_is_newest_event(db, instance.id)
 
+
+
+def test_the_tasks_a_step_leaves_open_are_known_without_another_query(app, db):
+    deploy(app, "review_loop.bpmn")
+    instance = start(db)
+    task_id = ready_task(db, instance.id, "Task_prepare").id
+    db.rollback()
+    with app.extensions["db_sessions"]() as session:
+        done = runtime.complete_task(session, task_id, user(session, "pr_expert_d1"), {})
+        with recorded(app, session) as (statements, _):
+            left_open = runtime.open_tasks(session, done.instance)
+        assert [t.task_spec for t in left_open] == ["Task_review"] and left_open[0].id is not None
+        assert statements == []
+        session.commit()
+        # After the commit other transactions may have acted: the index is read again.
+        with recorded(app, session) as (statements, _):
+            again = runtime.open_tasks(session, done.instance)
+        assert [t.task_spec for t in again] == ["Task_review"]
+        assert selects_from(statements, "human_tasks")
+
+
+def test_tasks_left_open_by_a_rolled_back_step_are_forgotten(app, db):
+    deploy(app, "review_loop.bpmn")
+    instance = start(db)
+    task_id = ready_task(db, instance.id, "Task_prepare").id
+    db.rollback()
+    with app.extensions["db_sessions"]() as session:
+        done = runtime.complete_task(session, task_id, user(session, "pr_expert_d1"), {})
+        instance_row = done.instance
+        session.rollback()
+        assert [t.task_spec for t in runtime.open_tasks(session, instance_row)] == ["Task_prepare"]

@@ -180,3 +180,18 @@ def test_completed_task_can_still_be_read_by_district_staff_of_another_role(arra
     assert (response.get_json()["status"], response.get_json()["completed_by"]) == (
         "completed", "pr_expert_d1")
     assert api("pr_head_d2").get(f"/api/v1/tasks/{register.id}").status_code == 403
+
+
+def test_tasks_come_a_page_at_a_time_with_the_next_page_number(arrange, api):
+    task_ids = [arrange.only_open_task(arrange.start("d1")).id for _ in range(3)]
+    client = api("pr_expert_d1")
+    first = client.get("/api/v1/tasks?per_page=2").get_json()
+    assert [t["id"] for t in first["tasks"]] == task_ids[:2] and first["next_page"] == 2
+    second = client.get("/api/v1/tasks?per_page=2&page=2").get_json()
+    assert [t["id"] for t in second["tasks"]] == task_ids[2:] and second["next_page"] is None
+
+
+@pytest.mark.parametrize("query", ["per_page=0", "per_page=501", "page=0"])
+def test_tasks_with_a_page_out_of_range_is_400(complaints, api, query):
+    response = api("pr_expert_d1").get(f"/api/v1/tasks?{query}")
+    assert response.status_code == 400

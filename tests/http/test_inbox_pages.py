@@ -106,3 +106,32 @@ def test_inbox_lists_overdue_first_then_by_due_date_then_undated(arrange, login)
 def test_inbox_does_not_list_completed_tasks(arrange, login):
     _, examination = arrange.registered_service_instance("d1")
     assert task_links(login("pr_expert_d1").get("/")) == [examination.id]
+
+
+def test_inbox_shows_fifty_tasks_a_page_with_a_link_to_the_next(arrange, login):
+    task_ids = [arrange.only_open_task(arrange.start("d1")).id for _ in range(51)]
+    browser = login("pr_expert_d1")
+    first = browser.get("/")
+    assert task_links(first) == task_ids[:50]              # undated: oldest first
+    assert 'rel="next"' in first.get_data(as_text=True) and 'rel="prev"' not in first.get_data(as_text=True)
+    second = browser.get("/?page=2")
+    assert task_links(second) == task_ids[50:]
+    assert 'rel="prev"' in second.get_data(as_text=True) and 'rel="next"' not in second.get_data(as_text=True)
+
+
+def test_inbox_merges_tasks_of_several_grants_in_due_date_order(app, arrange, login):
+    from people.accounts import create_user, find_district, grant_role
+    session = app.extensions["db_sessions"]()
+    user = create_user(session, "two_districts", "demo-pass-1234", "کارشناس دو منطقه")
+    for code in ("d1", "d2"):
+        grant_role(session, user, "pr_expert", find_district(session, code))
+    session.commit()
+    session.close()
+    d2_undated = arrange.only_open_task(arrange.start("d2", username="pr_expert_d2"))
+    d1_later = arrange.only_open_task(arrange.start("d1"))
+    d2_sooner = arrange.only_open_task(arrange.start("d2", username="pr_expert_d2"))
+    d1_undated = arrange.only_open_task(arrange.start("d1"))
+    arrange.set_due(d1_later.id, 10)
+    arrange.set_due(d2_sooner.id, 2)
+    assert task_links(login("two_districts").get("/")) == [d2_sooner.id, d1_later.id,
+                                                          d2_undated.id, d1_undated.id]
