@@ -19,9 +19,11 @@ def create_app(config: dict | None = None) -> Flask:
 
     from .api import bp as api_bp
     from .auth import bp as auth_bp
+    from .forms import bp as forms_bp
     from .inbox import bp as inbox_bp
     from .instances import bp as instances_bp
-    for blueprint in (auth_bp, inbox_bp, instances_bp, api_bp):
+    from .records import bp as records_bp
+    for blueprint in (auth_bp, inbox_bp, instances_bp, forms_bp, records_bp, api_bp):
         app.register_blueprint(blueprint)
     extensions.csrf.exempt(api_bp)  # the API authenticates with bearer tokens, not cookies
 

@@ -2,6 +2,8 @@
 
 URL table:
   GET   /processes                         start_list
+  GET   /processes/<key>                   process   (read-only: the latest version's diagram)
+  GET   /processes/<key>/diagram.bpmn      process_diagram
   POST  /processes/<key>/start             start
   GET   /instances                         instance_list
   GET   /instances/<id>                    instance
@@ -39,6 +41,28 @@ def start_list():
     session = db_session()
     return render_template("instances/start.html", processes=list_processes(session),
                            districts=_startable_districts(session))
+
+
+@bp.route("/processes/<key>")
+@login_required
+def process(key):
+    try:
+        version = runtime.latest_version(db_session(), key)
+    except WorkflowError as exc:
+        return render_template("error.html", message=translate_error(exc)), exc.status
+    return render_template("instances/process.html", version=version,
+                           forms=sorted(set(version.forms.values())),
+                           can_preview_forms=access.can_preview_forms(current_user))
+
+
+@bp.route("/processes/<key>/diagram.bpmn")
+@login_required
+def process_diagram(key):
+    try:
+        version = runtime.latest_version(db_session(), key)
+    except WorkflowError:
+        abort(404)
+    return Response(version.bpmn_xml, mimetype="application/xml")
 
 
 @bp.route("/processes/<key>/start", methods=["POST"])

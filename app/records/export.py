@@ -1,0 +1,132 @@
+"""The record list as a table for clerks: CSV (UTF-8 with BOM) and XLSX (right to left in Persian).
+
+Filtered to one record code, each form field gets its own column (headed by its label);
+a mix of codes puts the values in one column as JSON text {label: value}.
+"""
+import csv
+import io
+import json
+from datetime import date, datetime
+
+import jdatetime
+from flask_babel import gettext as _
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font
+
+from engine.records import RECORDS_BY_CODE
+
+from ..i18n import TEHRAN_OFFSET, is_rtl
+from .fields import describe_record, load_record_form
+from .listing import RecordFilters, RecordRow, iter_records
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _created_texts(created: datetime) -> tuple[str, str]:
+    # Latin digits: spreadsheets sort and filter them; Tehran time is what the clerk lived.
+    local = created + TEHRAN_OFFSET
+    solar = jdatetime.datetime.fromgregorian(datetime=local).strftime("%Y/%m/%d %H:%M")
+    return solar, local.isoformat(timespec="seconds") + "+03:30"
+
+
+def _day_texts(day: date | None) -> tuple[str, str]:
+    if day is None:
+        return "", ""
+    return jdatetime.date.fromgregorian(date=day).strftime("%Y/%m/%d"), day.isoformat()
+
+
+def _fixed_header() -> list[str]:
+    return [_("ID"), _("Code"), _("Title"), _("District"), _("Process"), _("Instance"),
+            _("Created (Solar Hijri)"), _("Created (ISO)"), _("Created by"),
+            _("Keep until (Solar Hijri)"), _("Keep until (ISO)")]
+
+
+def _fixed_cells(row: RecordRow) -> list:
+    record, record_type, district = row.record, row.record_type, row.district
+    title = (record_type.title_fa if is_rtl() else record_type.title_en) if record_type else ""
+    district_name = (district.name_fa if is_rtl() else district.name_en) if district else ""
+    return [record.id, row.code, title, district_name, row.process_key or "", record.instance_id,
+            *_created_texts(record.created_at), row.created_by.display_name if row.created_by else "",
+            *_day_texts(record.retention_until)]
+
+
+def _labelled_json(fields) -> str:
+    values = {}
+    for field in fields:
+        if field.text:
+            label = field.label if field.label not in values else f"{field.label} ({field.key})"
+            values[label] = field.text
+    return json.dumps(values, ensure_ascii=False) if values else ""
+
+
+def build_table(session, user, filters: RecordFilters) -> list[list]:
+    """Header and one line per record the user may see that matches the filters."""
+    rows = list(iter_records(session, user, filters))
+    header = _fixed_header()
+    if filters.code:
+        schema = load_record_form(RECORDS_BY_CODE[filters.code].form_key)
+        labels = [field.label for field in describe_record(schema, {}, localize=False)]
+        lines = []
+        for row in rows:
+            fields = describe_record(schema, row.record.data, localize=False)
+            lines.append(_fixed_cells(row) + [f.text for f in fields[:len(labels)]]
+                         + [_labelled_json(fields[len(labels):])])
+        # Values the form no longer asks for are rare; their column only appears when needed.
+        if any(line[-1] for line in lines):
+            return [header + labels + [_("Other values")]] + lines
+        return [header + labels] + [line[:-1] for line in lines]
+    schemas = {}
+    table = [header + [_("Values")]]
+    for row in rows:
+        form_key = row.record_type.form_key if row.record_type else None
+        if form_key not in schemas:
+            schemas[form_key] = load_record_form(form_key)
+        table.append(_fixed_cells(row) + [_labelled_json(
+            describe_record(schemas[form_key], row.record.data, localize=False))])
+    return table
+
+
+def _safe_text(value):
+    # A cell starting with = + - @ would run as a formula in Excel (CSV injection).
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return "" if value is None else value
+
+
+def export_csv(session, user, filters: RecordFilters) -> bytes:
+    """The table as CSV, UTF-8 with a BOM so that Excel shows Persian."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for line in build_table(session, user, filters):
+        writer.writerow([_safe_text(value) for value in line])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def export_xlsx(session, user, filters: RecordFilters) -> bytes:
+    """The table as an XLSX workbook, header bold and frozen, right to left in Persian."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = _("Quality records")[:31]
+    sheet.sheet_view.rightToLeft = is_rtl()
+    widths: dict[int, int] = {}
+    for row_number, line in enumerate(build_table(session, user, filters), start=1):
+        for column, value in enumerate(line, start=1):
+            if isinstance(value, str):
+                value = ILLEGAL_CHARACTERS_RE.sub("", value)
+            cell = sheet.cell(row=row_number, column=column, value=value)
+            if isinstance(value, str):
+                cell.data_type = "s"  # text stays text: "=…" typed by a citizen is no formula
+                if "\n" in value:
+                    cell.alignment = Alignment(wrap_text=True, vertical="top")
+            if row_number == 1:
+                cell.font = Font(bold=True)
+            longest = max((len(part) for part in str(value or "").split("\n")), default=0)
+            widths[column] = max(widths.get(column, 0), longest)
+    for column, width in widths.items():
+        sheet.column_dimensions[sheet.cell(row=1, column=column).column_letter].width = min(60, width + 2)
+    sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
