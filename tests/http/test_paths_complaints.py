@@ -1,0 +1,119 @@
+"""processes/complaints.bpmn (رسیدگی به شکایات) over HTTP: what test_complaint_walkthrough.py
+does not cover. That file walks both branches of Gateway_complaint_type and both outcomes of
+Gateway_review_decision / Gateway_return_target on the pages; here: the same gateways through
+the API, the ten-day deadline (a boundary timer) that gives the district mayor an overdue
+follow-up on either branch, the record produced (F-__-0-5-01 at registration, once) and
+end events reached, and the refusal of every other district and role at every step.
+"""
+import pytest
+
+from http_support import (ANNOUNCEMENT, EXAMINATION, REGISTER_EMPLOYEE, REGISTER_SERVICE,
+                          REVIEW_APPROVE, REVIEW_RETURN)
+from path_support import (drive, drive_api, end_events, finished, finished_api,
+                          fire_timers_when_due, page_text_of, ready_specs, ready_task,
+                          record_authors, records_of, refused, start_api, start_on_page,
+                          waiting_timers)
+
+F01 = "F-__-0-5-01"
+REGISTER = {"service": REGISTER_SERVICE, "employee": REGISTER_EMPLOYEE}
+EXAMINE = {"service": "Task_examine_service_complaint",
+           "employee": "Task_examine_employee_complaint"}
+EXAMINER = {"service": "pr_expert_d1", "employee": "complaints_expert_d1"}
+OVERDUE = {"service": "Task_followup_overdue_service", "employee": "Task_followup_overdue_employee"}
+OVERDUE_ACTION = {"overdue_action": "به واحد مربوط تذکر داده شد و مهلت دو روزه تعیین شد.",
+                  "overdue_note": ""}
+
+
+@pytest.mark.parametrize("kind", ["service", "employee"])
+def test_complaint_answered_and_approved_first_time_through_the_api(app, complaints, api, login, kind):
+    expert, examiner, head = api("pr_expert_d1"), api(EXAMINER[kind]), api("pr_head_d1")
+    instance_id = start_api(expert, "complaints", "d1")["id"]
+    answer = drive_api(expert, instance_id, "Task_register_complaint", REGISTER[kind])
+    [exam] = answer["instance"]["open_tasks"]
+    assert (exam["task"], exam["role"]) == (EXAMINE[kind], EXAMINER[kind][:-3])
+    assert exam["due_at"] is not None  # the ten-day deadline is on the task
+    drive_api(examiner, instance_id, EXAMINE[kind], EXAMINATION)
+    drive_api(head, instance_id, "Task_review_answer", REVIEW_APPROVE)
+    drive_api(expert, instance_id, "Task_announce_result", ANNOUNCEMENT)
+
+    body = finished_api(head, instance_id)
+    assert body["data"]["answer_text"] == EXAMINATION["answer_text"]
+    assert waiting_timers(app, instance_id) == []  # the deadline was withdrawn with the task
+    done = finished(login("pr_head_d1"), instance_id)
+    assert end_events(done) == {"EndEvent_complaint_closed": 1}
+    other = EXAMINE["employee" if kind == "service" else "service"]
+    assert other not in done and OVERDUE[kind] not in done
+    assert record_authors(app, instance_id) == [(F01, "Task_register_complaint", "pr_expert_d1")]
+
+
+@pytest.mark.parametrize("kind", ["service", "employee"])
+def test_missed_deadline_gives_the_district_mayor_a_follow_up_while_the_examination_goes_on(
+        app, complaints, login, kind):
+    expert, examiner, head, mayor = (login("pr_expert_d1"), login(EXAMINER[kind]),
+                                     login("pr_head_d1"), login("district_mayor_d1"))
+    instance_id = start_on_page(expert, "complaints", "d1")
+    drive(expert, instance_id, "Task_register_complaint", REGISTER[kind])
+    assert fire_timers_when_due(app, instance_id) == [
+        f"BoundaryEvent_{kind}_deadline"]
+
+    # non-interrupting: the examination stays open beside the mayor's follow-up
+    assert ready_specs(app, instance_id) == sorted([EXAMINE[kind], OVERDUE[kind]])
+    overdue = ready_task(app, instance_id, OVERDUE[kind])
+    assert overdue.role == "district_mayor"
+    assert REGISTER[kind]["subject"] in page_text_of(mayor, f"/instances/{instance_id}")
+    refused(login("district_mayor_d2"), overdue.id, OVERDUE_ACTION)
+    refused(login("pr_head_d1"), overdue.id, OVERDUE_ACTION)
+    drive(mayor, instance_id, OVERDUE[kind], OVERDUE_ACTION)
+    assert ready_specs(app, instance_id) == [EXAMINE[kind]]
+
+    # the answer is returned once, to the right examination, then approved and announced
+    drive(examiner, instance_id, EXAMINE[kind], EXAMINATION)
+    drive(head, instance_id, "Task_review_answer", REVIEW_RETURN)
+    assert ready_specs(app, instance_id) == [EXAMINE[kind]]
+    drive(examiner, instance_id, EXAMINE[kind], {**EXAMINATION, "answer_text": "پاسخ اصلاح‌شده"})
+    drive(head, instance_id, "Task_review_answer", REVIEW_APPROVE)
+    drive(expert, instance_id, "Task_announce_result", ANNOUNCEMENT)
+
+    done = finished(mayor, instance_id)
+    assert end_events(done) == {"EndEvent_complaint_closed": 1,
+                                f"EndEvent_overdue_{kind}_followed": 1}
+    assert done[EXAMINE[kind]] == 2 and done["Task_review_answer"] == 2
+    assert records_of(app, instance_id) == [F01]
+
+
+def test_the_overdue_follow_up_may_finish_after_the_answer_is_announced(app, complaints, login):
+    expert, head, mayor = login("pr_expert_d1"), login("pr_head_d1"), login("district_mayor_d1")
+    instance_id = start_on_page(expert, "complaints", "d1")
+    drive(expert, instance_id, "Task_register_complaint", REGISTER_SERVICE)
+    fire_timers_when_due(app, instance_id)
+    drive(expert, instance_id, "Task_examine_service_complaint", EXAMINATION)
+    drive(head, instance_id, "Task_review_answer", REVIEW_APPROVE)
+    drive(expert, instance_id, "Task_announce_result", ANNOUNCEMENT)
+    assert ready_specs(app, instance_id) == ["Task_followup_overdue_service"]
+    page = page_text_of(mayor, f"/instances/{instance_id}")
+    assert 'data-status="running"' in page
+    drive(mayor, instance_id, "Task_followup_overdue_service", OVERDUE_ACTION)
+    assert end_events(finished(mayor, instance_id)) == {
+        "EndEvent_complaint_closed": 1, "EndEvent_overdue_service_followed": 1}
+    assert records_of(app, instance_id) == [F01]
+
+
+@pytest.mark.parametrize("kind", ["service", "employee"])
+def test_at_every_step_another_district_or_another_role_cannot_act(app, complaints, login, api, kind):
+    instance_id = start_on_page(login("pr_expert_d1"), "complaints", "d1")
+    other_examiner = EXAMINER["employee" if kind == "service" else "service"]
+    steps = [  # (task, its role's user in d1, data, a user of another role in d1)
+        ("Task_register_complaint", "pr_expert_d1", REGISTER[kind], "complaints_expert_d1"),
+        (EXAMINE[kind], EXAMINER[kind], EXAMINATION, other_examiner),
+        ("Task_review_answer", "pr_head_d1", REVIEW_APPROVE, EXAMINER[kind]),
+        ("Task_announce_result", "pr_expert_d1", ANNOUNCEMENT, "district_mayor_d1"),
+    ]
+    for bpmn_id, username, data, wrong_role in steps:
+        task = ready_task(app, instance_id, bpmn_id)
+        same_role_d2 = username.replace("_d1", "_d2")
+        refused(login(same_role_d2), task.id, data)
+        refused(api(same_role_d2), task.id, data)
+        refused(login(wrong_role), task.id, data)
+        drive(login(username), instance_id, bpmn_id, data)
+    assert end_events(finished(login("pr_head_d1"), instance_id)) == {"EndEvent_complaint_closed": 1}
+    assert records_of(app, instance_id) == [F01]
