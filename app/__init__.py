@@ -22,8 +22,11 @@ def create_app(config: dict | None = None) -> Flask:
     from .forms import bp as forms_bp
     from .inbox import bp as inbox_bp
     from .instances import bp as instances_bp
+    from .public import bp as public_bp
     from .records import bp as records_bp
-    for blueprint in (auth_bp, inbox_bp, instances_bp, forms_bp, records_bp, api_bp):
+    from .reports import bp as reports_bp
+    for blueprint in (auth_bp, inbox_bp, instances_bp, forms_bp, records_bp, reports_bp,
+                      public_bp, api_bp):
         app.register_blueprint(blueprint)
     extensions.csrf.exempt(api_bp)  # the API authenticates with bearer tokens, not cookies
 

@@ -1,12 +1,15 @@
-"""Administration from the command line: flask setup | users | processes | timers."""
+"""Administration from the command line: flask setup | users | processes | timers | reports."""
 from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
+from sqlalchemy import select
 
+from engine import complaint_report
 from engine.deploy import deploy_directory, deploy_process, list_processes
-from engine.errors import BpmnValidationError
+from engine.errors import BpmnValidationError, WorkflowError
+from models import District
 from people.accounts import AccountError, create_user, find_district, find_user, grant_role
 
 from .demo import DEMO_PASSWORD, demo_logins, load_demo_data
@@ -17,6 +20,7 @@ from .scheduler import fire_due_timers
 # (the `flask` command pushes one, app.test_cli_runner() and other embeddings do not).
 users_cli = AppGroup("users", help="Create users and grant roles.")
 processes_cli = AppGroup("processes", help="Deploy and list BPMN processes.")
+reports_cli = AppGroup("reports", help="Generate periodic reports.")
 
 
 def _session():
@@ -122,7 +126,40 @@ def fire_timers_command():
     click.echo(f"advanced {fire_due_timers(current_app.extensions['db_sessions'])} instance(s)")
 
 
+@reports_cli.command("complaints")
+@click.option("--month", help="Solar Hijri month, e.g. 1405/08 (default: the previous month).")
+@click.option("--district", "district_code", help="District code, e.g. d1 (default: every district).")
+def reports_complaints(month, district_code):
+    """Generate (or generate again) the complaint report F-__-0-5-02 of a month."""
+    try:
+        year_month = (complaint_report.parse_solar_month(month) if month else
+                      complaint_report.previous_solar_month(complaint_report.local_today()))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--month") from exc
+    period = complaint_report.solar_month_bounds(*year_month)
+
+    def work(session):
+        if district_code:
+            district = find_district(session, district_code)
+            if district is None:
+                raise AccountError(f"No district {district_code!r}.")
+            districts = [district]
+        else:
+            districts = session.scalars(select(District).order_by(District.id)).all()
+        try:
+            return [(d.code, complaint_report.generate_complaint_report(session, d.id, *period))
+                    for d in districts]
+        except WorkflowError as exc:  # e.g. a month that has not begun
+            raise click.ClickException(str(exc)) from exc
+    for code, record in _commit_or_fail(_session(), work):
+        figures = record.data["figures"]
+        click.echo(f"{code} {complaint_report.month_label(*year_month)}: received {figures['received']}, "
+                   f"answered {figures['answered']}, open {figures['open']} "
+                   f"(record {record.id}, revision {record.data['revision']})")
+
+
 def register_cli(app) -> None:
     """Attach the commands to `flask`."""
-    for command in (setup_command, db_upgrade_command, users_cli, processes_cli, fire_timers_command):
+    for command in (setup_command, db_upgrade_command, users_cli, processes_cli, reports_cli,
+                    fire_timers_command):
         app.cli.add_command(command)

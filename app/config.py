@@ -9,9 +9,14 @@ DEFAULTS = {
     "SECRET_KEY": "dev-only-change-me",
     "PORT": 5000,
     "TIMER_POLL_SECONDS": 1.0,
+    "TIMER_BATCH_SIZE": 50,          # instances whose due timers fire in one transaction
     "SCRIPT_TIMEOUT_SECONDS": 2.0,
     "API_TOKEN_HOURS": 12.0,
     "SCHEDULER_ENABLED": False,      # run.py turns it on; tests and CLI leave it off
+    # When the scheduler makes the complaint reports F-__-0-5-02 (crontab, Tehran time; "" = never).
+    # Each run makes the previous Solar Hijri month's reports that are missing, so a daily run
+    # makes them once a month, on the 1st of the Solar month, and catches up after downtime.
+    "COMPLAINT_REPORT_CRON": "0 6 * * *",
     "BABEL_DEFAULT_LOCALE": "fa",
     "WTF_CSRF_ENABLED": True,
     "WTF_CSRF_TIME_LIMIT": None,     # a long form must not expire while a clerk types it

@@ -101,6 +101,7 @@ EVENT_LABELS = {
     "task_claimed": N_("Task claimed"), "task_unclaimed": N_("Task released"),
     "task_reassigned": N_("Task reassigned"), "timer_fired": N_("Timer fired"), "message_received": N_("Message received"),
     "instance_completed": N_("Instance finished"), "instance_error": N_("Instance stopped with an error"),
+    "survey_answer_received": N_("Answer received through the public link"),
 }
 
 

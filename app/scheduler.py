@@ -1,40 +1,77 @@
-"""APScheduler in the web process: polls the timer table and fires what is due."""
+"""APScheduler in the web process: fires due timers and makes the periodic reports."""
 import logging
 
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
 
-from engine.timers import fire_next_due_timers
+from engine.complaint_report import TEHRAN, generate_monthly_reports
+from engine.timers import fire_due_timer_batch
 
 log = logging.getLogger(__name__)
 
 
-def fire_due_timers(session_factory, max_instances: int = 500) -> int:
-    """Fire due timers, one instance per transaction; return how many instances advanced."""
-    advanced, seen = 0, set()
+def fire_due_timers(session_factory, max_instances: int = 500, batch_size: int = 50) -> int:
+    """Fire due timers in batches, one transaction each; return how many instances advanced."""
+    advanced, skip = 0, set()
     while advanced < max_instances:
         session = session_factory()
         try:
-            instance_id = fire_next_due_timers(session, skip_instance_ids=seen)
+            done, failed = fire_due_timer_batch(session, limit=min(batch_size, max_instances - advanced),
+                                                skip_instance_ids=skip)
             session.commit()
-        except Exception:  # noqa: BLE001 - a failing instance must not stop the others
+        except Exception:  # noqa: BLE001 - e.g. the database went away: try again next poll
             session.rollback()
             log.exception("firing timers failed")
             break
         finally:
             session.close()
-        if instance_id is None:
+        if not done and not failed:
             break
-        seen.add(instance_id)
-        advanced += 1
+        # A failed instance keeps its timers due: skip it for the rest of this run only.
+        skip.update(failed)
+        advanced += len(done)
     return advanced
 
 
+def generate_complaint_reports(session_factory, now=None) -> int:
+    """The previous Solar Hijri month's complaint reports (F-__-0-5-02), one transaction.
+
+    Every district gets its report if it has none, or only one made before the month ended;
+    return how many were made. Safe to run daily: a complete report is not made again.
+    """
+    session = session_factory()
+    try:
+        made = generate_monthly_reports(session, now=now)
+        session.commit()
+    except Exception:  # noqa: BLE001 - logged; the next run tries again
+        session.rollback()
+        log.exception("generating the complaint reports failed")
+        return 0
+    finally:
+        session.close()
+    for district_code, record in made:
+        log.info("complaint report %s of %s: record %s", record.data["period"]["label"],
+                 district_code, record.id)
+    return len(made)
+
+
+def complaint_report_trigger(expression: str) -> CronTrigger:
+    """A crontab expression ("0 6 * * *") read in Tehran time."""
+    return CronTrigger.from_crontab(expression, timezone=TEHRAN)
+
+
 def start_scheduler(app) -> BackgroundScheduler:
-    """Start the timer job every TIMER_POLL_SECONDS."""
+    """Start the timer job every TIMER_POLL_SECONDS and the complaint report job on its cron."""
     scheduler = BackgroundScheduler(daemon=True)
     scheduler.add_job(fire_due_timers, "interval", args=[app.extensions["db_sessions"]],
+                      kwargs={"batch_size": app.config["TIMER_BATCH_SIZE"]},
                       seconds=app.config["TIMER_POLL_SECONDS"], max_instances=1,
                       coalesce=True, id="fire_due_timers")
+    if app.config["COMPLAINT_REPORT_CRON"].strip():
+        scheduler.add_job(generate_complaint_reports, complaint_report_trigger(
+            app.config["COMPLAINT_REPORT_CRON"]), args=[app.extensions["db_sessions"]],
+            max_instances=1, coalesce=True, misfire_grace_time=6 * 3600,
+            id="generate_complaint_reports")
     scheduler.start()
     app.extensions["scheduler"] = scheduler
     return scheduler

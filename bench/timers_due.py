@@ -21,8 +21,8 @@ throughput, and counts proving that each timer fired exactly once (one timer_fir
 per instance, none with two, one ready user task per instance, the sum of what the
 scheduler processes report = the number of instances).
 
---fire no-skip-list runs the schedulers with a candidate fix (fire_due_timers_no_skip_list
-below: the same loop without the growing skip_instance_ids list) for a before/after.
+--timer-batch 1 fires one instance per transaction, as the scheduler did before batches
+(bench/README.md has the before/after).
 
 If the instances cannot all be started before the window opens, the window is not
 shrunk: starting simply takes longer (the window opens later). If the schedulers cannot
@@ -182,40 +182,13 @@ class _CountErrors(logging.Handler):
             self.first = self.format(record)[-600:]
 
 
-def fire_due_timers_no_skip_list(session_factory, max_instances: int = 500) -> int:
-    """Candidate fix (--fire no-skip-list): app.scheduler.fire_due_timers without passing the
-    ids already advanced in this run as skip_instance_ids. A fired timer leaves status
-    'waiting' in the same transaction, so the list is not needed to fire each timer once;
-    it makes every claim query longer (NOT IN up to 500 ids: a new SQL text each time, so
-    no statement cache, and O(n^2) bind rendering over a run)."""
-    from engine.timers import fire_next_due_timers
-    log = logging.getLogger("app.scheduler")
-    advanced = 0
-    while advanced < max_instances:
-        session = session_factory()
-        try:
-            instance_id = fire_next_due_timers(session)
-            session.commit()
-        except Exception:  # noqa: BLE001
-            session.rollback()
-            log.exception("firing timers failed")
-            break
-        finally:
-            session.close()
-        if instance_id is None:
-            break
-        advanced += 1
-    return advanced
-
-
-def scheduler_worker(url, poll, start_at_wall, stop, out, index, n_procs, fire="current"):
-    """Like APScheduler's interval job: fire_due_timers every poll seconds, one at a time."""
+def scheduler_worker(url, poll, start_at_wall, stop, out, index, n_procs, batch_size=50):
+    """Like APScheduler's interval job: fire_due_timers every poll seconds, one run at a time."""
     from app.scheduler import fire_due_timers
-    if fire == "no-skip-list":
-        fire_due_timers = fire_due_timers_no_skip_list  # noqa: F811
     from models import make_engine, make_session_factory
     errors = _CountErrors()
-    logging.getLogger("app.scheduler").addHandler(errors)
+    for name in ("app.scheduler", "engine.timers"):
+        logging.getLogger(name).addHandler(errors)
     engine = make_engine(url)
     factory = make_session_factory(engine)
     advanced, runs, busy = 0, 0, 0.0
@@ -228,7 +201,7 @@ def scheduler_worker(url, poll, start_at_wall, stop, out, index, n_procs, fire="
             time.sleep(min(tick - now, 0.2))
             continue
         t0 = time.monotonic()
-        advanced += fire_due_timers(factory)
+        advanced += fire_due_timers(factory, batch_size=batch_size)
         busy += time.monotonic() - t0
         runs += 1
         # coalesce: the next tick is the first one after now
@@ -283,7 +256,8 @@ def run_one(args, ctx, n_schedulers):
         stop, out = ctx.Event(), ctx.Queue()
         start_wall = window_open.timestamp()
         procs = [ctx.Process(target=scheduler_worker,
-                             args=(url, args.poll, start_wall, stop, out, i, n_schedulers, args.fire))
+                             args=(url, args.poll, start_wall, stop, out, i, n_schedulers,
+                                   args.timer_batch))
                  for i in range(n_schedulers)]
         for p in procs:
             p.start()
@@ -370,9 +344,8 @@ def main():
     parser.add_argument("--calibrate", type=int, default=200)
     parser.add_argument("--max-wait", type=float, default=900.0,
                         help="give up this long after the window closes")
-    parser.add_argument("--fire", choices=["current", "no-skip-list"], default="current",
-                        help="current: app.scheduler.fire_due_timers; no-skip-list: the "
-                             "candidate fix fire_due_timers_no_skip_list below")
+    parser.add_argument("--timer-batch", type=int, default=50,
+                        help="instances fired per transaction (TIMER_BATCH_SIZE; 1: one at a time)")
     parser.add_argument("--target-p99", type=float, default=2.0)
     parser.add_argument("--seed", type=int, default=4)
     parser.add_argument("--keep", action="store_true")
@@ -380,7 +353,7 @@ def main():
     ctx = mp.get_context("spawn")
     counts = [int(x) for x in args.schedulers.split(",") if x.strip()]
     print(f"# timers_due  instances={args.instances:,}  window={args.window:.0f}s "
-          f"(= {args.instances / args.window:.0f} timers/s due)  poll={args.poll}s  fire={args.fire}  "
+          f"(= {args.instances / args.window:.0f} timers/s due)  poll={args.poll}s  timer-batch={args.timer_batch}  "
           f"schedulers={counts}  cores={os.cpu_count()}  load={loadavg():.2f}", flush=True)
     results = []
     for n in counts:

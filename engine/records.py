@@ -8,6 +8,10 @@ import calendar
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy import select
+
+from models import QualityRecord
+
 
 @dataclass(frozen=True)
 class RecordType:
@@ -20,6 +24,9 @@ class RecordType:
     medium: str            # "paper" or "electronic"
     form_key: str          # forms/<form_key>.form.json produces this record
     disposal: str = "destroy"  # what happens when the period ends: "archive" or "destroy"
+    # Forms whose completion later in the same instance is appended to this record's
+    # "followup" list (a follow-up form shows the case's progress); they produce no record.
+    followup_forms: tuple[str, ...] = ()
 
 
 REGISTER = (
@@ -61,7 +68,9 @@ REGISTER = (
                "Register of applicants to meet the district manager", 6, "حوزه شهردار",
                "mayor_office_head", "paper", "meeting_applicants"),
     RecordType("F-__-0-5-01", "فرم پیگیری شکایت شهروندان", "Citizen complaint follow-up form", 24,
-               "واحد ارزیابی عملکرد و پاسخگویی به شکایات", "complaints_expert", "paper", "complaint_register"),
+               "واحد ارزیابی عملکرد و پاسخگویی به شکایات", "complaints_expert", "paper", "complaint_register",
+               followup_forms=("complaint_examination", "complaint_review", "complaint_overdue",
+                               "complaint_announcement")),
     RecordType("F-__-0-5-02", "گزارش دوره‌ای رسیدگی به شکایات شهروندان", "Periodic report of complaint handling",
                60, "واحد ارزیابی عملکرد و پاسخگویی به شکایات", "complaints_expert", "electronic", "complaint_report",
                "archive"),
@@ -69,11 +78,17 @@ REGISTER = (
 
 RECORDS_BY_CODE = {record.code: record for record in REGISTER}
 RECORDS_BY_FORM = {record.form_key: record for record in REGISTER}
+RECORDS_BY_FOLLOWUP_FORM = {form: record for record in REGISTER for form in record.followup_forms}
 
 
 def record_type_for_form(form_key: str | None) -> RecordType | None:
     """The quality record a form produces, or None."""
     return RECORDS_BY_FORM.get(form_key or "")
+
+
+def record_type_followed_by(form_key: str | None) -> RecordType | None:
+    """The record whose follow-up a form adds to (in the same instance), or None."""
+    return RECORDS_BY_FOLLOWUP_FORM.get(form_key or "")
 
 
 def add_months(day: date, months: int) -> date:
@@ -93,3 +108,24 @@ def district_code(code: str, district_number: str | int) -> str:
     """A register code with the district filled in: F-__-0-2-01 → F-03-0-2-01."""
     return code.replace("__", f"{int(district_number):02d}" if str(district_number).isdigit()
                         else str(district_number))
+
+
+def follow_up_record(session, task, user, data: dict, now) -> QualityRecord | None:
+    """Append a completed step to its instance's follow-up record (F-__-0-5-01), if any."""
+    record_type = record_type_followed_by(task.form_key)
+    if record_type is None:
+        return None
+    with session.no_autoflush:  # the record was kept by an earlier step: nothing to flush first
+        record = session.scalars(select(QualityRecord).where(
+            QualityRecord.code == record_type.code, QualityRecord.instance_id == task.instance_id)
+            .order_by(QualityRecord.id.desc()).limit(1)).first()
+    if record is None:
+        return None
+    step = {"task": task.task_spec, "name": task.name, "form": task.form_key,
+            "at": now.isoformat(timespec="seconds"), "by": user.username,
+            "due_at": task.due_at.isoformat(timespec="seconds") if task.due_at else None,
+            "data": data}
+    # A new dict: the JSON column does not notice changes made inside the stored one.
+    previous = record.data or {}
+    record.data = {**previous, "followup": [*previous.get("followup", []), step]}
+    return record

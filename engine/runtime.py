@@ -16,7 +16,8 @@ from people import access
 from .errors import Conflict, Forbidden, InvalidData, NotFound, WorkflowError
 from .events import GENESIS_SHA256, append_event
 from .forms import FormNotFound, load_form, validate_submission
-from .records import record_type_for_form, retention_until
+from .records import follow_up_record, record_type_for_form, retention_until
+from .surveys import keep_answer, server_data
 from .workflows import (current_data, deliver_message, dump_workflow, find_ready_task,
                         load_workflow, new_workflow, ready_human_tasks, run_engine,
                         waiting_message_names, waiting_timers)
@@ -241,6 +242,7 @@ def complete_task(session, task_id: int, user: User, data: dict | None, locale: 
     _require_ready(task)
     _require_free_for(task, user)
     clean = validate_task_data(task, data, locale)
+    clean.update(server_data(session, task))  # computed tables: the client's are dropped
     instance = task.instance
     workflow = load_workflow(instance.state_json, instance.version)
     spiff_task = find_ready_task(workflow, task.spiff_task_id)
@@ -257,9 +259,12 @@ def complete_task(session, task_id: int, user: User, data: dict | None, locale: 
         "completed", now, user.id, user
     task.assignee_id = task.assignee_id or user.id
     record = keep_record(session, task, user, clean, now)
+    keep_answer(session, task, user, clean, now)  # a poll answer typed from paper
+    followed = None if record else follow_up_record(session, task, user, clean, now)
     append_event(session, instance, "task_completed", actor=user, task_spec=task.task_spec,
                  spiff_task_id=task.spiff_task_id,
-                 data={"task": task.name, "data": clean, **({"record": record.code} if record else {})})
+                 data={"task": task.name, "data": clean, **({"record": record.code} if record else {}),
+                       **({"followup_of": followed.code} if followed else {})})
     if ran:
         advance_instance(session, instance, workflow, user)
     else:

@@ -20,6 +20,7 @@ from people import access
 
 from ..db import db_session
 from ..i18n import translate_error
+from ..survey_pages import task_extras
 
 bp = Blueprint("inbox", __name__)
 INBOX_PAGE_SIZE = 50
@@ -78,7 +79,8 @@ def task(task_id):
             flash(_("Task completed."), "success")
             return redirect(url_for("instances.instance", instance_id=task.instance_id))
     return render_template("inbox/task.html", task=task, schema=schema, values=values,
-                           errors=errors, can_act=access.can_act_on_task(current_user, task)), status
+                           errors=errors, can_act=access.can_act_on_task(current_user, task),
+                           **task_extras(session, task, current_user)), status
 
 
 def _task_action(task_id, action, *args):

@@ -23,6 +23,7 @@ from people import access
 
 from ..db import db_session
 from ..i18n import translate_error
+from ..survey_pages import instance_extras
 
 bp = Blueprint("instances", __name__)
 
@@ -105,8 +106,9 @@ def _viewable_instance(instance_id):
 @bp.route("/instances/<int:instance_id>")
 @login_required
 def instance(instance_id):
-    overview = instance_overview(db_session(), _viewable_instance(instance_id))
-    return render_template("instances/instance.html", **overview)
+    session, instance = db_session(), _viewable_instance(instance_id)
+    return render_template("instances/instance.html", **instance_overview(session, instance),
+                           **instance_extras(session, instance, current_user))
 
 
 @bp.route("/instances/<int:instance_id>/diagram.bpmn")

@@ -44,6 +44,8 @@ SURVEY_TASKS = {
 POLL_TASKS = {
     "Task_prepare_poll_plan": (PR_EXPERT, "poll_plan"),
     "Task_approve_poll_plan": (MAYOR, "poll_plan_review"),
+    "Task_collect_poll_answers": (PR_EXPERT, "poll_collection"),
+    "Task_enter_poll_answer": (PR_EXPERT, "poll_answer"),
     "Task_poll_fieldwork": (PR_EXPERT, "poll_fieldwork"),
     "Task_prepare_poll_summary": (PR_EXPERT, "poll_summary"),
     "Task_poll_report": (DEPARTMENT_HEAD, "poll_report"),
@@ -258,6 +260,12 @@ POLL_FIELDWORK = {"fieldwork_start": "1404/08/02", "fieldwork_end": "1404/08/14"
                   "method_used": "questionnaire_in_person",
                   "fieldwork_report": "پرسشنامه‌ها در سه نوبت در محدوده تکمیل شد",
                   "fieldwork_issues": ""}
+POLL_ANSWER = {
+    "questionnaire_number": "۱۷", "respondent_type": "business", "age_group": "40_49",
+    "gender": "male", "neighbourhood": "محله زند", "topic_importance": "5",
+    "current_situation": "2", "support_plan": "agree", "budget_priority": "agree",
+    "enough_information": "disagree", "poll_comment": "پارکینگ کسبه پیش‌بینی شود",
+}
 POLL_SUMMARY = {"findings": "بیشتر پاسخ‌دهندگان با پیاده‌راه موافق‌اند",
                 "conclusions": "نگرانی اصلی، پارکینگ کسبه است",
                 "recommendations": "پیش‌بینی پارکینگ جایگزین پیش از اجرا"}
@@ -266,8 +274,8 @@ POLL_REPORT = {"report_received_on": "1404/08/20", "unit_action": "مطالعه 
 POLL_FILING = {"filed_on": "1404/08/25", "archive_reference": "۲۳۴/ر", "filing_notes": ""}
 
 
-@pytest.mark.parametrize("returns", [0, 1, 2])
-def test_opinion_poll_runs_every_path_to_its_end_event(returns):
+@pytest.mark.parametrize("returns, answers", [(0, 0), (1, 2), (2, 1)])
+def test_opinion_poll_runs_every_path_to_its_end_event(returns, answers):
     wf = start(POLL)
     assert ready_task_ids(wf) == ["Task_prepare_poll_plan"]
     submit(wf, POLL, "Task_prepare_poll_plan", POLL_PLAN)
@@ -279,6 +287,18 @@ def test_opinion_poll_runs_every_path_to_its_end_event(returns):
         assert shown["poll_subject"] == POLL_PLAN["poll_subject"]
         submit(wf, POLL, "Task_prepare_poll_plan", {**POLL_PLAN, "sample_size": "300"})
     submit(wf, POLL, "Task_approve_poll_plan", POLL_APPROVE)
+    assert ready_task_ids(wf) == ["Task_collect_poll_answers"]
+    for _ in range(answers):
+        submit(wf, POLL, "Task_collect_poll_answers", {"next_poll_step": "answer"})
+        assert ready_task_ids(wf) == ["Task_enter_poll_answer"]
+        # the subject is shown read-only; the previous respondent's typed answers are not
+        shown = prefill_values(load_form("poll_answer"), current_data(wf))
+        assert shown["poll_subject"] == POLL_PLAN["poll_subject"]
+        assert not shown.get("poll_comment") and not shown.get("neighbourhood")
+        stored = submit(wf, POLL, "Task_enter_poll_answer", POLL_ANSWER)
+        assert stored["poll_comment"] == POLL_ANSWER["poll_comment"] and "poll_subject" not in stored
+        assert ready_task_ids(wf) == ["Task_collect_poll_answers"]
+    submit(wf, POLL, "Task_collect_poll_answers", {"next_poll_step": "finished"})
     assert ready_task_ids(wf) == ["Task_poll_fieldwork"]
     submit(wf, POLL, "Task_poll_fieldwork", POLL_FIELDWORK)
     submit(wf, POLL, "Task_prepare_poll_summary", POLL_SUMMARY)
@@ -299,6 +319,8 @@ def test_opinion_poll_runs_every_path_to_its_end_event(returns):
     assert done["Task_prepare_poll_plan"] == done["Task_approve_poll_plan"] == returns + 1
     assert all(done[t] == 1 for t in ("Task_poll_fieldwork", "Task_prepare_poll_summary",
                                       "Task_poll_report", "Task_file_poll_report"))
+    assert done["Task_collect_poll_answers"] == answers + 1
+    assert done.get("Task_enter_poll_answer", 0) == answers
     assert wf.data["sample_size"] == (300 if returns else 250)
     assert wf.data["estimated_cost"] == 150_000_000
 

@@ -17,18 +17,17 @@ from app import create_app  # noqa: E402
 from app.scheduler import fire_due_timers  # noqa: E402
 
 
-def main(database_url: str, fire_before_hang: int) -> None:
+def main(database_url: str, fire_before_hang: int, batch_size: int) -> None:
     app = create_app({"DATABASE_URL": database_url, "SCHEDULER_ENABLED": False})
     engine = app.extensions["db_engine"]
-    fired = []  # committed transactions that fired a timer
+    fired = []  # instances advanced by committed transactions
 
     def _sql(statement):
         return " ".join(statement.split()).upper()
 
     @event.listens_for(engine, "commit")
     def _count(conn):
-        if conn.info.pop("fires", False):
-            fired.append(1)
+        fired.extend([1] * conn.info.pop("fires", 0))
 
     @event.listens_for(engine, "rollback")
     def _forget(conn):
@@ -36,17 +35,17 @@ def main(database_url: str, fire_before_hang: int) -> None:
 
     @event.listens_for(engine, "before_cursor_execute")
     def _hang(conn, _cursor, statement, _params, _context, _many):
-        if _sql(statement).startswith("UPDATE TIMERS"):
-            conn.info["fires"] = True
-        elif _sql(statement).startswith("UPDATE INSTANCES") and len(fired) >= fire_before_hang:
-            print(f"HOLDING after {len(fired)} instances", flush=True)
-            time.sleep(600)
+        if _sql(statement).startswith("UPDATE INSTANCES"):
+            if len(fired) >= fire_before_hang:
+                print(f"HOLDING after {len(fired)} instances", flush=True)
+                time.sleep(600)
+            conn.info["fires"] = conn.info.get("fires", 0) + 1
 
     print("READY", flush=True)
     while True:
-        fire_due_timers(app.extensions["db_sessions"])
+        fire_due_timers(app.extensions["db_sessions"], batch_size=batch_size)
         time.sleep(0.05)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], int(sys.argv[2]))
+    main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]))

@@ -10,6 +10,7 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from app.scheduler import fire_due_timers
@@ -22,7 +23,9 @@ from tests.conftest import deploy_file
 FIXTURE = ROOT / "tests" / "fixtures" / "timer_intermediate.bpmn"
 CHILD = Path(__file__).resolve().parent / "slow_scheduler_child.py"
 INSTANCES = 8
-FIRE_BEFORE_HANG = 3  # the child commits 3 instances, then stops dead inside the 4th
+# (batch size, instances the child commits before it stops dead inside the next one). One at
+# a time it holds one claimed timer when it dies; in batches of 4 it holds a whole batch.
+CASES = [(1, 3), (4, 4)]
 
 
 def _lines(stream, out: queue.Queue):
@@ -30,7 +33,9 @@ def _lines(stream, out: queue.Queue):
         out.put(line)
 
 
-def test_a_scheduler_killed_while_firing_leaves_each_timer_to_fire_once(app, db, database_url):
+@pytest.mark.parametrize("batch_size, fire_before_hang", CASES)
+def test_a_scheduler_killed_while_firing_leaves_each_timer_to_fire_once(app, db, database_url,
+                                                                        batch_size, fire_before_hang):
     deploy_file(app, FIXTURE)
     user, district = find_user(db, "pr_expert_d1"), find_district(db, "d1")
     ids = [runtime.start_instance(db, "t_timer_wait", user, district.id).id for _ in range(INSTANCES)]
@@ -40,7 +45,8 @@ def test_a_scheduler_killed_while_firing_leaves_each_timer_to_fire_once(app, db,
     sessions = app.extensions["db_sessions"]
     postgres = app.extensions["db_engine"].dialect.name == "postgresql"
 
-    child = subprocess.Popen([sys.executable, str(CHILD), database_url, str(FIRE_BEFORE_HANG)],
+    child = subprocess.Popen([sys.executable, str(CHILD), database_url, str(fire_before_hang),
+                              str(batch_size)],
                              cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                              start_new_session=True)
     output: queue.Queue = queue.Queue()
@@ -53,7 +59,7 @@ def test_a_scheduler_killed_while_firing_leaves_each_timer_to_fire_once(app, db,
                 seen.append(output.get(timeout=0.5))
             except queue.Empty:
                 pass
-        assert f"HOLDING after {FIRE_BEFORE_HANG} instances" in "".join(seen)
+        assert f"HOLDING after {fire_before_hang} instances" in "".join(seen)
 
         # Another scheduler polls while the child holds its claim: on PostgreSQL it skips the
         # claimed timer and fires the rest; on SQLite it waits for the write lock.
@@ -63,7 +69,7 @@ def test_a_scheduler_killed_while_firing_leaves_each_timer_to_fire_once(app, db,
         if postgres:
             other.join(timeout=30)
             assert not other.is_alive(), "the second scheduler waited on the claimed timer"
-            assert advanced == [INSTANCES - FIRE_BEFORE_HANG - 1]
+            assert advanced == [INSTANCES - fire_before_hang - batch_size]  # all but the held
         else:
             time.sleep(0.3)
     finally:
@@ -82,7 +88,7 @@ def test_a_scheduler_killed_while_firing_leaves_each_timer_to_fire_once(app, db,
             break
         time.sleep(0.2)
 
-    assert sum(advanced) == INSTANCES - FIRE_BEFORE_HANG, advanced
+    assert sum(advanced) == INSTANCES - fire_before_hang, advanced
     with sessions() as s:
         fired = s.scalars(select(Event.instance_id).where(Event.type == "timer_fired")).all()
         assert sorted(fired) == sorted(ids), "a timer fired twice or not at all"

@@ -1,0 +1,178 @@
+"""Public links of surveys and polls (/p/surveys/<token>): citizens answer without logging in
+while the instance collects answers; the answer is a record (survey) or a poll answer, logged
+in the history and counted; bad data, unknown tokens and closed links store nothing."""
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app import create_app
+from models import SurveyLink, utcnow
+from path_support import deploy, drive, ready_task, start_on_page
+from survey_support import (CITIZEN_FORM, PLAN_APPROVE, POLL_APPROVE, POLL_PLAN,
+                            PUBLIC_CITIZEN_FORM, PUBLIC_POLL_ANSWER, PUBLIC_VISITOR_FORM,
+                            SURVEY_PLAN, citizen, events, poll_answers, public_links, records)
+
+F01, F02 = "F-__-0-2-01", "F-__-0-2-02"
+
+
+@pytest.fixture
+def collecting_survey(app, login):
+    """A citizen survey of d1 whose plan is approved: it collects answers."""
+    deploy(app, "citizen_survey")
+    expert, head = login("pr_expert_d1"), login("pr_head_d1")
+    instance_id = start_on_page(expert, "citizen_survey", "d1")
+    drive(expert, instance_id, "Task_plan_survey", SURVEY_PLAN)
+    drive(head, instance_id, "Task_review_survey_plan", PLAN_APPROVE)
+    return expert, instance_id
+
+
+def test_staff_see_unguessable_links_and_a_citizen_answers_without_login(app, collecting_survey):
+    expert, instance_id = collecting_survey
+    links = public_links(expert, instance_id)
+    assert set(links) == {"citizen_survey", "visitor_survey"}
+    assert public_links(expert, instance_id) == links  # made once, then the same
+    tokens = [url.rsplit("/", 1)[1] for url in links.values()]
+    assert all(len(token) >= 20 for token in tokens) and len(set(tokens)) == 2
+    # the collection task page shows them too
+    collect = ready_task(app, instance_id, "Task_collect_survey_forms")
+    assert links["citizen_survey"] in expert.get(f"/tasks/{collect.id}").get_data(as_text=True)
+
+    visitor = citizen(app)
+    page = visitor.get(links["citizen_survey"])
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'dir="rtl"' in body
+    assert "فرم نظرسنجی از شهروندان" in body and 'name="street_cleanliness"' in body
+    assert 'name="questionnaire_number"' not in body and 'name="completed_on"' not in body
+    assert 'name="csrf_token"' in body and "/login" not in page.request.path
+
+    sent = visitor.post(links["citizen_survey"], data=PUBLIC_CITIZEN_FORM)
+    assert sent.status_code == 303 and sent.headers["Location"].endswith("/thanks")
+    thanks = visitor.get(sent.headers["Location"])
+    assert thanks.status_code == 200 and "پاسخ‌های شما ثبت شد" in thanks.get_data(as_text=True)
+    assert visitor.post(links["visitor_survey"], data=PUBLIC_VISITOR_FORM).status_code == 303
+
+    # each answer is a record of the register, from no task and no user
+    (f01,) = records(app, instance_id, F01)
+    (f02,) = records(app, instance_id, F02)
+    assert (f01.human_task_id, f01.created_by_id) == (None, None)
+    assert f01.data["street_cleanliness"] == 4 or f01.data["street_cleanliness"] == "4"
+    assert f01.data["completed_on"] in {(utcnow() + timedelta(hours=h)).date().isoformat()
+                                        for h in (0, 3.5)}
+    assert f01.retention_until is not None and f02.data["visit_purpose"] == "building_permit"
+    received = [e for e in events(app, instance_id) if e.type == "survey_answer_received"]
+    assert [(e.actor_id, e.data["form"], e.data["channel"], e.data["record"]) for e in received] \
+        == [(None, "citizen_survey", "public", F01), (None, "visitor_survey", "public", F02)]
+    # counted: the instance page summarises the answers so far, by channel
+    instance_page = expert.get(f"/instances/{instance_id}").get_data(as_text=True)
+    assert 'data-total="2" data-paper="0" data-public="2"' in instance_page
+    assert "پاسخ از پیوند عمومی دریافت شد" in instance_page  # in the history, for auditors
+
+
+def test_paper_and_public_answers_are_counted_apart(app, collecting_survey):
+    expert, instance_id = collecting_survey
+    links = public_links(expert, instance_id)
+    drive(expert, instance_id, "Task_collect_survey_forms", {"next_form": "citizen"})
+    drive(expert, instance_id, "Task_enter_citizen_survey", CITIZEN_FORM)
+    assert citizen(app).post(links["citizen_survey"], data=PUBLIC_CITIZEN_FORM).status_code == 303
+    f01s = records(app, instance_id, F01)
+    assert [r.human_task_id is None for r in f01s] == [False, True]
+    page = expert.get(f"/instances/{instance_id}").get_data(as_text=True)
+    assert 'data-total="2" data-paper="1" data-public="1"' in page
+
+
+@pytest.mark.parametrize("broken", [
+    {"street_cleanliness": ""},                 # a required question left out
+    {"overall_satisfaction": "9"},              # no such option
+    {"comments": "x" * 2001},                   # too long
+])
+def test_invalid_answer_is_refused_with_messages_and_nothing_is_stored(app, collecting_survey, broken):
+    expert, instance_id = collecting_survey
+    url = public_links(expert, instance_id)["citizen_survey"]
+    before = len(events(app, instance_id))
+    response = citizen(app).post(url, data={**PUBLIC_CITIZEN_FORM, **broken})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert 'data-testid="public-errors"' in body and 'aria-invalid="true"' in body
+    assert "محله سعدی" in body  # what the citizen typed is kept
+    assert records(app, instance_id, F01) == [] and len(events(app, instance_id)) == before
+
+
+def test_unknown_token_is_a_persian_404(app, collecting_survey):
+    for url in ("/p/surveys/not-a-token", "/p/surveys/" + "x" * 200, "/p/surveys/x/thanks"):
+        response = citizen(app).get(url)
+        assert response.status_code == 404
+        assert "این نظرسنجی وجود ندارد یا دیگر پاسخ نمی‌پذیرد" in response.get_data(as_text=True)
+    assert citizen(app).post("/p/surveys/not-a-token", data=PUBLIC_CITIZEN_FORM).status_code == 404
+
+
+def test_link_closes_when_collection_ends(app, collecting_survey):
+    expert, instance_id = collecting_survey
+    links = public_links(expert, instance_id)
+    drive(expert, instance_id, "Task_collect_survey_forms", {"next_form": "finished"})
+    for url in links.values():
+        assert citizen(app).get(url).status_code == 404
+        assert citizen(app).post(url, data=PUBLIC_CITIZEN_FORM).status_code == 404
+    assert records(app, instance_id, F01) == []
+    assert public_links(expert, instance_id) == {}
+
+
+def test_only_staff_who_collect_create_links(app, login):
+    deploy(app, "citizen_survey")
+    expert, head = login("pr_expert_d1"), login("pr_head_d1")
+    instance_id = start_on_page(expert, "citizen_survey", "d1")
+    assert public_links(expert, instance_id) == {}  # planning: nothing to answer yet
+    drive(expert, instance_id, "Task_plan_survey", SURVEY_PLAN)
+    drive(head, instance_id, "Task_review_survey_plan", PLAN_APPROVE)
+    assert public_links(head, instance_id) == {}  # the head does not collect: no link made
+    assert login("pr_expert_d2").get(f"/instances/{instance_id}").status_code == 403
+    with app.extensions["db_sessions"]() as s:
+        assert s.scalars(select(SurveyLink)).all() == []
+    assert set(public_links(expert, instance_id)) == {"citizen_survey", "visitor_survey"}
+    assert set(public_links(head, instance_id)) == {"citizen_survey", "visitor_survey"}
+
+
+def test_poll_link_shows_the_subject_and_stores_a_public_poll_answer(app, login):
+    deploy(app, "opinion_poll")
+    expert, mayor = login("pr_expert_d1"), login("district_mayor_d1")
+    instance_id = start_on_page(expert, "opinion_poll", "d1")
+    drive(expert, instance_id, "Task_prepare_poll_plan", POLL_PLAN)
+    drive(mayor, instance_id, "Task_approve_poll_plan", POLL_APPROVE)
+    links = public_links(expert, instance_id)
+    assert set(links) == {"poll_answer"}
+    page = citizen(app).get(links["poll_answer"]).get_data(as_text=True)
+    assert POLL_PLAN["poll_subject"] in page and "readonly" in page
+    sent = citizen(app).post(links["poll_answer"],
+                             data={**PUBLIC_POLL_ANSWER, "poll_subject": "موضوع جعلی"})
+    assert sent.status_code == 303
+    (answer,) = poll_answers(app, instance_id)
+    assert (answer.channel, answer.created_by_id, answer.form_key) == ("public", None, "poll_answer")
+    assert answer.data["support_plan"] == "agree" and "poll_subject" not in answer.data
+    assert [r.code for r in records(app, instance_id)] == ["F-__-0-2-04"]  # no register record
+    assert events(app, instance_id)[-1].data == {"form": "poll_answer", "channel": "public",
+                                                 "answer_id": answer.id}
+
+
+def test_an_oversized_post_is_refused_before_it_is_read(app, collecting_survey):
+    expert, instance_id = collecting_survey
+    url = public_links(expert, instance_id)["citizen_survey"]
+    response = citizen(app).post(url, data={**PUBLIC_CITIZEN_FORM, "comments": "x" * 100_000})
+    assert response.status_code == 413
+    assert records(app, instance_id, F01) == []
+
+
+def test_the_public_form_needs_its_csrf_token(app, database_url, collecting_survey):
+    expert, instance_id = collecting_survey
+    url = public_links(expert, instance_id)["citizen_survey"]
+    protected = create_app({"DATABASE_URL": database_url, "TESTING": True, "SECRET_KEY": "test"})
+    try:
+        client = protected.test_client()
+        assert client.post(url, data=PUBLIC_CITIZEN_FORM).status_code == 400
+        assert records(app, instance_id, F01) == []
+        page = client.get(url).get_data(as_text=True)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        assert client.post(url, data={**PUBLIC_CITIZEN_FORM, "csrf_token": token}).status_code == 303
+        assert len(records(app, instance_id, F01)) == 1
+    finally:
+        protected.extensions["db_engine"].dispose()
