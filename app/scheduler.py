@@ -12,17 +12,22 @@ log = logging.getLogger(__name__)
 
 def fire_due_timers(session_factory, max_instances: int = 500, batch_size: int = 50) -> int:
     """Fire due timers in batches, one transaction each; return how many instances advanced."""
-    advanced, skip = 0, set()
+    advanced, skip, isolate = 0, set(), False
     while advanced < max_instances:
         session = session_factory()
         try:
             done, failed = fire_due_timer_batch(session, limit=min(batch_size, max_instances - advanced),
-                                                skip_instance_ids=skip)
+                                                skip_instance_ids=skip, isolate=isolate)
             session.commit()
         except Exception:  # noqa: BLE001 - e.g. the database went away: try again next poll
             session.rollback()
-            log.exception("firing timers failed")
-            break
+            if isolate:
+                log.exception("firing timers failed")
+                break
+            # Fast path failed: the same timers again, each instance in its own savepoint.
+            log.warning("a batch of timers failed; firing them instance by instance", exc_info=True)
+            isolate = True
+            continue
         finally:
             session.close()
         if not done and not failed:
