@@ -328,6 +328,14 @@ _VALIDATORS = {"textfield": _text, "textarea": _text, "number": _number,
                "checklist": _checklist, "datetime": _datetime}
 
 
+def _fillable(components) -> bool:
+    """True if people can fill in any field of these components (read-only ones do not count)."""
+    return any((kind in INPUT_TYPES and comp.get("key") and not is_readonly(comp))
+               or (kind == "dynamiclist" and comp.get("path"))
+               or (kind == "group" and _fillable(comp.get("components")))
+               for kind, comp in iter_components(components))
+
+
 def _walk(components, data: Mapping, where: str, clean: dict, errors: dict, msg, ctx) -> None:
     for kind, comp in iter_components(components):
         if kind == "group":
@@ -335,6 +343,8 @@ def _walk(components, data: Mapping, where: str, clean: dict, errors: dict, msg,
             if not path:
                 _walk(comp.get("components"), data, where, clean, errors, msg, ctx)
                 continue
+            if not _fillable(comp.get("components")):
+                continue  # read-only context (e.g. a multi-instance item): never posted over
             sub = data.get(path)
             if sub is not None and not isinstance(sub, Mapping):
                 errors[where + path] = msg("invalid")

@@ -11,12 +11,14 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
+from .form_conditions import is_hidden
 from .form_validation import (DISPLAY_TYPES, INPUT_TYPES, MAX_ROWS, is_readonly,
                               iter_components, normalise_digits, options, parse_number,
                               validate_submission)
 
 __all__ = ["FORMS_DIR", "FormNotFound", "InvalidFormKey", "FormSchemaError", "load_form",
            "list_forms", "parse_html_form", "validate_submission", "form_fields",
+           "prefill_values", "context_values", "shown_form",
            "normalise_digits", "parse_number", "DISPLAY_TYPES", "INPUT_TYPES"]
 
 FORMS_DIR = Path(__file__).resolve().parent.parent / "forms"
@@ -111,7 +113,8 @@ def _parse(components, form, prefix: str, names: list[str]) -> dict:
                     for i in _row_indices(names, list_name)]
             # Blank rows are the spare rows the no-JavaScript form always offers.
             out[comp["path"]] = [row for row in rows if not _is_blank(row)]
-        elif kind in INPUT_TYPES and comp.get("key"):
+        elif kind in INPUT_TYPES and comp.get("key") and not is_readonly(comp):
+            # A read-only field's value is the task's, never the browser's: not read at all.
             name = prefix + comp["key"]
             if kind == "checkbox":
                 out[comp["key"]] = form.get(name) is not None
@@ -125,7 +128,8 @@ def _parse(components, form, prefix: str, names: list[str]) -> dict:
 
 
 def parse_html_form(schema: Mapping, form: Mapping) -> dict:
-    """Turn an HTML post (MultiDict-like) into nested data; numbers stay raw strings."""
+    """Turn an HTML post (MultiDict-like) into nested data; numbers stay raw strings.
+    Read-only fields are left out (the validator would drop them too)."""
     names = [str(n) for n in (form.keys() if hasattr(form, "keys") else form)]
     return _parse(schema.get("components"), form, "", names)
 
@@ -163,9 +167,54 @@ def form_fields(schema: Mapping) -> list[dict]:
 _CARRIED_TYPES = frozenset({"textfield", "textarea", "number", "datetime"})
 
 
+def _prefill(components, data: Mapping, carry: bool) -> dict:
+    out: dict = {}
+    for kind, comp in iter_components(components):
+        if kind == "group":
+            path = comp.get("path")
+            inner = data.get(path) if path else data
+            if isinstance(inner, Mapping):
+                # Inside a group with a path only read-only fields come back (nested values).
+                found = _prefill(comp.get("components"), inner, carry and not path)
+                if path and found:
+                    out[path] = found
+                elif not path:
+                    out.update(found)
+        elif kind in INPUT_TYPES and comp.get("key") in data and (
+                is_readonly(comp) or (carry and kind in _CARRIED_TYPES)):
+            out[comp["key"]] = data[comp["key"]]
+    return out
+
+
 def prefill_values(schema: Mapping, data: Mapping) -> dict:
-    """Instance data to show in a task's form: typed fields only, never earlier choices."""
-    keys = {field["key"] for field in form_fields(schema)
-            if field.get("type") in _CARRIED_TYPES and "." not in field["path"]
-            and "[" not in field["path"]}
-    return {key: value for key, value in (data or {}).items() if key in keys}
+    """What a task's form shows filled in, from the task's own data (engine.task_data).
+
+    Read-only fields show their value whatever their type, also inside a group with a path
+    (e.g. the item of a multi-instance sub-process: `order.mayor_order`); of the fields people
+    fill in, what they typed last time comes back as a draft, never an earlier choice.
+    """
+    return _prefill(schema.get("components"), data or {}, carry=True)
+
+
+def context_values(schema: Mapping, data: Mapping) -> dict:
+    """The read-only fields of prefill_values only (a page shown again after a refused post
+    takes them from the task, never from what the browser sent)."""
+    return _prefill(schema.get("components"), data or {}, carry=False)
+
+
+def _shown(components, values: Mapping) -> list:
+    out = []
+    for comp in components if isinstance(components, list) else []:
+        if isinstance(comp, Mapping) and is_hidden(comp, values):
+            continue
+        if isinstance(comp, Mapping) and isinstance(comp.get("components"), list):
+            comp = {**comp, "components": _shown(comp["components"], values)}
+        out.append(comp)
+    return out
+
+
+def shown_form(schema: Mapping, values: Mapping) -> dict:
+    """The schema as a task page draws it: components whose `conditional.hide` holds over
+    these values are left out (engine.form_conditions). Display only: validate against the
+    whole schema."""
+    return {**schema, "components": _shown(schema.get("components"), values or {})}

@@ -8,7 +8,7 @@ URL table:
   GET   /api/v1/instances/<id>/events         instance_events
   POST  /api/v1/instances/<id>/messages       instance_message  ({"name": ..., "payload": {...}})
   GET   /api/v1/tasks                         tasks        (process, district, overdue)
-  GET   /api/v1/tasks/<id>                    task         (with its form)
+  GET   /api/v1/tasks/<id>                    task         (with its form and its own data)
   POST  /api/v1/tasks/<id>/claim              claim
   POST  /api/v1/tasks/<id>/unclaim            unclaim
   POST  /api/v1/tasks/<id>/reassign           reassign     ({"username": ...})
@@ -25,6 +25,7 @@ from engine.deploy import list_processes
 from engine.errors import Forbidden, InvalidData, NotFound, WorkflowError
 from engine.events import list_events
 from engine.forms import FormNotFound, load_form
+from engine.task_data import task_data
 from models import District, Instance, utcnow
 from people import access
 from people.accounts import authenticate, issue_api_token
@@ -151,12 +152,13 @@ def tasks():
 @bp.get("/tasks/<int:task_id>")
 @token_required
 def task(task_id):
-    found = runtime.get_task(db_session(), task_id, g.api_user)
+    session = db_session()
+    found = runtime.get_task(session, task_id, g.api_user, with_state=True)
     try:
         form = load_form(found.form_key) if found.form_key else None
     except FormNotFound:
         form = None
-    return jsonify(task_json(found, form=form))
+    return jsonify(task_json(found, form=form, data=task_data(session, found)))
 
 
 @bp.post("/tasks/<int:task_id>/claim")

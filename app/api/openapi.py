@@ -47,7 +47,11 @@ SCHEMAS = {
         "assignee": {"type": ["string", "null"]}, "form_key": {"type": ["string", "null"]},
         "created_at": {"type": "string"}, "due_at": {"type": ["string", "null"]},
         "completed_at": {"type": ["string", "null"]}, "completed_by": {"type": ["string", "null"]},
-        "form": {"type": "object", "description": "bpmn.io form-js schema (GET /tasks/{id} only)"}}},
+        "form": {"type": "object", "description": "bpmn.io form-js schema (GET /tasks/{id} only)"},
+        "data": {"type": "object", "description": (
+            "The task's own data (GET /tasks/{id} only): for a ready task what the engine gives "
+            "it, e.g. its item of a multi-instance sub-process (which can differ from the "
+            "instance's data); for a completed task what was submitted to it")}}},
     "Instance": {"type": "object", "properties": {
         "id": {"type": "integer"}, "process": {"type": "string"}, "version": {"type": "integer"},
         "title": {"type": "string"}, "district": {"type": "string"},
@@ -106,7 +110,7 @@ def openapi_document() -> dict:
                                           _query("overdue", "boolean"),
                                           _query("page", "integer", "1 or more (default 1)"),
                                           _query("per_page", "integer", "1..500 (default 100)")])},
-            "/tasks/{task_id}": {"get": _op("A task with its form", _ref("Task"), 401, 403, 404, params=[task_id])},
+            "/tasks/{task_id}": {"get": _op("A task with its form and its own data", _ref("Task"), 401, 403, 404, params=[task_id])},
             "/tasks/{task_id}/claim": {"post": _op("Claim a task", _ref("Task"), 401, 403, 404, 409, params=[task_id])},
             "/tasks/{task_id}/unclaim": {"post": _op("Release a claimed task", _ref("Task"), 401, 403, 404, 409, params=[task_id])},
             "/tasks/{task_id}/reassign": {"post": _op(

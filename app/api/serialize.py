@@ -18,7 +18,7 @@ def instance_json(instance, open_tasks=()) -> dict:
             "open_tasks": [task_json(t) for t in open_tasks]}
 
 
-def task_json(task, form=None) -> dict:
+def task_json(task, form=None, data=None) -> dict:
     out = {"id": task.id, "instance_id": task.instance_id, "process": task.process_key,
            "task": task.task_spec, "name": task.name, "role": task.role, "lane": task.lane,
            "district": task.district.code, "status": task.status,
@@ -28,6 +28,8 @@ def task_json(task, form=None) -> dict:
            "completed_by": task.completed_by.username if task.completed_by else None}
     if form is not None:
         out["form"] = form
+    if data is not None:
+        out["data"] = data
     return out
 
 

@@ -14,7 +14,9 @@ from flask_login import current_user, login_required
 
 from engine import runtime
 from engine.errors import InvalidData, WorkflowError
-from engine.forms import FormNotFound, load_form, parse_html_form, prefill_values
+from engine.forms import (FormNotFound, context_values, load_form, parse_html_form,
+                          prefill_values, shown_form)
+from engine.task_data import task_data
 from models import District, ProcessVersion, utcnow
 from people import access
 
@@ -58,11 +60,11 @@ def _task_form_schema(task):
 def task(task_id):
     session = db_session()
     try:
-        task = runtime.get_task(session, task_id, current_user)
+        task = runtime.get_task(session, task_id, current_user, with_state=request.method == "GET")
     except WorkflowError as exc:
         return render_template("error.html", message=translate_error(exc)), exc.status
     schema = _task_form_schema(task)
-    values, errors, status = (prefill_values(schema, task.instance.data) if schema else {}), {}, 200
+    values, errors, status = {}, {}, 200
     if request.method == "POST":
         values = parse_html_form(schema, request.form) if schema else {}
         try:
@@ -71,6 +73,8 @@ def task(task_id):
         except InvalidData as exc:
             errors, status = exc.details, 400
             flash(translate_error(exc), "error")
+            if schema:  # read-only context from the task, never from the post
+                values = {**values, **context_values(schema, task_data(session, task))}
         except WorkflowError as exc:
             flash(translate_error(exc), "error")
             return render_template("inbox/task.html", task=task, schema=schema, values=values,
@@ -78,8 +82,11 @@ def task(task_id):
         else:
             flash(_("Task completed."), "success")
             return redirect(url_for("instances.instance", instance_id=task.instance_id))
-    return render_template("inbox/task.html", task=task, schema=schema, values=values,
-                           errors=errors, can_act=access.can_act_on_task(current_user, task),
+    elif schema and task.status == "ready":
+        values = prefill_values(schema, task_data(session, task))
+    return render_template("inbox/task.html", task=task, values=values, errors=errors,
+                           schema=shown_form(schema, values) if schema else None,
+                           can_act=access.can_act_on_task(current_user, task),
                            **task_extras(session, task, current_user)), status
 
 

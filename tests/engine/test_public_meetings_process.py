@@ -524,7 +524,7 @@ def _form(key):
 
 def _inputs(components):
     for c in components:
-        if c["type"] == "dynamiclist":
+        if c["type"] in ("dynamiclist", "group"):
             yield from _inputs(c["components"])
         elif c["type"] != "text":
             yield c

@@ -62,8 +62,8 @@ def meetings(app):
 
 
 def orders_ready(app, instance_id, bpmn_id) -> dict[int, int]:
-    """{order number: task id} of the ready items of the follow-up sub-process. (Neither the
-    task page nor the API says which order an item is about: read from the engine's task.)"""
+    """{order number: task id} of the ready items of the follow-up sub-process (read from the
+    engine's task; the task page and GET /api/v1/tasks/<id> show it too)."""
     found = {}
     for task in ready_tasks(app, instance_id, bpmn_id):
         found[ready_task_data(app, task.id)["order"]["number"]] = task.id
@@ -203,10 +203,6 @@ def test_at_every_step_another_district_or_another_role_cannot_act(app, meetings
     assert records_of(app, instance_id) == sorted([F07, F18, F09])
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known issue: app/inbox/__init__.py prefills a task page from instance.data, not from the "
-    "task's own data, and forms/order_followup*.form.json show nothing of `order`; so a "
-    "follow-up item's page does not say which order of the mayor it is about"))
 def test_each_follow_up_page_says_which_order_it_is_about_and_what_was_said_last_round(
         app, meetings, login):
     office_head, unit_head, expert = (login("mayor_office_head_d1"), login("department_head_d1"),
