@@ -1,12 +1,10 @@
 """Browser fixtures: the app served on a free local port (CSRF on, as in production) and
 Debian's Chromium driven by Playwright (never `playwright install`: it cannot download here)."""
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
-from app import create_app
+from live_server import browser_app, serve
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -28,18 +26,8 @@ def live_server(app, database_url):
 
     Depends on `app` so the database is emptied and the demo users exist; this second app
     keeps CSRF protection on, because a real browser sends the token of each form."""
-    served = create_app({"DATABASE_URL": database_url, "TESTING": True,
-                         "WTF_CSRF_ENABLED": True, "SECRET_KEY": "browser-test"})
-    server = make_server("127.0.0.1", 0, served, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-        served.extensions["db_engine"].dispose()
+    with serve(browser_app(database_url)) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

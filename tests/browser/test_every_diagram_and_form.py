@@ -11,16 +11,14 @@ One server, one logged-in tab for the whole module (the demo data is loaded and 
 process deployed once), so the ~50 pages take seconds, not minutes."""
 import json
 import re
-import threading
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
-from werkzeug.serving import make_server
 
-from app import create_app
 from app.demo import DEMO_PASSWORD, load_demo_data
+from live_server import browser_app, serve
 from engine.deploy import deploy_directory
 from models import Base, make_engine
 
@@ -96,23 +94,14 @@ def _empty_database(url):
 def site(database_url):
     """The app served on a free port: demo users, every process of processes/ deployed."""
     _empty_database(database_url)
-    served = create_app({"DATABASE_URL": database_url, "TESTING": True,
-                         "WTF_CSRF_ENABLED": True, "SECRET_KEY": "browser-test"})
+    served = browser_app(database_url)
     session = served.extensions["db_sessions"]()
     load_demo_data(session)
     deploy_directory(session, ROOT / "processes")
     session.commit()
     session.close()
-    server = make_server("127.0.0.1", 0, served, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-        served.extensions["db_engine"].dispose()
+    with serve(served) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

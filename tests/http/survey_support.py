@@ -7,22 +7,10 @@ import re
 from sqlalchemy import select
 
 from models import Event, QualityRecord, SurveyAnswer
+from tests.survey_form_data import (  # noqa: F401 - shared with the other survey tests
+    CITIZEN_FORM, CORRECTIVE_ACTION, MAYOR_ACTION, MAYOR_NO_ACTION, PLAN_APPROVE, PLAN_RETURN,
+    POLL_ANSWER, POLL_APPROVE, POLL_FILING, POLL_REPORT, POLL_SUMMARY, SURVEY_FOLLOWUP, SURVEY_PLAN)
 
-SURVEY_PLAN = {
-    "survey_title": "نظرسنجی رضایت از خدمات شهری منطقه — پاییز ۱۴۰۴",
-    "survey_period": "quarterly", "start_date": "1404/07/01", "end_date": "1404/07/30",
-    "target_group": "both", "channels": ["in_person", "district_office"],
-    "sample_size": "۳۸۴", "survey_objectives": "سنجش رضایت از نظافت، روشنایی و فضای سبز",
-}
-PLAN_APPROVE = {"plan_decision": "approve", "return_reason": ""}
-PLAN_RETURN = {"plan_decision": "return", "return_reason": "حجم نمونه برای هر دو گروه کافی نیست"}
-CITIZEN_FORM = {
-    "questionnaire_number": "۱۰۲", "completed_on": "1404/07/05", "age_group": "30_39",
-    "gender": "female", "neighbourhood": "محله سعدی", "street_cleanliness": "4",
-    "street_lighting": "2", "green_space": "5", "road_condition": "3", "traffic": "2",
-    "staff_behaviour": "4", "response_time": "3", "public_information": "3",
-    "overall_satisfaction": "4", "comments": "روشنایی کوچه‌های محله کافی نیست",
-}
 # What a citizen fills on the public page: no questionnaire number, no date (the server's).
 PUBLIC_CITIZEN_FORM = {k: v for k, v in CITIZEN_FORM.items()
                        if k not in ("questionnaire_number", "completed_on")}
@@ -39,16 +27,6 @@ SURVEY_SUMMARY = {
     "strengths": "فضای سبز و برخورد کارکنان", "improvement_areas": "روشنایی معابر",
     "suggestions": "بازدید و ترمیم روشنایی کوچه‌ها", "fieldwork_notes": "",
 }
-MAYOR_ACTION = {
-    "corrective_action_needed": "yes", "action_unit": "اداره خدمات شهری",
-    "mayor_orders": "ترمیم روشنایی معابر محله سعدی تا پایان ماه", "action_deadline": "1404/08/30",
-}
-MAYOR_NO_ACTION = {"corrective_action_needed": "no", "action_unit": "", "mayor_orders": "",
-                   "action_deadline": ""}
-CORRECTIVE_ACTION = {"root_cause": "فرسودگی چراغ‌ها", "actions_taken": "۴۰ چراغ معابر تعویض شد",
-                     "action_status": "completed", "action_completed_on": "1404/08/20"}
-SURVEY_FOLLOWUP = {"followup_result": "effective", "followed_up_on": "1404/08/25",
-                   "followup_notes": "در بازدید میدانی تأیید شد"}
 
 POLL_PLAN = {
     "poll_subject": "طرح پیاده‌راه‌سازی خیابان زند", "concerned_unit": "اداره حمل‌ونقل و ترافیک",
@@ -58,24 +36,11 @@ POLL_PLAN = {
     "sampling_method": "stratified", "sample_size": "250", "start_date": "1404/08/01",
     "end_date": "1404/08/15", "estimated_cost": "۱۵۰,۰۰۰,۰۰۰",
 }
-POLL_APPROVE = {"poll_plan_decision": "approve", "return_reason": ""}
 POLL_RETURN = {"poll_plan_decision": "return", "return_reason": "کسبه را هم در نمونه بگنجانید"}
-POLL_ANSWER = {
-    "questionnaire_number": "۱۷", "respondent_type": "business", "age_group": "40_49",
-    "gender": "male", "neighbourhood": "محله زند", "topic_importance": "5",
-    "current_situation": "2", "support_plan": "agree", "budget_priority": "agree",
-    "enough_information": "disagree", "poll_comment": "پارکینگ کسبه پیش‌بینی شود",
-}
 PUBLIC_POLL_ANSWER = {k: v for k, v in POLL_ANSWER.items() if k != "questionnaire_number"}
 POLL_FIELDWORK = {"fieldwork_start": "1404/08/02", "fieldwork_end": "1404/08/14",
                   "method_used": "questionnaire_in_person",
                   "fieldwork_report": "پرسشنامه‌ها در سه نوبت تکمیل شد", "fieldwork_issues": ""}
-POLL_SUMMARY = {"findings": "بیشتر پاسخ‌دهندگان با پیاده‌راه موافق‌اند",
-                "conclusions": "نگرانی اصلی، پارکینگ کسبه است",
-                "recommendations": "پیش‌بینی پارکینگ جایگزین پیش از اجرا"}
-POLL_REPORT = {"report_received_on": "1404/08/20", "unit_action": "مطالعه پارکینگ جایگزین آغاز شد",
-               "action_plan": "ارائه گزینه‌ها تا پایان آذر", "action_owner": "معاون حمل‌ونقل"}
-POLL_FILING = {"filed_on": "1404/08/25", "archive_reference": "۲۳۴/ر", "filing_notes": ""}
 # What a forged post adds beside the real fields of a summary form.
 FORGED = {"survey_results": "999", "poll_results": "999", "respondents": "999", "mean": "5"}
 
