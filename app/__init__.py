@@ -10,6 +10,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(load_config(config))
     from engine.workflows import configure_scripts
     configure_scripts(app.config["SCRIPT_TIMEOUT_SECONDS"])
+    from engine.calendar_store import configure_calendar
+    configure_calendar(app.config["WORK_WEEK"], app.config["WORK_HOURS"], app.config["WORK_THURSDAY"],
+                       app.config["WORK_THURSDAY_HOURS"], app.config["TIMEZONE"])
 
     from . import db, errors, extensions, i18n
     db.init_db(app)
@@ -19,6 +22,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from .api import bp as api_bp
     from .auth import bp as auth_bp
+    from .calendar_admin import bp as calendar_bp
     from .forms import bp as forms_bp
     from .inbox import bp as inbox_bp
     from .instances import bp as instances_bp
@@ -26,7 +30,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .records import bp as records_bp
     from .reports import bp as reports_bp
     for blueprint in (auth_bp, inbox_bp, instances_bp, forms_bp, records_bp, reports_bp,
-                      public_bp, api_bp):
+                      calendar_bp, public_bp, api_bp):
         app.register_blueprint(blueprint)
     extensions.csrf.exempt(api_bp)  # the API authenticates with bearer tokens, not cookies
 

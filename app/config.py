@@ -17,6 +17,14 @@ DEFAULTS = {
     # Each run makes the previous Solar Hijri month's reports that are missing, so a daily run
     # makes them once a month, on the 1st of the Solar month, and catches up after downtime.
     "COMPLAINT_REPORT_CRON": "0 6 * * *",
+    # The working calendar (engine/calendar_store.py): full working days, their hours, Thursday
+    # (off | half | full; executive bodies, municipalities included, close on Thursdays), the
+    # hours of a half-day Thursday, and the time zone working hours are read in.
+    "WORK_WEEK": "sat,sun,mon,tue,wed",
+    "WORK_HOURS": "07:30-14:30",
+    "WORK_THURSDAY": "off",
+    "WORK_THURSDAY_HOURS": "07:30-12:30",
+    "TIMEZONE": "Asia/Tehran",
     "BABEL_DEFAULT_LOCALE": "fa",
     "WTF_CSRF_ENABLED": True,
     "WTF_CSRF_TIME_LIMIT": None,     # a long form must not expire while a clerk types it

@@ -62,7 +62,7 @@ def complete_ready_task(workflow: BpmnWorkflow, bpmn_id: str, data: dict | None 
 
 @dataclass
 class HumanTaskSpec:
-    """A user or manual task of a diagram: its lane and extension properties (formKey, dueInHours)."""
+    """A user or manual task of a diagram: its lane and extension properties (formKey, dueIn...)."""
     bpmn_id: str
     lane: str | None
     properties: dict

@@ -11,6 +11,8 @@ from people.roles import role_for_lane
 from .errors import BpmnError, BpmnValidationError
 from .forms import FormNotFound, load_form
 from .code_checks import find_code_errors
+from .timer_events import use_clock_timers
+from .working_time import due_properties
 from .xmlsafe import parse_bpmn_xml, validate_bpmn_xsd
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -101,7 +103,12 @@ def _check_lanes_and_forms(spec, subprocess_specs, check_forms: bool):
                 "after a role", element_id=task_spec.bpmn_id, tag="userTask"))
         else:
             lanes[lane] = role
-        form_key = (getattr(task_spec, "extensions", None) or {}).get("properties", {}).get("formKey")
+        properties = (getattr(task_spec, "extensions", None) or {}).get("properties", {})
+        try:
+            due_properties(properties)
+        except ValueError as exc:
+            errors.append(BpmnError(str(exc), element_id=task_spec.bpmn_id, tag="userTask"))
+        form_key = properties.get("formKey")
         if form_key:
             forms[task_spec.bpmn_id] = form_key
             if check_forms:
@@ -137,6 +144,7 @@ def parse_definition(xml: bytes | str, check_forms: bool = True,
     lanes, forms, errors = _check_lanes_and_forms(spec, subprocess_specs, check_forms)
     if errors:
         raise BpmnValidationError(_with_lines(errors, tree))
+    use_clock_timers(spec, subprocess_specs)
     process = tree.getroot().find(f"bpmn:process[@id='{process_key}']", NS)
     return ParsedDefinition(
         process_key=process_key, name=process.get("name") or process_key,

@@ -3,7 +3,6 @@
 Each takes the session and the acting user, flushes, and never commits: the
 request or job that called it owns the transaction.
 """
-from datetime import timedelta
 
 from sqlalchemy import bindparam, event, or_, select
 from sqlalchemy.orm import Session, joinedload, lazyload, undefer
@@ -13,6 +12,7 @@ from models import (District, HumanTask, Instance, ProcessVersion, QualityRecord
                     utcnow)
 from people import access
 
+from .calendar_store import calendar_for, using_calendar
 from .errors import Conflict, Forbidden, InvalidData, NotFound, WorkflowError
 from .events import GENESIS_SHA256, append_event
 from .forms import FormNotFound, load_form, validate_submission
@@ -21,6 +21,7 @@ from .surveys import keep_answer, server_data
 from .workflows import (current_data, deliver_message, dump_workflow, find_ready_task,
                         load_workflow, new_workflow, ready_human_tasks, run_engine,
                         waiting_message_names, waiting_timers)
+from .working_time import task_due_at
 
 
 # The statements of every step, built once (building one costs about as much as running it).
@@ -52,14 +53,16 @@ def advance_instance(session, instance: Instance, workflow, actor, *, new: bool 
 
     new: the instance was created in this transaction (it has no task rows to look up yet).
     """
-    try:
-        run_engine(workflow)
-    except Exception as exc:  # noqa: BLE001 - any failure of a diagram's code stops the instance
-        instance.status = "error"
-        instance.error_message = str(exc).strip() or exc.__class__.__name__
-        append_event(session, instance, "instance_error", actor=actor,
-                     data={"message": instance.error_message})
-    _store_state(session, instance, workflow, actor, new=new)
+    # Working-time helpers, timers and due dates count on the calendar of the instance's district.
+    with using_calendar(calendar_for(session, instance.district_id)):
+        try:
+            run_engine(workflow)
+        except Exception as exc:  # noqa: BLE001 - any failure of a diagram's code stops the instance
+            instance.status = "error"
+            instance.error_message = str(exc).strip() or exc.__class__.__name__
+            append_event(session, instance, "instance_error", actor=actor,
+                         data={"message": instance.error_message})
+        _store_state(session, instance, workflow, actor, new=new)
 
 
 def _store_state(session, instance: Instance, workflow, actor, new: bool = False) -> None:
@@ -100,7 +103,7 @@ def _sync_human_tasks(session, instance, workflow, now, new: bool = False) -> No
             process_key=instance.process_key, task_spec=task.task_spec, name=task.name,
             lane=task.lane, role=lanes.get(task.lane), district_id=instance.district_id,
             form_key=task.form_key, status="ready", created_at=now,
-            due_at=now + timedelta(hours=task.due_in_hours) if task.due_in_hours else None))
+            due_at=task_due_at(now, task.due)))
     session.add_all(still_open[len(still_open) - len(ready):])
     # What the step left open, for open_tasks(): a caller answering the request needs no query.
     session.info.setdefault(_OPEN_TASKS_KEY, {})[instance.id] = still_open
@@ -250,7 +253,8 @@ def complete_task(session, task_id: int, user: User, data: dict | None, locale: 
         raise Conflict("This task is no longer open.")
     spiff_task.data.update(clean)
     try:
-        spiff_task.run()
+        with using_calendar(calendar_for(session, instance.district_id)):  # its post-script's
+            spiff_task.run()
         ran = True
     except Exception as exc:  # noqa: BLE001 - e.g. a failing post-script of the task
         instance.status, instance.error_message, ran = "error", str(exc), False

@@ -6,7 +6,7 @@ import functools
 import operator
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from RestrictedPython import PrintCollector, compile_restricted_eval, compile_restricted_exec
 from RestrictedPython.Guards import (full_write_guard, guarded_iter_unpack_sequence,
@@ -19,6 +19,8 @@ from SpiffWorkflow.bpmn.script_engine.python_environment import (BasePythonScrip
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from engine.errors import SandboxViolation
+from engine.working_time import WORKING_TIME_HELPERS
+from models import clock
 
 # SpiffWorkflow looks for frames of this file name to report the failing script line.
 CODE_FILENAME = "<string>"
@@ -228,16 +230,18 @@ _INJECTED = frozenset(GUARDS) | {"_sandbox_check_", "_print", "__builtins__"}
 
 
 def now_iso() -> str:
-    """Current UTC time as an ISO 8601 string (seconds precision)."""
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    """Current UTC time (the settable clock) as an ISO 8601 string (seconds precision)."""
+    return clock.now().replace(microsecond=0).isoformat()
 
 
 def days_from_now_iso(n: float) -> str:
-    """UTC time n days from now as an ISO 8601 string (seconds precision)."""
-    return (datetime.now(timezone.utc) + timedelta(days=n)).replace(microsecond=0).isoformat()
+    """UTC time n calendar days from now as an ISO 8601 string (seconds precision)."""
+    return (clock.now() + timedelta(days=n)).replace(microsecond=0).isoformat()
 
 
-DEFAULT_HELPERS = {"now_iso": now_iso, "days_from_now_iso": days_from_now_iso}
+# Every diagram may call these; working-time helpers count on the instance's calendar.
+DEFAULT_HELPERS = {"now_iso": now_iso, "days_from_now_iso": days_from_now_iso,
+                   **WORKING_TIME_HELPERS}
 
 
 class SandboxEnvironment(BasePythonScriptEngineEnvironment):

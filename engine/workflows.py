@@ -1,7 +1,7 @@
 """SpiffWorkflow objects in and out of storage: specs per version, run, serialize, inspect."""
 import json
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from uuid import UUID
 
@@ -14,9 +14,13 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (CycleTimerEventDef
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
+from models import clock
+
 from .parsing import parse_definition
 from .pruning import PRUNED_COMPLETIONS, prune_history
 from .sandbox import SandboxScriptEngine
+from .timer_events import register_clock_timers
+from .working_time import due_properties
 
 MAX_ENGINE_STEPS = 10_000  # a runaway loop of engine tasks is stopped, not left spinning
 
@@ -46,6 +50,7 @@ class _StateConverter(BpmnWorkflowConverter):
 
 
 _registry = BpmnWorkflowSerializer.configure(SPIFF_CONFIG)
+register_clock_timers(_registry)  # timers on models.clock, stored under upstream's type names
 _converter = _StateConverter(BpmnWorkflow, _registry)  # replaces the default BpmnWorkflow converter
 _serializer = BpmnWorkflowSerializer(_registry)
 VERSION_KEY = BpmnWorkflowSerializer.VERSION_KEY  # kept in every state: SpiffWorkflow migrates by it
@@ -234,7 +239,7 @@ class ReadyHumanTask:
     name: str
     lane: str | None
     form_key: str | None
-    due_in_hours: float | None
+    due: dict = field(default_factory=dict)  # dueInWorkingDays / dueInWorkingHours / dueInHours
 
 
 def ready_human_tasks(workflow: BpmnWorkflow) -> list[ReadyHumanTask]:
@@ -243,11 +248,10 @@ def ready_human_tasks(workflow: BpmnWorkflow) -> list[ReadyHumanTask]:
     for task in workflow.get_tasks(state=TaskState.READY, manual=True):
         spec = task.task_spec
         props = (getattr(spec, "extensions", None) or {}).get("properties", {})
-        due = props.get("dueInHours")
         out.append(ReadyHumanTask(
             spiff_task_id=str(task.id), task_spec=spec.bpmn_id, name=spec.bpmn_name or spec.bpmn_id,
             lane=getattr(spec, "lane", None), form_key=props.get("formKey"),
-            due_in_hours=float(due) if due else None))
+            due=due_properties(props)))
     return out
 
 
@@ -284,7 +288,7 @@ def make_timers_due(workflow: BpmnWorkflow, spiff_task_ids) -> None:
             continue
         if isinstance(definition, CycleTimerEventDefinition):
             value = task._get_internal_data("event_value")
-            just_passed = datetime.now(timezone.utc) - timedelta(microseconds=1)
+            just_passed = clock.now() - timedelta(microseconds=1)
             if isinstance(value, dict) and datetime.fromisoformat(value["next"]) > just_passed:
                 value["next"] = just_passed.isoformat()
         elif isinstance(definition, TimerEventDefinition):

@@ -1,8 +1,10 @@
 """Declarative base, time helpers and the session factory."""
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
+
+from . import clock
 
 # Stable constraint names, so Alembic migrations are the same on SQLite and PostgreSQL.
 NAMING = {
@@ -19,8 +21,8 @@ class Base(DeclarativeBase):
 
 
 def utcnow() -> datetime:
-    """Naive UTC now: every *_at column in the database holds naive UTC."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    """Naive UTC now (the settable clock): every *_at column in the database holds naive UTC."""
+    return clock.utcnow()
 
 
 def make_engine(database_url: str, **kwargs):

@@ -11,10 +11,18 @@ from app import create_app
 from app.demo import DEMO_PASSWORD, load_demo_data
 from app.migrate import upgrade_database
 from engine.deploy import deploy_process
-from models import Base, make_engine
+from models import Base, clock, make_engine
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PROCESSES = Path(__file__).resolve().parent.parent / "processes"
+
+
+@pytest.fixture(autouse=True)
+def _real_clock():
+    """Every test starts and ends on real time, whatever it did to the clock (models.clock)."""
+    clock.reset()
+    yield
+    clock.reset()
 
 
 @pytest.fixture(scope="session")

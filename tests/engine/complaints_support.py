@@ -6,11 +6,11 @@ BPMN_FILE = ROOT / "processes" / "complaints.bpmn"
 FORMS_DIR = ROOT / "forms"
 PROCESS_ID = "complaints"
 
-# user task id -> (lane, formKey, dueInHours or None)
+# user task id -> (lane, formKey, dueInWorkingDays or None)
 EXPECTED_USER_TASKS = {
     "Task_register_complaint": ("کارشناس روابط عمومی", "complaint_register", None),
-    "Task_examine_service_complaint": ("کارشناس روابط عمومی", "complaint_examination", "240"),
-    "Task_examine_employee_complaint": ("کارشناس پاسخگویی به شکایات", "complaint_examination", "240"),
+    "Task_examine_service_complaint": ("کارشناس روابط عمومی", "complaint_examination", "10"),
+    "Task_examine_employee_complaint": ("کارشناس پاسخگویی به شکایات", "complaint_examination", "10"),
     "Task_followup_overdue_service": ("شهردار منطقه", "complaint_overdue", None),
     "Task_followup_overdue_employee": ("شهردار منطقه", "complaint_overdue", None),
     "Task_review_answer": ("مسئول روابط عمومی", "complaint_review", None),

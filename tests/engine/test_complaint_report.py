@@ -14,7 +14,7 @@ from engine.complaint_report import (complaint_figures, generate_complaint_repor
 from engine.errors import InvalidData
 from engine.records import RECORDS_BY_FORM, REGISTER, add_months, record_type_for_form
 from engine.timers import fire_next_due_timers
-from models import Event, HumanTask, QualityRecord, User
+from models import Event, HumanTask, QualityRecord, User, clock
 from people.accounts import find_district
 from tests.http.http_support import (ANNOUNCEMENT, EXAMINATION, PROCESSES, REGISTER_EMPLOYEE,
                                      REGISTER_SERVICE, REVIEW_APPROVE, REVIEW_RETURN)
@@ -40,9 +40,23 @@ def complete_open(db, instance_id, username, data) -> HumanTask:
 
 
 def complaint(db, district="d1", register=REGISTER_SERVICE, examinations=(EXAMINATION,),
-              announce=True) -> int:
+              announce=True, registered_at=None, answered_at=None) -> int:
     """A complaint driven through the diagram: registered, examined (each examination but the
-    last is returned by the PR head), approved and announced; or left at its examination."""
+    last is returned by the PR head), approved and announced; or left at its examination.
+
+    registered_at / answered_at (naive UTC): the clock stands there while the complaint is
+    registered and examined / announced (so its deadline counts working days from there);
+    back to real time after."""
+    if registered_at is not None:
+        clock.set_now(registered_at)
+    try:
+        return _drive(db, district, register, examinations, announce, answered_at)
+    finally:
+        if registered_at is not None:
+            clock.reset()
+
+
+def _drive(db, district, register, examinations, announce, answered_at) -> int:
     expert, examiner = f"pr_expert_{district}", (
         f"pr_expert_{district}" if register["complaint_type"] == "service" else f"complaints_expert_{district}")
     instance = runtime.start_instance(db, "complaints", user(db, expert), find_district(db, district).id)
@@ -55,6 +69,8 @@ def complaint(db, district="d1", register=REGISTER_SERVICE, examinations=(EXAMIN
         last = number == len(examinations) - 1
         complete_open(db, instance.id, f"pr_head_{district}", REVIEW_APPROVE if last else REVIEW_RETURN)
     if announce:
+        if answered_at is not None:
+            clock.set_now(answered_at)
         complete_open(db, instance.id, expert, ANNOUNCEMENT)
     return instance.id
 
@@ -141,24 +157,38 @@ def test_only_the_register_task_of_the_complaints_diagram_produces_the_follow_up
 
 @pytest.fixture
 def mehr(db, complaints):
-    """Complaints of district 1 around Mehr 1405 (and one of district 2), placed in time."""
+    """Complaints of district 1 around Mehr 1405 (and one of district 2), at their moments.
+
+    Deadlines are 10 working days (Saturday to Wednesday, no official holiday in Mehr 1405):
+    registered on Thursday Mehr 2 (a day off) the count starts on Saturday Mehr 4 at opening,
+    so the deadline is Saturday Mehr 18, 07:30; registered on Sunday Mehr 5 at 10:00, Sunday
+    Mehr 19 at 10:00.
+    """
     employee_no = {**EXAMINATION, "justified": "no"}
     letter = {**REGISTER_EMPLOYEE, "channel": "letter"}
-    place(db, complaint(db), tehran(1405, 7, 1), tehran(1405, 7, 4))                 # 3 days
-    place(db, complaint(db, register=letter, examinations=(employee_no,)),
-          tehran(1405, 7, 2), tehran(1405, 7, 14))                                  # 12 days, late
-    place(db, complaint(db, register={**REGISTER_SERVICE, "channel": "137"}, announce=False),
-          tehran(1405, 7, 5))                                                       # open, overdue
-    place(db, complaint(db, register={**REGISTER_SERVICE, "channel": "in_person"}, announce=False),
-          tehran(1405, 7, 28))                                                      # open, in time
-    place(db, complaint(db, examinations=(EXAMINATION, employee_no)),
-          tehran(1405, 7, 10), tehran(1405, 7, 14))                                 # 4 days, returned once
-    place(db, complaint(db), tehran(1405, 6, 25), tehran(1405, 7, 3))               # 9 days, from Shahrivar
-    place(db, complaint(db), tehran(1405, 6, 10), tehran(1405, 6, 20))              # all in Shahrivar
-    place(db, complaint(db, district="d2"), tehran(1405, 7, 8), tehran(1405, 7, 9))  # another district
+    complaint(db, registered_at=tehran(1405, 7, 1), answered_at=tehran(1405, 7, 4))  # 3 days
+    complaint(db, register=letter, examinations=(employee_no,),
+              registered_at=tehran(1405, 7, 2), answered_at=tehran(1405, 7, 19))   # 17 days, late
+    complaint(db, register={**REGISTER_SERVICE, "channel": "137"}, announce=False,
+              registered_at=tehran(1405, 7, 5))                                     # open, overdue
+    complaint(db, register={**REGISTER_SERVICE, "channel": "in_person"}, announce=False,
+              registered_at=tehran(1405, 7, 28))                                    # open, in time
+    complaint(db, examinations=(EXAMINATION, employee_no),
+              registered_at=tehran(1405, 7, 10), answered_at=tehran(1405, 7, 14))  # 4 days, returned once
+    complaint(db, registered_at=tehran(1405, 6, 25), answered_at=tehran(1405, 7, 3))  # 9 days, from Shahrivar
+    complaint(db, registered_at=tehran(1405, 6, 10), answered_at=tehran(1405, 6, 20))  # all in Shahrivar
+    complaint(db, district="d2", registered_at=tehran(1405, 7, 8),
+              answered_at=tehran(1405, 7, 9))                                       # another district
     district_id = find_district(db, "d1").id
     db.commit()  # on SQLite every transaction holds the write lock: end this one
     return district_id
+
+
+def test_the_deadline_of_a_complaint_is_ten_working_days_from_its_examination(db, mehr):
+    due = {task.created_at: task.due_at for task in db.scalars(select(HumanTask).where(
+        HumanTask.form_key == "complaint_examination", HumanTask.district_id == mehr))}
+    assert due[tehran(1405, 7, 2)] == tehran(1405, 7, 18, hour=7) + timedelta(minutes=30)
+    assert due[tehran(1405, 7, 5)] == tehran(1405, 7, 19)
 
 
 def test_the_figures_of_a_month_count_received_answered_and_open_complaints(db, mehr):
@@ -171,14 +201,14 @@ def test_the_figures_of_a_month_count_received_answered_and_open_complaints(db, 
         "answered_by_type": {"service": 3, "employee": 1},
         "justified": 2, "not_justified": 2,       # the last examination counts
         "answered_on_time": 3, "answered_late": 1,
-        "average_days_to_answer": 7.0,            # (3 + 12 + 4 + 9) / 4
+        "average_days_to_answer": 8.2,            # (3 + 17 + 4 + 9) / 4, one decimal
         "open": 2, "overdue": 1,
     }
 
 
 def test_open_complaints_are_counted_at_the_end_of_the_period_or_now(db, mehr):
     mid_mehr = complaint_figures(db, mehr, *MEHR, now=tehran(1405, 7, 20))
-    # On Mehr 20 only the complaint of Mehr 5 is open (overdue since Mehr 15); the one of
+    # On Mehr 20 only the complaint of Mehr 5 is open (overdue since Mehr 19); the one of
     # Mehr 28 is not counted yet.
     assert (mid_mehr["received"], mid_mehr["open"], mid_mehr["overdue"]) == (4, 1, 1)
     early_mehr = complaint_figures(db, mehr, *MEHR, now=tehran(1405, 7, 12))

@@ -146,8 +146,10 @@ def test_conditions_and_timers_are_plain_expressions(xml_tree):
             outgoing = [f for f in process.iterfind("bpmn:sequenceFlow", NS)
                         if f.get("sourceRef") == el.get("id")]
             assert len(outgoing) <= 1, el.get("id")
-    timers = process.findall(".//bpmn:timerEventDefinition/bpmn:timeDuration", NS)
-    assert [t.text for t in timers] == ['"P10D"', '"P10D"']
+    # the deadline is 10 working days on the working calendar (engine/working_time.py)
+    timers = process.findall(".//bpmn:timerEventDefinition/*", NS)
+    assert [(t.tag.rsplit("}", 1)[-1], t.text) for t in timers] == [
+        ("timeDate", "add_working_days(now(), 10)")] * 2
     for boundary in process.iterfind("bpmn:boundaryEvent", NS):
         assert boundary.get("cancelActivity") == "false"
 
@@ -156,7 +158,7 @@ def test_conditions_compile_under_restricted_python(xml_tree):
     restricted = pytest.importorskip("RestrictedPython")
     process = xml_tree.find("bpmn:process", NS)
     expressions = [c.text.strip() for c in process.iterfind(".//bpmn:conditionExpression", NS)]
-    expressions += [t.text.strip() for t in process.iterfind(".//bpmn:timeDuration", NS)]
+    expressions += [t.text.strip() for t in process.iterfind(".//bpmn:timeDate", NS)]
     for expression in expressions:
         result = restricted.compile_restricted_eval(expression)
         assert not result.errors, (expression, result.errors)
@@ -175,7 +177,8 @@ def test_every_user_task_has_a_form_and_a_role_lane():
         assert (FORMS_DIR / f"{properties['formKey']}.form.json").is_file(), form_key
         assert spec.lane == lane, name
         assert role_for_lane(spec.lane) is not None, spec.lane
-        assert properties.get("dueInHours") == due, name
+        assert properties.get("dueInWorkingDays") == due, name
+        assert "dueInHours" not in properties, name
 
 
 FORM_KEYS = sorted({form_key for _, form_key, _ in EXPECTED_USER_TASKS.values()})

@@ -103,7 +103,7 @@ def test_valid_post_completes_the_task_and_redirects_to_the_instance(app, arrang
     nxt = arrange.only_open_task(register_task.instance_id)
     assert (nxt.task_spec, nxt.role, nxt.district_id) == (
         "Task_examine_service_complaint", "pr_expert", arrange.district_id("d1"))
-    assert nxt.due_at is not None  # dueInHours=240
+    assert nxt.due_at is not None  # dueInWorkingDays=10
     page = browser.get(location_path(response))
     assert translated(app, "Task completed.") in alerts(page)
 

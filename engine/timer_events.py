@@ -1,0 +1,115 @@
+"""SpiffWorkflow's timer events on the application's clock, accepting a datetime as a due moment.
+
+SpiffWorkflow 3.2 compares timers with datetime.now() and wants a timer expression to give
+ISO 8601 text. Here timers read models.clock (so a test that moves the clock moves them) and a
+timeDate or timeDuration expression may also give a datetime (add_working_days(now(), 10));
+it is stored as ISO text, as SpiffWorkflow stores its own. The parsed specs get these classes
+(use_clock_timers, at parse time); the serializer writes them under SpiffWorkflow's type names
+and reads those back as these classes (register_clock_timers), so stored states stay standard.
+"""
+from datetime import datetime, timedelta, timezone
+
+from SpiffWorkflow.bpmn.serializer.default.event_definition import (
+    TimerConditionalEventDefinitionConverter)
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (CycleTimerEventDefinition,
+                                                              DurationTimerEventDefinition,
+                                                              TimeDateEventDefinition,
+                                                              TimerEventDefinition)
+
+from models import clock
+
+
+def timer_value(value):
+    """A timer expression's value as SpiffWorkflow stores it: a datetime becomes ISO text (naive = UTC)."""
+    if isinstance(value, datetime):
+        moment = value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+        return moment.isoformat()
+    return value
+
+
+class ClockTimeDateEventDefinition(TimeDateEventDefinition):
+    """A timer at a date and time (timeDate), on the application's clock."""
+
+    def has_fired(self, my_task):
+        event_value = my_task._get_internal_data("event_value")
+        if event_value is None:
+            event_value = timer_value(my_task.workflow.script_engine.evaluate(my_task, self.expression))
+            my_task._set_internal_data(event_value=event_value)
+        if TimerEventDefinition.parse_time_or_duration(event_value) < clock.now():
+            my_task._set_internal_data(event_fired=True)
+        return my_task._get_internal_data("event_fired", False)
+
+
+class ClockDurationTimerEventDefinition(DurationTimerEventDefinition):
+    """A timer after a duration (timeDuration, or a due datetime), on the application's clock."""
+
+    def has_fired(self, my_task):
+        event_value = my_task._get_internal_data("event_value")
+        if event_value is None:
+            value = timer_value(my_task.workflow.script_engine.evaluate(my_task, self.expression))
+            if isinstance(value, str) and value.strip().upper().startswith("P"):
+                start = clock.now()
+                parsed = TimerEventDefinition.parse_iso_duration(value)
+                value = (start + TimerEventDefinition.get_timedelta_from_start(parsed, start)).isoformat()
+            event_value = value
+            my_task._set_internal_data(event_value=event_value)
+        if TimerEventDefinition.get_datetime(event_value) < clock.now():
+            my_task._set_internal_data(event_fired=True)
+        return my_task._get_internal_data("event_fired", False)
+
+
+class ClockCycleTimerEventDefinition(CycleTimerEventDefinition):
+    """A repeating timer (timeCycle), on the application's clock."""
+
+    def cycle_complete(self, my_task):
+        event_value = my_task._get_internal_data("event_value")
+        if event_value is None:
+            expression = my_task.workflow.script_engine.evaluate(my_task, self.expression)
+            cycles, start, duration = TimerEventDefinition.parse_iso_recurring_interval(expression)
+            parts = expression.upper().replace("--", "/").strip("R").split("/")
+            if len(parts) == 2 and parts[1].startswith("P"):
+                start = clock.now() + duration  # "R3/PT1H": from now, which upstream reads off the OS
+            event_value = {"cycles": cycles, "next": start.isoformat(), "duration": duration.total_seconds()}
+        ready = False
+        if event_value["cycles"] != 0:
+            next_event = datetime.fromisoformat(event_value["next"])
+            if next_event < clock.now():
+                event_value["next"] = (next_event + timedelta(seconds=event_value["duration"])).isoformat()
+                event_value["cycles"] -= 1
+                ready = True
+        else:
+            my_task.internal_data.pop("event_value", None)
+            my_task.internal_data["event_fired"] = True
+        my_task._set_internal_data(event_value=event_value)
+        return ready
+
+
+CLOCK_TIMERS = {TimeDateEventDefinition: ClockTimeDateEventDefinition,
+                DurationTimerEventDefinition: ClockDurationTimerEventDefinition,
+                CycleTimerEventDefinition: ClockCycleTimerEventDefinition}
+
+
+def _clock_timer(definition) -> None:
+    if isinstance(definition, MultipleEventDefinition):
+        for inner in definition.event_definitions:
+            _clock_timer(inner)
+    replacement = CLOCK_TIMERS.get(type(definition))
+    if replacement is not None:
+        # The subclasses add behaviour only, no state: the object keeps all its attributes.
+        definition.__class__ = replacement
+
+
+def use_clock_timers(spec, subprocess_specs: dict) -> None:
+    """Put the clock-aware timer classes into freshly parsed specs."""
+    for process_spec in [spec, *subprocess_specs.values()]:
+        for task_spec in process_spec.task_specs.values():
+            definition = getattr(task_spec, "event_definition", None)
+            if definition is not None:
+                _clock_timer(definition)
+
+
+def register_clock_timers(registry) -> None:
+    """Serialize the clock timers under SpiffWorkflow's type names, and restore those as them."""
+    for upstream, replacement in CLOCK_TIMERS.items():
+        TimerConditionalEventDefinitionConverter(replacement, registry, typename=upstream.__name__)
