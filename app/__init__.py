@@ -13,6 +13,8 @@ def create_app(config: dict | None = None) -> Flask:
     from engine.calendar_store import configure_calendar
     configure_calendar(app.config["WORK_WEEK"], app.config["WORK_HOURS"], app.config["WORK_THURSDAY"],
                        app.config["WORK_THURSDAY_HOURS"], app.config["TIMEZONE"])
+    from engine.citizen_messages import configure_deadlines
+    configure_deadlines(app.config["MESSAGE_DEADLINE_HOURS"])
 
     from . import db, errors, extensions, i18n
     db.init_db(app)

@@ -25,6 +25,10 @@ DEFAULTS = {
     "WORK_THURSDAY": "off",
     "WORK_THURSDAY_HOURS": "07:30-12:30",
     "TIMEZONE": "Asia/Tehran",
+    # The 137 cycle: working hours the executive unit has to reply to a referred message, per
+    # category (Qom: service 24, technical and civil 48, urban planning 72); an unknown
+    # category gets the longest (engine/citizen_messages.py).
+    "MESSAGE_DEADLINE_HOURS": "service=24,technical=48,urban_planning=72",
     "BABEL_DEFAULT_LOCALE": "fa",
     "WTF_CSRF_ENABLED": True,
     "WTF_CSRF_TIME_LIMIT": None,     # a long form must not expire while a clerk types it

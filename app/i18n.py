@@ -102,6 +102,7 @@ EVENT_LABELS = {
     "task_reassigned": N_("Task reassigned"), "timer_fired": N_("Timer fired"), "message_received": N_("Message received"),
     "instance_completed": N_("Instance finished"), "instance_error": N_("Instance stopped with an error"),
     "survey_answer_received": N_("Answer received through the public link"),
+    "tracking_code_issued": N_("Tracking code issued"),
 }
 
 

@@ -13,6 +13,7 @@ from models import (District, HumanTask, Instance, ProcessVersion, QualityRecord
 from people import access
 
 from .calendar_store import calendar_for, using_calendar
+from .citizen_messages import issue_tracking_code, log_tracking_code
 from .errors import Conflict, Forbidden, InvalidData, NotFound, WorkflowError
 from .events import GENESIS_SHA256, append_event
 from .forms import FormNotFound, load_form, validate_submission
@@ -103,7 +104,7 @@ def _sync_human_tasks(session, instance, workflow, now, new: bool = False) -> No
             process_key=instance.process_key, task_spec=task.task_spec, name=task.name,
             lane=task.lane, role=lanes.get(task.lane), district_id=instance.district_id,
             form_key=task.form_key, status="ready", created_at=now,
-            due_at=task_due_at(now, task.due)))
+            due_at=task.due_at or task_due_at(now, task.due)))
     session.add_all(still_open[len(still_open) - len(ready):])
     # What the step left open, for open_tasks(): a caller answering the request needs no query.
     session.info.setdefault(_OPEN_TASKS_KEY, {})[instance.id] = still_open
@@ -163,16 +164,20 @@ def start_instance(session, process_key: str, user: User, district_id: int,
     if data is not None and not isinstance(data, dict):
         raise InvalidData("data must be an object.", {"data": "must be an object"})
     version = latest_version(session, process_key)
-    workflow = new_workflow(version, data)
+    data = dict(data or {})
     instance = Instance(process_version_id=version.id, version=version, process_key=process_key,
                         district_id=district.id, status="running", title=title or version.name,
-                        state_json="{}", data=dict(data or {}), started_by_id=user.id,
+                        state_json="{}", started_by_id=user.id,
                         last_event_seq=0, last_event_sha256=GENESIS_SHA256, waiting_timer_count=0)
+    issue_tracking_code(session, instance, data)  # a 137 message: its code, also in its data
+    instance.data = dict(data)
+    workflow = new_workflow(version, data)
     session.add(instance)
     session.flush()
     append_event(session, instance, "instance_started", actor=user,
                  data={"version": version.version, "content_sha256": version.content_sha256,
-                       "district": district.code, "data": data or {}})
+                       "district": district.code, "data": data})
+    log_tracking_code(session, instance, user)
     advance_instance(session, instance, workflow, user, new=True)
     return instance
 

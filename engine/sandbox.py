@@ -19,6 +19,7 @@ from SpiffWorkflow.bpmn.script_engine.python_environment import (BasePythonScrip
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from engine.errors import SandboxViolation
+from engine.citizen_messages import MESSAGE_HELPERS
 from engine.working_time import WORKING_TIME_HELPERS
 from models import clock
 
@@ -241,7 +242,7 @@ def days_from_now_iso(n: float) -> str:
 
 # Every diagram may call these; working-time helpers count on the instance's calendar.
 DEFAULT_HELPERS = {"now_iso": now_iso, "days_from_now_iso": days_from_now_iso,
-                   **WORKING_TIME_HELPERS}
+                   **WORKING_TIME_HELPERS, **MESSAGE_HELPERS}
 
 
 class SandboxEnvironment(BasePythonScriptEngineEnvironment):

@@ -240,6 +240,7 @@ class ReadyHumanTask:
     lane: str | None
     form_key: str | None
     due: dict = field(default_factory=dict)  # dueInWorkingDays / dueInWorkingHours / dueInHours
+    due_at: datetime | None = None  # naive UTC, from the task data a dueAtVariable property names
 
 
 def ready_human_tasks(workflow: BpmnWorkflow) -> list[ReadyHumanTask]:
@@ -251,8 +252,27 @@ def ready_human_tasks(workflow: BpmnWorkflow) -> list[ReadyHumanTask]:
         out.append(ReadyHumanTask(
             spiff_task_id=str(task.id), task_spec=spec.bpmn_id, name=spec.bpmn_name or spec.bpmn_id,
             lane=getattr(spec, "lane", None), form_key=props.get("formKey"),
-            due=due_properties(props)))
+            due=due_properties(props), due_at=_due_at_from_data(task, props.get("dueAtVariable"))))
     return out
+
+
+def _due_at_from_data(task, variable: str | None) -> datetime | None:
+    """The due moment a diagram computed into the task data (property dueAtVariable), naive UTC.
+
+    For deadlines that depend on the data, such as a 137 message's reply by its category
+    (reply_due_at = add_working_hours(now(), reply_deadline_hours(category)).isoformat()).
+    A value that is missing or not a moment leaves the task without this due date.
+    """
+    if not variable:
+        return None
+    value = task.data.get(variable)
+    try:
+        moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    except (TypeError, ValueError):
+        return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return moment
 
 
 @dataclass

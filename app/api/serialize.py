@@ -12,7 +12,8 @@ def process_json(version) -> dict:
 
 def instance_json(instance, open_tasks=()) -> dict:
     return {"id": instance.id, "process": instance.process_key, "version": instance.version.version,
-            "title": instance.title, "district": instance.district.code, "status": instance.status,
+            "title": instance.title, "tracking_code": instance.tracking_code,
+            "district": instance.district.code, "status": instance.status,
             "error": instance.error_message, "data": instance.data,
             "started_at": _iso(instance.started_at), "completed_at": _iso(instance.completed_at),
             "open_tasks": [task_json(t) for t in open_tasks]}

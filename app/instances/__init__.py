@@ -78,7 +78,10 @@ def start(key):
         session.rollback()
         flash(translate_error(exc), "error")
         return redirect(url_for("instances.start_list"), code=303)
-    flash(_("Process started."), "success")
+    if instance.tracking_code:  # a 137 message: the clerk reads the code out to the citizen
+        flash(_("Process started. Tracking code: %(code)s", code=instance.tracking_code), "success")
+    else:
+        flash(_("Process started."), "success")
     return redirect(url_for("instances.instance", instance_id=instance.id), code=303)
 
 

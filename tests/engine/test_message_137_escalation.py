@@ -1,0 +1,82 @@
+"""The 137 escalation: no reply 72 working hours after referral -> the deputy; 24 working hours
+more -> the manager and the inspection office. A reply at any point withdraws the open
+escalation tasks and stops the timers. Dates: message_137_support."""
+from datetime import timedelta
+
+from engine_support import task_rows, timer_rows
+from message_137_support import (DEPUTY_DUE, ESCALATIONS, MANAGER_DUE, REFERRED, complete,
+                                 deploy_messages, fire_at, ready, referred_message, reply, statuses)
+
+
+def test_a_reply_before_72_working_hours_raises_no_escalation_and_cancels_the_timer(app, db):
+    deploy_messages(app)
+    message = referred_message(db)
+    fire_at(app, db, REFERRED + timedelta(days=3))
+    reply(db, message.id)
+    assert ready(db, message.id) == ["Task_feedback_call"]
+    assert [t.status for t in timer_rows(db, message.id)] == ["cancelled"]
+    assert fire_at(app, db, MANAGER_DUE + timedelta(days=30)) == 0
+    assert ready(db, message.id) == ["Task_feedback_call"]
+    assert all(statuses(db, message.id, spec) == [] for spec in ESCALATIONS)
+
+
+def test_the_deputy_is_asked_after_72_working_hours_not_72_calendar_hours(app, db):
+    deploy_messages(app)
+    message = referred_message(db)
+    [timer] = timer_rows(db, message.id)
+    assert (timer.task_spec, timer.due_at) == ("Timer_no_reply_72h", DEPUTY_DUE)
+    # 72 calendar hours, and a minute before the working-time due moment (a Friday and the
+    # holiday of 1405/10/02 lie in between): nothing yet.
+    assert fire_at(app, db, REFERRED + timedelta(hours=72)) == 0
+    assert fire_at(app, db, DEPUTY_DUE - timedelta(minutes=1)) == 0
+    assert ready(db, message.id) == ["Task_executive_reply"]
+    assert fire_at(app, db, DEPUTY_DUE) == 1
+    assert ready(db, message.id) == ["Task_deputy_followup", "Task_executive_reply"]
+    [waiting] = [t for t in timer_rows(db, message.id) if t.status == "waiting"]
+    assert (waiting.task_spec, waiting.due_at) == ("Timer_no_reply_96h", MANAGER_DUE)
+
+
+def test_24_more_working_hours_without_a_reply_go_to_the_manager_and_the_inspection_office(app, db):
+    deploy_messages(app)
+    message = referred_message(db)
+    fire_at(app, db, DEPUTY_DUE)
+    assert fire_at(app, db, MANAGER_DUE - timedelta(minutes=1)) == 0
+    assert fire_at(app, db, MANAGER_DUE) == 1
+    assert ready(db, message.id) == ["Task_deputy_followup", "Task_executive_reply",
+                                     "Task_inspection_followup", "Task_manager_followup"]
+
+
+def test_a_reply_after_the_deputy_was_asked_withdraws_that_task_and_stops_the_escalation(app, db):
+    deploy_messages(app)
+    message = referred_message(db)
+    fire_at(app, db, DEPUTY_DUE)
+    reply(db, message.id)
+    assert ready(db, message.id) == ["Task_feedback_call"]
+    assert statuses(db, message.id, "Task_deputy_followup") == ["cancelled"]
+    assert fire_at(app, db, MANAGER_DUE + timedelta(days=1)) == 0
+    assert statuses(db, message.id, "Task_manager_followup") == []
+    assert statuses(db, message.id, "Task_inspection_followup") == []
+
+
+def test_a_reply_after_the_last_escalation_withdraws_every_open_escalation_task(app, db):
+    deploy_messages(app)
+    message = referred_message(db)
+    fire_at(app, db, DEPUTY_DUE)
+    fire_at(app, db, MANAGER_DUE)
+    complete(db, message.id, "Task_deputy_followup", {"escalation_note": "با رئیس اداره تماس گرفتم."})
+    reply(db, message.id)
+    assert ready(db, message.id) == ["Task_feedback_call"]
+    assert statuses(db, message.id, "Task_deputy_followup") == ["completed"]
+    assert statuses(db, message.id, "Task_manager_followup") == ["cancelled"]
+    assert statuses(db, message.id, "Task_inspection_followup") == ["cancelled"]
+    assert [t.status for t in timer_rows(db, message.id)] == ["fired", "fired"]
+
+
+def test_escalation_tasks_go_to_the_deputy_and_manager_of_the_district_and_the_inspection_office(app, db):
+    deploy_messages(app)
+    message = referred_message(db)
+    fire_at(app, db, MANAGER_DUE)  # both timers are due: the scheduler fires them in turn
+    roles = {t.task_spec: t.role for t in task_rows(db, message.id, "ready")}
+    assert roles == {"Task_executive_reply": "department_head", "Task_deputy_followup": "deputy",
+                     "Task_manager_followup": "manager",
+                     "Task_inspection_followup": "central_inspection"}

@@ -1,0 +1,94 @@
+"""137 intake: a tracking code at once, the answer on the spot, the reply deadline by category
+(MESSAGE_DEADLINE_HOURS), counted in working hours. Dates: message_137_support."""
+import re
+
+import pytest
+
+from engine import citizen_messages
+from engine_support import event_rows, reload_instance, task_rows
+from message_137_support import (DEPUTY_DUE, INTAKE, REFERRED, SERVICE_DUE, TECHNICAL_DUE, complete,
+                                 deploy_messages, ready, referred_message, start_message)
+from models import clock
+
+CODE = re.compile(r"^137-\d{6}-[0-9A-HJKMNP-TV-Z]{6}$")
+
+
+@pytest.fixture(autouse=True)
+def _default_deadlines():
+    yield
+    citizen_messages.configure_deadlines()  # a test may have set others
+
+
+def test_a_started_message_has_a_unique_tracking_code_in_its_row_its_data_and_its_history(app, db):
+    deploy_messages(app)
+    clock.set_now(REFERRED)
+    first, second = start_message(db), start_message(db)
+    assert CODE.match(first.tracking_code) and first.tracking_code.startswith("137-050922-")
+    assert first.tracking_code != second.tracking_code
+    [task] = task_rows(db, first.id, "ready")
+    assert task.task_spec == "Task_register_message" and task.role == "intake_operator"
+    assert reload_instance(db, first.id).data["tracking_code"] == first.tracking_code
+    issued = [e for e in event_rows(db, first.id) if e.type == "tracking_code_issued"]
+    assert [e.data["tracking_code"] for e in issued] == [first.tracking_code]
+
+
+def test_a_tracking_code_is_found_however_it_is_typed(app, db):
+    deploy_messages(app)
+    message = start_message(db)
+    code = message.tracking_code
+    persian = code.translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")).lower().replace("-", " ")
+    assert citizen_messages.find_by_tracking_code(db, persian).id == message.id
+    assert citizen_messages.find_by_tracking_code(db, "137-000000-ZZZZZZ") is None
+    assert citizen_messages.normalise_tracking_code("not a code") is None
+
+
+def test_processes_other_than_the_137_cycle_get_no_tracking_code(app, db, complaints):
+    from engine import runtime
+    from engine_support import district_id, user
+    instance = runtime.start_instance(db, "complaints", user(db, "pr_expert_d1"), district_id(db, "d1"))
+    assert instance.tracking_code is None and "tracking_code" not in instance.data
+
+
+def test_a_message_answered_on_the_spot_is_closed_and_archived_without_referral(app, db):
+    deploy_messages(app)
+    message = start_message(db)
+    complete(db, message.id, "Task_register_message",
+             {**INTAKE, "outcome": "answered", "on_spot_answer": "ساعت کاری اداره گفته شد."})
+    closed = reload_instance(db, message.id)
+    assert closed.status == "completed"
+    assert closed.data["classification"] == {"category": "service", "channel": "phone",
+                                             "closure": "answered_on_spot", "referral_rounds": 0}
+    assert [t.task_spec for t in task_rows(db, message.id)] == ["Task_register_message"]
+
+
+@pytest.mark.parametrize("category, due", [("service", SERVICE_DUE), ("technical", TECHNICAL_DUE),
+                                           ("urban_planning", DEPUTY_DUE)])
+def test_the_executive_units_reply_is_due_in_working_hours_by_category(app, db, category, due):
+    deploy_messages(app)
+    message = referred_message(db, category)
+    [reply_task] = task_rows(db, message.id, "ready")
+    assert (reply_task.task_spec, reply_task.role) == ("Task_executive_reply", "department_head")
+    assert reply_task.due_at == due
+    assert reload_instance(db, message.id).data["reply_hours"] == \
+        {"service": 24, "technical": 48, "urban_planning": 72}[category]
+
+
+def test_the_deadlines_by_category_come_from_the_settings(app, db):
+    deploy_messages(app)
+    citizen_messages.configure_deadlines("service=48,technical=72")
+    message = referred_message(db, "service")
+    assert task_rows(db, message.id, "ready")[0].due_at == TECHNICAL_DUE  # 48 working hours
+    # A category the settings do not name gets the longest deadline configured.
+    other = referred_message(db, "urban_planning")
+    assert task_rows(db, other.id, "ready")[0].due_at == DEPUTY_DUE
+    assert ready(db, other.id) == ["Task_executive_reply"]
+
+
+def test_the_app_reads_the_deadlines_from_its_configuration(database_url):
+    from app import create_app
+    create_app({"DATABASE_URL": database_url, "TESTING": True,
+                "MESSAGE_DEADLINE_HOURS": "service=12,technical=36,urban_planning=60"})
+    assert citizen_messages.reply_deadline_hours("service") == 12
+    assert citizen_messages.reply_deadline_hours("technical") == 36
+    with pytest.raises(ValueError, match="not a number"):
+        citizen_messages.configure_deadlines("service=soon")
