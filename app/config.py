@@ -29,6 +29,9 @@ DEFAULTS = {
     # category (Qom: service 24, technical and civil 48, urban planning 72); an unknown
     # category gets the longest (engine/citizen_messages.py).
     "MESSAGE_DEADLINE_HOURS": "service=24,technical=48,urban_planning=72",
+    # District scores of the 137 cycle (/reports/137): points taken off a district for each
+    # working day a reply is late (answered late or still open past its due date).
+    "SCORE_PENALTY_PER_OVERDUE_DAY": 1.0,
     "BABEL_DEFAULT_LOCALE": "fa",
     "WTF_CSRF_ENABLED": True,
     "WTF_CSRF_TIME_LIMIT": None,     # a long form must not expire while a clerk types it

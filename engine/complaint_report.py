@@ -100,7 +100,7 @@ def period_label(period_start: date, period_end: date) -> str:
     return month_label(*month) if solar_month_bounds(*month) == (period_start, period_end) else ""
 
 
-def _utc_bounds(period_start: date, period_end: date) -> tuple[datetime, datetime]:
+def utc_bounds(period_start: date, period_end: date) -> tuple[datetime, datetime]:
     """Naive-UTC [start, end) of Tehran days period_start .. period_end (inclusive)."""
     offset = TEHRAN.utcoffset(None)
     return (datetime.combine(period_start, time()) - offset,
@@ -168,13 +168,13 @@ def _count_by(cases, attribute: str, keys) -> dict[str, int]:
 
 def _as_of(period_start: date, period_end: date, now: datetime | None) -> datetime:
     """The moment open complaints are counted at: the period's end, or now if sooner."""
-    return min(_utc_bounds(period_start, period_end)[1], now or utcnow())
+    return min(utc_bounds(period_start, period_end)[1], now or utcnow())
 
 
 def complaint_figures(session, district_id: int, period_start: date, period_end: date,
                       now: datetime | None = None) -> dict:
     """The figures of the report of one district and period (dates inclusive, Tehran time)."""
-    start, end = _utc_bounds(period_start, period_end)
+    start, end = utc_bounds(period_start, period_end)
     as_of = _as_of(period_start, period_end, now)
     cases = _cases(session, district_id, start, end)
     received = [c for c in cases if start <= c.registered_at < as_of]
@@ -240,7 +240,7 @@ def generate_complaint_report(session, district_id: int, period_start: date, per
             "period": {"start": period_start.isoformat(), "end": period_end.isoformat(),
                        "label": period_label(period_start, period_end)},
             "as_of": as_of.isoformat(timespec="seconds"),
-            "complete": as_of >= _utc_bounds(period_start, period_end)[1],
+            "complete": as_of >= utc_bounds(period_start, period_end)[1],
             "generated_at": now.isoformat(timespec="seconds"),
             "generated_by": user.username if user is not None else None,
             "deadline_rule": f"due date of the first examination task (else {DEFAULT_ANSWER_DAYS} days)",

@@ -38,6 +38,8 @@ class ProcessVersion(Base):
 
 class Instance(Base):
     __tablename__ = "instances"
+    # The messages of a process received in a period (engine.message_scores; migration 0006).
+    __table_args__ = (Index("ix_instances_process_started", "process_key", "started_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     process_version_id: Mapped[int] = mapped_column(ForeignKey("process_versions.id"), index=True)

@@ -97,21 +97,31 @@ def _safe_text(value):
 
 def export_csv(session, user, filters: RecordFilters) -> bytes:
     """The table as CSV, UTF-8 with a BOM so that Excel shows Persian."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    for line in build_table(session, user, filters):
-        writer.writerow([_safe_text(value) for value in line])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return table_csv(build_table(session, user, filters))
 
 
 def export_xlsx(session, user, filters: RecordFilters) -> bytes:
     """The table as an XLSX workbook, header bold and frozen, right to left in Persian."""
+    return table_xlsx(build_table(session, user, filters), _("Quality records"))
+
+
+def table_csv(lines) -> bytes:
+    """Any table (header first) as CSV, UTF-8 with a BOM, formula-like text made inert."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for line in lines:
+        writer.writerow([_safe_text(value) for value in line])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def table_xlsx(lines, title: str) -> bytes:
+    """Any table (header first) as an XLSX sheet, header bold and frozen, right to left in Persian."""
     workbook = Workbook()
     sheet = workbook.active
-    sheet.title = _("Quality records")[:31]
+    sheet.title = title[:31]
     sheet.sheet_view.rightToLeft = is_rtl()
     widths: dict[int, int] = {}
-    for row_number, line in enumerate(build_table(session, user, filters), start=1):
+    for row_number, line in enumerate(lines, start=1):
         for column, value in enumerate(line, start=1):
             if isinstance(value, str):
                 value = ILLEGAL_CHARACTERS_RE.sub("", value)

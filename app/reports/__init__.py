@@ -1,25 +1,47 @@
-"""Periodic reports: the complaint handling report F-__-0-5-02 of a Solar Hijri month.
+"""Periodic reports: the complaint handling report F-__-0-5-02 of a Solar Hijri month, and the
+district scores of the 137 cycle (engine/message_scores.py).
 
 URL table:
   GET   /reports/complaints              complaint_reports  (latest reports of the user's districts)
   POST  /reports/complaints              generate           (form: month 1405/08, district)
   GET   /reports/complaints/<id>         complaint_report   (one report's figures)
+  GET   /reports/137                     message_scores     (ranking and charts; ?month=1405/09
+                                                             or ?from=1405/09/01&to=1405/09/15)
+  GET   /reports/137/export.<csv|xlsx>   message_scores_export   (the ranking, same period)
+  GET   /reports/137/<district code>     message_scores_district (its late and overdue messages)
+
+Who sees the 137 scores: any staff member (a user with a role) sees the ranking of every
+district (it is public within the city); the drill-down to a district's messages is for
+city-wide roles and the staff of that district. Others get 403 with the reason.
 """
 from datetime import datetime
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from engine import complaint_report as reports
+from engine import message_scores as scores
 from engine.errors import WorkflowError
 from engine.records import RECORDS_BY_CODE
+from engine.working_calendar import parse_solar_date
 from models import District, QualityRecord
 from people import access
 
 from ..db import db_session
-from ..i18n import N_, translate_error
+from ..i18n import N_, is_rtl, localize_digits, translate_error
+from ..records.export import XLSX_MIMETYPE, table_csv, table_xlsx
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -122,3 +144,125 @@ def complaint_report(record_id):
         rows=figure_rows(data.get("figures", {})),
         as_of=_moment(data.get("as_of")), generated_at=_moment(data.get("generated_at")),
         may_generate=reports.can_generate_complaint_report(current_user, record.district_id))
+
+
+# --- District scores of the 137 cycle ----------------------------------------------------------
+
+SCORES_FORBIDDEN = N_("Only municipal staff may see the district scores of the 137 system.")
+DRILL_DOWN_FORBIDDEN = N_("The messages of a district are shown only to its own staff and to "
+                          "city-wide roles.")
+BAD_PERIOD = N_("Choose a month such as 1405/09, or a from and a to date such as 1405/09/01.")
+
+
+def _scores_period() -> tuple[tuple, dict]:
+    """(period_start, period_end) and the query arguments that name it; ValueError if malformed."""
+    text_from, text_to = request.args.get("from", "").strip(), request.args.get("to", "").strip()
+    if text_from or text_to:
+        start, end = parse_solar_date(text_from), parse_solar_date(text_to)
+        if end < start:
+            raise ValueError("the period ends before it begins")
+        return (start, end), {"from": text_from, "to": text_to}
+    month = request.args.get("month", "").strip()
+    year_month = reports.parse_solar_month(month) if month else reports.solar_month_of(reports.local_today())
+    return reports.solar_month_bounds(*year_month), {"month": reports.month_label(*year_month)}
+
+
+def _may_drill_down(district_id: int) -> bool:
+    visible = access.district_ids_of(current_user)
+    return visible is None or district_id in visible
+
+
+def _ranking(session, period, district_id=None):
+    return scores.district_scores(session, *period, penalty_per_day=float(
+        current_app.config["SCORE_PENALTY_PER_OVERDUE_DAY"]), district_id=district_id)
+
+
+def _percent(value) -> float | None:
+    return None if value is None else round(100 * value, 1)
+
+
+def _ranking_table(ranking) -> list[list]:
+    name = "name_fa" if is_rtl() else "name_en"
+    lines = [[_("Rank"), _("District code"), _("District"), _("Messages received"),
+              _("Answered on the spot"), _("Answered on time"), _("Answered late"), _("Still open"),
+              _("Open and overdue"), _("Median working hours to close"), _("Feedback calls"),
+              _("Satisfied"), _("Satisfaction (%)"), _("Working days late"), _("Score")]]
+    for s in ranking:
+        lines.append([s.rank or "", s.code, getattr(s, name), s.received, s.answered_on_spot,
+                      s.answered_on_time, s.answered_late, s.open, s.open_overdue,
+                      s.median_hours_to_close, s.feedback_calls, s.satisfied,
+                      _percent(s.satisfaction_rate), s.working_days_late, s.score])
+    return lines
+
+
+def _charts(ranking) -> list[tuple[str, str, list]]:
+    """(chart id, title, [(district, value, shown text)]) of the charts, ranked districts only."""
+    ranked = [s for s in ranking if s.received]
+    name = "name_fa" if is_rtl() else "name_en"
+
+    def items(values):
+        return [(getattr(s, name), v or 0, localize_digits("—" if v is None else v)) for s, v in values]
+    return [("chart-score", _("Score"), items((s, s.score) for s in ranked)),
+            ("chart-on-time", _("Answered on the spot or on time (%)"),
+             items((s, _percent(s.on_time_rate)) for s in ranked)),
+            ("chart-satisfaction", _("Satisfaction (%)"),
+             items((s, _percent(s.satisfaction_rate)) for s in ranked)),
+            ("chart-overdue", _("Open and overdue"), items((s, s.open_overdue) for s in ranked))]
+
+
+@bp.route("/137")
+@login_required
+def message_scores():
+    if not current_user.grants:
+        return render_template("error.html", message=_(SCORES_FORBIDDEN)), 403
+    try:
+        period, period_args = _scores_period()
+    except ValueError:
+        return render_template("error.html", message=_(BAD_PERIOD)), 400
+    session = db_session()
+    ranking = _ranking(session, period)
+    return render_template(
+        "reports/message_scores.html", ranking=ranking, period=period, period_args=period_args,
+        as_of=scores.as_of_moment(*period), months=[reports.month_label(*m) for m in
+                                                     reports.recent_solar_months(reports.local_today())],
+        may_drill_down={s.district_id: _may_drill_down(s.district_id) for s in ranking},
+        percent=_percent, penalty=current_app.config["SCORE_PENALTY_PER_OVERDUE_DAY"],
+        charts=_charts(ranking))
+
+
+@bp.route("/137/export.<fmt>")
+@login_required
+def message_scores_export(fmt):
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    if not current_user.grants:
+        return render_template("error.html", message=_(SCORES_FORBIDDEN)), 403
+    try:
+        period, _args = _scores_period()
+    except ValueError:
+        return render_template("error.html", message=_(BAD_PERIOD)), 400
+    lines = _ranking_table(_ranking(db_session(), period))
+    label = reports.period_label(*period) or f"{period[0].isoformat()}_{period[1].isoformat()}"
+    filename = f"scores-137-{label.replace('/', '-')}.{fmt}"
+    body, mimetype = ((table_csv(lines), "text/csv; charset=utf-8") if fmt == "csv"
+                      else (table_xlsx(lines, _("District scores")), XLSX_MIMETYPE))
+    return Response(body, mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.route("/137/<district_code>")
+@login_required
+def message_scores_district(district_code):
+    session = db_session()
+    district = session.scalars(select(District).where(District.code == district_code)).first()
+    if district is None:
+        abort(404)
+    if not _may_drill_down(district.id):
+        return render_template("error.html", message=_(DRILL_DOWN_FORBIDDEN)), 403
+    try:
+        period, period_args = _scores_period()
+    except ValueError:
+        return render_template("error.html", message=_(BAD_PERIOD)), 400
+    [score] = _ranking(session, period, district.id)
+    return render_template("reports/message_scores_district.html", district=district, score=score,
+                           period=period, period_args=period_args, as_of=scores.as_of_moment(*period))

@@ -1,0 +1,100 @@
+"""The 137 district scores page (/reports/137): ranking with Persian labels, drill-down to the
+late messages, CSV/XLSX export, who may see what. Messages: tests/engine/message_scores_support."""
+import csv
+import io
+import sys
+from pathlib import Path
+
+import openpyxl
+from http_support import alerts, page_text, table_rows
+
+from app.demo import DEMO_PASSWORD
+from people.accounts import create_user
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "engine"))
+from message_scores_support import build_messages
+
+MONTH = "?month=1405/09"
+
+
+def test_the_ranking_shows_the_districts_in_order_with_persian_labels(app, db, login):
+    build_messages(app, db)
+    db.rollback()
+    response = login("central_pr").get("/reports/137")  # the current month (the clock) by default
+    assert response.status_code == 200
+    page = page_text(response)
+    for label in ("امتیاز مناطق در سامانه ۱۳۷", "پیام‌های دریافتی", "پاسخ در لحظه", "پاسخ با تأخیر",
+                  "باز و گذشته از مهلت", "میانه ساعت کاری تا بستن", "رضایت (٪)", "رتبه"):
+        assert label in page, label
+    rows = table_rows(response, "message-scores")
+    # rank, district, received, on the spot, on time, late, open, overdue, median h, satisfaction %,
+    # working days late, score (message_scores_support: d2 -1 ahead of d1 -2).
+    assert rows == [["۱", "منطقه ۲", "۲", "۱", "۰", "۱", "۰", "۰", "۱۴.۵", "۰.۰", "۱", "-۱.۰"],
+                    ["۲", "منطقه ۱", "۳", "۱", "۱", "۰", "۱", "۱", "۷.۵", "۱۰۰.۰", "۲", "-۲.۰"]]
+    assert 'data-testid="chart-score"' in page and "<script" not in page.split("<main")[-1].split("</main>")[0]
+    assert 'href="/reports/137"' in page  # the nav link
+
+
+def test_the_drill_down_lists_exactly_the_late_messages_with_links(app, db, login):
+    ids = build_messages(app, db)
+    from models import Instance
+    codes = {name: db.get(Instance, i).tracking_code for name, i in ids.items()}
+    db.rollback()
+    for district, late, still_open in (("d1", "C", True), ("d2", "D", False)):
+        response = login("central_inspection").get(f"/reports/137/{district}{MONTH}")
+        assert response.status_code == 200
+        [row] = table_rows(response, "late-messages")
+        assert row[0] == codes[late]
+        assert (row[3] == "هنوز باز") is still_open
+        assert f'href="/instances/{ids[late]}"' in page_text(response)
+        assert all(codes[other] not in page_text(response) for other in codes if other != late)
+
+
+def test_the_ranking_exports_as_csv_and_xlsx(app, db, login):
+    build_messages(app, db)
+    db.rollback()
+    browser = login("manager_d1")
+    response = browser.get(f"/reports/137/export.csv{MONTH}")
+    assert response.status_code == 200 and "scores-137-1405-09.csv" in response.headers["Content-Disposition"]
+    lines = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
+    assert lines[0][:4] == ["رتبه", "کد منطقه", "منطقه", "پیام‌های دریافتی"]
+    assert [(line[0], line[1], line[-2], line[-1]) for line in lines[1:]] == \
+        [("1", "d2", "1", "-1.0"), ("2", "d1", "2", "-2.0")]
+    book = openpyxl.load_workbook(io.BytesIO(browser.get(f"/reports/137/export.xlsx{MONTH}").get_data()))
+    sheet = book.active
+    assert sheet.sheet_view.rightToLeft
+    values = [list(row) for row in sheet.iter_rows(values_only=True)]
+    assert values[0][2] == "منطقه" and [(r[0], r[1], r[3], r[-1]) for r in values[1:]] == \
+        [(1, "d2", 2, -1), (2, "d1", 3, -2)]
+
+
+def test_district_staff_see_the_ranking_but_only_their_own_districts_messages(app, db, login):
+    build_messages(app, db)
+    db.rollback()
+    staff = login("department_head_d1")
+    ranking = staff.get(f"/reports/137{MONTH}")
+    assert ranking.status_code == 200 and len(table_rows(ranking, "message-scores")) == 2
+    assert 'href="/reports/137/d1?month=1405/09"' in page_text(ranking)
+    assert "/reports/137/d2" not in page_text(ranking)
+    assert staff.get(f"/reports/137/d1{MONTH}").status_code == 200
+    refused = staff.get(f"/reports/137/d2{MONTH}")
+    assert refused.status_code == 403
+    assert alerts(refused) == ["پیام‌های هر منطقه فقط به کارکنان همان منطقه و نقش‌های شهری نشان داده می‌شود."]
+
+
+def test_a_user_without_a_role_is_refused_and_a_bad_period_is_explained(app, db, login):
+    create_user(db, "visitor", DEMO_PASSWORD)
+    db.commit()
+    refused = login("visitor").get("/reports/137")
+    assert refused.status_code == 403 and "فقط کارکنان شهرداری" in alerts(refused)[0]
+    assert login("visitor").get("/reports/137/export.csv").status_code == 403
+    bad = login("central_pr").get("/reports/137?from=1405/09/20&to=1405/09/01")
+    assert bad.status_code == 400
+
+
+def test_the_penalty_per_day_comes_from_the_settings(app, db, login):
+    build_messages(app, db)
+    db.rollback()
+    app.config["SCORE_PENALTY_PER_OVERDUE_DAY"] = 3
+    rows = table_rows(login("central_pr").get(f"/reports/137{MONTH}"), "message-scores")
+    assert [(r[1], r[-1]) for r in rows] == [("منطقه ۲", "-۳.۰"), ("منطقه ۱", "-۶.۰")]
