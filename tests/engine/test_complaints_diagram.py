@@ -16,22 +16,7 @@ from complaints_support import BPMN_FILE, EXPECTED_USER_TASKS, FORMS_DIR, PROCES
 from engine.harness import human_task_specs, workflow_from_bpmn
 from engine.xmlsafe import XSD_PATH
 from people.roles import ROLES, role_for_lane
-
-NS = {
-    "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
-    "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
-    "dc": "http://www.omg.org/spec/DD/20100524/DC",
-    "di": "http://www.omg.org/spec/DD/20100524/DI",
-    "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core",
-}
-FLOW_NODE_TAGS = ("startEvent", "endEvent", "userTask", "exclusiveGateway", "boundaryEvent",
-                  "intermediateCatchEvent", "intermediateThrowEvent", "parallelGateway",
-                  "inclusiveGateway", "eventBasedGateway", "task", "manualTask", "scriptTask",
-                  "serviceTask", "sendTask", "receiveTask", "businessRuleTask", "callActivity",
-                  "subProcess")
-
-PERSIAN = re.compile(r"[\u0600-\u06FF]")
-SNAKE = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)*")
+from tests.diagram_conventions import FLOW_NODE_TAGS, NS, PERSIAN, SNAKE
 
 
 @pytest.fixture(scope="module")

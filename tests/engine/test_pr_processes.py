@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import ast
 import json
-import re
 
 import pytest
 from jinja2 import Environment, FileSystemLoader
@@ -28,21 +27,8 @@ from engine.workflows import (active_elements, completed_elements, dump_workflow
 from people.roles import ROLES, role_for_lane
 from pr_processes_support import (ACCURATE_COVERAGE, FORMS_DIR, INFORM_REQUEST,
                                   MISREPORTED_COVERAGE, PATHS, PROCESSES, ROOT, PathCase)
+from tests.diagram_conventions import FLOW_NODE_TAGS, NS, PERSIAN, SNAKE, STABLE_ID
 
-NS = {
-    "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
-    "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
-    "dc": "http://www.omg.org/spec/DD/20100524/DC",
-    "di": "http://www.omg.org/spec/DD/20100524/DI",
-}
-FLOW_NODE_TAGS = ("startEvent", "endEvent", "userTask", "exclusiveGateway", "boundaryEvent",
-                  "intermediateCatchEvent", "intermediateThrowEvent", "parallelGateway",
-                  "inclusiveGateway", "eventBasedGateway", "task", "manualTask", "scriptTask",
-                  "serviceTask", "sendTask", "receiveTask", "businessRuleTask", "callActivity",
-                  "subProcess")
-PERSIAN = re.compile(r"[\u0600-\u06FF]")
-SNAKE = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)*")
-STABLE_ID = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 INPUT_TYPES = {"textfield", "textarea", "number", "select", "radio", "checkbox", "checklist",
                "datetime"}
 

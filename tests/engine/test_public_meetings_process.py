@@ -34,6 +34,7 @@ from engine.workflows import (completed_elements, dump_workflow, find_ready_task
                               ready_human_tasks, run_engine)
 from engine.xmlsafe import XSD_PATH
 from people.roles import ROLES_BY_CODE, role_for_lane
+from tests.diagram_conventions import FLOW_NODE_TAGS, NS, PERSIAN, SNAKE
 
 ROOT = Path(__file__).resolve().parents[2]
 BPMN_FILE = ROOT / "processes" / "public_meetings.bpmn"
@@ -59,20 +60,6 @@ EXPECTED_USER_TASKS = {
 # forms that produce a quality record of the register (engine/records.py)
 RECORD_FORMS = {"meeting_request": "F-__-0-2-07", "meeting_applicants": "F-__-0-2-18",
                 "meeting_list": "F-__-0-2-08", "mosque_meeting_list": "F-__-0-2-09"}
-
-NS = {
-    "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
-    "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
-    "dc": "http://www.omg.org/spec/DD/20100524/DC",
-    "di": "http://www.omg.org/spec/DD/20100524/DI",
-}
-FLOW_NODE_TAGS = ("startEvent", "endEvent", "userTask", "exclusiveGateway", "boundaryEvent",
-                  "intermediateCatchEvent", "intermediateThrowEvent", "parallelGateway",
-                  "inclusiveGateway", "eventBasedGateway", "task", "manualTask", "scriptTask",
-                  "serviceTask", "sendTask", "receiveTask", "businessRuleTask", "callActivity",
-                  "subProcess")
-PERSIAN = re.compile(r"[\u0600-\u06FF]")
-SNAKE = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)*")
 
 
 # ================================================================ running the process

@@ -7,7 +7,6 @@ Each runtime call is followed by a commit, as the request boundary would do.
 import threading
 from contextlib import contextmanager
 
-import pytest
 from sqlalchemy import event, select, update
 
 from engine import runtime

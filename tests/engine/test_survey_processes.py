@@ -26,6 +26,7 @@ from people.roles import ROLES, role_for_lane
 from tests.survey_form_data import (  # noqa: F401 - shared with the other survey tests
     CITIZEN_FORM, CORRECTIVE_ACTION, MAYOR_ACTION, MAYOR_NO_ACTION, PLAN_APPROVE, PLAN_RETURN,
     POLL_ANSWER, POLL_APPROVE, POLL_FILING, POLL_REPORT, POLL_SUMMARY, SURVEY_FOLLOWUP, SURVEY_PLAN)
+from tests.diagram_conventions import FLOW_NODE_TAGS, NS, PERSIAN, SNAKE
 
 ROOT = Path(__file__).resolve().parents[2]
 FORMS_DIR = ROOT / "forms"
@@ -289,20 +290,6 @@ def test_opinion_poll_runs_every_path_to_its_end_event(returns, answers):
 
 
 # ================================================================ the files
-
-NS = {
-    "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
-    "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
-    "dc": "http://www.omg.org/spec/DD/20100524/DC",
-    "di": "http://www.omg.org/spec/DD/20100524/DI",
-}
-FLOW_NODE_TAGS = ("startEvent", "endEvent", "userTask", "exclusiveGateway", "boundaryEvent",
-                  "intermediateCatchEvent", "intermediateThrowEvent", "parallelGateway",
-                  "inclusiveGateway", "eventBasedGateway", "task", "manualTask", "scriptTask",
-                  "serviceTask", "sendTask", "receiveTask", "businessRuleTask", "callActivity",
-                  "subProcess")
-PERSIAN = re.compile(r"[\u0600-\u06FF]")
-SNAKE = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)*")
 
 
 def tree_of(process: Process):
