@@ -5,7 +5,7 @@ URL table:
   GET   /processes/<key>                   process   (read-only: the latest version's diagram)
   GET   /processes/<key>/diagram.bpmn      process_diagram
   POST  /processes/<key>/start             start
-  GET   /instances                         instance_list
+  GET   /instances                         instance_list  (?status=; ?code= a tracking code: its page)
   GET   /instances/<id>                    instance
   GET   /instances/<id>/diagram.bpmn       diagram   (the BPMN of the instance's own version)
 """
@@ -15,6 +15,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from engine import runtime
+from engine.citizen_messages import find_by_tracking_code
 from engine.deploy import list_processes
 from engine.errors import WorkflowError
 from engine.history import instance_overview
@@ -89,12 +90,20 @@ def start(key):
 @login_required
 def instance_list():
     session = db_session()
+    code = request.args.get("code", "").strip()
+    if code:  # a clerk looks a 137 message up by the code the citizen reads out
+        found = find_by_tracking_code(session, code)
+        if found is not None and access.can_view_instance(current_user, found):
+            return redirect(url_for("instances.instance", instance_id=found.id), code=303)
+        # Another district's message answers the same as none: codes reveal nothing.
+        flash(_("No message with the tracking code %(code)s in your districts.", code=code), "error")
     query = select(Instance).where(access.instance_scope_clause(current_user))
     status = request.args.get("status")
     if status:
         query = query.where(Instance.status == status)
     instances = session.scalars(query.order_by(Instance.id.desc()).limit(200)).all()
-    return render_template("instances/list.html", instances=instances, status=status)
+    return render_template("instances/list.html", instances=instances, status=status,
+                           code=code), 404 if code else 200
 
 
 def _viewable_instance(instance_id):
