@@ -34,7 +34,8 @@ def database_url(tmp_path_factory):
     return url
 
 
-def _empty_all_tables(url):
+def empty_all_tables(url):
+    """Delete every row of every table (the schema stays)."""
     engine = make_engine(url)
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
@@ -48,7 +49,7 @@ def _empty_all_tables(url):
 
 @pytest.fixture
 def app(database_url):
-    _empty_all_tables(database_url)
+    empty_all_tables(database_url)
     application = create_app({"DATABASE_URL": database_url, "TESTING": True,
                               "WTF_CSRF_ENABLED": False, "SECRET_KEY": "test"})
     with application.app_context():

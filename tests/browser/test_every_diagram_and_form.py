@@ -15,12 +15,11 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 
 from app.demo import DEMO_PASSWORD, load_demo_data
 from live_server import browser_app, serve
+from tests.conftest import empty_all_tables
 from engine.deploy import deploy_directory
-from models import Base, make_engine
 
 pytestmark = pytest.mark.browser
 
@@ -78,22 +77,10 @@ def expected_fields(components, prefix="") -> list[dict]:
     return fields
 
 
-def _empty_database(url):
-    engine = make_engine(url)
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            names = ", ".join(t.name for t in Base.metadata.sorted_tables)
-            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in reversed(Base.metadata.sorted_tables):
-                conn.execute(table.delete())
-    engine.dispose()
-
-
 @pytest.fixture(scope="module")
 def site(database_url):
     """The app served on a free port: demo users, every process of processes/ deployed."""
-    _empty_database(database_url)
+    empty_all_tables(database_url)
     served = browser_app(database_url)
     session = served.extensions["db_sessions"]()
     load_demo_data(session)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import ast
 import json
 import re
-from pathlib import Path
 
 import pytest
 from lxml import etree
@@ -15,34 +14,11 @@ from engine.forms import load_form, validate_submission
 from engine.parsing import parse_definition
 from engine.records import REGISTER, record_type_for_form
 from engine.xmlsafe import XSD_PATH
-from people.roles import ROLES_BY_CODE, role_for_lane
-from test_public_meetings_process import MOSQUE_LIST, REQUEST, ROWS
+from people.roles import role_for_lane
+from test_public_meetings_process import (BPMN_FILE, DEPARTMENT_HEAD, EXPECTED_USER_TASKS,
+                                          FORMS_DIR, MOSQUE_LIST, OFFICE_HEAD, PR_EXPERT,
+                                          PROCESS_ID, RECORD_FORMS, REQUEST, ROWS, SUBPROCESS_ID)
 from tests.diagram_conventions import FLOW_NODE_TAGS, NS, PERSIAN, SNAKE
-
-ROOT = Path(__file__).resolve().parents[2]
-BPMN_FILE = ROOT / "processes" / "public_meetings.bpmn"
-FORMS_DIR = ROOT / "forms"
-PROCESS_ID = "public_meetings"
-SUBPROCESS_ID = "SubProcess_order_followup"
-
-OFFICE_HEAD = ROLES_BY_CODE["mayor_office_head"].title_fa   # مسئول دفتر شهردار
-PR_EXPERT = ROLES_BY_CODE["pr_expert"].title_fa             # کارشناس روابط عمومی
-DEPARTMENT_HEAD = ROLES_BY_CODE["department_head"].title_fa  # رئیس اداره
-
-# user task id -> (lane, formKey)
-EXPECTED_USER_TASKS = {
-    "Task_register_request": (OFFICE_HEAD, "meeting_request"),
-    "Task_register_applicant": (OFFICE_HEAD, "meeting_applicants"),
-    "Task_schedule_meeting": (OFFICE_HEAD, "meeting_schedule"),
-    "Task_office_meeting_list": (OFFICE_HEAD, "meeting_list"),
-    "Task_mosque_meeting_list": (PR_EXPERT, "mosque_meeting_list"),
-    "Task_order_followup": (DEPARTMENT_HEAD, "order_followup"),        # in the sub-process
-    "Task_check_order": (PR_EXPERT, "order_followup_check"),           # in the sub-process
-    "Task_announce_outcome": (PR_EXPERT, "meeting_outcome_notice"),
-}
-# forms that produce a quality record of the register (engine/records.py)
-RECORD_FORMS = {"meeting_request": "F-__-0-2-07", "meeting_applicants": "F-__-0-2-18",
-                "meeting_list": "F-__-0-2-08", "mosque_meeting_list": "F-__-0-2-09"}
 
 
 # ================================================================ the file
