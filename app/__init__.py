@@ -15,6 +15,8 @@ def create_app(config: dict | None = None) -> Flask:
                        app.config["WORK_THURSDAY_HOURS"], app.config["TIMEZONE"])
     from engine.citizen_messages import configure_deadlines
     configure_deadlines(app.config["MESSAGE_DEADLINE_HOURS"])
+    from engine.citizen_notices import configure_public_links
+    configure_public_links(app.config["PUBLIC_BASE_URL"])
 
     from . import db, errors, extensions, i18n
     db.init_db(app)
@@ -23,18 +25,22 @@ def create_app(config: dict | None = None) -> Flask:
     errors.init_error_pages(app)
 
     from .api import bp as api_bp
+    from .api_keys import bp as api_keys_bp
     from .auth import bp as auth_bp
     from .calendar_admin import bp as calendar_bp
     from .forms import bp as forms_bp
     from .inbox import bp as inbox_bp
     from .instances import bp as instances_bp
+    from .open311 import bp as open311_bp
+    from .portal import bp as portal_bp
     from .public import bp as public_bp
     from .records import bp as records_bp
     from .reports import bp as reports_bp
     for blueprint in (auth_bp, inbox_bp, instances_bp, forms_bp, records_bp, reports_bp,
-                      calendar_bp, public_bp, api_bp):
+                      calendar_bp, public_bp, portal_bp, api_keys_bp, api_bp, open311_bp):
         app.register_blueprint(blueprint)
     extensions.csrf.exempt(api_bp)  # the API authenticates with bearer tokens, not cookies
+    extensions.csrf.exempt(open311_bp)  # Open311 clients post forms with an api_key, no cookie
 
     @app.after_request
     def _commit_at_boundary(response):

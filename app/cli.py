@@ -1,4 +1,5 @@
-"""Administration from the command line: flask setup | users | processes | timers | reports."""
+"""Administration from the command line: flask setup | users | processes | timers | reports |
+notifications."""
 from pathlib import Path
 
 import click
@@ -10,6 +11,7 @@ from engine import complaint_report
 from engine.deploy import deploy_directory, deploy_process, list_processes
 from engine.errors import BpmnValidationError, WorkflowError
 from models import District
+from notifications import send_due_notifications, transports_from_config
 from people.accounts import AccountError, create_user, find_district, find_user, grant_role
 
 from .demo import DEMO_PASSWORD, demo_logins, load_demo_data
@@ -21,6 +23,7 @@ from .scheduler import fire_due_timers
 users_cli = AppGroup("users", help="Create users and grant roles.")
 processes_cli = AppGroup("processes", help="Deploy and list BPMN processes.")
 reports_cli = AppGroup("reports", help="Generate periodic reports.")
+notifications_cli = AppGroup("notifications", help="Send the e-mails and SMS of the outbox.")
 
 
 def _session():
@@ -158,8 +161,19 @@ def reports_complaints(month, district_code):
                    f"(record {record.id}, revision {record.data['revision']})")
 
 
+@notifications_cli.command("send")
+def notifications_send():
+    """Send every due outbox message once (the scheduler does this every NOTIFY_POLL_SECONDS)."""
+    config = current_app.config
+    sent = send_due_notifications(current_app.extensions["db_sessions"], transports_from_config(config),
+                                  batch_size=config["NOTIFY_BATCH_SIZE"],
+                                  max_attempts=config["NOTIFY_MAX_ATTEMPTS"],
+                                  lease_seconds=config["NOTIFY_LEASE_SECONDS"])
+    click.echo(f"sent {sent} message(s)")
+
+
 def register_cli(app) -> None:
     """Attach the commands to `flask`."""
     for command in (setup_command, db_upgrade_command, users_cli, processes_cli, reports_cli,
-                    fire_timers_command):
+                    notifications_cli, fire_timers_command):
         app.cli.add_command(command)

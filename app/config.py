@@ -32,6 +32,41 @@ DEFAULTS = {
     # District scores of the 137 cycle (/reports/137): points taken off a district for each
     # working day a reply is late (answered late or still open past its due date).
     "SCORE_PENALTY_PER_OVERDUE_DAY": 1.0,
+    # Where citizens reach this system: links in e-mails and SMS start with it.
+    "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
+    # Abuse limits of the public portal and Open311 (Flask-Limiter syntax, per client address;
+    # "memory://" counts per process: give a redis:// URI when several processes serve).
+    "RATELIMIT_ENABLED": True,
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "PORTAL_RATE_LIMIT": "60 per minute",          # every public page
+    "PORTAL_FILE_RATE_LIMIT": "5 per minute;30 per day",   # filing a request
+    "PORTAL_TRACK_RATE_LIMIT": "10 per minute;50 per day",  # code + check attempts
+    "OPEN311_RATE_LIMIT": "120 per minute",
+    "OPEN311_POST_RATE_LIMIT": "30 per minute",
+    # Notifications (notifications/): outbox messages are sent by the scheduler every
+    # NOTIFY_POLL_SECONDS, retried with backoff (30 s doubling, at most 1 h) up to
+    # NOTIFY_MAX_ATTEMPTS times; a claimed row is another sender's again after NOTIFY_LEASE_SECONDS.
+    "NOTIFY_POLL_SECONDS": 10.0,
+    "NOTIFY_BATCH_SIZE": 50,
+    "NOTIFY_MAX_ATTEMPTS": 8,
+    "NOTIFY_LEASE_SECONDS": 300,
+    # E-mail: "file" appends to MAIL_FILE_PATH (development, no mail server), "smtp" sends.
+    "MAIL_TRANSPORT": "file",
+    "MAIL_FROM": "سامانه ارتباط مردمی ۱۳۷ <no-reply@localhost>",
+    "MAIL_FILE_PATH": str(ROOT / "instance" / "outbox-mail.txt"),
+    "SMTP_HOST": "localhost",
+    "SMTP_PORT": 25,
+    "SMTP_USERNAME": "",             # "" = no login
+    "SMTP_PASSWORD": "",
+    "SMTP_STARTTLS": False,
+    "SMTP_TIMEOUT_SECONDS": 10.0,
+    # SMS: "file" appends JSON lines to SMS_FILE_PATH (development), "http" POSTs
+    # {"to", "text"} to SMS_HTTP_URL with "Authorization: Bearer SMS_HTTP_KEY".
+    "SMS_PROVIDER": "file",
+    "SMS_HTTP_URL": "",
+    "SMS_HTTP_KEY": "",
+    "SMS_HTTP_TIMEOUT_SECONDS": 10.0,
+    "SMS_FILE_PATH": str(ROOT / "instance" / "outbox-sms.jsonl"),
     "BABEL_DEFAULT_LOCALE": "fa",
     "WTF_CSRF_ENABLED": True,
     "WTF_CSRF_TIME_LIMIT": None,     # a long form must not expire while a clerk types it

@@ -32,7 +32,8 @@ def load_demo_data(session) -> int:
             role = titles[role_code]
             suffix = "" if district_code == "city" else f" — {district_code}"
             user = create_user(session, username, DEMO_PASSWORD,
-                               full_name=f"{role.title_fa}{suffix}", password_hash=shared_hash)
+                               full_name=f"{role.title_fa}{suffix}", email=f"{username}@example.org",
+                               password_hash=shared_hash)
             created += 1
         district = None if district_code == "city" else find_district(session, district_code)
         grant_role(session, user, role_code, district)

@@ -1,5 +1,7 @@
 """Flask-Login and CSRF protection."""
-from flask import redirect, request, url_for
+from flask import current_app, redirect, request, url_for
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_wtf import CSRFProtect
 
@@ -7,12 +9,20 @@ from models import User
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
+# Limits are set per endpoint on the public blueprints only; staff pages have logins instead.
+limiter = Limiter(key_func=get_remote_address)
+
+
+def config_limit(key: str):
+    """A limit read from the app's config when a request comes (so tests can lower it)."""
+    return lambda: current_app.config[key]
 
 
 def init_extensions(app) -> None:
     """Attach login and CSRF to the app."""
     login_manager.init_app(app)
     csrf.init_app(app)
+    limiter.init_app(app)
 
     @login_manager.user_loader
     def _load_user(user_id: str):

@@ -6,6 +6,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from engine.complaint_report import TEHRAN, generate_monthly_reports
 from engine.timers import fire_due_timer_batch
+from notifications import send_due_notifications, transports_from_config
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +67,7 @@ def complaint_report_trigger(expression: str) -> CronTrigger:
 
 
 def start_scheduler(app) -> BackgroundScheduler:
-    """Start the timer job every TIMER_POLL_SECONDS and the complaint report job on its cron."""
+    """Start the timer job, the notification sender (each on its poll) and the complaint reports on their cron."""
     scheduler = BackgroundScheduler(daemon=True)
     scheduler.add_job(fire_due_timers, "interval", args=[app.extensions["db_sessions"]],
                       kwargs={"batch_size": app.config["TIMER_BATCH_SIZE"]},
@@ -77,6 +78,14 @@ def start_scheduler(app) -> BackgroundScheduler:
             app.config["COMPLAINT_REPORT_CRON"]), args=[app.extensions["db_sessions"]],
             max_instances=1, coalesce=True, misfire_grace_time=6 * 3600,
             id="generate_complaint_reports")
+    # After commit: the outbox rows the requests and timer jobs wrote (notifications/sender.py).
+    scheduler.add_job(send_due_notifications, "interval",
+                      args=[app.extensions["db_sessions"], transports_from_config(app.config)],
+                      kwargs={"batch_size": app.config["NOTIFY_BATCH_SIZE"],
+                              "max_attempts": app.config["NOTIFY_MAX_ATTEMPTS"],
+                              "lease_seconds": app.config["NOTIFY_LEASE_SECONDS"]},
+                      seconds=app.config["NOTIFY_POLL_SECONDS"], max_instances=1,
+                      coalesce=True, id="send_due_notifications")
     scheduler.start()
     app.extensions["scheduler"] = scheduler
     return scheduler

@@ -95,14 +95,18 @@ def normalise_tracking_code(text: str) -> str | None:
     return "-".join(found.groups())
 
 
-def issue_tracking_code(session, instance: Instance, data: dict) -> str | None:
+def issue_tracking_code(session, instance: Instance, data: dict,
+                        prefix: str | None = None) -> str | None:
     """Give a starting instance of a tracked process its code (also into its start data).
+
+    prefix: the code's prefix for an instance of another process that needs one (a
+    complaint filed on the portal); by default only TRACKED_PROCESSES get a code.
 
     Called by engine.runtime.start_instance before the workflow first runs. The event
     `tracking_code_issued` is where sending the code to the citizen hooks in (issue 6:
     put an SMS for data["citizen_phone"] into the outbox, sent after commit).
     """
-    prefix = TRACKED_PROCESSES.get(instance.process_key)
+    prefix = prefix or TRACKED_PROCESSES.get(instance.process_key)
     if prefix is None:
         return None
     with using_calendar(calendar_for(session, instance.district_id)):  # the district's date

@@ -14,6 +14,7 @@ from people import access
 
 from .calendar_store import calendar_for, using_calendar
 from .citizen_messages import issue_tracking_code, log_tracking_code
+from .citizen_notices import notice_step
 from .errors import Conflict, Forbidden, InvalidData, NotFound, WorkflowError
 from .events import GENESIS_SHA256, append_event
 from .forms import FormNotFound, load_form, validate_submission
@@ -49,10 +50,12 @@ def latest_version(session, process_key: str) -> ProcessVersion:
     return version
 
 
-def advance_instance(session, instance: Instance, workflow, actor, *, new: bool = False) -> None:
+def advance_instance(session, instance: Instance, workflow, actor, *, new: bool = False,
+                     completed: HumanTask | None = None) -> None:
     """Run the engine, then write state, task index, timers and events together.
 
     new: the instance was created in this transaction (it has no task rows to look up yet).
+    completed: the task whose completion moved it (for the notices to the citizen).
     """
     # Working-time helpers, timers and due dates count on the calendar of the instance's district.
     with using_calendar(calendar_for(session, instance.district_id)):
@@ -63,10 +66,11 @@ def advance_instance(session, instance: Instance, workflow, actor, *, new: bool 
             instance.error_message = str(exc).strip() or exc.__class__.__name__
             append_event(session, instance, "instance_error", actor=actor,
                          data={"message": instance.error_message})
-        _store_state(session, instance, workflow, actor, new=new)
+        opened = _store_state(session, instance, workflow, actor, new=new)
+    notice_step(session, instance, completed, opened, started=new)
 
 
-def _store_state(session, instance: Instance, workflow, actor, new: bool = False) -> None:
+def _store_state(session, instance: Instance, workflow, actor, new: bool = False) -> list:
     now = utcnow()
     instance.state_json = dump_workflow(workflow)
     instance.data = current_data(workflow)
@@ -79,12 +83,14 @@ def _store_state(session, instance: Instance, workflow, actor, new: bool = False
     # autoflush is a pass over the session). They therefore see this transaction's unflushed
     # changes only on objects already loaded, which is why they look at each row's status.
     with session.no_autoflush:
-        _sync_human_tasks(session, instance, workflow, now, new)
+        opened = _sync_human_tasks(session, instance, workflow, now, new)
         _sync_timers(session, instance, workflow)
     session.flush()
+    return opened
 
 
-def _sync_human_tasks(session, instance, workflow, now, new: bool = False) -> None:
+def _sync_human_tasks(session, instance, workflow, now, new: bool = False) -> list[HumanTask]:
+    """Bring the task index in line with the workflow; return the tasks this step opened."""
     ready = {t.spiff_task_id: t for t in ready_human_tasks(workflow)} \
         if instance.status == "running" else {}
     open_rows = [] if new else session.scalars(_OPEN_TASK_ROWS, {"instance_id": instance.id}).all()
@@ -105,9 +111,11 @@ def _sync_human_tasks(session, instance, workflow, now, new: bool = False) -> No
             lane=task.lane, role=lanes.get(task.lane), district_id=instance.district_id,
             form_key=task.form_key, status="ready", created_at=now,
             due_at=task.due_at or task_due_at(now, task.due)))
-    session.add_all(still_open[len(still_open) - len(ready):])
+    opened = still_open[len(still_open) - len(ready):]
+    session.add_all(opened)
     # What the step left open, for open_tasks(): a caller answering the request needs no query.
     session.info.setdefault(_OPEN_TASKS_KEY, {})[instance.id] = still_open
+    return opened
 
 
 @event.listens_for(Session, "after_transaction_end")
@@ -161,24 +169,35 @@ def start_instance(session, process_key: str, user: User, district_id: int,
         raise InvalidData("Unknown district.", {"district": "Unknown district."})
     if not access.can_start_in_district(user, district.id):
         raise Forbidden("You hold no role in this district.")
+    return start_instance_for(session, process_key, user, district, data, title)
+
+
+def start_instance_for(session, process_key: str, actor: User, district: District,
+                       data: dict | None = None, title: str = "",
+                       tracking_prefix: str | None = None) -> Instance:
+    """Start a process on behalf of actor without checking roles (callers check access).
+
+    The citizen portal and Open311 start instances for citizens, who hold no role;
+    tracking_prefix gives the instance a tracking code even if its process has none.
+    """
     if data is not None and not isinstance(data, dict):
         raise InvalidData("data must be an object.", {"data": "must be an object"})
     version = latest_version(session, process_key)
     data = dict(data or {})
     instance = Instance(process_version_id=version.id, version=version, process_key=process_key,
                         district_id=district.id, status="running", title=title or version.name,
-                        state_json="{}", started_by_id=user.id,
+                        state_json="{}", started_by_id=actor.id,
                         last_event_seq=0, last_event_sha256=GENESIS_SHA256, waiting_timer_count=0)
-    issue_tracking_code(session, instance, data)  # a 137 message: its code, also in its data
+    issue_tracking_code(session, instance, data, tracking_prefix)  # its code, also in its data
     instance.data = dict(data)
     workflow = new_workflow(version, data)
     session.add(instance)
     session.flush()
-    append_event(session, instance, "instance_started", actor=user,
+    append_event(session, instance, "instance_started", actor=actor,
                  data={"version": version.version, "content_sha256": version.content_sha256,
                        "district": district.code, "data": data})
-    log_tracking_code(session, instance, user)
-    advance_instance(session, instance, workflow, user, new=True)
+    log_tracking_code(session, instance, actor)
+    advance_instance(session, instance, workflow, actor, new=True)
     return instance
 
 
@@ -249,6 +268,16 @@ def complete_task(session, task_id: int, user: User, data: dict | None, locale: 
         raise Forbidden("This task belongs to another role or district.")
     _require_ready(task)
     _require_free_for(task, user)
+    return complete_task_for(session, task, user, data, locale)
+
+
+def complete_task_for(session, task: HumanTask, actor: User, data: dict | None,
+                      locale: str = "fa") -> HumanTask:
+    """Complete a ready task on behalf of actor without checking roles (callers check access).
+
+    A citizen answering the satisfaction check completes the feedback task this way.
+    """
+    _require_ready(task)
     clean = validate_task_data(task, data, locale)
     clean.update(server_data(session, task))  # computed tables: the client's are dropped
     instance = task.instance
@@ -265,21 +294,21 @@ def complete_task(session, task_id: int, user: User, data: dict | None, locale: 
         instance.status, instance.error_message, ran = "error", str(exc), False
     now = utcnow()
     task.status, task.completed_at, task.completed_by_id, task.completed_by = \
-        "completed", now, user.id, user
-    task.assignee_id = task.assignee_id or user.id
-    record = keep_record(session, task, user, clean, now)
-    keep_answer(session, task, user, clean, now)  # a poll answer typed from paper
-    followed = None if record else follow_up_record(session, task, user, clean, now)
-    append_event(session, instance, "task_completed", actor=user, task_spec=task.task_spec,
+        "completed", now, actor.id, actor
+    task.assignee_id = task.assignee_id or actor.id
+    record = keep_record(session, task, actor, clean, now)
+    keep_answer(session, task, actor, clean, now)  # a poll answer typed from paper
+    followed = None if record else follow_up_record(session, task, actor, clean, now)
+    append_event(session, instance, "task_completed", actor=actor, task_spec=task.task_spec,
                  spiff_task_id=task.spiff_task_id,
                  data={"task": task.name, "data": clean, **({"record": record.code} if record else {}),
                        **({"followup_of": followed.code} if followed else {})})
     if ran:
-        advance_instance(session, instance, workflow, user)
+        advance_instance(session, instance, workflow, actor, completed=task)
     else:
-        append_event(session, instance, "instance_error", actor=user,
+        append_event(session, instance, "instance_error", actor=actor,
                      data={"message": instance.error_message})
-        _store_state(session, instance, workflow, user)
+        _store_state(session, instance, workflow, actor)
     return task
 
 

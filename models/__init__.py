@@ -1,11 +1,14 @@
 """SQLAlchemy models for every table; import from here."""
+from .api_keys import ApiKey
 from .base import Base, make_engine, make_session_factory, utcnow
 from .calendar import CalendarDay
+from .citizen import CitizenRequest
 from .people import ApiToken, District, RoleGrant, User
+from .notifications import OutboxMessage
 from .records import QualityRecord
 from .surveys import SurveyAnswer, SurveyLink
 from .workflow import Event, HumanTask, Instance, ProcessVersion, Timer
 
-__all__ = ["Base", "make_engine", "make_session_factory", "utcnow", "CalendarDay", "ApiToken",
-           "District", "RoleGrant", "User", "QualityRecord", "SurveyAnswer", "SurveyLink", "Event",
+__all__ = ["ApiKey", "Base", "make_engine", "make_session_factory", "utcnow", "CalendarDay", "CitizenRequest", "ApiToken",
+           "District", "RoleGrant", "User", "OutboxMessage", "QualityRecord", "SurveyAnswer", "SurveyLink", "Event",
            "HumanTask", "Instance", "ProcessVersion", "Timer"]

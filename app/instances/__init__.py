@@ -8,6 +8,7 @@ URL table:
   GET   /instances                         instance_list  (?status=; ?code= a tracking code: its page)
   GET   /instances/<id>                    instance
   GET   /instances/<id>/diagram.bpmn       diagram   (the BPMN of the instance's own version)
+  GET   /instances/<id>/photo              photo     (the photo a citizen filed with it)
 """
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -16,6 +17,7 @@ from sqlalchemy import select
 
 from engine import runtime
 from engine.citizen_messages import find_by_tracking_code
+from engine.citizen_tracking import request_of_instance
 from engine.deploy import list_processes
 from engine.errors import WorkflowError
 from engine.history import instance_overview
@@ -120,10 +122,25 @@ def _viewable_instance(instance_id):
 def instance(instance_id):
     session, instance = db_session(), _viewable_instance(instance_id)
     return render_template("instances/instance.html", **instance_overview(session, instance),
-                           **instance_extras(session, instance, current_user))
+                           **instance_extras(session, instance, current_user),
+                           citizen_request=request_of_instance(session, instance.id))
 
 
 @bp.route("/instances/<int:instance_id>/diagram.bpmn")
 @login_required
 def diagram(instance_id):
     return Response(_viewable_instance(instance_id).version.bpmn_xml, mimetype="application/xml")
+
+
+@bp.route("/instances/<int:instance_id>/photo")
+@login_required
+def photo(instance_id):
+    instance = _viewable_instance(instance_id)
+    filed = request_of_instance(db_session(), instance.id, with_photo=True)
+    if filed is None or not filed.photo_type:
+        abort(404)
+    response = Response(filed.photo, mimetype=filed.photo_type)
+    # The bytes are the citizen's: never let a browser guess another type for them.
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

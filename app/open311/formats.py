@@ -1,0 +1,84 @@
+"""Open311 output: one document rendered as JSON or XML, errors in the spec's shape, W3C times.
+
+GeoReport v2 documents are lists of flat records (services, service_requests, errors); the
+XML form names the list and its items (<service_requests><request>...). Empty values are
+null in JSON and empty elements in XML; Persian text is sent as UTF-8, not escaped.
+"""
+import json
+import xml.etree.ElementTree as ET
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+from flask import Response, current_app
+
+FORMATS = ("json", "xml")
+_MIMETYPES = {"json": "application/json; charset=utf-8", "xml": "application/xml; charset=utf-8"}
+
+
+class Open311Error(Exception):
+    """An answer in Open311's error shape: one (code, description) per problem."""
+
+    def __init__(self, status: int, *descriptions: str):
+        super().__init__("; ".join(descriptions))
+        self.status = status
+        self.descriptions = descriptions
+
+
+def w3c(moment: datetime | None) -> str | None:
+    """A naive-UTC datetime as W3C local time with its offset (2026-11-25T10:30:00+03:30)."""
+    if moment is None:
+        return None
+    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    return moment.replace(tzinfo=timezone.utc).astimezone(zone).isoformat(timespec="seconds")
+
+
+def parse_w3c(name: str, text: str) -> datetime:
+    """A W3C datetime parameter as naive UTC; no offset means the city's local time."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise Open311Error(400, f"{name} must be a W3C datetime such as 2026-11-20T00:00:00Z "
+                                f"or 2026-11-20T00:00:00+03:30; got {text!r}.") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(current_app.config["TIMEZONE"]))
+    return moment.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def _xml_text(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _xml_item(tag: str, record: dict) -> ET.Element:
+    item = ET.Element(tag)
+    for key, value in record.items():
+        child = ET.SubElement(item, key)
+        if isinstance(value, list):  # a service definition's attributes
+            for entry in value:
+                child.append(_xml_item("attribute", entry))
+        else:
+            child.text = _xml_text(value)
+    return item
+
+
+def render(fmt: str, root: str, item: str, records: list[dict] | dict, status: int = 200) -> Response:
+    """A list of records (or one record, e.g. a service definition) in the requested format."""
+    if fmt == "json":
+        body = json.dumps(records, ensure_ascii=False)
+    elif isinstance(records, dict):
+        body = ET.tostring(_xml_item(root, records), encoding="utf-8", xml_declaration=True)
+    else:
+        element = ET.Element(root)
+        for record in records:
+            element.append(_xml_item(item, record))
+        body = ET.tostring(element, encoding="utf-8", xml_declaration=True)
+    return Response(body, status=status, mimetype=None, content_type=_MIMETYPES[fmt])
+
+
+def render_error(fmt: str, error: Open311Error) -> Response:
+    """Errors as [{"code": 400, "description": ...}] or <errors><error>...</error></errors>."""
+    records = [{"code": error.status, "description": text} for text in error.descriptions]
+    return render(fmt if fmt in FORMATS else "json", "errors", "error", records, error.status)

@@ -1,0 +1,206 @@
+"""The GeoReport v2 resources: services, service requests (a list, one, by token), filing one.
+
+Requests are the citizen_requests rows (what the portal and Open311 filed); their status and
+deadline come from the workflow (engine.citizen_tracking.request_state). The citizen's contact
+(name, phone, e-mail) is never part of a record: the records are public in the spec.
+"""
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from engine.citizen_messages import normalise_tracking_code
+from engine.citizen_requests import SERVICES, SERVICES_BY_CODE, file_request
+from engine.citizen_tracking import request_state
+from engine.errors import InvalidData
+from models import CitizenRequest, District, Instance, utcnow
+
+from .formats import Open311Error, parse_w3c, w3c
+
+MAX_RESULTS = 1000
+DEFAULT_WINDOW = timedelta(days=90)
+STATUSES = ("open", "closed")
+GROUPS = {"137": ("سامانه ۱۳۷", "137 citizen messages"), "complaints": ("شکایات", "Complaints")}
+NOTICES = {
+    "citizen_message_137": "پیام شما در سامانه ۱۳۷ ثبت شد و برای پاسخ به واحد اجرایی منطقه ارجاع می‌شود.",
+    "complaints": "شکایت شما ثبت شد و در مهلت مقرر بررسی و نتیجه اعلام می‌شود.",
+}
+# engine.citizen_requests field -> the Open311 parameter the client sent it as
+OPEN311_NAMES = {"lon": "long", "address": "address_string", "contact_phone": "phone",
+                 "contact_email": "email", "contact_name": "first_name", "photo": "media",
+                 "district": "jurisdiction_id", "location": "lat"}
+
+
+def _service_name(service, english: bool) -> str:
+    return service.name_en if english else service.name_fa
+
+
+def service_list(english: bool = False) -> list[dict]:
+    """Every service a client may file, as GET services returns them."""
+    return [{"service_code": s.code, "service_name": _service_name(s, english),
+             "description": s.description_fa, "metadata": False, "type": "realtime",
+             "keywords": f"{s.group},{s.code}", "group": GROUPS[s.group][1 if english else 0]}
+            for s in SERVICES]
+
+
+def service_definition(code: str) -> dict:
+    """A service's extra attributes: none, since every service has metadata false."""
+    if code not in SERVICES_BY_CODE:
+        raise Open311Error(404, f"service_code {code!r} is not a service; see services.json.")
+    return {"service_code": code, "attributes": []}
+
+
+def _district_codes(session) -> list[str]:
+    return list(session.scalars(select(District.code).order_by(District.id)))
+
+
+def district_for(session, code) -> District | None:
+    """The district a jurisdiction_id names; None when none was given; 400 when unknown."""
+    if not code:
+        return None
+    district = session.scalars(select(District).where(District.code == str(code))).first()
+    if district is None:
+        raise Open311Error(400, f"jurisdiction_id {code!r} is not a district of this city; "
+                                f"give one of {', '.join(_district_codes(session))}.")
+    return district
+
+
+def file_from_form(session, form, files, api_key) -> CitizenRequest:
+    """File a POSTed request (form fields as the spec names them) and start its procedure."""
+    name = " ".join(p for p in (form.get("first_name", "").strip(), form.get("last_name", "").strip()) if p)
+    media = files.get("media")
+    fields = {"service_code": form.get("service_code"), "description": form.get("description"),
+              "address": form.get("address_string"), "lat": form.get("lat"), "lon": form.get("long"),
+              "contact_name": name, "contact_phone": form.get("phone"),
+              "contact_email": form.get("email"), "media_url": form.get("media_url"),
+              "photo": media.read() if media is not None and media.filename else None}
+    try:
+        request, _ = file_request(session, fields, form.get("jurisdiction_id", ""),
+                                  channel="open311", api_key_id=api_key.id)
+    except InvalidData as exc:
+        raise Open311Error(400, *_filing_errors(session, exc.details, form)) from None
+    return request
+
+
+def _filing_errors(session, details: dict, form) -> list[str]:
+    """One description per bad parameter, named as the client sent it."""
+    errors = []
+    for field, message in details.items():
+        if field == "district":
+            given = form.get("jurisdiction_id", "")
+            codes = ", ".join(_district_codes(session))
+            message = (f"{given!r} is not a district of this city; give one of {codes}." if given else
+                       f"required: this city has several districts, give one of {codes}.")
+        elif field == "service_code":
+            message = "missing or unknown; see services.json for the service codes."
+        elif field == "description" and not str(form.get("description") or "").strip():
+            message = "required: describe the request."
+        elif field == "address" and not str(form.get("address_string") or "").strip():
+            message = "give address_string, or lat and long."
+        elif field == "location":
+            message = "lat and long must both be given as numbers (lat -90..90, long -180..180)."
+        errors.append(f"{OPEN311_NAMES.get(field, field)}: {message}")
+    return errors
+
+
+def created_records(request: CitizenRequest) -> list[dict]:
+    """The answer to a POST: the new request's id, its token and what happens next."""
+    return [{"service_request_id": request.tracking_code, "token": request.api_token,
+             "service_notice": _notice(request), "account_id": None}]
+
+
+def _notice(request: CitizenRequest) -> str | None:
+    service = SERVICES_BY_CODE.get(request.service_code)
+    return NOTICES.get(service.process_key) if service else None
+
+
+def request_records(session, requests: list[CitizenRequest], english: bool = False) -> list[dict]:
+    """The public records of requests, as GET requests returns them."""
+    districts = {d.id: d for d in session.scalars(select(District))}
+    return [_record(session, r, districts.get(r.district_id), english) for r in requests]
+
+
+def _record(session, request: CitizenRequest, district: District | None, english: bool) -> dict:
+    state = request_state(session, request)
+    service = SERVICES_BY_CODE.get(request.service_code)
+    return {
+        "service_request_id": request.tracking_code, "status": state["status"],
+        "status_notes": state["status_notes"],
+        "service_name": _service_name(service, english) if service else request.service_code,
+        "service_code": request.service_code, "description": request.description,
+        "agency_responsible": _agency(district, english), "service_notice": _notice(request),
+        "requested_datetime": w3c(request.created_at), "updated_datetime": w3c(state["updated_at"]),
+        "expected_datetime": w3c(state["expected_at"]), "address": request.address,
+        "address_id": None, "zipcode": None, "lat": request.lat, "long": request.lon,
+        "media_url": request.media_url,
+    }
+
+
+def _agency(district: District | None, english: bool) -> str | None:
+    if district is None:
+        return None
+    return f"{district.name_en} municipality" if english else f"شهرداری {district.name_fa}"
+
+
+def _comma_list(value) -> list[str]:
+    return [part.strip() for part in str(value or "").split(",") if part.strip()]
+
+
+def find_requests(session, args) -> list[CitizenRequest]:
+    """The requests GET requests asks for, newest first, at most MAX_RESULTS.
+
+    service_request_id (a comma list) overrides every other filter but jurisdiction_id;
+    without dates the window is the last 90 days.
+    """
+    query = select(CitizenRequest).join(Instance, Instance.id == CitizenRequest.instance_id)
+    district = district_for(session, args.get("jurisdiction_id"))
+    if district is not None:
+        query = query.where(CitizenRequest.district_id == district.id)
+    ids = _comma_list(args.get("service_request_id"))
+    if ids:
+        codes = [code for code in map(normalise_tracking_code, ids) if code]
+        query = query.where(CitizenRequest.tracking_code.in_(codes))
+    else:
+        query = _filtered(query, args)
+    query = query.order_by(CitizenRequest.created_at.desc(), CitizenRequest.id.desc())
+    return list(session.scalars(query.limit(MAX_RESULTS)).unique())
+
+
+def _filtered(query, args):
+    start = parse_w3c("start_date", args["start_date"]) if args.get("start_date") else None
+    end = parse_w3c("end_date", args["end_date"]) if args.get("end_date") else None
+    if start is None:
+        start = (end or utcnow()) - DEFAULT_WINDOW
+    query = query.where(CitizenRequest.created_at >= start)
+    if end is not None:
+        query = query.where(CitizenRequest.created_at <= end)
+    codes = _comma_list(args.get("service_code"))
+    if codes:
+        query = query.where(CitizenRequest.service_code.in_(codes))
+    statuses = _comma_list(args.get("status"))
+    unknown = [s for s in statuses if s not in STATUSES]
+    if unknown:
+        raise Open311Error(400, f"status must be open or closed (a comma list); got {', '.join(unknown)}.")
+    if set(statuses) == {"closed"}:
+        query = query.where(Instance.status == "completed")
+    elif set(statuses) == {"open"}:
+        query = query.where(Instance.status != "completed")
+    return query
+
+
+def request_by_id(session, service_request_id: str, args) -> CitizenRequest:
+    """One request by its tracking code (in the jurisdiction, when one is given), or 404."""
+    code = normalise_tracking_code(service_request_id)
+    found = session.scalars(select(CitizenRequest).where(
+        CitizenRequest.tracking_code == code)).first() if code else None
+    district = district_for(session, args.get("jurisdiction_id"))
+    if found is None or (district is not None and found.district_id != district.id):
+        raise Open311Error(404, f"No service request {service_request_id!r} exists.")
+    return found
+
+
+def request_by_token(session, token: str) -> CitizenRequest:
+    """The request a POST's token stands for, or 404."""
+    found = session.scalars(select(CitizenRequest).where(CitizenRequest.api_token == token)).first()
+    if found is None:
+        raise Open311Error(404, f"No service request has the token {token!r}.")
+    return found

@@ -1,0 +1,150 @@
+"""What the citizen (and, on escalation, the managers) are told, and when.
+
+Every notice goes into the outbox in the transaction of the step that causes it, so a step
+that rolls back tells no one and a committed one is sent after commit (notifications/).
+The moments, from MISSION.md's procedures:
+  - the tracking code, when a request is filed (portal, Open311) or registered by an operator;
+  - the answer, when the 137 executive unit has replied (the feedback call opens), when the
+    operator answered on the spot, or when a complaint's answer was approved;
+  - the satisfaction check, a link the citizen answers themselves, when the feedback call opens;
+  - the escalation to the district's managers, when a 137 message is unanswered for 96
+    working hours.
+"""
+import secrets
+
+from sqlalchemy import select
+
+from models import CitizenRequest, RoleGrant, User
+
+INTAKE_TASKS = {"Task_register_message", "Task_register_complaint"}
+FEEDBACK_TASK = "Task_feedback_call"
+COMPLAINT_ANSWER_TASK = "Task_announce_result"
+MANAGER_ESCALATION_TASK = "Task_manager_followup"
+HOURS_BEFORE_MANAGER = 96
+_public_base_url = "http://127.0.0.1:5000"
+
+
+def configure_public_links(base_url: str) -> None:
+    """Set the address links in notices start with (PUBLIC_BASE_URL)."""
+    global _public_base_url
+    _public_base_url = base_url.rstrip("/")
+
+
+def track_url(code: str) -> str:
+    """The portal page where the citizen follows a request."""
+    return f"{_public_base_url}/p/track?code={code}"
+
+
+def satisfaction_url(token: str) -> str:
+    """The portal page where the citizen answers the satisfaction check."""
+    return f"{_public_base_url}/p/satisfaction/{token}"
+
+
+def _queue(session, template, channel, recipient, context, instance_id):
+    from notifications.outbox import queue_notification  # no import cycle at engine load
+    queue_notification(session, template, channel, recipient, context, instance_id=instance_id)
+
+
+def _request_of(session, instance) -> CitizenRequest | None:
+    return session.scalars(select(CitizenRequest).where(
+        CitizenRequest.instance_id == instance.id)).first()
+
+
+def citizen_contacts(session, instance, request=None) -> list[tuple[str, str]]:
+    """(channel, recipient) pairs to reach the citizen of an instance: the filed contact or the form's."""
+    request = request or _request_of(session, instance)
+    data = instance.data or {}
+    phone = (request.contact_phone if request else None) or data.get("citizen_phone") or data.get("phone")
+    email = request.contact_email if request else None
+    return [(channel, to) for channel, to in (("sms", phone), ("email", email)) if to]
+
+
+def _tell_citizen(session, instance, template, context, request=None) -> int:
+    contacts = citizen_contacts(session, instance, request)
+    for channel, recipient in contacts:
+        _queue(session, template, channel, recipient,
+               {"tracking_code": instance.tracking_code, **context}, instance.id)
+    return len(contacts)
+
+
+def _already_told(session, instance, template) -> bool:
+    from models.notifications import OutboxMessage
+    return session.scalar(select(OutboxMessage.id).where(
+        OutboxMessage.instance_id == instance.id, OutboxMessage.template == template).limit(1)) is not None
+
+
+def notice_filed(session, request: CitizenRequest, follow_key: str) -> None:
+    """Send the new tracking code (and the follow-up key when there is no phone to check)."""
+    instance = request.instance
+    _tell_citizen(session, instance, "tracking_code_issued",
+                  {"track_url": track_url(instance.tracking_code), "district_name": instance.district.name_fa,
+                   "follow_key": None if request.contact_phone else follow_key}, request)
+
+
+def notice_step(session, instance, completed, opened, started: bool = False) -> None:
+    """Queue what this step of a tracked instance tells the citizen or the managers."""
+    if not instance.tracking_code or started:
+        return  # untracked, or just filed: notice_filed or the intake form speaks first
+    opened_specs = {task.task_spec: task for task in opened}
+    if completed is not None and completed.task_spec in INTAKE_TASKS \
+            and not _already_told(session, instance, "tracking_code_issued"):
+        _tell_citizen(session, instance, "tracking_code_issued",
+                      {"track_url": track_url(instance.tracking_code),
+                       "district_name": instance.district.name_fa, "follow_key": None})
+    data = instance.data or {}
+    if FEEDBACK_TASK in opened_specs:
+        _answer_ready(session, instance, data.get("reply_text"))
+        _ask_satisfaction(session, instance)
+    elif COMPLAINT_ANSWER_TASK in opened_specs:
+        _answer_ready(session, instance, data.get("answer_text"))
+    elif completed is not None and completed.task_spec == "Task_register_message" \
+            and data.get("outcome") == "answered":
+        _answer_ready(session, instance, data.get("on_spot_answer"))
+    if MANAGER_ESCALATION_TASK in opened_specs:
+        _tell_managers(session, instance, opened_specs[MANAGER_ESCALATION_TASK])
+
+
+def _answer_ready(session, instance, answer_text) -> None:
+    _tell_citizen(session, instance, "answer_ready",
+                  {"track_url": track_url(instance.tracking_code), "answer_text": answer_text or ""})
+
+
+def _ask_satisfaction(session, instance) -> None:
+    """A fresh satisfaction link for this round (a message filed by phone gets its request row now)."""
+    if not citizen_contacts(session, instance):
+        return  # no way to reach the citizen: the feedback unit calls as before
+    request = _request_of(session, instance) or _request_from_intake(session, instance)
+    request.satisfaction_token = secrets.token_urlsafe(24)
+    request.satisfaction_answered = False
+    _tell_citizen(session, instance, "satisfaction_check",
+                  {"satisfaction_url": satisfaction_url(request.satisfaction_token)}, request)
+
+
+def _request_from_intake(session, instance) -> CitizenRequest:
+    """The citizen side of a message an operator registered (the citizen follows it by phone)."""
+    data = instance.data or {}
+    request = CitizenRequest(
+        instance_id=instance.id, instance=instance, tracking_code=instance.tracking_code,
+        service_code=str(data.get("category") or "service"), channel="staff",
+        district_id=instance.district_id, description=str(data.get("description") or ""),
+        address=data.get("location"), contact_name=data.get("citizen_name"),
+        contact_phone=data.get("citizen_phone"),
+        follow_key_sha256=secrets.token_hex(32),  # no key was issued: only the phone opens it
+        api_token=secrets.token_urlsafe(24), satisfaction_answered=False)
+    session.add(request)
+    session.flush()
+    return request
+
+
+def _tell_managers(session, instance, task) -> None:
+    managers = session.scalars(
+        select(User).join(RoleGrant, RoleGrant.user_id == User.id)
+        .where(RoleGrant.role == "manager", User.is_active.is_(True), User.email.is_not(None),
+               (RoleGrant.district_id == instance.district_id) | RoleGrant.district_id.is_(None))
+        .distinct()).all()
+    for manager in managers:
+        _queue(session, "escalation_to_manager", "email", manager.email,
+               {"tracking_code": instance.tracking_code, "instance_title": instance.title,
+                "district_name": instance.district.name_fa,
+                "task_url": f"{_public_base_url}/tasks/{task.id}",
+                "hours_without_reply": HOURS_BEFORE_MANAGER}, instance.id)

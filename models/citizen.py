@@ -1,0 +1,47 @@
+"""What a citizen filed through the portal or the Open311 API, and how they follow it.
+
+One row per tracked instance filed from outside (portal, Open311): the contact the citizen
+gave, where, the photo, the secret that lets only them follow it, and the token of the
+satisfaction check sent to them. The request's content also goes into the workflow's start
+data (staff see it in their forms); this row holds what staff forms do not show and what
+the citizen side needs without loading a workflow.
+"""
+from datetime import datetime
+
+from sqlalchemy import (Boolean, DateTime, Float, ForeignKey, Integer, LargeBinary, String, Text)
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+
+from .base import Base, utcnow
+from .workflow import Instance
+
+
+class CitizenRequest(Base):
+    __tablename__ = "citizen_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"),
+                                             unique=True)
+    tracking_code: Mapped[str] = mapped_column(String(32), unique=True)
+    service_code: Mapped[str] = mapped_column(String(60), index=True)
+    channel: Mapped[str] = mapped_column(String(16))  # portal | open311
+    district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"), index=True)
+    description: Mapped[str] = mapped_column(Text)
+    address: Mapped[str | None] = mapped_column(String(500))
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    contact_name: Mapped[str | None] = mapped_column(String(200))
+    contact_phone: Mapped[str | None] = mapped_column(String(20))
+    contact_email: Mapped[str | None] = mapped_column(String(255))
+    # sha256 of the follow-up key shown once at filing (phone-less citizens follow with it)
+    follow_key_sha256: Mapped[str] = mapped_column(String(64))
+    photo: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
+    photo_type: Mapped[str | None] = mapped_column(String(40))
+    media_url: Mapped[str | None] = mapped_column(String(500))  # Open311 clients send a URL
+    # Open311 "tokens/{token}": the client's handle on the request before it has an id
+    api_token: Mapped[str] = mapped_column(String(64), unique=True)
+    api_key_id: Mapped[int | None] = mapped_column(Integer)
+    satisfaction_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    satisfaction_answered: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+    instance: Mapped[Instance] = relationship(lazy="joined")

@@ -1,0 +1,117 @@
+"""The administrator's API keys page: issue (shown once), list, revoke; nobody else may."""
+import re
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import select
+
+from app.api_keys.keys import key_for
+from app.migrate import upgrade_database
+from http_support import page_text
+from models import Base, make_engine
+from models.api_keys import ApiKey
+from open311_support import deploy_citizen_processes, issue_key, post_request
+
+KEY_SHOWN = re.compile(r'data-testid="new-api-key-value">([^<]+)<')
+
+
+def _keys(app) -> list[ApiKey]:
+    session = app.extensions["db_sessions"]()
+    rows = list(session.scalars(select(ApiKey).order_by(ApiKey.id)))
+    session.close()
+    return rows
+
+
+def test_an_admin_issues_a_key_that_is_shown_once_and_stored_only_as_a_hash(app, login):
+    admin = login("admin")
+    response = admin.post("/admin/api-keys", data={"name": "FixMyStreet app"})
+    assert response.status_code == 201
+    html = response.get_data(as_text=True)
+    key = KEY_SHOWN.search(html).group(1)
+    assert "Copy it now" in html or "همین یک بار" in html
+    [row] = _keys(app)
+    assert (row.name, row.prefix, row.revoked_at, row.last_used_at) == ("FixMyStreet app", key[:6], None, None)
+    assert key not in (row.key_sha256, row.prefix) and len(row.key_sha256) == 64
+    listing = admin.get("/admin/api-keys")
+    assert listing.status_code == 200
+    text = listing.get_data(as_text=True)
+    assert key not in text and "FixMyStreet app" in text and key[:6] in text
+    assert KEY_SHOWN.search(text) is None
+
+
+def test_the_list_shows_who_issued_each_key_when_it_was_last_used_and_revoked_ones(app, login):
+    deploy_citizen_processes(app)
+    used_id, used = issue_key(app, "Used app")
+    revoked_id, _ = issue_key(app, "Gone app")
+    assert post_request(app.test_client(), used).status_code == 201
+    admin = login("admin")
+    assert admin.post(f"/admin/api-keys/{revoked_id}/revoke").status_code == 303
+    rows = {row.name: row for row in _keys(app)}
+    assert rows["Used app"].last_used_at is not None and rows["Used app"].revoked_at is None
+    assert rows["Gone app"].revoked_at is not None
+    text = page_text(admin.get("/admin/api-keys"))
+    assert "Used app" in text and "Gone app" in text
+    assert "مدیر سامانه" in text  # the issuing admin's name
+    assert text.count("ابطال شده") == 1  # one revoked badge
+
+
+def test_a_revoked_key_no_longer_files_and_revoking_again_keeps_the_first_moment(app, login):
+    deploy_citizen_processes(app)
+    key_id, key = issue_key(app)
+    admin = login("admin")
+    response = admin.post(f"/admin/api-keys/{key_id}/revoke")
+    assert response.status_code == 303 and response.headers["Location"].endswith("/admin/api-keys")
+    first = _keys(app)[0].revoked_at
+    assert admin.post(f"/admin/api-keys/{key_id}/revoke").status_code == 303
+    assert _keys(app)[0].revoked_at == first
+    assert post_request(app.test_client(), key).status_code == 403
+    assert admin.post("/admin/api-keys/999/revoke").status_code == 404
+
+
+def test_a_key_needs_a_name(app, login):
+    response = login("admin").post("/admin/api-keys", data={"name": "  "})
+    assert response.status_code == 400
+    assert 'data-testid="api-key-error"' in response.get_data(as_text=True)
+    assert _keys(app) == []
+
+
+def test_staff_without_the_admin_role_may_neither_see_nor_use_the_page(app, login):
+    key_id, _ = issue_key(app)
+    for username in ("central_pr", "auditor", "pr_head_d1", "process_owner"):
+        user = login(username)
+        assert user.get("/admin/api-keys").status_code == 403
+        assert user.post("/admin/api-keys", data={"name": "Mine"}).status_code == 403
+        assert user.post(f"/admin/api-keys/{key_id}/revoke").status_code == 403
+    assert [(k.name, k.revoked_at) for k in _keys(app)] == [("FixMyStreet app", None)]
+
+
+def test_anonymous_visitors_are_sent_to_the_login_page(app):
+    client = app.test_client()
+    for response in (client.get("/admin/api-keys"), client.post("/admin/api-keys", data={"name": "x"})):
+        assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert _keys(app) == []
+
+
+def test_key_for_accepts_only_an_unrevoked_issued_key(app, login):
+    key_id, key = issue_key(app)
+    session = app.extensions["db_sessions"]()
+    try:
+        assert key_for(session, key).id == key_id
+        assert key_for(session, key[:-1]) is None and key_for(session, "") is None
+        assert key_for(session, None) is None
+    finally:
+        session.rollback()
+        session.close()
+
+
+def test_migration_0009_creates_the_api_keys_table_as_the_model_declares_it(tmp_path):
+    url = f"sqlite:///{tmp_path / 'schema.sqlite'}"
+    upgrade_database(url)
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    finally:
+        engine.dispose()
+    about_api_keys = [d for d in diff if "api_keys" in repr(d)]
+    assert about_api_keys == []
