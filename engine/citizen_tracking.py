@@ -82,11 +82,25 @@ def _completed_step(event, submitted: dict) -> Step:
 
 
 def request_state(session, request: CitizenRequest) -> dict:
-    """status (open|closed), status_notes, expected_at, updated_at of a request."""
-    instance = request.instance
+    """status (open|closed), status_notes, expected_at, updated_at and answer of a request."""
+    return request_states(session, [request])[request.id]
+
+
+def request_states(session, requests) -> dict[int, dict]:
+    """request_state of many requests, with one query for all their open tasks (Open311 lists)."""
+    open_tasks: dict[int, list[HumanTask]] = {}
+    instance_ids = [request.instance_id for request in requests]
+    for start in range(0, len(instance_ids), 500):  # bound the IN list
+        for task in session.scalars(select(HumanTask).where(
+                HumanTask.instance_id.in_(instance_ids[start:start + 500]),
+                HumanTask.status == "ready")):
+            open_tasks.setdefault(task.instance_id, []).append(task)
+    return {request.id: _state(request.instance, open_tasks.get(request.instance_id, []))
+            for request in requests}
+
+
+def _state(instance, open_tasks) -> dict:
     data = instance.data or {}
-    open_tasks = session.scalars(select(HumanTask).where(
-        HumanTask.instance_id == instance.id, HumanTask.status == "ready")).all()
     due = [task.due_at for task in open_tasks if task.due_at is not None]
     answer = data.get("on_spot_answer") or data.get("reply_text") or data.get("answer_text")
     if instance.status == "completed":

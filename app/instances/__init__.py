@@ -22,6 +22,7 @@ from engine.deploy import list_processes
 from engine.errors import WorkflowError
 from engine.history import instance_overview
 from models import District, Instance
+from notifications.outbox import list_for_instance
 from people import access
 
 from ..db import db_session
@@ -123,7 +124,8 @@ def instance(instance_id):
     session, instance = db_session(), _viewable_instance(instance_id)
     return render_template("instances/instance.html", **instance_overview(session, instance),
                            **instance_extras(session, instance, current_user),
-                           citizen_request=request_of_instance(session, instance.id))
+                           citizen_request=request_of_instance(session, instance.id),
+                           notices=list_for_instance(session, instance.id))
 
 
 @bp.route("/instances/<int:instance_id>/diagram.bpmn")

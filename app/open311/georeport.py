@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from engine.citizen_messages import normalise_tracking_code
 from engine.citizen_requests import SERVICES, SERVICES_BY_CODE, file_request
-from engine.citizen_tracking import request_state
+from engine.citizen_tracking import request_states
 from engine.errors import InvalidData
 from models import CitizenRequest, District, Instance, utcnow
 
@@ -116,11 +116,11 @@ def _notice(request: CitizenRequest) -> str | None:
 def request_records(session, requests: list[CitizenRequest], english: bool = False) -> list[dict]:
     """The public records of requests, as GET requests returns them."""
     districts = {d.id: d for d in session.scalars(select(District))}
-    return [_record(session, r, districts.get(r.district_id), english) for r in requests]
+    states = request_states(session, requests)
+    return [_record(r, states[r.id], districts.get(r.district_id), english) for r in requests]
 
 
-def _record(session, request: CitizenRequest, district: District | None, english: bool) -> dict:
-    state = request_state(session, request)
+def _record(request: CitizenRequest, state: dict, district: District | None, english: bool) -> dict:
     service = SERVICES_BY_CODE.get(request.service_code)
     return {
         "service_request_id": request.tracking_code, "status": state["status"],

@@ -145,3 +145,16 @@ def test_a_meeting_request_with_a_bad_phone_is_marked_and_not_filed(app, citizen
     response = citizen.post("/p/meetings/new", data=form)
     assert response.status_code == 400
     assert 'is-invalid' in response.get_data(as_text=True)
+
+
+def test_staff_see_on_the_instance_page_what_was_sent_to_the_citizen(app, citizen, login):
+    code, _key, instance_id = answered_request(app, citizen, login)
+    page = login("intake_operator_d1").get(f"/instances/{instance_id}").get_data(as_text=True)
+    shown = re.findall(r'<tr data-template="(\w+)" data-status="(\w+)">', page)
+    assert shown[:2] == [("tracking_code_issued", "pending")] * 2
+    assert ("satisfaction_check", "pending") in shown and "09123456789" in page
+
+
+def test_the_filed_page_shows_a_code_only_right_after_filing(app, citizen):
+    first = app.test_client().get("/p/requests/filed")
+    assert first.status_code == 302 and first.headers["Location"].endswith("/p/")
