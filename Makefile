@@ -21,7 +21,7 @@ export npm_config_fund := false
 export npm_config_audit := false
 export npm_config_update_notifier := false
 
-.PHONY: help venv assets setup run chromium test
+.PHONY: help venv assets pango setup run chromium test
 
 help:
 	@echo "make run    set up (Python venv, browser assets, database, demo data) and serve http://127.0.0.1:5000"
@@ -68,8 +68,20 @@ $(VENDOR_STAMP): $(NPM_STAMP) scripts/copy-assets.mjs
 
 assets: $(VENDOR_STAMP)
 
+# ---------------------------------------------------------------- PDF
+# WeasyPrint (dossier PDFs) loads Pango through cffi; a minimal Debian lacks it.
+pango:
+	@if ldconfig -p | grep -q 'libpangoft2-1.0.so.0'; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then \
+	  echo "installing Debian's Pango for WeasyPrint"; \
+	  apt-get update -qq && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0; \
+	else \
+	  echo "error: Pango is missing. Install it as root: apt-get update && apt-get install -y libpango-1.0-0 libpangoft2-1.0-0" >&2; \
+	  exit 1; \
+	fi
+
 # ---------------------------------------------------------------- run
-setup: venv assets
+setup: venv assets pango
 	$(VENV)/bin/flask setup
 
 run: setup
@@ -88,5 +100,5 @@ chromium:
 	  exit 1; \
 	fi
 
-test: venv assets chromium
+test: venv assets chromium pango
 	$(VENV)/bin/pytest -q $(PYTEST_ARGS)

@@ -26,6 +26,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from .api import bp as api_bp
     from .api_keys import bp as api_keys_bp
+    from .audit import bp as audit_bp
     from .auth import bp as auth_bp
     from .calendar_admin import bp as calendar_bp
     from .forms import bp as forms_bp
@@ -37,7 +38,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .records import bp as records_bp
     from .reports import bp as reports_bp
     for blueprint in (auth_bp, inbox_bp, instances_bp, forms_bp, records_bp, reports_bp,
-                      calendar_bp, public_bp, portal_bp, api_keys_bp, api_bp, open311_bp):
+                      calendar_bp, audit_bp, public_bp, portal_bp, api_keys_bp, api_bp, open311_bp):
         app.register_blueprint(blueprint)
     extensions.csrf.exempt(api_bp)  # the API authenticates with bearer tokens, not cookies
     extensions.csrf.exempt(open311_bp)  # Open311 clients post forms with an api_key, no cookie

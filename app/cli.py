@@ -1,5 +1,5 @@
 """Administration from the command line: flask setup | users | processes | timers | reports |
-notifications."""
+notifications | audit."""
 from pathlib import Path
 
 import click
@@ -14,6 +14,8 @@ from models import District
 from notifications import send_due_notifications, transports_from_config
 from people.accounts import AccountError, create_user, find_district, find_user, grant_role
 
+from .audit.integrity_cli import register as register_audit_commands
+from .audit.verify_cli import verify_command
 from .demo import DEMO_PASSWORD, demo_logins, load_demo_data
 from .migrate import upgrade_database
 from .scheduler import fire_due_timers
@@ -24,6 +26,9 @@ users_cli = AppGroup("users", help="Create users and grant roles.")
 processes_cli = AppGroup("processes", help="Deploy and list BPMN processes.")
 reports_cli = AppGroup("reports", help="Generate periodic reports.")
 notifications_cli = AppGroup("notifications", help="Send the e-mails and SMS of the outbox.")
+audit_cli = AppGroup("audit", help="Verify instances, check the event chains, make the daily digest.")
+register_audit_commands(audit_cli)
+audit_cli.add_command(verify_command)
 
 
 def _session():
@@ -175,5 +180,5 @@ def notifications_send():
 def register_cli(app) -> None:
     """Attach the commands to `flask`."""
     for command in (setup_command, db_upgrade_command, users_cli, processes_cli, reports_cli,
-                    notifications_cli, fire_timers_command):
+                    notifications_cli, audit_cli, fire_timers_command):
         app.cli.add_command(command)

@@ -17,6 +17,10 @@ DEFAULTS = {
     # Each run makes the previous Solar Hijri month's reports that are missing, so a daily run
     # makes them once a month, on the 1st of the Solar month, and catches up after downtime.
     "COMPLAINT_REPORT_CRON": "0 6 * * *",
+    # The daily digest of every instance's chain head (engine/integrity.py; crontab, Tehran; "" = never).
+    "CHAIN_DIGEST_CRON": "30 0 * * *",
+    # Archive or destroy quality records past their retention period (engine/retention.py; "" = never).
+    "RETENTION_CRON": "0 3 * * *",
     # The working calendar (engine/calendar_store.py): full working days, their hours, Thursday
     # (off | half | full; executive bodies, municipalities included, close on Thursdays), the
     # hours of a half-day Thursday, and the time zone working hours are read in.

@@ -5,6 +5,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from engine.complaint_report import TEHRAN, generate_monthly_reports
+from engine.integrity import make_digest_job
+from engine.retention import dispose_records_job
 from engine.timers import fire_due_timer_batch
 from notifications import send_due_notifications, transports_from_config
 
@@ -78,6 +80,14 @@ def start_scheduler(app) -> BackgroundScheduler:
             app.config["COMPLAINT_REPORT_CRON"]), args=[app.extensions["db_sessions"]],
             max_instances=1, coalesce=True, misfire_grace_time=6 * 3600,
             id="generate_complaint_reports")
+    if app.config["CHAIN_DIGEST_CRON"].strip():
+        scheduler.add_job(make_digest_job, complaint_report_trigger(app.config["CHAIN_DIGEST_CRON"]),
+                          args=[app.extensions["db_sessions"]], max_instances=1, coalesce=True,
+                          misfire_grace_time=6 * 3600, id="make_chain_digest")
+    if app.config["RETENTION_CRON"].strip():
+        scheduler.add_job(dispose_records_job, complaint_report_trigger(app.config["RETENTION_CRON"]),
+                          args=[app.extensions["db_sessions"]], max_instances=1, coalesce=True,
+                          misfire_grace_time=6 * 3600, id="dispose_records")
     # After commit: the outbox rows the requests and timer jobs wrote (notifications/sender.py).
     scheduler.add_job(send_due_notifications, "interval",
                       args=[app.extensions["db_sessions"], transports_from_config(app.config)],

@@ -17,9 +17,9 @@ data, timer_fired, instance_completed). Three figures per database:
   * verify only: verify_chain over events already in memory (hashing + JSON, the floor).
 A tampered event is then planted and must be found at the right seq.
 
-Mode "replay" (issue 7, re-execution: rebuild each instance's state by running its
-events through SpiffWorkflow and compare with instances.state_json) is not built yet;
-add a function to MODES below when it is.
+Verification by re-execution (issue 7: rebuild each instance's state by running its events
+through SpiffWorkflow and compare with the stored state) needs instances the engine really
+made, not bulk-inserted events: bench/replay_reexecution.py measures it.
 
 Throw-away databases: PostgreSQL bench_replay_<pid> (dropped at the end unless --keep)
 and a temporary SQLite file.
@@ -236,7 +236,6 @@ def mode_chain(engine, factory, n_instances, n_events, args):
     return rows
 
 
-# Verification by re-execution (issue 7) adds its own mode here once it exists.
 MODES = {"chain": mode_chain}
 
 

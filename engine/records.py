@@ -119,8 +119,8 @@ def follow_up_record(session, task, user, data: dict, now) -> QualityRecord | No
         record = session.scalars(select(QualityRecord).where(
             QualityRecord.code == record_type.code, QualityRecord.instance_id == task.instance_id)
             .order_by(QualityRecord.id.desc()).limit(1)).first()
-    if record is None:
-        return None
+    if record is None or record.disposed_at is not None:
+        return None  # an archived or destroyed record is never written again
     step = {"task": task.task_spec, "name": task.name, "form": task.form_key,
             "at": now.isoformat(timespec="seconds"), "by": user.username,
             "due_at": task.due_at.isoformat(timespec="seconds") if task.due_at else None,

@@ -209,8 +209,11 @@ def get_task(session, task_id: int, user: User, with_state: bool = False) -> Hum
     task = session.get(HumanTask, task_id, options=_TASK_WITH_STATE if with_state else None)
     if task is None:
         raise NotFound("Task {task_id} does not exist.", task_id=task_id)
+    # Viewers who cannot act see a task once it is done; read-only roles (auditors) see open
+    # ones too: every action re-checks can_act_on_task, which never holds for them.
     if not access.can_act_on_task(user, task) and not (
-            task.status != "ready" and access.can_view_instance(user, task.instance)):
+            (task.status != "ready" or access.is_read_only(user))
+            and access.can_view_instance(user, task.instance)):
         raise Forbidden("This task belongs to another role or district.")
     return task
 

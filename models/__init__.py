@@ -1,5 +1,6 @@
 """SQLAlchemy models for every table; import from here."""
 from .api_keys import ApiKey
+from .audit import ChainDigest, LegalHoldChange, RecordDisposal
 from .base import Base, make_engine, make_session_factory, utcnow
 from .calendar import CalendarDay
 from .citizen import CitizenRequest
@@ -9,6 +10,6 @@ from .records import QualityRecord
 from .surveys import SurveyAnswer, SurveyLink
 from .workflow import Event, HumanTask, Instance, ProcessVersion, Timer
 
-__all__ = ["ApiKey", "Base", "make_engine", "make_session_factory", "utcnow", "CalendarDay", "CitizenRequest", "ApiToken",
+__all__ = ["ApiKey", "ChainDigest", "LegalHoldChange", "RecordDisposal", "Base", "make_engine", "make_session_factory", "utcnow", "CalendarDay", "CitizenRequest", "ApiToken",
            "District", "RoleGrant", "User", "OutboxMessage", "QualityRecord", "SurveyAnswer", "SurveyLink", "Event",
            "HumanTask", "Instance", "ProcessVersion", "Timer"]

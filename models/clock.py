@@ -1,4 +1,6 @@
 """The application's clock: real time, unless a test has set it (set_now / advance)."""
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timedelta, timezone
 
 # A fixed moment (aware UTC) while a test holds the clock; None: real time. Process-wide on
@@ -6,9 +8,35 @@ from datetime import datetime, timedelta, timezone
 _fixed: datetime | None = None
 
 
+# A moment that holds only for the code running in this context (one thread, one request):
+# re-executing an instance (engine.replay) runs each event at its recorded time without
+# moving the time other requests and the scheduler see.
+_context_moment: ContextVar[datetime | None] = ContextVar("clock_context_moment", default=None)
+
+
 def now() -> datetime:
     """The current moment, aware UTC."""
+    moment = _context_moment.get()
+    if moment is not None:
+        return moment
     return _fixed if _fixed is not None else datetime.now(timezone.utc)
+
+
+@contextmanager
+def context_moments():
+    """Within the block, set_context_moment() moves the time of this context only."""
+    token = _context_moment.set(_context_moment.get())
+    try:
+        yield set_context_moment
+    finally:
+        _context_moment.reset(token)
+
+
+def set_context_moment(moment: datetime) -> None:
+    """The time this context sees (use inside context_moments(); naive means UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    _context_moment.set(moment.astimezone(timezone.utc))
 
 
 def utcnow() -> datetime:

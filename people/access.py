@@ -8,6 +8,9 @@ from sqlalchemy.orm import defaultload, lazyload, selectinload
 from models import HumanTask, Instance, QualityRecord, RoleGrant
 
 CITY_OVERSIGHT_ROLES = {"central_pr", "central_inspection", "auditor", "admin"}
+# Roles that see everything of their scope and change nothing (no start, claim, completion,
+# reassignment, message): a grant of one never counts as a right to act.
+READ_ONLY_ROLES = frozenset({"auditor"})
 
 
 def grants_of(user) -> list[RoleGrant]:
@@ -36,11 +39,17 @@ def district_ids_of(user) -> set[int] | None:
     return {g.district_id for g in user.grants}
 
 
+def is_read_only(user) -> bool:
+    """True if every grant of the user is of a read-only role (an auditor only looks)."""
+    return bool(user.grants) and all(g.role in READ_ONLY_ROLES for g in user.grants)
+
+
 def can_act_on_task(user, task: HumanTask) -> bool:
-    """The assignee, or a holder of the task's role in its district or city-wide."""
+    """The assignee, or a holder of the task's role in its district or city-wide (never read-only)."""
     if task.assignee_id == user.id:
         return True
-    return task.role is not None and has_role(user, task.role, task.district_id)
+    return (task.role is not None and task.role not in READ_ONLY_ROLES
+            and has_role(user, task.role, task.district_id))
 
 
 def can_view_instance(user, instance: Instance) -> bool:
@@ -58,8 +67,9 @@ def can_view_instance(user, instance: Instance) -> bool:
 
 
 def can_start_in_district(user, district_id: int) -> bool:
-    """Any staff role in the district, or a city-wide role, may start a process there."""
-    return any(g.district_id in (None, district_id) for g in user.grants)
+    """Any staff role in the district, or a city-wide role, may start a process there (not read-only ones)."""
+    return any(g.district_id in (None, district_id) and g.role not in READ_ONLY_ROLES
+               for g in user.grants)
 
 
 def instance_scope_clause(user):

@@ -7,6 +7,8 @@
   const viewer = new window.BpmnJS({ container: el });
   const done = JSON.parse(el.dataset.done || '{}');
   const active = JSON.parse(el.dataset.active || '[]');
+  // On the step-through page: the element the chosen event ran (its pass is highlighted).
+  const current = JSON.parse(el.dataset.current || '""');
   const messages = (warnings) => (warnings || []).map((w) => String((w && w.message) || w));
   fetch(el.dataset.xmlUrl, { credentials: 'same-origin' })
     .then((r) => { if (!r.ok) { throw new Error('HTTP ' + r.status); } return r.text(); })
@@ -26,6 +28,7 @@
         }
       });
       active.forEach((id) => { if (registry.get(id)) { canvas.addMarker(id, 'active'); } });
+      if (current && registry.get(current)) { canvas.addMarker(current, 'current'); }
       canvas.zoom('fit-viewport', 'auto');  // 'auto': centred, not pinned to the left
       window.bpmnImport = { done: true, warnings: warnings, error: null };
       el.dataset.loaded = 'true';

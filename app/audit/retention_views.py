@@ -1,0 +1,68 @@
+"""Retention of quality records: what is due, what is held, what was disposed of; legal holds.
+
+URL table:
+  GET  /audit/retention                  retention     (filters of the log: code, from, to)
+  POST /audit/records/<id>/hold          hold_record   (auditor only; form field: reason)
+  POST /audit/records/<id>/release       release_record
+"""
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from engine import retention
+from engine.errors import WorkflowError
+from engine.records import REGISTER
+from models import District
+
+from ..db import db_session
+from ..i18n import translate_error
+from ..records.listing import parse_day
+from . import bp
+from .integrity_views import auditor_required
+
+
+@bp.route("/retention")
+@auditor_required
+def retention_page():
+    session, args, error = db_session(), request.args, None
+    code = args.get("code", "").strip() or None
+    try:
+        since = parse_day(args["from"]) if args.get("from", "").strip() else None
+        until = parse_day(args["to"]) if args.get("to", "").strip() else None
+    except ValueError:
+        since = until = None
+        error = _("Type a day like 1403/05/20.")
+    return render_template(
+        "audit/retention.html", error=error, register=REGISTER, rules=retention.rule_text,
+        args={k: args.get(k, "") for k in ("code", "from", "to")},
+        due=retention.due_records(session), held=retention.held_records(session),
+        held_due=retention.held_due_count(session), holds=retention.hold_history(session, 50),
+        log=retention.disposal_log(session, code, since, until),
+        districts={d.id: d for d in session.scalars(select(District))},
+        may_hold=retention.can_hold(current_user)), 400 if error else 200
+
+
+def _hold(record_id: int, on: bool):
+    try:
+        retention.set_legal_hold(db_session(), record_id, current_user, on, request.form.get("reason", ""))
+    except WorkflowError as exc:
+        if exc.status == 403:
+            return render_template("error.html", message=translate_error(exc)), 403
+        db_session().rollback()
+        flash(translate_error(exc), "error")
+    else:
+        flash(_("The legal hold was placed.") if on else _("The legal hold was released."), "success")
+    return redirect(url_for("audit.retention_page"), code=303)
+
+
+@bp.route("/records/<int:record_id>/hold", methods=["POST"])
+@login_required
+def hold_record(record_id):
+    return _hold(record_id, True)
+
+
+@bp.route("/records/<int:record_id>/release", methods=["POST"])
+@login_required
+def release_record(record_id):
+    return _hold(record_id, False)

@@ -1,0 +1,52 @@
+"""Audit tables: the daily digest of chain heads, the disposal log of records, legal holds."""
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, utcnow
+from .people import User
+
+
+class ChainDigest(Base):
+    """The heads of every instance's event chain on one day, hashed together (engine.integrity)."""
+    __tablename__ = "chain_digests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, unique=True)
+    made_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    instance_count: Mapped[int] = mapped_column(Integer)
+    digest_sha256: Mapped[str] = mapped_column(String(64))
+    # [[instance_id, last_event_seq, last_event_sha256], ...] by instance id: what was hashed,
+    # kept so that an auditor can export the day and check it again later.
+    heads: Mapped[list] = mapped_column(JSON, default=list)
+
+
+class RecordDisposal(Base):
+    """One quality record archived or destroyed when its retention period ended."""
+    __tablename__ = "record_disposals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("quality_records.id"), index=True)
+    record_code: Mapped[str] = mapped_column(String(32), index=True)
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"))
+    action: Mapped[str] = mapped_column(String(16))  # archived|destroyed
+    rule: Mapped[str] = mapped_column(String(200))   # "F-__-0-2-07: 6 months, destroy"
+    retention_until: Mapped[date | None] = mapped_column(Date)
+    disposed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    by: Mapped[str] = mapped_column(String(80))      # "retention job" or "user <id>"
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class LegalHoldChange(Base):
+    """An auditor placed or released a legal hold on a record: who, when and why."""
+    __tablename__ = "legal_hold_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("quality_records.id"), index=True)
+    hold: Mapped[bool] = mapped_column(Boolean)  # True: placed, False: released
+    reason: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+    by: Mapped[User] = relationship(lazy="joined")

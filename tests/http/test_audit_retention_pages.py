@@ -1,0 +1,122 @@
+"""The retention page: due records, legal holds (auditors only, CSRF on) and the disposal log."""
+import re
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+
+from app import create_app
+from engine.retention import dispose_due_records
+from models import QualityRecord, utcnow
+from models.audit import LegalHoldChange
+from people.accounts import find_district
+
+
+def csrf_token_from(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def add_record(app, code, until, district="d1") -> int:
+    with app.extensions["db_sessions"]() as s:
+        record = QualityRecord(code=code, district_id=find_district(s, district).id,
+                               data={"subject": "x"}, created_at=datetime(2020, 1, 1),
+                               retention_until=until)
+        s.add(record)
+        s.commit()
+        return record.id
+
+
+def record_row(app, record_id) -> QualityRecord:
+    with app.extensions["db_sessions"]() as s:
+        row = s.get(QualityRecord, record_id)
+        s.expunge_all()
+        return row
+
+
+def section(html: str, testid: str) -> str:
+    return re.search(rf'data-testid="{testid}".*?</table>', html, re.S).group(0)
+
+
+def test_the_page_lists_due_and_held_records_to_auditors_only(app, login):
+    past = date.today() - timedelta(days=3)
+    due_id = add_record(app, "F-__-0-2-07", past)
+    add_record(app, "F-__-0-2-07", date.today() + timedelta(days=30))
+    assert login("pr_head_d1").get("/audit/retention").status_code == 403
+    html = login("auditor").get("/audit/retention").get_data(as_text=True)
+    due = section(html, "retention-due")
+    assert f'data-record="{due_id}"' in due and due.count("data-record=") == 1
+    assert "F-__-0-2-07: 6 months, destroy" in due
+    assert f"/audit/records/{due_id}/hold" in due
+    # An administrator sees the page but may not hold: no hold forms.
+    admin = login("admin").get("/audit/retention").get_data(as_text=True)
+    assert "/hold" not in section(admin, "retention-due")
+
+
+def test_an_auditor_places_and_releases_a_hold_and_the_record_is_disposed_after(app, login):
+    record_id = add_record(app, "F-__-0-2-07", date.today() - timedelta(days=3))
+    browser = login("auditor")
+    response = browser.post(f"/audit/records/{record_id}/hold", data={"reason": "شکایت در دادگاه"})
+    assert response.status_code == 303
+    assert record_row(app, record_id).legal_hold is True
+    html = browser.get("/audit/retention").get_data(as_text=True)
+    assert f'data-record="{record_id}"' in section(html, "retention-held")
+    assert f'data-record="{record_id}"' not in section(html, "retention-due")
+    assert "شکایت در دادگاه" in section(html, "hold-history")
+    with app.extensions["db_sessions"]() as s:
+        assert dispose_due_records(s) == []
+        s.commit()
+    assert browser.post(f"/audit/records/{record_id}/release", data={"reason": "رأی صادر شد"}).status_code == 303
+    assert record_row(app, record_id).legal_hold is False
+    with app.extensions["db_sessions"]() as s:
+        assert len(dispose_due_records(s)) == 1
+        s.commit()
+    log = section(browser.get("/audit/retention").get_data(as_text=True), "disposal-log")
+    assert f'data-record="{record_id}" data-action="destroyed"' in log
+    assert "retention job" in log
+
+
+def test_the_disposal_log_filters_by_code_and_date(app, login):
+    archived = add_record(app, "F-__-0-2-03", date(2020, 1, 1))
+    destroyed = add_record(app, "F-__-0-2-07", date(2020, 1, 1))
+    with app.extensions["db_sessions"]() as s:
+        dispose_due_records(s)
+        s.commit()
+    browser = login("auditor")
+    by_code = section(browser.get("/audit/retention?code=F-__-0-2-03").get_data(as_text=True), "disposal-log")
+    assert f'data-record="{archived}"' in by_code and f'data-record="{destroyed}"' not in by_code
+    today = utcnow().date().isoformat()  # disposed_at is naive UTC
+    assert browser.get(f"/audit/retention?from={today}&to={today}").get_data(as_text=True).count(
+        'data-action="') == 2
+    old = section(browser.get("/audit/retention?to=2020-01-01").get_data(as_text=True), "disposal-log")
+    assert "data-action=" not in old
+    assert browser.get("/audit/retention?from=yesterday").status_code == 400
+
+
+def test_holds_refuse_non_auditors_and_empty_reasons(app, login):
+    record_id = add_record(app, "F-__-0-2-07", date.today() - timedelta(days=3))
+    for username in ("admin", "pr_head_d1"):
+        response = login(username).post(f"/audit/records/{record_id}/hold", data={"reason": "x"})
+        assert response.status_code == 403
+    response = login("auditor").post(f"/audit/records/{record_id}/hold", data={"reason": ""})
+    assert response.status_code == 303 and record_row(app, record_id).legal_hold is False
+    with app.extensions["db_sessions"]() as s:
+        assert s.scalars(select(LegalHoldChange)).all() == []
+
+
+def test_a_hold_needs_the_pages_csrf_token(app):
+    protected = create_app({"DATABASE_URL": app.config["DATABASE_URL"], "TESTING": True,
+                            "WTF_CSRF_ENABLED": True, "SECRET_KEY": "test"})
+    try:
+        record_id = add_record(app, "F-__-0-2-07", date.today() - timedelta(days=3))
+        client = protected.test_client()
+        from app.demo import DEMO_PASSWORD
+        token = csrf_token_from(client.get("/login").get_data(as_text=True))
+        client.post("/login", data={"username": "auditor", "password": DEMO_PASSWORD, "csrf_token": token})
+        url = f"/audit/records/{record_id}/hold"
+        assert client.post(url, data={"reason": "x"}).status_code == 400
+        assert record_row(app, record_id).legal_hold is False
+        page = client.get("/audit/retention").get_data(as_text=True)
+        form_token = re.search(rf'action="{url}".*?name="csrf_token" value="([^"]+)"', page, re.S).group(1)
+        assert client.post(url, data={"reason": "x", "csrf_token": form_token}).status_code == 303
+        assert record_row(app, record_id).legal_hold is True
+    finally:
+        protected.extensions["db_engine"].dispose()
