@@ -53,6 +53,8 @@ def _hold(record_id: int, on: bool):
         flash(translate_error(exc), "error")
     else:
         flash(_("The legal hold was placed.") if on else _("The legal hold was released."), "success")
+    if request.form.get("back") == "record":  # placed from the record's own page
+        return redirect(url_for("records.record", record_id=record_id), code=303)
     return redirect(url_for("audit.retention_page"), code=303)
 
 

@@ -10,6 +10,7 @@ from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user, login_required
 
 from engine.records import REGISTER
+from engine.retention import can_hold
 from models import utcnow
 
 from ..db import db_session
@@ -50,7 +51,8 @@ def record(record_id):
     if row is None:
         abort(404)  # another district's record too: its existence is not the user's business
     schema = load_record_form(row.record_type.form_key if row.record_type else None)
-    return render_template("records/record.html", row=row, fields=describe_record(schema, row.record.data))
+    return render_template("records/record.html", row=row, fields=describe_record(schema, row.record.data),
+                           may_hold=can_hold(current_user))
 
 
 def _export(build, extension: str, mimetype: str):

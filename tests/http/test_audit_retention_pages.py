@@ -120,3 +120,18 @@ def test_a_hold_needs_the_pages_csrf_token(app):
         assert record_row(app, record_id).legal_hold is True
     finally:
         protected.extensions["db_engine"].dispose()
+
+
+def test_an_auditor_holds_a_record_not_yet_due_from_its_own_page_and_releases_it(app, login):
+    record_id = add_record(app, "F-__-0-2-07", date.today() + timedelta(days=90))
+    auditor = login("auditor")
+    page = auditor.get(f"/records/{record_id}").get_data(as_text=True)
+    assert 'data-testid="record-hold-form"' in page
+    held = auditor.post(f"/audit/records/{record_id}/hold", data={"reason": "پرونده قضایی", "back": "record"})
+    assert held.status_code == 303 and held.headers["Location"].endswith(f"/records/{record_id}")
+    assert record_row(app, record_id).legal_hold is True
+    assert 'data-testid="legal-hold"' in auditor.get(f"/records/{record_id}").get_data(as_text=True)
+    auditor.post(f"/audit/records/{record_id}/release", data={"reason": "رأی صادر شد", "back": "record"})
+    assert record_row(app, record_id).legal_hold is False
+    staff_page = login("pr_head_d1").get(f"/records/{record_id}").get_data(as_text=True)
+    assert 'data-testid="record-hold-form"' not in staff_page
