@@ -62,8 +62,9 @@ $(NPM_STAMP): package-lock.json package.json
 	npm ci --ignore-scripts --no-audit --no-fund
 	@touch $@
 
-$(VENDOR_STAMP): $(NPM_STAMP) scripts/copy-assets.mjs
+$(VENDOR_STAMP): $(NPM_STAMP) scripts/copy-assets.mjs scripts/build-studio.mjs $(wildcard app/static/studio/*.js)
 	node scripts/copy-assets.mjs
+	node scripts/build-studio.mjs
 	@touch $@
 
 assets: $(VENDOR_STAMP)

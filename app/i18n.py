@@ -103,6 +103,7 @@ EVENT_LABELS = {
     "instance_completed": N_("Instance finished"), "instance_error": N_("Instance stopped with an error"),
     "survey_answer_received": N_("Answer received through the public link"),
     "tracking_code_issued": N_("Tracking code issued"),
+    "instance_migrated": N_("Moved to another version"),
 }
 
 

@@ -11,12 +11,14 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
+from . import form_versions
 from .form_conditions import is_hidden
 from .form_validation import (DISPLAY_TYPES, INPUT_TYPES, MAX_ROWS, is_readonly,
                               iter_components, normalise_digits, options, parse_number,
                               validate_submission)
 
 __all__ = ["FORMS_DIR", "FormNotFound", "InvalidFormKey", "FormSchemaError", "load_form",
+           "load_form_file",
            "list_forms", "parse_html_form", "validate_submission", "form_fields",
            "prefill_values", "context_values", "shown_form",
            "normalise_digits", "parse_number", "DISPLAY_TYPES", "INPUT_TYPES"]
@@ -47,10 +49,30 @@ class FormSchemaError(ValueError):
     """A form file exists but is not a form-js schema."""
 
 
-def load_form(form_key: str, forms_dir: Path | None = None) -> dict:
-    """Return the parsed schema of forms/<form_key>.form.json (a private copy)."""
+def _check_key(form_key) -> None:
     if not isinstance(form_key, str) or not _KEY_RE.fullmatch(form_key):
         raise InvalidFormKey(str(form_key), f"invalid form key {form_key!r}: use [a-z0-9_]+")
+
+
+def load_form(form_key: str, forms_dir: Path | None = None) -> dict:
+    """Return the latest version of a form (a private copy): the newest one saved in the form
+    editor (engine.form_versions, a process-wide cache a few seconds fresh), else the file
+    forms/<form_key>.form.json. With forms_dir, that folder's file only.
+
+    A task's page and validation read the version the task was created with instead
+    (engine.form_versions.task_schema)."""
+    _check_key(form_key)
+    if forms_dir is None:
+        saved = form_versions.latest_schema(form_key)
+        if saved is not None:
+            return copy.deepcopy(saved[1])
+    return load_form_file(form_key, forms_dir)
+
+
+def load_form_file(form_key: str, forms_dir: Path | None = None) -> dict:
+    """Return the parsed schema of forms/<form_key>.form.json (a private copy): the built-in
+    version 1 of the form."""
+    _check_key(form_key)
     path = Path(forms_dir or FORMS_DIR) / f"{form_key}{_SUFFIX}"
     try:
         mtime = path.stat().st_mtime_ns

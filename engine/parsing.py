@@ -8,6 +8,7 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
 from people.roles import role_for_lane
 
+from .bpmn_problems import explain_exception, explain_spiff_exception
 from .errors import BpmnError, BpmnValidationError
 from .forms import FormNotFound, load_form
 from .code_checks import find_code_errors
@@ -138,9 +139,10 @@ def parse_definition(xml: bytes | str, check_forms: bool = True,
         spec = parser.get_spec(process_key)
         subprocess_specs = parser.get_subprocess_specs(process_key)
     except ValidationException as exc:
-        raise BpmnValidationError(_with_lines([_spiff_error(exc)], tree)) from exc
-    except (KeyError, TypeError, AttributeError, ValueError) as exc:
-        raise BpmnValidationError([BpmnError(f"SpiffWorkflow cannot build this process: {exc!r}")]) from exc
+        raise BpmnValidationError(_with_lines([explain_spiff_exception(exc, tree)], tree)) from exc
+    except (KeyError, TypeError, AttributeError, ValueError, NotImplementedError, RecursionError) as exc:
+        # SpiffWorkflow crashed on something it does not expect: say what in the file it is.
+        raise BpmnValidationError(_with_lines(explain_exception(exc, tree), tree)) from exc
     lanes, forms, errors = _check_lanes_and_forms(spec, subprocess_specs, check_forms)
     if errors:
         raise BpmnValidationError(_with_lines(errors, tree))

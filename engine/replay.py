@@ -13,10 +13,11 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
-from models import HumanTask, Instance, Timer, User, clock
+from models import HumanTask, Instance, ProcessVersion, Timer, User, clock
 
 from .calendar_store import calendar_for, using_calendar
 from .events import list_events
+from .instance_migration import switch_version
 from .replay_compare import (COUNTS, DATA_IN_ROW, DATA_IN_STATE, OPEN_TASKS, active_difference,
                              counts_difference, data_changes, data_difference)
 from .workflows import (active_elements, completed_elements, current_data, deliver_message,
@@ -100,8 +101,15 @@ class _Diverged(Exception):
 class _Run:
     """The workflow being re-executed and how its tasks map to the recorded ones."""
 
-    def __init__(self, session, instance: Instance):
+    def __init__(self, session, instance: Instance, events=()):
         self.instance, self.workflow, self.error = instance, None, None
+        self.session = session
+        # An instance moved to another version (engine.instance_migration) started on the
+        # version its first move left; each `instance_migrated` event switches the specs.
+        first_move = next((e for e in events if e.type == "instance_migrated"
+                           and isinstance(e.data, dict)), None)
+        self.start_version = instance.version if first_move is None else self._version(
+            first_move.data.get("from_version"), first_move.data.get("from_sha256"))
         # Spiff task ids are fresh UUIDs on re-execution. A recorded id is mapped to the task
         # the re-execution created in the same position: the k-th task of a BPMN element that
         # the original put in its task index (human_tasks / timers rows, in id = creation order)
@@ -164,13 +172,16 @@ class _Run:
             return self._fire(event, next_event)
         if event.type == "message_received":
             return self._message(event)
+        if event.type == "instance_migrated":
+            return self._migrate(event)
         raise _Diverged(UNKNOWN_EVENT, seq=event.seq, type=event.type)
 
     def _start(self, event) -> str | None:
         if self.workflow is not None:
             raise _Diverged(STARTED_TWICE, seq=event.seq)
-        version = self.instance.version
-        if event.data.get("content_sha256", version.content_sha256) != version.content_sha256:
+        version = self.start_version
+        if version is None or event.data.get("content_sha256", version.content_sha256) != version.content_sha256:
+            version = version or self.instance.version
             raise _Diverged(PINNED, seq=event.seq, recorded=event.data.get("version"),
                             pinned=version.version)
         self.workflow = new_workflow(version, copy.deepcopy(event.data.get("data") or {}))
@@ -214,6 +225,26 @@ class _Run:
         self._run(run_engine, self.workflow)
         return catching
 
+    def _version(self, number, sha256) -> ProcessVersion | None:
+        """The version of this instance's process with this number and content, or None."""
+        version = self.session.scalars(select(ProcessVersion).where(
+            ProcessVersion.process_key == self.instance.process_key,
+            ProcessVersion.version == number)).first()
+        return version if version is not None and version.content_sha256 == sha256 else None
+
+    def _migrate(self, event) -> None:
+        """Switch to the target version's specs as the live move did, then run the engine."""
+        target = self._version(event.data.get("to_version"), event.data.get("to_sha256"))
+        if target is None:
+            raise _Diverged(FAILS, seq=event.seq, error=(
+                f"version {event.data.get('to_version')} of {self.instance.process_key} with "
+                "this content is not deployed"))
+        problems = switch_version(self.workflow, target)
+        if problems:
+            raise _Diverged(FAILS, seq=event.seq, error="; ".join(p.message for p in problems))
+        self._run(run_engine, self.workflow)
+        return None
+
     def _check_no_effect(self, event) -> None:
         if event.type == "instance_completed" and self.status != "completed":
             open_ids = ", ".join(active_elements(self.workflow)) if self.workflow else ""
@@ -236,7 +267,7 @@ def replay_instance(session, instance: Instance, keep_steps: bool = True) -> Rep
     result = Replay(instance.id)
     with session.no_autoflush:  # read-only: never flush the caller's pending changes
         events = list_events(session, instance.id)
-        run = _Run(session, instance)
+        run = _Run(session, instance, events)
         # Each event runs at its recorded time in this context only (models.clock): other
         # requests and the scheduler keep the real time meanwhile.
         with clock.context_moments(), using_calendar(calendar_for(session, instance.district_id)):

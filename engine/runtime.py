@@ -5,7 +5,7 @@ request or job that called it owns the transaction.
 """
 
 from sqlalchemy import bindparam, event, or_, select
-from sqlalchemy.orm import Session, joinedload, lazyload, undefer
+from sqlalchemy.orm import Session, joinedload, lazyload, object_session, undefer
 from sqlalchemy.orm.exc import StaleDataError
 
 from models import (District, HumanTask, Instance, ProcessVersion, QualityRecord, Timer, User,
@@ -17,7 +17,8 @@ from .citizen_messages import issue_tracking_code, log_tracking_code
 from .citizen_notices import notice_step
 from .errors import Conflict, Forbidden, InvalidData, NotFound, WorkflowError
 from .events import GENESIS_SHA256, append_event
-from .forms import FormNotFound, load_form, validate_submission
+from . import form_versions
+from .forms import FormNotFound, validate_submission
 from .records import follow_up_record, record_type_for_form, retention_until
 from .surveys import keep_answer, server_data
 from .workflows import (current_data, deliver_message, dump_workflow, find_ready_task,
@@ -109,7 +110,10 @@ def _sync_human_tasks(session, instance, workflow, now, new: bool = False) -> li
             instance_id=instance.id, spiff_task_id=task.spiff_task_id,
             process_key=instance.process_key, task_spec=task.task_spec, name=task.name,
             lane=task.lane, role=lanes.get(task.lane), district_id=instance.district_id,
-            form_key=task.form_key, status="ready", created_at=now,
+            # The task keeps the version of its form that is the latest now.
+            form_key=task.form_key,
+            form_version=form_versions.number_for_new_task(task.form_key) if task.form_key else None,
+            status="ready", created_at=now,
             due_at=task.due_at or task_due_at(now, task.due)))
     opened = still_open[len(still_open) - len(ready):]
     session.add_all(opened)
@@ -242,8 +246,8 @@ def validate_task_data(task: HumanTask, data, locale: str = "fa") -> dict:
         raise InvalidData("data must be an object.", {"data": "must be an object"})
     if not task.form_key:
         return {}
-    try:
-        schema = load_form(task.form_key)
+    try:  # the version the task was created with
+        schema = form_versions.task_schema(object_session(task), task)
     except FormNotFound as exc:
         raise WorkflowError("The form {form} of this task is missing.", form=task.form_key) from exc
     clean, errors = validate_submission(schema, data, locale=locale)

@@ -3,13 +3,15 @@ from .api_keys import ApiKey
 from .audit import ChainDigest, LegalHoldChange, RecordDisposal
 from .base import Base, make_engine, make_session_factory, utcnow
 from .calendar import CalendarDay
+from .forms import FormVersion
 from .citizen import CitizenRequest
 from .people import ApiToken, District, RoleGrant, User
 from .notifications import OutboxMessage
 from .records import QualityRecord
 from .surveys import SurveyAnswer, SurveyLink
+from .studio import ProcessDraft
 from .workflow import Event, HumanTask, Instance, ProcessVersion, Timer
 
-__all__ = ["ApiKey", "ChainDigest", "LegalHoldChange", "RecordDisposal", "Base", "make_engine", "make_session_factory", "utcnow", "CalendarDay", "CitizenRequest", "ApiToken",
+__all__ = ["ApiKey", "FormVersion", "ProcessDraft", "ChainDigest", "LegalHoldChange", "RecordDisposal", "Base", "make_engine", "make_session_factory", "utcnow", "CalendarDay", "CitizenRequest", "ApiToken",
            "District", "RoleGrant", "User", "OutboxMessage", "QualityRecord", "SurveyAnswer", "SurveyLink", "Event",
            "HumanTask", "Instance", "ProcessVersion", "Timer"]

@@ -101,6 +101,9 @@ class HumanTask(Base):
     district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     form_key: Mapped[str | None] = mapped_column(String(120))
+    # The form_versions version of form_key the task was created with (NULL: rows made before
+    # form versions existed, which read the latest).
+    form_version: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16), default="ready")  # ready|completed|cancelled
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     due_at: Mapped[datetime | None] = mapped_column(DateTime)

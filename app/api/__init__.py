@@ -20,11 +20,11 @@ from flask_babel import get_locale
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
-from engine import runtime
+from engine import form_versions, runtime
 from engine.deploy import list_processes
 from engine.errors import Forbidden, InvalidData, NotFound, WorkflowError
 from engine.events import list_events
-from engine.forms import FormNotFound, load_form
+from engine.forms import FormNotFound
 from engine.task_data import task_data
 from models import District, Instance, utcnow
 from people import access
@@ -155,7 +155,7 @@ def task(task_id):
     session = db_session()
     found = runtime.get_task(session, task_id, g.api_user, with_state=True)
     try:
-        form = load_form(found.form_key) if found.form_key else None
+        form = form_versions.task_schema(session, found) if found.form_key else None
     except FormNotFound:
         form = None
     return jsonify(task_json(found, form=form, data=task_data(session, found)))

@@ -12,10 +12,10 @@ from flask_babel import gettext as _
 from flask_babel import get_locale
 from flask_login import current_user, login_required
 
-from engine import runtime
+from engine import form_versions, runtime
 from engine.errors import InvalidData, WorkflowError
-from engine.forms import (FormNotFound, context_values, load_form, parse_html_form,
-                          prefill_values, shown_form)
+from engine.forms import (FormNotFound, context_values, parse_html_form, prefill_values,
+                          shown_form)
 from engine.task_data import task_data
 from models import District, ProcessVersion, utcnow
 from people import access
@@ -46,11 +46,12 @@ def inbox():
                            processes=processes, districts=session.query(District).all())
 
 
-def _task_form_schema(task):
+def _task_form_schema(session, task):
+    """The version of the form the task was created with (engine.form_versions)."""
     if not task.form_key:
         return None
     try:
-        return load_form(task.form_key)
+        return form_versions.task_schema(session, task)
     except FormNotFound:
         return None
 
@@ -63,7 +64,7 @@ def task(task_id):
         task = runtime.get_task(session, task_id, current_user, with_state=request.method == "GET")
     except WorkflowError as exc:
         return render_template("error.html", message=translate_error(exc)), exc.status
-    schema = _task_form_schema(task)
+    schema = _task_form_schema(session, task)
     values, errors, status = {}, {}, 200
     if request.method == "POST":
         values = parse_html_form(schema, request.form) if schema else {}

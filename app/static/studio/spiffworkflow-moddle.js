@@ -1,0 +1,31 @@
+// Moddle descriptor of the SpiffWorkflow extension elements this system reads
+// (engine/parsing.py): <spiffworkflow:properties> holding <spiffworkflow:property name value>
+// inside a task's bpmn:extensionElements. Without it bpmn-js would keep them as opaque
+// generic elements that the properties panel cannot read or write.
+export default {
+  name: 'SpiffWorkflow',
+  uri: 'http://spiffworkflow.org/bpmn/schema/1.0/core',
+  prefix: 'spiffworkflow',
+  xml: { tagAlias: 'lowerCase' },
+  associations: [],
+  types: [
+    {
+      name: 'Properties',
+      superClass: ['Element'],
+      // Allowed inside any bpmn:extensionElements (tasks, events, processes).
+      meta: { allowedIn: ['*'] },
+      properties: [
+        { name: 'properties', type: 'Property', isMany: true },
+      ],
+    },
+    {
+      name: 'Property',
+      superClass: ['Element'],
+      properties: [
+        { name: 'name', type: 'String', isAttr: true },
+        { name: 'value', type: 'String', isAttr: true },
+      ],
+    },
+  ],
+  enumerations: [],
+};

@@ -1,0 +1,92 @@
+"""The studio page of a process: the bpmn-js Modeler with its properties panel.
+
+URL table:
+  GET   /studio/<key>/edit        modeler   (process_owner edits; admin and auditor look, read-only)
+
+The page only draws; the diagram comes from and goes to the JSON endpoints of api_views
+(source.bpmn, draft, validate, deploy, export.bpmn, versions), which check rights again.
+"""
+from urllib.parse import quote
+
+from flask import abort, render_template
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from engine import studio
+from engine.forms import list_forms
+from models import ProcessVersion
+from people.roles import ROLES
+
+from ..db import db_session
+from ..i18n import is_rtl
+from . import bp
+
+EDITOR_ROLES = frozenset({"process_owner"})
+VIEWER_ROLES = frozenset({"admin", "auditor"})
+
+
+def studio_access(user) -> str | None:
+    """'edit', 'view' (read-only) or None (no access) to the studio."""
+    roles = {grant.role for grant in user.grants}
+    if roles & EDITOR_ROLES:
+        return "edit"
+    if roles & VIEWER_ROLES:
+        return "view"
+    return None
+
+
+def _process_exists(session, key: str) -> bool:
+    """A deployed version or a draft (a process imported or begun in the studio) exists."""
+    if not studio.KEY_RE.fullmatch(key):
+        return False
+    found = session.scalar(select(ProcessVersion.id).where(ProcessVersion.process_key == key).limit(1))
+    return found is not None or studio.current_draft(session, key) is not None
+
+
+def _labels() -> dict:
+    """The strings the studio's script shows, in the page's language."""
+    return {
+        "group": _("This system"), "form": _("Form"), "noForm": _("(no form)"),
+        "missingForm": _("no such form"), "dueDays": _("Due in working days"),
+        "dueHours": _("Due in working hours"), "dueVariable": _("Due date from variable"),
+        "notANumber": _("Must be a number."), "role": _("Role of the lane"), "noRole": _("(no role)"),
+        "notARole": _("names no role"), "condition": _("Condition (Python)"),
+        "conditionHint": _('A Python expression on the task data, e.g. complaint_type == "service"'),
+        "script": _("Script (Python)"),
+        "scriptHint": _("Python run in the sandbox on the task data."),
+        "timerHint": _('Timer values are Python expressions: "P10D" (quoted) or add_working_hours(referred_at, 72).'),
+        "line": _("line"), "loadFailed": _("The diagram could not be loaded:"),
+        "saved": _("Draft saved."), "valid": _("No problems found."),
+        "problemsFound": _("{count} problem(s) found."),
+        "deployed": _("Version {version} deployed."),
+        "unchanged": _("Nothing changed: version {version} is already deployed."),
+        "deployRefused": _("Deploy refused: {count} problem(s)."), "failed": _("The request failed:"),
+    }
+
+
+@bp.route("/<key>/edit")
+@login_required
+def modeler(key):
+    access = studio_access(current_user)
+    if access is None:
+        abort(403)
+    if not _process_exists(db_session(), key):
+        return render_template("error.html", message=_("There is no process %(key)s.", key=key)), 404
+    read_only = access == "view"
+    config = {
+        "urls": _urls(key),
+        "forms": list_forms(),
+        "roles": [{"code": r.code, "title_fa": r.title_fa, "title_en": r.title_en} for r in ROLES],
+        "labels": _labels(), "lang": "fa" if is_rtl() else "en", "readOnly": read_only,
+    }
+    return render_template("studio/modeler.html", key=key, config=config, read_only=read_only)
+
+
+def _urls(key: str) -> dict:
+    """The api_views endpoints by the agreed paths (built here, not with url_for, so that this
+    page does not depend on the names that module gives its view functions)."""
+    base = f"{bp.url_prefix}/{quote(key, safe='')}"
+    return {"source": f"{base}/source.bpmn", "draft": f"{base}/draft", "deploy": f"{base}/deploy",
+            "export": f"{base}/export.bpmn", "versions": f"{base}/versions",
+            "validate": f"{bp.url_prefix}/validate"}

@@ -1,0 +1,73 @@
+"""A process owner moves running instances to a newer version in Chromium (CSRF on): one moves,
+one is refused and the page names the task its version lacks."""
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from app.demo import DEMO_PASSWORD
+from engine import runtime
+from models import HumanTask, Instance
+from people.accounts import find_district, find_user
+from tests.conftest import deploy_file
+
+pytestmark = pytest.mark.browser
+MIGRATION = Path(__file__).resolve().parents[1] / "fixtures" / "migration"
+
+
+def arrange(app) -> tuple[int, int]:
+    """v1; an instance at A and one past A; then v2 and v3 (v3 lacks A)."""
+    deploy_file(app, MIGRATION / "v1.bpmn")
+    session = app.extensions["db_sessions"]()
+    try:
+        expert, d1 = find_user(session, "pr_expert_d1"), find_district(session, "d1").id
+        at_a = runtime.start_instance(session, "migration_demo", expert, d1, title="پرونده در A")
+        at_b = runtime.start_instance(session, "migration_demo", expert, d1, title="پرونده در B")
+        session.flush()
+        row = session.scalars(select(HumanTask).where(HumanTask.instance_id == at_b.id)).one()
+        runtime.complete_task(session, row.id, expert, {})
+        session.commit()
+        ids = at_a.id, at_b.id
+    finally:
+        session.close()
+    deploy_file(app, MIGRATION / "v2.bpmn")
+    deploy_file(app, MIGRATION / "v3.bpmn")
+    return ids
+
+
+def test_a_process_owner_moves_one_instance_and_sees_another_refused(app, page):
+    at_a, at_b = arrange(app)
+    page.goto("/login")
+    page.fill("#username", "process_owner")
+    page.fill("#password", DEMO_PASSWORD)
+    page.locator("main form button").click()
+    page.wait_for_selector("[data-testid=current-user]")
+
+    page.goto("/studio/migration_demo/migrate")
+    assert page.locator("[data-testid=target-select]").input_value() == "3"
+    refused_row = page.locator(f"tr[data-instance='{at_a}']")
+    assert refused_row.get_attribute("data-check") == "refused"
+    assert "A: ثبت" in refused_row.inner_text()
+    assert page.locator(f"tr[data-instance='{at_b}']").get_attribute("data-check") == "ok"
+    page.check(f"#m-{at_a}")  # ask for both: the refused one is refused again, the other moves
+    page.check(f"#m-{at_b}")
+    page.get_by_test_id("migrate-submit").click()
+
+    page.wait_for_selector("[data-testid=migrated]")
+    assert page.locator(f"[data-testid=migrated-list] li[data-instance='{at_b}']").count() == 1
+    refused = page.locator(f"[data-testid=refused-list] li[data-instance='{at_a}']").inner_text()
+    assert "A: ثبت" in refused and "Task_A" in refused
+
+    page.goto(f"/instances/{at_b}")
+    assert "migration_demo v3" in page.locator("main").inner_text()
+    page.goto("/studio/migration_demo/migrate?target=2")
+    assert page.locator(f"tr[data-instance='{at_a}']").get_attribute("data-check") == "ok"
+    page.check(f"#m-{at_a}")
+    page.get_by_test_id("migrate-submit").click()
+    page.wait_for_selector("[data-testid=migrated]")
+    session = app.extensions["db_sessions"]()
+    try:
+        assert session.get(Instance, at_a).version.version == 2
+    finally:
+        session.close()
+    assert page.js_errors == []
