@@ -29,17 +29,20 @@ def create_app(config: dict | None = None) -> Flask:
     from .audit import bp as audit_bp
     from .auth import bp as auth_bp
     from .calendar_admin import bp as calendar_bp
+    from .drafts import bp as drafts_bp
     from .forms import bp as forms_bp
     from .inbox import bp as inbox_bp
     from .instances import bp as instances_bp
+    from .mardom_salam import bp as mardom_salam_bp
     from .open311 import bp as open311_bp
     from .portal import bp as portal_bp
     from .public import bp as public_bp
     from .records import bp as records_bp
     from .reports import bp as reports_bp
     from .studio import bp as studio_bp
-    for blueprint in (auth_bp, inbox_bp, instances_bp, forms_bp, records_bp, reports_bp,
-                      calendar_bp, audit_bp, studio_bp, public_bp, portal_bp, api_keys_bp, api_bp, open311_bp):
+    for blueprint in (auth_bp, inbox_bp, instances_bp, forms_bp, records_bp, reports_bp, drafts_bp,
+                      mardom_salam_bp, calendar_bp, audit_bp, studio_bp, public_bp, portal_bp,
+                      api_keys_bp, api_bp, open311_bp):
         app.register_blueprint(blueprint)
     extensions.csrf.exempt(api_bp)  # the API authenticates with bearer tokens, not cookies
     extensions.csrf.exempt(open311_bp)  # Open311 clients post forms with an api_key, no cookie

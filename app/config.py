@@ -71,6 +71,16 @@ DEFAULTS = {
     "SMS_HTTP_KEY": "",
     "SMS_HTTP_TIMEOUT_SECONDS": 10.0,
     "SMS_FILE_PATH": str(ROOT / "instance" / "outbox-sms.jsonl"),
+    # The mayor's fortnightly mosque meetings (engine/mardom_salam.py): a Tuesday anchoring the
+    # fortnight, the time after the evening prayer (Tehran), the districts in turn ("" = all, by
+    # code), the post-meeting deadlines in working days, and when the job that creates the next
+    # meeting and the monthly policy council runs (crontab, Tehran; "" = never).
+    "MARDOM_SALAM_FIRST_DATE": "2026-11-24",
+    "MARDOM_SALAM_TIME": "19:30",
+    "MARDOM_SALAM_DISTRICTS": "",
+    "MARDOM_SALAM_DEADLINE_DAYS": "classify=5,letter=5,progress=22,results=66",
+    "MARDOM_SALAM_CRON": "0 6 * * *",
+    "DRAFT_COMMENT_DAYS": 7,  # days a draft regulation is open for public comment on the portal (source 002: one week)
     "BABEL_DEFAULT_LOCALE": "fa",
     "WTF_CSRF_ENABLED": True,
     "WTF_CSRF_TIME_LIMIT": None,     # a long form must not expire while a clerk types it

@@ -6,6 +6,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from engine.complaint_report import TEHRAN, generate_monthly_reports
 from engine.integrity import make_digest_job
+from engine.mardom_salam import create_due_meetings, deadline_days_of, parse_district_codes
 from engine.retention import dispose_records_job
 from engine.timers import fire_due_timer_batch
 from notifications import send_due_notifications, transports_from_config
@@ -88,6 +89,14 @@ def start_scheduler(app) -> BackgroundScheduler:
         scheduler.add_job(dispose_records_job, complaint_report_trigger(app.config["RETENTION_CRON"]),
                           args=[app.extensions["db_sessions"]], max_instances=1, coalesce=True,
                           misfire_grace_time=6 * 3600, id="dispose_records")
+    if app.config["MARDOM_SALAM_CRON"].strip():
+        scheduler.add_job(create_due_meetings, complaint_report_trigger(app.config["MARDOM_SALAM_CRON"]),
+                          args=[app.extensions["db_sessions"]],
+                          kwargs={"first_date": app.config["MARDOM_SALAM_FIRST_DATE"],
+                                  "time_of_day": app.config["MARDOM_SALAM_TIME"],
+                                  "district_codes": parse_district_codes(app.config["MARDOM_SALAM_DISTRICTS"]),
+                                  "deadline_days": deadline_days_of(app.config["MARDOM_SALAM_DEADLINE_DAYS"])},
+                          max_instances=1, coalesce=True, misfire_grace_time=6 * 3600, id="mardom_salam")
     # After commit: the outbox rows the requests and timer jobs wrote (notifications/sender.py).
     scheduler.add_job(send_due_notifications, "interval",
                       args=[app.extensions["db_sessions"], transports_from_config(app.config)],

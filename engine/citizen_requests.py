@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from models import CitizenRequest, District, User
+from people.accounts import service_account
 
 from .citizen_messages import normalise_tracking_code
 from .errors import InvalidData, NotFound
@@ -71,14 +72,7 @@ def get_service(code: str) -> Service:
 
 def portal_actor(session) -> User:
     """The account the portal and Open311 act as: it has no password and cannot log in."""
-    user = session.scalars(select(User).where(User.username == PORTAL_USERNAME)).first()
-    if user is None:
-        # "!" can never be an argon2 hash, so no password matches it; inactive keeps it out anyway.
-        user = User(username=PORTAL_USERNAME, password_hash="!", full_name="درگاه شهروندان",
-                    is_active=False)
-        session.add(user)
-        session.flush()
-    return user
+    return service_account(session, PORTAL_USERNAME, "درگاه شهروندان")
 
 
 def normalise_phone(text) -> str | None:

@@ -47,6 +47,17 @@ def create_user(session, username: str, password: str, full_name: str = "",
     return user
 
 
+def service_account(session, username: str, full_name: str) -> User:
+    """An account the system acts as (portal, scheduler): no password, inactive, so no login."""
+    user = session.scalars(select(User).where(User.username == username)).first()
+    if user is None:
+        # "!" can never be an argon2 hash, so no password matches it; inactive keeps it out anyway.
+        user = User(username=username, password_hash="!", full_name=full_name, is_active=False)
+        session.add(user)
+        session.flush()
+    return user
+
+
 def find_user(session, username: str) -> User | None:
     """The user with this username, or None."""
     return session.scalars(select(User).where(User.username == username)).first()

@@ -34,6 +34,14 @@ ROLES = (
          "Central inspection", city_wide=True),
     Role("auditor", "حسابرس", "Auditor", city_wide=True),
     Role("admin", "مدیر سامانه", "System administrator", city_wide=True),
+    # Mardom Salam, the mayor's mosque meetings (MISSION.md, source 001)
+    Role("communications_office", "اداره کل ارتباطات و امور بین‌الملل",
+         "Communications and international affairs office", city_wide=True),
+    Role("followup_working_group", "کارگروه پیگیری و پاسخگویی", "Follow-up and response working group"),
+    Role("special_followup_officer", "مسئول پیگیری‌های ویژه دفتر شهردار",
+         "Mayor's office special follow-up officer", city_wide=True),
+    Role("mayor_bureau_head", "مدیرکل حوزه شهردار", "Director general of the mayor's bureau",
+         city_wide=True),
 )
 
 ROLES_BY_CODE = {role.code: role for role in ROLES}

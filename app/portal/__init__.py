@@ -161,3 +161,4 @@ def new_meeting():
 def _too_many(_error):
     return render_template("portal/too_many.html"), 429
 
+from . import drafts  # noqa: E402,F401  draft regulations open for comment (app/portal/drafts.py)
