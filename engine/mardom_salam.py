@@ -237,10 +237,8 @@ def register_request(session, meeting: MardomSalamMeeting, user: User, fields: d
 
 def _queue_sms(session, request: MardomSalamRequest, meeting: MardomSalamMeeting) -> None:
     from notifications.outbox import queue_notification
-    from .citizen_notices import track_url
-    queue_notification(session, "tracking_code_issued", "sms", request.citizen_phone,
-                       {"tracking_code": request.tracking_code, "track_url": track_url(request.tracking_code),
-                        "district_name": meeting.district.name_fa, "follow_key": None},
+    queue_notification(session, "desk_code_issued", "sms", request.citizen_phone,
+                       {"tracking_code": request.tracking_code, "district_name": meeting.district.name_fa},
                        instance_id=meeting.instance_id)
 
 

@@ -18,6 +18,9 @@ TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 TEMPLATES: dict[str, dict[str, tuple[str, ...]]] = {
     "tracking_code_issued": {"required": ("tracking_code", "track_url"),
                              "optional": ("follow_key", "district_name")},
+    # A Mardom Salam request the 137 cycle cannot take: followed at the district's service desk,
+    # not on the portal, so the message carries no portal link.
+    "desk_code_issued": {"required": ("tracking_code",), "optional": ("district_name",)},
     "answer_ready": {"required": ("tracking_code", "track_url", "answer_text"), "optional": ()},
     "satisfaction_check": {"required": ("tracking_code", "satisfaction_url"), "optional": ()},
     "escalation_to_manager": {"required": ("tracking_code", "instance_title", "task_url",
