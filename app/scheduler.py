@@ -5,9 +5,10 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from engine.complaint_report import TEHRAN, generate_monthly_reports
-from engine.integrity import make_digest_job
-from engine.mardom_salam import create_due_meetings, deadline_days_of, parse_district_codes
-from engine.retention import dispose_records_job
+from engine.integrity import make_daily_digest
+from engine.mardom_salam import (DEFAULT_FIRST_DATE, DEFAULT_TIME, JobResult, deadline_days_of,
+                                 parse_district_codes, run_meeting_schedule)
+from engine.retention import dispose_due_records, held_due_count
 from engine.timers import fire_due_timer_batch
 from notifications import send_due_notifications, transports_from_config
 
@@ -62,6 +63,56 @@ def generate_complaint_reports(session_factory, now=None) -> int:
         log.info("complaint report %s of %s: record %s", record.data["period"]["label"],
                  district_code, record.id)
     return len(made)
+
+
+def make_digest_job(session_factory) -> str | None:
+    """Today's digest of every chain head in one transaction; its sha256 (None on failure)."""
+    session = session_factory()
+    try:
+        sha = make_daily_digest(session).digest_sha256
+        session.commit()
+    except Exception:  # noqa: BLE001 - logged; the next run (or `flask audit digest`) makes it
+        session.rollback()
+        log.exception("making the daily chain digest failed")
+        return None
+    finally:
+        session.close()
+    log.info("chain digest of today: %s", sha)
+    return sha
+
+
+def dispose_records_job(session_factory) -> int:
+    """Dispose of the records past their keeping period in one transaction; return how many."""
+    session = session_factory()
+    try:
+        disposals = dispose_due_records(session)
+        held = held_due_count(session)
+        session.commit()
+    except Exception:  # noqa: BLE001 - logged; the next daily run tries again
+        session.rollback()
+        log.exception("disposing of records failed")
+        return 0
+    finally:
+        session.close()
+    log.info("retention: %s records disposed of, %s kept under legal hold", len(disposals), held)
+    return len(disposals)
+
+
+def create_due_meetings(session_factory, now=None, first_date=DEFAULT_FIRST_DATE,
+                        time_of_day=DEFAULT_TIME, district_codes=None, deadline_days=None,
+                        council: bool = True) -> JobResult:
+    """The Mardom Salam schedule (engine.mardom_salam.run_meeting_schedule) in one transaction."""
+    session = session_factory()
+    try:
+        result = run_meeting_schedule(session, now, first_date, time_of_day, district_codes,
+                                      deadline_days, council)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+    return result
 
 
 def complaint_report_trigger(expression: str) -> CronTrigger:

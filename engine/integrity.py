@@ -7,7 +7,6 @@ later whether any history that existed that day was rewritten.
 """
 import hashlib
 import json
-import logging
 from dataclasses import dataclass
 from datetime import date
 from itertools import groupby
@@ -20,7 +19,6 @@ from models.audit import ChainDigest
 from .calendar_store import local_today
 from .events import GENESIS_SHA256, event_digest
 
-log = logging.getLogger(__name__)
 
 KINDS = ("changed", "deleted", "inserted", "reordered", "truncated")
 AUDIT_ROLES = frozenset({"auditor", "admin"})
@@ -217,23 +215,6 @@ def make_daily_digest(session, day: date | None = None) -> ChainDigest:
     session.add(digest)
     session.flush()
     return digest
-
-
-def make_digest_job(session_factory) -> str | None:
-    """Scheduler job: today's digest in one transaction; return its sha256 (None on failure)."""
-    session = session_factory()
-    try:
-        digest = make_daily_digest(session)
-        sha = digest.digest_sha256
-        session.commit()
-    except Exception:  # noqa: BLE001 - logged; the next run (or `flask audit digest`) makes it
-        session.rollback()
-        log.exception("making the daily chain digest failed")
-        return None
-    finally:
-        session.close()
-    log.info("chain digest of today: %s", sha)
-    return sha
 
 
 def digest_export(digest: ChainDigest) -> dict:

@@ -426,25 +426,16 @@ class JobResult:
     closed: int = 0
 
 
-def create_due_meetings(session_factory, now=None, first_date=DEFAULT_FIRST_DATE,
-                        time_of_day=DEFAULT_TIME, district_codes=None, deadline_days=None,
-                        council: bool = True) -> JobResult:
-    """Scheduler job: the next meeting (once per date), this month's policy council (once),
-    and closing the programmes whose requests are all answered. One transaction."""
-    session = session_factory()
+def run_meeting_schedule(session, now=None, first_date=DEFAULT_FIRST_DATE, time_of_day=DEFAULT_TIME,
+                         district_codes=None, deadline_days=None, council: bool = True) -> JobResult:
+    """The scheduler's work: the next meeting (once per date), this month's policy council
+    (once), and closing the programmes whose requests are all answered. Never commits."""
     result = JobResult()
-    try:
-        result.meetings = len(create_due_meetings_in(session, now, first_date, time_of_day,
-                                                     district_codes, deadline_days))
-        if council:
-            result.councils = 1 if start_due_council(session, now) else 0
-        result.closed = close_answered_programmes(session)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
-    finally:
-        session.close()
+    result.meetings = len(create_due_meetings_in(session, now, first_date, time_of_day,
+                                                 district_codes, deadline_days))
+    if council:
+        result.councils = 1 if start_due_council(session, now) else 0
+    result.closed = close_answered_programmes(session)
     return result
 
 

@@ -90,23 +90,6 @@ def dispose_due_records(session, today: date | None = None, by=None,
         session.flush()  # the batch drops out of the next query
 
 
-def dispose_records_job(session_factory) -> int:
-    """Scheduler job: dispose of the due records in one transaction; return how many."""
-    session = session_factory()
-    try:
-        disposals = dispose_due_records(session)
-        held = held_due_count(session)
-        session.commit()
-    except Exception:  # noqa: BLE001 - logged; the next daily run tries again
-        session.rollback()
-        log.exception("disposing of records failed")
-        return 0
-    finally:
-        session.close()
-    log.info("retention: %s records disposed of, %s kept under legal hold", len(disposals), held)
-    return len(disposals)
-
-
 def set_legal_hold(session, record_id: int, user, on: bool, reason: str) -> QualityRecord:
     """Place (on) or release a legal hold on a record; logged with who, when and why."""
     if not can_hold(user):

@@ -37,6 +37,7 @@ from engine import parsing  # noqa: E402
 from engine.bpmn_problems import explain_exception, problem_kind  # noqa: E402
 from engine.bpmn_repair import repair_bpmn  # noqa: E402
 from engine.errors import BpmnValidationError  # noqa: E402
+from engine.trial_run import run_with_empty_data, spiff_loads  # noqa: E402
 from engine.xmlsafe import _safe_parser, parse_bpmn_xml  # noqa: E402
 
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus"
@@ -108,17 +109,7 @@ def _drawable(root) -> bool:
 
 def run_instance(parsed) -> None:
     """Start an instance and run it, completing user/manual tasks with empty data."""
-    from SpiffWorkflow.bpmn import BpmnWorkflow
-    from engine.workflows import ready_human_tasks, find_ready_task, run_engine, script_engine
-    workflow = BpmnWorkflow(parsed.spec, parsed.subprocess_specs, script_engine=script_engine())
-    run_engine(workflow)
-    for _ in range(MAX_ROUNDS):
-        ready = ready_human_tasks(workflow)
-        if not ready:
-            break
-        task = find_ready_task(workflow, ready[0].spiff_task_id)
-        task.run()
-        run_engine(workflow)
+    run_with_empty_data(parsed, MAX_ROUNDS)
 
 
 def measure(xml: bytes) -> dict:
@@ -138,8 +129,7 @@ def measure(xml: bytes) -> dict:
     result["drawable"] = _drawable(root)
     try:
         tree = parse_bpmn_xml(xml)
-        from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
-        SpiffBpmnParser(validator=None).add_bpmn_xml(tree.getroot(), filename=None)
+        spiff_loads(tree)
         result["imports"] = True
     except Exception as exc:  # noqa: BLE001 - measuring what fails
         return fail(*_first_problem(exc, xml))

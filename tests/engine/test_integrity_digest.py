@@ -8,10 +8,11 @@ import pytest
 from sqlalchemy import func, select
 
 from app.audit.integrity_cli import register
+from app.scheduler import make_digest_job
 from engine import runtime
 from engine.events import event_digest
 from engine.integrity import (canonical_sha256, check_instance, compare_with_digest, digest_export,
-                              make_daily_digest, make_digest_job)
+                              make_daily_digest)
 from models import Event, HumanTask, Instance, clock
 from models.audit import ChainDigest
 from test_integrity_chain import _user, run_instance, sql

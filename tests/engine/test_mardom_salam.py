@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from app.scheduler import create_due_meetings
 from engine import mardom_salam as ms
 from engine.errors import Conflict, Forbidden, InvalidData
 from engine_support import ready_specs, reload_instance, task_rows, user
@@ -38,8 +39,8 @@ def test_series_dates():
 def test_meeting_created_on_the_right_tuesday_once(deployed, db):
     clock.set_now(THURSDAY_BEFORE)
     factory = deployed.extensions["db_sessions"]
-    first = ms.create_due_meetings(factory, time_of_day="19:30")
-    again = ms.create_due_meetings(factory, time_of_day="19:30")
+    first = create_due_meetings(factory, time_of_day="19:30")
+    again = create_due_meetings(factory, time_of_day="19:30")
     assert (first.meetings, first.councils) == (1, 1)
     assert (again.meetings, again.councils) == (0, 0)
     meeting = db.scalars(select(MardomSalamMeeting)).one()
@@ -51,7 +52,7 @@ def test_meeting_created_on_the_right_tuesday_once(deployed, db):
     # The evening of the meeting (after 19:30): the next one, a fortnight later.
     db.rollback()  # on SQLite a transaction holds the write lock: let the job in
     clock.set_now(datetime(2026, 12, 8, 20, 0, tzinfo=ms.TEHRAN))
-    assert ms.create_due_meetings(factory, council=False).meetings == 1
+    assert create_due_meetings(factory, council=False).meetings == 1
     db.expire_all()
     assert [m.meeting_date for m in db.scalars(select(MardomSalamMeeting).order_by(
         MardomSalamMeeting.meeting_date))] == [date(2026, 12, 8), date(2026, 12, 22)]

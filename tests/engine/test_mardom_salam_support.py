@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from app.scheduler import fire_due_timers
+from app.scheduler import create_due_meetings, fire_due_timers
 from engine import mardom_salam as ms
 from engine import runtime
 from engine.deploy import deploy_process
@@ -49,7 +49,7 @@ def make_meeting(app, db, district_codes=("d1",)):
     """The meeting created by the scheduler job on Thursday 2026-11-26 (district d1)."""
     db.rollback()  # on SQLite a transaction holds the write lock: let the job in
     clock.set_now(THURSDAY_BEFORE)
-    ms.create_due_meetings(app.extensions["db_sessions"], district_codes=list(district_codes))
+    create_due_meetings(app.extensions["db_sessions"], district_codes=list(district_codes))
     db.expire_all()
     return db.scalars(select(MardomSalamMeeting)).one()
 

@@ -5,8 +5,9 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from app.scheduler import dispose_records_job
 from engine.errors import Conflict, Forbidden, InvalidData
-from engine.retention import (dispose_due_records, dispose_records_job, held_due_count,
+from engine.retention import (dispose_due_records, held_due_count,
                               set_legal_hold)
 from models import QualityRecord, User, clock
 from models.audit import LegalHoldChange, RecordDisposal
