@@ -102,6 +102,17 @@ def solar(day: date) -> str:
     return jdatetime.date.fromgregorian(date=day).strftime("%Y/%m/%d")
 
 
+def _meeting_page_of(session, task) -> tuple[str, dict]:
+    meeting_id = session.scalar(select(MardomSalamMeeting.id).where(
+        MardomSalamMeeting.instance_id == task.instance_id))
+    return "mardom_salam.meeting", {"meeting_id": meeting_id}
+
+
+# The working group's table and the desk's codes are saved by the meeting page's actions.
+for _spec in ("Task_classify_requests", "Task_desk_registration"):
+    runtime.COMPLETED_ELSEWHERE[("mardom_salam", _spec)] = _meeting_page_of
+
+
 def system_actor(session) -> User:
     """The account the scheduler starts programmes as (no password, cannot log in)."""
     return service_account(session, SYSTEM_USERNAME, "برنامه مردم سلام")

@@ -41,6 +41,11 @@ _TASK_WITH_STATE = (joinedload(HumanTask.instance).undefer(Instance.state_json),
                     lazyload(HumanTask.district), lazyload(HumanTask.assignee),
                     lazyload(HumanTask.completed_by))
 _INSTANCE_WITH_STATE = (undefer(Instance.state_json),)
+# Tasks whose work is done on a page of their own, which saves more than the form (a Mardom
+# Salam meeting's classification table, the service desk's codes): (process key, task spec) ->
+# a function (session, task) -> (endpoint, url values) of that page. The generic task page and
+# the API refuse to complete them; the module owning them registers them at import.
+COMPLETED_ELSEWHERE: dict = {}
 
 
 def latest_version(session, process_key: str) -> ProcessVersion:
@@ -275,6 +280,8 @@ def complete_task(session, task_id: int, user: User, data: dict | None, locale: 
         raise Forbidden("This task belongs to another role or district.")
     _require_ready(task)
     _require_free_for(task, user)
+    if (task.process_key, task.task_spec) in COMPLETED_ELSEWHERE:
+        raise Conflict("This task is completed on its own page, which records more than this form.")
     return complete_task_for(session, task, user, data, locale)
 
 

@@ -87,8 +87,18 @@ def task(task_id):
         values = prefill_values(schema, task_data(session, task))
     return render_template("inbox/task.html", task=task, values=values, errors=errors,
                            schema=shown_form(schema, values) if schema else None,
+                           elsewhere_url=_elsewhere_url(session, task),
                            can_act=access.can_act_on_task(current_user, task),
                            **task_extras(session, task, current_user)), status
+
+
+def _elsewhere_url(session, task) -> str | None:
+    """The page where this task is done, if it is not done with its form here."""
+    page_of = runtime.COMPLETED_ELSEWHERE.get((task.process_key, task.task_spec))
+    if page_of is None or task.status != "ready":
+        return None
+    endpoint, values = page_of(session, task)
+    return url_for(endpoint, **values)
 
 
 def _task_action(task_id, action, *args):
