@@ -7,7 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 
 from engine import form_versions, runtime
 from engine.deploy import deploy_process
@@ -159,8 +159,8 @@ def test_load_form_reads_the_database_inside_a_write_transaction_without_waiting
     # not wait for it (it reads outside the session).
     task = start(db)
     form_versions.forget_cache()
-    db.execute(select(HumanTask).where(HumanTask.id == task.id).with_for_update())
-    task.name = task.name  # the session is in a transaction
+    # A write: the session now holds the write lock (SQLite) or the row lock (PostgreSQL).
+    db.execute(update(HumanTask).where(HumanTask.id == task.id).values(name=HumanTask.name))
     assert load_form(KEY)["components"]
     db.rollback()
 
