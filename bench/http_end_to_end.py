@@ -33,13 +33,9 @@ Run:  .venv/bin/python bench/http_end_to_end.py                    (SQLite)
                --pg-url URL --keep-db
 """
 import argparse
-import http.client
 import json
 import os
-import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -52,24 +48,17 @@ for p in (str(ROOT), str(BENCH)):
     if p not in sys.path:
         sys.path.insert(0, p)
 
-from engine_floor import (ANNOUNCEMENT, EXAMINATION, REGISTER_SERVICE,  # noqa: E402
-                          REVIEW_APPROVE, engine_floor, pct)
+from api_clients import LABEL_BY_TASK, Worker  # noqa: E402
+from engine_floor import engine_floor, pct  # noqa: E402
+from gunicorn_server import (PgBackends, cpu_delta, cpu_seconds, free_port,  # noqa: E402
+                             server_pids, start_server, stop_server)
+from scratch_database import create_database  # noqa: E402
 
-PASSWORD = "demo-pass-1234"  # app/demo.py DEMO_PASSWORD
-EXPERT, HEAD = "pr_expert_d1", "pr_head_d1"
-DATA_BY_TASK = {
-    "Task_register_complaint": REGISTER_SERVICE,
-    "Task_examine_service_complaint": EXAMINATION,
-    "Task_review_answer": REVIEW_APPROVE,
-    "Task_announce_result": ANNOUNCEMENT,
-}
-LABEL_BY_TASK = {"Task_register_complaint": "register", "Task_examine_service_complaint": "examine",
-                 "Task_review_answer": "review", "Task_announce_result": "announce"}
 TARGET_COMPLETIONS, TARGET_STARTS, TARGET_RATIO = 100.0, 50.0, 3.0
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
 def loadavg() -> str:
+    """The 1, 5 and 15-minute load averages, as "1.20/0.90/0.70"."""
     return "/".join(f"{x:.2f}" for x in os.getloadavg())
 
 
@@ -77,24 +66,8 @@ def loadavg() -> str:
 
 def prepare_database(kind: str, pg_base: str) -> tuple[str, callable]:
     """A fresh database with schema, processes and demo users; returns (url, drop)."""
-    if kind == "sqlite":
-        folder = Path(tempfile.mkdtemp(prefix=f"bench_http_{os.getpid()}_"))
-        url = f"sqlite:///{folder / 'bench.sqlite'}"
-
-        def drop():
-            shutil.rmtree(folder, ignore_errors=True)
-    else:
-        import psycopg
-        name = f"bench_http_{os.getpid()}"
-        admin = f"{pg_base}/postgres"
-        with psycopg.connect(admin.replace("postgresql+psycopg", "postgresql"), autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            conn.execute(f'CREATE DATABASE "{name}"')
-        url = f"{pg_base}/{name}"
-
-        def drop():
-            with psycopg.connect(admin.replace("postgresql+psycopg", "postgresql"), autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    url, drop = create_database("sqlite" if kind == "sqlite" else "postgresql",
+                                f"{pg_base}/postgres", "bench_http")
     # what `flask setup` does: migrate, deploy processes/, load demo data
     from app.demo import load_demo_data
     from app.migrate import upgrade_database
@@ -110,238 +83,10 @@ def prepare_database(kind: str, pg_base: str) -> tuple[str, callable]:
     return url, drop
 
 
-# ---------------------------------------------------------------- server
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def gunicorn_bin() -> str:
-    for candidate in (Path(sys.executable).parent / "gunicorn", Path("/tmp/venv/bin/gunicorn")):
-        if candidate.exists():
-            return str(candidate)
-    found = shutil.which("gunicorn")
-    if not found:
-        sys.exit("gunicorn not found next to this Python or on PATH")
-    return found
-
-
-def start_server(url: str, port: int, workers: int, threads: int, log_path: Path):
-    env = dict(os.environ, DATABASE_URL=url, SCHEDULER_ENABLED="0")
-    cmd = [gunicorn_bin(), "-w", str(workers), "-k", "gthread", "--threads", str(threads),
-           "--keep-alive", "30", "-b", f"127.0.0.1:{port}", "--log-level", "warning",
-           "app:create_app()"]
-    log = open(log_path, "w")
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            sys.exit(f"gunicorn exited ({proc.returncode}); see {log_path}:\n{log_path.read_text()[-3000:]}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/api/v1/openapi.json")
-            if conn.getresponse().status == 200 and len(server_pids(proc.pid)) >= workers + 1:
-                conn.close()
-                # every worker must have imported the app: ask a few times
-                return proc, cmd
-            conn.close()
-        except OSError:
-            pass
-        time.sleep(0.2)
-    proc.terminate()
-    sys.exit(f"gunicorn did not answer within 60 s; see {log_path}")
-
-
-def stop_server(proc) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
-def _ppid_and_cpu(pid: int):
-    with open(f"/proc/{pid}/stat") as f:
-        raw = f.read()
-    fields = raw[raw.rindex(")") + 2:].split()  # after "pid (comm) "
-    return int(fields[1]), (int(fields[11]) + int(fields[12])) / CLK_TCK  # ppid, utime+stime
-
-
-def server_pids(master: int) -> list[int]:
-    pids = [master]
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                if _ppid_and_cpu(int(entry))[0] == master:
-                    pids.append(int(entry))
-            except (OSError, ValueError):
-                pass
-    return pids
-
-
-def cpu_seconds(pids) -> dict[int, float]:
-    out = {}
-    for pid in pids:
-        try:
-            out[pid] = _ppid_and_cpu(pid)[1]
-        except (OSError, ValueError):
-            pass
-    return out
-
-
-def cpu_delta(before: dict, after: dict) -> float:
-    return sum(after[p] - before.get(p, 0.0) for p in after)
-
-
-class PgBackends:
-    """CPU of the PostgreSQL backends connected to our database (same machine)."""
-
-    def __init__(self, url: str):
-        import psycopg
-        self.dsn = url.replace("postgresql+psycopg", "postgresql")
-        self.dbname = url.rsplit("/", 1)[1]
-        self.conn = psycopg.connect(self.dsn, autocommit=True)
-
-    def snapshot(self) -> dict[int, float]:
-        pids = [r[0] for r in self.conn.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
-            (self.dbname,))]
-        return cpu_seconds(pids)
-
-    def close(self):
-        self.conn.close()
-
-
-# ---------------------------------------------------------------- client
-
-class Client:
-    """One HTTP/1.1 keep-alive connection, closed after requests_per_connection requests (0: never).
-
-    gunicorn's gthread workers each accept connections and keep them: with connections that
-    live for the whole run, whichever worker accepted them first serves all their requests (in
-    practice one worker took every connection and ran at 100 % of a core while the other idled).
-    Opening a new connection now and then lets the accepts, and so the load, spread over the
-    workers, as real clients that come and go do.
-    """
-
-    def __init__(self, port: int, persistent: bool = True, requests_per_connection: int = 0):
-        self.port = port
-        self.persistent = persistent
-        self.requests_per_connection = requests_per_connection
-        self.conn = None
-        self.on_this_connection = 0
-        self.reconnects = 0
-        self.connections = 0
-
-    def call(self, method: str, path: str, body=None, token: str | None = None):
-        payload = json.dumps(body).encode() if body is not None else None
-        headers = {"Content-Type": "application/json", "Accept": "application/json"}
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-        for attempt in (1, 2):
-            if self.conn is None:
-                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
-                self.on_this_connection = 0
-                self.connections += 1
-            try:
-                t0 = time.perf_counter()
-                self.conn.request(method, path, body=payload, headers=headers)
-                response = self.conn.getresponse()
-                raw = response.read()
-                elapsed = time.perf_counter() - t0
-                self.on_this_connection += 1
-                if (not self.persistent or response.getheader("Connection", "").lower() == "close"
-                        or 0 < self.requests_per_connection <= self.on_this_connection):
-                    self.conn.close()
-                    self.conn = None
-                return response.status, (json.loads(raw) if raw else None), elapsed
-            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
-                # an idle keep-alive connection closed by the server before we sent anything
-                self.conn.close()
-                self.conn = None
-                self.reconnects += 1
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
-
-
-class Worker(threading.Thread):
-    """A client thread: gets tokens, starts its instances, then completes them."""
-
-    def __init__(self, index: int, port: int, n_instances: int, barrier: threading.Barrier,
-                 persistent: bool = True, requests_per_connection: int = 0):
-        super().__init__(name=f"client-{index}", daemon=True)
-        self.client = Client(port, persistent, requests_per_connection)
-        self.n = n_instances
-        self.barrier = barrier
-        self.tokens = {}
-        self.lat = {"token": [], "start": [], "complete": []}
-        self.lat_by_task = {label: [] for label in LABEL_BY_TASK.values()}
-        self.first_tasks: list[dict] = []
-        self.errors: list[str] = []
-        self.completed_instances = 0
-        self.done = {}
-
-    def _phase(self, name: str, work) -> None:
-        self.barrier.wait()  # all clients and the conductor start together
-        try:
-            work()
-        except Exception as exc:  # noqa: BLE001 - reported, never hidden
-            self.errors.append(f"{name}: {exc!r}")
-        self.done[name] = time.perf_counter()
-        self.barrier.wait()  # the phase ends when the last client is done
-
-    def run(self) -> None:
-        self._phase("tokens", self._tokens)
-        self._phase("starts", self._starts)
-        self._phase("completes", self._completes)
-
-    def _tokens(self) -> None:
-        for username in (EXPERT, HEAD):
-            status, body, dt = self.client.call("POST", "/api/v1/auth/token",
-                                                {"username": username, "password": PASSWORD})
-            if status != 200:
-                raise RuntimeError(f"token for {username}: {status} {body}")
-            self.tokens[username] = body["token"]
-            self.lat["token"].append(dt)
-
-    def _starts(self) -> None:
-        for i in range(self.n):
-            status, body, dt = self.client.call(
-                "POST", "/api/v1/processes/complaints/instances",
-                {"district": "d1", "title": f"bench {self.name} #{i}"}, self.tokens[EXPERT])
-            if status != 201:
-                self.errors.append(f"start: {status} {body}")
-                continue
-            self.lat["start"].append(dt)
-            self.first_tasks.append(body["open_tasks"][0])
-
-    def _completes(self) -> None:
-        for task in self.first_tasks:
-            for _ in range(4):
-                user = HEAD if task["role"] == "pr_head" else EXPERT
-                status, body, dt = self.client.call(
-                    "POST", f"/api/v1/tasks/{task['id']}/complete",
-                    {"data": DATA_BY_TASK[task["task"]]}, self.tokens[user])
-                if status != 200:
-                    self.errors.append(f"complete {task['task']}: {status} {body}")
-                    break
-                self.lat["complete"].append(dt)
-                self.lat_by_task[LABEL_BY_TASK[task["task"]]].append(dt)
-                instance = body["instance"]
-                if instance["status"] == "completed":
-                    self.completed_instances += 1
-                    break
-                task = instance["open_tasks"][0]
-
-
 # ---------------------------------------------------------------- run and report
 
 def ms(values, p=None) -> str:
+    """The median (or p-th percentile) of seconds, in milliseconds."""
     if not values:
         return "-"
     v = statistics.median(values) if p is None else pct(values, p)

@@ -35,7 +35,7 @@ from models import Event, HumanTask, Instance, make_engine, make_session_factory
 from people.accounts import find_district, find_user  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from replay_verify import PG_ADMIN_URL, create_database, loadavg  # noqa: E402
+from scratch_database import PG_ADMIN_URL, create_database, loadavg  # noqa: E402
 
 INTAKE = {"channel": "phone", "category": "service", "description": "چراغ کوچه خاموش است.",
           "location": "خیابان بهار، کوچه ۱۲", "citizen_phone": "09123456789", "outcome": "referred"}
@@ -92,7 +92,7 @@ def main():
           f"repeat={args.repeat} (median)  cores={os.cpu_count()}  load={loadavg():.2f}")
     rows = []
     for kind in (["sqlite", "postgresql"] if args.db == "both" else [args.db]):
-        url, cleanup = create_database(kind, args.pg_admin_url)
+        url, cleanup = create_database(kind, args.pg_admin_url, "bench_replay")
         try:
             upgrade_database(url)
             engine = make_engine(url)

@@ -31,13 +31,13 @@ import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from sqlalchemy import func, insert, select, text, update  # noqa: E402
 
@@ -47,41 +47,13 @@ from engine.deploy import deploy_process  # noqa: E402
 from engine.events import GENESIS_SHA256, event_digest, list_events, verify_chain  # noqa: E402
 from models import (District, Event, Instance, User, make_engine,  # noqa: E402
                     make_session_factory, utcnow)
+from scratch_database import PG_ADMIN_URL, create_database, loadavg  # noqa: E402
 
-PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 HAS_CHAIN_HEAD = "last_event_seq" in Instance.__table__.c
 COMPLAINTS = REPO / "processes" / "complaints.bpmn"
 
 
-def loadavg() -> float:
-    return os.getloadavg()[0]
-
-
-# ------------------------------------------------------------------ databases
-def create_database(kind, admin_url):
-    """(url, cleanup) of a fresh database of this kind."""
-    if kind == "sqlite":
-        tmp = tempfile.mkdtemp(prefix="bench_replay_")
-
-        def cleanup():
-            for p in Path(tmp).glob("*"):
-                p.unlink()
-            os.rmdir(tmp)
-        return f"sqlite:///{tmp}/bench.sqlite", cleanup
-    from sqlalchemy import create_engine
-    name = f"bench_replay_{os.getpid()}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def cleanup():
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-    return admin_url.rsplit("/", 1)[0] + f"/{name}", cleanup
-
-
+# ------------------------------------------------------------------ data
 def fill(engine, factory, n_instances, n_events, seed):
     """Demo users, the complaint process, instances and chained events; (instances, events)."""
     session = factory()
@@ -258,7 +230,7 @@ def main():
           f"cores={os.cpu_count()}  load={loadavg():.2f}")
     table = []
     for kind in kinds:
-        url, cleanup = create_database(kind, args.pg_admin_url)
+        url, cleanup = create_database(kind, args.pg_admin_url, "bench_replay")
         try:
             upgrade_database(url)
             engine = make_engine(url)

@@ -215,7 +215,8 @@ def file_request(session, fields: dict, district_code: str, channel: str = "port
         lon=clean["lon"], contact_name=clean["contact_name"], contact_phone=clean["contact_phone"],
         contact_email=clean["contact_email"], follow_key_sha256=follow_key_hash(follow_key),
         photo=clean["photo"], photo_type=clean["photo_type"], media_url=clean["media_url"],
-        api_token=secrets.token_urlsafe(24), api_key_id=api_key_id, satisfaction_answered=False)
+        api_token=secrets.token_urlsafe(24), api_key_id=api_key_id, satisfaction_answered=False,
+        media_token=secrets.token_urlsafe(24) if clean["photo"] is not None else None)
     session.add(request)
     session.flush()
     from .citizen_notices import notice_filed  # the citizen's contact is known only now

@@ -12,6 +12,7 @@ timer fires. Comments are pending until staff approve or reject them with a reas
 (moderate); only approved ones are public. During review, amendments change a section's text
 and name the comments behind them (amend_section); the publication task completes the
 instance and the portal shows the final text with change_summary, computed from those rows.
+The review, amendments and publication are in engine/draft_review.py.
 """
 from __future__ import annotations
 
@@ -19,8 +20,8 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from models import HumanTask, User, utcnow
-from models.drafts import DraftAmendment, DraftComment, DraftRegulation, DraftSection
+from models import User, utcnow
+from models.drafts import DraftComment, DraftRegulation, DraftSection
 from people import access
 
 from .errors import Conflict, Forbidden, InvalidData, NotFound
@@ -125,16 +126,8 @@ def is_open(draft: DraftRegulation, now=None) -> bool:
     return draft.published_at is None and (now or utcnow()) < draft.closes_at
 
 
-def sync_publication(draft: DraftRegulation) -> None:
-    """A draft whose instance ended (publication task done, from any page) is published."""
-    instance = draft.instance
-    if draft.published_at is None and instance is not None and instance.status == "completed":
-        draft.published_at = instance.completed_at or utcnow()
-
-
 def draft_state(draft: DraftRegulation, now=None) -> str:
     """open | review (closed, being reviewed, amended, approved) | published."""
-    sync_publication(draft)
     if draft.published_at is not None:
         return "published"
     return "open" if is_open(draft, now) else "review"
@@ -223,106 +216,3 @@ def comment_counts(session, draft: DraftRegulation) -> dict[str, int]:
     counts.update({state: n for state, n in rows})
     counts["total"] = sum(n for _, n in rows)
     return counts
-
-
-# ------------------------------------------------------------------ review, amendments, publication
-
-def ready_task(session, draft: DraftRegulation, form_key: str) -> HumanTask | None:
-    if draft.instance_id is None:
-        return None
-    return session.scalars(select(HumanTask).where(
-        HumanTask.instance_id == draft.instance_id, HumanTask.form_key == form_key,
-        HumanTask.status == "ready")).first()
-
-
-def may_amend(session, user: User, draft: DraftRegulation) -> bool:
-    """The holder of the open review task's role (amendments are part of the review)."""
-    task = ready_task(session, draft, REVIEW_FORM)
-    return task is not None and access.can_act_on_task(user, task)
-
-
-def amend_section(session, user: User, draft: DraftRegulation, section_id, new_text: str,
-                  comment_ids=(), note: str = "") -> DraftAmendment:
-    """Change a section's text during the review, naming the comments that led to it."""
-    if access.is_read_only(user):
-        raise Forbidden("The review of this draft belongs to another role or district.")
-    if ready_task(session, draft, REVIEW_FORM) is None:
-        raise Conflict("Sections can be amended only while the comments are being reviewed.")
-    if not may_amend(session, user, draft):
-        raise Forbidden("The review of this draft belongs to another role or district.")
-    section = next((s for s in draft.sections if str(s.id) == str(section_id)), None)
-    if section is None:
-        raise NotFound("No such section.")
-    new_text, note = (new_text or "").strip(), (note or "").strip()
-    if not new_text:
-        raise InvalidData("The new text is empty.", {"text": "Required."})
-    if len(new_text) > SECTION_MAX_CHARS or len(note) > COMMENT_MAX_CHARS:
-        raise InvalidData("The new text is too long.", {"text": "Too long."})
-    if new_text == section.text:
-        raise InvalidData("The new text is the same as the current one.", {"text": "Unchanged."})
-    wanted = {int(c) for c in comment_ids if str(c).isdigit()}
-    known = set(session.scalars(select(DraftComment.id).where(
-        DraftComment.draft_id == draft.id, DraftComment.section_id == section.id,
-        DraftComment.id.in_(wanted)))) if wanted else set()
-    if wanted - known:
-        raise InvalidData("A linked comment is not a comment on this section.",
-                          {"comments": "Unknown comment."})
-    amendment = DraftAmendment(draft_id=draft.id, section_id=section.id, old_text=section.text,
-                               new_text=new_text, note=note, comment_ids=sorted(known),
-                               created_by_id=user.id, created_at=utcnow())
-    section.text = new_text
-    session.add(amendment)
-    session.flush()
-    return amendment
-
-
-def amendments(session, draft: DraftRegulation) -> list[DraftAmendment]:
-    return list(session.scalars(select(DraftAmendment).where(DraftAmendment.draft_id == draft.id)
-                                .order_by(DraftAmendment.id)))
-
-
-def change_summary(session, draft: DraftRegulation) -> dict:
-    """What changed because of the comments: each changed section (text before and after,
-    the notes and the comments linked to its amendments), and the counts."""
-    changes = amendments(session, draft)
-    linked_ids = {cid for a in changes for cid in a.comment_ids or []}
-    linked = {c.id: c for c in session.scalars(select(DraftComment).where(
-        DraftComment.id.in_(linked_ids)))} if linked_ids else {}
-    sections = []
-    for section in draft.sections:
-        own = [a for a in changes if a.section_id == section.id]
-        if not own or section.text == section.original_text:
-            continue
-        ids = sorted({cid for a in own for cid in a.comment_ids or []})
-        sections.append({"number": section.number, "before": section.original_text,
-                         "after": section.text, "notes": [a.note for a in own if a.note],
-                         # Only approved comments are public; a rejected one is counted only.
-                         "comments": [linked[i] for i in ids if linked[i].status == "approved"],
-                         "comment_count": len(ids)})
-    counts = comment_counts(session, draft)
-    changed_ids = {s.id for s in draft.sections if s.number in {x["number"] for x in sections}}
-    because = {cid for a in changes if a.section_id in changed_ids for cid in a.comment_ids or []}
-    return {"sections": sections,
-            "counts": {"comments": counts["total"], "approved": counts["approved"],
-                       "rejected": counts["rejected"], "sections": len(draft.sections),
-                       "sections_changed": len(sections),
-                       "sections_changed_by_comments": sum(1 for s in sections if s["comment_count"]),
-                       "comments_leading_to_changes": len(because)}}
-
-
-def publish_final(session, user: User, draft: DraftRegulation, note: str = "") -> DraftRegulation:
-    """Complete the publication task: the final text and the summary go public."""
-    from .runtime import complete_task
-
-    if access.is_read_only(user):
-        raise Forbidden("This task belongs to another role or district.")
-    task = ready_task(session, draft, PUBLICATION_FORM)
-    if task is None:
-        raise Conflict("The draft is not ready for publication.")
-    complete_task(session, task.id, user, {"publication_note": (note or "").strip()[:2000]})
-    session.refresh(draft.instance)
-    sync_publication(draft)
-    if draft.published_at is None:
-        draft.published_at = utcnow()
-    session.flush()
-    return draft

@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
-from . import form_versions
+from . import form_version_cache
 from .form_conditions import is_hidden
 from .form_validation import (DISPLAY_TYPES, INPUT_TYPES, MAX_ROWS, is_readonly,
                               iter_components, normalise_digits, options, parse_number,
@@ -56,14 +56,14 @@ def _check_key(form_key) -> None:
 
 def load_form(form_key: str, forms_dir: Path | None = None) -> dict:
     """Return the latest version of a form (a private copy): the newest one saved in the form
-    editor (engine.form_versions, a process-wide cache a few seconds fresh), else the file
+    editor (engine.form_version_cache, a process-wide cache a few seconds fresh), else the file
     forms/<form_key>.form.json. With forms_dir, that folder's file only.
 
     A task's page and validation read the version the task was created with instead
     (engine.form_versions.task_schema)."""
     _check_key(form_key)
     if forms_dir is None:
-        saved = form_versions.latest_schema(form_key)
+        saved = form_version_cache.latest_schema(form_key)
         if saved is not None:
             return copy.deepcopy(saved[1])
     return load_form_file(form_key, forms_dir)

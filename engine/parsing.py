@@ -8,7 +8,8 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
 from people.roles import role_for_lane
 
-from .bpmn_problems import explain_exception, explain_spiff_exception
+from .bpmn_problems import explain_exception
+from .spiff_refusals import explain_spiff_exception
 from .errors import BpmnError, BpmnValidationError
 from .forms import FormNotFound, load_form
 from .code_checks import find_code_errors

@@ -1,5 +1,7 @@
 """Prune finished history from a workflow's live task tree after each engine run."""
 from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.mixins.inclusive_gateway import InclusiveGateway
+from SpiffWorkflow.bpmn.specs.mixins.parallel_gateway import ParallelGateway
 from SpiffWorkflow.util.task import TaskState
 
 # SpiffWorkflow keeps every task it ever ran in the task tree: a loop appends a new chain of
@@ -14,6 +16,8 @@ from SpiffWorkflow.util.task import TaskState
 #   becomes ready) and its children (multi-instance and loop tasks merge their finished
 #   instances; a waiting join reads its siblings through its parent);
 # - the split task a structured join looks up among its ancestors (boundary events);
+# - the cancelled instances of a parallel or inclusive join that still hold a branch's token,
+#   with their parents, until the join fires (_pending_join_tokens);
 # - the workflow's last completed task (the instance's current data);
 # - the root's children that lead to any of these (SpiffWorkflow looks for running paths
 #   under them when an end event is reached).
@@ -26,6 +30,7 @@ from SpiffWorkflow.util.task import TaskState
 
 PRUNED_COMPLETIONS = "pruned_completions"  # root.internal_data key: {bpmn_id: completions}
 _FINISHED_OK = TaskState.COMPLETED | TaskState.CANCELLED
+_TOKEN_JOINS = (ParallelGateway, InclusiveGateway)  # not _EndJoin: it only reads open tasks
 
 
 def prune_history(workflow: BpmnWorkflow) -> int:
@@ -70,6 +75,41 @@ def _pinned_ids(workflow) -> set:
                 ancestor = tasks.get(ancestor._parent)
             if ancestor is not None:
                 keep.add(ancestor.id)
+    keep |= _pending_join_tokens(tasks)
+    return keep
+
+
+def _pending_join_tokens(tasks: dict) -> set:
+    """Ids of the cancelled join instances (and their parents) whose branch token is unspent.
+
+    A parallel (or inclusive) gateway has one task instance per incoming branch that reached
+    it, each under that branch's last task. When a second branch arrives while the first
+    waits, SpiffWorkflow's UnstructuredJoin cancels the older WAITING instance, yet its
+    ParallelGateway/InclusiveGateway threshold checks still count a cancelled instance whose
+    parent is COMPLETED as a token on that input (and _run_hook merges that parent's data).
+    The token therefore lives only in a CANCELLED task, which looks like finished history:
+    dropping it lost the branch for good, and with three or more branches arriving at
+    different runs (one waiting at the join while another's task waits on a person or a
+    boundary timer) the join never fired and the instance never completed. Such an instance
+    stays until a COMPLETED instance of the same join that is not its ancestor shows the join
+    has fired and consumed it; an earlier pass's fired join is its ancestor and does not count
+    (dropping consumed tokens also keeps a later loop pass from counting an old pass's token).
+    """
+    instances: dict[str, list] = {}
+    for task in tasks.values():
+        if isinstance(task.task_spec, _TOKEN_JOINS):
+            instances.setdefault(task.task_spec.name, []).append(task)
+    keep = set()
+    for same_join in instances.values():
+        fired = [t for t in same_join if t.has_state(TaskState.COMPLETED)]
+        for task in same_join:
+            parent = tasks.get(task._parent)
+            if (not task.has_state(TaskState.CANCELLED) or parent is None
+                    or not parent.has_state(TaskState.COMPLETED)):
+                continue
+            if any(not task.is_descendant_of(join) for join in fired):
+                continue  # the join fired after this token arrived: it was consumed
+            keep.update((task.id, parent.id))
     return keep
 
 

@@ -20,7 +20,8 @@ from .events import GENESIS_SHA256, append_event
 from . import form_versions
 from .forms import FormNotFound, validate_submission
 from .records import follow_up_record, record_type_for_form, retention_until
-from .surveys import keep_answer, server_data
+from .step_hooks import COMPLETED_ELSEWHERE, run_completion_hook, server_data
+from .surveys import keep_answer
 from .workflows import (current_data, deliver_message, dump_workflow, find_ready_task,
                         load_workflow, new_workflow, ready_human_tasks, run_engine,
                         waiting_message_names, waiting_timers)
@@ -41,11 +42,6 @@ _TASK_WITH_STATE = (joinedload(HumanTask.instance).undefer(Instance.state_json),
                     lazyload(HumanTask.district), lazyload(HumanTask.assignee),
                     lazyload(HumanTask.completed_by))
 _INSTANCE_WITH_STATE = (undefer(Instance.state_json),)
-# Tasks whose work is done on a page of their own, which saves more than the form (a Mardom
-# Salam meeting's classification table, the service desk's codes): (process key, task spec) ->
-# a function (session, task) -> (endpoint, url values) of that page. The generic task page and
-# the API refuse to complete them; the module owning them registers them at import.
-COMPLETED_ELSEWHERE: dict = {}
 
 
 def latest_version(session, process_key: str) -> ProcessVersion:
@@ -85,6 +81,7 @@ def _store_state(session, instance: Instance, workflow, actor, new: bool = False
         instance.status = "completed"
         instance.completed_at = now
         append_event(session, instance, "instance_completed", actor=actor)
+        run_completion_hook(session, instance)
     # One flush for the whole step, at the end: the queries below must not flush first (each
     # autoflush is a pass over the session). They therefore see this transaction's unflushed
     # changes only on objects already loaded, which is why they look at each row's status.
@@ -227,7 +224,7 @@ def get_task(session, task_id: int, user: User, with_state: bool = False) -> Hum
     return task
 
 
-def _require_ready(task: HumanTask) -> None:
+def require_ready(task: HumanTask) -> None:
     if task.status == "completed":
         who = task.completed_by.display_name if task.completed_by else "someone else"
         raise Conflict("This task was already completed by {who}.",
@@ -237,7 +234,7 @@ def _require_ready(task: HumanTask) -> None:
         raise Conflict("This task is no longer open.", {"status": task.status})
 
 
-def _require_free_for(task: HumanTask, user: User) -> None:
+def require_free_for(task: HumanTask, user: User) -> None:
     if task.assignee_id not in (None, user.id):
         raise Conflict("This task is claimed by {who}.", {"assignee": task.assignee.username},
                        who=task.assignee.display_name)
@@ -278,8 +275,8 @@ def complete_task(session, task_id: int, user: User, data: dict | None, locale: 
     task = get_task(session, task_id, user, with_state=True)
     if not access.can_act_on_task(user, task):
         raise Forbidden("This task belongs to another role or district.")
-    _require_ready(task)
-    _require_free_for(task, user)
+    require_ready(task)
+    require_free_for(task, user)
     if (task.process_key, task.task_spec) in COMPLETED_ELSEWHERE:
         raise Conflict("This task is completed on its own page, which records more than this form.")
     return complete_task_for(session, task, user, data, locale)
@@ -291,7 +288,7 @@ def complete_task_for(session, task: HumanTask, actor: User, data: dict | None,
 
     A citizen answering the satisfaction check completes the feedback task this way.
     """
-    _require_ready(task)
+    require_ready(task)
     clean = validate_task_data(task, data, locale)
     clean.update(server_data(session, task))  # computed tables: the client's are dropped
     instance = task.instance
@@ -334,65 +331,8 @@ def complete_task_or_conflict(session, task_id: int, user: User, data, locale: s
         session.rollback()
         task = session.get(HumanTask, task_id)
         session.refresh(task)
-        _require_ready(task)
+        require_ready(task)
         raise Conflict("The instance changed while you were working; reload and try again.")
-
-
-def _flush_or_conflict(session) -> None:
-    """Flush; a concurrent change of the instance (its row_version) becomes a Conflict."""
-    try:
-        session.flush()
-    except StaleDataError:
-        session.rollback()
-        raise Conflict("The instance changed while you were working; reload and try again.") from None
-
-
-def claim_task(session, task_id: int, user: User) -> HumanTask:
-    """Take a ready task so that only this user works on it."""
-    task = get_task(session, task_id, user)
-    if not access.can_act_on_task(user, task):
-        raise Forbidden("This task belongs to another role or district.")
-    _require_ready(task)
-    _require_free_for(task, user)
-    if task.assignee_id != user.id:
-        task.assignee_id, task.assignee = user.id, user
-        append_event(session, task.instance, "task_claimed", actor=user,
-                     task_spec=task.task_spec, spiff_task_id=task.spiff_task_id)
-    _flush_or_conflict(session)
-    return task
-
-
-def unclaim_task(session, task_id: int, user: User) -> HumanTask:
-    """Give a claimed task back to everyone holding its role."""
-    task = get_task(session, task_id, user)
-    _require_ready(task)
-    if task.assignee_id != user.id:
-        raise Forbidden("Only the user who claimed this task can release it.")
-    task.assignee_id, task.assignee = None, None
-    append_event(session, task.instance, "task_unclaimed", actor=user,
-                 task_spec=task.task_spec, spiff_task_id=task.spiff_task_id)
-    _flush_or_conflict(session)
-    return task
-
-
-def reassign_task(session, task_id: int, user: User, to_username: str) -> HumanTask:
-    """Hand a ready task to another user who holds its role in its district."""
-    task = get_task(session, task_id, user)
-    if not access.can_act_on_task(user, task):
-        raise Forbidden("This task belongs to another role or district.")
-    _require_ready(task)
-    target = session.scalars(select(User).where(User.username == to_username)).first()
-    if target is None or not target.is_active:
-        raise InvalidData("No such user.", {"username": "No such user."})
-    if not (task.role and access.has_role(target, task.role, task.district_id)):
-        raise InvalidData("{who} does not hold this task's role in its district.",
-                          {"username": "The user does not hold the task's role here."},
-                          who=target.display_name)
-    task.assignee_id, task.assignee = target.id, target
-    append_event(session, task.instance, "task_reassigned", actor=user, task_spec=task.task_spec,
-                 spiff_task_id=task.spiff_task_id, data={"to": target.username})
-    _flush_or_conflict(session)
-    return task
 
 
 def send_message(session, instance_id: int, user: User, name: str, payload: dict | None) -> Instance:

@@ -37,6 +37,9 @@ class CitizenRequest(Base):
     photo: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
     photo_type: Mapped[str | None] = mapped_column(String(40))
     media_url: Mapped[str | None] = mapped_column(String(500))  # Open311 clients send a URL
+    # The unguessable name of the photo's public address (/p/media/<token>.jpg, Open311 media_url);
+    # set when the request has a photo (migration 0015).
+    media_token: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
     # Open311 "tokens/{token}": the client's handle on the request before it has an id
     api_token: Mapped[str] = mapped_column(String(64), unique=True)
     api_key_id: Mapped[int | None] = mapped_column(Integer)

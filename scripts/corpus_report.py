@@ -34,7 +34,8 @@ sys.path.insert(0, str(ROOT))
 from lxml import etree  # noqa: E402
 
 from engine import parsing  # noqa: E402
-from engine.bpmn_problems import explain_exception, problem_kind  # noqa: E402
+from engine.bpmn_problems import explain_exception  # noqa: E402
+from engine.problem_elements import problem_kind  # noqa: E402
 from engine.bpmn_repair import repair_bpmn  # noqa: E402
 from engine.errors import BpmnValidationError  # noqa: E402
 from engine.trial_run import run_with_empty_data, spiff_loads  # noqa: E402

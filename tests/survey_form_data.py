@@ -40,3 +40,16 @@ POLL_SUMMARY = {"findings": "بیشتر پاسخ‌دهندگان با پیاد�
 POLL_REPORT = {"report_received_on": "1404/08/20", "unit_action": "مطالعه پارکینگ جایگزین آغاز شد",
                "action_plan": "ارائه گزینه‌ها تا پایان آذر", "action_owner": "معاون حمل‌ونقل"}
 POLL_FILING = {"filed_on": "1404/08/25", "archive_reference": "۲۳۴/ر", "filing_notes": ""}
+POLL_PLAN = {
+    "poll_subject": "طرح پیاده‌راه‌سازی خیابان زند", "concerned_unit": "اداره حمل‌ونقل و ترافیک",
+    "poll_objectives": "سنجش دیدگاه ساکنان و کسبه درباره پیاده‌راه", "poll_questions":
+    "آیا با پیاده‌راه‌سازی موافقید؟\nمهم‌ترین نگرانی شما چیست؟", "poll_method": "questionnaire_in_person",
+    "target_population": "ساکنان و کسبه محدوده خیابان زند", "sampling_method": "stratified",
+    "sample_size": "250", "start_date": "1404/08/01", "end_date": "1404/08/15",
+    "estimated_cost": "۱۵۰,۰۰۰,۰۰۰",
+}
+POLL_RETURN = {"poll_plan_decision": "return", "return_reason": "کسبه محدوده را هم در نمونه بگنجانید"}
+POLL_FIELDWORK = {"fieldwork_start": "1404/08/02", "fieldwork_end": "1404/08/14",
+                  "method_used": "questionnaire_in_person",
+                  "fieldwork_report": "پرسشنامه‌ها در سه نوبت در محدوده تکمیل شد",
+                  "fieldwork_issues": ""}

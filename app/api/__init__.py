@@ -20,7 +20,7 @@ from flask_babel import get_locale
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
-from engine import form_versions, runtime
+from engine import form_versions, runtime, task_actions
 from engine.deploy import list_processes
 from engine.errors import Forbidden, InvalidData, NotFound, WorkflowError
 from engine.events import list_events
@@ -164,20 +164,20 @@ def task(task_id):
 @bp.post("/tasks/<int:task_id>/claim")
 @token_required
 def claim(task_id):
-    return jsonify(task_json(runtime.claim_task(db_session(), task_id, g.api_user)))
+    return jsonify(task_json(task_actions.claim_task(db_session(), task_id, g.api_user)))
 
 
 @bp.post("/tasks/<int:task_id>/unclaim")
 @token_required
 def unclaim(task_id):
-    return jsonify(task_json(runtime.unclaim_task(db_session(), task_id, g.api_user)))
+    return jsonify(task_json(task_actions.unclaim_task(db_session(), task_id, g.api_user)))
 
 
 @bp.post("/tasks/<int:task_id>/reassign")
 @token_required
 def reassign(task_id):
     username = str(_body().get("username", ""))
-    return jsonify(task_json(runtime.reassign_task(db_session(), task_id, g.api_user, username)))
+    return jsonify(task_json(task_actions.reassign_task(db_session(), task_id, g.api_user, username)))
 
 
 @bp.post("/tasks/<int:task_id>/complete")

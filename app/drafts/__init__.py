@@ -16,6 +16,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from engine import draft_comments as drafts
+from engine import draft_review
 from engine.errors import Forbidden, NotFound, WorkflowError
 from models import District
 from people import access
@@ -31,6 +32,14 @@ def _draft_or_404(draft_id):
     if not drafts.may_view(current_user, draft):
         raise NotFound("No such draft.")
     return draft
+
+
+def _back(draft_id, anchor: str):
+    """Back to the task page the form was posted from (a draft's review task), else the draft's."""
+    task_id = request.form.get("back_to_task", "")
+    if task_id.isdigit():
+        return redirect(url_for("inbox.task", task_id=int(task_id), _anchor=anchor), code=303)
+    return redirect(url_for(".draft_page", draft_id=draft_id, _anchor=anchor), code=303)
 
 
 def _error(exc: WorkflowError):
@@ -79,16 +88,16 @@ def draft_page(draft_id):
         return _error(exc)
     session = db_session()
     state = drafts.draft_state(draft)
-    review = drafts.ready_task(session, draft, drafts.REVIEW_FORM)
-    publication = drafts.ready_task(session, draft, drafts.PUBLICATION_FORM)
+    review = draft_review.ready_task(session, draft, drafts.REVIEW_FORM)
+    publication = draft_review.ready_task(session, draft, drafts.PUBLICATION_FORM)
     return render_template(
         "drafts/draft.html", draft=draft, state=state,
         sections=drafts.comments_by_section(session, draft),
         counts=drafts.comment_counts(session, draft),
-        amendments=drafts.amendments(session, draft),
-        summary=drafts.change_summary(session, draft),
+        amendments=draft_review.amendments(session, draft),
+        summary=draft_review.change_summary(session, draft),
         may_moderate=drafts.may_moderate(current_user, draft),
-        may_amend=drafts.may_amend(session, current_user, draft),
+        may_amend=draft_review.may_amend(session, current_user, draft),
         review_task=review, publication_task=publication,
         may_publish=publication is not None and access.can_act_on_task(current_user, publication))
 
@@ -103,7 +112,7 @@ def moderate(draft_id, comment_id):
     except WorkflowError as exc:
         return _error(exc)
     flash(_("The comment was moderated."), "success")
-    return redirect(url_for(".draft_page", draft_id=draft_id, _anchor=f"comment-{comment_id}"), code=303)
+    return _back(draft_id, f"comment-{comment_id}")
 
 
 @bp.route("/<int:draft_id>/sections/<int:section_id>/amend", methods=["POST"])
@@ -111,13 +120,13 @@ def moderate(draft_id, comment_id):
 def amend(draft_id, section_id):
     try:
         draft = _draft_or_404(draft_id)
-        drafts.amend_section(db_session(), current_user, draft, section_id,
+        draft_review.amend_section(db_session(), current_user, draft, section_id,
                              request.form.get("text", ""), request.form.getlist("comments"),
                              request.form.get("note", ""))
     except WorkflowError as exc:
         return _error(exc)
     flash(_("The section was amended."), "success")
-    return redirect(url_for(".draft_page", draft_id=draft_id), code=303)
+    return _back(draft_id, f"section-{section_id}")
 
 
 @bp.route("/<int:draft_id>/publish", methods=["POST"])
@@ -125,7 +134,7 @@ def amend(draft_id, section_id):
 def publish(draft_id):
     try:
         draft = _draft_or_404(draft_id)
-        drafts.publish_final(db_session(), current_user, draft, request.form.get("note", ""))
+        draft_review.publish_final(db_session(), current_user, draft, request.form.get("note", ""))
     except WorkflowError as exc:
         return _error(exc)
     flash(_("The final text is published."), "success")

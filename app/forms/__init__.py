@@ -20,7 +20,7 @@ from flask import Blueprint, abort, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from engine import form_versions
+from engine import form_schema_checks, form_version_cache, form_versions
 from engine.forms import FormNotFound, FormSchemaError, list_forms, load_form, load_form_file
 from people import access
 
@@ -50,8 +50,8 @@ PROBLEMS = {
 
 @bp.record_once
 def _bind_form_versions(state):
-    # load_form reads the latest saved versions through the app's database (engine.form_versions).
-    form_versions.use_database(state.app.extensions.get("db_engine"))
+    # load_form reads the latest saved versions through the app's database (engine.form_version_cache).
+    form_version_cache.use_database(state.app.extensions.get("db_engine"))
 
 
 def may_edit_forms(user) -> bool:
@@ -72,7 +72,7 @@ def _known(key) -> bool:
     return key in list_forms()
 
 
-def _problem_json(problem: form_versions.Problem) -> dict:
+def _problem_json(problem: form_schema_checks.Problem) -> dict:
     params = {k: localize_digits(v) if isinstance(v, int) else v for k, v in problem.params.items()}
     return {"level": problem.level, "code": problem.code,
             "message": _(PROBLEMS.get(problem.code, problem.code), **params),
@@ -81,7 +81,7 @@ def _problem_json(problem: form_versions.Problem) -> dict:
 
 def _posted_schema():
     """(schema, problems) of the JSON body: a JSON problem, or the checks of the schema."""
-    schema, problems = form_versions.parse_schema_text(request.get_data(cache=True))
+    schema, problems = form_schema_checks.parse_schema_text(request.get_data(cache=True))
     return schema, problems
 
 
@@ -130,7 +130,7 @@ def preview_schema(key):
         abort(404)
     schema, problems = _posted_schema()
     if not problems:
-        problems = [p for p in form_versions.check_schema(None, key, schema) if p.code == "shape"]
+        problems = [p for p in form_schema_checks.check_schema(None, key, schema) if p.code == "shape"]
     if problems:
         return jsonify({"ok": False, "problems": [_problem_json(p) for p in problems]}), 400
     return render_template("forms/_preview_fragment.html", schema=schema)
@@ -160,7 +160,7 @@ def validate(key):
         abort(404)
     schema, problems = _posted_schema()
     if not problems:
-        problems = form_versions.check_schema(db_session(), key, schema)
+        problems = form_schema_checks.check_schema(db_session(), key, schema)
     return jsonify({"ok": not any(p.level == "error" for p in problems),
                     "problems": [_problem_json(p) for p in problems]})
 
@@ -186,7 +186,7 @@ def save(key):
     session = db_session()
     schema, problems = _posted_schema()
     if not problems:
-        problems = form_versions.check_schema(session, key, schema)
+        problems = form_schema_checks.check_schema(session, key, schema)
     if any(p.level == "error" for p in problems):
         return jsonify({"ok": False, "problems": [_problem_json(p) for p in problems]}), 400
     try:

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import get_locale
 from flask_login import current_user, login_required
 
-from engine import form_versions, runtime
+from engine import form_versions, runtime, step_hooks, task_actions
 from engine.errors import InvalidData, WorkflowError
 from engine.forms import (FormNotFound, context_values, parse_html_form, prefill_values,
                           shown_form)
@@ -22,6 +22,8 @@ from people import access
 
 from ..db import db_session
 from ..i18n import translate_error
+from ..drafts.task_panel import task_extras as draft_task_extras
+from ..mardom_salam.task_panel import task_extras as mardom_salam_task_extras
 from ..survey_pages import task_extras
 
 bp = Blueprint("inbox", __name__)
@@ -75,7 +77,7 @@ def task(task_id):
             errors, status = exc.details, 400
             flash(translate_error(exc), "error")
             if schema:  # read-only context from the task, never from the post
-                values = {**values, **context_values(schema, task_data(session, task))}
+                values = {**values, **context_values(schema, _shown(session, task))}
         except WorkflowError as exc:
             flash(translate_error(exc), "error")
             return render_template("inbox/task.html", task=task, schema=schema, values=values,
@@ -84,17 +86,24 @@ def task(task_id):
             flash(_("Task completed."), "success")
             return redirect(url_for("instances.instance", instance_id=task.instance_id))
     elif schema and task.status == "ready":
-        values = prefill_values(schema, task_data(session, task))
+        values = prefill_values(schema, _shown(session, task))
     return render_template("inbox/task.html", task=task, values=values, errors=errors,
                            schema=shown_form(schema, values) if schema else None,
                            elsewhere_url=_elsewhere_url(session, task),
                            can_act=access.can_act_on_task(current_user, task),
-                           **task_extras(session, task, current_user)), status
+                           **task_extras(session, task, current_user),
+                           **draft_task_extras(session, task, current_user),
+                           **mardom_salam_task_extras(session, task, current_user)), status
+
+
+def _shown(session, task) -> dict:
+    """The task's data with what the server computes for it now (e.g. the 137 figures)."""
+    return {**task_data(session, task), **step_hooks.shown_data(session, task)}
 
 
 def _elsewhere_url(session, task) -> str | None:
     """The page where this task is done, if it is not done with its form here."""
-    page_of = runtime.COMPLETED_ELSEWHERE.get((task.process_key, task.task_spec))
+    page_of = step_hooks.COMPLETED_ELSEWHERE.get((task.process_key, task.task_spec))
     if page_of is None or task.status != "ready":
         return None
     endpoint, values = page_of(session, task)
@@ -114,16 +123,16 @@ def _task_action(task_id, action, *args):
 @bp.route("/tasks/<int:task_id>/claim", methods=["POST"])
 @login_required
 def claim(task_id):
-    return _task_action(task_id, runtime.claim_task)
+    return _task_action(task_id, task_actions.claim_task)
 
 
 @bp.route("/tasks/<int:task_id>/unclaim", methods=["POST"])
 @login_required
 def unclaim(task_id):
-    return _task_action(task_id, runtime.unclaim_task)
+    return _task_action(task_id, task_actions.unclaim_task)
 
 
 @bp.route("/tasks/<int:task_id>/reassign", methods=["POST"])
 @login_required
 def reassign(task_id):
-    return _task_action(task_id, runtime.reassign_task, request.form.get("username", ""))
+    return _task_action(task_id, task_actions.reassign_task, request.form.get("username", ""))

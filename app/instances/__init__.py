@@ -27,6 +27,7 @@ from people import access
 
 from ..db import db_session
 from ..i18n import translate_error
+from ..mardom_salam.task_panel import message_extras
 from ..survey_pages import instance_extras
 
 bp = Blueprint("instances", __name__)
@@ -124,6 +125,7 @@ def instance(instance_id):
     session, instance = db_session(), _viewable_instance(instance_id)
     return render_template("instances/instance.html", **instance_overview(session, instance),
                            **instance_extras(session, instance, current_user),
+                           **message_extras(session, instance.id),
                            citizen_request=request_of_instance(session, instance.id),
                            notices=list_for_instance(session, instance.id))
 

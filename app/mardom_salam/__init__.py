@@ -19,7 +19,9 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from engine import mardom_salam as ms
-from engine.errors import WorkflowError
+from engine import mardom_salam_requests as msr
+from engine.citizen_requests import SERVICES_BY_CODE
+from engine.errors import InvalidData, WorkflowError
 from models.mardom_salam import MardomSalamMeeting, MardomSalamRequest
 from people import access
 
@@ -28,7 +30,8 @@ from ..i18n import N_, translate_error
 
 bp = Blueprint("mardom_salam", __name__, url_prefix="/mardom-salam")
 
-STATE_LABELS = {"open": N_("Open"), "closed": N_("Closed"), "no_code": N_("Not registered yet")}
+STATE_LABELS = {"open": N_("Open"), "overdue": N_("Overdue"), "closed": N_("Closed"),
+                "no_code": N_("Not registered yet")}
 
 
 def _may_see(meeting: MardomSalamMeeting) -> bool:
@@ -51,19 +54,25 @@ def meetings():
     session = db_session()
     rows = [m for m in session.scalars(select(MardomSalamMeeting).order_by(
         MardomSalamMeeting.meeting_date.desc())) if _may_see(m)]
-    return render_template("mardom_salam/meetings.html", meetings=rows, ms=ms)
+    return render_template("mardom_salam/meetings.html", meetings=rows, ms=msr)
 
 
 @bp.route("/meetings/<int:meeting_id>")
 @login_required
 def meeting(meeting_id):
     session = db_session()
-    found = _meeting_or_404(session, meeting_id)
-    return render_template("mardom_salam/meeting.html", meeting=found, ms=ms,
+    return _meeting_page(session, _meeting_or_404(session, meeting_id))
+
+
+def _meeting_page(session, found, posted=None, errors=None, status=200):
+    """The meeting page; posted and errors: the classification table sent back with its faults."""
+    return render_template("mardom_salam/meeting.html", meeting=found, ms=msr,
                            state_labels=STATE_LABELS, data=(found.instance.data if found.instance else {}) or {},
-                           waiting_to_close=ms.waiting_to_close(found),
-                           classify_open=ms.ready_task(session, found, "Task_classify_requests") is not None,
-                           desk_open=ms.ready_task(session, found, "Task_desk_registration") is not None)
+                           categories=[SERVICES_BY_CODE[c] for c in msr.CATEGORIES],
+                           posted=posted or {}, errors=errors or {},
+                           waiting_to_close=msr.waiting_to_close(found),
+                           classify_open=msr.ready_task(session, found, "Task_classify_requests") is not None,
+                           desk_open=msr.ready_task(session, found, "Task_desk_registration") is not None), status
 
 
 def _act(meeting_id, action, success):
@@ -84,14 +93,14 @@ def _act(meeting_id, action, success):
 def add_request(meeting_id):
     fields = {k: request.form.get(k, "") for k in
               ("kind", "citizen_name", "citizen_phone", "description", "category", "location")}
-    return _act(meeting_id, lambda s, m: ms.register_request(s, m, current_user, fields),
+    return _act(meeting_id, lambda s, m: msr.register_request(s, m, current_user, fields),
                 _("The request was registered."))
 
 
 @bp.route("/meetings/<int:meeting_id>/desk", methods=["POST"])
 @login_required
 def register_desk(meeting_id):
-    return _act(meeting_id, lambda s, m: ms.register_desk_requests(
+    return _act(meeting_id, lambda s, m: msr.register_desk_requests(
         s, m, current_user, request.form.get("desk_note", "")),
         _("The requests were registered on the service desk."))
 
@@ -99,12 +108,25 @@ def register_desk(meeting_id):
 @bp.route("/meetings/<int:meeting_id>/classify", methods=["POST"])
 @login_required
 def classify(meeting_id):
-    def action(session, found):
-        rows = {r.id: {"owner": request.form.get(f"owner_{r.id}", ""),
-                       "deadline": request.form.get(f"deadline_{r.id}", ""),
-                       "category": request.form.get(f"category_{r.id}", "")} for r in found.requests}
-        ms.classify_requests(session, found, current_user, rows, request.form.get("minutes", ""))
-    return _act(meeting_id, action, _("The requests were classified."))
+    session = db_session()
+    found = _meeting_or_404(session, meeting_id)
+    rows = {r.id: {"owner": request.form.get(f"owner_{r.id}", ""),
+                   "deadline": request.form.get(f"deadline_{r.id}", ""),
+                   "category": request.form.get(f"category_{r.id}", "")} for r in found.requests}
+    try:
+        msr.classify_requests(session, found, current_user, rows, request.form.get("minutes", ""))
+    except InvalidData as exc:
+        # Sent back with what was typed and each row's fault: nothing typed is lost.
+        session.rollback()
+        flash(translate_error(exc), "error")
+        posted = {"rows": rows, "minutes": request.form.get("minutes", "")}
+        return _meeting_page(session, _meeting_or_404(session, meeting_id), posted, exc.details, 400)
+    except WorkflowError as exc:
+        session.rollback()
+        flash(translate_error(exc), "error")
+        return redirect(url_for(".meeting", meeting_id=meeting_id), code=303)
+    flash(_("The requests were classified."), "success")
+    return redirect(url_for(".meeting", meeting_id=meeting_id), code=303)
 
 
 @bp.route("/requests/<int:request_id>/answer", methods=["POST"])
@@ -114,12 +136,12 @@ def answer_desk(request_id):
     item = session.get(MardomSalamRequest, request_id)
     if item is None:
         abort(404)
-    return _act(item.meeting_id, lambda s, m: ms.answer_desk_request(
+    return _act(item.meeting_id, lambda s, m: msr.answer_desk_request(
         s, item, current_user, request.form.get("answer", "")), _("The answer was recorded."))
 
 
 @bp.route("/meetings/<int:meeting_id>/close", methods=["POST"])
 @login_required
 def close(meeting_id):
-    return _act(meeting_id, lambda s, m: ms.close_programme(s, m, current_user),
+    return _act(meeting_id, lambda s, m: msr.close_programme(s, m, current_user),
                 _("The programme was closed."))

@@ -2,11 +2,15 @@
 
 Requests are the citizen_requests rows (what the portal and Open311 filed); their status and
 deadline come from the workflow (engine.citizen_tracking.request_state). The citizen's contact
-(name, phone, e-mail) is never part of a record: the records are public in the spec.
+(name, phone, e-mail) is never part of a record: the records are public in the spec. A photo
+the citizen filed is served at an unguessable public address (app/portal/media.py), given as
+the record's media_url.
 """
 from datetime import timedelta
 
+from flask import current_app, url_for
 from sqlalchemy import select
+from sqlalchemy.orm import undefer
 
 from engine.citizen_messages import normalise_tracking_code
 from engine.citizen_requests import SERVICES, SERVICES_BY_CODE, file_request
@@ -19,6 +23,8 @@ from .formats import Open311Error, parse_w3c, w3c
 MAX_RESULTS = 1000
 DEFAULT_WINDOW = timedelta(days=90)
 STATUSES = ("open", "closed")
+# A photo's type -> the extension of its public address (engine.citizen_requests takes these two)
+MEDIA_EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png"}
 GROUPS = {"137": ("سامانه ۱۳۷", "137 citizen messages"), "complaints": ("شکایات", "Complaints")}
 NOTICES = {
     "citizen_message_137": "پیام شما در سامانه ۱۳۷ ثبت شد و برای پاسخ به واحد اجرایی منطقه ارجاع می‌شود.",
@@ -131,8 +137,32 @@ def _record(request: CitizenRequest, state: dict, district: District | None, eng
         "requested_datetime": w3c(request.created_at), "updated_datetime": w3c(state["updated_at"]),
         "expected_datetime": w3c(state["expected_at"]), "address": request.address,
         "address_id": None, "zipcode": None, "lat": request.lat, "long": request.lon,
-        "media_url": request.media_url,
+        "media_url": media_url_of(request),
     }
+
+
+def media_url_of(request: CitizenRequest) -> str | None:
+    """The photo the citizen filed, at its public address; else the URL an Open311 client gave."""
+    if request.media_token and request.photo_type in MEDIA_EXTENSIONS:
+        path = url_for("portal.media", token=request.media_token, ext=MEDIA_EXTENSIONS[request.photo_type])
+        return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path
+    return request.media_url
+
+
+def request_by_media_token(session, token: str, ext: str) -> CitizenRequest | None:
+    """The public request whose photo has this address (token and extension), with its bytes."""
+    if not token:
+        return None
+    found = session.scalars(_public_requests().where(CitizenRequest.media_token == token)
+                            .options(undefer(CitizenRequest.photo))).first()
+    if found is None or MEDIA_EXTENSIONS.get(found.photo_type) != ext or not found.photo:
+        return None
+    return found
+
+
+def _public_requests():
+    """The requests GET requests may list: every filed request with its instance."""
+    return select(CitizenRequest).join(Instance, Instance.id == CitizenRequest.instance_id)
 
 
 def _agency(district: District | None, english: bool) -> str | None:
@@ -151,7 +181,7 @@ def find_requests(session, args) -> list[CitizenRequest]:
     service_request_id (a comma list) overrides every other filter but jurisdiction_id;
     without dates the window is the last 90 days.
     """
-    query = select(CitizenRequest).join(Instance, Instance.id == CitizenRequest.instance_id)
+    query = _public_requests()
     district = district_for(session, args.get("jurisdiction_id"))
     if district is not None:
         query = query.where(CitizenRequest.district_id == district.id)

@@ -8,6 +8,7 @@ URL table (no login; every endpoint rate-limited per client address):
   GET       /p/track/<code>              timeline       (what happened, once the check passed)
   GET/POST  /p/satisfaction/<token>      satisfaction   (the citizen's own answer to the feedback call)
   GET/POST  /p/meetings/new              new_meeting    (ask to meet the district mayor, F-07)
+  GET       /p/media/<token>.<jpg|png>   media          (a filed photo, Open311 media_url: media.py)
 """
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
@@ -162,3 +163,4 @@ def _too_many(_error):
     return render_template("portal/too_many.html"), 429
 
 from . import drafts  # noqa: E402,F401  draft regulations open for comment (app/portal/drafts.py)
+from . import media  # noqa: E402,F401  filed photos at their public address (app/portal/media.py)

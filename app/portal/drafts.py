@@ -8,6 +8,7 @@ URL table (no login; on the portal blueprint, so its rate limit, body cap and CS
 from flask import redirect, render_template, request, url_for
 
 from engine import draft_comments as drafts
+from engine import draft_review
 from engine.errors import Conflict, InvalidData, NotFound
 
 from ..db import db_session
@@ -43,7 +44,7 @@ def draft_page(draft_id):
             return redirect(url_for(".draft_page", draft_id=draft.id, sent=1,
                                     _anchor="section-" + values["section"]), code=303)
     state = drafts.draft_state(draft)
-    summary = drafts.change_summary(session, draft) if state == "published" else None
+    summary = draft_review.change_summary(session, draft) if state == "published" else None
     return render_template(
         "portal/draft.html", draft=draft, state=state, summary=summary, closed=closed,
         sections=drafts.comments_by_section(session, draft, statuses=("approved",)),

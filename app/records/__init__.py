@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 
 from engine.records import REGISTER
 from engine.retention import can_hold
-from models import utcnow
+from models import HumanTask, utcnow
 
 from ..db import db_session
 from ..i18n import TEHRAN_OFFSET, translate_error
@@ -47,10 +47,12 @@ def record_list():
 @bp.route("/records/<int:record_id>")
 @login_required
 def record(record_id):
-    row = get_record(db_session(), current_user, record_id)
+    session = db_session()
+    row = get_record(session, current_user, record_id)
     if row is None:
         abort(404)  # another district's record too: its existence is not the user's business
-    schema = load_record_form(row.record_type.form_key if row.record_type else None)
+    task = session.get(HumanTask, row.record.human_task_id) if row.record.human_task_id else None
+    schema = load_record_form(row.record_type.form_key if row.record_type else None, session, task)
     return render_template("records/record.html", row=row, fields=describe_record(schema, row.record.data),
                            may_hold=can_hold(current_user))
 

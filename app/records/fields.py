@@ -7,6 +7,7 @@ from datetime import datetime
 import jdatetime
 from flask_babel import gettext as _
 
+from engine import form_versions
 from engine.form_validation import INPUT_TYPES, iter_components, options
 from engine.forms import FormNotFound, FormSchemaError, load_form
 
@@ -22,9 +23,12 @@ class Field:
     rows: list[list["Field"]] = field(default_factory=list)  # …and one list of fields per row
 
 
-def load_record_form(form_key: str | None) -> dict | None:
-    """The form definition a record was filled in, or None when it is gone or broken."""
+def load_record_form(form_key: str | None, session=None, task=None) -> dict | None:
+    """The form definition a record was filled in (the version its task was created with,
+    when the task is given; else the latest), or None when it is gone or broken."""
     try:
+        if form_key and task is not None and task.form_key == form_key:
+            return form_versions.task_schema(session, task)
         return load_form(form_key) if form_key else None
     except (FormNotFound, FormSchemaError):
         return None

@@ -10,6 +10,8 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 SHOTS = Path("/tmp/shots")
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
+         "device_scale_factor": 2}
 BROWSER_TESTS = Path(__file__).parent
 
 
@@ -42,15 +44,29 @@ def chromium():
         browser.close()
 
 
-@pytest.fixture
-def page(chromium, live_server):
-    """A fresh browser tab (own cookies) pointed at the live server."""
-    context = chromium.new_context(base_url=live_server, viewport={"width": 1280, "height": 900})
+def _new_tab(chromium, base_url, **options):
+    """(context, tab): a tab with its own cookies that collects page errors in tab.js_errors."""
+    context = chromium.new_context(base_url=base_url, **options)
     context.set_default_timeout(10_000)
     tab = context.new_page()
     errors = []
     tab.on("pageerror", lambda exc: errors.append(str(exc)))
     tab.js_errors = errors
+    return context, tab
+
+
+@pytest.fixture
+def page(chromium, live_server):
+    """A fresh browser tab (own cookies) pointed at the live server."""
+    context, tab = _new_tab(chromium, live_server, viewport={"width": 1280, "height": 900})
+    yield tab
+    context.close()
+
+
+@pytest.fixture
+def phone(chromium, live_server):
+    """A fresh phone-sized tab (own cookies, touch) pointed at the live server."""
+    context, tab = _new_tab(chromium, live_server, **PHONE)
     yield tab
     context.close()
 

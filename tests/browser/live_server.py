@@ -1,10 +1,14 @@
-"""The app served on a free local port for a real browser (CSRF on, as in production)."""
+"""The app served on a free local port for a real browser (CSRF on, as in production), and the
+steps the browser tests share: log in, start a complaint, check a page fits a phone's screen."""
 import threading
 from contextlib import contextmanager
 
 from werkzeug.serving import make_server
 
 from app import create_app
+from app.demo import DEMO_PASSWORD
+from engine import runtime
+from people.accounts import find_district, find_user
 
 
 def browser_app(database_url):
@@ -26,3 +30,35 @@ def serve(served):
         thread.join(timeout=10)
         server.server_close()
         served.extensions["db_engine"].dispose()
+
+
+def log_in(page, username):
+    """Log in through the login page (logging out whoever is logged in first)."""
+    logout = page.locator("nav form[action='/logout'] button")
+    if page.url.startswith("http") and logout.count():
+        logout.click()
+        page.wait_for_url("**/login**")
+    else:
+        page.goto("/login")
+    page.fill("#username", username)
+    page.fill("#password", DEMO_PASSWORD)
+    page.locator("main form button").click()
+    page.wait_for_selector("[data-testid=current-user]")
+
+
+def start_complaint(app, title="شکایت آزمایشی") -> int:
+    """Start a complaint in district 1 as pr_expert_d1 through the engine; the session is closed
+    at once so the live server's writers are never kept waiting."""
+    session = app.extensions["db_sessions"]()
+    try:
+        instance = runtime.start_instance(session, "complaints", find_user(session, "pr_expert_d1"),
+                                          find_district(session, "d1").id, title=title)
+        session.commit()
+        return instance.id
+    finally:
+        session.close()
+
+
+def fits_the_screen(tab) -> bool:
+    """True if the page needs no horizontal scrolling."""
+    return tab.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")

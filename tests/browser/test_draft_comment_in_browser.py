@@ -4,16 +4,14 @@ portal, escaped. Chromium (Debian's), CSRF on."""
 import pytest
 from sqlalchemy import select
 
-from app.demo import DEMO_PASSWORD
 from engine import draft_comments as drafts
+from live_server import fits_the_screen, log_in
 from models import District
 from models.drafts import DraftComment
 from people.accounts import find_user
 from tests.conftest import PROCESSES, deploy_file
 
 pytestmark = pytest.mark.browser
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
-         "device_scale_factor": 2}
 COMMENT = "<b>ساعت</b> پایان را ۲۲ کنید تا شاغلان هم بتوانند خرید کنند."
 
 
@@ -33,21 +31,6 @@ def draft(app):
         session.close()
 
 
-@pytest.fixture
-def phone(chromium, live_server):
-    context = chromium.new_context(base_url=live_server, **PHONE)
-    context.set_default_timeout(10_000)
-    tab = context.new_page()
-    tab.js_errors = []
-    tab.on("pageerror", lambda exc: tab.js_errors.append(str(exc)))
-    yield tab
-    context.close()
-
-
-def fits_the_screen(tab) -> bool:
-    return tab.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
-
-
 def test_a_citizen_comments_staff_approve_and_the_comment_appears(app, phone, page, draft):
     phone.goto("/p/drafts/")
     phone.get_by_test_id(f"draft-{draft}").click()
@@ -64,11 +47,7 @@ def test_a_citizen_comments_staff_approve_and_the_comment_appears(app, phone, pa
 
     with app.extensions["db_sessions"]() as s:
         comment_id = s.scalars(select(DraftComment.id)).one()
-    page.goto("/login")
-    page.fill("#username", "pr_expert_d1")
-    page.fill("#password", DEMO_PASSWORD)
-    page.locator("main form button").click()
-    page.wait_for_selector("[data-testid=current-user]")
+    log_in(page, "pr_expert_d1")
     page.goto(f"/drafts/{draft}")
     assert COMMENT in page.get_by_test_id(f"staff-comment-{comment_id}").inner_text()
     page.get_by_test_id(f"approve-{comment_id}").click()

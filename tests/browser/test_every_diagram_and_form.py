@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from app.demo import DEMO_PASSWORD, load_demo_data
-from live_server import browser_app, serve
+from app.demo import load_demo_data
+from live_server import browser_app, log_in, serve
 from tests.conftest import empty_all_tables
 from engine.deploy import deploy_directory
 
@@ -101,11 +101,7 @@ def owner_tab(chromium, site):
     tab.console_errors, tab.js_errors = [], []
     tab.on("console", lambda msg: msg.type == "error" and tab.console_errors.append(msg.text))
     tab.on("pageerror", lambda exc: tab.js_errors.append(str(exc)))
-    tab.goto("/login")
-    tab.fill("#username", "process_owner")
-    tab.fill("#password", DEMO_PASSWORD)
-    tab.locator("main form button").click()
-    tab.wait_for_selector("[data-testid=current-user]")
+    log_in(tab, "process_owner")
     yield tab
     context.close()
 

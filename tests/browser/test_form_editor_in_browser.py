@@ -5,8 +5,8 @@ import re
 
 import pytest
 
-from engine import form_versions
-from test_task_in_browser import log_in, start_complaint
+from engine import form_version_cache
+from live_server import log_in, start_complaint
 
 pytestmark = pytest.mark.browser
 expect = pytest.importorskip("playwright.sync_api").expect
@@ -18,7 +18,7 @@ OLD_LABEL = "موضوع شکایت"
 @pytest.fixture(autouse=True)
 def _files_only_afterwards():
     yield
-    form_versions.use_database(None)
+    form_version_cache.use_database(None)
 
 
 def test_a_process_owner_edits_a_label_saves_a_version_and_previews_it(app, complaints, page, shots):

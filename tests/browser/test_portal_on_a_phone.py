@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from engine import runtime
+from live_server import fits_the_screen
 from models import HumanTask, Instance
 from people.accounts import find_user
 
@@ -14,20 +15,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "http"))
 from portal_support import PNG_1PX, deploy_citizen_processes  # noqa: E402
 
 pytestmark = pytest.mark.browser
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
-         "device_scale_factor": 2}
-
-
-@pytest.fixture
-def phone(chromium, live_server):
-    context = chromium.new_context(base_url=live_server, **PHONE)
-    context.set_default_timeout(10_000)
-    tab = context.new_page()
-    errors = []
-    tab.on("pageerror", lambda exc: errors.append(str(exc)))
-    tab.js_errors = errors
-    yield tab
-    context.close()
 
 
 def staff_complete(app, code, task_spec, username, data):
@@ -43,10 +30,6 @@ def staff_complete(app, code, task_spec, username, data):
         return instance.id
     finally:
         session.close()
-
-
-def fits_the_screen(tab) -> bool:
-    return tab.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
 
 
 def test_a_citizen_files_on_a_phone_follows_and_closes_the_loop(app, phone, tmp_path):

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from app.demo import DEMO_PASSWORD
+from live_server import log_in
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "engine"))
 from message_137_support import complete, deploy_messages, referred_message, reply  # noqa: E402
@@ -36,11 +36,7 @@ def marked(page, marker: str) -> list[str]:
 
 def test_an_auditor_steps_forward_and_back_through_a_looped_message(app, page):
     instance_id = looped_message(app)
-    page.goto("/login")
-    page.fill("#username", "auditor")
-    page.fill("#password", DEMO_PASSWORD)
-    page.locator("main form button").click()
-    page.wait_for_selector("[data-testid=current-user]")
+    log_in(page, "auditor")
 
     page.goto(f"/audit/instances/{instance_id}/replay")
     assert page.get_by_test_id("replay-verdict").get_attribute("data-matches") == "true"

@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from app.demo import DEMO_PASSWORD
 from engine import runtime
+from live_server import log_in
 from models import HumanTask, Instance
 from people.accounts import find_district, find_user
 from tests.conftest import deploy_file
@@ -37,11 +37,7 @@ def arrange(app) -> tuple[int, int]:
 
 def test_a_process_owner_moves_one_instance_and_sees_another_refused(app, page):
     at_a, at_b = arrange(app)
-    page.goto("/login")
-    page.fill("#username", "process_owner")
-    page.fill("#password", DEMO_PASSWORD)
-    page.locator("main form button").click()
-    page.wait_for_selector("[data-testid=current-user]")
+    log_in(page, "process_owner")
 
     page.goto("/studio/migration_demo/migrate")
     assert page.locator("[data-testid=target-select]").input_value() == "3"

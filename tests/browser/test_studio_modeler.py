@@ -8,9 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from engine import runtime
+from live_server import log_in, start_complaint
 from models import HumanTask, Instance
-from people.accounts import find_district, find_user
-from test_task_in_browser import log_in, start_complaint
 
 pytestmark = pytest.mark.browser
 
@@ -59,17 +58,6 @@ def run_action(page, name):
     return page.evaluate("document.body.dataset.studioAction")
 
 
-def start_in_d1(app):
-    session = app.extensions["db_sessions"]()
-    try:
-        instance = runtime.start_instance(session, "complaints", find_user(session, "pr_expert_d1"),
-                                          find_district(session, "d1").id, title="پس از استقرار")
-        session.commit()
-        return instance.id
-    finally:
-        session.close()
-
-
 def version_and_tasks(app, instance_id):
     session = app.extensions["db_sessions"]()
     try:
@@ -95,7 +83,7 @@ def test_owner_renames_a_task_deploys_and_only_new_instances_take_the_new_versio
     assert page.evaluate("document.body.dataset.deployedVersion") == "2"
     assert page.evaluate("document.body.dataset.dirty") == "false"
 
-    after = start_in_d1(app)
+    after = start_complaint(app, title="پس از استقرار")
     assert version_and_tasks(app, after) == (2, {NEW_LABEL})
     assert version_and_tasks(app, before) == (1, {"ثبت شکایت"})
     # The older instance's own page still shows its version and the old label.

@@ -4,40 +4,11 @@ import re
 
 import pytest
 
-from app.demo import DEMO_PASSWORD
-from engine import runtime
-from people.accounts import find_district, find_user
+from live_server import log_in, start_complaint
 
 pytestmark = pytest.mark.browser
 
 PERSIAN_DIGIT = re.compile("[۰-۹]")
-
-
-def start_complaint(app) -> int:
-    """Start a complaint in district 1 through the engine; the session is closed at once so
-    the live server's writers are never kept waiting."""
-    session = app.extensions["db_sessions"]()
-    try:
-        instance = runtime.start_instance(session, "complaints", find_user(session, "pr_expert_d1"),
-                                          find_district(session, "d1").id, title="شکایت آزمایشی")
-        session.commit()
-        return instance.id
-    finally:
-        session.close()
-
-
-def log_in(page, username):
-    """Log in through the login page (logging out whoever is logged in first)."""
-    logout = page.locator("nav form[action='/logout'] button")
-    if page.url.startswith("http") and logout.count():
-        logout.click()
-        page.wait_for_url("**/login**")
-    else:
-        page.goto("/login")
-    page.fill("#username", username)
-    page.fill("#password", DEMO_PASSWORD)
-    page.locator("main form button").click()
-    page.wait_for_selector("[data-testid=current-user]")
 
 
 def open_task(page, name, instance_id, shot=None):

@@ -2,12 +2,16 @@
 update, press conference, news), their user tasks, the data each form would send, and every path
 through their gateways.
 
-Used by test_pr_processes.py.
+Used by test_pr_diagrams.py, test_pr_forms.py and test_pr_paths.py (and the replay tests).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from lxml import etree
+
+from tests.diagram_conventions import FLOW_NODE_TAGS, NS
 
 ROOT = Path(__file__).resolve().parents[2]
 PROCESSES_DIR = ROOT / "processes"
@@ -219,3 +223,15 @@ PATHS: dict[str, dict[str, PathCase]] = {
             "EndEvent_rebuttal_sent", {"Task_draft_rebuttal": 2, "Task_sign_rebuttal": 2}),
     },
 }
+
+PROCESS_IDS = sorted(PROCESSES)
+
+
+def tree_of(process_id: str):
+    """The parsed BPMN file of the process."""
+    return etree.parse(str(PROCESSES[process_id].bpmn_file))
+
+
+def flow_nodes(process) -> list:
+    """The flow nodes (tasks, events, gateways) of a bpmn:process element."""
+    return [el for tag in FLOW_NODE_TAGS for el in process.iterfind(f"bpmn:{tag}", NS)]

@@ -4,7 +4,8 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from engine.diagram_svg import diagram_svg, draw_diagram, wrap
+from engine.diagram_labels import wrap
+from engine.diagram_svg import diagram_svg, draw_diagram
 from engine.errors import BpmnValidationError
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from app.scheduler import fire_due_timers
 from engine import draft_comments as drafts
+from engine import draft_review
 from engine import runtime
 from engine.errors import Conflict, Forbidden, InvalidData
 from models import District, HumanTask, Instance, clock, utcnow
@@ -114,19 +115,19 @@ def test_review_amendments_approval_and_publication_summary(app, db, published):
     db.commit()
     head = find_user(db, "department_head_d1")
     with pytest.raises(Conflict):  # no amendment while the period is open
-        drafts.amend_section(db, head, published, s2.id, "عوارض فصلی", [c2.id])
+        draft_review.amend_section(db, head, published, s2.id, "عوارض فصلی", [c2.id])
     _close_and_review(app, db, published)
 
     by_section = drafts.comments_by_section(db, published)
     assert [(item["section"].number, [c.id for c in item["comments"]]) for item in by_section] == \
         [(1, [c1.id]), (2, [c2.id, c3.id]), (3, [])]
     with pytest.raises(InvalidData):  # a comment of another section
-        drafts.amend_section(db, head, published, s2.id, "عوارض غرفه فصلی پرداخت می‌شود.", [c1.id])
+        draft_review.amend_section(db, head, published, s2.id, "عوارض غرفه فصلی پرداخت می‌شود.", [c1.id])
     with pytest.raises(Forbidden):
-        drafts.amend_section(db, find_user(db, "pr_expert_d1"), published, s2.id, "x", [])
-    drafts.amend_section(db, head, published, s2.id, "ماده ۲ — عوارض غرفه فصلی پرداخت می‌شود.",
+        draft_review.amend_section(db, find_user(db, "pr_expert_d1"), published, s2.id, "x", [])
+    draft_review.amend_section(db, head, published, s2.id, "ماده ۲ — عوارض غرفه فصلی پرداخت می‌شود.",
                          [c2.id, c3.id], "به پیشنهاد شهروندان")
-    drafts.amend_section(db, head, published, s3.id, "ماده ۳ — این دستورالعمل یک ماه پس از ابلاغ اجرا می‌شود.")
+    draft_review.amend_section(db, head, published, s3.id, "ماده ۳ — این دستورالعمل یک ماه پس از ابلاغ اجرا می‌شود.")
     review = ready(db, published, drafts.REVIEW_FORM)
     runtime.complete_task(db, review.id, head, {"review_summary": "دو بند اصلاح شد."})
     approval = ready(db, published, drafts.APPROVAL_FORM)
@@ -134,12 +135,12 @@ def test_review_amendments_approval_and_publication_summary(app, db, published):
                           {"approval_decision": "approve"})
     db.commit()
     assert drafts.draft_state(published) == "review"
-    drafts.publish_final(db, find_user(db, "pr_expert_d1"), published, "ابلاغ شد")
+    draft_review.publish_final(db, find_user(db, "pr_expert_d1"), published, "ابلاغ شد")
     db.commit()
     assert drafts.draft_state(published) == "published"
     assert db.get(Instance, published.instance_id).status == "completed"
 
-    summary = drafts.change_summary(db, published)
+    summary = draft_review.change_summary(db, published)
     assert summary["counts"] == {"comments": 3, "approved": 3, "rejected": 0, "sections": 3,
                                  "sections_changed": 2, "sections_changed_by_comments": 1,
                                  "comments_leading_to_changes": 2}
@@ -160,10 +161,10 @@ def test_a_returned_approval_goes_back_to_the_review(app, db, published):
                           {"approval_decision": "return", "approval_reason": "بند ۲ روشن نیست"})
     db.commit()
     assert ready(db, published, drafts.REVIEW_FORM) is not None
-    assert drafts.may_amend(db, head, published)
+    assert draft_review.may_amend(db, head, published)
 
 
-def test_publication_through_the_inbox_also_publishes(app, db, published):
+def test_the_step_completing_the_publication_task_marks_the_draft_published(app, db, published):
     _close_and_review(app, db, published)
     runtime.complete_task(db, ready(db, published, drafts.REVIEW_FORM).id,
                           find_user(db, "department_head_d1"), {"review_summary": "بدون تغییر"})
@@ -172,5 +173,31 @@ def test_publication_through_the_inbox_also_publishes(app, db, published):
     runtime.complete_task(db, ready(db, published, drafts.PUBLICATION_FORM).id,
                           find_user(db, "pr_expert_d1"), {})
     db.commit()
-    assert drafts.draft_state(published) == "published" and published.published_at is not None
-    assert utcnow() >= published.published_at
+    # Written by the step itself: a fresh session sees it without any page having been read.
+    with app.extensions["db_sessions"]() as fresh:
+        stored = fresh.get(type(published), published.id)
+        assert stored.published_at is not None and utcnow() >= stored.published_at
+        assert stored.published_at == fresh.get(Instance, published.instance_id).completed_at
+    assert drafts.draft_state(published) == "published"
+
+
+def test_the_review_cannot_end_while_a_comment_awaits_moderation(app, db, published):
+    s1 = published.sections[0]
+    waiting = drafts.add_comment(db, published, s1.id, "", "ساعت ۲۲ بهتر است")
+    db.commit()
+    _close_and_review(app, db, published)
+    review = ready(db, published, drafts.REVIEW_FORM)
+    head = find_user(db, "department_head_d1")
+    with pytest.raises(InvalidData) as refused:
+        runtime.complete_task(db, review.id, head, {"review_summary": "بدون تغییر"})
+    assert refused.value.details == {"comments": "Awaiting moderation."}
+    db.rollback()
+    assert ready(db, published, drafts.REVIEW_FORM).id == review.id
+
+    drafts.moderate(db, find_user(db, "pr_expert_d1"), published, waiting.id, "approved")
+    runtime.complete_task(db, review.id, head, {"review_summary": "بدون تغییر"})
+    db.commit()
+    # What the reviewer was shown is kept with the completion, whatever the browser sent.
+    kept = db.get(Instance, published.instance_id).data["comments_reviewed"]
+    assert kept[0] == {"section": 1, "approved": [waiting.id], "rejected": []}
+    assert [row["section"] for row in kept] == [1, 2, 3]

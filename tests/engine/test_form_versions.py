@@ -1,7 +1,7 @@
-"""Form versions (engine/form_versions.py): the file is version 1 on first use, the editor adds
-N+1, a task keeps the version it was created with, load_form reads the latest through a
-process-wide cache that other processes' saves reach within CACHE_SECONDS; the checks of a
-schema before it is saved."""
+"""Form versions (engine/form_versions.py, form_version_cache.py, form_schema_checks.py): the
+file is version 1 on first use, the editor adds N+1, a task keeps the version it was created
+with, load_form reads the latest through a process-wide cache that other processes' saves
+reach within CACHE_SECONDS; the checks of a schema before it is saved."""
 import copy
 from datetime import datetime
 from pathlib import Path
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, insert, select, update
 
-from engine import form_versions, runtime
+from engine import form_schema_checks, form_version_cache, form_versions, runtime
 from engine.deploy import deploy_process
 from engine.errors import InvalidData
 from engine.forms import load_form, load_form_file
@@ -29,7 +29,7 @@ NEW_FIELD = {"type": "textfield", "key": "national_id", "label": "کد ملی", 
 def _files_only_afterwards():
     """Tests that come next without an app must not read the versions this test saved."""
     yield
-    form_versions.use_database(None)
+    form_version_cache.use_database(None)
 
 
 def with_new_field():
@@ -74,7 +74,7 @@ def test_deploying_a_process_stores_the_files_of_its_forms_as_version_1(app, db,
 def test_a_form_of_a_process_deployed_before_versions_existed_is_its_file(app, db, complaints):
     db.execute(FormVersion.__table__.delete())
     db.commit()
-    form_versions.forget_cache()
+    form_version_cache.forget_cache()
     task = start(db)
     assert task.form_version == 1
     assert form_versions.task_schema(db, task) == load_form_file(KEY)
@@ -134,8 +134,8 @@ def test_saving_unchanged_content_makes_no_version(app, db):
 def test_load_form_sees_a_version_saved_by_another_process_within_the_cache_time(
         app, db, monkeypatch):
     clock = {"now": 1000.0}
-    monkeypatch.setattr(form_versions.time, "monotonic", lambda: clock["now"])
-    form_versions.forget_cache()
+    monkeypatch.setattr(form_version_cache.time, "monotonic", lambda: clock["now"])
+    form_version_cache.forget_cache()
     assert load_form(KEY) == load_form_file(KEY)  # nothing saved: the file
     # Another worker saves (its commit cannot empty this process's cache).
     schema = with_new_field()
@@ -144,9 +144,9 @@ def test_load_form_sees_a_version_saved_by_another_process_within_the_cache_time
             conn.execute(insert(FormVersion).values(
                 form_key=KEY, version=number, schema=content,
                 content_sha256=form_versions.content_sha256(content), saved_at=datetime(2026, 1, 1)))
-    clock["now"] += form_versions.CACHE_SECONDS / 2
+    clock["now"] += form_version_cache.CACHE_SECONDS / 2
     assert load_form(KEY) == load_form_file(KEY)  # still cached
-    clock["now"] += form_versions.CACHE_SECONDS
+    clock["now"] += form_version_cache.CACHE_SECONDS
     assert load_form(KEY) == schema
     # Other forms are still their files; a private copy each time.
     assert load_form("complaint_review") == load_form_file("complaint_review")
@@ -158,7 +158,7 @@ def test_load_form_reads_the_database_inside_a_write_transaction_without_waiting
     # The runtime holds SQLite's write lock while it validates a task; the cache's read must
     # not wait for it (it reads outside the session).
     task = start(db)
-    form_versions.forget_cache()
+    form_version_cache.forget_cache()
     # A write: the session now holds the write lock (SQLite) or the row lock (PostgreSQL).
     db.execute(update(HumanTask).where(HumanTask.id == task.id).values(name=HumanTask.name))
     assert load_form(KEY)["components"]
@@ -170,7 +170,7 @@ def test_without_a_database_and_with_a_forms_folder_the_files_are_read(app, db, 
     db.commit()
     (tmp_path / f"{KEY}.form.json").write_text('{"components": []}', encoding="utf-8")
     assert load_form(KEY, forms_dir=tmp_path) == {"components": []}
-    form_versions.use_database(None)
+    form_version_cache.use_database(None)
     assert load_form(KEY) == load_form_file(KEY)
 
 
@@ -182,12 +182,12 @@ def codes(problems, level=None):
 def test_check_schema_accepts_every_form_of_the_repository(app, db):
     from engine.forms import list_forms
     for key in list_forms():
-        assert form_versions.check_schema(db, key, load_form_file(key)) == [], key
+        assert form_schema_checks.check_schema(db, key, load_form_file(key)) == [], key
 
 
 def test_check_schema_finds_shape_keys_types_and_conditions(app, db):
-    assert codes(form_versions.check_schema(db, KEY, [])) == [("shape", None)]
-    assert codes(form_versions.check_schema(db, KEY, {"components": "x"})) == [("shape", None)]
+    assert codes(form_schema_checks.check_schema(db, KEY, [])) == [("shape", None)]
+    assert codes(form_schema_checks.check_schema(db, KEY, {"components": "x"})) == [("shape", None)]
     schema = {"type": "default", "components": [
         {"type": "textfield", "key": "a", "label": "A"},
         {"type": "textfield", "key": "a", "label": "A again"},
@@ -200,17 +200,17 @@ def test_check_schema_finds_shape_keys_types_and_conditions(app, db):
         {"type": "group", "path": "bad-path", "components": []},
         "not a component",
     ]}
-    assert codes(form_versions.check_schema(None, KEY, schema)) == [
+    assert codes(form_schema_checks.check_schema(None, KEY, schema)) == [
         ("component_shape", "components[9]"), ("condition", "c"), ("key_duplicate", "a"),
         ("key_invalid", "2bad"), ("key_missing", "Field_nokey"), ("path_invalid", "bad-path"),
         ("type", "tags")]
-    assert form_versions.parse_schema_text(b"{nope")[1][0].code == "json"
+    assert form_schema_checks.parse_schema_text(b"{nope")[1][0].code == "json"
 
 
 def test_removed_keys_the_diagrams_still_use_are_warnings(app, db, complaints):
     schema = load_form_file(KEY)
     schema["components"] = [c for c in schema["components"] if c.get("key") != "complaint_type"]
-    problems = form_versions.check_schema(db, KEY, schema)
+    problems = form_schema_checks.check_schema(db, KEY, schema)
     assert codes(problems) == [("key_used", "complaint_type")]
     assert problems[0].level == "warning" and problems[0].params["process"] == "complaints"
 

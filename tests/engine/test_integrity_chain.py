@@ -3,7 +3,7 @@ cut off directly in the database are each reported with their kind and seq."""
 import pytest
 from sqlalchemy import select, text
 
-from engine import runtime
+from engine import runtime, task_actions
 from engine.events import GENESIS_SHA256, event_digest, verify_chain
 from engine.integrity import check_all, check_chain, check_instance
 from models import Event, HumanTask, Instance, User
@@ -34,7 +34,7 @@ def run_instance(app, district="d1") -> int:
             task = session.scalars(select(HumanTask).where(HumanTask.instance_id == instance.id,
                                                            HumanTask.status == "ready")).one()
             user = _user(session, f"{task.role}_{district}")
-            runtime.claim_task(session, task.id, user)
+            task_actions.claim_task(session, task.id, user)
             session.commit()
             runtime.complete_task(session, task.id, user, data)
             session.commit()

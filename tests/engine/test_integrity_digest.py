@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from app.audit.integrity_cli import register
 from app.scheduler import make_digest_job
-from engine import runtime
+from engine import runtime, task_actions
 from engine.events import event_digest
 from engine.integrity import (canonical_sha256, check_instance, compare_with_digest, digest_export,
                               make_daily_digest)
@@ -65,7 +65,7 @@ def test_a_kept_digest_holds_after_events_are_appended_legitimately(app, db, ins
     session = app.extensions["db_sessions"]()
     task = session.scalars(select(HumanTask).where(HumanTask.instance_id == instances[0],
                                                    HumanTask.status == "ready")).first()
-    runtime.claim_task(session, task.id, _user(session, f"{task.role}_d1"))
+    task_actions.claim_task(session, task.id, _user(session, f"{task.role}_d1"))
     session.commit()
     session.close()
     assert compare_with_digest(db, kept) == []

@@ -9,11 +9,13 @@ from sqlalchemy import select
 
 from app.scheduler import create_due_meetings
 from engine import mardom_salam as ms
+from engine import mardom_salam_requests as msr
+from engine import step_hooks
 from engine.errors import Conflict, Forbidden, InvalidData
 from engine_support import ready_specs, reload_instance, task_rows, user
 from test_mardom_salam_support import (MEETING_EVENING, THURSDAY_BEFORE, add_request, complete,
                                   deploy_all, fire_at, make_meeting, up_to_meeting)
-from models import OutboxMessage, clock
+from models import Event, OutboxMessage, clock
 from models.mardom_salam import MardomSalamCouncil, MardomSalamMeeting
 from message_137_support import INTAKE
 
@@ -58,22 +60,27 @@ def test_meeting_created_on_the_right_tuesday_once(deployed, db):
         MardomSalamMeeting.meeting_date))] == [date(2026, 12, 8), date(2026, 12, 22)]
 
 
-def test_mosque_returned_then_approved_and_briefing_has_computed_137_figures(deployed, db):
+def test_briefing_shows_the_137_figures_of_the_day_it_is_written_not_a_typed_one(deployed, db):
     meeting = make_meeting(deployed, db)
     iid = meeting.instance_id
-    data = reload_instance(db, iid).data
-    assert data["figures_137"]["received"] == 0 and "figures_137_text" in data
     complete(db, iid, "Task_propose_mosque", {"mosque_name": "مسجد الف", "mosque_address": "خیابان یک"})
     complete(db, iid, "Task_check_mosque", {"mosque_approved": "no", "review_reason": "گنجایش کم"})
     assert ready_specs(db, iid) == ["Task_propose_mosque"]
     complete(db, iid, "Task_propose_mosque", {"mosque_name": "مسجد ب", "mosque_address": "خیابان دو"})
     complete(db, iid, "Task_check_mosque", {"mosque_approved": "yes"})
     assert ready_specs(db, iid) == ["Task_briefing"]
+    [briefing] = task_rows(db, iid, "ready")
+    assert step_hooks.shown_data(db, briefing)["figures_137"]["received"] == 0
+    # Days after the meeting was created, a message comes in: the briefing counts it.
+    clock.set_now(THURSDAY_BEFORE + timedelta(days=4))
+    add_request(db, meeting)
+    assert step_hooks.shown_data(db, briefing)["figures_137"]["received"] == 1
     # A typed figure is dropped: the briefing keeps the system's.
     complete(db, iid, "Task_briefing", {"budget_approved": 1, "projects_realised_percent": 2,
                                         "projects_progress": "x", "mosque_aid": 3,
                                         "district_problems": "y", "figures_137_text": "typed"})
-    assert reload_instance(db, iid).data["figures_137_text"] != "typed"
+    data = reload_instance(db, iid).data
+    assert data["figures_137_text"] != "typed" and data["figures_137"]["received"] == 1
     assert ready_specs(db, iid) == ["Task_hold_meeting"]
 
 
@@ -95,10 +102,10 @@ def test_requests_become_137_messages_with_codes_and_sms(deployed, db):
     assert db.scalars(select(OutboxMessage).where(OutboxMessage.instance_id == message.id,
                                                   OutboxMessage.template == "tracking_code_issued")).all() == [sms]
     with pytest.raises(InvalidData):
-        ms.register_request(db, meeting, user(db, "communications_office"),
+        msr.register_request(db, meeting, user(db, "communications_office"),
                             {"kind": "137", "citizen_name": "", "citizen_phone": "12", "description": ""})
     with pytest.raises(Forbidden):
-        ms.register_request(db, meeting, user(db, "feedback_unit_d2"),
+        msr.register_request(db, meeting, user(db, "feedback_unit_d2"),
                             {"citizen_name": "x", "citizen_phone": "09120000000", "description": "y"})
 
 
@@ -117,8 +124,8 @@ def test_desk_items_registered_next_working_day_with_their_code(deployed, db):
     # Tuesday evening: due by the end of Wednesday, the next working day (14:30 Tehran).
     assert task.due_at == datetime(2026, 12, 9, 11, 0)
     with pytest.raises(Forbidden):
-        ms.register_desk_requests(db, meeting, user(db, "communications_office"))
-    ms.register_desk_requests(db, meeting, user(db, "special_followup_officer"))
+        msr.register_desk_requests(db, meeting, user(db, "communications_office"))
+    msr.register_desk_requests(db, meeting, user(db, "special_followup_officer"))
     db.commit()
     db.refresh(desk)
     assert desk.tracking_code.startswith("120-")
@@ -142,7 +149,7 @@ def test_each_post_meeting_deadline_escalated_once_and_closing_waits_for_answers
     assert set(ready_specs(db, iid)) == {"Task_desk_registration", "Task_classify_requests",
                                          "Task_council_letter", "Task_progress_report",
                                          "Task_results_session"}
-    ms.register_desk_requests(db, meeting, user(db, "special_followup_officer"))
+    msr.register_desk_requests(db, meeting, user(db, "special_followup_officer"))
     db.commit()
     week = _due(db, iid, "classify_due_at")
     assert week == _due(db, iid, "letter_due_at") and week.date() == date(2026, 12, 16)
@@ -157,15 +164,21 @@ def test_each_post_meeting_deadline_escalated_once_and_closing_waits_for_answers
     # The working group's table, late: every request gets its owner and deadline.
     group = user(db, "followup_working_group_d1")
     with pytest.raises(InvalidData):
-        ms.classify_requests(db, meeting, group, {one.id: {"owner": "معاونت فنی", "deadline": "2027-01-10"}},
+        msr.classify_requests(db, meeting, group, {one.id: {"owner": "معاونت فنی", "deadline": "2027-01-10"}},
                              "صورتجلسه")
     db.rollback()
     db.expire_all()
     meeting = db.get(MardomSalamMeeting, meeting.id)
     rows = {r.id: {"owner": "معاونت فنی", "deadline": "2027-01-10", "category": "technical"}
             for r in meeting.requests}
-    ms.classify_requests(db, meeting, group, rows, "صورتجلسه کارگروه")
+    msr.classify_requests(db, meeting, group, rows, "صورتجلسه کارگروه")
     db.commit()
+    # The table goes into the log with the task, and each 137 message is linked to its row.
+    kept = db.scalars(select(Event).where(Event.instance_id == iid, Event.type == "task_completed",
+                                          Event.task_spec == "Task_classify_requests")).one()
+    assert {(row["tracking_code"], row["owner"], row["deadline"]) for row in kept.data["data"]["classification"]} \
+        == {(r.tracking_code, "معاونت فنی", "2027-01-10") for r in meeting.requests}
+    assert msr.request_of_message(db, one.message_instance_id).owner == "معاونت فنی"
     complete(db, iid, "Task_council_letter", {"letter_number": "۱۲۳/م"})
     for spec, key, overdue_spec in (("Task_progress_report", "progress_due_at", "Task_progress_overdue"),
                                     ("Task_results_session", "results_due_at", "Task_results_overdue")):
@@ -184,26 +197,28 @@ def test_each_post_meeting_deadline_escalated_once_and_closing_waits_for_answers
         complete(db, iid, spec, {"escalation_note": "پیگیری شود"})
     db.expire_all()
     meeting = db.get(MardomSalamMeeting, meeting.id)
-    assert ms.waiting_to_close(meeting)
+    assert msr.waiting_to_close(meeting)
     # Refused while any request is unanswered; the scheduler does not close it either.
     with pytest.raises(Conflict):
-        ms.close_programme(db, meeting, user(db, "communications_office"))
+        msr.close_programme(db, meeting, user(db, "communications_office"))
     db.rollback()
-    assert ms.close_answered_programmes(db) == 0
+    assert msr.close_answered_programmes(db) == 0
     for request in (one, two):
         complete(db, request.message_instance_id, "Task_register_message",
                  {**INTAKE, "channel": "mardom_salam", "outcome": "answered",
                   "on_spot_answer": "در برنامه آسفالت است."}, username="intake_operator_d1")
     db.expire_all()
     meeting = db.get(MardomSalamMeeting, meeting.id)
-    assert [ms.request_state(r) for r in meeting.requests] == ["closed", "closed", "open"]
+    # The desk item is past the working group's deadline (2027-01-10): overdue, still unanswered.
+    assert [msr.request_state(r) for r in meeting.requests] == ["closed", "closed", "overdue"]
+    assert msr.request_state(meeting.requests[2], today=date(2027, 1, 10)) == "open"
     with pytest.raises(Conflict):
-        ms.close_programme(db, meeting, user(db, "communications_office"))
+        msr.close_programme(db, meeting, user(db, "communications_office"))
     db.rollback()
     meeting = db.get(MardomSalamMeeting, meeting.id)
-    ms.answer_desk_request(db, [r for r in meeting.requests if r.kind == "desk"][0],
+    msr.answer_desk_request(db, [r for r in meeting.requests if r.kind == "desk"][0],
                            user(db, "special_followup_officer"), "در میز خدمت پاسخ داده شد.")
     db.commit()
-    ms.close_programme(db, meeting, user(db, "communications_office"))
+    msr.close_programme(db, meeting, user(db, "communications_office"))
     db.commit()
     assert reload_instance(db, iid).status == "completed"

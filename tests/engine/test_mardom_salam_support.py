@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from app.scheduler import create_due_meetings, fire_due_timers
 from engine import mardom_salam as ms
+from engine import mardom_salam_requests as msr
 from engine import runtime
 from engine.deploy import deploy_process
 from engine_support import task_rows, user
@@ -70,7 +71,7 @@ def up_to_meeting(db, meeting):
 
 
 def add_request(db, meeting, kind="137", phone="09121110001", **extra):
-    request = ms.register_request(db, meeting, user(db, "communications_office"), {
+    request = msr.register_request(db, meeting, user(db, "communications_office"), {
         "kind": kind, "citizen_name": "علی رضایی", "citizen_phone": phone,
         "description": "آسفالت کوچه خراب است.", "category": "technical", **extra})
     db.commit()

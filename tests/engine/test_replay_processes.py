@@ -153,7 +153,7 @@ def test_a_citizen_survey_returned_once_with_entries_and_corrective_action_repla
 
 
 def test_an_opinion_poll_returned_once_with_two_answers_replays(app, db):
-    from test_survey_processes import POLL_FIELDWORK, POLL_PLAN, POLL_RETURN
+    from tests.survey_form_data import POLL_FIELDWORK, POLL_PLAN, POLL_RETURN
     deploy(app, "opinion_poll")
     poll = start(db, "opinion_poll")
     do(db, poll, "Task_prepare_poll_plan", POLL_PLAN)

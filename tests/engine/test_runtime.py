@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from engine import runtime
+from engine import runtime, task_actions
 from engine.errors import Conflict, Forbidden, InvalidData
 from engine.events import verify_chain
 from engine.parsing import content_sha256
@@ -198,7 +198,7 @@ def test_claim_unclaim_and_reassign(db, review):
     task = ready_task(db, instance.id, "Task_prepare")
     first = user(db, "pr_expert_d1")
 
-    runtime.claim_task(db, task.id, first)
+    task_actions.claim_task(db, task.id, first)
     db.commit()
     assert ready_task(db, instance.id, "Task_prepare").assignee_id == first.id
 
@@ -209,23 +209,23 @@ def test_claim_unclaim_and_reassign(db, review):
     assert first.display_name in caught.value.message
     db.rollback()
     with pytest.raises(Conflict):
-        runtime.claim_task(db, task.id, user(db, "pr_expert_d1_b"))
+        task_actions.claim_task(db, task.id, user(db, "pr_expert_d1_b"))
     db.rollback()
     with pytest.raises(Forbidden):
-        runtime.unclaim_task(db, task.id, user(db, "pr_expert_d1_b"))
+        task_actions.unclaim_task(db, task.id, user(db, "pr_expert_d1_b"))
     db.rollback()
 
-    runtime.unclaim_task(db, task.id, first)
+    task_actions.unclaim_task(db, task.id, first)
     db.commit()
     assert ready_task(db, instance.id, "Task_prepare").assignee_id is None
 
     # Reassigning needs a target who holds the task's role in its district.
     for target in ("pr_head_d1", "pr_expert_d2", "nobody_here"):
         with pytest.raises(InvalidData):
-            runtime.reassign_task(db, task.id, first, target)
+            task_actions.reassign_task(db, task.id, first, target)
         db.rollback()
         assert ready_task(db, instance.id, "Task_prepare").assignee_id is None
-    runtime.reassign_task(db, task.id, first, "pr_expert_d1_b")
+    task_actions.reassign_task(db, task.id, first, "pr_expert_d1_b")
     db.commit()
     assert ready_task(db, instance.id, "Task_prepare").assignee_id == other.id
     with pytest.raises(Conflict) as caught:
@@ -249,7 +249,7 @@ def test_user_of_another_district_is_forbidden(db, review):
     stranger = user(db, "pr_expert_d2")  # same role, other district
     for action in (lambda: runtime.get_task(db, task.id, stranger),
                    lambda: runtime.complete_task(db, task.id, stranger, {}),
-                   lambda: runtime.claim_task(db, task.id, stranger)):
+                   lambda: task_actions.claim_task(db, task.id, stranger)):
         with pytest.raises(Forbidden) as caught:
             action()
         assert caught.value.status == 403
@@ -267,7 +267,7 @@ def test_city_wide_role_holder_acts_in_every_district(app, db):
         task = ready_task(db, instance.id, "Task_first")
         assert (task.role, task.district_id) == ("central_pr", district_id(db, district))
         assert runtime.get_task(db, task.id, central).id == task.id
-        runtime.claim_task(db, task.id, central)
+        task_actions.claim_task(db, task.id, central)
         db.commit()
         runtime.complete_task(db, task.id, central, {})
         db.commit()

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import event, select, update
 
-from engine import runtime
+from engine import runtime, task_actions
 from engine.errors import Conflict
 from engine.events import verify_chain
 from engine.timers import fire_next_due_timers
@@ -101,7 +101,7 @@ def test_the_chain_head_follows_every_kind_of_event(app, db):
     runtime.complete_task(db, ready_task(db, instance.id, "Task_prepare").id, user(db, "pr_expert_d1"), {})
     db.commit()
     task_id = ready_task(db, instance.id, "Task_review").id
-    for action in (runtime.claim_task, runtime.unclaim_task, runtime.claim_task):
+    for action in (task_actions.claim_task, task_actions.unclaim_task, task_actions.claim_task):
         action(db, task_id, head)
         db.commit()
         assert_head_is_newest_event(db, instance.id)
@@ -197,7 +197,7 @@ def test_two_claims_of_one_task_at_once_give_one_claim_and_one_conflict(app, db)
             runtime.get_task(session, task_id, actor)  # both have read the instance row
             session.commit()
             barrier.wait(timeout=10)
-            runtime.claim_task(session, task_id, actor)
+            task_actions.claim_task(session, task_id, actor)
             session.commit()
             results[i] = "claimed"
         except Conflict as exc:

@@ -9,7 +9,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from engine import runtime
+from engine import runtime, task_actions
 from engine.events import event_digest
 from http_support import ANNOUNCEMENT, EXAMINATION, REGISTER_SERVICE, REVIEW_APPROVE, REVIEW_RETURN
 from models import ProcessVersion, User
@@ -143,8 +143,8 @@ def test_pdf_of_an_instance_with_fifty_events_is_made_within_three_seconds(app, 
     with app.extensions["db_sessions"]() as s:
         user = s.scalars(select(User).where(User.username == "pr_expert_d1")).one()
         for _ in range(25):
-            runtime.claim_task(s, task_id, user)
-            runtime.unclaim_task(s, task_id, user)
+            task_actions.claim_task(s, task_id, user)
+            task_actions.unclaim_task(s, task_id, user)
         s.commit()
     assert arrange.event_count(second) >= 50
     auditor = login("auditor")

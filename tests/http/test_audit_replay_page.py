@@ -1,8 +1,17 @@
-"""The step-through page (/audit/instances/<id>/replay): each event's state on the instance's
-own diagram version, the data it changed, forward and back; who may open it."""
+"""The step-through page (/audit/instances/<id>/replay): each event's state on the diagram
+version in force at that event (an instance moved mid-life changes version at its move), the
+data it changed, forward and back; who may open it."""
 import re
 import sys
 from pathlib import Path
+
+from sqlalchemy import select
+
+from engine import runtime
+from engine.instance_migration import migrate_instance
+from models import HumanTask
+from people.accounts import find_district, find_user
+from tests.conftest import deploy_file
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "engine"))
 from message_137_support import deploy_messages, referred_message, reply  # noqa: E402
@@ -50,3 +59,76 @@ def test_staff_of_another_district_may_not_step_through_it(app, login):
     assert login("intake_operator_d2").get(f"/audit/instances/{instance_id}/replay").status_code == 403
     assert login("intake_operator_d1").get(f"/audit/instances/{instance_id}/replay").status_code == 200
     assert login("auditor").get("/audit/instances/999999/replay").status_code == 404
+
+
+MIGRATION = Path(__file__).resolve().parents[1] / "fixtures" / "migration"
+
+
+def migrated_instance(app) -> int:
+    """Started on v1 of migration_demo, moved to v2 while at A, then A completed on v2."""
+    deploy_file(app, MIGRATION / "v1.bpmn")
+    db = app.extensions["db_sessions"]()
+    try:
+        instance = runtime.start_instance(db, "migration_demo", find_user(db, "pr_expert_d1"),
+                                          find_district(db, "d1").id, title="درخواست آزمایشی")
+        db.commit()
+        instance_id = instance.id
+    finally:
+        db.close()
+    v2 = deploy_file(app, MIGRATION / "v2.bpmn")
+    deploy_file(app, MIGRATION / "v3.bpmn")  # never run on: its diagram is not served
+    db = app.extensions["db_sessions"]()
+    try:
+        migrate_instance(db, instance_id, v2.id, find_user(db, "process_owner"))
+        db.commit()
+        row = db.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id,
+                                                 HumanTask.status == "ready")).one()
+        runtime.complete_task(db, row.id, find_user(db, "pr_expert_d1"), {"note": "A"})
+        db.commit()
+    finally:
+        db.close()
+    return instance_id
+
+
+def _step_page(auditor, instance_id, n) -> str:
+    return auditor.get(f"/audit/instances/{instance_id}/replay?step={n}").get_data(as_text=True)
+
+
+def test_each_step_of_a_migrated_instance_is_drawn_on_the_version_in_force(app, login):
+    instance_id = migrated_instance(app)
+    auditor = login("auditor")
+    last = _step_page(auditor, instance_id, 9999)
+    assert 'data-matches="true"' in last
+    total = int(re.search(r'data-step="(\d+)"', last).group(1))
+    pages = [_step_page(auditor, instance_id, n) for n in range(1, total + 1)]
+    kinds = [re.search(r'data-testid="step-detail" data-type="([a-z_]+)"', p).group(1) for p in pages]
+    moved = kinds.index("instance_migrated")
+    assert 0 < moved < kinds.index("task_completed")
+    versions = [re.search(r'data-testid="step-detail"[^>]* data-version="(\d*)"', p).group(1) for p in pages]
+    assert versions == ["1"] * moved + ["2"] * (total - moved)
+
+    def diagram(page):
+        return re.search(r'data-testid="diagram"\s+data-xml-url="([^"]+)"', page).group(1)
+
+    before, after = diagram(pages[0]), diagram(pages[moved])
+    assert before == f"/audit/instances/{instance_id}/versions/1/diagram.bpmn"
+    assert after == f"/audit/instances/{instance_id}/versions/2/diagram.bpmn"
+    old_xml, new_xml = auditor.get(before), auditor.get(after)
+    assert old_xml.status_code == 200 and old_xml.mimetype == "application/xml"
+    assert "Task_A" in old_xml.get_data(as_text=True) and "Task_C" not in old_xml.get_data(as_text=True)
+    assert "Task_C" in new_xml.get_data(as_text=True)
+    # The page says which version each step ran on, and marks the move (Persian first).
+    assert "نسخه ۱" in pages[0] and "نسخه ۲" in pages[moved]
+    assert 'data-testid="step-migration"' in pages[moved] and "انتقال از نسخه ۱ به نسخه ۲" in pages[moved]
+    assert 'data-testid="step-migration"' not in pages[0]
+    assert 'data-testid="list-migration"' in pages[0]  # the move is marked in the history too
+
+
+def test_only_the_versions_an_instance_ran_on_are_served_to_those_who_may_view_it(app, login):
+    instance_id = migrated_instance(app)
+    auditor = login("auditor")
+    url = f"/audit/instances/{instance_id}/versions/{{}}/diagram.bpmn"
+    assert auditor.get(url.format(3)).status_code == 404  # deployed, never run on
+    assert auditor.get(url.format(99)).status_code == 404
+    assert auditor.get("/audit/instances/999999/versions/1/diagram.bpmn").status_code == 404
+    assert login("intake_operator_d2").get(url.format(1)).status_code == 403

@@ -166,6 +166,64 @@ def test_review_lists_comments_by_section_then_publication_shows_the_summary(app
     assert 'data-testid="comment-form-1"' not in public
 
 
+def test_the_review_task_page_lists_every_comment_by_section_and_refuses_to_end_with_one_unmoderated(
+        app, login, process):
+    draft = publish(login, app)
+    citizen = app.test_client()
+    comment(citizen, draft, 1, "تا ساعت ۲۲ باز باشد.")
+    comment(citizen, draft, 2, "پرداخت فصلی بهتر است.")
+    first, second = sorted(rows(app, DraftComment, draft_id=draft.id), key=lambda c: c.id)
+    clock.set_now(draft.closes_at + timedelta(hours=1))
+    fire_due_timers(app.extensions["db_sessions"])
+    (review,) = rows(app, HumanTask, instance_id=draft.instance_id, status="ready")
+
+    head = login("department_head_d1")
+    page = head.get(f"/tasks/{review.id}").get_data(as_text=True)
+    table = page[page.index('data-testid="draft-panel"'):]
+    one, two = table.index("review-section-1"), table.index("review-section-2")
+    assert one < table.index("تا ساعت ۲۲ باز باشد.") < two < table.index("پرداخت فصلی بهتر است.")
+    assert 'data-testid="amend-form-2"' in table and 'data-testid="pending-comments"' in table
+    # Ending the review with a comment unmoderated is refused, and the task stays open.
+    refused = head.post(f"/tasks/{review.id}", data={"review_summary": "بررسی شد"})
+    assert refused.status_code == 400
+    assert "منتظر" in refused.get_data(as_text=True)
+    assert rows(app, HumanTask, id=review.id)[0].status == "ready"
+
+    # Moderating and amending from the task page come back to it.
+    moderator = login("pr_expert_d1")
+    for c in (first, second):
+        moderated = moderator.post(f"/drafts/{draft.id}/comments/{c.id}/moderate",
+                              data={"decision": "approved", "back_to_task": str(review.id)})
+        assert moderated.status_code == 303
+        assert moderated.headers["Location"].endswith(f"/tasks/{review.id}#comment-{c.id}")
+    s2 = next(s for s in draft.sections if s.number == 2)
+    amended = head.post(f"/drafts/{draft.id}/sections/{s2.id}/amend",
+                        data={"text": "ماده ۲ — عوارض فصلی.", "comments": [str(second.id)],
+                              "back_to_task": str(review.id)})
+    assert amended.headers["Location"].endswith(f"/tasks/{review.id}#section-{s2.id}")
+    page = head.get(f"/tasks/{review.id}").get_data(as_text=True)
+    assert 'data-testid="pending-comments"' not in page and 'data-testid="task-amendments"' in page
+    assert head.post(f"/tasks/{review.id}", data={"review_summary": "بررسی شد"}).status_code == 302
+    assert rows(app, HumanTask, id=review.id)[0].status == "completed"
+
+
+def test_a_draft_is_reviewed_approved_and_published_from_the_inbox_onto_the_portal(app, login, process):
+    draft = publish(login, app)
+    clock.set_now(draft.closes_at + timedelta(hours=1))
+    fire_due_timers(app.extensions["db_sessions"])
+    for username, data in (("department_head_d1", {"review_summary": "بدون تغییر"}),
+                           ("district_mayor_d1", {"approval_decision": "approve"})):
+        (task,) = rows(app, HumanTask, instance_id=draft.instance_id, status="ready")
+        assert login(username).post(f"/tasks/{task.id}", data=data).status_code == 302, task.form_key
+    (publication,) = rows(app, HumanTask, instance_id=draft.instance_id, status="ready")
+    staff = login("pr_expert_d1")
+    assert 'data-testid="draft-panel"' in staff.get(f"/tasks/{publication.id}").get_data(as_text=True)
+    assert staff.post(f"/tasks/{publication.id}", data={"publication_note": "ابلاغ"}).status_code == 302
+    # Published by the step, before anyone opens the draft's page.
+    assert rows(app, DraftRegulation, id=draft.id)[0].published_at is not None
+    assert 'data-testid="change-summary"' in app.test_client().get(f"/p/drafts/{draft.id}").get_data(as_text=True)
+
+
 def test_staff_pages_need_login_and_the_right_role(app, login, process):
     client = app.test_client()
     for url in ("/drafts/", "/drafts/new"):
@@ -196,9 +254,7 @@ def limited_app(database_url):
     empty_all_tables(database_url)
     application = create_app({"DATABASE_URL": database_url, "TESTING": True,
                               "WTF_CSRF_ENABLED": False, "SECRET_KEY": "test",
-                              "PORTAL_FILE_RATE_LIMIT": "2 per minute"})
-    # DRAFT_COMMENT_DAYS is read with its default (7) until app/config.py DEFAULTS has it.
-    application.config["DRAFT_COMMENT_DAYS"] = 3
+                              "PORTAL_FILE_RATE_LIMIT": "2 per minute", "DRAFT_COMMENT_DAYS": "3"})
     with application.app_context():
         session = application.extensions["db_sessions"]()
         load_demo_data(session)

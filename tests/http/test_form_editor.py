@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from engine import form_versions
+from engine import form_version_cache
 from engine.forms import load_form_file
 from http_support import REGISTER_SERVICE, location_path, page_text, translated
 
@@ -21,7 +21,7 @@ REQUIRED_FA = "این فیلد الزامی است."
 def _files_only_afterwards():
     """Tests that come next without an app must not read the versions this test saved."""
     yield
-    form_versions.use_database(None)
+    form_version_cache.use_database(None)
 
 
 def with_new_field():

@@ -73,3 +73,85 @@ def test_the_classification_and_desk_tasks_are_done_on_the_meeting_page_not_thei
     assert {t.task_spec for t in db.scalars(select(HumanTask).where(
         HumanTask.instance_id == instance_id, HumanTask.status == "ready"))} >= {
         "Task_classify_requests", "Task_desk_registration"}
+
+
+def test_the_briefing_page_shows_the_figures_of_today_and_a_message_page_its_meeting_owner(app, db, login):
+    from datetime import timedelta
+
+    from engine import mardom_salam_requests as msr
+    from models import clock
+    from test_mardom_salam_support import THURSDAY_BEFORE, add_request, complete  # noqa: E402
+    deploy_all(app)
+    meeting = make_meeting(app, db)
+    complete(db, meeting.instance_id, "Task_propose_mosque", {"mosque_name": "مسجد", "mosque_address": "بهار"})
+    complete(db, meeting.instance_id, "Task_check_mosque", {"mosque_approved": "yes"})
+    clock.set_now(THURSDAY_BEFORE + timedelta(days=3))
+    request = add_request(db, meeting)
+    [briefing] = db.scalars(select(HumanTask).where(HumanTask.instance_id == meeting.instance_id,
+                                                    HumanTask.status == "ready")).all()
+    message_id, meeting_id, briefing_id = request.message_instance_id, meeting.id, briefing.id
+    db.rollback()
+    page = login("communications_office").get(f"/tasks/{briefing_id}").get_data(as_text=True)
+    assert "دریافت ۱،" in page or "دریافت 1،" in page  # the message filed after the meeting was set
+
+    # The 137 message's pages name the meeting; the owner and deadline once the group set them.
+    operator = login("intake_operator_d1")
+    [task_id] = db.scalars(select(HumanTask.id).where(HumanTask.instance_id == message_id,
+                                                      HumanTask.status == "ready")).all()
+    db.rollback()
+    page = operator.get(f"/tasks/{task_id}").get_data(as_text=True)
+    assert 'data-testid="mardom-salam-origin"' in page and f"/mardom-salam/meetings/{meeting_id}" in page
+    assert 'data-testid="mardom-salam-owner"' not in page
+    found = msr.request_of_message(db, message_id)
+    found.owner, found.deadline = "معاونت فنی", (clock.now() + timedelta(days=10)).date()
+    db.commit()
+    for url in (f"/tasks/{task_id}", f"/instances/{message_id}"):
+        page = operator.get(url).get_data(as_text=True)
+        assert "معاونت فنی" in page[page.index('data-testid="mardom-salam-owner"'):], url
+        assert 'data-testid="mardom-salam-overdue"' not in page
+    clock.set_now(clock.now() + timedelta(days=12))
+    assert 'data-testid="mardom-salam-overdue"' in operator.get(f"/tasks/{task_id}").get_data(as_text=True)
+    assert 'data-state="overdue"' in login("communications_office").get(
+        f"/mardom-salam/meetings/{meeting_id}").get_data(as_text=True)
+
+
+def test_the_working_group_classifies_on_the_meeting_page_with_solar_dates_and_loses_nothing_on_a_fault(
+        app, db, login):
+    from test_mardom_salam import _hold  # noqa: E402
+    from test_mardom_salam_support import add_request  # noqa: E402
+    deploy_all(app)
+    meeting = make_meeting(app, db)
+    up_to_meeting(db, meeting)
+    first, second = add_request(db, meeting, phone="09121110001"), add_request(db, meeting, phone="09121110002")
+    _hold(app, db, meeting)
+    meeting_id, ids = meeting.id, (first.id, second.id)
+    db.rollback()
+    group = login("followup_working_group_d1")
+    page = group.get(f"/mardom-salam/meetings/{meeting_id}").get_data(as_text=True)
+    assert f'name="category_{ids[0]}"' in page and "فنی و عمرانی" in page  # categories in Persian
+    # One row without an owner, one deadline before the meeting: sent back with what was typed.
+    faulty = group.post(f"/mardom-salam/meetings/{meeting_id}/classify", data={
+        f"owner_{ids[0]}": "", f"deadline_{ids[0]}": "۱۴۰۵/۱۰/۲۰", f"category_{ids[0]}": "technical",
+        f"owner_{ids[1]}": "معاونت خدمات شهری", f"deadline_{ids[1]}": "1405/01/10",
+        f"category_{ids[1]}": "service", "minutes": "صورتجلسه کارگروه"})
+    assert faulty.status_code == 400
+    body = faulty.get_data(as_text=True)
+    assert f'data-testid="classify-error-{ids[0]}"' in body and f'data-testid="classify-error-{ids[1]}"' in body
+    assert "مهلت پیش از تاریخ دیدار است." in body
+    assert 'value="معاونت خدمات شهری"' in body and "صورتجلسه کارگروه</textarea>" in body
+    db.expire_all()
+    assert db.get(MardomSalamRequest, ids[1]).owner is None
+    db.rollback()  # on SQLite a transaction holds the write lock: let the requests in
+
+    done = group.post(f"/mardom-salam/meetings/{meeting_id}/classify", data={
+        f"owner_{ids[0]}": "معاونت فنی", f"deadline_{ids[0]}": "۱۴۰۵/۱۰/۲۰", f"category_{ids[0]}": "technical",
+        f"owner_{ids[1]}": "معاونت خدمات شهری", f"deadline_{ids[1]}": "2027-01-15",
+        f"category_{ids[1]}": "service", "minutes": "صورتجلسه کارگروه"})
+    assert done.status_code == 303
+    db.expire_all()
+    one, two = db.get(MardomSalamRequest, ids[0]), db.get(MardomSalamRequest, ids[1])
+    assert (one.owner, one.deadline.isoformat(), one.category) == ("معاونت فنی", "2027-01-10", "technical")
+    assert (two.deadline.isoformat(), two.category) == ("2027-01-15", "service")
+    db.rollback()
+    page = group.get(f"/mardom-salam/meetings/{meeting_id}").get_data(as_text=True)
+    assert "۱۴۰۵/۱۰/۲۰" in page and f'name="owner_{ids[0]}"' not in page  # the task is done

@@ -255,3 +255,22 @@ def test_xlsx_export_opens_right_to_left_with_the_rows(app, arrange, login, add_
     assert sorted(line[1] for line in lines) == ["F-01-0-5-01", "F-02-0-5-01"]
     values = lines[0][header.index(translated(app, "Values"))]
     assert REGISTER_SERVICE["complainant_name"] in values
+
+
+def test_a_record_is_shown_with_the_labels_of_the_form_version_it_was_filled_in(app, arrange, login):
+    from sqlalchemy import select
+
+    from engine import form_versions
+    from engine.forms import load_form_file
+    from people.accounts import find_user
+    instance_id = registered_complaint(arrange)
+    schema = load_form_file("complaint_register")
+    [subject] = [c for c in schema["components"] if c.get("key") == "subject"]
+    old_label, subject["label"] = subject["label"], "عنوان در نسخه تازه"
+    with app.extensions["db_sessions"]() as session:
+        form_versions.save_version(session, "complaint_register", schema, find_user(session, "process_owner"))
+        session.commit()
+        record_id = session.scalars(select(QualityRecord.id).where(
+            QualityRecord.instance_id == instance_id)).one()
+    page = login("pr_expert_d1").get(f"/records/{record_id}").get_data(as_text=True)
+    assert old_label in page and "عنوان در نسخه تازه" not in page
