@@ -18,7 +18,7 @@ from .audit.integrity_cli import register as register_audit_commands
 from .audit.verify_cli import verify_command
 from .demo import DEMO_PASSWORD, demo_logins, load_demo_data
 from .migrate import upgrade_database
-from .scheduler import fire_due_timers
+from .scheduler import create_due_meetings, fire_due_timers, mardom_salam_settings
 
 # AppGroup/with_appcontext: the commands need the app context however they are invoked
 # (the `flask` command pushes one, app.test_cli_runner() and other embeddings do not).
@@ -61,10 +61,26 @@ def setup_command(no_demo):
         if not no_demo:
             load_demo_data(session)
     _commit_or_fail(_session(), work)
+    _create_next_mardom_salam_meeting()
     if not no_demo:
         click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for username, role, district in demo_logins():
             click.echo(f"  {username:28} {role:20} {district}")
+
+
+def _create_next_mardom_salam_meeting() -> None:
+    """Run the Mardom Salam schedule once (it is idempotent), so the next meeting is there
+    before its daily job first runs."""
+    if not current_app.config["MARDOM_SALAM_CRON"].strip():
+        return
+    try:
+        result = create_due_meetings(current_app.extensions["db_sessions"],
+                                     **mardom_salam_settings(current_app.config))
+    except WorkflowError as exc:  # e.g. its process is not in PROCESSES_DIR
+        click.echo(f"Mardom Salam: no meeting created ({exc})")
+        return
+    if result.meetings:
+        click.echo("Mardom Salam: the next meeting was created.")
 
 
 @click.command("db-upgrade")

@@ -116,6 +116,13 @@ def create_due_meetings(session_factory, now=None, first_date=DEFAULT_FIRST_DATE
     return result
 
 
+def mardom_salam_settings(config) -> dict:
+    """The Mardom Salam schedule's keyword arguments, from the MARDOM_SALAM_* settings."""
+    return {"first_date": config["MARDOM_SALAM_FIRST_DATE"], "time_of_day": config["MARDOM_SALAM_TIME"],
+            "district_codes": parse_district_codes(config["MARDOM_SALAM_DISTRICTS"]),
+            "deadline_days": deadline_days_of(config["MARDOM_SALAM_DEADLINE_DAYS"])}
+
+
 def complaint_report_trigger(expression: str) -> CronTrigger:
     """A crontab expression ("0 6 * * *") read in Tehran time."""
     return CronTrigger.from_crontab(expression, timezone=TEHRAN)
@@ -143,11 +150,7 @@ def start_scheduler(app) -> BackgroundScheduler:
                           misfire_grace_time=6 * 3600, id="dispose_records")
     if app.config["MARDOM_SALAM_CRON"].strip():
         scheduler.add_job(create_due_meetings, complaint_report_trigger(app.config["MARDOM_SALAM_CRON"]),
-                          args=[app.extensions["db_sessions"]],
-                          kwargs={"first_date": app.config["MARDOM_SALAM_FIRST_DATE"],
-                                  "time_of_day": app.config["MARDOM_SALAM_TIME"],
-                                  "district_codes": parse_district_codes(app.config["MARDOM_SALAM_DISTRICTS"]),
-                                  "deadline_days": deadline_days_of(app.config["MARDOM_SALAM_DEADLINE_DAYS"])},
+                          args=[app.extensions["db_sessions"]], kwargs=mardom_salam_settings(app.config),
                           max_instances=1, coalesce=True, misfire_grace_time=6 * 3600, id="mardom_salam")
     # After commit: the outbox rows the requests and timer jobs wrote (notifications/sender.py).
     scheduler.add_job(send_due_notifications, "interval",

@@ -128,7 +128,10 @@ def task_schema(session, task: HumanTask) -> dict:
     if saved is not None and saved[0] == task.form_version:
         return copy.deepcopy(saved[1])
     if saved is None and task.form_version == 1:
-        return file_schema(task.form_key)  # nothing saved: version 1 is the file
+        try:
+            return file_schema(task.form_key)  # nothing saved: version 1 is the file
+        except FormNotFound:
+            pass  # a form made in the editor has no file: its version 1 is stored
     row = get_version(session, task.form_key, task.form_version) if session is not None else None
     if row is not None:
         return copy.deepcopy(row.schema)

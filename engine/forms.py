@@ -18,7 +18,7 @@ from .form_validation import (DISPLAY_TYPES, INPUT_TYPES, MAX_ROWS, is_readonly,
                               validate_submission)
 
 __all__ = ["FORMS_DIR", "FormNotFound", "InvalidFormKey", "FormSchemaError", "load_form",
-           "load_form_file",
+           "load_form_file", "check_form_key",
            "list_forms", "parse_html_form", "validate_submission", "form_fields",
            "prefill_values", "context_values", "shown_form",
            "normalise_digits", "parse_number", "DISPLAY_TYPES", "INPUT_TYPES"]
@@ -49,7 +49,8 @@ class FormSchemaError(ValueError):
     """A form file exists but is not a form-js schema."""
 
 
-def _check_key(form_key) -> None:
+def check_form_key(form_key) -> None:
+    """InvalidFormKey unless the key is [a-z0-9_]+ (a key can never name a path)."""
     if not isinstance(form_key, str) or not _KEY_RE.fullmatch(form_key):
         raise InvalidFormKey(str(form_key), f"invalid form key {form_key!r}: use [a-z0-9_]+")
 
@@ -61,7 +62,7 @@ def load_form(form_key: str, forms_dir: Path | None = None) -> dict:
 
     A task's page and validation read the version the task was created with instead
     (engine.form_versions.task_schema)."""
-    _check_key(form_key)
+    check_form_key(form_key)
     if forms_dir is None:
         saved = form_version_cache.latest_schema(form_key)
         if saved is not None:
@@ -72,7 +73,7 @@ def load_form(form_key: str, forms_dir: Path | None = None) -> dict:
 def load_form_file(form_key: str, forms_dir: Path | None = None) -> dict:
     """Return the parsed schema of forms/<form_key>.form.json (a private copy): the built-in
     version 1 of the form."""
-    _check_key(form_key)
+    check_form_key(form_key)
     path = Path(forms_dir or FORMS_DIR) / f"{form_key}{_SUFFIX}"
     try:
         mtime = path.stat().st_mtime_ns

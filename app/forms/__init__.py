@@ -6,6 +6,7 @@ task keeps the version it was created with.
 
 URL table:
   GET   /forms/                           form_list      every form, its latest version, who saved it
+  POST  /forms/                           create         a new form (key, title) -> its editor (process_owner)
   GET   /forms/<key>/preview              preview        the latest version as a task shows it
   POST  /forms/<key>/preview              preview_schema the posted schema (JSON body) rendered (HTML fragment)
   GET   /forms/<key>/edit                 edit           the form-js editor on the latest version
@@ -16,16 +17,17 @@ URL table:
 """
 import json
 
-from flask import Blueprint, abort, jsonify, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from engine import form_schema_checks, form_version_cache, form_versions
-from engine.forms import FormNotFound, FormSchemaError, list_forms, load_form, load_form_file
+from engine import form_catalog, form_schema_checks, form_version_cache, form_versions
+from engine.errors import WorkflowError
+from engine.forms import FormNotFound, FormSchemaError, load_form, load_form_file
 from people import access
 
 from ..db import db_session
-from ..i18n import N_, localize_digits
+from ..i18n import N_, localize_digits, translate_error
 
 bp = Blueprint("forms", __name__)
 
@@ -69,7 +71,7 @@ def _not_found(key):
 
 
 def _known(key) -> bool:
-    return key in list_forms()
+    return form_catalog.form_exists(db_session(), key)
 
 
 def _problem_json(problem: form_schema_checks.Problem) -> dict:
@@ -89,15 +91,36 @@ def _posted_schema():
 @login_required
 def form_list():
     _require_viewer()
-    latest = form_versions.latest_rows(db_session())
+    return _list_page()
+
+
+def _list_page(values=None, errors=None, message=None, status=200):
+    session = db_session()
+    latest = form_versions.latest_rows(session)
     forms = []
-    for key in list_forms():
+    for key in form_catalog.all_form_keys(session):
         try:
             title = _form_title(load_form(key))
         except (FormNotFound, FormSchemaError):
             title = ""
         forms.append({"key": key, "title": title, "latest": latest.get(key)})
-    return render_template("forms/list.html", forms=forms, may_edit=may_edit_forms(current_user))
+    return render_template("forms/list.html", forms=forms, may_edit=may_edit_forms(current_user),
+                           values=values or {}, errors=errors or {}, message=message), status
+
+
+@bp.route("/forms/", methods=["POST"])
+@login_required
+def create():
+    _require_viewer()
+    if not may_edit_forms(current_user):
+        abort(403)
+    values = {"key": request.form.get("key", ""), "title": request.form.get("title", "")}
+    try:
+        form_catalog.create_form(db_session(), values["key"], values["title"], current_user)
+    except WorkflowError as exc:
+        return _list_page(values, exc.details, translate_error(exc), exc.status)
+    flash(_("The form was created: add its fields and save."), "success")
+    return redirect(url_for(".edit", key=values["key"].strip()), code=303)
 
 
 def _form_title(schema) -> str:

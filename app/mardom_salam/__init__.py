@@ -18,10 +18,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from engine import mardom_salam as ms
 from engine import mardom_salam_requests as msr
+from engine import runtime
 from engine.citizen_requests import SERVICES_BY_CODE
 from engine.errors import InvalidData, WorkflowError
+from models import utcnow
 from models.mardom_salam import MardomSalamMeeting, MardomSalamRequest
 from people import access
 
@@ -70,6 +71,8 @@ def _meeting_page(session, found, posted=None, errors=None, status=200):
                            state_labels=STATE_LABELS, data=(found.instance.data if found.instance else {}) or {},
                            categories=[SERVICES_BY_CODE[c] for c in msr.CATEGORIES],
                            posted=posted or {}, errors=errors or {},
+                           open_tasks=runtime.open_tasks(session, found.instance) if found.instance else [],
+                           now_utc=utcnow(),
                            waiting_to_close=msr.waiting_to_close(found),
                            classify_open=msr.ready_task(session, found, "Task_classify_requests") is not None,
                            desk_open=msr.ready_task(session, found, "Task_desk_registration") is not None), status

@@ -14,7 +14,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from engine import studio
-from engine.forms import list_forms
+from engine.form_catalog import all_form_keys
 from models import ProcessVersion
 from people.roles import ROLES
 
@@ -76,7 +76,7 @@ def modeler(key):
     read_only = access == "view"
     config = {
         "urls": _urls(key),
-        "forms": list_forms(),
+        "forms": all_form_keys(db_session()),
         "roles": [{"code": r.code, "title_fa": r.title_fa, "title_en": r.title_en} for r in ROLES],
         "labels": _labels(), "lang": "fa" if is_rtl() else "en", "readOnly": read_only,
     }

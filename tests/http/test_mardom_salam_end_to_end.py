@@ -37,6 +37,10 @@ def test_a_mardom_salam_programme_runs_from_its_scheduled_meeting_to_its_closing
         assert done.status_code == 302, (spec, re.findall(r'class="[^"]*(?:alert|invalid-feedback)[^"]*"[^>]*>([^<]+)',
                                                            done.get_data(as_text=True)))
 
+    # The meeting's page says what the programme waits for, with a link to the task.
+    waiting = login("communications_office").get(f"/mardom-salam/meetings/{meeting_id}").get_data(as_text=True)
+    listed = waiting[waiting.index('data-testid="programme-open-tasks"'):]
+    assert f'href="/tasks/{task_id(programme, "Task_propose_mosque")}"' in listed[:listed.index("</ul>")]
     do("Task_propose_mosque", {"mosque_name": "مسجد جامع محله", "mosque_address": "خیابان بهار"})
     do("Task_check_mosque", {"mosque_approved": "yes"})
     do("Task_briefing", {k: str(v) for k, v in BRIEFING.items()})
