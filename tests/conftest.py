@@ -2,6 +2,7 @@
 before each test; the app; demo users; logged-in clients and API tokens."""
 import os
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,12 @@ from models import Base, clock, make_engine
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PROCESSES = Path(__file__).resolve().parent.parent / "processes"
+# The support modules of the engine and HTTP tests (engine_support, http_support, ...) import
+# each other by plain name and serve tests in other folders too: both folders are importable
+# whichever tests run, not only when pytest has collected a test file of that folder.
+for _support in ("engine", "http"):
+    if str(Path(__file__).parent / _support) not in sys.path:
+        sys.path.insert(0, str(Path(__file__).parent / _support))
 
 
 @pytest.fixture(autouse=True)

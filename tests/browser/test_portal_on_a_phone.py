@@ -1,8 +1,5 @@
 """A citizen files a request on a phone-sized window, follows it, and closes the loop on its
 answer, in Chromium; the municipality's staff act through the engine in between."""
-import sys
-from pathlib import Path
-
 import pytest
 from sqlalchemy import select
 
@@ -11,8 +8,8 @@ from live_server import fits_the_screen
 from models import HumanTask, Instance
 from people.accounts import find_user
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "http"))
-from portal_support import PNG_1PX, deploy_citizen_processes  # noqa: E402
+from portal_support import PNG_1PX, deploy_citizen_processes
+
 
 pytestmark = pytest.mark.browser
 

@@ -1,14 +1,11 @@
 """An auditor steps through a 137 message that looped twice, in Chromium: forward and back, the
 diagram of the instance's own version marks what ran, and the chosen pass is highlighted."""
-import sys
-from pathlib import Path
-
 import pytest
 
 from live_server import log_in
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "engine"))
-from message_137_support import complete, deploy_messages, referred_message, reply  # noqa: E402
+from message_137_support import complete, deploy_messages, referred_message, reply
+
 
 pytestmark = pytest.mark.browser
 

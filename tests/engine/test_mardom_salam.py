@@ -13,7 +13,7 @@ from engine import mardom_salam_requests as msr
 from engine import step_hooks
 from engine.errors import Conflict, Forbidden, InvalidData
 from engine_support import ready_specs, reload_instance, task_rows, user
-from test_mardom_salam_support import (MEETING_EVENING, THURSDAY_BEFORE, add_request, complete,
+from mardom_salam_support import (THURSDAY_BEFORE, add_request, complete, hold_meeting,
                                   deploy_all, fire_at, make_meeting, up_to_meeting)
 from models import Event, OutboxMessage, clock
 from models.mardom_salam import MardomSalamCouncil, MardomSalamMeeting
@@ -109,17 +109,12 @@ def test_requests_become_137_messages_with_codes_and_sms(deployed, db):
                             {"citizen_name": "x", "citizen_phone": "09120000000", "description": "y"})
 
 
-def _hold(app, db, meeting):
-    clock.set_now(MEETING_EVENING)
-    complete(db, meeting.instance_id, "Task_hold_meeting", {"attendance": 120})
-
-
 def test_desk_items_registered_next_working_day_with_their_code(deployed, db):
     meeting = make_meeting(deployed, db)
     up_to_meeting(db, meeting)
     desk = add_request(db, meeting, kind="desk", phone="09121110009")
     assert desk.tracking_code is None and desk.message_instance_id is None
-    _hold(deployed, db, meeting)
+    hold_meeting(db, meeting)
     [task] = [t for t in task_rows(db, meeting.instance_id, "ready") if t.task_spec == "Task_desk_registration"]
     # Tuesday evening: due by the end of Wednesday, the next working day (14:30 Tehran).
     assert task.due_at == datetime(2026, 12, 9, 11, 0)
@@ -145,7 +140,7 @@ def test_each_post_meeting_deadline_escalated_once_and_closing_waits_for_answers
     up_to_meeting(db, meeting)
     one, two = add_request(db, meeting, phone="09121110001"), add_request(db, meeting, phone="09121110002")
     desk = add_request(db, meeting, kind="desk", phone="09121110003")
-    _hold(deployed, db, meeting)
+    hold_meeting(db, meeting)
     assert set(ready_specs(db, iid)) == {"Task_desk_registration", "Task_classify_requests",
                                          "Task_council_letter", "Task_progress_report",
                                          "Task_results_session"}

@@ -2,7 +2,6 @@
 version in force at that event (an instance moved mid-life changes version at its move), the
 data it changed, forward and back; who may open it."""
 import re
-import sys
 from pathlib import Path
 
 from sqlalchemy import select
@@ -13,8 +12,7 @@ from models import HumanTask
 from people.accounts import find_district, find_user
 from tests.conftest import deploy_file
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "engine"))
-from message_137_support import deploy_messages, referred_message, reply  # noqa: E402
+from message_137_support import deploy_messages, referred_message, reply
 
 
 def replied_message(app) -> int:

@@ -3,18 +3,14 @@ task is done on its page (the mosque, the briefing, the meeting, the letter, the
 results session), requests are written, coded, classified and answered on the meeting page and
 the 137 message's own page, and the programme is closed from the meeting page."""
 import re
-import sys
-from pathlib import Path
 
 from sqlalchemy import select
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "engine"))
-
-from message_137_support import INTAKE  # noqa: E402
-from test_mardom_salam_support import (ACTORS, BRIEFING, MEETING_EVENING, deploy_all,  # noqa: E402
+from message_137_support import INTAKE
+from mardom_salam_support import (ACTORS, BRIEFING, MEETING_EVENING, deploy_all,
                                        make_meeting)
-from models import HumanTask, Instance, clock  # noqa: E402
-from models.mardom_salam import MardomSalamMeeting, MardomSalamRequest  # noqa: E402
+from models import HumanTask, Instance, clock
+from models.mardom_salam import MardomSalamMeeting, MardomSalamRequest
 
 
 def test_a_mardom_salam_programme_runs_from_its_scheduled_meeting_to_its_closing_in_the_web_app(

@@ -1,16 +1,15 @@
 """Mardom Salam pages: the list of meetings, a meeting's requests with code, owner, deadline and
 state, registering a request (a 137 message with its SMS), and the closing refused while a
 request has no answer."""
-import sys
-from pathlib import Path
+from datetime import timedelta
 
 from sqlalchemy import select
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "engine"))
-
-from test_mardom_salam_support import deploy_all, make_meeting, up_to_meeting  # noqa: E402
-from models import HumanTask, OutboxMessage  # noqa: E402
-from models.mardom_salam import MardomSalamMeeting, MardomSalamRequest  # noqa: E402
+from engine import mardom_salam_requests as msr
+from mardom_salam_support import (THURSDAY_BEFORE, add_request, complete, deploy_all, hold_meeting,
+                                  make_meeting, up_to_meeting)
+from models import HumanTask, OutboxMessage, clock
+from models.mardom_salam import MardomSalamMeeting, MardomSalamRequest
 
 
 def test_meeting_pages_and_request_registration(app, db, login):
@@ -55,8 +54,7 @@ def test_the_classification_and_desk_tasks_are_done_on_the_meeting_page_not_thei
     deploy_all(app)
     meeting = make_meeting(app, db)
     up_to_meeting(db, meeting)
-    from test_mardom_salam import _hold  # noqa: E402 - the meeting held, as the engine tests do
-    _hold(app, db, meeting)
+    hold_meeting(db, meeting)
     meeting_id, instance_id = meeting.id, meeting.instance_id
     tasks = {t.task_spec: t.id for t in db.scalars(select(HumanTask).where(
         HumanTask.instance_id == instance_id, HumanTask.status == "ready"))}
@@ -76,11 +74,6 @@ def test_the_classification_and_desk_tasks_are_done_on_the_meeting_page_not_thei
 
 
 def test_the_briefing_page_shows_the_figures_of_today_and_a_message_page_its_meeting_owner(app, db, login):
-    from datetime import timedelta
-
-    from engine import mardom_salam_requests as msr
-    from models import clock
-    from test_mardom_salam_support import THURSDAY_BEFORE, add_request, complete  # noqa: E402
     deploy_all(app)
     meeting = make_meeting(app, db)
     complete(db, meeting.instance_id, "Task_propose_mosque", {"mosque_name": "مسجد", "mosque_address": "بهار"})
@@ -117,13 +110,11 @@ def test_the_briefing_page_shows_the_figures_of_today_and_a_message_page_its_mee
 
 def test_the_working_group_classifies_on_the_meeting_page_with_solar_dates_and_loses_nothing_on_a_fault(
         app, db, login):
-    from test_mardom_salam import _hold  # noqa: E402
-    from test_mardom_salam_support import add_request  # noqa: E402
     deploy_all(app)
     meeting = make_meeting(app, db)
     up_to_meeting(db, meeting)
     first, second = add_request(db, meeting, phone="09121110001"), add_request(db, meeting, phone="09121110002")
-    _hold(app, db, meeting)
+    hold_meeting(db, meeting)
     meeting_id, ids = meeting.id, (first.id, second.id)
     db.rollback()
     group = login("followup_working_group_d1")

@@ -2,8 +2,6 @@
 late messages, CSV/XLSX export, who may see what. Messages: tests/engine/message_scores_support."""
 import csv
 import io
-import sys
-from pathlib import Path
 
 import openpyxl
 from http_support import alerts, page_text, table_rows
@@ -11,8 +9,8 @@ from http_support import alerts, page_text, table_rows
 from app.demo import DEMO_PASSWORD
 from people.accounts import create_user
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "engine"))
 from message_scores_support import build_messages
+
 
 MONTH = "?month=1405/09"
 

@@ -9,9 +9,6 @@ staff work it on the task pages (and one whole path through the JSON API):
 At each end: the instance is completed and its archive classification is in its data (read
 through GET /api/v1/instances/<id>). The calendar and the deadlines: message_137_support.py.
 """
-import sys
-from pathlib import Path
-
 import pytest
 from path_support import (
     drive,
@@ -31,7 +28,6 @@ from path_support import (
 
 from models import clock
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "engine"))
 from message_137_support import (
     ACTORS,
     DEPUTY_DUE,
@@ -41,6 +37,7 @@ from message_137_support import (
     REFERRED,
     deploy_messages,
 )
+
 
 ANSWERED = {**INTAKE, "outcome": "answered", "on_spot_answer": "ساعت کاری اداره اعلام شد."}
 REPLY = {"reply_text": "لامپ تعویض شد."}

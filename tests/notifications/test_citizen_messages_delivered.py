@@ -1,14 +1,11 @@
 """End to end: what a citizen files on the portal reaches them by e-mail (real SMTP server on
 loopback) and SMS (a real HTTP provider on loopback) once the sender runs after commit."""
 import re
-import sys
-from pathlib import Path
 
 from app.cli import notifications_send  # noqa: F401 - the command the scheduler job mirrors
 from notifications import send_due_notifications, transports_from_config
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "http"))
-from portal_support import FILED, deploy_citizen_processes  # noqa: E402
+from portal_support import FILED, deploy_citizen_processes
 
 
 def transports_for(app, smtp_server, sms_endpoint):

@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from app.scheduler import create_due_meetings, fire_due_timers
-from engine import mardom_salam as ms
 from engine import mardom_salam_requests as msr
 from engine import runtime
 from engine.deploy import deploy_process
@@ -68,6 +67,12 @@ def up_to_meeting(db, meeting):
     complete(db, iid, "Task_propose_mosque", {"mosque_name": "مسجد جامع محله", "mosque_address": "خیابان بهار"})
     complete(db, iid, "Task_check_mosque", {"mosque_approved": "yes"})
     complete(db, iid, "Task_briefing", BRIEFING)
+
+
+def hold_meeting(db, meeting):
+    """The meeting held on its evening (the post-meeting duties open)."""
+    clock.set_now(MEETING_EVENING)
+    complete(db, meeting.instance_id, "Task_hold_meeting", {"attendance": 120})
 
 
 def add_request(db, meeting, kind="137", phone="09121110001", **extra):
