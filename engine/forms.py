@@ -186,8 +186,17 @@ def form_fields(schema: Mapping) -> list[dict]:
 
 
 # Choices that steer the process (approve / return…) must be made afresh each time a
-# task comes round; only what people typed is carried into the next pass as a draft.
+# task comes round; only what people typed is carried into the next pass as a draft. A choice
+# that describes the case rather than decides it (a 137 message's channel and category, known
+# when the portal or a Mardom Salam meeting filed it) says so with the form-js custom
+# property prefill = data, and comes back too.
 _CARRIED_TYPES = frozenset({"textfield", "textarea", "number", "datetime"})
+
+
+def _carried(kind, comp: Mapping) -> bool:
+    properties = comp.get("properties")
+    return kind in _CARRIED_TYPES or (isinstance(properties, Mapping)
+                                      and properties.get("prefill") == "data")
 
 
 def _prefill(components, data: Mapping, carry: bool) -> dict:
@@ -204,7 +213,7 @@ def _prefill(components, data: Mapping, carry: bool) -> dict:
                 elif not path:
                     out.update(found)
         elif kind in INPUT_TYPES and comp.get("key") in data and (
-                is_readonly(comp) or (carry and kind in _CARRIED_TYPES)):
+                is_readonly(comp) or (carry and _carried(kind, comp))):
             out[comp["key"]] = data[comp["key"]]
     return out
 

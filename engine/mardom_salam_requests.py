@@ -27,6 +27,15 @@ def _can(user: User, roles, district_id: int) -> bool:
     return any(access.has_role(user, role, district_id) for role in roles)
 
 
+ACTION_ROLES = {"request": REQUEST_ROLES, "desk": DESK_ROLES, "classify": CLASSIFY_ROLES,
+                "answer": DESK_ROLES + CLASSIFY_ROLES, "close": CLOSE_ROLES}
+
+
+def may_act(user: User, action: str, meeting: MardomSalamMeeting) -> bool:
+    """Whether the user holds a role for this action (ACTION_ROLES) in the meeting's district."""
+    return _can(user, ACTION_ROLES[action], meeting.district_id)
+
+
 def register_request(session, meeting: MardomSalamMeeting, user: User, fields: dict) -> MardomSalamRequest:
     """A request written at the meeting: a 137 message with its code by SMS, or a desk item."""
     if not _can(user, REQUEST_ROLES, meeting.district_id):

@@ -1,6 +1,7 @@
 """Mardom Salam pages: the list of meetings, a meeting's requests with code, owner, deadline and
 state, registering a request (a 137 message with its SMS), and the closing refused while a
 request has no answer."""
+import re
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -95,6 +96,9 @@ def test_the_briefing_page_shows_the_figures_of_today_and_a_message_page_its_mee
     page = operator.get(f"/tasks/{task_id}").get_data(as_text=True)
     assert 'data-testid="mardom-salam-origin"' in page and f"/mardom-salam/meetings/{meeting_id}" in page
     assert 'data-testid="mardom-salam-owner"' not in page
+    # The operator's intake comes with the channel and category the meeting wrote.
+    assert re.search(r'<option value="mardom_salam"[^>]*selected', page)
+    assert re.search(r'<option value="technical"[^>]*selected', page)
     found = msr.request_of_message(db, message_id)
     found.owner, found.deadline = "معاونت فنی", (clock.now() + timedelta(days=10)).date()
     db.commit()
@@ -120,6 +124,13 @@ def test_the_working_group_classifies_on_the_meeting_page_with_solar_dates_and_l
     group = login("followup_working_group_d1")
     page = group.get(f"/mardom-salam/meetings/{meeting_id}").get_data(as_text=True)
     assert f'name="category_{ids[0]}"' in page and "فنی و عمرانی" in page  # categories in Persian
+    # Each sees the forms of what their role does: the office registers requests and closes,
+    # not classifies; the auditor sees the table and no form at all.
+    office = login("communications_office").get(f"/mardom-salam/meetings/{meeting_id}").get_data(as_text=True)
+    assert f'name="owner_{ids[0]}"' not in office and 'data-testid="add-request"' in office
+    audit = login("auditor").get(f"/mardom-salam/meetings/{meeting_id}").get_data(as_text=True)
+    assert 'data-testid="mardom-salam-requests"' in audit
+    assert 'method="post"' not in audit[audit.index("<main"):]
     # One row without an owner, one deadline before the meeting: sent back with what was typed.
     faulty = group.post(f"/mardom-salam/meetings/{meeting_id}/classify", data={
         f"owner_{ids[0]}": "", f"deadline_{ids[0]}": "۱۴۰۵/۱۰/۲۰", f"category_{ids[0]}": "technical",
