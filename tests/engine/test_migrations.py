@@ -1,5 +1,6 @@
-"""Alembic migrations on a database that already holds data (SQLite, or PostgreSQL when
-TEST_DATABASE_URL points there: a scratch database next to it is created and dropped).
+"""Alembic migrations: the schema they build is the one the models declare, and they run on a
+database that already holds data (SQLite, or PostgreSQL when TEST_DATABASE_URL points there: a
+scratch database next to it is created and dropped).
 
 0002 adds instances.last_event_seq / last_event_sha256 / waiting_timer_count and fills them
 from events and timers.
@@ -130,3 +131,17 @@ def test_0002_fills_the_chain_head_and_timer_count_of_existing_instances(scratch
 def list_events_sha(conn, instance_id):
     return conn.scalar(sa.text("SELECT sha256 FROM events WHERE instance_id = :i ORDER BY seq DESC"),
                        {"i": instance_id})
+
+
+def test_the_migrations_build_every_table_column_and_index_the_models_declare(scratch_url):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from models import Base
+    command.upgrade(alembic_config(scratch_url), "head")
+    engine = make_engine(scratch_url)
+    try:
+        with engine.connect() as conn:
+            assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+    finally:
+        engine.dispose()

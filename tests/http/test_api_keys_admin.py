@@ -1,14 +1,10 @@
 """The administrator's API keys page: issue (shown once), list, revoke; nobody else may."""
 import re
 
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 from sqlalchemy import select
 
 from app.api_keys.keys import key_for
-from app.migrate import upgrade_database
 from http_support import page_text
-from models import Base, make_engine
 from models.api_keys import ApiKey
 from open311_support import deploy_citizen_processes, issue_key, post_request
 
@@ -102,16 +98,3 @@ def test_key_for_accepts_only_an_unrevoked_issued_key(app, login):
     finally:
         session.rollback()
         session.close()
-
-
-def test_migration_0009_creates_the_api_keys_table_as_the_model_declares_it(tmp_path):
-    url = f"sqlite:///{tmp_path / 'schema.sqlite'}"
-    upgrade_database(url)
-    engine = make_engine(url)
-    try:
-        with engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
-    finally:
-        engine.dispose()
-    about_api_keys = [d for d in diff if "api_keys" in repr(d)]
-    assert about_api_keys == []

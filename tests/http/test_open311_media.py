@@ -8,8 +8,6 @@ from datetime import datetime
 import pytest
 import sqlalchemy as sa
 from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 from open311_support import BASE, CONTACT_TRACES, request_form, xml_of, xml_records
 from open311_support import deploy_citizen_processes as deploy_open311_processes
 from open311_support import issue_key
@@ -17,8 +15,7 @@ from portal_support import PNG_1PX, deploy_citizen_processes, file_on_portal, re
 
 from app import create_app
 from app.demo import load_demo_data
-from app.migrate import alembic_config, upgrade_database
-from models import Base, make_engine
+from app.migrate import alembic_config
 from tests.conftest import empty_all_tables
 
 JPEG = b"\xff\xd8\xff\xe0" + b"\0" * 64
@@ -109,18 +106,6 @@ def test_photo_addresses_are_rate_limited_like_the_portal(database_url):
         assert codes == [404, 404, 404, 429]
     finally:
         limited.extensions["db_engine"].dispose()
-
-
-def test_migration_0015_adds_the_media_token_as_the_model_declares_it(tmp_path):
-    url = f"sqlite:///{tmp_path / 'schema.sqlite'}"
-    upgrade_database(url)
-    engine = make_engine(url)
-    try:
-        with engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
-    finally:
-        engine.dispose()
-    assert [d for d in diff if "citizen_requests" in repr(d)] == []
 
 
 def test_migration_0015_gives_the_photos_already_filed_a_token(tmp_path):

@@ -2,13 +2,9 @@
 import io
 from pathlib import Path
 
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 from sqlalchemy import select
 
 import engine.bpmn_repair
-from app.migrate import upgrade_database
-from models import Base, make_engine
 from models.studio import ProcessDraft
 
 STUDIO = Path(__file__).resolve().parents[1] / "fixtures" / "studio"
@@ -98,15 +94,3 @@ def test_versions_and_the_difference_of_two_versions(login):
     assert owner.get("/studio/unknown/versions").status_code == 404
     assert login("admin").get("/studio/studio_demo/diff?a=1&b=2").status_code == 200
     assert login("pr_expert_d1").get("/studio/studio_demo/diff?a=1&b=2").status_code == 403
-
-
-def test_migration_0011_creates_the_drafts_table_as_the_model_declares_it(tmp_path):
-    url = f"sqlite:///{tmp_path / 'schema.sqlite'}"
-    upgrade_database(url)
-    engine = make_engine(url)
-    try:
-        with engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
-    finally:
-        engine.dispose()
-    assert [d for d in diff if "process_drafts" in repr(d)] == []
