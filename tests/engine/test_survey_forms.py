@@ -34,9 +34,6 @@ INPUT_TYPES = {"textfield", "textarea", "number", "select", "radio", "checkbox",
 @pytest.mark.parametrize("form_key", FORM_KEYS)
 def test_form_is_a_form_js_schema_with_validation(form_key):
     schema = form(form_key)
-    assert schema["type"] == "default" and schema["id"] == form_key
-    assert schema["schemaVersion"] == 16
-    assert schema["exporter"] == {"name": "form-js", "version": "1.7.0"}
     components = schema["components"]
     assert components[0]["type"] == "text" and PERSIAN.search(components[0]["text"])
     ids = [c["id"] for c in components]
