@@ -38,3 +38,13 @@ def task_data(session, task: HumanTask) -> dict:
         if isinstance(event, dict) and isinstance(event.get("data"), dict):
             return _json_safe(event["data"])
     return _json_safe(instance.data)
+
+
+def shown_task_data(session, task: HumanTask) -> dict:
+    """task_data, with what the server computes for an open task now (e.g. a briefing's 137
+    figures): what its page and the API show, and what its completion will keep."""
+    from .step_hooks import shown_data
+    data = task_data(session, task)
+    if task.status == "ready":
+        data.update(_json_safe(shown_data(session, task)))
+    return data

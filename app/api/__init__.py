@@ -25,7 +25,7 @@ from engine.deploy import list_processes
 from engine.errors import Forbidden, InvalidData, NotFound, WorkflowError
 from engine.events import list_events
 from engine.forms import FormNotFound
-from engine.task_data import task_data
+from engine.task_data import shown_task_data
 from models import District, Instance, utcnow
 from people import access
 from people.accounts import authenticate, issue_api_token
@@ -158,7 +158,7 @@ def task(task_id):
         form = form_versions.task_schema(session, found) if found.form_key else None
     except FormNotFound:
         form = None
-    return jsonify(task_json(found, form=form, data=task_data(session, found)))
+    return jsonify(task_json(found, form=form, data=shown_task_data(session, found)))
 
 
 @bp.post("/tasks/<int:task_id>/claim")

@@ -16,7 +16,7 @@ from engine import form_versions, runtime, step_hooks, task_actions
 from engine.errors import InvalidData, WorkflowError
 from engine.forms import (FormNotFound, context_values, parse_html_form, prefill_values,
                           shown_form)
-from engine.task_data import task_data
+from engine.task_data import shown_task_data
 from models import District, ProcessVersion, utcnow
 from people import access
 
@@ -77,7 +77,7 @@ def task(task_id):
             errors, status = exc.details, 400
             flash(translate_error(exc), "error")
             if schema:  # read-only context from the task, never from the post
-                values = {**values, **context_values(schema, _shown(session, task))}
+                values = {**values, **context_values(schema, shown_task_data(session, task))}
         except WorkflowError as exc:
             flash(translate_error(exc), "error")
             return render_template("inbox/task.html", task=task, schema=schema, values=values,
@@ -86,7 +86,7 @@ def task(task_id):
             flash(_("Task completed."), "success")
             return redirect(url_for("instances.instance", instance_id=task.instance_id))
     elif schema and task.status == "ready":
-        values = prefill_values(schema, _shown(session, task))
+        values = prefill_values(schema, shown_task_data(session, task))
     return render_template("inbox/task.html", task=task, values=values, errors=errors,
                            schema=shown_form(schema, values) if schema else None,
                            elsewhere_url=_elsewhere_url(session, task),
@@ -94,11 +94,6 @@ def task(task_id):
                            **task_extras(session, task, current_user),
                            **draft_task_extras(session, task, current_user),
                            **mardom_salam_task_extras(session, task, current_user)), status
-
-
-def _shown(session, task) -> dict:
-    """The task's data with what the server computes for it now (e.g. the 137 figures)."""
-    return {**task_data(session, task), **step_hooks.shown_data(session, task)}
 
 
 def _elsewhere_url(session, task) -> str | None:

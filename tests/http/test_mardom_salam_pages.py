@@ -74,7 +74,7 @@ def test_the_classification_and_desk_tasks_are_done_on_the_meeting_page_not_thei
         "Task_classify_requests", "Task_desk_registration"}
 
 
-def test_the_briefing_page_shows_the_figures_of_today_and_a_message_page_its_meeting_owner(app, db, login):
+def test_the_briefing_page_shows_the_figures_of_today_and_a_message_page_its_meeting_owner(app, db, login, api):
     deploy_all(app)
     meeting = make_meeting(app, db)
     complete(db, meeting.instance_id, "Task_propose_mosque", {"mosque_name": "مسجد", "mosque_address": "بهار"})
@@ -87,6 +87,9 @@ def test_the_briefing_page_shows_the_figures_of_today_and_a_message_page_its_mee
     db.rollback()
     page = login("communications_office").get(f"/tasks/{briefing_id}").get_data(as_text=True)
     assert "دریافت ۱،" in page or "دریافت 1،" in page  # the message filed after the meeting was set
+    # The API gives the same figures as the page.
+    shown = api("communications_office").get(f"/api/v1/tasks/{briefing_id}").get_json()["data"]
+    assert shown["figures_137"]["received"] == 1
 
     # The 137 message's pages name the meeting; the owner and deadline once the group set them.
     operator = login("intake_operator_d1")
