@@ -5,7 +5,6 @@ import re
 
 import pytest
 
-from engine import form_version_cache
 from live_server import log_in, start_complaint
 
 pytestmark = pytest.mark.browser
@@ -13,12 +12,6 @@ expect = pytest.importorskip("playwright.sync_api").expect
 
 NEW_LABEL = "عنوان کوتاه شکایت"
 OLD_LABEL = "موضوع شکایت"
-
-
-@pytest.fixture(autouse=True)
-def _files_only_afterwards():
-    yield
-    form_version_cache.use_database(None)
 
 
 def test_a_process_owner_edits_a_label_saves_a_version_and_previews_it(app, complaints, page, shots):

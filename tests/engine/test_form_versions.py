@@ -25,13 +25,6 @@ NEW_FIELD = {"type": "textfield", "key": "national_id", "label": "کد ملی", 
              "validate": {"required": True}}
 
 
-@pytest.fixture(autouse=True)
-def _files_only_afterwards():
-    """Tests that come next without an app must not read the versions this test saved."""
-    yield
-    form_version_cache.use_database(None)
-
-
 def with_new_field():
     schema = load_form_file(KEY)
     schema["components"].append(copy.deepcopy(NEW_FIELD))

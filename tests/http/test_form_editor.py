@@ -7,7 +7,6 @@ import re
 
 import pytest
 
-from engine import form_version_cache
 from engine.forms import load_form_file
 from http_support import REGISTER_SERVICE, location_path, page_text, translated
 
@@ -15,13 +14,6 @@ KEY = "complaint_register"
 NEW_FIELD = {"type": "textfield", "key": "national_id", "label": "کد ملی شاکی",
              "id": "Field_national_id", "validate": {"required": True}}
 REQUIRED_FA = "این فیلد الزامی است."
-
-
-@pytest.fixture(autouse=True)
-def _files_only_afterwards():
-    """Tests that come next without an app must not read the versions this test saved."""
-    yield
-    form_version_cache.use_database(None)
 
 
 def with_new_field():

@@ -6,20 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from engine import form_version_cache
 from http_support import location_path, page_text
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "invalid_form_missing.bpmn"
 KEY = "site_visit_report"
 FIELD = {"type": "textfield", "key": "visit_findings", "label": "یافته‌های بازدید",
          "id": "Field_visit_findings", "validate": {"required": True}}
-
-
-@pytest.fixture(autouse=True)
-def _files_only_afterwards():
-    """Tests that come next without an app must not read the versions this test saved."""
-    yield
-    form_version_cache.use_database(None)
 
 
 def create(browser, key=KEY, title="گزارش بازدید میدانی"):
