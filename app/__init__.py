@@ -8,14 +8,14 @@ def create_app(config: dict | None = None) -> Flask:
     """Build the app: config, database, login, i18n, blueprints, CLI, scheduler."""
     app = Flask(__name__)
     app.config.update(load_config(config))
-    from engine.workflows import configure_scripts
+    from engine.spiff.workflows import configure_scripts
     configure_scripts(app.config["SCRIPT_TIMEOUT_SECONDS"])
-    from engine.calendar_store import configure_calendar
+    from workcal.store import configure_calendar
     configure_calendar(app.config["WORK_WEEK"], app.config["WORK_HOURS"], app.config["WORK_THURSDAY"],
                        app.config["WORK_THURSDAY_HOURS"], app.config["TIMEZONE"])
-    from engine.citizen_messages import configure_deadlines
+    from programmes.messages137.tracking import configure_deadlines
     configure_deadlines(app.config["MESSAGE_DEADLINE_HOURS"])
-    from engine.citizen_notices import configure_public_links
+    from programmes.citizens.notices import configure_public_links
     configure_public_links(app.config["PUBLIC_BASE_URL"])
 
     from . import db, errors, extensions, i18n

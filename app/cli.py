@@ -7,9 +7,9 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
-from engine import complaint_report
-from engine.deploy import deploy_directory, deploy_process, list_processes
-from engine.errors import BpmnValidationError, WorkflowError
+from programmes.complaints import report as complaint_report
+from modeling.deploy import deploy_directory, deploy_process, list_processes
+from models.errors import BpmnValidationError, WorkflowError
 from models import District
 from notifications import send_due_notifications, transports_from_config
 from people.accounts import AccountError, create_user, find_district, find_user, grant_role

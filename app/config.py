@@ -17,11 +17,11 @@ DEFAULTS = {
     # Each run makes the previous Solar Hijri month's reports that are missing, so a daily run
     # makes them once a month, on the 1st of the Solar month, and catches up after downtime.
     "COMPLAINT_REPORT_CRON": "0 6 * * *",
-    # The daily digest of every instance's chain head (engine/integrity.py; crontab, Tehran; "" = never).
+    # The daily digest of every instance's chain head (audit/integrity.py; crontab, Tehran; "" = never).
     "CHAIN_DIGEST_CRON": "30 0 * * *",
-    # Archive or destroy quality records past their retention period (engine/retention.py; "" = never).
+    # Archive or destroy quality records past their retention period (records/retention.py; "" = never).
     "RETENTION_CRON": "0 3 * * *",
-    # The working calendar (engine/calendar_store.py): full working days, their hours, Thursday
+    # The working calendar (workcal/store.py): full working days, their hours, Thursday
     # (off | half | full; executive bodies, municipalities included, close on Thursdays), the
     # hours of a half-day Thursday, and the time zone working hours are read in.
     "WORK_WEEK": "sat,sun,mon,tue,wed",
@@ -31,7 +31,7 @@ DEFAULTS = {
     "TIMEZONE": "Asia/Tehran",
     # The 137 cycle: working hours the executive unit has to reply to a referred message, per
     # category (Qom: service 24, technical and civil 48, urban planning 72); an unknown
-    # category gets the longest (engine/citizen_messages.py).
+    # category gets the longest (programmes/messages137/tracking.py).
     "MESSAGE_DEADLINE_HOURS": "service=24,technical=48,urban_planning=72",
     # District scores of the 137 cycle (/reports/137): points taken off a district for each
     # working day a reply is late (answered late or still open past its due date).
@@ -71,7 +71,7 @@ DEFAULTS = {
     "SMS_HTTP_KEY": "",
     "SMS_HTTP_TIMEOUT_SECONDS": 10.0,
     "SMS_FILE_PATH": str(ROOT / "instance" / "outbox-sms.jsonl"),
-    # The mayor's fortnightly mosque meetings (engine/mardom_salam.py): a Tuesday anchoring the
+    # The mayor's fortnightly mosque meetings (programmes/mardom_salam/schedule.py): a Tuesday anchoring the
     # fortnight, the time after the evening prayer (Tehran), the districts in turn ("" = all, by
     # code), the post-meeting deadlines in working days, and when the job that creates the next
     # meeting and the monthly policy council runs (crontab, Tehran; "" = never).

@@ -4,13 +4,13 @@ import logging
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-from engine.complaint_report import TEHRAN, generate_monthly_reports
-from engine.integrity import make_daily_digest
-from engine.mardom_salam import DEFAULT_FIRST_DATE, DEFAULT_TIME
-from engine.mardom_salam_council import (JobResult, deadline_days_of, parse_district_codes,
+from programmes.complaints.report import TEHRAN, generate_monthly_reports
+from audit.integrity import make_daily_digest
+from programmes.mardom_salam.schedule import DEFAULT_FIRST_DATE, DEFAULT_TIME
+from programmes.mardom_salam.council import (JobResult, deadline_days_of, parse_district_codes,
                                          run_meeting_schedule)
-from engine.retention import dispose_due_records, held_due_count
-from engine.timers import fire_due_timer_batch
+from records.retention import dispose_due_records, held_due_count
+from engine.runtime.timers import fire_due_timer_batch
 from notifications import send_due_notifications, transports_from_config
 
 log = logging.getLogger(__name__)
@@ -102,7 +102,7 @@ def dispose_records_job(session_factory) -> int:
 def create_due_meetings(session_factory, now=None, first_date=DEFAULT_FIRST_DATE,
                         time_of_day=DEFAULT_TIME, district_codes=None, deadline_days=None,
                         council: bool = True) -> JobResult:
-    """The Mardom Salam schedule (engine.mardom_salam_council.run_meeting_schedule) in one transaction."""
+    """The Mardom Salam schedule (programmes.mardom_salam.council.run_meeting_schedule) in one transaction."""
     session = session_factory()
     try:
         result = run_meeting_schedule(session, now, first_date, time_of_day, district_codes,

@@ -2,9 +2,9 @@
 from flask import url_for
 from sqlalchemy import select
 
-from engine import surveys
-from engine.forms import load_form
-from engine.survey_summary import form_title
+from programmes.surveys import answers as surveys
+from formjs.forms import load_form
+from programmes.surveys.summary import form_title
 from models import HumanTask
 from people import access
 

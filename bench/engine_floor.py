@@ -1,6 +1,6 @@
 """Engine floor: the in-memory cost of the complaint process in SpiffWorkflow alone.
 
-No database, no Flask, no HTTP. The BPMN file is parsed once (engine.parsing, as deploy
+No database, no Flask, no HTTP. The BPMN file is parsed once (engine.spiff.parsing, as deploy
 does); then, for each of --runs instances of the complaint process (service branch,
 review approved), it times:
 
@@ -30,8 +30,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from engine.parsing import parse_definition  # noqa: E402
-from engine.workflows import (dump_workflow, find_ready_task, load_workflow,  # noqa: E402
+from engine.spiff.parsing import parse_definition  # noqa: E402
+from engine.spiff.workflows import (dump_workflow, find_ready_task, load_workflow,  # noqa: E402
                               new_workflow, ready_human_tasks, run_engine)
 
 BPMN = ROOT / "processes" / "complaints.bpmn"
@@ -59,7 +59,7 @@ STATE_POINTS = ("after start", "after register", "after examine", "after review"
 
 
 def complaint_version():
-    """A stand-in for the ProcessVersion row: what engine.workflows.specs_for reads."""
+    """A stand-in for the ProcessVersion row: what engine.spiff.workflows.specs_for reads."""
     xml = BPMN.read_bytes()
     parsed = parse_definition(xml)  # validated, as at deploy; specs_for caches by sha256
     return SimpleNamespace(content_sha256=parsed.content_sha256, bpmn_xml=parsed.xml)

@@ -71,7 +71,7 @@ def prepare_database(kind: str, pg_base: str) -> tuple[str, callable]:
     # what `flask setup` does: migrate, deploy processes/, load demo data
     from app.demo import load_demo_data
     from app.migrate import upgrade_database
-    from engine.deploy import deploy_directory
+    from modeling.deploy import deploy_directory
     from models import make_engine, make_session_factory
     upgrade_database(url)
     engine = make_engine(url)

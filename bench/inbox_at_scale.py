@@ -7,7 +7,7 @@
 
 Creates a throw-away database (PostgreSQL: bench_inbox_<pid>, dropped at the end unless
 --keep; SQLite: a temporary file), migrates it with Alembic, loads the demo users plus the
-users of extra districts, deploys processes/complaints.bpmn with engine.deploy, then
+users of extra districts, deploys processes/complaints.bpmn with modeling.deploy, then
 bulk-inserts instances and human_tasks (COPY on PostgreSQL, executemany on SQLite; not
 through the engine: the inbox reads only the task index). Three task rows per instance:
 mostly completed, about a third ready, due dates spread over 90 days, some overdue,

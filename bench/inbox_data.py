@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import insert, select, text
 
 from app.demo import DEMO_PASSWORD, load_demo_data
-from engine.deploy import deploy_process
+from modeling.deploy import deploy_process
 from models import District, RoleGrant
 from people.accounts import create_user, grant_role, hash_password
 from people.roles import ROLES
@@ -64,7 +64,7 @@ def load_people_and_process(factory, districts: int):
 
 def real_state_json(version) -> str:
     """A real serialized workflow of a complaint that has just started."""
-    from engine.workflows import dump_workflow, new_workflow, run_engine
+    from engine.spiff.workflows import dump_workflow, new_workflow, run_engine
     workflow = new_workflow(version, {"bench": True})
     run_engine(workflow)
     return dump_workflow(workflow)

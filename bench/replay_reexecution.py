@@ -8,7 +8,7 @@ state is what the recorded events produce.
 Fills a throw-away database with real instances made by the engine: 137 messages that loop
 once (not satisfied, not confirmed, answered again, satisfied; about 12 events each) and
 complaints worked to their end. Then prints, per database:
-  * verify all: engine.replay.iter_verify over every instance (what `flask audit verify`
+  * verify all: engine.replay.verify.iter_verify over every instance (what `flask audit verify`
     and the "all" page do), in events and instances per second;
   * step-through page: one replay_instance with its steps kept (what each click of
     /audit/instances/<id>/replay costs), in milliseconds.
@@ -28,9 +28,9 @@ from sqlalchemy import func, select  # noqa: E402
 
 from app.demo import load_demo_data  # noqa: E402
 from app.migrate import upgrade_database  # noqa: E402
-from engine import runtime  # noqa: E402
-from engine.deploy import deploy_process  # noqa: E402
-from engine.replay import iter_verify, replay_instance  # noqa: E402
+from engine.runtime import steps as runtime  # noqa: E402
+from modeling.deploy import deploy_process  # noqa: E402
+from engine.replay.verify import iter_verify, replay_instance  # noqa: E402
 from models import Event, HumanTask, Instance, make_engine, make_session_factory  # noqa: E402
 from people.accounts import find_district, find_user  # noqa: E402
 

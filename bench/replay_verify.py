@@ -43,7 +43,7 @@ from sqlalchemy import func, insert, select, text, update  # noqa: E402
 
 from app.demo import load_demo_data  # noqa: E402
 from app.migrate import upgrade_database  # noqa: E402
-from engine.deploy import deploy_process  # noqa: E402
+from modeling.deploy import deploy_process  # noqa: E402
 from engine.events import GENESIS_SHA256, event_digest, list_events, verify_chain  # noqa: E402
 from models import (District, Event, Instance, User, make_engine,  # noqa: E402
                     make_session_factory, utcnow)

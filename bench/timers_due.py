@@ -9,7 +9,7 @@ scheduler count it creates a throw-away database bench_timers_<pid>_<n> (dropped
 end unless --keep), migrates it, loads the demo users, deploys the tiny process below
 (start -> intermediate timer with timeDate `due` taken from the instance data, lane
 pr_expert -> user task -> end) and starts --instances real instances through
-engine.runtime.start_instance (--create-workers processes, committing every --batch),
+engine.runtime.steps.start_instance (--create-workers processes, committing every --batch),
 their `due` spread evenly (shuffled) over a window of --window seconds that opens once all
 are started. Then it runs N scheduler processes, each calling
 app.scheduler.fire_due_timers(session_factory) on an interval of --poll seconds the way
@@ -114,7 +114,7 @@ def drop_database(admin_url, name):
 def prepare(url):
     from app.demo import load_demo_data
     from app.migrate import upgrade_database
-    from engine.deploy import deploy_process
+    from modeling.deploy import deploy_process
     from models import make_engine, make_session_factory
     upgrade_database(url)
     engine = make_engine(url)
@@ -129,7 +129,7 @@ def prepare(url):
 # ------------------------------------------------------------------ starting instances
 def start_worker(url, dues_iso, batch, out):
     """Start one instance per due date, committing every batch; report the ids."""
-    from engine import runtime
+    from engine.runtime import steps as runtime
     from models import make_engine, make_session_factory
     from people.accounts import find_district, find_user
     engine = make_engine(url)
@@ -187,7 +187,7 @@ def scheduler_worker(url, poll, start_at_wall, stop, out, index, n_procs, batch_
     from app.scheduler import fire_due_timers
     from models import make_engine, make_session_factory
     errors = _CountErrors()
-    for name in ("app.scheduler", "engine.timers"):
+    for name in ("app.scheduler", "engine.runtime.timers"):
         logging.getLogger(name).addHandler(errors)
     engine = make_engine(url)
     factory = make_session_factory(engine)

@@ -7,9 +7,9 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.util.task import TaskState
 
-from .parsing import parse_definition
-from .sandbox import SandboxScriptEngine
-from .workflows import cache_specs, find_ready_task, ready_human_tasks, run_engine, script_engine
+from engine.spiff.parsing import parse_definition
+from engine.spiff.sandbox import SandboxScriptEngine
+from engine.spiff.workflows import cache_specs, find_ready_task, ready_human_tasks, run_engine, script_engine
 
 __all__ = ["HumanTaskSpec", "WorkflowTaskException", "complete_ready_task", "evaluate",
            "human_task_specs", "ready_task_data", "ready_task_ids", "workflow_from_bpmn"]

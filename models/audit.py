@@ -9,7 +9,7 @@ from .people import User
 
 
 class ChainDigest(Base):
-    """The heads of every instance's event chain on one day, hashed together (engine.integrity)."""
+    """The heads of every instance's event chain on one day, hashed together (audit.integrity)."""
     __tablename__ = "chain_digests"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

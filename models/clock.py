@@ -9,7 +9,7 @@ _fixed: datetime | None = None
 
 
 # A moment that holds only for the code running in this context (one thread, one request):
-# re-executing an instance (engine.replay) runs each event at its recorded time without
+# re-executing an instance (engine.replay.verify) runs each event at its recorded time without
 # moving the time other requests and the scheduler see.
 _context_moment: ContextVar[datetime | None] = ContextVar("clock_context_moment", default=None)
 

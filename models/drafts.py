@@ -1,5 +1,5 @@
 """Draft regulations published for public comment (MISSION.md, source 002: one week on the
-portal, then review, amendment, approval and announcement; engine/draft_comments.py).
+portal, then review, amendment, approval and announcement; programmes/drafts/comments.py).
 
 A draft has numbered sections; citizens comment per section on the portal; staff moderate
 each comment (only approved ones are public). After the period, amendments change a

@@ -1,4 +1,4 @@
-"""Saved versions of the form-js schemas (the form editor, engine/form_versions.py)."""
+"""Saved versions of the form-js schemas (the form editor, formjs/versions.py)."""
 from datetime import datetime
 
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, UniqueConstraint

@@ -6,7 +6,7 @@ task produced it) or sent by a citizen through the public link (no task, no user
 stay QualityRecord rows, with their retention and disposal, and nothing is stored twice. The
 per-respondent answers of an opinion poll are not in the register (F-04..F-06 are the plan,
 the summary table and the report), so they get this small table of their own, with the same
-shape and an explicit channel. The summaries (engine/surveys.py) read both.
+shape and an explicit channel. The summaries (programmes/surveys/answers.py) read both.
 """
 from datetime import datetime
 

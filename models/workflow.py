@@ -24,7 +24,7 @@ class ProcessVersion(Base):
     name: Mapped[str] = mapped_column(String(300))
     content_sha256: Mapped[str] = mapped_column(String(64))
     # Deferred: versions are joined into every instance and task query; only deploy, the
-    # diagram download and a cold spec cache (engine.workflows.specs_for) read the XML.
+    # diagram download and a cold spec cache (engine.spiff.workflows.specs_for) read the XML.
     bpmn_xml: Mapped[str] = mapped_column(Text, deferred=True)
     filename: Mapped[str | None] = mapped_column(String(300))
     # lane name -> role code, and user-task id -> form key, worked out at deploy
@@ -38,7 +38,7 @@ class ProcessVersion(Base):
 
 class Instance(Base):
     __tablename__ = "instances"
-    # The messages of a process received in a period (engine.message_scores; migration 0006).
+    # The messages of a process received in a period (programmes.messages137.scores; migration 0006).
     __table_args__ = (Index("ix_instances_process_started", "process_key", "started_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -61,7 +61,7 @@ class Instance(Base):
     # NULL: not known (a row written outside the engine), looked up from the events table.
     last_event_seq: Mapped[int | None] = mapped_column(Integer)
     last_event_sha256: Mapped[str | None] = mapped_column(String(64))
-    # Rows of this instance in timers with status "waiting" (engine.runtime._sync_timers
+    # Rows of this instance in timers with status "waiting" (engine.runtime.steps._sync_timers
     # skips its query at 0); NULL: not known.
     waiting_timer_count: Mapped[int | None] = mapped_column(Integer)
 

@@ -3,12 +3,12 @@
 For every *.bpmn / *.xml file under the corpus that looks like BPMN, each stage is measured on the
 file as it is ("before") and on repair_bpmn(file) ("after"):
 
-  well-formed  the safe XML parser (engine.xmlsafe) reads it
+  well-formed  the safe XML parser (engine.spiff.xmlsafe) reads it
   drawable     it has diagram interchange (a BPMNPlane with shapes) that bpmn-js can draw
-  imports      it is a BPMN 2.0 definitions document (engine.xmlsafe.parse_bpmn_xml) and
+  imports      it is a BPMN 2.0 definitions document (engine.spiff.xmlsafe.parse_bpmn_xml) and
                SpiffWorkflow's parser loads it (SpiffBpmnParser.add_bpmn_xml); the XSD is
                not required here
-  validates    engine.parsing.parse_definition(check_forms=False) accepts it, with the rule
+  validates    engine.spiff.parsing.parse_definition(check_forms=False) accepts it, with the rule
                "a user task's lane must name a role of this city" switched off (generic); the
                strict figure with that rule is printed too (validates-city)
   runs         an instance of the generic-valid spec starts and runs, with user/manual tasks
@@ -33,13 +33,13 @@ sys.path.insert(0, str(ROOT))
 
 from lxml import etree  # noqa: E402
 
-from engine import parsing  # noqa: E402
-from engine.bpmn_problems import explain_exception  # noqa: E402
-from engine.problem_elements import problem_kind  # noqa: E402
-from engine.bpmn_repair import repair_bpmn  # noqa: E402
-from engine.errors import BpmnValidationError  # noqa: E402
-from engine.trial_run import run_with_empty_data, spiff_loads  # noqa: E402
-from engine.xmlsafe import _safe_parser, parse_bpmn_xml  # noqa: E402
+from engine.spiff import parsing  # noqa: E402
+from engine.problems.explain import explain_exception  # noqa: E402
+from engine.problems.elements import problem_kind  # noqa: E402
+from modeling.repair import repair_bpmn  # noqa: E402
+from models.errors import BpmnValidationError  # noqa: E402
+from engine.spiff.trial_run import run_with_empty_data, spiff_loads  # noqa: E402
+from engine.spiff.xmlsafe import _safe_parser, parse_bpmn_xml  # noqa: E402
 
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus"
 LABELS = ("before", "after", "executable")

@@ -11,8 +11,8 @@ from sqlalchemy import text
 from app import create_app
 from app.demo import DEMO_PASSWORD, load_demo_data
 from app.migrate import upgrade_database
-from engine import form_version_cache
-from engine.deploy import deploy_process
+from formjs import version_cache as form_version_cache
+from modeling.deploy import deploy_process
 from models import Base, clock, make_engine
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -36,7 +36,7 @@ def _real_clock():
 @pytest.fixture(autouse=True)
 def _forms_from_files_afterwards():
     """Every test ends reading forms from their files: an app it built points the process-wide
-    cache of form versions at its database (engine.form_version_cache), which the next test,
+    cache of form versions at its database (formjs.version_cache), which the next test,
     perhaps without an app, must not read."""
     yield
     form_version_cache.use_database(None)

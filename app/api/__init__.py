@@ -20,12 +20,16 @@ from flask_babel import get_locale
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
-from engine import form_versions, runtime, task_actions
-from engine.deploy import list_processes
-from engine.errors import Forbidden, InvalidData, NotFound, WorkflowError
+from formjs import versions as form_versions
+
+from engine.runtime import steps as runtime
+
+from engine.runtime import task_actions
+from modeling.deploy import list_processes
+from models.errors import Forbidden, InvalidData, NotFound, WorkflowError
 from engine.events import list_events
-from engine.forms import FormNotFound
-from engine.task_data import shown_task_data
+from formjs.forms import FormNotFound
+from engine.runtime.task_data import shown_task_data
 from models import District, Instance, utcnow
 from people import access
 from people.accounts import authenticate, issue_api_token

@@ -14,7 +14,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from engine.errors import InvalidData, WorkflowError
+from models.errors import InvalidData, WorkflowError
 
 from ..db import db_session
 from ..i18n import translate_error

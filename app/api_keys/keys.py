@@ -4,7 +4,7 @@ import secrets
 
 from sqlalchemy import select
 
-from engine.errors import Forbidden, InvalidData, NotFound
+from models.errors import Forbidden, InvalidData, NotFound
 from models import utcnow
 from models.api_keys import ApiKey
 

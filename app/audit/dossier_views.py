@@ -21,8 +21,8 @@ from fontTools.ttLib import woff2
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from engine.diagram_svg import draw_diagram
-from engine.dossier import instance_dossier
+from audit.diagram.svg import draw_diagram
+from audit.dossier import instance_dossier
 from models import Instance
 from people import access
 

@@ -6,7 +6,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from engine import integrity
+from audit import integrity
 
 
 @click.command("chain")

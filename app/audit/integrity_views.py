@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from engine import integrity
+from audit import integrity
 from models.audit import ChainDigest
 
 from ..db import db_session

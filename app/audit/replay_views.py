@@ -5,10 +5,10 @@ URL table:
   GET   /audit/instances/<id>/versions/<n>/diagram.bpmn   version_diagram
         (the BPMN of version n of the instance's process, if the instance ran on it)
 
-The steps come from re-executing the recorded events (engine.replay), so what is shown is what
+The steps come from re-executing the recorded events (engine.replay.verify), so what is shown is what
 the pinned diagram does with them, not a picture drawn from the log. Read-only: anyone who may
 view the instance may step through it (auditors see every district). An instance moved to a
-newer version mid-life (engine.instance_migration) is drawn, at each step, on the version in
+newer version mid-life (engine.migration) is drawn, at each step, on the version in
 force at that step.
 """
 from flask import Response, abort, render_template, request
@@ -16,7 +16,7 @@ from flask_login import current_user, login_required
 
 from sqlalchemy import select
 
-from engine.replay import replay_instance
+from engine.replay.verify import replay_instance
 from models import Event, Instance, ProcessVersion
 from people import access
 

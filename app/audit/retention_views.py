@@ -10,9 +10,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from engine import retention
-from engine.errors import WorkflowError
-from engine.records import REGISTER
+from records import retention
+from models.errors import WorkflowError
+from records.register import REGISTER
 from models import District
 
 from ..db import db_session

@@ -1,4 +1,4 @@
-"""Verification by re-execution (engine.replay): one instance, or all of a process, against
+"""Verification by re-execution (engine.replay.verify): one instance, or all of a process, against
 the stored state.
 
 URL table:
@@ -12,8 +12,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from engine.deploy import list_processes
-from engine.replay import iter_verify, verify_instance as replay_verify
+from modeling.deploy import list_processes
+from engine.replay.verify import iter_verify, verify_instance as replay_verify
 from models import Instance
 from people.access import has_role
 
@@ -26,8 +26,8 @@ from . import bp
 MAX_INSTANCES = 500
 ALL_PROCESSES = "*"
 
-# engine.replay's reason templates, for the catalog (pybabel reads N_ here, not in engine/);
-# tests/http/test_audit_verification.py checks this list equals engine.replay.REASONS.
+# engine.replay.verify's reason templates, for the catalog (pybabel reads N_ here, not in engine/);
+# tests/http/test_audit_verification.py checks this list equals engine.replay.verify.REASONS.
 REASON_TEMPLATES = (
     N_("Event {seq} started version {recorded} of the process, but the instance is pinned to "
        "version {pinned}."),

@@ -1,10 +1,10 @@
 """`flask audit verify`: re-execute instances from their recorded events and compare the result
-with the stored state (engine.replay). Registered by app/cli.py in its `audit` group."""
+with the stored state (engine.replay.verify). Registered by app/cli.py in its `audit` group."""
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from engine.replay import Replay, iter_verify, verify_instance
+from engine.replay.verify import Replay, iter_verify, verify_instance
 from models import Instance
 
 

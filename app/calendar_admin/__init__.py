@@ -11,9 +11,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from engine import calendar_store as calendars
-from engine.errors import Forbidden, WorkflowError
-from engine.working_calendar import CALENDAR_KINDS, solar_date_label
+from workcal import store as calendars
+from models.errors import Forbidden, WorkflowError
+from workcal.calendar import CALENDAR_KINDS, solar_date_label
 from models import District
 
 from ..db import db_session

@@ -1,4 +1,4 @@
-"""Draft regulations for public comment, the staff's side (engine/draft_comments.py).
+"""Draft regulations for public comment, the staff's side (programmes/drafts/comments.py).
 
 URL table (login required; the portal's side is app/portal/drafts.py):
   GET       /drafts/                                   draft_list   (the drafts of my districts)
@@ -15,9 +15,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from engine import draft_comments as drafts
-from engine import draft_review
-from engine.errors import Forbidden, NotFound, WorkflowError
+from programmes.drafts import comments as drafts
+from programmes.drafts import review as draft_review
+from models.errors import Forbidden, NotFound, WorkflowError
 from models import District
 from people import access
 

@@ -1,8 +1,8 @@
 """What a draft regulation's review, approval and publication tasks show beside their form:
 every comment by section (with moderation and amendment while the review is open), the
 amendments so far and the summary of what changed."""
-from engine import draft_comments as drafts
-from engine import draft_review
+from programmes.drafts import comments as drafts
+from programmes.drafts import review as draft_review
 
 PANEL_FORMS = (drafts.REVIEW_FORM, drafts.APPROVAL_FORM, drafts.PUBLICATION_FORM)
 

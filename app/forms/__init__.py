@@ -1,7 +1,7 @@
 """Forms for process owners: preview, the form-js editor and the saved versions of each form.
 
 Process owners edit; administrators may open every page but not save; others get 403.
-A form's versions live in engine.form_versions (the file in forms/ is version 1); a running
+A form's versions live in formjs.versions (the file in forms/ is version 1); a running
 task keeps the version it was created with.
 
 URL table:
@@ -21,9 +21,15 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from engine import form_catalog, form_schema_checks, form_version_cache, form_versions
-from engine.errors import WorkflowError
-from engine.forms import FormNotFound, FormSchemaError, load_form, load_form_file
+from formjs import catalog as form_catalog
+
+from formjs import schema_checks as form_schema_checks
+
+from formjs import version_cache as form_version_cache
+
+from formjs import versions as form_versions
+from models.errors import WorkflowError
+from formjs.forms import FormNotFound, FormSchemaError, load_form, load_form_file
 from people import access
 
 from ..db import db_session
@@ -52,7 +58,7 @@ PROBLEMS = {
 
 @bp.record_once
 def _bind_form_versions(state):
-    # load_form reads the latest saved versions through the app's database (engine.form_version_cache).
+    # load_form reads the latest saved versions through the app's database (formjs.version_cache).
     form_version_cache.use_database(state.app.extensions.get("db_engine"))
 
 

@@ -12,11 +12,17 @@ from flask_babel import gettext as _
 from flask_babel import get_locale
 from flask_login import current_user, login_required
 
-from engine import form_versions, runtime, step_hooks, task_actions
-from engine.errors import InvalidData, WorkflowError
-from engine.forms import (FormNotFound, context_values, parse_html_form, prefill_values,
+from formjs import versions as form_versions
+
+from engine.runtime import steps as runtime
+
+from engine import hooks as step_hooks
+
+from engine.runtime import task_actions
+from models.errors import InvalidData, WorkflowError
+from formjs.forms import (FormNotFound, context_values, parse_html_form, prefill_values,
                           shown_form)
-from engine.task_data import shown_task_data
+from engine.runtime.task_data import shown_task_data
 from models import District, ProcessVersion, utcnow
 from people import access
 
@@ -49,7 +55,7 @@ def inbox():
 
 
 def _task_form_schema(session, task):
-    """The version of the form the task was created with (engine.form_versions)."""
+    """The version of the form the task was created with (formjs.versions)."""
     if not task.form_key:
         return None
     try:

@@ -15,12 +15,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from engine import runtime
-from engine.citizen_messages import find_by_tracking_code
-from engine.citizen_tracking import request_of_instance
-from engine.deploy import list_processes
-from engine.errors import WorkflowError
-from engine.history import instance_overview
+from engine.runtime import steps as runtime
+from programmes.messages137.tracking import find_by_tracking_code
+from programmes.citizens.tracking import request_of_instance
+from modeling.deploy import list_processes
+from models.errors import WorkflowError
+from engine.replay.history import instance_overview
 from models import District, Instance
 from notifications.outbox import list_for_instance
 from people import access

@@ -1,4 +1,4 @@
-"""Mardom Salam, the mayor's mosque meetings (engine/mardom_salam.py).
+"""Mardom Salam, the mayor's mosque meetings (programmes/mardom_salam/schedule.py).
 
 URL table:
   GET   /mardom-salam/meetings                     meetings       (every meeting the user may see)
@@ -18,10 +18,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from engine import mardom_salam_requests as msr
-from engine import runtime
-from engine.citizen_requests import SERVICES_BY_CODE
-from engine.errors import InvalidData, WorkflowError
+from programmes.mardom_salam import requests as msr
+from engine.runtime import steps as runtime
+from programmes.citizens.requests import SERVICES_BY_CODE
+from models.errors import InvalidData, WorkflowError
 from models import utcnow
 from models.mardom_salam import MardomSalamMeeting, MardomSalamRequest
 from people import access

@@ -1,6 +1,6 @@
 """The Mardom Salam request a 137 message came from, on that message's task and instance pages:
 the meeting, and the owner and deadline the follow-up working group set."""
-from engine import mardom_salam_requests as msr
+from programmes.mardom_salam import requests as msr
 
 
 def message_extras(session, instance_id: int) -> dict:

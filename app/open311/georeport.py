@@ -1,7 +1,7 @@
 """The GeoReport v2 resources: services, service requests (a list, one, by token), filing one.
 
 Requests are the citizen_requests rows (what the portal and Open311 filed); their status and
-deadline come from the workflow (engine.citizen_tracking.request_state). The citizen's contact
+deadline come from the workflow (programmes.citizens.tracking.request_state). The citizen's contact
 (name, phone, e-mail) is never part of a record: the records are public in the spec. A photo
 the citizen filed is served at an unguessable public address (app/portal/media.py), given as
 the record's media_url.
@@ -12,10 +12,10 @@ from flask import current_app, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
-from engine.citizen_messages import normalise_tracking_code
-from engine.citizen_requests import SERVICES, SERVICES_BY_CODE, file_request
-from engine.citizen_tracking import request_states
-from engine.errors import InvalidData
+from programmes.messages137.tracking import normalise_tracking_code
+from programmes.citizens.requests import SERVICES, SERVICES_BY_CODE, file_request
+from programmes.citizens.tracking import request_states
+from models.errors import InvalidData
 from models import CitizenRequest, District, Instance, utcnow
 
 from .formats import Open311Error, parse_w3c, w3c
@@ -23,14 +23,14 @@ from .formats import Open311Error, parse_w3c, w3c
 MAX_RESULTS = 1000
 DEFAULT_WINDOW = timedelta(days=90)
 STATUSES = ("open", "closed")
-# A photo's type -> the extension of its public address (engine.citizen_requests takes these two)
+# A photo's type -> the extension of its public address (programmes.citizens.requests takes these two)
 MEDIA_EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png"}
 GROUPS = {"137": ("سامانه ۱۳۷", "137 citizen messages"), "complaints": ("شکایات", "Complaints")}
 NOTICES = {
     "citizen_message_137": "پیام شما در سامانه ۱۳۷ ثبت شد و برای پاسخ به واحد اجرایی منطقه ارجاع می‌شود.",
     "complaints": "شکایت شما ثبت شد و در مهلت مقرر بررسی و نتیجه اعلام می‌شود.",
 }
-# engine.citizen_requests field -> the Open311 parameter the client sent it as
+# programmes.citizens.requests field -> the Open311 parameter the client sent it as
 OPEN311_NAMES = {"lon": "long", "address": "address_string", "contact_phone": "phone",
                  "contact_email": "email", "contact_name": "first_name", "photo": "media",
                  "district": "jurisdiction_id", "location": "lat"}

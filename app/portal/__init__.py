@@ -14,10 +14,12 @@ from flask import Blueprint, redirect, render_template, request, session, url_fo
 from flask_babel import get_locale
 from sqlalchemy import select
 
-from engine import citizen_requests, citizen_tracking
-from engine.citizen_meetings import meeting_form, request_meeting
-from engine.errors import Conflict, InvalidData, NotFound
-from engine.forms import parse_html_form
+from programmes.citizens import requests as citizen_requests
+
+from programmes.citizens import tracking as citizen_tracking
+from programmes.citizens.meetings import meeting_form, request_meeting
+from models.errors import Conflict, InvalidData, NotFound
+from formjs.forms import parse_html_form
 from models import District
 
 from ..db import db_session

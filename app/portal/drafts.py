@@ -1,4 +1,4 @@
-"""Draft regulations open for public comment, on the citizens' portal (engine/draft_comments.py).
+"""Draft regulations open for public comment, on the citizens' portal (programmes/drafts/comments.py).
 
 URL table (no login; on the portal blueprint, so its rate limit, body cap and CSRF apply):
   GET       /p/drafts/            draft_list     (drafts open for comment, under review, published)
@@ -7,9 +7,9 @@ URL table (no login; on the portal blueprint, so its rate limit, body cap and CS
 """
 from flask import redirect, render_template, request, url_for
 
-from engine import draft_comments as drafts
-from engine import draft_review
-from engine.errors import Conflict, InvalidData, NotFound
+from programmes.drafts import comments as drafts
+from programmes.drafts import review as draft_review
+from models.errors import Conflict, InvalidData, NotFound
 
 from ..db import db_session
 from ..extensions import config_limit, limiter

@@ -4,7 +4,7 @@ URL table:
   GET/POST  /p/surveys/<token>          survey   (the questionnaire of an open survey or poll link)
   GET       /p/surveys/<token>/thanks   thanks   (after an answer was stored)
 
-A token is the unguessable address of one questionnaire of one instance (engine.surveys);
+A token is the unguessable address of one questionnaire of one instance (programmes.surveys.answers);
 it answers 404 when unknown or once the instance has left its collection phase.
 """
 from flask import Blueprint, redirect, render_template, request, url_for
@@ -12,8 +12,8 @@ from flask_babel import get_locale
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine import surveys
-from engine.forms import parse_html_form, validate_submission
+from programmes.surveys import answers as surveys
+from formjs.forms import parse_html_form, validate_submission
 from models import SurveyLink
 
 from ..db import db_session

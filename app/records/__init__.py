@@ -9,8 +9,8 @@ URL table:
 from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user, login_required
 
-from engine.records import REGISTER
-from engine.retention import can_hold
+from records.register import REGISTER
+from records.retention import can_hold
 from models import HumanTask, utcnow
 
 from ..db import db_session

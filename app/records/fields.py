@@ -7,9 +7,9 @@ from datetime import datetime
 import jdatetime
 from flask_babel import gettext as _
 
-from engine import form_versions
-from engine.form_validation import INPUT_TYPES, iter_components, options
-from engine.forms import FormNotFound, FormSchemaError, load_form
+from formjs import versions as form_versions
+from formjs.validation import INPUT_TYPES, iter_components, options
+from formjs.forms import FormNotFound, FormSchemaError, load_form
 
 from ..i18n import is_rtl, localize_digits
 

@@ -7,8 +7,8 @@ from datetime import date, datetime, time, timedelta
 import jdatetime
 from sqlalchemy import func, select
 
-from engine.forms import normalise_digits
-from engine.records import RECORDS_BY_CODE, RecordType, district_code
+from formjs.forms import normalise_digits
+from records.register import RECORDS_BY_CODE, RecordType, district_code
 from models import District, Instance, ProcessVersion, QualityRecord, User
 from people import access
 

@@ -1,5 +1,5 @@
 """Periodic reports: the complaint handling report F-__-0-5-02 of a Solar Hijri month, and the
-district scores of the 137 cycle (engine/message_scores.py).
+district scores of the 137 cycle (programmes/messages137/scores.py).
 
 URL table:
   GET   /reports/complaints              complaint_reports  (latest reports of the user's districts)
@@ -31,11 +31,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from engine import complaint_report as reports
-from engine import message_scores as scores
-from engine.errors import WorkflowError
-from engine.records import RECORDS_BY_CODE
-from engine.working_calendar import parse_solar_date
+from programmes.complaints import report as reports
+from programmes.messages137 import scores
+from models.errors import WorkflowError
+from records.register import RECORDS_BY_CODE
+from workcal.calendar import parse_solar_date
 from models import District, QualityRecord
 from people import access
 

@@ -22,11 +22,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.routing import BuildError
 
-from engine import studio
-from engine.deploy import list_versions
-from engine.errors import BpmnValidationError, WorkflowError
-from engine.studio_diff import compare, unified
-from engine.xmlsafe import parse_bpmn_xml
+from modeling import studio
+from modeling.deploy import list_versions
+from models.errors import BpmnValidationError, WorkflowError
+from modeling.diff import compare, unified
+from engine.spiff.xmlsafe import parse_bpmn_xml
 
 from . import bp
 from ..db import db_session
@@ -149,7 +149,7 @@ def _error_page(message: str, status: int = 400):
 
 def _repaired(data: bytes):
     # Looked up at call time: the repairs are filled in by another module (and stubbed in tests).
-    from engine import bpmn_repair
+    from modeling import repair as bpmn_repair
     try:
         return bpmn_repair.repair_bpmn(data)
     except Exception:  # noqa: BLE001 - a failed repair must not lose the upload: import it as it is

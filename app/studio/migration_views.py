@@ -1,4 +1,4 @@
-"""Moving running instances of a process to a newer version (engine.instance_migration).
+"""Moving running instances of a process to a newer version (engine.migration).
 
 URL table:
   GET  /studio/<key>/migrate   migrate_page     running instances of older versions, grouped by
@@ -15,8 +15,8 @@ from flask import abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from engine.deploy import list_versions
-from engine.instance_migration import (MIGRATOR_ROLE, TEMPLATES, check_migration,
+from modeling.deploy import list_versions
+from engine.migration import (MIGRATOR_ROLE, TEMPLATES, check_migration,
                                        migrate_instances, running_instances)
 from models import Instance
 from people.access import has_role
@@ -25,8 +25,8 @@ from ..db import db_session
 from ..i18n import STATUS_LABELS, N_, localize_digits
 from . import bp
 
-# engine.instance_migration's reason templates, for the catalog (pybabel reads N_ here);
-# tests/http/test_studio_migration.py checks this list equals engine.instance_migration.TEMPLATES.
+# engine.migration's reason templates, for the catalog (pybabel reads N_ here);
+# tests/http/test_studio_migration.py checks this list equals engine.migration.TEMPLATES.
 REASON_TEMPLATES = (
     N_("Version {version} belongs to the process {target_key}, not to {key}."),
     N_("Version {version} is not newer than version {current}, which this instance runs."),

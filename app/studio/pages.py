@@ -13,8 +13,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from engine import studio
-from engine.form_catalog import all_form_keys
+from modeling import studio
+from formjs.catalog import all_form_keys
 from models import ProcessVersion
 from people.roles import ROLES
 

@@ -6,7 +6,7 @@ Create Date: 2026-11-25 14:00:00
 
 calendar_days: a closure (a city or district closed for pollution, whole day or from/until a
 time) or a day declared working (a holiday moved or removed), entered on /calendar. Official
-holidays are not stored: they come from the `holidays` package (engine/calendar_store.py).
+holidays are not stored: they come from the `holidays` package (workcal/store.py).
 """
 from alembic import op
 import sqlalchemy as sa

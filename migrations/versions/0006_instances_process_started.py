@@ -4,7 +4,7 @@ Revision ID: 0006
 Revises: 0005
 Create Date: 2026-11-25 18:00:00
 
-The district scores of the 137 cycle (engine/message_scores.py) read the messages received in a
+The district scores of the 137 cycle (programmes/messages137/scores.py) read the messages received in a
 period: instances of one process by started_at, one range of this index.
 """
 from alembic import op

@@ -6,10 +6,10 @@ Create Date: 2026-11-25 09:00:00
 
 chain_digests: one row a day with the SHA-256 over every instance's chain head (instance id,
 last event seq and hash) and the heads themselves, so an auditor can keep a copy elsewhere and
-later show the history was not rewritten (engine/integrity.py).
+later show the history was not rewritten (audit/integrity.py).
 record_disposals: each quality record archived or destroyed at the end of its retention period,
 with the register rule applied; legal_hold_changes: who placed or released a hold, when, why
-(engine/retention.py).
+(records/retention.py).
 """
 from alembic import op
 import sqlalchemy as sa

@@ -6,7 +6,7 @@ Create Date: 2026-11-25 10:00:00
 
 process_drafts: every save of a diagram in the studio (editor or import), who and when; the
 row with is_current is the process's draft until a newer save or a deploy clears it, and a
-deployed draft points to the version it became (engine/studio.py).
+deployed draft points to the version it became (modeling/studio.py).
 """
 from alembic import op
 import sqlalchemy as sa

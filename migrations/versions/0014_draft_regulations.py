@@ -7,7 +7,7 @@ Create Date: 2026-11-25 12:00:00
 draft_regulations (a draft, its comment deadline and publication, its process instance),
 draft_sections (numbered text as published and as amended), draft_comments (a citizen's
 comment on a section, pending / approved / rejected with a reason), draft_amendments (one
-change of a section's text and the comments behind it). engine/draft_comments.py.
+change of a section's text and the comments behind it). programmes/drafts/comments.py.
 """
 from alembic import op
 import sqlalchemy as sa

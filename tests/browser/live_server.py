@@ -7,7 +7,7 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from app.demo import DEMO_PASSWORD
-from engine import runtime
+from engine.runtime import steps as runtime
 from people.accounts import find_district, find_user
 
 

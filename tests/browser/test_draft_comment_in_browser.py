@@ -5,7 +5,7 @@ browser, and the portal's summary of what changed. Chromium (Debian's), CSRF on.
 import pytest
 from sqlalchemy import select
 
-from engine import draft_comments as drafts
+from programmes.drafts import comments as drafts
 from live_server import fits_the_screen, log_in
 from models import District
 from models.drafts import DraftComment

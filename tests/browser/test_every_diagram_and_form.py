@@ -19,7 +19,7 @@ import pytest
 from app.demo import load_demo_data
 from live_server import browser_app, log_in, serve
 from tests.conftest import empty_all_tables
-from engine.deploy import deploy_directory
+from modeling.deploy import deploy_directory
 
 pytestmark = pytest.mark.browser
 

@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from sqlalchemy import select
 
-from engine import runtime
+from engine.runtime import steps as runtime
 from live_server import log_in, start_complaint
 from models import HumanTask, Instance
 

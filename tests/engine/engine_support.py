@@ -1,13 +1,13 @@
 """Shared helpers of the engine tests: fixture files, users, districts, task and event rows.
 
-The tests call engine.runtime with a session and commit after each call, the way a
+The tests call engine.runtime.steps with a session and commit after each call, the way a
 request or scheduler job does at its boundary.
 """
 from pathlib import Path
 
 from sqlalchemy import func, select
 
-from engine.deploy import deploy_process
+from modeling.deploy import deploy_process
 from models import Event, HumanTask, Instance, Timer
 from people.accounts import find_district, find_user
 

@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from app.scheduler import create_due_meetings, fire_due_timers
-from engine import mardom_salam_requests as msr
-from engine import runtime
-from engine.deploy import deploy_process
+from programmes.mardom_salam import requests as msr
+from engine.runtime import steps as runtime
+from modeling.deploy import deploy_process
 from engine_support import task_rows, user
 from models import clock
 from models.mardom_salam import MardomSalamMeeting

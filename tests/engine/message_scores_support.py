@@ -1,5 +1,5 @@
 """A small set of 137 messages in two districts, driven through the real process with the clock,
-shared by the engine and HTTP tests of the district scores (engine/message_scores.py).
+shared by the engine and HTTP tests of the district scores (programmes/messages137/scores.py).
 
 Calendar: Saturday to Wednesday 07:30-14:30 Tehran (7 h), Thursday and Friday off, no holiday
 between 1405/09/22 and 1405/09/29. Period: the Solar Hijri month 1405/09 (2026-11-22 ..
@@ -24,8 +24,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from app.scheduler import fire_due_timers
-from engine import runtime
-from engine.deploy import deploy_process
+from engine.runtime import steps as runtime
+from modeling.deploy import deploy_process
 from models import HumanTask, clock
 from people.accounts import find_district, find_user
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 from lxml import etree
 
-from engine.forms import load_form, validate_submission
+from formjs.forms import load_form, validate_submission
 from engine.harness import complete_ready_task, ready_task_ids, workflow_from_bpmn
-from engine.workflows import completed_elements, ready_human_tasks, run_engine
+from engine.spiff.workflows import completed_elements, ready_human_tasks, run_engine
 from people.roles import role_for_lane
 from tests.diagram_conventions import FLOW_NODE_TAGS, NS
 

@@ -1,13 +1,13 @@
-"""Repairs of diagrams from other modelling tools where their intent is unambiguous (engine/bpmn_repair.py)."""
+"""Repairs of diagrams from other modelling tools where their intent is unambiguous (modeling/repair.py)."""
 from datetime import timedelta
 from pathlib import Path
 
 from lxml import etree
 
-from engine.bpmn_repair import repair_bpmn
+from modeling.repair import repair_bpmn
 from engine.harness import complete_ready_task, ready_task_ids, workflow_from_bpmn
-from engine.parsing import parse_definition
-from engine.workflows import run_engine, waiting_message_names, waiting_timers
+from engine.spiff.parsing import parse_definition
+from engine.spiff.workflows import run_engine, waiting_message_names, waiting_timers
 from models import clock
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -2,7 +2,7 @@
 satisfaction check, the escalation to the managers; nothing when its step rolls back."""
 from sqlalchemy import select
 
-from engine import runtime
+from engine.runtime import steps as runtime
 from engine_support import district_id, user
 from message_137_support import (DEPUTY_DUE, INTAKE, MANAGER_DUE, deploy_messages, fire_at,
                                   referred_message, reply)

@@ -8,12 +8,12 @@ import pytest
 from sqlalchemy import select
 
 from app.scheduler import generate_complaint_reports, start_scheduler
-from engine import runtime
-from engine.complaint_report import (complaint_figures, generate_complaint_report,
+from engine.runtime import steps as runtime
+from programmes.complaints.report import (complaint_figures, generate_complaint_report,
                                      parse_solar_month, previous_solar_month, solar_month_bounds)
-from engine.errors import InvalidData
-from engine.records import RECORDS_BY_FORM, REGISTER, add_months, record_type_for_form
-from engine.timers import fire_next_due_timers
+from models.errors import InvalidData
+from records.register import RECORDS_BY_FORM, REGISTER, add_months, record_type_for_form
+from engine.runtime.timers import fire_next_due_timers
 from models import Event, HumanTask, QualityRecord, User, clock
 from people.accounts import find_district
 from tests.http.http_support import (ANNOUNCEMENT, EXAMINATION, PROCESSES, REGISTER_EMPLOYEE,

@@ -14,7 +14,7 @@ from lxml import etree
 
 from complaints_support import BPMN_FILE, EXPECTED_USER_TASKS, FORMS_DIR, PROCESS_ID
 from engine.harness import human_task_specs, workflow_from_bpmn
-from engine.xmlsafe import XSD_PATH
+from engine.spiff.xmlsafe import XSD_PATH
 from people.roles import ROLES, role_for_lane
 from tests.diagram_conventions import FLOW_NODE_TAGS, NS, PERSIAN, SNAKE
 
@@ -131,7 +131,7 @@ def test_conditions_and_timers_are_plain_expressions(xml_tree):
             outgoing = [f for f in process.iterfind("bpmn:sequenceFlow", NS)
                         if f.get("sourceRef") == el.get("id")]
             assert len(outgoing) <= 1, el.get("id")
-    # the deadline is 10 working days on the working calendar (engine/working_time.py)
+    # the deadline is 10 working days on the working calendar (workcal/working_time.py)
     timers = process.findall(".//bpmn:timerEventDefinition/*", NS)
     assert [(t.tag.rsplit("}", 1)[-1], t.text) for t in timers] == [
         ("timeDate", "add_working_days(now(), 10)")] * 2

@@ -13,7 +13,7 @@ import pytest
 from complaints_support import BPMN_FILE, EXPECTED_USER_TASKS
 from engine.harness import (complete_ready_task, ready_task_data, ready_task_ids,
                             workflow_from_bpmn)
-from engine.workflows import (active_elements, completed_elements, dump_workflow,
+from engine.spiff.workflows import (active_elements, completed_elements, dump_workflow,
                               load_workflow, make_timers_due, ready_human_tasks, run_engine,
                               waiting_timers)
 from models import clock

@@ -9,10 +9,10 @@ import threading
 import pytest
 from sqlalchemy import select
 
-from engine import runtime
-from engine.errors import Conflict
+from engine.runtime import steps as runtime
+from models.errors import Conflict
 from engine.events import verify_chain
-from engine.workflows import load_workflow, ready_human_tasks
+from engine.spiff.workflows import load_workflow, ready_human_tasks
 from engine_support import (deploy, district_id, event_rows, ready_specs, ready_task,
                             reload_instance, user)
 from app.demo import DEMO_PASSWORD

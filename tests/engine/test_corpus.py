@@ -6,10 +6,10 @@ from unittest import mock
 
 import pytest
 
-from engine import parsing
-from engine.bpmn_problems import explain_exception
-from engine.bpmn_repair import repair_bpmn
-from engine.errors import BpmnValidationError
+from engine.spiff import parsing
+from engine.problems.explain import explain_exception
+from modeling.repair import repair_bpmn
+from models.errors import BpmnValidationError
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
 FILES = sorted(CORPUS.rglob("*.bpmn")) if CORPUS.is_dir() else []
@@ -83,7 +83,7 @@ def test_implicit_split_and_bare_timer_of_corpus_files_are_repaired():
 def test_every_well_formed_corpus_file_goes_through_repair_and_explanation():
     """No exception escapes the repair or the explanation, and no problem reads like Python."""
     from lxml import etree
-    from engine.xmlsafe import _safe_parser
+    from engine.spiff.xmlsafe import _safe_parser
     checked = 0
     for path in FILES:
         xml = path.read_bytes()

@@ -5,10 +5,10 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from engine import runtime
-from engine.deploy import deploy_process
-from engine.errors import BpmnValidationError
-from engine.parsing import content_sha256
+from engine.runtime import steps as runtime
+from modeling.deploy import deploy_process
+from models.errors import BpmnValidationError
+from engine.spiff.parsing import content_sha256
 from engine_support import (FIXTURES, deploy, district_id, fixture_bytes, ready_specs, ready_task,
                             reload_instance, user)
 from models import ProcessVersion

@@ -4,9 +4,9 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from engine.diagram_labels import wrap
-from engine.diagram_svg import diagram_svg, draw_diagram
-from engine.errors import BpmnValidationError
+from audit.diagram.labels import wrap
+from audit.diagram.svg import diagram_svg, draw_diagram
+from models.errors import BpmnValidationError
 
 ROOT = Path(__file__).resolve().parents[2]
 PROCESSES = sorted((ROOT / "processes").glob("*.bpmn"))

@@ -3,8 +3,8 @@ import json
 
 from sqlalchemy import select
 
-from engine import runtime
-from engine.dossier import instance_dossier
+from engine.runtime import steps as runtime
+from audit.dossier import instance_dossier
 from models import District, HumanTask, User
 
 REGISTER = {"complainant_name": "مریم احمدی", "phone": "09123456789", "channel": "phone",

@@ -1,4 +1,4 @@
-"""Public comment on draft regulations (engine/draft_comments.py, processes/draft_regulation.bpmn):
+"""Public comment on draft regulations (programmes/drafts/comments.py, processes/draft_regulation.bpmn):
 the period closes by itself on the settable clock, comments are moderated, the review lists
 them by section, amendments name their comments, and the publication's summary counts them."""
 from datetime import timedelta
@@ -7,10 +7,10 @@ import pytest
 from sqlalchemy import select
 
 from app.scheduler import fire_due_timers
-from engine import draft_comments as drafts
-from engine import draft_review
-from engine import runtime
-from engine.errors import Conflict, Forbidden, InvalidData
+from programmes.drafts import comments as drafts
+from programmes.drafts import review as draft_review
+from engine.runtime import steps as runtime
+from models.errors import Conflict, Forbidden, InvalidData
 from models import District, HumanTask, Instance, clock, utcnow
 from people.accounts import find_user
 from tests.conftest import PROCESSES, deploy_file

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from engine.form_validation import INPUT_TYPES
-from engine.forms import FORMS_DIR, list_forms
+from formjs.validation import INPUT_TYPES
+from formjs.forms import FORMS_DIR, list_forms
 
 PERSIAN = re.compile(r"[\u0600-\u06FF]")
 SNAKE = re.compile(r"[a-z][a-z0-9_]*")

@@ -1,4 +1,4 @@
-"""Form versions (engine/form_versions.py, form_version_cache.py, form_schema_checks.py): the
+"""Form versions (formjs/versions.py, form_version_cache.py, form_schema_checks.py): the
 file is version 1 on first use, the editor adds N+1, a task keeps the version it was created
 with, load_form reads the latest through a process-wide cache that other processes' saves
 reach within CACHE_SECONDS; the checks of a schema before it is saved."""
@@ -9,10 +9,16 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, insert, select, update
 
-from engine import form_schema_checks, form_version_cache, form_versions, runtime
-from engine.deploy import deploy_process
-from engine.errors import InvalidData
-from engine.forms import load_form, load_form_file
+from formjs import schema_checks as form_schema_checks
+
+from formjs import version_cache as form_version_cache
+
+from formjs import versions as form_versions
+
+from engine.runtime import steps as runtime
+from modeling.deploy import deploy_process
+from models.errors import InvalidData
+from formjs.forms import load_form, load_form_file
 from models import HumanTask, User
 from models.forms import FormVersion
 
@@ -173,7 +179,7 @@ def codes(problems, level=None):
 
 
 def test_check_schema_accepts_every_form_of_the_repository(app, db):
-    from engine.forms import list_forms
+    from formjs.forms import list_forms
     for key in list_forms():
         assert form_schema_checks.check_schema(db, key, load_form_file(key)) == [], key
 
@@ -212,15 +218,15 @@ def test_a_file_changed_by_a_release_becomes_a_new_version_when_a_process_using_
         app, db, complaints, tmp_path, monkeypatch):
     import shutil
 
-    import engine.forms
+    import formjs.forms
     form_versions.save_version(db, KEY, with_new_field(), user(db, "process_owner"))
     db.commit()
     shipped = tmp_path / "forms"
-    shutil.copytree(engine.forms.FORMS_DIR, shipped)
+    shutil.copytree(formjs.forms.FORMS_DIR, shipped)
     changed = load_form_file(KEY)
     changed["components"][1]["label"] = "نام کامل شاکی"
     (shipped / f"{KEY}.form.json").write_text(form_versions.canonical_json(changed), encoding="utf-8")
-    monkeypatch.setattr(engine.forms, "FORMS_DIR", shipped)
+    monkeypatch.setattr(formjs.forms, "FORMS_DIR", shipped)
 
     def redeploy(marker: bytes):
         deploy_process(db, (PROCESSES / "complaints.bpmn").read_bytes().replace(

@@ -4,9 +4,9 @@ from what a client posts."""
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from engine.form_conditions import expression_error, is_hidden
-from engine.form_validation import iter_components
-from engine.forms import (context_values, list_forms, load_form, parse_html_form,
+from formjs.conditions import expression_error, is_hidden
+from formjs.validation import iter_components
+from formjs.forms import (context_values, list_forms, load_form, parse_html_form,
                           prefill_values, shown_form, validate_submission)
 
 ORDER = {"number": 2, "mayor_order": "نصب چراغ‌های پارک", "unit": "اداره برق و روشنایی",

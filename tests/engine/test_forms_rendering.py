@@ -7,7 +7,7 @@ import pytest
 from jinja2 import Environment, FileSystemLoader
 from werkzeug.datastructures import MultiDict
 
-from engine.forms import load_form, parse_html_form
+from formjs.forms import load_form, parse_html_form
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "forms"

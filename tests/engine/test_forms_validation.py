@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from engine.forms import (FORMS_DIR, FormNotFound, InvalidFormKey, form_fields, list_forms,
+from formjs.forms import (FORMS_DIR, FormNotFound, InvalidFormKey, form_fields, list_forms,
                           load_form, parse_html_form, validate_submission)
 
 ROOT = Path(__file__).resolve().parents[2]

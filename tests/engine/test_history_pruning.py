@@ -1,7 +1,7 @@
 """History pruning (issue 3, benchmark 5): the live task tree stays small however long a loop
 runs, while the event log and the per-element completion counts keep every pass.
 
-engine.workflows.run_engine drops finished tasks the engine can no longer read after every
+engine.spiff.workflows.run_engine drops finished tasks the engine can no longer read after every
 run (prune_history). These tests check that the tree and the stored state stay bounded, that
 the engine behaves as it does on the full tree (open tasks, timers, messages, data, diagram
 counts) and that the instance page still counts every pass of a looped element.
@@ -12,11 +12,13 @@ from datetime import timedelta
 
 import pytest
 
-from engine import runtime, workflows
+from engine.runtime import steps as runtime
+
+from engine.spiff import workflows
 from engine.harness import complete_ready_task, ready_task_ids, ready_tasks, workflow_from_bpmn
-from engine.history import instance_overview
-from engine.timers import fire_next_due_timers
-from engine.workflows import (PRUNED_COMPLETIONS, completed_elements, current_data,
+from engine.replay.history import instance_overview
+from engine.runtime.timers import fire_next_due_timers
+from engine.spiff.workflows import (PRUNED_COMPLETIONS, completed_elements, current_data,
                               deliver_message, dump_workflow, load_workflow, make_timers_due,
                               run_engine, waiting_message_names, waiting_timers)
 from engine_support import (deploy, district_id, event_rows, fixture_bytes, ready_specs,

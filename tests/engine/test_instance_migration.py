@@ -1,13 +1,13 @@
-"""Moving running instances to a newer version (engine.instance_migration), and re-executing
-a moved instance across its move (engine.replay)."""
+"""Moving running instances to a newer version (engine.migration), and re-executing
+a moved instance across its move (engine.replay.verify)."""
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from engine import runtime
-from engine.errors import Forbidden
-from engine.instance_migration import (MigrationRefused, check_migration, migrate_instance,
+from engine.runtime import steps as runtime
+from models.errors import Forbidden
+from engine.migration import (MigrationRefused, check_migration, migrate_instance,
                                        migrate_instances)
 from models import Event, HumanTask, Instance
 from people.accounts import find_district, find_user
@@ -161,7 +161,7 @@ def test_only_a_process_owner_may_migrate(app, db, at_a):
 
 def test_a_137_message_inside_its_referral_sub_process_moves_with_its_timers(app, db):
     """An embedded sub-process with a user task and a waiting timer: ids and due moments stay."""
-    from engine.deploy import deploy_process
+    from modeling.deploy import deploy_process
     from message_137_support import PROCESS, deploy_messages, referred_message, reply
     from models import Timer
     deploy_messages(app)

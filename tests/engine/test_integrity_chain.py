@@ -3,9 +3,11 @@ cut off directly in the database are each reported with their kind and seq."""
 import pytest
 from sqlalchemy import select, text
 
-from engine import runtime, task_actions
+from engine.runtime import steps as runtime
+
+from engine.runtime import task_actions
 from engine.events import GENESIS_SHA256, event_digest, verify_chain
-from engine.integrity import check_all, check_chain, check_instance
+from audit.integrity import check_all, check_chain, check_instance
 from models import Event, HumanTask, Instance, User
 
 REGISTER = {"complainant_name": "مریم احمدی", "phone": "09123456789", "channel": "phone",

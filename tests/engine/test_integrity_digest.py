@@ -9,9 +9,10 @@ from sqlalchemy import func, select
 
 from app.audit.integrity_cli import register
 from app.scheduler import make_digest_job
-from engine import runtime, task_actions
+from engine.runtime import steps as runtime
+from engine.runtime import task_actions
 from engine.events import event_digest
-from engine.integrity import (canonical_sha256, check_instance, compare_with_digest, digest_export,
+from audit.integrity import (canonical_sha256, check_instance, compare_with_digest, digest_export,
                               make_daily_digest)
 from models import Event, HumanTask, Instance, clock
 from models.audit import ChainDigest

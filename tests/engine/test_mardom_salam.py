@@ -1,4 +1,4 @@
-"""Mardom Salam (processes/mardom_salam.bpmn, engine/mardom_salam.py) on the settable clock:
+"""Mardom Salam (processes/mardom_salam.bpmn, programmes/mardom_salam/schedule.py) on the settable clock:
 the fortnightly meeting created once, the mosque loop, the computed briefing, requests as 137
 messages with their code by SMS, the desk items, each post-meeting deadline escalated once,
 and the programme that cannot close while a request has no answer."""
@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import select
 
 from app.scheduler import create_due_meetings
-from engine import mardom_salam as ms
-from engine import mardom_salam_requests as msr
-from engine import step_hooks
-from engine.errors import Conflict, Forbidden, InvalidData
+from programmes.mardom_salam import schedule as ms
+from programmes.mardom_salam import requests as msr
+from engine import hooks as step_hooks
+from models.errors import Conflict, Forbidden, InvalidData
 from engine_support import ready_specs, reload_instance, task_rows, user
 from mardom_salam_support import (THURSDAY_BEFORE, add_request, complete, hold_meeting,
                                   deploy_all, fire_at, make_meeting, up_to_meeting)

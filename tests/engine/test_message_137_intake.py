@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from engine import citizen_messages
+from programmes.messages137 import tracking as citizen_messages
 from engine_support import event_rows, reload_instance, task_rows
 from message_137_support import (DEPUTY_DUE, INTAKE, REFERRED, SERVICE_DUE, TECHNICAL_DUE, complete,
                                  deploy_messages, ready, referred_message, start_message)
@@ -43,7 +43,7 @@ def test_a_tracking_code_is_found_however_it_is_typed(app, db):
 
 
 def test_processes_other_than_the_137_cycle_get_no_tracking_code(app, db, complaints):
-    from engine import runtime
+    from engine.runtime import steps as runtime
     from engine_support import district_id, user
     instance = runtime.start_instance(db, "complaints", user(db, "pr_expert_d1"), district_id(db, "d1"))
     assert instance.tracking_code is None and "tracking_code" not in instance.data

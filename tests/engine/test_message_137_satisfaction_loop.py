@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
-from engine.workflows import load_workflow
+from engine.spiff.workflows import load_workflow
 from engine_support import reload_instance, task_rows, timer_rows
 from message_137_support import (REFERRED, complete, deploy_messages, fire_at, ready,
                                  referred_message, reply)

@@ -1,10 +1,10 @@
-"""District scores of the 137 cycle (engine/message_scores.py) over the fixture set of
+"""District scores of the 137 cycle (programmes/messages137/scores.py) over the fixture set of
 message_scores_support (messages A..F, dates and working hours counted there by hand)."""
 from datetime import datetime
 
 from message_scores_support import NOW, PERIOD, build_messages
 
-from engine.message_scores import district_scores
+from programmes.messages137.scores import district_scores
 
 
 def figures(score):

@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from engine import runtime
-from engine.errors import Conflict, Forbidden
+from engine.runtime import steps as runtime
+from models.errors import Conflict, Forbidden
 from models import Event, HumanTask
 from people.accounts import find_district, find_user
 
@@ -55,8 +55,8 @@ def test_message_endpoint_answers_409_when_not_awaited_and_200_when_awaited(api,
 
 
 def test_element_with_an_id_the_engine_reserves_is_refused_at_deploy():
-    from engine.errors import BpmnValidationError
-    from engine.parsing import parse_definition
+    from models.errors import BpmnValidationError
+    from engine.spiff.parsing import parse_definition
     xml = FIXTURE.read_text(encoding="utf-8").replace("StartEvent_1", "Start")
     with pytest.raises(BpmnValidationError) as caught:
         parse_definition(xml.encode())

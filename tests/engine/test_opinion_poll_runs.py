@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from engine.forms import load_form, prefill_values
+from formjs.forms import load_form, prefill_values
 from engine.harness import ready_task_ids
-from engine.workflows import completed_elements, current_data, ready_human_tasks
+from engine.spiff.workflows import completed_elements, current_data, ready_human_tasks
 from people.roles import role_for_lane
 from survey_processes_support import POLL, end_events, start, submit
 from tests.survey_form_data import (POLL_ANSWER, POLL_APPROVE, POLL_FIELDWORK, POLL_FILING,

@@ -11,15 +11,15 @@ complete.
 
 The branches after the first to arrive are what pruning must not lose: when a second branch
 reaches the join while the first one waits there, SpiffWorkflow cancels the first join task but
-keeps counting its branch as arrived (engine.pruning._pending_join_tokens).
+keeps counting its branch as arrived (engine.spiff.pruning._pending_join_tokens).
 """
 from datetime import datetime, timedelta
 
 import pytest
 
-from engine import workflows
+from engine.spiff import workflows
 from engine.harness import complete_ready_task, ready_task_ids, workflow_from_bpmn
-from engine.workflows import (completed_elements, current_data, dump_workflow, load_workflow,
+from engine.spiff.workflows import (completed_elements, current_data, dump_workflow, load_workflow,
                               run_engine, waiting_timers)
 from models import clock
 

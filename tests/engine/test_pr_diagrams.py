@@ -1,5 +1,5 @@
 """The PR unit's diagrams (website_update, press_conference, news) as at deploy: the checks of
-engine.parsing, one executable process in one pool with Persian names and stable ids, lanes
+engine.spiff.parsing, one executable process in one pool with Persian names and stable ids, lanes
 named after roles, a shape for every node and an edge for every flow, gateway conditions the
 sandbox accepts.
 """
@@ -9,8 +9,8 @@ import ast
 
 import pytest
 
-from engine.code_checks import check_expression
-from engine.parsing import parse_definition
+from engine.spiff.code_checks import check_expression
+from engine.spiff.parsing import parse_definition
 from people.roles import ROLES, role_for_lane
 from pr_processes_support import PROCESS_IDS, PROCESSES, flow_nodes, tree_of
 from tests.diagram_conventions import NS, PERSIAN, STABLE_ID, assert_lanes_stacked_in_the_pool

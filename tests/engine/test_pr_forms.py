@@ -9,9 +9,9 @@ import json
 import pytest
 from jinja2 import Environment, FileSystemLoader
 
-from engine.forms import load_form, validate_submission
+from formjs.forms import load_form, validate_submission
 from engine.harness import human_task_specs, workflow_from_bpmn
-from engine.records import REGISTER, record_type_for_form
+from records.register import REGISTER, record_type_for_form
 from people.roles import role_for_lane
 from pr_processes_support import FORMS_DIR, INFORM_REQUEST, PROCESS_IDS, PROCESSES, ROOT, tree_of
 from tests.diagram_conventions import NS, PERSIAN, SNAKE

@@ -9,11 +9,11 @@ import re
 import pytest
 from lxml import etree
 
-from engine.code_checks import find_code_errors
-from engine.forms import load_form, validate_submission
-from engine.parsing import parse_definition
-from engine.records import REGISTER, record_type_for_form
-from engine.xmlsafe import XSD_PATH
+from engine.spiff.code_checks import find_code_errors
+from formjs.forms import load_form, validate_submission
+from engine.spiff.parsing import parse_definition
+from records.register import REGISTER, record_type_for_form
+from engine.spiff.xmlsafe import XSD_PATH
 from people.roles import role_for_lane
 from test_public_meetings_process import (BPMN_FILE, DEPARTMENT_HEAD, EXPECTED_USER_TASKS,
                                           FORMS_DIR, MOSQUE_LIST, OFFICE_HEAD, PR_EXPERT,

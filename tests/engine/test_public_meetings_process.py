@@ -12,7 +12,7 @@ is done. Then the PR expert announces the outcome to the citizen and the mosque 
 representative.
 
 Task data is what the task's form would send, validated against the form as the application
-does (engine.forms.validate_submission), so the process runs on typed values.
+does (formjs.forms.validate_submission), so the process runs on typed values.
 """
 from __future__ import annotations
 
@@ -20,11 +20,11 @@ from pathlib import Path
 
 import pytest
 
-from engine.forms import load_form, validate_submission
+from formjs.forms import load_form, validate_submission
 from engine.harness import (complete_ready_task, ready_task_data, ready_task_ids,
                             workflow_from_bpmn)
-from engine.records import record_type_for_form
-from engine.workflows import (completed_elements, dump_workflow, find_ready_task, load_workflow,
+from records.register import record_type_for_form
+from engine.spiff.workflows import (completed_elements, dump_workflow, find_ready_task, load_workflow,
                               ready_human_tasks, run_engine)
 from people.roles import ROLES_BY_CODE, role_for_lane
 
@@ -49,7 +49,7 @@ EXPECTED_USER_TASKS = {
     "Task_check_order": (PR_EXPERT, "order_followup_check"),           # in the sub-process
     "Task_announce_outcome": (PR_EXPERT, "meeting_outcome_notice"),
 }
-# forms that produce a quality record of the register (engine/records.py)
+# forms that produce a quality record of the register (records/register.py)
 RECORD_FORMS = {"meeting_request": "F-__-0-2-07", "meeting_applicants": "F-__-0-2-18",
                 "meeting_list": "F-__-0-2-08", "mosque_meeting_list": "F-__-0-2-09"}
 
@@ -102,7 +102,7 @@ class Run:
 
         engine.harness.complete_ready_task wants exactly one ready task per BPMN id; with
         parallel instances several wait at once, so the instance is picked by its order and
-        completed the way the harness (and engine.runtime.complete_task) does.
+        completed the way the harness (and engine.runtime.steps.complete_task) does.
         """
         clean = self._submit(bpmn_id, data)
         task = find_ready_task(self.wf, self.order_tasks(bpmn_id)[number].spiff_task_id)

@@ -1,7 +1,7 @@
 """The quality-records register: every record of the procedure, its retention and its form."""
 from datetime import date, datetime
 
-from engine.records import REGISTER, add_months, district_code, record_type_for_form, retention_until
+from records.register import REGISTER, add_months, district_code, record_type_for_form, retention_until
 
 
 def test_register_holds_the_twenty_records_of_the_procedure_once_each():
@@ -28,7 +28,7 @@ def test_district_is_filled_into_the_code():
 
 
 def test_completing_a_register_form_keeps_its_quality_record_until_its_retention_date(db, complaints):
-    from engine import runtime
+    from engine.runtime import steps as runtime
     from models import Event, HumanTask, QualityRecord
     from people.accounts import find_district, find_user
     from tests.http.http_support import REGISTER_SERVICE
@@ -47,7 +47,7 @@ def test_completing_a_register_form_keeps_its_quality_record_until_its_retention
 
 
 def test_a_form_outside_the_register_keeps_no_record(db, complaints):
-    from engine import runtime
+    from engine.runtime import steps as runtime
     from models import HumanTask, QualityRecord
     from people.accounts import find_district, find_user
     from tests.http.http_support import EXAMINATION, REGISTER_SERVICE

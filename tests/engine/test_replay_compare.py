@@ -1,5 +1,5 @@
 """How re-executed data is compared with the stored data: exact, except moments now() stamped."""
-from engine.replay_compare import data_changes, data_difference, same_value
+from engine.replay.compare import data_changes, data_difference, same_value
 
 
 def test_iso_moments_within_ten_seconds_are_the_same_and_other_values_compare_exactly():

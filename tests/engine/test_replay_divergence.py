@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import delete, select, update
 
-from engine.replay import replay_instance, verify_all
+from engine.replay.verify import replay_instance, verify_all
 from message_137_support import complete, deploy_messages, referred_message, reply
 from models import Event, Instance, clock
 from replay_support import assert_replays, deploy, do, start, verified

@@ -4,8 +4,8 @@ from pathlib import Path
 
 from sqlalchemy import select, update
 
-from engine import runtime
-from engine.workflows import configure_scripts
+from engine.runtime import steps as runtime
+from engine.spiff.workflows import configure_scripts
 from models import Event
 from people.accounts import find_district, find_user
 from replay_support import assert_replays, verified

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import func, select
 
 from app.scheduler import dispose_records_job
-from engine.errors import Conflict, Forbidden, InvalidData
-from engine.retention import (dispose_due_records, held_due_count,
+from models.errors import Conflict, Forbidden, InvalidData
+from records.retention import (dispose_due_records, held_due_count,
                               set_legal_hold)
 from models import QualityRecord, User, clock
 from models.audit import LegalHoldChange, RecordDisposal

@@ -1,4 +1,4 @@
-"""Running instances through engine.runtime: the task index, forms, gateways, sub-processes,
+"""Running instances through engine.runtime.steps: the task index, forms, gateways, sub-processes,
 the event log, claiming, district scoping, and the sandbox at run time.
 
 Each runtime call is followed by a commit, as the request boundary would do.
@@ -10,11 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from engine import runtime, task_actions
-from engine.errors import Conflict, Forbidden, InvalidData
+from engine.runtime import steps as runtime
+
+from engine.runtime import task_actions
+from models.errors import Conflict, Forbidden, InvalidData
 from engine.events import verify_chain
-from engine.parsing import content_sha256
-from engine.workflows import configure_scripts
+from engine.spiff.parsing import content_sha256
+from engine.spiff.workflows import configure_scripts
 from engine_support import (deploy, district_id, event_count, event_rows, fixture_bytes,
                             ready_specs, ready_task, reload_instance, task_rows, user)
 from models import ProcessVersion, utcnow

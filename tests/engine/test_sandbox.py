@@ -7,12 +7,12 @@ import time
 
 import pytest
 
-from engine.code_checks import check_expression, check_script, find_code_errors
-from engine.errors import SandboxViolation
+from engine.spiff.code_checks import check_expression, check_script, find_code_errors
+from models.errors import SandboxViolation
 from engine.harness import WorkflowTaskException, evaluate, workflow_from_bpmn
-from engine.sandbox import GUARDS, SandboxEnvironment
-from engine.workflows import run_engine
-from engine.xmlsafe import parse_bpmn_xml
+from engine.spiff.sandbox import GUARDS, SandboxEnvironment
+from engine.spiff.workflows import run_engine
+from engine.spiff.xmlsafe import parse_bpmn_xml
 
 # (source, what the refusal says)
 ESCAPES = [

@@ -1,5 +1,5 @@
 """Date fields take Solar Hijri dates (1405/09/04, any digits) and store the Gregorian ISO date."""
-from engine.form_validation import validate_submission
+from formjs.validation import validate_submission
 
 SCHEMA = {"components": [{"type": "datetime", "key": "on", "subtype": "date", "label": "تاریخ",
                           "validate": {"required": True}}]}

@@ -9,10 +9,12 @@ from contextlib import contextmanager
 
 from sqlalchemy import event, select, update
 
-from engine import runtime, task_actions
-from engine.errors import Conflict
+from engine.runtime import steps as runtime
+
+from engine.runtime import task_actions
+from models.errors import Conflict
 from engine.events import verify_chain
-from engine.timers import fire_next_due_timers
+from engine.runtime.timers import fire_next_due_timers
 from engine_support import (deploy, district_id, event_rows, ready_task, reload_instance,
                             timer_rows, user)
 from models import HumanTask, Instance

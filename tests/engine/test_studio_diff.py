@@ -1,7 +1,7 @@
 """Differences between two versions of a diagram, element by element."""
 from pathlib import Path
 
-from engine.studio_diff import compare, unified
+from modeling.diff import compare, unified
 
 STUDIO = Path(__file__).resolve().parents[1] / "fixtures" / "studio"
 V1 = (STUDIO / "valid.bpmn").read_text(encoding="utf-8")

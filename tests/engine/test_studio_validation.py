@@ -4,8 +4,10 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from engine import studio, validation_rules
-from engine.studio import validate
+from modeling import studio
+
+from modeling import rules as validation_rules
+from modeling.studio import validate
 
 ROOT = Path(__file__).resolve().parents[2]
 STUDIO = ROOT / "tests" / "fixtures" / "studio"

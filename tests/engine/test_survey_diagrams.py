@@ -1,4 +1,4 @@
-"""The survey and poll diagrams as files: the deploy checks (engine.parsing), the BPMN schema,
+"""The survey and poll diagrams as files: the deploy checks (engine.spiff.parsing), the BPMN schema,
 Persian names, lanes that are roles, a form for every user task, a clean layout, and gateway
 choices that each lead somewhere.
 """
@@ -10,10 +10,10 @@ import re
 import pytest
 from lxml import etree
 
-from engine.forms import load_form
+from formjs.forms import load_form
 from engine.harness import human_task_specs, workflow_from_bpmn
-from engine.parsing import parse_definition
-from engine.xmlsafe import XSD_PATH
+from engine.spiff.parsing import parse_definition
+from engine.spiff.xmlsafe import XSD_PATH
 from people.roles import ROLES, role_for_lane
 from survey_processes_support import (FORMS_DIR, PROCESSES, flow_nodes, inputs, process_element,
                                       tree_of)

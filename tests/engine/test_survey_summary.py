@@ -1,4 +1,4 @@
-"""engine/survey_summary.py: the summary tables (F-__-0-2-03, F-__-0-2-05) computed from answers.
+"""programmes/surveys/summary.py: the summary tables (F-__-0-2-03, F-__-0-2-05) computed from answers.
 
 Counts per question and option split by channel, the mean of the 1-5 scales, respondents,
 comments; on the real questionnaires of forms/ and on a small hand-made schema.
@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from engine.forms import load_form
-from engine.survey_summary import Answer, form_title, questions_of, summarise, summarise_form
+from formjs.forms import load_form
+from programmes.surveys.summary import Answer, form_title, questions_of, summarise, summarise_form
 
 SCHEMA = {"components": [
     {"type": "text", "text": "#### پرسشنامه نمونه\n\nتوضیح"},

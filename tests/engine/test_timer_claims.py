@@ -6,7 +6,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from app.scheduler import fire_due_timers
-from engine import runtime
+from engine.runtime import steps as runtime
 from models import Event, HumanTask, Timer
 from people.accounts import find_district, find_user
 from tests.conftest import deploy_file

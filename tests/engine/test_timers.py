@@ -5,10 +5,10 @@ from datetime import timedelta
 import pytest
 
 from app.scheduler import fire_due_timers, start_scheduler
-from engine import runtime
-from engine.errors import Conflict
+from engine.runtime import steps as runtime
+from models.errors import Conflict
 from engine.events import verify_chain
-from engine.timers import fire_next_due_timers
+from engine.runtime.timers import fire_next_due_timers
 from engine_support import (deploy, district_id, event_rows, ready_specs, ready_task,
                             reload_instance, task_rows, timer_rows, user)
 from models import utcnow

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from engine import runtime
+from engine.runtime import steps as runtime
 from engine.harness import complete_ready_task, ready_task_ids, workflow_from_bpmn
-from engine.workflows import (SPEC_SHA256_KEY, VERSION_KEY, dump_workflow, load_workflow,
+from engine.spiff.workflows import (SPEC_SHA256_KEY, VERSION_KEY, dump_workflow, load_workflow,
                               ready_human_tasks, run_engine, specs_for)
 from engine_support import (deploy, district_id, fixture_bytes, ready_specs, ready_task,
                             reload_instance, user)
@@ -139,7 +139,7 @@ def test_harness_workflows_round_trip_through_a_state_without_spec():
 
 def test_the_state_without_spec_is_spiffs_full_state_minus_the_specs():
     """Guards the converter against a SpiffWorkflow upgrade that changes its workflow format."""
-    from engine.workflows import _serializer  # SpiffWorkflow's own full serialization
+    from engine.spiff.workflows import _serializer  # SpiffWorkflow's own full serialization
     workflow = workflow_from_bpmn(fixture_bytes("call_activity.bpmn"))
     run_engine(workflow)
     complete_ready_task(workflow, "Task_in_called", APPROVE)

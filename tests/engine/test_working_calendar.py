@@ -1,4 +1,4 @@
-"""The working calendar (engine/working_calendar.py): working week, hours, official holidays of
+"""The working calendar (workcal/calendar.py): working week, hours, official holidays of
 Iran, administrators' closures and working days, Solar Hijri dates; and the settable clock.
 
 Times are written in Tehran (+03:30 all year since 2022). Esfand 1404 / Farvardin 1405:
@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from engine import calendar_store
-from engine.working_calendar import (DayEntry, WorkingCalendar, add_working_days,
+from workcal import store as calendar_store
+from workcal.calendar import (DayEntry, WorkingCalendar, add_working_days,
                                      add_working_hours, build_week, day_intervals,
                                      is_working_day, parse_solar_date, solar_date_label,
                                      working_hours_between)

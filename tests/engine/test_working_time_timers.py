@@ -11,12 +11,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from app.scheduler import fire_due_timers
-from engine import calendar_store, runtime
-from engine.errors import BpmnValidationError
+from workcal import store as calendar_store
+from engine.runtime import steps as runtime
+from models.errors import BpmnValidationError
 from engine.harness import ready_task_ids, workflow_from_bpmn
-from engine.parsing import parse_definition
-from engine.sandbox import SandboxEnvironment
-from engine.workflows import load_workflow, run_engine, waiting_timers
+from engine.spiff.parsing import parse_definition
+from engine.spiff.sandbox import SandboxEnvironment
+from engine.spiff.workflows import load_workflow, run_engine, waiting_timers
 from engine_support import (deploy, district_id, fixture_bytes, ready_specs, ready_task,
                             timer_rows, user)
 from models import clock
@@ -59,7 +60,7 @@ def test_a_timer_expression_giving_a_datetime_fires_when_the_clock_passes_it():
 
 
 def test_states_in_spiffworkflows_full_format_keep_the_clock_timers():
-    from engine.workflows import _serializer  # the format of states stored before specs were left out
+    from engine.spiff.workflows import _serializer  # the format of states stored before specs were left out
     clock.set_now(STARTED)
     wf = workflow_from_bpmn(fixture_bytes(FIXTURE))
     run_engine(wf)

@@ -5,8 +5,8 @@ import threading
 import pytest
 from lxml import etree
 
-from engine.errors import BpmnValidationError
-from engine.xmlsafe import BPMN_NS, parse_bpmn_xml, validate_bpmn_xsd
+from models.errors import BpmnValidationError
+from engine.spiff.xmlsafe import BPMN_NS, parse_bpmn_xml, validate_bpmn_xsd
 
 
 def refusal(xml, **kwargs):
@@ -127,7 +127,7 @@ def test_validation_is_thread_safe(fixture_bytes):
 
 
 def test_schema_loading_does_not_use_network(monkeypatch):
-    import engine.xmlsafe as xmlsafe
+    import engine.spiff.xmlsafe as xmlsafe
     monkeypatch.setattr(xmlsafe, "_schema", None)
     seen = []
     original = etree.XMLParser
@@ -142,7 +142,7 @@ def test_schema_loading_does_not_use_network(monkeypatch):
 
 
 def test_doctype_refused_after_parse_if_byte_scan_misses_it(monkeypatch, fixture_bytes):
-    import engine.xmlsafe as xmlsafe
+    import engine.spiff.xmlsafe as xmlsafe
     monkeypatch.setattr(xmlsafe, "_dtd_line", lambda data: None)
     xml = (f'<!DOCTYPE bpmn:definitions [ <!ENTITY x "harmless"> ]>\n'
            f'<bpmn:definitions xmlns:bpmn="{BPMN_NS}" targetNamespace="&x;"/>')

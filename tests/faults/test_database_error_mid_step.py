@@ -5,7 +5,7 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import select
 
-import engine.runtime
+import engine.runtime.steps
 import people.accounts
 from fault_support import check_invariants, failing_commit, failing_statements, statement_starts
 from models import Event, HumanTask, Instance, Timer
@@ -124,7 +124,7 @@ def test_an_unexpected_error_under_api_is_a_json_500(served, api, monkeypatch):
 
     def broken(*_args, **_kwargs):
         raise RuntimeError("not a database error, not an HTTP error")
-    monkeypatch.setattr(engine.runtime, "complete_task_or_conflict", broken)
+    monkeypatch.setattr(engine.runtime.steps, "complete_task_or_conflict", broken)
     response = api("pr_expert_d1").post(f"/api/v1/tasks/{task.id}/complete",
                                         json={"data": REGISTER_SERVICE})
     assert_json_500(response)

@@ -3,7 +3,7 @@ import pytest
 from argon2 import PasswordHasher
 
 import people.accounts
-from engine.deploy import deploy_process
+from modeling.deploy import deploy_process
 from http_support import CENTRAL_PR_BPMN, Arrange
 
 

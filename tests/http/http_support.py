@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from engine import runtime
+from engine.runtime import steps as runtime
 from models import District, Event, HumanTask, Instance, User, utcnow
 
 PROCESSES = Path(__file__).resolve().parents[2] / "processes"
@@ -89,7 +89,7 @@ class Arrange:
 
     def deploy(self, path: Path):
         """Deploy a BPMN file (as `flask processes deploy` would); return (version id, created)."""
-        from engine.deploy import deploy_process
+        from modeling.deploy import deploy_process
         with self._session() as s:
             version, created = deploy_process(s, path.read_bytes(), filename=path.name)
             s.commit()

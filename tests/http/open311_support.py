@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from app.api_keys.keys import issue_api_key, revoke_api_key
-from engine.deploy import deploy_process
+from modeling.deploy import deploy_process
 from models import CitizenRequest, User
 
 PROCESSES = Path(__file__).resolve().parents[2] / "processes"

@@ -18,7 +18,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
-from engine.workflows import find_task, load_workflow
+from engine.spiff.workflows import find_task, load_workflow
 from models import District, Event, HumanTask, Instance, QualityRecord
 
 PROCESSES = Path(__file__).resolve().parents[2] / "processes"
@@ -30,7 +30,7 @@ def _session(app):
 
 def deploy(app, process_key: str) -> int:
     """Deploy processes/<key>.bpmn (as `flask processes deploy` would); its version id."""
-    from engine.deploy import deploy_process
+    from modeling.deploy import deploy_process
     path = PROCESSES / f"{process_key}.bpmn"
     with _session(app) as s:
         version, _ = deploy_process(s, path.read_bytes(), filename=path.name)
@@ -124,7 +124,7 @@ def fire_timers_when_due(app, instance_id: int) -> list[str]:
     of the timers it fired."""
     from datetime import timedelta
 
-    from engine.timers import fire_next_due_timers
+    from engine.runtime.timers import fire_next_due_timers
     timers = waiting_timers(app, instance_id)
     assert timers, "no timer waits"
     with _session(app) as s:

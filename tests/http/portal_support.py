@@ -5,7 +5,7 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from engine.deploy import deploy_process
+from modeling.deploy import deploy_process
 from models import CitizenRequest, Instance
 from models.notifications import OutboxMessage
 

@@ -1,7 +1,7 @@
 """API v1: listing tasks with filters, reading one with its form, claim, reassign, complete."""
 import pytest
 
-from engine.forms import load_form
+from formjs.forms import load_form
 from http_support import EXAMINATION, REGISTER_SERVICE, translated
 
 

@@ -9,7 +9,9 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from engine import runtime, task_actions
+from engine.runtime import steps as runtime
+
+from engine.runtime import task_actions
 from engine.events import event_digest
 from http_support import ANNOUNCEMENT, EXAMINATION, REGISTER_SERVICE, REVIEW_APPROVE, REVIEW_RETURN
 from models import ProcessVersion, User

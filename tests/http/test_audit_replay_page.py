@@ -6,8 +6,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from engine import runtime
-from engine.instance_migration import migrate_instance
+from engine.runtime import steps as runtime
+from engine.migration import migrate_instance
 from models import HumanTask
 from people.accounts import find_district, find_user
 from tests.conftest import deploy_file

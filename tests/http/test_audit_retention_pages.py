@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 
 from app import create_app
-from engine.retention import dispose_due_records
+from records.retention import dispose_due_records
 from models import QualityRecord, utcnow
 from models.audit import LegalHoldChange
 from people.accounts import find_district

@@ -6,7 +6,7 @@ from sqlalchemy import update
 
 from app.audit.verification_views import REASON_TEMPLATES
 from app.audit.verify_cli import verify_command
-from engine.replay import REASONS
+from engine.replay.verify import REASONS
 from models import Instance
 from tests.engine.pr_processes_support import INFORM_REQUEST, NEWS
 from tests.engine.replay_support import deploy, do, start

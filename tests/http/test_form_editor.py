@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from engine.forms import load_form_file
+from formjs.forms import load_form_file
 from http_support import REGISTER_SERVICE, location_path, page_text, translated
 
 KEY = "complaint_register"

@@ -131,7 +131,7 @@ def test_instance_page_uses_persian_digits_and_solar_hijri_dates(arrange, login)
 
 def test_diagram_url_returns_the_instances_own_version_xml(arrange, complaints, login):
     instance_id = arrange.start("d1")
-    from engine.deploy import deploy_process
+    from modeling.deploy import deploy_process
     changed = (PROCESSES / "complaints.bpmn").read_text(encoding="utf-8").replace(
         'exporterVersion="1.0"', 'exporterVersion="1.1"')
     session = arrange._session()

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from engine import mardom_salam_requests as msr
+from programmes.mardom_salam import requests as msr
 from mardom_salam_support import (THURSDAY_BEFORE, add_request, complete, deploy_all, hold_meeting,
                                   make_meeting, up_to_meeting)
 from models import HumanTask, OutboxMessage, clock

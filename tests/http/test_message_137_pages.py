@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from engine.deploy import deploy_process
+from modeling.deploy import deploy_process
 from http_support import page_text
 from models import District, HumanTask, Instance
 

@@ -1,4 +1,4 @@
-"""A process owner makes a new form in the browser (engine/form_catalog.py): it gets a key and a
+"""A process owner makes a new form in the browser (formjs/catalog.py): it gets a key and a
 title, opens in the editor, takes fields as its next version, and a process deployed with it
 shows it on its task page. Bad keys, taken keys and other roles change nothing."""
 import json

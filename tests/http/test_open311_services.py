@@ -1,5 +1,5 @@
 """Open311 services: the list and each definition, as JSON and XML, and unknown resources."""
-from engine.citizen_requests import SERVICES
+from programmes.citizens.requests import SERVICES
 from open311_support import BASE, json_errors, xml_of, xml_records
 
 SPEC_FIELDS = {"service_code", "service_name", "description", "metadata", "type", "keywords", "group"}

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from engine.forms import FORMS_DIR
+from formjs.forms import FORMS_DIR
 from http_support import location_path, page_text, translated
 
 

@@ -260,8 +260,8 @@ def test_xlsx_export_opens_right_to_left_with_the_rows(app, arrange, login, add_
 def test_a_record_is_shown_with_the_labels_of_the_form_version_it_was_filled_in(app, arrange, login):
     from sqlalchemy import select
 
-    from engine import form_versions
-    from engine.forms import load_form_file
+    from formjs import versions as form_versions
+    from formjs.forms import load_form_file
     from people.accounts import find_user
     instance_id = registered_complaint(arrange)
     schema = load_form_file("complaint_register")

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-import engine.bpmn_repair
+import modeling.repair
 from models.studio import ProcessDraft
 
 STUDIO = Path(__file__).resolve().parents[1] / "fixtures" / "studio"
@@ -40,8 +40,8 @@ def test_import_saves_the_draft_of_the_process_in_the_file_and_flashes_what_was_
     owner = login("process_owner")
 
     def repair(xml):
-        return engine.bpmn_repair.RepairResult(xml, [("Task_register", "The task had no lane.")])
-    monkeypatch.setattr(engine.bpmn_repair, "repair_bpmn", repair)
+        return modeling.repair.RepairResult(xml, [("Task_register", "The task had no lane.")])
+    monkeypatch.setattr(modeling.repair, "repair_bpmn", repair)
     response = upload(owner, (STUDIO / "missing_form.bpmn").read_bytes())
     assert response.status_code == 303 and response.headers["Location"].startswith("/studio/studio_demo")
     draft = db.scalar(select(ProcessDraft))

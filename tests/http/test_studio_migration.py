@@ -5,8 +5,8 @@ from pathlib import Path
 from sqlalchemy import select
 
 from app.studio.migration_views import REASON_TEMPLATES
-from engine import runtime
-from engine.instance_migration import TEMPLATES
+from engine.runtime import steps as runtime
+from engine.migration import TEMPLATES
 from http_support import page_text
 from models import Event, HumanTask, Instance
 from people.accounts import find_district, find_user

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from engine.forms import list_forms
+from formjs.forms import list_forms
 from http_support import page_text, translated
 from people.roles import ROLES
 

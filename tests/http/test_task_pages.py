@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from engine.forms import form_fields, load_form
+from formjs.forms import form_fields, load_form
 from http_support import (EXAMINATION, REGISTER_EMPLOYEE, REGISTER_SERVICE, alerts,
                           location_path, page_text, translated)
 

@@ -1,0 +1,294 @@
+"""Tamper evidence: what exactly is wrong with an instance's event chain, and daily digests.
+
+engine.events.verify_chain says only where the first break is; check_chain names each break
+(changed, deleted, inserted, reordered, truncated) with the seq an auditor should look at.
+The daily digest hashes every instance's chain head, so a copy kept outside the system shows
+later whether any history that existed that day was rewritten.
+"""
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date
+from itertools import groupby
+
+from sqlalchemy import func, select, tuple_
+
+from models import Event, Instance, utcnow
+from models.audit import ChainDigest
+
+from workcal.store import local_today
+from engine.events import GENESIS_SHA256, event_digest
+
+
+KINDS = ("changed", "deleted", "inserted", "reordered", "truncated")
+AUDIT_ROLES = frozenset({"auditor", "admin"})
+_EVENT_COLUMNS = (Event.instance_id, Event.seq, Event.type, Event.task_spec, Event.spiff_task_id,
+                  Event.actor_id, Event.at, Event.data, Event.prev_sha256, Event.sha256)
+
+
+@dataclass(frozen=True)
+class ChainProblem:
+    kind: str          # one of KINDS, or for a kept digest: "digest", "missing", "changed"
+    seq: int | None
+    explanation: str   # English, for an auditor
+    instance_id: int | None = None
+
+
+def can_audit(user) -> bool:
+    """A city-wide auditor or administrator may run the integrity checks and see the digests."""
+    return any(g.role in AUDIT_ROLES and g.district_id is None for g in user.grants)
+
+
+def _digest_of(ev, seq=None) -> str:
+    return event_digest(ev.prev_sha256, ev.instance_id, ev.seq if seq is None else seq, ev.type,
+                        ev.task_spec, ev.spiff_task_id, ev.actor_id, ev.at, ev.data)
+
+
+def _short(sha: str | None) -> str:
+    return (sha or "")[:12]
+
+
+def check_chain(events, head_seq=None, head_sha256=None, instance_id=None) -> list[ChainProblem]:
+    """Every break of one instance's chain (events in seq order), named and explained.
+
+    head_seq/head_sha256: the head stored on the instance row (None: not known, not checked).
+    """
+    events = sorted(events, key=lambda ev: ev.seq)
+    problems: list[ChainProblem] = []
+    reported: set[tuple[str, int]] = set()
+
+    def report(kind, seq, text):
+        if (kind, seq) not in reported:
+            reported.add((kind, seq))
+            problems.append(ChainProblem(kind, seq, text, instance_id))
+
+    index_of = {}
+    for i, ev in enumerate(events):
+        index_of.setdefault(ev.sha256, i)
+    # Seqs renumbered by an insertion or deletion hash with their former seq: offset keeps
+    # "changed" for content, not for the renumbering another problem already explains.
+    offset, reordered, prev_sha, expected = 0, set(), GENESIS_SHA256, 1
+    for i, ev in enumerate(events):
+        before = events[i - 1] if i else None
+        if before is not None and ev.seq == before.seq:
+            report("inserted", ev.seq, f"Two events carry seq {ev.seq}: one of them was inserted "
+                   "into the log, which the engine never does.")
+            continue
+        if ev.seq > expected:
+            missing = f"{expected}" if ev.seq == expected + 1 else f"{expected} to {ev.seq - 1}"
+            report("deleted", expected, f"Event {missing} is missing: the log jumps from seq "
+                   f"{expected - 1} to {ev.seq}, and event {ev.seq} points to hash "
+                   f"{_short(ev.prev_sha256)}…, which no remaining event has.")
+        elif ev.prev_sha256 != prev_sha:
+            target = index_of.get(ev.prev_sha256)
+            late = before is not None and ev.at < before.at
+            if target is not None and target >= i:
+                reordered.add(i)
+                report("reordered", ev.seq, f"Event {ev.seq} points to event {events[target].seq}, "
+                       f"which comes after it: events were moved out of their order"
+                       f"{' (their times run backwards too)' if late else ''}.")
+            elif target is not None and target < i - 1:
+                skipped = range(target + 1, i)
+                if all(j in reordered for j in skipped):
+                    # After a swap the first event past it links correctly to the moved one.
+                    if _digest_of(ev) != ev.sha256:
+                        reordered.add(i)
+                        report("reordered", ev.seq, f"Event {ev.seq} points back to event "
+                               f"{events[target].seq}, skipping a moved event: events were swapped.")
+                else:
+                    for j in skipped:
+                        report("inserted", events[j].seq, f"Event {events[j].seq} is not in the "
+                               f"chain: event {ev.seq} points past it to event "
+                               f"{events[target].seq}, so it was inserted afterwards.")
+                    offset += len(skipped)
+            elif i + 1 < len(events) and before is not None and \
+                    events[i + 1].prev_sha256 == before.sha256:
+                pass  # the next event skips this one: reported as inserted on the next turn
+            elif _digest_of(ev, ev.seq + 1) == ev.sha256:
+                offset -= 1
+                report("deleted", ev.seq, f"An event was deleted before event {ev.seq + 1} and "
+                       f"the later events were renumbered: event {ev.seq} was stored as "
+                       f"{ev.seq + 1} and points to a hash no remaining event has.")
+            elif before is not None and not (before.seq == head_seq and before.sha256 == head_sha256):
+                report("changed", before.seq, f"Event {before.seq} was changed and its hash "
+                       f"recomputed: event {ev.seq} still points to the old hash "
+                       f"{_short(ev.prev_sha256)}…, not to {_short(before.sha256)}….")
+            else:
+                report("inserted", ev.seq, f"Event {ev.seq} does not belong to the chain: it points "
+                       f"to hash {_short(ev.prev_sha256)}…, not to the event before it.")
+        if _digest_of(ev) != ev.sha256 and i not in reordered and not (
+                offset and _digest_of(ev, ev.seq - offset) == ev.sha256):
+            report("changed", ev.seq, f"Event {ev.seq} ({ev.type}) was changed after it was "
+                   "written: its content no longer matches its hash, while the links to the "
+                   "events around it hold.")
+        prev_sha, expected = ev.sha256, ev.seq + 1
+    _check_head(events, head_seq, head_sha256, report)
+    return problems
+
+
+def _check_head(events, head_seq, head_sha256, report) -> None:
+    """The instance row's head against the log's end: removed or added at the end."""
+    if head_seq is None:
+        return
+    last = events[-1] if events else None
+    last_seq = last.seq if last else 0
+    if last_seq < head_seq:
+        gone = f"{last_seq + 1}" if last_seq + 1 == head_seq else f"{last_seq + 1} to {head_seq}"
+        report("truncated", last_seq + 1, f"Event {gone} was removed from the end: the instance "
+               f"records {head_seq} events (last hash {_short(head_sha256)}…), the log ends at "
+               f"seq {last_seq}.")
+    elif last_seq > head_seq:
+        for ev in events:
+            if ev.seq > head_seq:
+                report("inserted", ev.seq, f"Event {ev.seq} was added after the instance's last "
+                       f"event ({head_seq}) without moving the instance's head: it was "
+                       "inserted outside the engine.")
+    elif head_sha256 is not None and last.sha256 != head_sha256:
+        report("changed", last.seq, f"Event {last.seq}, the last one, has hash "
+               f"{_short(last.sha256)}… but the instance records {_short(head_sha256)}…: it was "
+               "replaced.")
+
+
+def check_instance(session, instance_id: int) -> list[ChainProblem]:
+    """The chain problems of one instance (an unknown instance has none)."""
+    head = session.execute(select(Instance.last_event_seq, Instance.last_event_sha256)
+                           .where(Instance.id == instance_id)).first()
+    if head is None:
+        return []
+    events = session.execute(select(*_EVENT_COLUMNS).where(Event.instance_id == instance_id)
+                             .order_by(Event.seq)).all()
+    return check_chain(events, head.last_event_seq, head.last_event_sha256, instance_id)
+
+
+def check_all(session, batch_size: int = 2000):
+    """Yield the chain problems of every instance: one ordered pass over the events table."""
+    heads = {row.id: (row.last_event_seq, row.last_event_sha256) for row in session.execute(
+        select(Instance.id, Instance.last_event_seq, Instance.last_event_sha256))}
+    rows = session.execute(select(*_EVENT_COLUMNS).order_by(Event.instance_id, Event.seq)
+                           .execution_options(yield_per=batch_size))
+    seen = set()
+    try:
+        for instance_id, events in groupby(rows, key=lambda row: row.instance_id):
+            seen.add(instance_id)
+            head_seq, head_sha = heads.get(instance_id, (None, None))
+            yield from check_chain(events, head_seq, head_sha, instance_id)
+    finally:
+        rows.close()  # a caller that stops early (a page of problems) frees the cursor now
+    for instance_id, (head_seq, head_sha) in heads.items():
+        if instance_id not in seen and head_seq:  # every event of it is gone
+            yield from check_chain([], head_seq, head_sha, instance_id)
+
+
+# --- Daily digest of chain heads -----------------------------------------------------------
+
+def canonical_sha256(heads: list) -> str:
+    """SHA-256 of the canonical JSON of the sorted [instance_id, seq, sha256] list."""
+    body = json.dumps(sorted([list(h) for h in heads]), ensure_ascii=False, sort_keys=True,
+                      separators=(",", ":"))
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def current_heads(session) -> list[list]:
+    """[instance_id, last_event_seq, last_event_sha256] of every instance with events."""
+    heads = []
+    for row in session.execute(select(Instance.id, Instance.last_event_seq,
+                                      Instance.last_event_sha256).order_by(Instance.id)):
+        seq, sha = row.last_event_seq, row.last_event_sha256
+        if seq is None or sha is None:  # not known on the row (written outside the engine)
+            last = session.execute(select(Event.seq, Event.sha256).where(
+                Event.instance_id == row.id).order_by(Event.seq.desc()).limit(1)).first()
+            seq, sha = (last.seq, last.sha256) if last else (0, GENESIS_SHA256)
+        if seq:
+            heads.append([row.id, seq, sha])
+    return heads
+
+
+def make_daily_digest(session, day: date | None = None) -> ChainDigest:
+    """The digest of a day (today in Tehran by default); made once, later calls return it."""
+    day = day or local_today()
+    existing = session.scalars(select(ChainDigest).where(ChainDigest.day == day)).first()
+    if existing is not None:
+        return existing
+    heads = current_heads(session)
+    digest = ChainDigest(day=day, made_at=utcnow(), instance_count=len(heads),
+                         digest_sha256=canonical_sha256(heads), heads=heads)
+    session.add(digest)
+    session.flush()
+    return digest
+
+
+def digest_export(digest: ChainDigest) -> dict:
+    """What an auditor downloads and keeps elsewhere."""
+    return {"day": digest.day.isoformat(), "made_at": digest.made_at.isoformat(timespec="seconds"),
+            "instance_count": digest.instance_count, "digest_sha256": digest.digest_sha256,
+            "algorithm": "sha256 of the canonical JSON (sorted keys, no spaces) of the sorted "
+                         "heads [instance_id, last_event_seq, last_event_sha256]",
+            "heads": digest.heads}
+
+
+class DigestFileError(ValueError):
+    """The uploaded file is not a digest this system exported."""
+
+
+def parse_digest_file(exported) -> dict:
+    """The digest in a kept file (bytes, text or already parsed), checked for its shape."""
+    try:
+        data = json.loads(exported) if isinstance(exported, (bytes, str)) else exported
+        heads = [[int(h[0]), int(h[1]), str(h[2])] for h in data["heads"]]
+        return {"day": data.get("day"), "digest_sha256": str(data["digest_sha256"]), "heads": heads}
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
+        raise DigestFileError("This file is not a chain digest.") from exc
+
+
+def compare_with_digest(session, exported, chunk: int = 500) -> list[ChainProblem]:
+    """What changed since a kept digest: its own hash, then each head it lists.
+
+    A head holds while the event at that seq still has that hash; events appended since are
+    the chain growing, not a change.
+    """
+    data = parse_digest_file(exported)
+    problems = []
+    if canonical_sha256(data["heads"]) != data["digest_sha256"]:
+        problems.append(ChainProblem("digest", None, "The file's digest_sha256 does not match its "
+                                     "list of heads: the file itself was edited."))
+    stored = _stored_digest(session, data["day"])
+    if stored is not None and stored.digest_sha256 != data["digest_sha256"]:
+        problems.append(ChainProblem("digest", None, f"The digest stored for {data['day']} is "
+                                     f"{_short(stored.digest_sha256)}…, not the file's "
+                                     f"{_short(data['digest_sha256'])}…: the stored digest was replaced."))
+    heads = data["heads"]
+    for start in range(0, len(heads), chunk):
+        part = heads[start:start + chunk]
+        found = {(r.instance_id, r.seq): r.sha256 for r in session.execute(
+            select(Event.instance_id, Event.seq, Event.sha256).where(
+                tuple_(Event.instance_id, Event.seq).in_([(h[0], h[1]) for h in part])))}
+        for instance_id, seq, sha in part:
+            now_sha = found.get((instance_id, seq))
+            if now_sha is None:
+                problems.append(ChainProblem("missing", seq, f"Event {seq} of instance {instance_id}, "
+                                             "the head on that day, no longer exists.", instance_id))
+            elif now_sha != sha:
+                problems.append(ChainProblem("changed", seq, f"Event {seq} of instance {instance_id} "
+                                             f"had hash {_short(sha)}… that day and has "
+                                             f"{_short(now_sha)}… now: its history was rewritten.",
+                                             instance_id))
+    return problems
+
+
+def _stored_digest(session, day) -> ChainDigest | None:
+    try:
+        parsed = date.fromisoformat(day) if day else None
+    except (TypeError, ValueError):
+        return None
+    return session.scalars(select(ChainDigest).where(ChainDigest.day == parsed)).first() \
+        if parsed else None
+
+
+def list_digests(session, limit: int = 400) -> list[ChainDigest]:
+    """The newest digests first."""
+    return list(session.scalars(select(ChainDigest).order_by(ChainDigest.day.desc()).limit(limit)))
+
+
+def instance_count(session) -> int:
+    """How many instances a full check covers."""
+    return session.scalar(select(func.count()).select_from(Instance)) or 0

@@ -1,0 +1,22 @@
+"""Read-side views of an instance for its page: events, diagram marks, open tasks."""
+from sqlalchemy import select
+
+from models import HumanTask, Instance
+
+from engine.events import list_events
+from engine.spiff.workflows import active_elements, completed_elements, load_workflow
+
+
+def instance_overview(session, instance: Instance) -> dict:
+    """Everything the instance page shows, without touching other instances."""
+    workflow = load_workflow(instance.state_json, instance.version)
+    tasks = session.scalars(select(HumanTask).where(HumanTask.instance_id == instance.id)
+                            .order_by(HumanTask.created_at, HumanTask.id)).all()
+    return {
+        "instance": instance,
+        "open_tasks": [t for t in tasks if t.status == "ready"],
+        "tasks": tasks,
+        "events": list_events(session, instance.id),
+        "completed_elements": completed_elements(workflow),
+        "active_elements": active_elements(workflow) if instance.status == "running" else [],
+    }

@@ -1,0 +1,357 @@
+"""Domain functions that run instances: start, complete, claim, reassign.
+
+Each takes the session and the acting user, flushes, and never commits: the
+request or job that called it owns the transaction.
+"""
+
+from sqlalchemy import bindparam, event, or_, select
+from sqlalchemy.orm import Session, joinedload, lazyload, object_session, undefer
+from sqlalchemy.orm.exc import StaleDataError
+
+from models import (District, HumanTask, Instance, ProcessVersion, QualityRecord, Timer, User,
+                    utcnow)
+from people import access
+
+from workcal.store import calendar_for, using_calendar
+from programmes.messages137.tracking import issue_tracking_code, log_tracking_code
+from programmes.citizens.notices import notice_step
+from models.errors import Conflict, Forbidden, InvalidData, NotFound, WorkflowError
+from engine.events import GENESIS_SHA256, append_event
+from formjs import versions as form_versions
+from formjs.forms import FormNotFound, validate_submission
+from records.register import follow_up_record, record_type_for_form, retention_until
+from engine.hooks import COMPLETED_ELSEWHERE, run_completion_hook, server_data
+from programmes.surveys.answers import keep_answer
+from engine.spiff.workflows import (current_data, deliver_message, dump_workflow, find_ready_task,
+                        load_workflow, new_workflow, ready_human_tasks, run_engine,
+                        waiting_message_names, waiting_timers)
+from workcal.working_time import task_due_at
+
+
+# The statements of every step, built once (building one costs about as much as running it).
+_LATEST_VERSION = (select(ProcessVersion).where(ProcessVersion.process_key == bindparam("key"))
+                   .order_by(ProcessVersion.version.desc()).limit(1))
+_OPEN_TASKS_KEY = "engine.open_tasks"  # session.info: instance id -> tasks its last step left open
+_OPEN_TASK_ROWS = select(HumanTask).options(lazyload("*")).where(
+    HumanTask.instance_id == bindparam("instance_id"), HumanTask.status == "ready")
+_TIMER_ROWS = select(Timer).where(Timer.instance_id == bindparam("instance_id"), or_(
+    Timer.status == "waiting", Timer.spiff_task_id.in_(bindparam("spiff_task_ids", expanding=True))))
+# A task to complete: its instance with the stored workflow, in one query. Its district and
+# users are not joined: the acting user and the districts are in the session already.
+_TASK_WITH_STATE = (joinedload(HumanTask.instance).undefer(Instance.state_json),
+                    lazyload(HumanTask.district), lazyload(HumanTask.assignee),
+                    lazyload(HumanTask.completed_by))
+_INSTANCE_WITH_STATE = (undefer(Instance.state_json),)
+
+
+def latest_version(session, process_key: str) -> ProcessVersion:
+    """The newest deployed version of a process, or NotFound."""
+    version = session.scalars(_LATEST_VERSION, {"key": process_key}).first()
+    if version is None:
+        raise NotFound("No process {key} is deployed.", key=process_key)
+    return version
+
+
+def advance_instance(session, instance: Instance, workflow, actor, *, new: bool = False,
+                     completed: HumanTask | None = None) -> None:
+    """Run the engine, then write state, task index, timers and events together.
+
+    new: the instance was created in this transaction (it has no task rows to look up yet).
+    completed: the task whose completion moved it (for the notices to the citizen).
+    """
+    # Working-time helpers, timers and due dates count on the calendar of the instance's district.
+    with using_calendar(calendar_for(session, instance.district_id)):
+        try:
+            run_engine(workflow)
+        except Exception as exc:  # noqa: BLE001 - any failure of a diagram's code stops the instance
+            instance.status = "error"
+            instance.error_message = str(exc).strip() or exc.__class__.__name__
+            append_event(session, instance, "instance_error", actor=actor,
+                         data={"message": instance.error_message})
+        opened = _store_state(session, instance, workflow, actor, new=new)
+    notice_step(session, instance, completed, opened, started=new)
+
+
+def _store_state(session, instance: Instance, workflow, actor, new: bool = False) -> list:
+    now = utcnow()
+    instance.state_json = dump_workflow(workflow)
+    instance.data = current_data(workflow)
+    instance.updated_at = now
+    if instance.status != "error" and workflow.is_completed():
+        instance.status = "completed"
+        instance.completed_at = now
+        append_event(session, instance, "instance_completed", actor=actor)
+        run_completion_hook(session, instance)
+    # One flush for the whole step, at the end: the queries below must not flush first (each
+    # autoflush is a pass over the session). They therefore see this transaction's unflushed
+    # changes only on objects already loaded, which is why they look at each row's status.
+    with session.no_autoflush:
+        opened = _sync_human_tasks(session, instance, workflow, now, new)
+        _sync_timers(session, instance, workflow)
+    session.flush()
+    return opened
+
+
+def _sync_human_tasks(session, instance, workflow, now, new: bool = False) -> list[HumanTask]:
+    """Bring the task index in line with the workflow; return the tasks this step opened."""
+    ready = {t.spiff_task_id: t for t in ready_human_tasks(workflow)} \
+        if instance.status == "running" else {}
+    open_rows = [] if new else session.scalars(_OPEN_TASK_ROWS, {"instance_id": instance.id}).all()
+    still_open = []
+    for row in open_rows:
+        if row.status != "ready":
+            continue  # completed in this transaction (not flushed yet)
+        if row.spiff_task_id not in ready:
+            row.status = "cancelled"  # withdrawn by the engine, e.g. an interrupting timer
+        else:
+            still_open.append(row)
+        ready.pop(row.spiff_task_id, None)
+    lanes = instance.version.lanes or {}
+    for task in ready.values():
+        still_open.append(HumanTask(
+            instance_id=instance.id, spiff_task_id=task.spiff_task_id,
+            process_key=instance.process_key, task_spec=task.task_spec, name=task.name,
+            lane=task.lane, role=lanes.get(task.lane), district_id=instance.district_id,
+            # The task keeps the version of its form that is the latest now.
+            form_key=task.form_key,
+            form_version=form_versions.number_for_new_task(task.form_key) if task.form_key else None,
+            status="ready", created_at=now,
+            due_at=task.due_at or task_due_at(now, task.due)))
+    opened = still_open[len(still_open) - len(ready):]
+    session.add_all(opened)
+    # What the step left open, for open_tasks(): a caller answering the request needs no query.
+    session.info.setdefault(_OPEN_TASKS_KEY, {})[instance.id] = still_open
+    return opened
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_open_tasks(session, transaction) -> None:
+    # Committed or rolled back: other transactions may change the tasks from here on.
+    if transaction.parent is None:
+        session.info.pop(_OPEN_TASKS_KEY, None)
+
+
+def open_tasks(session, instance: Instance) -> list[HumanTask]:
+    """The instance's ready tasks: as the last step of this session left them, or from the index."""
+    known = session.info.get(_OPEN_TASKS_KEY, {}).get(instance.id)
+    if known is not None:
+        return [task for task in known if task.status == "ready"]
+    return list(session.scalars(select(HumanTask).where(HumanTask.instance_id == instance.id,
+                                                        HumanTask.status == "ready")))
+
+
+def _sync_timers(session, instance, workflow) -> None:
+    waiting = {t.spiff_task_id: t for t in waiting_timers(workflow)} \
+        if instance.status == "running" else {}
+    if not waiting and instance.waiting_timer_count == 0:
+        return  # no timer waits, none waited before: nothing to read or write
+    # The waiting rows, and the rows of timers waiting again (a cycle timer after it fired).
+    rows = session.scalars(_TIMER_ROWS, {"instance_id": instance.id,
+                                         "spiff_task_ids": list(waiting)}).all()
+    by_spiff_id = {row.spiff_task_id: row for row in rows}
+    pending = dict(waiting)
+    for row in rows:
+        if row.status != "waiting":
+            continue  # fired or cancelled, possibly in this transaction (engine.runtime.timers)
+        if row.spiff_task_id in pending:
+            row.due_at = pending.pop(row.spiff_task_id).due_at
+        else:
+            row.status = "cancelled"
+    for timer in pending.values():
+        existing = by_spiff_id.get(timer.spiff_task_id)
+        if existing is not None:
+            existing.status, existing.due_at, existing.fired_at = "waiting", timer.due_at, None
+        else:
+            session.add(Timer(instance_id=instance.id, spiff_task_id=timer.spiff_task_id,
+                              task_spec=timer.task_spec, due_at=timer.due_at))
+    instance.waiting_timer_count = len(waiting)
+
+
+def start_instance(session, process_key: str, user: User, district_id: int,
+                   data: dict | None = None, title: str = "") -> Instance:
+    """Start the latest version of a process in a district and run it to its first wait."""
+    district = session.get(District, district_id) if district_id is not None else None
+    if district is None:
+        raise InvalidData("Unknown district.", {"district": "Unknown district."})
+    if not access.can_start_in_district(user, district.id):
+        raise Forbidden("You hold no role in this district.")
+    return start_instance_for(session, process_key, user, district, data, title)
+
+
+def start_instance_for(session, process_key: str, actor: User, district: District,
+                       data: dict | None = None, title: str = "",
+                       tracking_prefix: str | None = None) -> Instance:
+    """Start a process on behalf of actor without checking roles (callers check access).
+
+    The citizen portal and Open311 start instances for citizens, who hold no role;
+    tracking_prefix gives the instance a tracking code even if its process has none.
+    """
+    if data is not None and not isinstance(data, dict):
+        raise InvalidData("data must be an object.", {"data": "must be an object"})
+    version = latest_version(session, process_key)
+    data = dict(data or {})
+    instance = Instance(process_version_id=version.id, version=version, process_key=process_key,
+                        district_id=district.id, status="running", title=title or version.name,
+                        state_json="{}", started_by_id=actor.id,
+                        last_event_seq=0, last_event_sha256=GENESIS_SHA256, waiting_timer_count=0)
+    issue_tracking_code(session, instance, data, tracking_prefix)  # its code, also in its data
+    instance.data = dict(data)
+    workflow = new_workflow(version, data)
+    session.add(instance)
+    session.flush()
+    append_event(session, instance, "instance_started", actor=actor,
+                 data={"version": version.version, "content_sha256": version.content_sha256,
+                       "district": district.code, "data": data})
+    log_tracking_code(session, instance, actor)
+    advance_instance(session, instance, workflow, actor, new=True)
+    return instance
+
+
+def get_task(session, task_id: int, user: User, with_state: bool = False) -> HumanTask:
+    """A task the user may act on, or NotFound / Forbidden.
+
+    with_state: load the instance's stored workflow (state_json) in the same query.
+    """
+    task = session.get(HumanTask, task_id, options=_TASK_WITH_STATE if with_state else None)
+    if task is None:
+        raise NotFound("Task {task_id} does not exist.", task_id=task_id)
+    # Viewers who cannot act see a task once it is done; read-only roles (auditors) see open
+    # ones too: every action re-checks can_act_on_task, which never holds for them.
+    if not access.can_act_on_task(user, task) and not (
+            (task.status != "ready" or access.is_read_only(user))
+            and access.can_view_instance(user, task.instance)):
+        raise Forbidden("This task belongs to another role or district.")
+    return task
+
+
+def require_ready(task: HumanTask) -> None:
+    if task.status == "completed":
+        who = task.completed_by.display_name if task.completed_by else "someone else"
+        raise Conflict("This task was already completed by {who}.",
+                       {"completed_by": task.completed_by.username if task.completed_by else None},
+                       who=who)
+    if task.status != "ready" or task.instance.status != "running":
+        raise Conflict("This task is no longer open.", {"status": task.status})
+
+
+def require_free_for(task: HumanTask, user: User) -> None:
+    if task.assignee_id not in (None, user.id):
+        raise Conflict("This task is claimed by {who}.", {"assignee": task.assignee.username},
+                       who=task.assignee.display_name)
+
+
+def validate_task_data(task: HumanTask, data, locale: str = "fa") -> dict:
+    """Check submitted data against the task's form; InvalidData with per-field messages."""
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise InvalidData("data must be an object.", {"data": "must be an object"})
+    if not task.form_key:
+        return {}
+    try:  # the version the task was created with
+        schema = form_versions.task_schema(object_session(task), task)
+    except FormNotFound as exc:
+        raise WorkflowError("The form {form} of this task is missing.", form=task.form_key) from exc
+    clean, errors = validate_submission(schema, data, locale=locale)
+    if errors:
+        raise InvalidData("Some fields are not valid.", errors)
+    return clean
+
+
+def keep_record(session, task: HumanTask, user: User, data: dict, now) -> QualityRecord | None:
+    """Store the quality record a completed form produces, with its retention date."""
+    record_type = record_type_for_form(task.form_key)
+    if record_type is None:
+        return None
+    record = QualityRecord(code=record_type.code, instance_id=task.instance_id, human_task_id=task.id,
+                           district_id=task.district_id, data=data, created_at=now,
+                           created_by_id=user.id, retention_until=retention_until(now, record_type))
+    session.add(record)
+    return record
+
+
+def complete_task(session, task_id: int, user: User, data: dict | None, locale: str = "fa") -> HumanTask:
+    """Complete a ready task with validated form data and run the instance onwards."""
+    task = get_task(session, task_id, user, with_state=True)
+    if not access.can_act_on_task(user, task):
+        raise Forbidden("This task belongs to another role or district.")
+    require_ready(task)
+    require_free_for(task, user)
+    if (task.process_key, task.task_spec) in COMPLETED_ELSEWHERE:
+        raise Conflict("This task is completed on its own page, which records more than this form.")
+    return complete_task_for(session, task, user, data, locale)
+
+
+def complete_task_for(session, task: HumanTask, actor: User, data: dict | None,
+                      locale: str = "fa") -> HumanTask:
+    """Complete a ready task on behalf of actor without checking roles (callers check access).
+
+    A citizen answering the satisfaction check completes the feedback task this way.
+    """
+    require_ready(task)
+    clean = validate_task_data(task, data, locale)
+    clean.update(server_data(session, task))  # computed tables: the client's are dropped
+    instance = task.instance
+    workflow = load_workflow(instance.state_json, instance.version)
+    spiff_task = find_ready_task(workflow, task.spiff_task_id)
+    if spiff_task is None:
+        raise Conflict("This task is no longer open.")
+    spiff_task.data.update(clean)
+    try:
+        with using_calendar(calendar_for(session, instance.district_id)):  # its post-script's
+            spiff_task.run()
+        ran = True
+    except Exception as exc:  # noqa: BLE001 - e.g. a failing post-script of the task
+        instance.status, instance.error_message, ran = "error", str(exc), False
+    now = utcnow()
+    task.status, task.completed_at, task.completed_by_id, task.completed_by = \
+        "completed", now, actor.id, actor
+    task.assignee_id = task.assignee_id or actor.id
+    record = keep_record(session, task, actor, clean, now)
+    keep_answer(session, task, actor, clean, now)  # a poll answer typed from paper
+    followed = None if record else follow_up_record(session, task, actor, clean, now)
+    append_event(session, instance, "task_completed", actor=actor, task_spec=task.task_spec,
+                 spiff_task_id=task.spiff_task_id,
+                 data={"task": task.name, "data": clean, **({"record": record.code} if record else {}),
+                       **({"followup_of": followed.code} if followed else {})})
+    if ran:
+        advance_instance(session, instance, workflow, actor, completed=task)
+    else:
+        append_event(session, instance, "instance_error", actor=actor,
+                     data={"message": instance.error_message})
+        _store_state(session, instance, workflow, actor)
+    return task
+
+
+def complete_task_or_conflict(session, task_id: int, user: User, data, locale: str = "fa"):
+    """complete_task, turning a concurrent update into 409 "already completed by X"."""
+    try:
+        return complete_task(session, task_id, user, data, locale)
+    except StaleDataError:
+        session.rollback()
+        task = session.get(HumanTask, task_id)
+        session.refresh(task)
+        require_ready(task)
+        raise Conflict("The instance changed while you were working; reload and try again.")
+
+
+def send_message(session, instance_id: int, user: User, name: str, payload: dict | None) -> Instance:
+    """Deliver a named message (with a JSON payload) to a running instance waiting for it."""
+    instance = session.get(Instance, instance_id, options=_INSTANCE_WITH_STATE)
+    if instance is None:
+        raise NotFound("Instance {id} does not exist.", id=instance_id)
+    if not access.can_view_instance(user, instance) or not access.can_start_in_district(
+            user, instance.district_id):
+        raise Forbidden("This instance belongs to another district.")
+    if payload is not None and not isinstance(payload, dict):
+        raise InvalidData("payload must be an object.", {"payload": "must be an object"})
+    if instance.status != "running":
+        raise Conflict("This instance is no longer running.")
+    workflow = load_workflow(instance.state_json, instance.version)
+    if not deliver_message(workflow, name, payload or {}):
+        raise Conflict("This instance is not waiting for the message {name}.",
+                       {"waiting_for": waiting_message_names(workflow)}, name=name)
+    append_event(session, instance, "message_received", actor=user,
+                 data={"name": name, "payload": payload or {}})
+    advance_instance(session, instance, workflow, user)
+    return instance

@@ -1,0 +1,62 @@
+"""Deploy-time checks of the Python in diagrams: what the sandbox would refuse, found before it runs."""
+
+from models.errors import BpmnError
+
+from engine.spiff.sandbox import compile_code
+
+
+def check_expression(source: str) -> str | None:
+    """Statically check an expression for the sandbox; return the error message or None."""
+    return compile_code(source, "eval")[1]
+
+
+def check_script(source: str) -> str | None:
+    """Statically check a script for the sandbox; return the error message or None."""
+    return compile_code(source, "exec")[1]
+
+
+_NSMAP = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
+          "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core"}
+# (xpath, compile mode, what a process owner calls it)
+_CODE_SITES = (
+    (".//bpmn:scriptTask/bpmn:script", "exec", "script"),
+    (".//spiffworkflow:preScript", "exec", "pre-script"),
+    (".//spiffworkflow:postScript", "exec", "post-script"),
+    (".//bpmn:conditionExpression", "eval", "condition"),
+    (".//bpmn:conditionalEventDefinition/bpmn:condition", "eval", "condition"),
+    (".//bpmn:timeDuration | .//bpmn:timeDate | .//bpmn:timeCycle", "eval", "timer expression"),
+    (".//bpmn:loopCardinality", "eval", "loop cardinality"),
+    (".//bpmn:completionCondition", "eval", "completion condition"),
+    (".//bpmn:standardLoopCharacteristics/bpmn:loopCondition", "eval", "loop condition"),
+    (".//spiffworkflow:messagePayload | .//spiffworkflow:payloadExpression", "eval", "message payload"),
+    (".//bpmn:correlationPropertyRetrievalExpression/*", "eval", "correlation expression"),
+)
+# Wrappers between a piece of code and the element a process owner sees in the diagram.
+_WRAPPERS = ("EventDefinition", "LoopCharacteristics", "extensionElements",
+             "correlationPropertyRetrievalExpression")
+
+
+def _owner(element):
+    for ancestor in element.iterancestors():
+        if ancestor.get("id") and not ancestor.tag.endswith(_WRAPPERS):
+            return ancestor
+    return element.getparent()
+
+
+def find_code_errors(tree) -> list[BpmnError]:
+    """Statically check every script and expression in a parsed BPMN tree; return the refusals."""
+    root = tree.getroot() if hasattr(tree, "getroot") else tree
+    errors = []
+    for xpath, mode, what in _CODE_SITES:
+        for element in root.xpath(xpath, namespaces=_NSMAP):
+            source = element.text or ""
+            error = source.strip() and (check_expression if mode == "eval" else check_script)(source)
+            if not error:
+                continue
+            syntax = any(f": {kind}:" in error for kind in ("SyntaxError", "IndentationError", "TabError"))
+            verdict = "is not valid Python" if syntax else "refused by the sandbox"
+            owner = _owner(element)
+            errors.append(BpmnError(f"{what} {verdict}: {error}", element_id=owner.get("id"),
+                                    line=element.sourceline, tag=owner.tag.rsplit("}", 1)[-1]))
+    errors.sort(key=lambda e: e.line or 0)
+    return errors

@@ -1,0 +1,162 @@
+"""Turn BPMN bytes into validated SpiffWorkflow specs, or a list of located errors."""
+import hashlib
+from dataclasses import dataclass, field
+
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+
+from people.roles import role_for_lane
+
+from engine.problems.explain import explain_exception
+from engine.problems.spiff_refusals import explain_spiff_exception
+from models.errors import BpmnError, BpmnValidationError
+from formjs.forms import FormNotFound, load_form
+from engine.spiff.code_checks import find_code_errors
+from engine.spiff.timer_events import use_clock_timers
+from workcal.working_time import due_properties
+from engine.spiff.xmlsafe import parse_bpmn_xml, validate_bpmn_xsd
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+NS = {"bpmn": BPMN_NS}
+
+
+@dataclass
+class ParsedDefinition:
+    """A validated BPMN file: its main process, specs, lane roles and task forms."""
+    process_key: str
+    name: str
+    content_sha256: str
+    xml: str
+    spec: object
+    subprocess_specs: dict
+    lanes: dict = field(default_factory=dict)   # lane name -> role code
+    forms: dict = field(default_factory=dict)   # user task id -> form key
+
+
+def content_sha256(xml: bytes) -> str:
+    """The identity of a BPMN version: SHA-256 of its bytes."""
+    return hashlib.sha256(xml).hexdigest()
+
+
+# SpiffWorkflow names its own bookkeeping tasks so; an element with such an id is
+# silently merged with them and the process loses its flow.
+RESERVED_IDS = {"Start", "End", "Root"}
+
+
+def _reserved_id_errors(tree) -> list[BpmnError]:
+    errors = []
+    for element in tree.getroot().iter():
+        element_id = element.get("id") if isinstance(element.tag, str) else None
+        if element_id in RESERVED_IDS or (element_id or "").endswith(".EndJoin"):
+            errors.append(BpmnError(f"the id {element_id!r} is reserved by the workflow engine; "
+                                    "rename the element (e.g. StartEvent_1)", element_id=element_id,
+                                    line=element.sourceline, tag=etree.QName(element).localname))
+    return errors
+
+
+def _main_process_id(tree) -> str:
+    executable = [p for p in tree.getroot().iterfind(f"{{{BPMN_NS}}}process")
+                  if p.get("isExecutable", "true") == "true"]
+    if not executable:
+        raise BpmnValidationError([BpmnError(
+            "the file has no executable process (isExecutable=\"true\")", tag="definitions")])
+    called = {c.get("calledElement") for c in tree.getroot().iter(f"{{{BPMN_NS}}}callActivity")}
+    roots = [p for p in executable if p.get("id") not in called] or executable
+    return roots[0].get("id")
+
+
+def _spiff_error(exc: ValidationException) -> BpmnError:
+    message = str(getattr(exc, "message", None) or exc).split("\n")[0].strip()
+    tag = getattr(exc, "tag", None) or None
+    if message.rstrip(".").endswith("of type") and tag:  # SpiffWorkflow leaves the type out
+        message = f"{message.rstrip('.')} {tag.rsplit(':', 1)[-1]}."
+    return BpmnError(message, element_id=getattr(exc, "id", None) or None,
+                     line=getattr(exc, "line_number", None) or None, tag=tag)
+
+
+def _with_lines(errors: list[BpmnError], tree) -> list[BpmnError]:
+    """Give errors that name an element but no line the line of that element in the file."""
+    for error in errors:
+        if error.element_id and not error.line:
+            found = tree.getroot().xpath("//*[@id=$i]", i=error.element_id)
+            if found:
+                error.line = found[0].sourceline
+    return errors
+
+
+def _task_specs(spec, subprocess_specs):
+    for process_spec in [spec, *subprocess_specs.values()]:
+        yield from process_spec.task_specs.values()
+
+
+def _check_lanes_and_forms(spec, subprocess_specs, check_forms: bool):
+    lanes, forms, errors = {}, {}, []
+    for task_spec in _task_specs(spec, subprocess_specs):
+        if not getattr(task_spec, "manual", False):
+            continue
+        lane = getattr(task_spec, "lane", None)
+        role = role_for_lane(lane)
+        if role is None:
+            errors.append(BpmnError(
+                f"the task is in lane {lane!r}, which names no role; put it in a lane named "
+                "after a role (see people/roles.py)" if lane else
+                "the task is in no lane, so no role can work on it; put it in a lane named "
+                "after a role", element_id=task_spec.bpmn_id, tag="userTask"))
+        else:
+            lanes[lane] = role
+        properties = (getattr(task_spec, "extensions", None) or {}).get("properties", {})
+        try:
+            due_properties(properties)
+        except ValueError as exc:
+            errors.append(BpmnError(str(exc), element_id=task_spec.bpmn_id, tag="userTask"))
+        form_key = properties.get("formKey")
+        if form_key:
+            forms[task_spec.bpmn_id] = form_key
+            if check_forms:
+                try:
+                    load_form(form_key)
+                except (FormNotFound, ValueError):
+                    errors.append(BpmnError(f"the form {form_key!r} does not exist in forms/",
+                                            element_id=task_spec.bpmn_id, tag="userTask"))
+    return lanes, forms, errors
+
+
+def parse_definition(xml: bytes | str, check_forms: bool = True,
+                     check_code: bool = True) -> ParsedDefinition:
+    """Validate a BPMN file completely and build its specs; raise BpmnValidationError."""
+    xml_bytes = xml.encode("utf-8") if isinstance(xml, str) else xml
+    tree = parse_bpmn_xml(xml_bytes)
+    errors = (validate_bpmn_xsd(tree) + _reserved_id_errors(tree)
+              + (find_code_errors(tree) if check_code else []))
+    if errors:
+        raise BpmnValidationError(errors)
+    process_key = _main_process_id(tree)
+    # A fresh parser per attempt: after a ValidationException a reused parser can
+    # hand back a half-built spec.
+    parser = SpiffBpmnParser(validator=None)
+    try:
+        parser.add_bpmn_xml(tree.getroot(), filename=None)
+        spec = parser.get_spec(process_key)
+        subprocess_specs = parser.get_subprocess_specs(process_key)
+    except ValidationException as exc:
+        raise BpmnValidationError(_with_lines([explain_spiff_exception(exc, tree)], tree)) from exc
+    except (KeyError, TypeError, AttributeError, ValueError, NotImplementedError, RecursionError) as exc:
+        # SpiffWorkflow crashed on something it does not expect: say what in the file it is.
+        raise BpmnValidationError(_with_lines(explain_exception(exc, tree), tree)) from exc
+    lanes, forms, errors = _check_lanes_and_forms(spec, subprocess_specs, check_forms)
+    if errors:
+        raise BpmnValidationError(_with_lines(errors, tree))
+    use_clock_timers(spec, subprocess_specs)
+    process = tree.getroot().find(f"bpmn:process[@id='{process_key}']", NS)
+    return ParsedDefinition(
+        process_key=process_key, name=process.get("name") or process_key,
+        content_sha256=content_sha256(xml_bytes), xml=xml_bytes.decode("utf-8"),
+        spec=spec, subprocess_specs=subprocess_specs, lanes=lanes, forms=forms)
+
+
+def element_name(xml: str, element_id: str) -> str | None:
+    """The name attribute of an element of a BPMN file, for messages."""
+    root = etree.fromstring(xml.encode("utf-8"), etree.XMLParser(resolve_entities=False))
+    found = root.xpath("//*[@id=$i]", i=element_id)
+    return found[0].get("name") if found else None

@@ -1,0 +1,378 @@
+"""SpiffWorkflow objects in and out of storage: specs per version, run, serialize, inspect."""
+import json
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (CycleTimerEventDefinition,
+                                                              TimerEventDefinition)
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.util.task import TaskState
+
+from models import clock
+
+from engine.spiff.parsing import parse_definition
+from engine.spiff.pruning import PRUNED_COMPLETIONS, prune_history
+from engine.spiff.sandbox import SandboxScriptEngine
+from engine.spiff.timer_events import register_clock_timers
+from workcal.working_time import due_properties
+
+MAX_ENGINE_STEPS = 10_000  # a runaway loop of engine tasks is stopped, not left spinning
+
+
+class _StateConverter(BpmnWorkflowConverter):
+    """SpiffWorkflow's converter of a BpmnWorkflow, able to leave the specs out of a state.
+
+    SpiffWorkflow puts the whole process spec into every serialized workflow (about 70 % of a
+    stored state) and rebuilds it on every load (most of a load's time). A version's specs never
+    change and are cached by content hash (specs_for), so states name that hash instead
+    (SPEC_SHA256_KEY) and loading puts the cached spec objects back.
+    """
+
+    def to_dict_without_specs(self, workflow) -> dict:
+        """BpmnWorkflowConverter.to_dict without "spec" and "subprocess_specs"."""
+        dct = WorkflowConverter.to_dict(self, workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+    def from_dict_with_specs(self, dct: dict, spec, subprocess_specs: dict) -> BpmnWorkflow:
+        """BpmnWorkflowConverter.from_dict on a state without specs, with these spec objects."""
+        # The registry hands back objects it has no converter for unchanged, so the base
+        # class "restores" the spec objects themselves.
+        dct["spec"], dct["subprocess_specs"] = spec, subprocess_specs
+        return self.from_dict(dct)
+
+
+_registry = BpmnWorkflowSerializer.configure(SPIFF_CONFIG)
+register_clock_timers(_registry)  # timers on models.clock, stored under upstream's type names
+_converter = _StateConverter(BpmnWorkflow, _registry)  # replaces the default BpmnWorkflow converter
+_serializer = BpmnWorkflowSerializer(_registry)
+VERSION_KEY = BpmnWorkflowSerializer.VERSION_KEY  # kept in every state: SpiffWorkflow migrates by it
+SPEC_SHA256_KEY = "spec_content_sha256"  # a state without specs: content_sha256 of its version
+
+_specs_lock = threading.Lock()
+_specs_by_sha256: dict[str, tuple] = {}  # never emptied: the spec objects stay alive
+_sha256_by_spec_id: dict[int, str] = {}  # id(spec) of a cached spec -> its content hash
+_script_engine_options = {"timeout_seconds": 2.0}
+
+
+class RunawayProcess(Exception):
+    """An instance ran more engine steps in one go than any real procedure needs."""
+
+
+def configure_scripts(timeout_seconds: float) -> None:
+    """Set the sandbox's time limit for scripts and expressions."""
+    _script_engine_options["timeout_seconds"] = timeout_seconds
+
+
+def script_engine() -> SandboxScriptEngine:
+    """A sandboxed script engine with the configured limits."""
+    return SandboxScriptEngine(timeout_seconds=_script_engine_options["timeout_seconds"])
+
+
+def cache_specs(content_sha256: str, spec, subprocess_specs: dict) -> tuple:
+    """Keep the specs of a BPMN file by its content hash; return the cached (spec, subprocess_specs).
+
+    The first specs cached for a hash stay: a caller passing others gets those back, so every
+    workflow of one content shares one spec object and its states can leave the spec out.
+    """
+    with _specs_lock:
+        cached = _specs_by_sha256.get(content_sha256)
+        if cached is None:
+            cached = _specs_by_sha256[content_sha256] = (spec, subprocess_specs)
+            _sha256_by_spec_id[id(spec)] = content_sha256
+    return cached
+
+
+def specs_for(version) -> tuple:
+    """(spec, subprocess_specs) of a deployed version, cached by its content hash."""
+    with _specs_lock:
+        cached = _specs_by_sha256.get(version.content_sha256)
+    if cached is None:
+        # No deploy-time code check here: the sandbox refuses such code when it runs, so a
+        # stored version that bypassed deploy fails its instance instead of every start.
+        parsed = parse_definition(version.bpmn_xml, check_forms=False, check_code=False)
+        cached = cache_specs(version.content_sha256, parsed.spec, parsed.subprocess_specs)
+    return cached
+
+
+def new_workflow(version, data: dict | None = None) -> BpmnWorkflow:
+    """A fresh workflow of a version, with initial data on its start task."""
+    spec, subprocess_specs = specs_for(version)
+    workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine())
+    for task in workflow.get_tasks(state=TaskState.READY):
+        task.data.update(data or {})
+    return workflow
+
+
+def _cached_sha256(workflow: BpmnWorkflow) -> str | None:
+    sha = _sha256_by_spec_id.get(id(workflow.spec))
+    if sha is not None and _specs_by_sha256[sha][0] is workflow.spec:
+        return sha
+    return None
+
+
+def dump_workflow(workflow: BpmnWorkflow) -> str:
+    """Serialize a workflow to JSON text.
+
+    A workflow of cached specs (every workflow of a version) is stored without its specs, under
+    the content hash of its version; any other keeps SpiffWorkflow's full format.
+    """
+    sha = _cached_sha256(workflow)
+    if sha is None:
+        return _serializer.serialize_json(workflow)
+    _registry._encoder_mode = True  # as serialize_json: the JSON encoder converts nested objects
+    try:
+        dct = _converter.to_dict_without_specs(workflow)
+        dct["typename"] = _converter.typename
+        dct[SPEC_SHA256_KEY] = sha
+        dct[VERSION_KEY] = _serializer.VERSION
+        return json.dumps(dct, cls=_serializer._encoder_cls)
+    finally:
+        _registry._encoder_mode = False
+
+
+def load_workflow(state_json: str, version=None) -> BpmnWorkflow:
+    """Deserialize a stored workflow and give it the sandboxed script engine.
+
+    version: the ProcessVersion the state belongs to (an instance's .version). A state stored
+    without specs takes that version's cached spec objects; without a version only a spec
+    cached in this process will do (LookupError otherwise). A state in SpiffWorkflow's full
+    format (stored before specs were left out) rebuilds its spec from the state.
+    """
+    dct = json.loads(state_json)
+    if "spec" in dct:
+        _serializer.migrate(dct)
+        specs = specs_for(version) if version is not None else None
+        if specs is not None and _names_all_specs(dct, *specs):
+            # The version's cached specs instead of the copy in the state (the same file), so
+            # that the state is stored without it from now on.
+            dct.pop("typename", None)
+            workflow = _converter.from_dict_with_specs(dct, *specs)
+        else:
+            workflow = _serializer.from_dict(dct)
+    else:
+        spec, subprocess_specs = _specs_of_state(dct.pop(SPEC_SHA256_KEY, None), version)
+        dct.pop("typename", None)
+        if dct.get(VERSION_KEY) != _serializer.VERSION:
+            # An older serializer format: SpiffWorkflow's migrations expect a full state, so
+            # give them the specs as dicts, then use the cached objects all the same.
+            # (Through the JSON encoder: plain dicts whatever another thread's dump is doing.)
+            dct["spec"], dct["subprocess_specs"] = json.loads(json.dumps(
+                [spec, subprocess_specs], cls=_serializer._encoder_cls))
+        _serializer.migrate(dct)
+        workflow = _converter.from_dict_with_specs(dct, spec, subprocess_specs)
+    workflow.script_engine = script_engine()
+    return workflow
+
+
+def _names_all_specs(dct: dict, spec, subprocess_specs: dict) -> bool:
+    """True if every task of a full-format state names a task spec the given specs have."""
+    if dct["spec"].get("name") != spec.name or set(dct.get("subprocess_specs", {})) - set(subprocess_specs):
+        return False
+    for task in dct["tasks"].values():
+        if task["task_spec"] not in spec.task_specs:
+            return False
+    for subprocess in dct.get("subprocesses", {}).values():
+        sub_spec = subprocess_specs.get(subprocess.get("spec"))
+        if sub_spec is None or any(t["task_spec"] not in sub_spec.task_specs
+                                   for t in subprocess["tasks"].values()):
+            return False
+    return True
+
+
+def _specs_of_state(sha256: str | None, version) -> tuple:
+    if version is not None:
+        if sha256 is not None and sha256 != version.content_sha256:
+            raise ValueError(f"this state belongs to the specs {sha256[:12]}, not to version "
+                             f"{version.version} ({version.content_sha256[:12]}) of {version.process_key}")
+        return specs_for(version)
+    with _specs_lock:
+        cached = _specs_by_sha256.get(sha256) if sha256 else None
+    if cached is None:
+        raise LookupError("this state was stored without its specs: load it with its version")
+    return cached
+
+
+def run_engine(workflow: BpmnWorkflow) -> None:
+    """Run engine tasks (gateways, scripts, timers that are due) until people must act."""
+    steps = 0
+
+    def count(_task):
+        nonlocal steps
+        steps += 1
+        if steps > MAX_ENGINE_STEPS:
+            raise RunawayProcess(f"stopped after {MAX_ENGINE_STEPS} engine steps without "
+                                 "reaching a human task: the diagram loops without end")
+
+    workflow.refresh_timers()
+    workflow.do_engine_steps(will_complete_task=count)
+    prune_history(workflow)
+
+
+# ---------------------------------------------------------------- history pruning
+#
+def find_task(workflow: BpmnWorkflow, spiff_task_id: str):
+    """The workflow task with this id, or None."""
+    try:
+        return workflow.get_task_from_id(UUID(spiff_task_id))
+    except Exception:  # noqa: BLE001 - Spiff raises its own TaskNotFoundException
+        return None
+
+
+def find_ready_task(workflow: BpmnWorkflow, spiff_task_id: str):
+    """The workflow task with this id if it is ready, else None."""
+    task = find_task(workflow, spiff_task_id)
+    return task if task is not None and task.has_state(TaskState.READY) else None
+
+
+@dataclass
+class ReadyHumanTask:
+    spiff_task_id: str
+    task_spec: str
+    name: str
+    lane: str | None
+    form_key: str | None
+    due: dict = field(default_factory=dict)  # dueInWorkingDays / dueInWorkingHours / dueInHours
+    due_at: datetime | None = None  # naive UTC, from the task data a dueAtVariable property names
+
+
+def ready_human_tasks(workflow: BpmnWorkflow) -> list[ReadyHumanTask]:
+    """User and manual tasks that wait for a person now."""
+    out = []
+    for task in workflow.get_tasks(state=TaskState.READY, manual=True):
+        spec = task.task_spec
+        props = (getattr(spec, "extensions", None) or {}).get("properties", {})
+        out.append(ReadyHumanTask(
+            spiff_task_id=str(task.id), task_spec=spec.bpmn_id, name=spec.bpmn_name or spec.bpmn_id,
+            lane=getattr(spec, "lane", None), form_key=props.get("formKey"),
+            due=due_properties(props), due_at=_due_at_from_data(task, props.get("dueAtVariable"))))
+    return out
+
+
+def _due_at_from_data(task, variable: str | None) -> datetime | None:
+    """The due moment a diagram computed into the task data (property dueAtVariable), naive UTC.
+
+    For deadlines that depend on the data, such as a 137 message's reply by its category
+    (reply_due_at = add_working_hours(now(), reply_deadline_hours(category)).isoformat()).
+    A value that is missing or not a moment leaves the task without this due date.
+    """
+    if not variable:
+        return None
+    value = task.data.get(variable)
+    try:
+        moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    except (TypeError, ValueError):
+        return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return moment
+
+
+@dataclass
+class WaitingTimer:
+    spiff_task_id: str
+    task_spec: str
+    due_at: datetime  # naive UTC
+
+
+def _timer_due_at(task) -> datetime | None:
+    value = task._get_internal_data("event_value")
+    if value is None:
+        return None
+    if isinstance(value, dict):  # cycle timers keep their next firing under "next"
+        value = value.get("next")
+    try:
+        due = TimerEventDefinition.get_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return due.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def make_timers_due(workflow: BpmnWorkflow, spiff_task_ids) -> None:
+    """Let these waiting timer events fire on the next engine run, whatever the clock says.
+
+    The timer table decides when a timer is due; SpiffWorkflow would otherwise compare with
+    its own clock and could leave a timer the scheduler has claimed (and logged) waiting.
+    """
+    for spiff_task_id in spiff_task_ids:
+        task = find_task(workflow, spiff_task_id)
+        definition = getattr(task.task_spec, "event_definition", None) if task else None
+        if task is None or not task.has_state(TaskState.WAITING):
+            continue
+        if isinstance(definition, CycleTimerEventDefinition):
+            value = task._get_internal_data("event_value")
+            just_passed = clock.now() - timedelta(microseconds=1)
+            if isinstance(value, dict) and datetime.fromisoformat(value["next"]) > just_passed:
+                value["next"] = just_passed.isoformat()
+        elif isinstance(definition, TimerEventDefinition):
+            task._set_internal_data(event_fired=True)
+
+
+def waiting_timers(workflow: BpmnWorkflow) -> list[WaitingTimer]:
+    """Timer events the workflow is waiting on, with the moment each is due."""
+    out = []
+    for task in workflow.get_tasks(state=TaskState.WAITING):
+        definition = getattr(task.task_spec, "event_definition", None)
+        if not isinstance(definition, TimerEventDefinition):
+            continue
+        due_at = _timer_due_at(task)
+        if due_at is not None:
+            out.append(WaitingTimer(str(task.id), task.task_spec.bpmn_id, due_at))
+    return out
+
+
+def waiting_message_names(workflow: BpmnWorkflow) -> list[str]:
+    """Names of the messages the workflow is waiting for now."""
+    names = []
+    for task in workflow.get_tasks(state=TaskState.WAITING):
+        definition = getattr(task.task_spec, "event_definition", None)
+        if isinstance(definition, MessageEventDefinition) and definition.name not in names:
+            names.append(definition.name)
+    return names
+
+
+def deliver_message(workflow: BpmnWorkflow, name: str, payload: dict) -> bool:
+    """Hand a named message to the events waiting for it; False if none waits."""
+    for task in workflow.get_tasks(state=TaskState.WAITING):
+        definition = getattr(task.task_spec, "event_definition", None)
+        if isinstance(definition, MessageEventDefinition) and definition.name == name:
+            workflow.catch(BpmnEvent(definition, payload=payload))
+            return True
+    return False
+
+
+def completed_elements(workflow: BpmnWorkflow) -> dict[str, int]:
+    """How many times each BPMN element has completed (for marking the diagram).
+
+    The tasks still in the tree plus those prune_history dropped (counted in the root).
+    """
+    counts: dict[str, int] = dict(workflow.task_tree.internal_data.get(PRUNED_COMPLETIONS, {}))
+    for task in workflow.get_tasks(state=TaskState.COMPLETED):
+        bpmn_id = getattr(task.task_spec, "bpmn_id", None)
+        if bpmn_id:
+            counts[bpmn_id] = counts.get(bpmn_id, 0) + 1
+    return counts
+
+
+def active_elements(workflow: BpmnWorkflow) -> list[str]:
+    """BPMN ids of the elements that are ready or waiting now."""
+    ids = []
+    for task in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING):
+        bpmn_id = getattr(task.task_spec, "bpmn_id", None)
+        if bpmn_id and bpmn_id not in ids:
+            ids.append(bpmn_id)
+    return ids
+
+
+def current_data(workflow: BpmnWorkflow) -> dict:
+    """The data a person would call "the instance's data": that of the latest task."""
+    task = workflow.last_task
+    data = dict(task.data) if task is not None else {}
+    return json.loads(json.dumps(data, default=str))

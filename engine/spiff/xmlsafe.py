@@ -1,0 +1,182 @@
+"""Parse uploaded BPMN safely (no DTDs, entities or network) and validate it against the BPMN 2.0 XSD."""
+
+import copy
+import os
+import re
+import threading
+
+from lxml import etree
+
+import SpiffWorkflow.bpmn.parser
+
+from models.errors import BpmnError, BpmnValidationError
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+DEFINITIONS_TAG = f"{{{BPMN_NS}}}definitions"
+SCHEMA_DIR = os.path.join(os.path.dirname(SpiffWorkflow.bpmn.parser.__file__), "schema")
+XSD_PATH = os.path.join(SCHEMA_DIR, "BPMN20.xsd")
+
+# Prefixes used when rewriting lxml's "{namespace}name" into what modelling tools show.
+_PREFIXES = {
+    BPMN_NS: "bpmn",
+    "http://www.omg.org/spec/BPMN/20100524/DI": "bpmndi",
+    "http://www.omg.org/spec/DD/20100524/DC": "dc",
+    "http://www.omg.org/spec/DD/20100524/DI": "di",
+    "http://spiffworkflow.org/bpmn/schema/1.0/core": "spiffworkflow",
+    "http://camunda.org/schema/1.0/bpmn": "camunda",
+}
+_CLARK = re.compile(r"\{([^}]*)\}([\w.-]+)")
+_ELEMENT_IN_MESSAGE = re.compile(r"Element '(\{[^}]*\}[\w.-]+|[\w.-]+)'")
+_XML_DECL_ENCODING = re.compile(r"^(\s*<\?xml[^>]*?encoding\s*=\s*)(['\"])[^'\"]*\2")
+
+_DOCTYPE_MESSAGE = ("The file contains a DOCTYPE (document type declaration). BPMN files do not need "
+                    "one, and it is refused because it can define entities that read local files or "
+                    "expand without limit. Remove the <!DOCTYPE ...> part and upload again.")
+
+
+_schema = None
+# lxml validators keep their error log on the object: one validation at a time.
+_schema_lock = threading.Lock()
+
+
+def _safe_parser() -> etree.XMLParser:
+    # A fresh parser per call: lxml parser objects are not meant to be shared between threads.
+    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
+                           dtd_validation=False, huge_tree=False)
+
+
+def _refuse(message: str, line: int | None = None, tag: str | None = None,
+            element_id: str | None = None) -> BpmnValidationError:
+    return BpmnValidationError([BpmnError(message, element_id=element_id, line=line, tag=tag)])
+
+
+def _to_bytes(xml: bytes | str) -> bytes:
+    if isinstance(xml, bytes):
+        return xml
+    # The text is already decoded, so a declared encoding other than UTF-8 would be wrong now.
+    return _XML_DECL_ENCODING.sub(r"\1\2UTF-8\2", xml, count=1).encode("utf-8")
+
+
+def parse_bpmn_xml(xml: bytes | str, max_bytes: int = 5_000_000) -> etree._ElementTree:
+    """Parse BPMN XML without DTDs, entities or network access; raise BpmnValidationError if refused."""
+    data = _to_bytes(xml)
+    if len(data) > max_bytes:
+        raise _refuse(f"The file is too large ({len(data):,} bytes); the limit is {max_bytes:,} bytes.")
+    if not data.strip():
+        raise _refuse("The file is empty.")
+    # Checked on the raw bytes first so no DTD is ever handed to libxml2 (entity bombs, XXE);
+    # the docinfo check below catches any encoding this scan does not know.
+    dtd_line = _dtd_line(data)
+    if dtd_line:
+        raise _refuse(_DOCTYPE_MESSAGE, line=dtd_line)
+    try:
+        root = etree.fromstring(data, _safe_parser())
+    except etree.XMLSyntaxError as exc:
+        raise _refuse(f"The file is not well-formed XML: {exc.msg}", line=exc.lineno) from None
+    tree = root.getroottree()
+    if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
+        raise _refuse(_DOCTYPE_MESSAGE, line=1)
+    if root.tag != DEFINITIONS_TAG:
+        qname = etree.QName(root)
+        found = f"<{qname.localname}>" + (f" in the namespace {qname.namespace}"
+                                          if qname.namespace else " without a namespace")
+        raise _refuse(f"This is not a BPMN 2.0 file: the root element is {found}, but it must be "
+                      f"<bpmn:definitions> in the namespace {BPMN_NS}.",
+                      line=root.sourceline, tag=qname.localname)
+    return tree
+
+
+_DTD_ENCODINGS = ("utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")
+
+
+def _dtd_line(data: bytes) -> int | None:
+    """Line of the first "<!DOCTYPE" or "<!ENTITY" in the raw bytes (UTF-8/16/32), or None."""
+    for encoding in _DTD_ENCODINGS:
+        for marker in ("<!DOCTYPE", "<!ENTITY"):
+            pos = data.find(marker.encode(encoding))
+            if pos >= 0:
+                return data.count("\n".encode(encoding), 0, pos) + 1
+    return None
+
+
+def _display_name(clark: str) -> str:
+    """Turn '{namespace}name' into 'prefix:name' for the namespaces process owners know."""
+    def repl(match: re.Match) -> str:
+        prefix = _PREFIXES.get(match.group(1))
+        return f"{prefix}:{match.group(2)}" if prefix else match.group(0)
+    return _CLARK.sub(repl, clark)
+
+
+def _get_schema() -> etree.XMLSchema:
+    global _schema
+    if _schema is None:
+        with _schema_lock:
+            if _schema is None:
+                # Parsed from its path so the relative imports (Semantic.xsd, BPMNDI.xsd, ...)
+                # resolve to the files next to it; no_network keeps them from ever being fetched.
+                doc = etree.parse(XSD_PATH, etree.XMLParser(no_network=True, resolve_entities=False))
+                _schema = etree.XMLSchema(doc)
+    return _schema
+
+
+def _for_schema(tree: etree._ElementTree) -> etree._ElementTree:
+    """Return the tree to validate: a copy with bpmn.io's message-correlation quirk undone, if present."""
+    # bpmn.io writes a formalExpression where the XSD wants messagePath; SpiffWorkflow's own
+    # validator renames it in place, which would also change the caller's tree.
+    found = tree.getroot().xpath(
+        ".//bpmn:correlationPropertyRetrievalExpression/bpmn:formalExpression",
+        namespaces={"bpmn": BPMN_NS})
+    if not found:
+        return tree
+    root = copy.deepcopy(tree.getroot())
+    for expr in root.xpath(".//bpmn:correlationPropertyRetrievalExpression/bpmn:formalExpression",
+                           namespaces={"bpmn": BPMN_NS}):
+        expr.tag = f"{{{BPMN_NS}}}messagePath"
+    return root.getroottree()
+
+
+def validate_bpmn_xsd(tree) -> list[BpmnError]:
+    """Validate a parsed BPMN tree against the BPMN 2.0 XSD; return one BpmnError per problem."""
+    if not hasattr(tree, "getroot"):
+        tree = tree.getroottree()
+    schema = _get_schema()
+    with _schema_lock:
+        valid = schema.validate(_for_schema(tree))
+        entries = [] if valid else list(schema.error_log)
+    by_line = {}
+    for element in tree.iter() if entries else ():
+        if isinstance(element.tag, str):
+            by_line.setdefault(element.sourceline, []).append(element)
+    return [_schema_error(by_line, entry) for entry in entries]
+
+
+def _schema_error(by_line: dict, entry) -> BpmnError:
+    element = _find_element(by_line, entry)
+    message = _display_name(entry.message)
+    if "atomic type 'xs:ID'" in message:
+        message += (" An id must be unique in the file, start with a letter or '_' "
+                    "and contain no spaces.")
+    tag = element_id = None
+    if element is not None:
+        tag = etree.QName(element).localname
+        element_id = element.get("id")
+        if element_id is None:
+            owner = next((a for a in element.iterancestors() if a.get("id")), None)
+            if owner is not None:
+                message += (f" (inside {_display_name(owner.tag)} "
+                            f"id={owner.get('id')!r})")
+    return BpmnError(f"Not valid BPMN 2.0: {message}", element_id=element_id,
+                     line=entry.line or None, tag=tag)
+
+
+def _find_element(by_line: dict, entry):
+    """Find the element an XSD error is about: the one on its line whose name the message gives."""
+    on_line = by_line.get(entry.line, []) if entry.line else []
+    match = _ELEMENT_IN_MESSAGE.search(entry.message)
+    if match:
+        named = [el for el in on_line if el.tag == match.group(1)
+                 or (match.group(1) == "{%s}messagePath" % BPMN_NS
+                     and el.tag == "{%s}formalExpression" % BPMN_NS)]
+        if named:
+            return named[0]
+    return on_line[0] if on_line else None

@@ -1,0 +1,252 @@
+"""form-js schemas: load them from forms/, read HTML posts, describe and validate fields.
+
+HTML field names: a component's `key`; inside a group with `path` P it is `P.key`; in row i
+of a dynamiclist with `path` L it is `L[i].key` (these compose: `P.L[0].key`).
+"""
+from __future__ import annotations
+
+import copy
+import json
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+from formjs import version_cache as form_version_cache
+from formjs.conditions import is_hidden
+from formjs.validation import (DISPLAY_TYPES, INPUT_TYPES, MAX_ROWS, is_readonly,
+                              iter_components, normalise_digits, options, parse_number,
+                              validate_submission)
+
+__all__ = ["FORMS_DIR", "FormNotFound", "InvalidFormKey", "FormSchemaError", "load_form",
+           "load_form_file", "check_form_key",
+           "list_forms", "parse_html_form", "validate_submission", "form_fields",
+           "prefill_values", "context_values", "shown_form",
+           "normalise_digits", "parse_number", "DISPLAY_TYPES", "INPUT_TYPES"]
+
+FORMS_DIR = Path(__file__).resolve().parent.parent / "forms"
+_KEY_RE = re.compile(r"[a-z0-9_]+")
+_SUFFIX = ".form.json"
+_cache: dict[Path, tuple[int, dict]] = {}
+
+
+class FormNotFound(KeyError):
+    """No form with this key exists in the forms folder."""
+
+    def __init__(self, form_key: str, message: str | None = None):
+        super().__init__(form_key)
+        self.form_key = form_key
+        self.message = message or f"form {form_key!r} not found"
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InvalidFormKey(FormNotFound, ValueError):
+    """A form key that is not [a-z0-9_]+ (refused so it can never name a path)."""
+
+
+class FormSchemaError(ValueError):
+    """A form file exists but is not a form-js schema."""
+
+
+def check_form_key(form_key) -> None:
+    """InvalidFormKey unless the key is [a-z0-9_]+ (a key can never name a path)."""
+    if not isinstance(form_key, str) or not _KEY_RE.fullmatch(form_key):
+        raise InvalidFormKey(str(form_key), f"invalid form key {form_key!r}: use [a-z0-9_]+")
+
+
+def load_form(form_key: str, forms_dir: Path | None = None) -> dict:
+    """Return the latest version of a form (a private copy): the newest one saved in the form
+    editor (formjs.version_cache, a process-wide cache a few seconds fresh), else the file
+    forms/<form_key>.form.json. With forms_dir, that folder's file only.
+
+    A task's page and validation read the version the task was created with instead
+    (formjs.versions.task_schema)."""
+    check_form_key(form_key)
+    if forms_dir is None:
+        saved = form_version_cache.latest_schema(form_key)
+        if saved is not None:
+            return copy.deepcopy(saved[1])
+    return load_form_file(form_key, forms_dir)
+
+
+def load_form_file(form_key: str, forms_dir: Path | None = None) -> dict:
+    """Return the parsed schema of forms/<form_key>.form.json (a private copy): the built-in
+    version 1 of the form."""
+    check_form_key(form_key)
+    path = Path(forms_dir or FORMS_DIR) / f"{form_key}{_SUFFIX}"
+    try:
+        mtime = path.stat().st_mtime_ns
+    except (FileNotFoundError, NotADirectoryError):
+        raise FormNotFound(form_key) from None
+    cached = _cache.get(path)
+    if cached is None or cached[0] != mtime:
+        try:
+            schema = json.loads(path.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise FormSchemaError(f"{path.name}: not valid JSON ({exc})") from exc
+        if not isinstance(schema, dict) or not isinstance(schema.get("components", []), list):
+            raise FormSchemaError(f"{path.name}: not a form-js schema (no components list)")
+        cached = _cache[path] = (mtime, schema)
+    # Callers may annotate the schema; the cached original must stay untouched.
+    return copy.deepcopy(cached[1])
+
+
+def list_forms(forms_dir: Path | None = None) -> list[str]:
+    """Return the keys of all forms in the forms folder, sorted."""
+    folder = Path(forms_dir or FORMS_DIR)
+    if not folder.is_dir():
+        return []
+    keys = (p.name[: -len(_SUFFIX)] for p in folder.iterdir() if p.name.endswith(_SUFFIX))
+    return sorted(k for k in keys if _KEY_RE.fullmatch(k))
+
+
+def _is_blank(value: object) -> bool:
+    if value is None or value is False:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    if isinstance(value, list):
+        return all(_is_blank(v) for v in value)
+    if isinstance(value, Mapping):
+        return all(_is_blank(v) for v in value.values())
+    return False
+
+
+def _row_indices(names: list[str], list_name: str) -> list[int]:
+    pattern = re.compile(re.escape(list_name) + r"\[(\d{1,6})\]\.")
+    found = {int(m.group(1)) for n in names if (m := pattern.match(n))}
+    return sorted(found)[:MAX_ROWS]
+
+
+def _parse(components, form, prefix: str, names: list[str]) -> dict:
+    out: dict = {}
+    for kind, comp in iter_components(components):
+        if kind == "group":
+            path = comp.get("path")
+            sub = _parse(comp.get("components"), form, f"{prefix}{path}." if path else prefix,
+                         names)
+            if path:
+                out[path] = sub
+            else:
+                out.update(sub)
+        elif kind == "dynamiclist" and comp.get("path"):
+            list_name = prefix + comp["path"]
+            rows = [_parse(comp.get("components"), form, f"{list_name}[{i}].", names)
+                    for i in _row_indices(names, list_name)]
+            # Blank rows are the spare rows the no-JavaScript form always offers.
+            out[comp["path"]] = [row for row in rows if not _is_blank(row)]
+        elif kind in INPUT_TYPES and comp.get("key") and not is_readonly(comp):
+            # A read-only field's value is the task's, never the browser's: not read at all.
+            name = prefix + comp["key"]
+            if kind == "checkbox":
+                out[comp["key"]] = form.get(name) is not None
+            elif kind == "checklist":
+                out[comp["key"]] = [v for v in form.getlist(name) if v != ""]
+            else:
+                value = form.get(name)
+                if value is not None:
+                    out[comp["key"]] = value
+    return out
+
+
+def parse_html_form(schema: Mapping, form: Mapping) -> dict:
+    """Turn an HTML post (MultiDict-like) into nested data; numbers stay raw strings.
+    Read-only fields are left out (the validator would drop them too)."""
+    names = [str(n) for n in (form.keys() if hasattr(form, "keys") else form)]
+    return _parse(schema.get("components"), form, "", names)
+
+
+def _fields(components, prefix: str, out: list[dict]) -> None:
+    for kind, comp in iter_components(components):
+        if kind == "group":
+            path = comp.get("path")
+            _fields(comp.get("components"), f"{prefix}{path}." if path else prefix, out)
+        elif kind == "dynamiclist" and comp.get("path"):
+            _fields(comp.get("components"), f"{prefix}{comp['path']}[].", out)
+        elif kind in INPUT_TYPES and comp.get("key"):
+            rules = comp.get("validate") if isinstance(comp.get("validate"), Mapping) else {}
+            field = {"path": prefix + comp["key"], "key": comp["key"], "type": kind,
+                     "label": comp.get("label") or comp.get("dateLabel")
+                     or comp.get("timeLabel") or comp["key"],
+                     "required": bool(rules.get("required")), "readonly": is_readonly(comp),
+                     "in_list": "[]" in prefix}
+            if kind == "datetime":
+                field["subtype"] = comp.get("subtype") or "date"
+            if kind in ("select", "radio", "checklist"):
+                field["options"] = [value for value, _label in options(comp)]
+            out.append(field)
+
+
+def form_fields(schema: Mapping) -> list[dict]:
+    """Flat list of input fields: path (`P.key`, `L[].key`), key, type, label, required…"""
+    out: list[dict] = []
+    _fields(schema.get("components"), "", out)
+    return out
+
+
+# Choices that steer the process (approve / return…) must be made afresh each time a
+# task comes round; only what people typed is carried into the next pass as a draft. A choice
+# that describes the case rather than decides it (a 137 message's channel and category, known
+# when the portal or a Mardom Salam meeting filed it) says so with the form-js custom
+# property prefill = data, and comes back too.
+_CARRIED_TYPES = frozenset({"textfield", "textarea", "number", "datetime"})
+
+
+def _carried(kind, comp: Mapping) -> bool:
+    properties = comp.get("properties")
+    return kind in _CARRIED_TYPES or (isinstance(properties, Mapping)
+                                      and properties.get("prefill") == "data")
+
+
+def _prefill(components, data: Mapping, carry: bool) -> dict:
+    out: dict = {}
+    for kind, comp in iter_components(components):
+        if kind == "group":
+            path = comp.get("path")
+            inner = data.get(path) if path else data
+            if isinstance(inner, Mapping):
+                # Inside a group with a path only read-only fields come back (nested values).
+                found = _prefill(comp.get("components"), inner, carry and not path)
+                if path and found:
+                    out[path] = found
+                elif not path:
+                    out.update(found)
+        elif kind in INPUT_TYPES and comp.get("key") in data and (
+                is_readonly(comp) or (carry and _carried(kind, comp))):
+            out[comp["key"]] = data[comp["key"]]
+    return out
+
+
+def prefill_values(schema: Mapping, data: Mapping) -> dict:
+    """What a task's form shows filled in, from the task's own data (engine.runtime.task_data).
+
+    Read-only fields show their value whatever their type, also inside a group with a path
+    (e.g. the item of a multi-instance sub-process: `order.mayor_order`); of the fields people
+    fill in, what they typed last time comes back as a draft, never an earlier choice.
+    """
+    return _prefill(schema.get("components"), data or {}, carry=True)
+
+
+def context_values(schema: Mapping, data: Mapping) -> dict:
+    """The read-only fields of prefill_values only (a page shown again after a refused post
+    takes them from the task, never from what the browser sent)."""
+    return _prefill(schema.get("components"), data or {}, carry=False)
+
+
+def _shown(components, values: Mapping) -> list:
+    out = []
+    for comp in components if isinstance(components, list) else []:
+        if isinstance(comp, Mapping) and is_hidden(comp, values):
+            continue
+        if isinstance(comp, Mapping) and isinstance(comp.get("components"), list):
+            comp = {**comp, "components": _shown(comp["components"], values)}
+        out.append(comp)
+    return out
+
+
+def shown_form(schema: Mapping, values: Mapping) -> dict:
+    """The schema as a task page draws it: components whose `conditional.hide` holds over
+    these values are left out (formjs.conditions). Display only: validate against the
+    whole schema."""
+    return {**schema, "components": _shown(schema.get("components"), values or {})}

@@ -1,0 +1,266 @@
+"""Requests citizens file from outside (the portal, Open311): the services, filing, following.
+
+A service is what a citizen can ask for: each 137 category starts the 137 cycle, each kind of
+complaint the complaint procedure (MISSION.md). Filing validates everything first and then
+starts the instance in the citizen's district on behalf of the portal account (a user that
+cannot log in, so every event names who acted). The citizen gets the tracking code and a
+follow-up key; following a request takes the code and either that key or the last four
+digits of the phone number they gave, so codes alone cannot be enumerated.
+"""
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from models import CitizenRequest, District, User
+from people.accounts import service_account
+
+from programmes.messages137.tracking import normalise_tracking_code
+from models.errors import InvalidData, NotFound
+from engine.runtime.steps import start_instance_for
+
+PORTAL_USERNAME = "citizen-portal"
+PHOTO_MAX_BYTES = 2 * 1024 * 1024
+DESCRIPTION_MAX_CHARS = 4000
+ADDRESS_MAX_CHARS = 300
+NAME_MAX_CHARS = 200
+FOLLOW_KEY_CHARS = 8
+_FOLLOW_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L: read aloud over the phone
+_TO_ASCII_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "0123456789" "0123456789")
+_EMAIL = re.compile(r"^[^@\s<>\"']{1,64}@[A-Za-z0-9.-]{1,190}\.[A-Za-z]{2,24}$")
+# Photo types by their first bytes: the name and the browser's type are the sender's word.
+_PHOTO_MAGIC = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"))
+
+
+@dataclass(frozen=True)
+class Service:
+    code: str
+    name_fa: str
+    name_en: str
+    description_fa: str
+    group: str
+    process_key: str
+    tracking_prefix: str | None  # None: the process issues its own codes (137)
+
+
+SERVICES = (
+    Service("service", "خدماتی", "City services",
+            "نظافت، پسماند، فضای سبز، روشنایی و دیگر خدمات شهری", "137",
+            "citizen_message_137", None),
+    Service("technical", "فنی و عمرانی", "Technical and civil works",
+            "آسفالت، معابر، پیاده‌رو، جوی و کارهای عمرانی", "137", "citizen_message_137", None),
+    Service("urban_planning", "شهرسازی", "Urban planning",
+            "پروانه ساختمانی، تخلفات ساختمانی و امور شهرسازی", "137", "citizen_message_137", None),
+    Service("complaint_service", "شکایت از خدمات", "Complaint about a service",
+            "شکایت از کیفیت یا انجام‌نشدن خدمات شهرداری", "complaints", "complaints", "101"),
+    Service("complaint_employee", "شکایت از کارکنان و ادارات", "Complaint about staff or an office",
+            "شکایت از رفتار کارکنان یا عملکرد ادارات شهرداری", "complaints", "complaints", "101"),
+)
+SERVICES_BY_CODE = {service.code: service for service in SERVICES}
+
+
+def get_service(code: str) -> Service:
+    """The service with this code, or NotFound."""
+    service = SERVICES_BY_CODE.get(str(code or ""))
+    if service is None:
+        raise NotFound("No service {code} exists.", code=code)
+    return service
+
+
+def portal_actor(session) -> User:
+    """The account the portal and Open311 act as: it has no password and cannot log in."""
+    return service_account(session, PORTAL_USERNAME, "درگاه شهروندان")
+
+
+def normalise_phone(text) -> str | None:
+    """A mobile number as 09xxxxxxxxx (Persian digits, +98 and spaces accepted), None if empty.
+
+    ValueError when something was typed that is not an Iranian mobile number.
+    """
+    compact = re.sub(r"[\s\-()]", "", str(text or "")).translate(_TO_ASCII_DIGITS)
+    if not compact:
+        return None
+    if compact.startswith("+98"):
+        compact = "0" + compact[3:]
+    elif compact.startswith("0098"):
+        compact = "0" + compact[4:]
+    if not re.fullmatch(r"09\d{9}", compact):
+        raise ValueError(compact)
+    return compact
+
+
+def photo_type_of(data: bytes) -> str | None:
+    """The image type of a photo's bytes (JPEG or PNG), or None for anything else."""
+    for magic, mime in _PHOTO_MAGIC:
+        if data.startswith(magic):
+            return mime
+    return None
+
+
+def _float_in(value, low: float, high: float):
+    if value in (None, ""):
+        return None
+    # Persian keyboards type the decimal separator as "٫" (U+066B)
+    number = float(str(value).strip().translate(_TO_ASCII_DIGITS).replace("٫", ".").replace("/", "."))
+    if not low <= number <= high:
+        raise ValueError(number)
+    return number
+
+
+def _check(fields: dict) -> tuple[dict, dict]:
+    """Clean the filed fields; (clean, errors) with one English message per bad field."""
+    errors, clean = {}, {}
+    service = SERVICES_BY_CODE.get(str(fields.get("service_code") or ""))
+    if service is None:
+        errors["service_code"] = "Choose a kind of request."
+    clean["service"] = service
+    description = str(fields.get("description") or "").strip()
+    if not description:
+        errors["description"] = "Describe the request."
+    elif len(description) > DESCRIPTION_MAX_CHARS:
+        errors["description"] = f"At most {DESCRIPTION_MAX_CHARS} characters."
+    clean["description"] = description
+    address = str(fields.get("address") or "").strip()
+    if len(address) > ADDRESS_MAX_CHARS:
+        errors["address"] = f"At most {ADDRESS_MAX_CHARS} characters."
+    clean["address"] = address or None
+    try:
+        clean["lat"] = _float_in(fields.get("lat"), -90, 90)
+        clean["lon"] = _float_in(fields.get("lon"), -180, 180)
+        if (clean["lat"] is None) != (clean["lon"] is None):
+            raise ValueError("half a point")
+    except ValueError:
+        errors["location"] = "The point on the map is not valid."
+        clean["lat"] = clean["lon"] = None
+    if not address and clean["lat"] is None and "location" not in errors:
+        errors["address"] = "Give the address or mark the place on the map."
+    name = str(fields.get("contact_name") or "").strip()
+    if len(name) > NAME_MAX_CHARS:
+        errors["contact_name"] = f"At most {NAME_MAX_CHARS} characters."
+    clean["contact_name"] = name or None
+    try:
+        clean["contact_phone"] = normalise_phone(fields.get("contact_phone"))
+    except ValueError:
+        errors["contact_phone"] = "A mobile number of 11 digits starting with 09."
+        clean["contact_phone"] = None
+    email = str(fields.get("contact_email") or "").strip()
+    if email and not _EMAIL.match(email):
+        errors["contact_email"] = "This is not an e-mail address."
+    clean["contact_email"] = email or None
+    photo = fields.get("photo") or None
+    clean["photo"], clean["photo_type"] = photo, None
+    if photo is not None:
+        if len(photo) > PHOTO_MAX_BYTES:
+            errors["photo"] = "The photo is larger than 2 MB."
+        else:
+            clean["photo_type"] = photo_type_of(photo)
+            if clean["photo_type"] is None:
+                errors["photo"] = "The photo must be a JPEG or PNG image."
+    media_url = str(fields.get("media_url") or "").strip()
+    if media_url and (len(media_url) > 500 or not re.match(r"^https?://", media_url)):
+        errors["media_url"] = "media_url must be an http(s) address of at most 500 characters."
+    clean["media_url"] = media_url or None
+    return clean, errors
+
+
+def _start_data(service: Service, clean: dict, channel: str) -> dict:
+    """The workflow's start data: what the first staff form shows, already filled in."""
+    place = clean["address"] or f"{clean['lat']:.6f}, {clean['lon']:.6f}"
+    if service.process_key == "citizen_message_137":
+        data = {"channel": "web" if channel == "portal" else "api", "category": service.code,
+                "description": clean["description"], "location": place}
+        if clean["contact_name"]:
+            data["citizen_name"] = clean["contact_name"]
+        if clean["contact_phone"]:
+            data["citizen_phone"] = clean["contact_phone"]
+        return data
+    data = {"channel": "website", "description": clean["description"], "address": place,
+            "complaint_type": service.code.removeprefix("complaint_"),
+            "subject": clean["description"].split("\n", 1)[0][:120]}
+    if clean["contact_name"]:
+        data["complainant_name"] = clean["contact_name"]
+    if clean["contact_phone"]:
+        data["phone"] = clean["contact_phone"]
+    return data
+
+
+def file_request(session, fields: dict, district_code: str, channel: str = "portal",
+                 api_key_id: int | None = None) -> tuple[CitizenRequest, str]:
+    """File a citizen's request and start its procedure; (request, follow-up key).
+
+    fields: service_code, description, address, lat, lon, contact_name, contact_phone,
+    contact_email, photo (bytes), media_url. InvalidData lists every bad field; nothing is
+    written then.
+    """
+    clean, errors = _check(fields)
+    district = session.scalars(select(District).where(District.code == str(district_code or ""))).first()
+    if district is None:
+        errors["district"] = "Choose your district."
+    if errors:
+        raise InvalidData("Some fields are not valid.", errors)
+    service = clean["service"]
+    actor = portal_actor(session)
+    instance = start_instance_for(session, service.process_key, actor, district,
+                                  _start_data(service, clean, channel),
+                                  title=f"{service.name_fa}: {clean['description'][:80]}",
+                                  tracking_prefix=service.tracking_prefix)
+    follow_key = new_follow_key()
+    request = CitizenRequest(
+        instance_id=instance.id, instance=instance, tracking_code=instance.tracking_code,
+        service_code=service.code, channel=channel, district_id=district.id,
+        description=clean["description"], address=clean["address"], lat=clean["lat"],
+        lon=clean["lon"], contact_name=clean["contact_name"], contact_phone=clean["contact_phone"],
+        contact_email=clean["contact_email"], follow_key_sha256=follow_key_hash(follow_key),
+        photo=clean["photo"], photo_type=clean["photo_type"], media_url=clean["media_url"],
+        api_token=secrets.token_urlsafe(24), api_key_id=api_key_id, satisfaction_answered=False,
+        media_token=secrets.token_urlsafe(24) if clean["photo"] is not None else None)
+    session.add(request)
+    session.flush()
+    from programmes.citizens.notices import notice_filed  # the citizen's contact is known only now
+    notice_filed(session, request, follow_key)
+    return request, follow_key
+
+
+def new_follow_key() -> str:
+    """A fresh follow-up key (shown once to the citizen; only its hash is kept)."""
+    return "".join(secrets.choice(_FOLLOW_ALPHABET) for _ in range(FOLLOW_KEY_CHARS))
+
+
+def follow_key_hash(text: str) -> str:
+    """What is stored of a follow-up key."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def normalise_follow_key(text) -> str:
+    """A typed follow-up key or phone ending in canonical form (Persian digits, any case)."""
+    return re.sub(r"[\s\-]", "", str(text or "")).translate(_TO_ASCII_DIGITS).upper()
+
+
+def request_by_code(session, code_text) -> CitizenRequest | None:
+    """The request a typed tracking code names, or None."""
+    code = normalise_tracking_code(code_text)
+    if code is None:
+        return None
+    return session.scalars(select(CitizenRequest).where(CitizenRequest.tracking_code == code)).first()
+
+
+def passes_follow_check(request: CitizenRequest, secret_text) -> bool:
+    """True when the secret is the request's follow-up key or the last 4 digits of its phone."""
+    secret = normalise_follow_key(secret_text)
+    if not secret:
+        return False
+    if hmac.compare_digest(follow_key_hash(secret), request.follow_key_sha256):
+        return True
+    phone = request.contact_phone or ""
+    return len(secret) == 4 and len(phone) >= 4 and hmac.compare_digest(secret, phone[-4:])
+
+
+def find_followed_request(session, code_text, secret_text) -> CitizenRequest | None:
+    """The request when the code and the check both match; None, saying nothing of which failed."""
+    request = request_by_code(session, code_text)
+    if request is None or not passes_follow_check(request, secret_text):
+        return None
+    return request

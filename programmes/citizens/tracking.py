@@ -1,0 +1,162 @@
+"""What a citizen sees of their request: its timeline, its state, and their satisfaction answer.
+
+The timeline is read from the instance's event log and says only what the citizen may know:
+steps by name (received, referred, answered...), the answers given to them, never staff names
+or internal notes. The state is what Open311 calls status, status_notes and expected_datetime.
+"""
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import undefer
+
+from models import CitizenRequest, Event, HumanTask
+
+from programmes.citizens.notices import FEEDBACK_TASK
+from programmes.citizens.requests import portal_actor
+from models.errors import Conflict, InvalidData, NotFound
+from engine.runtime.steps import complete_task_for
+
+# task spec -> (step, data field holding what the citizen is told)
+_COMPLETED_STEPS = {
+    "Task_register_message": ("registered", None),
+    "Task_executive_reply": ("replied", "reply_text"),
+    "Task_deputy_followup": ("followed_up", None),
+    "Task_manager_followup": ("followed_up", None),
+    "Task_inspection_followup": ("followed_up", None),
+    "Task_feedback_call": ("feedback", None),
+    "Task_field_investigation": ("investigated", None),
+    "Task_register_complaint": ("registered", None),
+    "Task_examine_service_complaint": ("examined", None),
+    "Task_examine_employee_complaint": ("examined", None),
+    "Task_announce_result": ("announced", None),
+    "Task_register_request": ("registered", None),
+    "Task_schedule_meeting": ("scheduled", None),
+    "Task_announce_outcome": ("announced", None),
+}
+# Open311's status_notes: read by citizens in the city's apps, so in Persian (the city's language).
+NOTES = {"closed": "بسته شد.", "awaiting_feedback": "پاسخ داده شد؛ منتظر نظر شما درباره پاسخ هستیم.",
+         "in_progress": "در حال رسیدگی."}
+_ESCALATION_TIMERS = {"Timer_no_reply_72h", "Timer_no_reply_96h"}
+
+
+@dataclass(frozen=True)
+class Step:
+    at: datetime
+    code: str  # received | registered | answered | referred | replied | escalated | ...
+    text: str | None = None  # an answer given to the citizen, shown as they wrote it
+
+
+def citizen_timeline(session, request: CitizenRequest) -> list[Step]:
+    """The steps of the request the citizen may see, oldest first."""
+    events = session.scalars(select(Event).where(Event.instance_id == request.instance_id)
+                             .order_by(Event.seq)).all()
+    steps = []
+    for event in events:
+        data = event.data or {}
+        if event.type == "instance_started":
+            steps.append(Step(event.at, "received"))
+        elif event.type == "timer_fired" and event.task_spec in _ESCALATION_TIMERS:
+            steps.append(Step(event.at, "escalated"))
+        elif event.type == "instance_completed":
+            steps.append(Step(event.at, "closed"))
+        elif event.type == "task_completed" and event.task_spec in _COMPLETED_STEPS:
+            steps.append(_completed_step(event, data.get("data") or {}))
+    return steps
+
+
+def _completed_step(event, submitted: dict) -> Step:
+    code, field = _COMPLETED_STEPS[event.task_spec]
+    if event.task_spec == "Task_register_message":
+        if submitted.get("outcome") == "answered":
+            return Step(event.at, "answered", submitted.get("on_spot_answer"))
+        return Step(event.at, "referred")
+    if event.task_spec == "Task_feedback_call":
+        return Step(event.at, "satisfied" if submitted.get("satisfied") == "yes" else "not_satisfied")
+    if event.task_spec == "Task_examine_service_complaint" or \
+            event.task_spec == "Task_examine_employee_complaint":
+        return Step(event.at, code)
+    if event.task_spec == "Task_announce_result":
+        return Step(event.at, "answered", None)
+    return Step(event.at, code, submitted.get(field) if field else None)
+
+
+def request_state(session, request: CitizenRequest) -> dict:
+    """status (open|closed), status_notes, expected_at, updated_at and answer of a request."""
+    return request_states(session, [request])[request.id]
+
+
+def request_states(session, requests) -> dict[int, dict]:
+    """request_state of many requests, with one query for all their open tasks (Open311 lists)."""
+    open_tasks: dict[int, list[HumanTask]] = {}
+    instance_ids = [request.instance_id for request in requests]
+    for start in range(0, len(instance_ids), 500):  # bound the IN list
+        for task in session.scalars(select(HumanTask).where(
+                HumanTask.instance_id.in_(instance_ids[start:start + 500]),
+                HumanTask.status == "ready")):
+            open_tasks.setdefault(task.instance_id, []).append(task)
+    return {request.id: _state(request.instance, open_tasks.get(request.instance_id, []))
+            for request in requests}
+
+
+def _state(instance, open_tasks) -> dict:
+    data = instance.data or {}
+    due = [task.due_at for task in open_tasks if task.due_at is not None]
+    answer = data.get("on_spot_answer") or data.get("reply_text") or data.get("answer_text")
+    if instance.status == "completed":
+        status, notes = "closed", answer or NOTES["closed"]
+    else:
+        status = "open"
+        notes = NOTES["awaiting_feedback"] if any(
+            t.task_spec == FEEDBACK_TASK for t in open_tasks) else NOTES["in_progress"]
+    return {"status": status, "status_notes": notes, "expected_at": min(due) if due else None,
+            "updated_at": instance.updated_at, "answer": answer}
+
+
+def satisfaction_request(session, token: str) -> CitizenRequest:
+    """The request whose satisfaction link this is, or NotFound."""
+    request = session.scalars(select(CitizenRequest).where(
+        CitizenRequest.satisfaction_token == str(token or ""))).first() if token else None
+    if request is None:
+        raise NotFound("This link is not valid.")
+    return request
+
+
+def open_feedback_task(session, request: CitizenRequest) -> HumanTask | None:
+    """The feedback call waiting for the citizen's answer, if there is one."""
+    return session.scalars(select(HumanTask).where(
+        HumanTask.instance_id == request.instance_id, HumanTask.task_spec == FEEDBACK_TASK,
+        HumanTask.status == "ready")).first()
+
+
+def answer_satisfaction(session, token: str, satisfied, note: str = "") -> CitizenRequest:
+    """Record the citizen's own answer to the feedback call; "no" sends it to the follow-up unit."""
+    request = satisfaction_request(session, token)
+    if satisfied not in ("yes", "no"):
+        raise InvalidData("Say whether the answer satisfied you.",
+                          {"satisfied": "Choose yes or no."})
+    task = open_feedback_task(session, request)
+    if task is None or request.satisfaction_answered:
+        raise Conflict("Your answer to this request has already been recorded.")
+    complete_task_for(session, task, portal_actor(session),
+                      {"satisfied": satisfied, "feedback_note": (note or "").strip()[:4000]})
+    request.satisfaction_answered = True
+    session.flush()
+    return request
+
+
+def request_of_instance(session, instance_id: int, with_photo: bool = False) -> CitizenRequest | None:
+    """What a citizen filed to start this instance, if it came from outside."""
+    query = select(CitizenRequest).where(CitizenRequest.instance_id == instance_id)
+    if with_photo:
+        query = query.options(undefer(CitizenRequest.photo))
+    return session.scalars(query).first()
+
+
+def find_request_for_api(session, tracking_code: str) -> CitizenRequest:
+    """A request by its tracking code (Open311's service_request_id), or NotFound."""
+    request = session.scalars(select(CitizenRequest).where(
+        CitizenRequest.tracking_code == str(tracking_code or ""))).first()
+    if request is None:
+        raise NotFound("No request {code} exists.", code=tracking_code)
+    return request

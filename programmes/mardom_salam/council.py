@@ -1,0 +1,87 @@
+"""The Mardom Salam programme's scheduled work (programmes/mardom_salam/schedule.py): the next meeting, the
+monthly policy council, closing the programmes whose requests are all answered."""
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import jdatetime
+from sqlalchemy import select
+
+from models import District, clock
+from models.mardom_salam import MardomSalamCouncil, MardomSalamMeeting
+
+from engine.runtime import steps as runtime
+from programmes.mardom_salam.schedule import (COUNCIL_KEY, DEFAULT_DEADLINE_DAYS, DEFAULT_FIRST_DATE, DEFAULT_TIME,
+                           TEHRAN, create_due_meetings_in, solar, system_actor)
+from programmes.mardom_salam.requests import close_answered_programmes, unanswered
+
+
+def solar_month(moment: datetime) -> str:
+    local = (moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo("UTC"))).astimezone(TEHRAN)
+    day = jdatetime.date.fromgregorian(date=local.date())
+    return f"{day.year:04d}/{day.month:02d}"
+
+
+def programme_status_text(session) -> str:
+    lines = []
+    for meeting in session.scalars(select(MardomSalamMeeting).order_by(MardomSalamMeeting.meeting_date)):
+        left = len(unanswered(meeting))
+        lines.append(f"{solar(meeting.meeting_date)} {meeting.district.name_fa}: "
+                     f"{len(meeting.requests)} درخواست، {left} بی‌پاسخ")
+    return "\n".join(lines) or "دیداری ثبت نشده است."
+
+
+def start_due_council(session, now: datetime | None = None) -> MardomSalamCouncil | None:
+    """The policy council of the current Solar Hijri month, once."""
+    month = solar_month(now or clock.now())
+    if session.scalar(select(MardomSalamCouncil.id).where(MardomSalamCouncil.month == month)):
+        return None
+    district = session.scalars(select(District).order_by(District.code)).first()
+    if district is None:
+        return None
+    council = MardomSalamCouncil(month=month)
+    session.add(council)
+    session.flush()
+    instance = runtime.start_instance_for(
+        session, COUNCIL_KEY, system_actor(session), district,
+        {"council_month": month, "programme_status_text": programme_status_text(session)},
+        title=f"شورای سیاست‌گذاری مردم سلام {month}")
+    council.instance_id = instance.id
+    session.flush()
+    return council
+
+
+@dataclass
+class JobResult:
+    meetings: int = 0
+    councils: int = 0
+    closed: int = 0
+
+
+def run_meeting_schedule(session, now=None, first_date=DEFAULT_FIRST_DATE, time_of_day=DEFAULT_TIME,
+                         district_codes=None, deadline_days=None, council: bool = True) -> JobResult:
+    """The scheduler's work: the next meeting (once per date), this month's policy council
+    (once), and closing the programmes whose requests are all answered. Never commits."""
+    result = JobResult()
+    result.meetings = len(create_due_meetings_in(session, now, first_date, time_of_day,
+                                                 district_codes, deadline_days))
+    if council:
+        result.councils = 1 if start_due_council(session, now) else 0
+    result.closed = close_answered_programmes(session)
+    return result
+
+
+def parse_district_codes(text) -> list[str] | None:
+    codes = [c.strip() for c in str(text or "").split(",") if c.strip()]
+    return codes or None
+
+
+def deadline_days_of(text) -> dict:
+    """"classify=5,letter=5,progress=22,results=66" -> dict (missing keys: the defaults)."""
+    out = dict(DEFAULT_DEADLINE_DAYS)
+    for part in (p.strip() for p in str(text or "").split(",") if p.strip()):
+        key, _, value = part.partition("=")
+        if key.strip() not in out or not value.strip().isdigit() or int(value) <= 0:
+            raise ValueError(f"MARDOM_SALAM_DEADLINE_DAYS: {part!r}")
+        out[key.strip()] = int(value)
+    return out

@@ -1,0 +1,228 @@
+"""District scores of the 137 cycle, computed from the task index (human_tasks) and instances.
+
+The messages of a period are those received (instances.started_at) in it, dates inclusive in
+Tehran time; their outcome is read as of the period's end, or now if sooner (`as_of`). No
+workflow state nor instance data is loaded: each message is judged by its task rows.
+
+- answered on the spot: closed with no executive-unit reply task (the operator answered);
+- open: not yet answered by the operator nor by the executive unit (a reply task still ready,
+  or the intake task not done); overdue: that reply is past its due date (`reply_due_at`);
+- answered on time / late: referred and every referral round replied; late when any round's
+  reply came after its due date (a message sent back by the follow-up unit gets a new round).
+  So received = on the spot + on time + late + open. A replied message waiting for the
+  feedback call counts as answered; it is closed when its instance completes.
+- median time to close: working hours (the district's calendar) from receipt to closure, of
+  the messages closed by as_of;
+- satisfaction: feedback calls done, and the satisfied ones: a call not followed by a field
+  investigation task (the process creates one exactly when the citizen is not satisfied);
+- penalty: each reply past its due date costs SCORE_PENALTY_PER_OVERDUE_DAY points per working
+  day late (any part of a working day counts as one, a late reply at least one), whether
+  answered late or still open; score = -penalty (0 is best).
+
+Ranking: score (highest first), then the share answered on time (on the spot + on time, of
+all answered; a district that answered none comes after), then fewer open overdue messages,
+then more messages received, then the district code: every district gets its own rank. A
+district that received no message in the period is not ranked (rank 0) and is listed last.
+"""
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from statistics import median
+
+from sqlalchemy import select
+
+from models import District, HumanTask, Instance, utcnow
+
+from workcal.store import calendar_for, using_calendar
+from programmes.complaints.report import utc_bounds
+from workcal.calendar import to_utc
+from workcal.working_time import working_hours_between
+
+PROCESS_KEY = "citizen_message_137"
+REGISTER_TASK = "Task_register_message"
+REPLY_TASK = "Task_executive_reply"
+FEEDBACK_TASK = "Task_feedback_call"
+INVESTIGATION_TASK = "Task_field_investigation"
+TASK_SPECS = (REGISTER_TASK, REPLY_TASK, FEEDBACK_TASK, INVESTIGATION_TASK)
+DEFAULT_PENALTY_PER_DAY = 1.0
+_CHUNK = 500
+
+
+@dataclass
+class LateReply:
+    """One referral round whose reply came, or is still due, after its due date."""
+    instance_id: int
+    tracking_code: str | None
+    received_at: datetime
+    due_at: datetime
+    replied_at: datetime | None   # None: still open at as_of
+    working_days_late: int
+
+    @property
+    def still_open(self) -> bool:
+        """True when the reply had not come by as_of."""
+        return self.replied_at is None
+
+
+@dataclass
+class DistrictScore:
+    """The figures, score and rank of one district in one period."""
+    district_id: int
+    code: str
+    name_fa: str
+    name_en: str
+    received: int = 0
+    answered_on_spot: int = 0
+    answered_on_time: int = 0
+    answered_late: int = 0
+    open: int = 0
+    open_overdue: int = 0
+    closed: int = 0
+    median_hours_to_close: float | None = None
+    feedback_calls: int = 0
+    satisfied: int = 0
+    working_days_late: int = 0
+    score: float = 0.0
+    rank: int = 0
+    late_replies: list[LateReply] = field(default_factory=list, repr=False)
+
+    @property
+    def answered(self) -> int:
+        """Messages answered by as_of (on the spot, on time or late)."""
+        return self.answered_on_spot + self.answered_on_time + self.answered_late
+
+    @property
+    def on_time_rate(self) -> float | None:
+        """Share of the answered messages answered on the spot or on time (None: none answered)."""
+        return (self.answered_on_spot + self.answered_on_time) / self.answered if self.answered else None
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        """Satisfied citizens / feedback calls (None: no call)."""
+        return self.satisfied / self.feedback_calls if self.feedback_calls else None
+
+
+@dataclass
+class _Row:
+    spec: str
+    status: str
+    created_at: datetime
+    due_at: datetime | None
+    completed_at: datetime | None
+
+
+def as_of_moment(period_start: date, period_end: date, now: datetime | None = None) -> datetime:
+    """The moment outcomes are read at (naive UTC): the period's end, or now (aware or naive UTC) if sooner."""
+    now = to_utc(now).replace(tzinfo=None) if now is not None else utcnow()
+    return min(utc_bounds(period_start, period_end)[1], now)
+
+
+def _messages(session, start: datetime, end: datetime, district_id: int | None):
+    query = select(Instance.id, Instance.district_id, Instance.tracking_code, Instance.started_at,
+                   Instance.completed_at).where(Instance.process_key == PROCESS_KEY,
+                                                Instance.started_at >= start, Instance.started_at < end)
+    if district_id is not None:
+        query = query.where(Instance.district_id == district_id)
+    return session.execute(query.order_by(Instance.started_at, Instance.id)).all()
+
+
+def _task_rows(session, ids: list[int]) -> dict[int, list[_Row]]:
+    rows: dict[int, list[_Row]] = {}
+    for chunk in (ids[i:i + _CHUNK] for i in range(0, len(ids), _CHUNK)):
+        for instance_id, *values in session.execute(select(
+                HumanTask.instance_id, HumanTask.task_spec, HumanTask.status, HumanTask.created_at,
+                HumanTask.due_at, HumanTask.completed_at).where(
+                HumanTask.instance_id.in_(chunk), HumanTask.task_spec.in_(TASK_SPECS))
+                .order_by(HumanTask.created_at, HumanTask.id)):
+            rows.setdefault(instance_id, []).append(_Row(*values))
+    return rows
+
+
+def _days_late(hours_late: float, day_hours: float) -> int:
+    return max(1, math.ceil(hours_late / day_hours - 1e-9))
+
+
+def _judge(score: DistrictScore, message, rows: list[_Row], as_of: datetime, day_hours: float) -> None:
+    """Add one message to its district's figures (the district's calendar is the active one)."""
+    instance_id, _, tracking_code, started_at, completed_at = message
+    done = lambda r: r.status == "completed" and r.completed_at is not None and r.completed_at < as_of
+    rows = [r for r in rows if r.created_at < as_of and r.status != "cancelled"]
+    replies = [r for r in rows if r.spec == REPLY_TASK]
+    closed = completed_at is not None and completed_at < as_of
+    score.received += 1
+    for reply in replies:
+        if reply.due_at is None:
+            continue
+        if done(reply) and reply.completed_at > reply.due_at:
+            late_hours, replied_at = working_hours_between(reply.due_at, reply.completed_at), reply.completed_at
+        elif not done(reply) and reply.due_at < as_of:
+            late_hours, replied_at = working_hours_between(reply.due_at, as_of), None
+        else:
+            continue
+        days = _days_late(late_hours, day_hours)
+        score.working_days_late += days
+        score.late_replies.append(LateReply(instance_id, tracking_code, started_at, reply.due_at,
+                                            replied_at, days))
+    outstanding = [r for r in replies if not done(r)]
+    if not replies:
+        if closed:
+            score.answered_on_spot += 1
+        else:
+            score.open += 1  # the intake is not done yet
+    elif outstanding:
+        score.open += 1
+        if any(r.due_at is not None and r.due_at < as_of for r in outstanding):
+            score.open_overdue += 1
+    elif any(r.due_at is not None and r.completed_at > r.due_at for r in replies):
+        score.answered_late += 1
+    else:
+        score.answered_on_time += 1
+    calls = sum(1 for r in rows if r.spec == FEEDBACK_TASK and done(r))
+    investigations = sum(1 for r in rows if r.spec == INVESTIGATION_TASK)
+    score.feedback_calls += calls
+    score.satisfied += max(0, calls - investigations)
+    if closed:
+        score.closed += 1
+
+
+def rank(scores: list[DistrictScore]) -> list[DistrictScore]:
+    """Sort by score and the documented tie-breakers; rank 1 = best, 0 = no message received."""
+    scores.sort(key=lambda s: (s.received == 0, -s.score,
+                               -(s.on_time_rate if s.on_time_rate is not None else -1),
+                               s.open_overdue, -s.received, s.code))
+    for position, score in enumerate(scores, start=1):
+        score.rank = position if score.received else 0
+    return scores
+
+
+def district_scores(session, period_start: date, period_end: date, now: datetime | None = None,
+                    penalty_per_day: float = DEFAULT_PENALTY_PER_DAY,
+                    district_id: int | None = None) -> list[DistrictScore]:
+    """The figures of every district (or one) for a period (dates inclusive), ranked."""
+    start, end = utc_bounds(period_start, period_end)
+    as_of = as_of_moment(period_start, period_end, now)
+    districts = select(District).order_by(District.code)
+    if district_id is not None:
+        districts = districts.where(District.id == district_id)
+    scores = {d.id: DistrictScore(d.id, d.code, d.name_fa, d.name_en) for d in session.scalars(districts)}
+    messages = [m for m in _messages(session, start, end, district_id) if m.district_id in scores]
+    rows = _task_rows(session, [m.id for m in messages])
+    hours_to_close: dict[int, list[float]] = {}
+    for district, score in scores.items():
+        calendar = calendar_for(session, district)
+        day_hours = _day_hours(calendar)
+        with using_calendar(calendar):
+            for message in (m for m in messages if m.district_id == district):
+                _judge(score, message, rows.get(message.id, []), as_of, day_hours)
+                if message.completed_at is not None and message.completed_at < as_of:
+                    hours_to_close.setdefault(district, []).append(
+                        working_hours_between(message.started_at, message.completed_at))
+        closing = hours_to_close.get(district)
+        score.median_hours_to_close = round(median(closing), 1) if closing else None
+        score.score = round(-penalty_per_day * score.working_days_late, 2) + 0.0
+    return rank(list(scores.values()))
+
+
+def _day_hours(calendar) -> float:
+    start, end = calendar.full_day
+    return (end.hour * 60 + end.minute - start.hour * 60 - start.minute) / 60 or 7.0

@@ -1,0 +1,136 @@
+"""The 137 citizen-message cycle (processes/citizen_message_137.bpmn): tracking codes and deadlines.
+
+Tracking codes. Every instance of a process in TRACKED_PROCESSES gets a code when it starts,
+whatever the channel (the staff page, the API): `137-YYMMDD-XXXXXX`, the Solar Hijri date of
+intake (Tehran) and six random Crockford base32 characters (30 bits: about a billion codes a
+day, so a code cannot be guessed from another one). It is stored in `instances.tracking_code`
+(unique, so indexed) and put into the workflow's start data, so every form of the message
+shows it. find_by_tracking_code reads what a citizen or clerk types: Persian digits, lower
+case, spaces, and the letters Crockford base32 reads as digits (O = 0, I and L = 1).
+
+Deadlines. The executive unit's reply is due a number of working hours after referral that
+depends on the message's category (Qom: service 24, technical and civil 48, urban planning 72),
+set by MESSAGE_DEADLINE_HOURS. Diagrams read it with `reply_deadline_hours(category)`.
+"""
+import re
+import secrets
+
+import jdatetime
+from sqlalchemy import select
+
+from models import Instance, clock
+
+from workcal.store import calendar_for, using_calendar
+from engine.events import append_event
+from workcal.working_time import now as working_time_now
+
+TRACKED_PROCESSES = {"citizen_message_137": "137"}  # process key -> prefix of its codes
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+RANDOM_CHARS = 6
+_READ_AS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩OIL", "0123456789" "0123456789" "011")
+_CODE = re.compile(r"^(\d{3})(\d{6})([0-9A-HJKMNP-TV-Z]{6})$")
+
+DEFAULT_DEADLINES = "service=24,technical=48,urban_planning=72"
+_deadline_hours: dict[str, float] = {}
+
+
+def parse_deadlines(text: str) -> dict[str, float]:
+    """`"service=24,technical=48"` -> {"service": 24.0, ...}; ValueError when malformed."""
+    out = {}
+    for part in (p.strip() for p in (text or "").split(",")):
+        if not part:
+            continue
+        category, sep, hours = part.partition("=")
+        if not sep or not category.strip():
+            raise ValueError(f"MESSAGE_DEADLINE_HOURS: {part!r} is not category=hours")
+        try:
+            value = float(hours)
+        except ValueError:
+            raise ValueError(f"MESSAGE_DEADLINE_HOURS: {hours.strip()!r} is not a number") from None
+        if value <= 0:
+            raise ValueError(f"MESSAGE_DEADLINE_HOURS: the hours of {category.strip()} must be positive")
+        out[category.strip()] = value
+    if not out:
+        raise ValueError("MESSAGE_DEADLINE_HOURS names no category")
+    return out
+
+
+def configure_deadlines(text: str = DEFAULT_DEADLINES) -> None:
+    """Set the reply deadline of each category (from the app's settings)."""
+    parsed = parse_deadlines(text)
+    _deadline_hours.clear()
+    _deadline_hours.update(parsed)
+
+
+configure_deadlines()
+
+
+def reply_deadline_hours(category) -> float:
+    """Working hours the executive unit has to reply to a message of this category.
+
+    An unknown category gets the longest deadline configured: a message is never refused
+    (nor left without a deadline) because its category is missing from the settings.
+    """
+    return _deadline_hours.get(str(category), max(_deadline_hours.values()))
+
+
+# Whitelisted in the sandbox (engine/spiff/sandbox.py) for every script and expression.
+MESSAGE_HELPERS = {"reply_deadline_hours": reply_deadline_hours}
+
+
+def new_tracking_code(prefix: str, moment=None) -> str:
+    """A fresh code: prefix, the Solar Hijri date (Tehran) of moment, random base32 characters."""
+    local = moment or working_time_now()  # in the active calendar's time zone
+    day = jdatetime.date.fromgregorian(date=local.date())
+    random_part = "".join(secrets.choice(CROCKFORD) for _ in range(RANDOM_CHARS))
+    return f"{prefix}-{day.year % 100:02d}{day.month:02d}{day.day:02d}-{random_part}"
+
+
+def normalise_tracking_code(text: str) -> str | None:
+    """The canonical form of a typed code, or None when it cannot be one."""
+    compact = re.sub(r"[\s\-_/]", "", str(text or "")).upper().translate(_READ_AS)
+    found = _CODE.match(compact)
+    if found is None:
+        return None
+    return "-".join(found.groups())
+
+
+def issue_tracking_code(session, instance: Instance, data: dict,
+                        prefix: str | None = None) -> str | None:
+    """Give a starting instance of a tracked process its code (also into its start data).
+
+    prefix: the code's prefix for an instance of another process that needs one (a
+    complaint filed on the portal); by default only TRACKED_PROCESSES get a code.
+
+    Called by engine.runtime.steps.start_instance before the workflow first runs. The event
+    `tracking_code_issued` is where sending the code to the citizen hooks in (issue 6:
+    put an SMS for data["citizen_phone"] into the outbox, sent after commit).
+    """
+    prefix = prefix or TRACKED_PROCESSES.get(instance.process_key)
+    if prefix is None:
+        return None
+    with using_calendar(calendar_for(session, instance.district_id)):  # the district's date
+        today = working_time_now()
+    while True:
+        code = new_tracking_code(prefix, today)
+        if session.scalar(select(Instance.id).where(Instance.tracking_code == code)) is None:
+            break
+    instance.tracking_code = code
+    data["tracking_code"] = code
+    data.setdefault("received_at", clock.now().isoformat())
+    return code
+
+
+def log_tracking_code(session, instance: Instance, actor) -> None:
+    """Record that the code was issued (the hook for telling the citizen, see issue_tracking_code)."""
+    if instance.tracking_code:
+        append_event(session, instance, "tracking_code_issued", actor=actor,
+                     data={"tracking_code": instance.tracking_code})
+
+
+def find_by_tracking_code(session, text: str) -> Instance | None:
+    """The instance a typed tracking code names, or None."""
+    code = normalise_tracking_code(text)
+    if code is None:
+        return None
+    return session.scalars(select(Instance).where(Instance.tracking_code == code)).first()

@@ -1,0 +1,231 @@
+"""Survey and poll answers on the database: storing them, public links, computed summaries.
+
+An answer is a citizen or visitor survey form (a quality record, F-__-0-2-01/02) or a poll
+answer (a survey_answers row); models/surveys.py says why. Answers come from staff typing a
+paper form (a task of the collection loop) or from a citizen through the instance's public
+link, which is open only while a task of the collection phase is open. The summary tasks
+(F-__-0-2-03, F-__-0-2-05) store the tables computed here from the instance's answers;
+whatever a client posts for them is dropped by form validation and never used.
+"""
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import or_, select
+
+from models import HumanTask, Instance, QualityRecord, SurveyAnswer, SurveyLink, utcnow
+
+from engine.events import append_event
+from formjs.forms import load_form
+from records.register import record_type_for_form, retention_until
+from programmes.surveys.summary import Answer, summarise
+
+# Summary form -> (task data key of the computed table, the questionnaires it summarises).
+SUMMARIES = {
+    "survey_summary": ("survey_results", ("citizen_survey", "visitor_survey")),
+    "poll_summary": ("poll_results", ("poll_answer",)),
+}
+ANSWER_FORMS = frozenset(form for _, forms in SUMMARIES.values() for form in forms)
+# A ready task with one of these forms means the instance collects answers; the value is the
+# questionnaires its public links offer.
+COLLECTING = {
+    "survey_collection": ("citizen_survey", "visitor_survey"),
+    "citizen_survey": ("citizen_survey", "visitor_survey"),
+    "visitor_survey": ("citizen_survey", "visitor_survey"),
+    "poll_collection": ("poll_answer",),
+    "poll_answer": ("poll_answer",),
+}
+# Later tasks that show the stored table (and the key it is under in the instance data).
+RESULTS_SHOWN = {
+    "survey_mayor_decision": "survey_results", "corrective_action": "survey_results",
+    "survey_followup": "survey_results", "poll_report": "poll_results",
+    "poll_filing": "poll_results",
+}
+# The report of poll results (F-__-0-2-06) keeps the report the unit received, not only its
+# action: these instance data keys are copied into it when the unit completes it.
+REPORT_KEEPS = {"poll_report": ("poll_subject", "concerned_unit", "findings", "conclusions",
+                                "recommendations", "poll_results")}
+# Fields of a paper questionnaire a citizen does not fill: hidden on the public page. A
+# required one gets its value from the server (today, for the date the form was filled).
+PAPER_ONLY = ("questionnaire_number", "completed_on")
+TEHRAN = timedelta(hours=3, minutes=30)
+TOKEN_BYTES = 16
+
+
+# ------------------------------------------------------------------ answers and summaries
+
+def _register_codes(form_keys) -> dict[str, str]:
+    """Record code -> form key, for the answer forms that are register records."""
+    codes = {}
+    for form_key in form_keys:
+        record_type = record_type_for_form(form_key)
+        if record_type is not None:
+            codes[record_type.code] = form_key
+    return codes
+
+
+def load_answers(session, instance_id: int, form_keys) -> list[Answer]:
+    """Every stored answer of the instance to those questionnaires, oldest first."""
+    answers = []
+    codes = _register_codes(form_keys)
+    if codes:
+        rows = session.scalars(
+            select(QualityRecord).where(
+                QualityRecord.instance_id == instance_id, QualityRecord.code.in_(codes),
+                or_(QualityRecord.disposal.is_(None), QualityRecord.disposal != "destroyed"))
+            .order_by(QualityRecord.id))
+        # A record no task produced came in through the public link.
+        answers += [Answer(codes[r.code], "paper" if r.human_task_id else "public", r.data or {})
+                    for r in rows]
+    others = [key for key in form_keys if key not in codes.values()]
+    if others:
+        rows = session.scalars(select(SurveyAnswer).where(
+            SurveyAnswer.instance_id == instance_id, SurveyAnswer.form_key.in_(others))
+            .order_by(SurveyAnswer.id))
+        answers += [Answer(r.form_key, r.channel, r.data or {}) for r in rows]
+    return answers
+
+
+def compute_summary(session, instance_id: int, summary_form: str) -> dict | None:
+    """The table a summary form records, computed now from the instance's answers."""
+    if summary_form not in SUMMARIES:
+        return None
+    _, form_keys = SUMMARIES[summary_form]
+    schemas = {key: load_form(key) for key in form_keys}
+    return summarise(schemas, load_answers(session, instance_id, form_keys))
+
+
+def shown_results(session, task: HumanTask) -> dict | None:
+    """The table a task's page shows: computed live on a summary task, else the stored one."""
+    if task.form_key in SUMMARIES:
+        key = SUMMARIES[task.form_key][0]
+        stored = (task.instance.data or {}).get(key)
+        if task.status != "ready" and isinstance(stored, dict):
+            return stored
+        return compute_summary(session, task.instance_id, task.form_key)
+    stored = (task.instance.data or {}).get(RESULTS_SHOWN.get(task.form_key or "", ""))
+    return stored if isinstance(stored, dict) else None
+
+
+def instance_results(session, instance: Instance) -> dict | None:
+    """The summary table stored on an instance, else the one of the answers so far (if any)."""
+    data = instance.data or {}
+    for key, _ in SUMMARIES.values():
+        if isinstance(data.get(key), dict):
+            return data[key]
+    process_forms = set((instance.version.forms or {}).values())
+    for summary_form in SUMMARIES:
+        if summary_form in process_forms:
+            live = compute_summary(session, instance.id, summary_form)
+            return live if live["respondents"] else None
+    return None
+
+
+def server_data(session, task: HumanTask) -> dict:
+    """Data the server adds when a task completes: computed tables, the report received."""
+    instance_data = task.instance.data or {}
+    if task.form_key in SUMMARIES:
+        return {SUMMARIES[task.form_key][0]: compute_summary(session, task.instance_id,
+                                                             task.form_key)}
+    keeps = REPORT_KEEPS.get(task.form_key or "", ())
+    return {key: instance_data[key] for key in keeps if key in instance_data}
+
+
+def keep_answer(session, task: HumanTask, user, data: dict, now) -> SurveyAnswer | None:
+    """Store a typed paper answer that is not a register record (keep_record stores those)."""
+    if task.form_key not in ANSWER_FORMS or record_type_for_form(task.form_key) is not None:
+        return None
+    answer = SurveyAnswer(instance_id=task.instance_id, form_key=task.form_key,
+                          district_id=task.district_id, data=data, channel="paper",
+                          created_at=now, created_by_id=user.id)
+    session.add(answer)
+    return answer
+
+
+# ------------------------------------------------------------------ public links
+
+def collecting_forms(session, instance: Instance) -> tuple[str, ...]:
+    """The questionnaires the instance takes answers to now (none once collection ended)."""
+    if instance.status != "running":
+        return ()
+    form_keys = session.scalars(select(HumanTask.form_key).where(
+        HumanTask.instance_id == instance.id, HumanTask.status == "ready")).all()
+    offered: list[str] = []
+    for form_key in form_keys:
+        for key in COLLECTING.get(form_key or "", ()):
+            if key not in offered:
+                offered.append(key)
+    return tuple(offered)
+
+
+def public_links(session, instance: Instance, create_for=None) -> list[SurveyLink]:
+    """The open links of the instance; create_for (a user) creates the missing ones."""
+    forms = collecting_forms(session, instance)
+    if not forms:
+        return []
+    existing = {link.form_key: link for link in session.scalars(
+        select(SurveyLink).where(SurveyLink.instance_id == instance.id))}
+    links = []
+    for form_key in forms:
+        link = existing.get(form_key)
+        if link is None and create_for is not None:
+            link = SurveyLink(token=secrets.token_urlsafe(TOKEN_BYTES), instance_id=instance.id,
+                              form_key=form_key, created_at=utcnow(), created_by_id=create_for.id)
+            session.add(link)
+        if link is not None:
+            links.append(link)
+    session.flush()
+    return links
+
+
+def open_link(session, token: str) -> SurveyLink | None:
+    """The link of a token while its instance still collects that form's answers, else None."""
+    if not token or len(token) > 64:
+        return None
+    link = session.scalars(select(SurveyLink).where(SurveyLink.token == token)).first()
+    if link is None or link.form_key not in collecting_forms(session, link.instance):
+        return None
+    return link
+
+
+def public_schema(form_key: str) -> dict:
+    """The questionnaire as a citizen sees it: the paper-only fields left out."""
+    schema = load_form(form_key)
+    schema["components"] = [c for c in schema.get("components") or []
+                            if not (isinstance(c, dict) and c.get("key") in PAPER_ONLY)]
+    return schema
+
+
+def public_values(instance: Instance, schema: dict) -> dict:
+    """What the public page shows filled in: the read-only fields (e.g. the poll's subject)."""
+    data = instance.data or {}
+    return {c["key"]: data[c["key"]] for c in schema.get("components") or []
+            if isinstance(c, dict) and c.get("readonly") and c.get("key") in data}
+
+
+def store_public_answer(session, link: SurveyLink, clean: dict):
+    """Store a validated public answer and log it in the instance history; flushes."""
+    now, instance = utcnow(), link.instance
+    data = dict(clean)
+    if "completed_on" in {c.get("key") for c in load_form(link.form_key).get("components", [])
+                          if isinstance(c, dict)}:
+        data["completed_on"] = (now + TEHRAN).date().isoformat()
+    record_type = record_type_for_form(link.form_key)
+    if record_type is not None:
+        row = QualityRecord(code=record_type.code, instance_id=instance.id, human_task_id=None,
+                            district_id=instance.district_id, data=data, created_at=now,
+                            created_by_id=None, retention_until=retention_until(now, record_type))
+    else:
+        row = SurveyAnswer(instance_id=instance.id, form_key=link.form_key,
+                           district_id=instance.district_id, data=data, channel="public",
+                           created_at=now, created_by_id=None)
+    session.add(row)
+    session.flush()
+    append_event(session, instance, "survey_answer_received",
+                 data={"form": link.form_key, "channel": "public",
+                       **({"record": record_type.code, "record_id": row.id} if record_type
+                          else {"answer_id": row.id})})
+    session.flush()
+    return row
+

@@ -1,0 +1,86 @@
+"""Working-time helpers for diagrams (scripts, timer expressions) and user-task due dates.
+
+They count on the active calendar (workcal.store: the instance's district while the
+runtime runs it) and the settable clock (models.clock). They take datetimes or ISO 8601 text
+(naive = UTC) and return aware datetimes in Tehran time, which a timer expression may return
+as they are: `add_working_days(now(), 10)` in a timeDate (or timeDuration) is a due moment.
+"""
+from datetime import datetime, timedelta
+
+from models import clock
+
+from workcal import calendar as wc
+from workcal.store import active_calendar
+
+# Extension properties of a user task that set its due date, the first one present wins.
+DUE_PROPERTIES = ("dueInWorkingDays", "dueInWorkingHours", "dueInHours")
+
+
+def _number(value, what: str) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{what} must be a number, not {value!r}") from None
+    if number < 0:
+        raise ValueError(f"{what} must not be negative")
+    return number
+
+
+def now() -> datetime:
+    """The current moment (the settable clock) in the calendar's time zone."""
+    return clock.now().astimezone(active_calendar().tz)
+
+
+def add_working_hours(start, hours) -> datetime:
+    """The moment `hours` of working time after start."""
+    return wc.add_working_hours(active_calendar(), start, _number(hours, "hours"))
+
+
+def add_working_days(start, days) -> datetime:
+    """The same working time of day, `days` working days after start."""
+    number = _number(days, "days")
+    if number != int(number):
+        raise ValueError(f"days must be a whole number, not {days!r}")
+    return wc.add_working_days(active_calendar(), start, int(number))
+
+
+def working_hours_between(a, b) -> float:
+    """Hours of working time from a to b."""
+    return wc.working_hours_between(active_calendar(), a, b)
+
+
+def is_working_day(moment=None) -> bool:
+    """True if the local day of a moment (default: now) has working time."""
+    cal = active_calendar()
+    local = wc.to_utc(moment if moment is not None else clock.now()).astimezone(cal.tz)
+    return wc.is_working_day(cal, local.date())
+
+
+# Whitelisted in the sandbox for every script and expression (engine/spiff/sandbox.py).
+WORKING_TIME_HELPERS = {"now": now, "add_working_hours": add_working_hours,
+                        "add_working_days": add_working_days,
+                        "working_hours_between": working_hours_between,
+                        "is_working_day": is_working_day}
+
+
+def due_properties(properties: dict) -> dict[str, float]:
+    """The due-date properties a user task carries, as numbers (refusing bad values)."""
+    out = {}
+    for name in DUE_PROPERTIES:
+        value = properties.get(name)
+        if value not in (None, ""):
+            out[name] = _number(value, name)
+    return out
+
+
+def task_due_at(start: datetime, due: dict[str, float]) -> datetime | None:
+    """The due moment (naive UTC) of a task that became ready at start (naive UTC)."""
+    if "dueInWorkingDays" in due:
+        moment = add_working_days(start, due["dueInWorkingDays"])
+    elif "dueInWorkingHours" in due:
+        moment = add_working_hours(start, due["dueInWorkingHours"])
+    elif "dueInHours" in due:
+        return start + timedelta(hours=due["dueInHours"])
+    else:
+        return None
+    return wc.to_utc(moment).replace(tzinfo=None)
