@@ -5,18 +5,14 @@ from .config import load_config
 
 
 def create_app(config: dict | None = None) -> Flask:
-    """Build the app: config, database, login, i18n, blueprints, CLI, scheduler."""
+    """Build the app: config, engine and programmes, database, login, i18n, blueprints, CLI, scheduler."""
     app = Flask(__name__)
     app.config.update(load_config(config))
-    from engine.spiff.workflows import configure_scripts
-    configure_scripts(app.config["SCRIPT_TIMEOUT_SECONDS"])
-    from workcal.store import configure_calendar
-    configure_calendar(app.config["WORK_WEEK"], app.config["WORK_HOURS"], app.config["WORK_THURSDAY"],
-                       app.config["WORK_THURSDAY_HOURS"], app.config["TIMEZONE"])
-    from programmes.messages137.tracking import configure_deadlines
-    configure_deadlines(app.config["MESSAGE_DEADLINE_HOURS"])
-    from programmes.citizens.notices import configure_public_links
-    configure_public_links(app.config["PUBLIC_BASE_URL"])
+    # The BPMN engine, built once from the settings, with every programme's hooks on it.
+    from engine.core import build_engine
+    from programmes import register_all
+    app.extensions["bpmn_engine"] = build_engine(app.config)
+    register_all(app.extensions["bpmn_engine"])
 
     from . import db, errors, extensions, i18n
     db.init_db(app)

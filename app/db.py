@@ -12,7 +12,9 @@ def init_db(app) -> None:
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     engine = make_engine(url)
     app.extensions["db_engine"] = engine
-    app.extensions["db_sessions"] = make_session_factory(engine)
+    # Every session carries the app's BPMN engine (engine.core.engine_of) and its calendars.
+    app.extensions["db_sessions"] = make_session_factory(
+        engine, info=app.extensions["bpmn_engine"].session_info())
 
     @app.teardown_appcontext
     def _close_session(exc):

@@ -8,7 +8,7 @@ from models import QualityRecord, User, utcnow
 
 from engine.events import verify_chain
 from engine.replay.history import instance_overview
-from records.register import RECORDS_BY_CODE, district_code
+from records.quality import RECORDS_BY_CODE, district_code
 
 
 def iso(value: datetime | date | None, timespec: str = "seconds") -> str | None:

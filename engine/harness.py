@@ -8,28 +8,30 @@ from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.util.task import TaskState
 
 from engine.spiff.parsing import parse_definition
-from engine.spiff.sandbox import SandboxScriptEngine
-from engine.spiff.workflows import cache_specs, find_ready_task, ready_human_tasks, run_engine, script_engine
+from engine.core import Engine
+from engine.spiff.workflows import cache_specs, find_ready_task, ready_human_tasks, run_engine
 
 __all__ = ["HumanTaskSpec", "WorkflowTaskException", "complete_ready_task", "evaluate",
            "human_task_specs", "ready_task_data", "ready_task_ids", "workflow_from_bpmn"]
 
 
 def workflow_from_bpmn(xml: bytes | str, data: dict | None = None, *, check_code: bool = True,
-                       timeout_seconds: float | None = None) -> BpmnWorkflow:
+                       timeout_seconds: float | None = None, engine: Engine | None = None) -> BpmnWorkflow:
     """A new, not yet run workflow of a BPMN file checked as at deploy, with data on its start task.
 
     check_code=False skips the deploy-time code check, like a stored version that bypassed
-    deploy: the sandbox then refuses such code when it runs. timeout_seconds overrides the
-    configured time limit of scripts and expressions.
+    deploy: the sandbox then refuses such code when it runs. engine: the parts to run with (a
+    bare Engine by default); timeout_seconds overrides its time limit of scripts and expressions.
     """
     parsed = parse_definition(xml, check_code=check_code)
-    engine = (script_engine() if timeout_seconds is None
-              else SandboxScriptEngine(timeout_seconds=timeout_seconds))
+    engine = engine or Engine()
+    if timeout_seconds is not None:
+        engine = Engine(engine.calendars, engine.deadlines, engine.hooks, timeout_seconds,
+                        engine.public_base_url)
     # Shared by content hash with the versions of the same file, as deployed workflows are, so
     # that dump_workflow stores its states without specs and load_workflow finds them again.
     spec, subprocess_specs = cache_specs(parsed.content_sha256, parsed.spec, parsed.subprocess_specs)
-    workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=engine)
+    workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=engine.script_engine())
     for task in workflow.get_tasks(state=TaskState.READY):
         task.data.update(data or {})
     return workflow

@@ -1,42 +1,65 @@
-"""What other engine modules add to a step: pages that own a task, data the server computes,
-work done when an instance ends. The modules owning them register at import."""
-from programmes.surveys.answers import server_data as survey_server_data
+"""The one extension point: what the city's programmes add to the engine.
 
-# Tasks whose work is done on a page of their own, which saves more than the form (a Mardom
-# Salam meeting's classification table, the service desk's codes): (process key, task spec) ->
-# a function (session, task) -> (endpoint, url values) of that page. The generic task page and
-# the API refuse to complete them.
-COMPLETED_ELSEWHERE: dict = {}
-# form key -> function (session, task) -> dict: data the server computes for a task of that
-# form, shown on its page while it is open and kept with its completion (what the person was
-# shown, not what the browser sent back).
-SERVER_DATA: dict = {}
-# form key -> function (session, task) that raises InvalidData while the task may not complete.
-COMPLETION_CHECKS: dict = {}
-# process key -> function (session, instance), run in the step that completes an instance, so
-# that what the ending means (a draft published) is written with it and never on a later read.
-ON_INSTANCE_COMPLETED: dict = {}
+Each programme's `register(engine)` (called from create_app, or by a test that builds its own
+engine) fills one Hooks object; the runtime asks it and never imports a programme.
+"""
+from dataclasses import dataclass, field
+from typing import Callable
 
 
-def server_data(session, task) -> dict:
-    """Data the server adds when a task completes (after its checks): computed tables, what
-    the task was shown."""
-    check = COMPLETION_CHECKS.get(task.form_key or "")
-    if check is not None:
-        check(session, task)
-    data = survey_server_data(session, task)
-    data.update(shown_data(session, task))
-    return data
+@dataclass
+class Hooks:
+    """Registries the runtime consults at fixed points of a step."""
 
+    # (process key, task spec) -> function (session, task) -> (endpoint, url values) of the page
+    # where that task is done, which saves more than the form (a Mardom Salam meeting's
+    # classification). The generic task page and the API refuse to complete such tasks.
+    completed_elsewhere: dict = field(default_factory=dict)
+    # form key -> function (session, task) -> dict: data the server computes for a task of that
+    # form, shown on its page while open and kept with its completion (what the person was shown).
+    shown_data: dict = field(default_factory=dict)
+    # form key -> function (session, task) -> dict: data computed only at completion, replacing
+    # what the client sent (a survey's summary tables).
+    completion_data: dict = field(default_factory=dict)
+    # form key -> function (session, task) that raises InvalidData while the task may not complete.
+    completion_checks: dict = field(default_factory=dict)
+    # process key -> function (session, instance), run in the step that completes an instance.
+    instance_completed: dict = field(default_factory=dict)
+    # functions (session, instance, data, tracking_prefix) run before a new instance first runs:
+    # they may set columns of the instance and add to its start data (a tracking code).
+    instance_starting: list = field(default_factory=list)
+    # functions (session, instance, actor) run once the instance_started event is logged.
+    instance_started: list = field(default_factory=list)
+    # functions (session, task, actor, data, now) -> dict | None run when a task completes, before
+    # its event is logged; what they return is added to the event's data (a record's code).
+    task_completed: list = field(default_factory=list)
+    # functions (session, instance, completed task | None, opened tasks, started: bool) run after
+    # each step is stored (what the citizen is told).
+    step_stored: list = field(default_factory=list)
+    # name -> function every script and expression may call.
+    script_helpers: dict = field(default_factory=dict)
 
-def shown_data(session, task) -> dict:
-    """The data the server computes for this task now (empty when none is registered)."""
-    compute = SERVER_DATA.get(task.form_key or "")
-    return compute(session, task) if compute is not None else {}
+    def page_of(self, task) -> Callable | None:
+        """The function giving the page where this task is done, if it is done elsewhere."""
+        return self.completed_elsewhere.get((task.process_key, task.task_spec))
 
+    def data_at_completion(self, session, task) -> dict:
+        """Checks, then the data the server adds when a task completes."""
+        check = self.completion_checks.get(task.form_key or "")
+        if check is not None:
+            check(session, task)
+        compute = self.completion_data.get(task.form_key or "")
+        data = dict(compute(session, task)) if compute is not None else {}
+        data.update(self.data_shown(session, task))
+        return data
 
-def run_completion_hook(session, instance) -> None:
-    """Run the work registered for the end of an instance of this process, if any."""
-    hook = ON_INSTANCE_COMPLETED.get(instance.process_key)
-    if hook is not None:
-        hook(session, instance)
+    def data_shown(self, session, task) -> dict:
+        """The data the server computes for this task now (empty when none is registered)."""
+        compute = self.shown_data.get(task.form_key or "")
+        return compute(session, task) if compute is not None else {}
+
+    def instance_completed_in(self, session, instance) -> None:
+        """Run the work registered for the end of an instance of this process, if any."""
+        hook = self.instance_completed.get(instance.process_key)
+        if hook is not None:
+            hook(session, instance)

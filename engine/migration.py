@@ -43,7 +43,8 @@ from models.errors import Conflict, Forbidden, NotFound, WorkflowError
 from engine.events import append_event
 from engine.spiff.pruning import PRUNED_COMPLETIONS, prune_history
 from engine.runtime.steps import advance_instance, open_tasks
-from engine.spiff.workflows import _registry, load_workflow, ready_human_tasks, specs_for
+from engine.core import engine_of
+from engine.spiff.workflows import _registry, ready_human_tasks, specs_for
 
 MIGRATOR_ROLE = "process_owner"
 _OPEN = TaskState.READY | TaskState.WAITING | TaskState.STARTED
@@ -274,13 +275,13 @@ def _basic_problems(instance: Instance, target: ProcessVersion) -> list[Problem]
     return problems
 
 
-def _check(instance: Instance, target: ProcessVersion):
+def _check(session, instance: Instance, target: ProcessVersion):
     """(problems, the workflow moved to the target when there are none)."""
     problems = _basic_problems(instance, target)
     if problems:
         return problems, None
     try:
-        workflow = load_workflow(instance.state_json, instance.version)
+        workflow = engine_of(session).load_workflow(instance.state_json, instance.version)
     except Exception as exc:  # noqa: BLE001 - a state that does not load cannot move
         return [Problem(UNREADABLE, {"error": str(exc)})], None
     problems = switch_version(workflow, target)
@@ -289,7 +290,7 @@ def _check(instance: Instance, target: ProcessVersion):
 
 def check_migration(session, instance: Instance, target_version: ProcessVersion) -> list[Problem]:
     """Why this instance cannot move to the target version (empty: it can). Changes nothing."""
-    problems, _workflow = _check(instance, target_version)
+    problems, _workflow = _check(session, instance, target_version)
     return problems
 
 
@@ -305,7 +306,7 @@ def migrate_instance(session, instance_id: int, target_version_id: int, user) ->
     target = session.get(ProcessVersion, target_version_id)
     if target is None:
         raise NotFound("Version {id} does not exist.", id=target_version_id)
-    problems, workflow = _check(instance, target)
+    problems, workflow = _check(session, instance, target)
     if problems:
         raise MigrationRefused(instance.id, target.version, problems)
     source = instance.version

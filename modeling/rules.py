@@ -9,13 +9,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from lxml import etree
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from people.roles import role_for_lane
 
 from engine.spiff.code_checks import check_expression
 from formjs.forms import FormNotFound, FormSchemaError, load_form
 from engine.spiff.sandbox import DEFAULT_HELPERS, SandboxEnvironment
+from engine.spiff.timer_events import timer_text_ok
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 NS = {"bpmn": BPMN_NS, "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core",
@@ -111,19 +111,6 @@ def check_lanes(root) -> list[Problem]:
 _TIMER_KINDS = {"timeDate": "date and time", "timeDuration": "duration", "timeCycle": "repeating interval"}
 
 
-def _text_ok(kind: str, value: str) -> bool:
-    try:
-        if kind == "timeCycle":
-            TimerEventDefinition.parse_iso_recurring_interval(value)
-        elif kind == "timeDuration" and value.strip().upper().startswith("P"):
-            TimerEventDefinition.parse_iso_duration(value)
-        else:  # a timeDuration may also name its due moment
-            TimerEventDefinition.get_datetime(value)
-        return True
-    except (ValueError, TypeError, AttributeError, IndexError):
-        return False
-
-
 def _constant_value(source: str):
     """Evaluate an expression over helpers only (no task data) in the sandbox."""
     return SandboxEnvironment(DEFAULT_HELPERS, timeout_seconds=5.0).evaluate(source, {})
@@ -147,7 +134,7 @@ def _timer_problem(kind: str, source: str, event) -> Problem | None:
         return problem
     if isinstance(value, datetime) and kind != "timeCycle":
         return None
-    if isinstance(value, str) and _text_ok(kind, value):
+    if isinstance(value, str) and timer_text_ok(kind, value):
         return None
     problem = _problem("timer", TIMER_BAD_TEXT, event, what=what, value=repr(value))
     problem.terms = ("what",)

@@ -53,6 +53,6 @@ def make_engine(database_url: str, **kwargs):
     return create_engine(database_url, **kwargs)
 
 
-def make_session_factory(engine):
+def make_session_factory(engine, info: dict | None = None):
     """Sessions that keep loaded objects usable after commit."""
-    return sessionmaker(bind=engine, expire_on_commit=False)
+    return sessionmaker(bind=engine, expire_on_commit=False, info=dict(info or {}))

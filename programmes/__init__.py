@@ -1,0 +1,14 @@
+"""The city's procedures, one package each. Each plugs into the engine through its
+`register(engine)`; create_app calls register_all once."""
+from importlib import import_module
+
+# In this order: a later programme's hooks run after an earlier one's (records first, so that
+# a task's event names its record; the citizens' notices last, after every write of the step).
+PROGRAMMES = ("records", "programmes.surveys", "programmes.messages137", "programmes.mardom_salam",
+              "programmes.drafts", "programmes.complaints", "programmes.citizens")
+
+
+def register_all(engine) -> None:
+    """Register the quality-records register and every programme on an engine."""
+    for name in PROGRAMMES:
+        import_module(name).register(engine)

@@ -1,6 +1,6 @@
 """Retention of quality records: archive or destroy them when their period ends, legal holds.
 
-The register (records.register.REGISTER) gives each record type its period and what happens at
+The register (records.quality.REGISTER) gives each record type its period and what happens at
 its end. A destroyed record keeps its code, dates and ids (the register shows it existed) and
 loses its data; an archived one keeps everything, read-only. A record under legal hold is
 never disposed of until an auditor releases it.
@@ -15,7 +15,7 @@ from models.audit import LegalHoldChange, RecordDisposal
 
 from workcal.store import local_today
 from models.errors import Conflict, Forbidden, InvalidData, NotFound
-from records.register import RECORDS_BY_CODE
+from records.quality import RECORDS_BY_CODE
 
 log = logging.getLogger(__name__)
 

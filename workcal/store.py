@@ -32,23 +32,65 @@ HOLIDAY_YEARS_BACK, HOLIDAY_YEARS_AHEAD = 3, 6
 EDITOR_ROLES = ("admin", "process_owner")  # city-wide grants only
 _CHANGED_KEY = "engine.calendar_changed"  # session.info: an entry was added or removed
 
-_settings: dict = {}
-_cache: dict[int | None, tuple[float, WorkingCalendar]] = {}
-_lock = threading.Lock()
 _active: ContextVar[WorkingCalendar | None] = ContextVar("working_calendar", default=None)
+SESSION_KEY = "calendars"  # session.info: the CalendarStore of the app that made the session
 
 
-def configure_calendar(work_week: str = "sat,sun,mon,tue,wed", work_hours: str = "07:30-14:30",
-                       thursday: str = "off", thursday_hours: str = "07:30-12:30",
-                       timezone_name: str = "Asia/Tehran") -> None:
-    """Set the working week, hours and time zone (from the app's settings); ValueError if invalid."""
-    week = build_week(work_week, work_hours, thursday, thursday_hours)
-    _settings.update(week=week, full_day=parse_hours(work_hours), tz=ZoneInfo(timezone_name))
-    with _lock:
-        _cache.clear()
+class CalendarStore:
+    """The working week, hours and time zone of one app, and its cache of district calendars.
+
+    Built once from the settings (WORK_WEEK, WORK_HOURS, WORK_THURSDAY, WORK_THURSDAY_HOURS,
+    TIMEZONE) and handed to every session the app makes (session.info[SESSION_KEY]).
+    """
+
+    def __init__(self, work_week: str = "sat,sun,mon,tue,wed", work_hours: str = "07:30-14:30",
+                 thursday: str = "off", thursday_hours: str = "07:30-12:30",
+                 timezone_name: str = "Asia/Tehran"):
+        self.week = build_week(work_week, work_hours, thursday, thursday_hours)  # ValueError if invalid
+        self.full_day = parse_hours(work_hours)
+        self.tz = ZoneInfo(timezone_name)
+        self._cache: dict[int | None, tuple[float, WorkingCalendar]] = {}
+        self._lock = threading.Lock()
+
+    def calendar(self, entries: tuple[DayEntry, ...] = ()) -> WorkingCalendar:
+        """The settings and the official holidays, with these entries."""
+        return WorkingCalendar(week=self.week, holidays=official_holidays(), entries=entries,
+                               tz=self.tz, full_day=self.full_day)
+
+    def calendar_for(self, session, district_id: int | None = None) -> WorkingCalendar:
+        """The calendar of a district (city-wide entries and its own), or the city's (None)."""
+        now = monotonic_time.monotonic()
+        with self._lock:
+            cached = self._cache.get(district_id)
+        if cached is not None and now - cached[0] < CACHE_SECONDS:
+            return cached[1]
+        scope = CalendarDay.district_id.is_(None)
+        if district_id is not None:
+            scope = or_(scope, CalendarDay.district_id == district_id)
+        with session.no_autoflush:  # a step flushes once, at its end (engine.runtime.steps)
+            rows = session.scalars(select(CalendarDay).where(scope).order_by(CalendarDay.day)).all()
+        calendar = self.calendar(tuple(_entry(row) for row in rows))
+        with self._lock:
+            self._cache[district_id] = (now, calendar)
+        return calendar
+
+    def invalidate(self) -> None:
+        """Forget the cached calendars (an administrator changed an entry)."""
+        with self._lock:
+            self._cache.clear()
+
+    def local_today(self) -> date:
+        """Today in the calendar's time zone (the settable clock)."""
+        return clock.now().astimezone(self.tz).date()
 
 
-configure_calendar()
+_DEFAULT_STORE = CalendarStore()  # the default settings, for sessions no app made
+
+
+def store_of(session) -> CalendarStore:
+    """The calendar store of the app that made this session (the defaults otherwise)."""
+    store = session.info.get(SESSION_KEY) if session is not None else None
+    return store or _DEFAULT_STORE
 
 
 @lru_cache(maxsize=4)
@@ -67,14 +109,9 @@ def official_holidays() -> dict[date, str]:
     return official_holidays_for(clock.now().year)
 
 
-def _calendar(entries: tuple[DayEntry, ...]) -> WorkingCalendar:
-    return WorkingCalendar(week=_settings["week"], holidays=official_holidays(), entries=entries,
-                           tz=_settings["tz"], full_day=_settings["full_day"])
-
-
 def base_calendar() -> WorkingCalendar:
-    """The settings and the official holidays, without the administrators' entries."""
-    return _calendar(())
+    """The default settings and the official holidays, without the administrators' entries."""
+    return _DEFAULT_STORE.calendar()
 
 
 def _entry(row: CalendarDay) -> DayEntry:
@@ -83,34 +120,15 @@ def _entry(row: CalendarDay) -> DayEntry:
 
 
 def calendar_for(session, district_id: int | None = None) -> WorkingCalendar:
-    """The calendar of a district (city-wide entries and its own), or the city's (None)."""
-    now = monotonic_time.monotonic()
-    with _lock:
-        cached = _cache.get(district_id)
-    if cached is not None and now - cached[0] < CACHE_SECONDS:
-        return cached[1]
-    scope = CalendarDay.district_id.is_(None)
-    if district_id is not None:
-        scope = or_(scope, CalendarDay.district_id == district_id)
-    with session.no_autoflush:  # a step flushes once, at its end (engine.runtime.steps)
-        rows = session.scalars(select(CalendarDay).where(scope).order_by(CalendarDay.day)).all()
-    calendar = _calendar(tuple(_entry(row) for row in rows))
-    with _lock:
-        _cache[district_id] = (now, calendar)
-    return calendar
-
-
-def invalidate() -> None:
-    """Forget the cached calendars (an administrator changed an entry)."""
-    with _lock:
-        _cache.clear()
+    """The calendar of a district in the settings of the app that made the session."""
+    return store_of(session).calendar_for(session, district_id)
 
 
 @event.listens_for(Session, "after_commit")
 def _invalidate_after_commit(session) -> None:
     # Another request may have cached the old entries between the change and its commit.
     if session.info.pop(_CHANGED_KEY, False):
-        invalidate()
+        store_of(session).invalidate()
 
 
 def active_calendar() -> WorkingCalendar:
@@ -149,9 +167,9 @@ def upcoming_holidays(since: date, days: int = 366) -> list[tuple[date, str]]:
     return sorted((d, name) for d, name in official_holidays().items() if since <= d < until)
 
 
-def local_today() -> date:
+def local_today(session=None) -> date:
     """Today in the calendar's time zone (the settable clock)."""
-    return clock.now().astimezone(_settings["tz"]).date()
+    return store_of(session).local_today()
 
 
 def day_overview(calendar: WorkingCalendar, first: date, count: int = 14) -> list[dict]:
@@ -192,7 +210,8 @@ def add_entry(session, user, day_text: str, kind: str, note: str = "", start: st
         raise InvalidData("Choose a closure or a working day.", {"kind": "closure or working_day"})
     start_time, end_time = _time_or_none(start, "start"), _time_or_none(end, "end")
     if kind == "working_day":  # its hours: these times, else the normal ones; never empty
-        effective = (start_time or _settings["full_day"][0], end_time or _settings["full_day"][1])
+        full_day = store_of(session).full_day
+        effective = (start_time or full_day[0], end_time or full_day[1])
     else:
         effective = (start_time, end_time) if start_time and end_time else None
     if effective and effective[0] >= effective[1]:
@@ -225,4 +244,4 @@ def remove_entry(session, user, entry_id: int) -> CalendarDay:
 
 def _changed(session) -> None:
     session.info[_CHANGED_KEY] = True
-    invalidate()
+    store_of(session).invalidate()

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from records import retention
 from models.errors import WorkflowError
-from records.register import REGISTER
+from records.quality import REGISTER
 from models import District
 
 from ..db import db_session

@@ -16,7 +16,7 @@ from formjs import versions as form_versions
 
 from engine.runtime import steps as runtime
 
-from engine import hooks as step_hooks
+from engine.core import engine_of
 
 from engine.runtime import task_actions
 from models.errors import InvalidData, WorkflowError
@@ -104,7 +104,7 @@ def task(task_id):
 
 def _elsewhere_url(session, task) -> str | None:
     """The page where this task is done, if it is not done with its form here."""
-    page_of = step_hooks.COMPLETED_ELSEWHERE.get((task.process_key, task.task_spec))
+    page_of = engine_of(session).hooks.page_of(task)
     if page_of is None or task.status != "ready":
         return None
     endpoint, values = page_of(session, task)

@@ -9,7 +9,7 @@ URL table:
 from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user, login_required
 
-from records.register import REGISTER
+from records.quality import REGISTER
 from records.retention import can_hold
 from models import HumanTask, utcnow
 

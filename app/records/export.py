@@ -14,7 +14,7 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 
-from records.register import RECORDS_BY_CODE
+from records.quality import RECORDS_BY_CODE
 
 from ..i18n import TEHRAN_OFFSET, is_rtl
 from .fields import describe_record, load_record_form

@@ -8,7 +8,7 @@ import jdatetime
 from sqlalchemy import func, select
 
 from formjs.forms import normalise_digits
-from records.register import RECORDS_BY_CODE, RecordType, district_code
+from records.quality import RECORDS_BY_CODE, RecordType, district_code
 from models import District, Instance, ProcessVersion, QualityRecord, User
 from people import access
 

@@ -34,7 +34,7 @@ from sqlalchemy import select
 from programmes.complaints import report as reports
 from programmes.messages137 import scores
 from models.errors import WorkflowError
-from records.register import RECORDS_BY_CODE
+from records.quality import RECORDS_BY_CODE
 from workcal.calendar import parse_solar_date
 from models import District, QualityRecord
 from people import access

@@ -4,12 +4,13 @@ from sqlalchemy import select
 from models import HumanTask, Instance
 
 from engine.events import list_events
-from engine.spiff.workflows import active_elements, completed_elements, load_workflow
+from engine.core import engine_of
+from engine.spiff.workflows import active_elements, completed_elements
 
 
 def instance_overview(session, instance: Instance) -> dict:
     """Everything the instance page shows, without touching other instances."""
-    workflow = load_workflow(instance.state_json, instance.version)
+    workflow = engine_of(session).load_workflow(instance.state_json, instance.version)
     tasks = session.scalars(select(HumanTask).where(HumanTask.instance_id == instance.id)
                             .order_by(HumanTask.created_at, HumanTask.id)).all()
     return {

@@ -12,8 +12,9 @@ from sqlalchemy import select
 from models import HumanTask, Instance, ProcessVersion, Timer
 
 from engine.migration import switch_version
+from engine.core import engine_of
 from engine.spiff.workflows import (active_elements, completed_elements, deliver_message, make_timers_due,
-                        new_workflow, run_engine)
+                                    run_engine)
 
 NO_EFFECT = {"tracking_code_issued", "task_claimed", "task_unclaimed", "task_reassigned",
              # A public survey answer goes to the register, not into the workflow: the summary
@@ -135,7 +136,7 @@ class Run:
             version = version or self.instance.version
             raise Diverged(PINNED, seq=event.seq, recorded=event.data.get("version"),
                             pinned=version.version)
-        self.workflow = new_workflow(version, copy.deepcopy(event.data.get("data") or {}))
+        self.workflow = engine_of(self.session).new_workflow(version, copy.deepcopy(event.data.get("data") or {}))
         self.version = version
         self._run(run_engine, self.workflow)
         return next((spec.bpmn_id for spec in self.workflow.spec.task_specs.values()

@@ -18,7 +18,8 @@ from engine.events import list_events
 from engine.replay.compare import (COUNTS, DATA_IN_ROW, DATA_IN_STATE, OPEN_TASKS, active_difference,
                              counts_difference, data_changes, data_difference)
 from engine.replay.run import FAILS, RUN_REASONS, Diverged, Run
-from engine.spiff.workflows import active_elements, completed_elements, current_data, load_workflow
+from engine.core import engine_of
+from engine.spiff.workflows import active_elements, completed_elements, current_data
 
 # Reasons, as English templates (see replay_compare: the page translates them); the ones of
 # re-applying an event are in replay_run.
@@ -164,7 +165,7 @@ def _stored_state_json(session, instance: Instance) -> str:
 def _compare_with_stored(session, instance: Instance, run: Run, result: Replay) -> None:
     last = result.steps[-1].seq if result.steps else None
     try:
-        stored = load_workflow(_stored_state_json(session, instance), instance.version)
+        stored = engine_of(session).load_workflow(_stored_state_json(session, instance), instance.version)
     except Exception as exc:  # noqa: BLE001 - a state that does not load is a finding too
         result.diverge(last, (UNREADABLE, {"error": str(exc)}))
         return

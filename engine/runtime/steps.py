@@ -8,23 +8,18 @@ from sqlalchemy import bindparam, event, or_, select
 from sqlalchemy.orm import Session, joinedload, lazyload, object_session, undefer
 from sqlalchemy.orm.exc import StaleDataError
 
-from models import (District, HumanTask, Instance, ProcessVersion, QualityRecord, Timer, User,
-                    utcnow)
+from models import District, HumanTask, Instance, ProcessVersion, Timer, User, utcnow
 from people import access
 
 from workcal.store import calendar_for, using_calendar
-from programmes.messages137.tracking import issue_tracking_code, log_tracking_code
-from programmes.citizens.notices import notice_step
+from engine.core import engine_of
 from models.errors import Conflict, Forbidden, InvalidData, NotFound, WorkflowError
 from engine.events import GENESIS_SHA256, append_event
 from formjs import versions as form_versions
 from formjs.forms import FormNotFound, validate_submission
-from records.register import follow_up_record, record_type_for_form, retention_until
-from engine.hooks import COMPLETED_ELSEWHERE, run_completion_hook, server_data
-from programmes.surveys.answers import keep_answer
 from engine.spiff.workflows import (current_data, deliver_message, dump_workflow, find_ready_task,
-                        load_workflow, new_workflow, ready_human_tasks, run_engine,
-                        waiting_message_names, waiting_timers)
+                                    ready_human_tasks, run_engine, waiting_message_names,
+                                    waiting_timers)
 from workcal.working_time import task_due_at
 
 
@@ -57,7 +52,7 @@ def advance_instance(session, instance: Instance, workflow, actor, *, new: bool 
     """Run the engine, then write state, task index, timers and events together.
 
     new: the instance was created in this transaction (it has no task rows to look up yet).
-    completed: the task whose completion moved it (for the notices to the citizen).
+    completed: the task whose completion moved it (for the hooks after the step, e.g. notices).
     """
     # Working-time helpers, timers and due dates count on the calendar of the instance's district.
     with using_calendar(calendar_for(session, instance.district_id)):
@@ -69,7 +64,8 @@ def advance_instance(session, instance: Instance, workflow, actor, *, new: bool 
             append_event(session, instance, "instance_error", actor=actor,
                          data={"message": instance.error_message})
         opened = _store_state(session, instance, workflow, actor, new=new)
-    notice_step(session, instance, completed, opened, started=new)
+    for hook in engine_of(session).hooks.step_stored:
+        hook(session, instance, completed, opened, new)
 
 
 def _store_state(session, instance: Instance, workflow, actor, new: bool = False) -> list:
@@ -81,7 +77,7 @@ def _store_state(session, instance: Instance, workflow, actor, new: bool = False
         instance.status = "completed"
         instance.completed_at = now
         append_event(session, instance, "instance_completed", actor=actor)
-        run_completion_hook(session, instance)
+        engine_of(session).hooks.instance_completed_in(session, instance)
     # One flush for the whole step, at the end: the queries below must not flush first (each
     # autoflush is a pass over the session). They therefore see this transaction's unflushed
     # changes only on objects already loaded, which is why they look at each row's status.
@@ -184,7 +180,8 @@ def start_instance_for(session, process_key: str, actor: User, district: Distric
     """Start a process on behalf of actor without checking roles (callers check access).
 
     The citizen portal and Open311 start instances for citizens, who hold no role;
-    tracking_prefix gives the instance a tracking code even if its process has none.
+    tracking_prefix: passed to the instance_starting hooks (a tracking code's prefix for an
+    instance whose process has none).
     """
     if data is not None and not isinstance(data, dict):
         raise InvalidData("data must be an object.", {"data": "must be an object"})
@@ -194,15 +191,18 @@ def start_instance_for(session, process_key: str, actor: User, district: Distric
                         district_id=district.id, status="running", title=title or version.name,
                         state_json="{}", started_by_id=actor.id,
                         last_event_seq=0, last_event_sha256=GENESIS_SHA256, waiting_timer_count=0)
-    issue_tracking_code(session, instance, data, tracking_prefix)  # its code, also in its data
+    engine = engine_of(session)
+    for hook in engine.hooks.instance_starting:  # e.g. a tracking code, also into its data
+        hook(session, instance, data, tracking_prefix)
     instance.data = dict(data)
-    workflow = new_workflow(version, data)
+    workflow = engine.new_workflow(version, data)
     session.add(instance)
     session.flush()
     append_event(session, instance, "instance_started", actor=actor,
                  data={"version": version.version, "content_sha256": version.content_sha256,
                        "district": district.code, "data": data})
-    log_tracking_code(session, instance, actor)
+    for hook in engine.hooks.instance_started:
+        hook(session, instance, actor)
     advance_instance(session, instance, workflow, actor, new=True)
     return instance
 
@@ -258,18 +258,6 @@ def validate_task_data(task: HumanTask, data, locale: str = "fa") -> dict:
     return clean
 
 
-def keep_record(session, task: HumanTask, user: User, data: dict, now) -> QualityRecord | None:
-    """Store the quality record a completed form produces, with its retention date."""
-    record_type = record_type_for_form(task.form_key)
-    if record_type is None:
-        return None
-    record = QualityRecord(code=record_type.code, instance_id=task.instance_id, human_task_id=task.id,
-                           district_id=task.district_id, data=data, created_at=now,
-                           created_by_id=user.id, retention_until=retention_until(now, record_type))
-    session.add(record)
-    return record
-
-
 def complete_task(session, task_id: int, user: User, data: dict | None, locale: str = "fa") -> HumanTask:
     """Complete a ready task with validated form data and run the instance onwards."""
     task = get_task(session, task_id, user, with_state=True)
@@ -277,7 +265,7 @@ def complete_task(session, task_id: int, user: User, data: dict | None, locale: 
         raise Forbidden("This task belongs to another role or district.")
     require_ready(task)
     require_free_for(task, user)
-    if (task.process_key, task.task_spec) in COMPLETED_ELSEWHERE:
+    if engine_of(session).hooks.page_of(task) is not None:
         raise Conflict("This task is completed on its own page, which records more than this form.")
     return complete_task_for(session, task, user, data, locale)
 
@@ -290,9 +278,10 @@ def complete_task_for(session, task: HumanTask, actor: User, data: dict | None,
     """
     require_ready(task)
     clean = validate_task_data(task, data, locale)
-    clean.update(server_data(session, task))  # computed tables: the client's are dropped
+    engine = engine_of(session)
+    clean.update(engine.hooks.data_at_completion(session, task))  # the client's copies are dropped
     instance = task.instance
-    workflow = load_workflow(instance.state_json, instance.version)
+    workflow = engine.load_workflow(instance.state_json, instance.version)
     spiff_task = find_ready_task(workflow, task.spiff_task_id)
     if spiff_task is None:
         raise Conflict("This task is no longer open.")
@@ -307,13 +296,11 @@ def complete_task_for(session, task: HumanTask, actor: User, data: dict | None,
     task.status, task.completed_at, task.completed_by_id, task.completed_by = \
         "completed", now, actor.id, actor
     task.assignee_id = task.assignee_id or actor.id
-    record = keep_record(session, task, actor, clean, now)
-    keep_answer(session, task, actor, clean, now)  # a poll answer typed from paper
-    followed = None if record else follow_up_record(session, task, actor, clean, now)
+    noted = {}  # what the hooks wrote, for the event (a quality record's code)
+    for hook in engine.hooks.task_completed:
+        noted.update(hook(session, task, actor, clean, now) or {})
     append_event(session, instance, "task_completed", actor=actor, task_spec=task.task_spec,
-                 spiff_task_id=task.spiff_task_id,
-                 data={"task": task.name, "data": clean, **({"record": record.code} if record else {}),
-                       **({"followup_of": followed.code} if followed else {})})
+                 spiff_task_id=task.spiff_task_id, data={"task": task.name, "data": clean, **noted})
     if ran:
         advance_instance(session, instance, workflow, actor, completed=task)
     else:
@@ -347,11 +334,24 @@ def send_message(session, instance_id: int, user: User, name: str, payload: dict
         raise InvalidData("payload must be an object.", {"payload": "must be an object"})
     if instance.status != "running":
         raise Conflict("This instance is no longer running.")
-    workflow = load_workflow(instance.state_json, instance.version)
+    return send_message_for(session, instance, user, name, payload)
+
+
+def send_message_for(session, instance: Instance, actor: User, name: str,
+                     payload: dict | None) -> Instance:
+    """Deliver a message on behalf of actor without checking roles (callers check access)."""
+    if instance.status != "running":
+        raise Conflict("This instance is no longer running.")
+    workflow = engine_of(session).load_workflow(instance.state_json, instance.version)
     if not deliver_message(workflow, name, payload or {}):
         raise Conflict("This instance is not waiting for the message {name}.",
                        {"waiting_for": waiting_message_names(workflow)}, name=name)
-    append_event(session, instance, "message_received", actor=user,
+    append_event(session, instance, "message_received", actor=actor,
                  data={"name": name, "payload": payload or {}})
-    advance_instance(session, instance, workflow, user)
+    advance_instance(session, instance, workflow, actor)
     return instance
+
+
+def waiting_messages(session, instance: Instance) -> list[str]:
+    """Names of the messages a running instance waits for now."""
+    return waiting_message_names(engine_of(session).load_workflow(instance.state_json, instance.version))

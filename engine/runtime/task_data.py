@@ -5,7 +5,8 @@ from sqlalchemy import bindparam, select
 
 from models import Event, HumanTask
 
-from engine.spiff.workflows import find_ready_task, load_workflow
+from engine.core import engine_of
+from engine.spiff.workflows import find_ready_task
 
 _SUBMITTED = (select(Event.data).where(Event.instance_id == bindparam("instance_id"),
                                        Event.type == "task_completed",
@@ -28,7 +29,7 @@ def task_data(session, task: HumanTask) -> dict:
     """
     instance = task.instance
     if task.status == "ready" and instance.state_json:
-        spiff_task = find_ready_task(load_workflow(instance.state_json, instance.version),
+        spiff_task = find_ready_task(engine_of(session).load_workflow(instance.state_json, instance.version),
                                      task.spiff_task_id)
         if spiff_task is not None:
             return _json_safe(spiff_task.data)
@@ -43,8 +44,7 @@ def task_data(session, task: HumanTask) -> dict:
 def shown_task_data(session, task: HumanTask) -> dict:
     """task_data, with what the server computes for an open task now (e.g. a briefing's 137
     figures): what its page and the API show, and what its completion will keep."""
-    from engine.hooks import shown_data
     data = task_data(session, task)
     if task.status == "ready":
-        data.update(_json_safe(shown_data(session, task)))
+        data.update(_json_safe(engine_of(session).hooks.data_shown(session, task)))
     return data

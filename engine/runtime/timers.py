@@ -14,7 +14,8 @@ from models import Instance, Timer, utcnow
 
 from engine.events import append_event
 from engine.runtime.steps import advance_instance
-from engine.spiff.workflows import load_workflow, make_timers_due
+from engine.core import engine_of
+from engine.spiff.workflows import make_timers_due
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,7 @@ def _fire(session, instance: Instance, due: list[Timer]) -> None:
             timer.status = "cancelled"
         session.flush()
         return
-    workflow = load_workflow(instance.state_json, instance.version)
+    workflow = engine_of(session).load_workflow(instance.state_json, instance.version)
     for timer in due:
         # Mark before running so the state sync below does not see them as withdrawn.
         timer.status, timer.fired_at = "fired", utcnow()

@@ -90,6 +90,22 @@ CLOCK_TIMERS = {TimeDateEventDefinition: ClockTimeDateEventDefinition,
                 CycleTimerEventDefinition: ClockCycleTimerEventDefinition}
 
 
+def timer_text_ok(kind: str, value: str) -> bool:
+    """Whether SpiffWorkflow reads this text as a timer of this kind (timeDate, timeDuration,
+    timeCycle): ISO 8601 durations, recurring intervals or moments; a timeDuration may also
+    name its due moment."""
+    try:
+        if kind == "timeCycle":
+            TimerEventDefinition.parse_iso_recurring_interval(value)
+        elif kind == "timeDuration" and value.strip().upper().startswith("P"):
+            TimerEventDefinition.parse_iso_duration(value)
+        else:
+            TimerEventDefinition.get_datetime(value)
+        return True
+    except (ValueError, TypeError, AttributeError, IndexError):
+        return False
+
+
 def _clock_timer(definition) -> None:
     if isinstance(definition, MultipleEventDefinition):
         for inner in definition.event_definitions:

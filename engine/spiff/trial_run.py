@@ -6,7 +6,8 @@ SpiffWorkflow.
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
-from engine.spiff.workflows import find_ready_task, ready_human_tasks, run_engine, script_engine
+from engine.spiff.sandbox import SandboxScriptEngine
+from engine.spiff.workflows import find_ready_task, ready_human_tasks, run_engine
 
 
 def spiff_loads(tree) -> None:
@@ -17,7 +18,7 @@ def spiff_loads(tree) -> None:
 def run_with_empty_data(parsed, max_rounds: int = 50) -> None:
     """Start an instance of a parsed definition and run it, completing user/manual tasks with
     empty data, until it waits for something else or ends; raise what it raises."""
-    workflow = BpmnWorkflow(parsed.spec, parsed.subprocess_specs, script_engine=script_engine())
+    workflow = BpmnWorkflow(parsed.spec, parsed.subprocess_specs, script_engine=SandboxScriptEngine())
     run_engine(workflow)
     for _ in range(max_rounds):
         ready = ready_human_tasks(workflow)

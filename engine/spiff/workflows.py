@@ -59,21 +59,10 @@ SPEC_SHA256_KEY = "spec_content_sha256"  # a state without specs: content_sha256
 _specs_lock = threading.Lock()
 _specs_by_sha256: dict[str, tuple] = {}  # never emptied: the spec objects stay alive
 _sha256_by_spec_id: dict[int, str] = {}  # id(spec) of a cached spec -> its content hash
-_script_engine_options = {"timeout_seconds": 2.0}
 
 
 class RunawayProcess(Exception):
     """An instance ran more engine steps in one go than any real procedure needs."""
-
-
-def configure_scripts(timeout_seconds: float) -> None:
-    """Set the sandbox's time limit for scripts and expressions."""
-    _script_engine_options["timeout_seconds"] = timeout_seconds
-
-
-def script_engine() -> SandboxScriptEngine:
-    """A sandboxed script engine with the configured limits."""
-    return SandboxScriptEngine(timeout_seconds=_script_engine_options["timeout_seconds"])
 
 
 def cache_specs(content_sha256: str, spec, subprocess_specs: dict) -> tuple:
@@ -102,10 +91,12 @@ def specs_for(version) -> tuple:
     return cached
 
 
-def new_workflow(version, data: dict | None = None) -> BpmnWorkflow:
-    """A fresh workflow of a version, with initial data on its start task."""
+def new_workflow(version, data: dict | None = None,
+                 script_engine: SandboxScriptEngine | None = None) -> BpmnWorkflow:
+    """A fresh workflow of a version, with initial data on its start task (and the given script
+    engine; a bare sandbox with the default helpers otherwise: Engine.new_workflow gives its own)."""
     spec, subprocess_specs = specs_for(version)
-    workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine())
+    workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine or SandboxScriptEngine())
     for task in workflow.get_tasks(state=TaskState.READY):
         task.data.update(data or {})
     return workflow
@@ -138,8 +129,9 @@ def dump_workflow(workflow: BpmnWorkflow) -> str:
         _registry._encoder_mode = False
 
 
-def load_workflow(state_json: str, version=None) -> BpmnWorkflow:
-    """Deserialize a stored workflow and give it the sandboxed script engine.
+def load_workflow(state_json: str, version=None,
+                  script_engine: SandboxScriptEngine | None = None) -> BpmnWorkflow:
+    """Deserialize a stored workflow and give it a sandboxed script engine.
 
     version: the ProcessVersion the state belongs to (an instance's .version). A state stored
     without specs takes that version's cached spec objects; without a version only a spec
@@ -168,7 +160,7 @@ def load_workflow(state_json: str, version=None) -> BpmnWorkflow:
                 [spec, subprocess_specs], cls=_serializer._encoder_cls))
         _serializer.migrate(dct)
         workflow = _converter.from_dict_with_specs(dct, spec, subprocess_specs)
-    workflow.script_engine = script_engine()
+    workflow.script_engine = script_engine or SandboxScriptEngine()
     return workflow
 
 
@@ -216,8 +208,6 @@ def run_engine(workflow: BpmnWorkflow) -> None:
     prune_history(workflow)
 
 
-# ---------------------------------------------------------------- history pruning
-#
 def find_task(workflow: BpmnWorkflow, spiff_task_id: str):
     """The workflow task with this id, or None."""
     try:

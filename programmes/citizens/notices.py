@@ -14,6 +14,7 @@ import secrets
 
 from sqlalchemy import select
 
+from engine.core import engine_of
 from models import CitizenRequest, RoleGrant, User
 
 INTAKE_TASKS = {"Task_register_message", "Task_register_complaint"}
@@ -21,23 +22,16 @@ FEEDBACK_TASK = "Task_feedback_call"
 COMPLAINT_ANSWER_TASK = "Task_announce_result"
 MANAGER_ESCALATION_TASK = "Task_manager_followup"
 HOURS_BEFORE_MANAGER = 96
-_public_base_url = "http://127.0.0.1:5000"
 
 
-def configure_public_links(base_url: str) -> None:
-    """Set the address links in notices start with (PUBLIC_BASE_URL)."""
-    global _public_base_url
-    _public_base_url = base_url.rstrip("/")
+def track_url(session, code: str) -> str:
+    """The portal page where the citizen follows a request (PUBLIC_BASE_URL)."""
+    return engine_of(session).public_url(f"/p/track?code={code}")
 
 
-def track_url(code: str) -> str:
-    """The portal page where the citizen follows a request."""
-    return f"{_public_base_url}/p/track?code={code}"
-
-
-def satisfaction_url(token: str) -> str:
+def satisfaction_url(session, token: str) -> str:
     """The portal page where the citizen answers the satisfaction check."""
-    return f"{_public_base_url}/p/satisfaction/{token}"
+    return engine_of(session).public_url(f"/p/satisfaction/{token}")
 
 
 def _queue(session, template, channel, recipient, context, instance_id):
@@ -77,7 +71,7 @@ def notice_filed(session, request: CitizenRequest, follow_key: str) -> None:
     """Send the new tracking code (and the follow-up key when there is no phone to check)."""
     instance = request.instance
     _tell_citizen(session, instance, "tracking_code_issued",
-                  {"track_url": track_url(instance.tracking_code), "district_name": instance.district.name_fa,
+                  {"track_url": track_url(session, instance.tracking_code), "district_name": instance.district.name_fa,
                    "follow_key": None if request.contact_phone else follow_key}, request)
 
 
@@ -89,7 +83,7 @@ def notice_step(session, instance, completed, opened, started: bool = False) -> 
     if completed is not None and completed.task_spec in INTAKE_TASKS \
             and not _already_told(session, instance, "tracking_code_issued"):
         _tell_citizen(session, instance, "tracking_code_issued",
-                      {"track_url": track_url(instance.tracking_code),
+                      {"track_url": track_url(session, instance.tracking_code),
                        "district_name": instance.district.name_fa, "follow_key": None})
     data = instance.data or {}
     if FEEDBACK_TASK in opened_specs:
@@ -106,7 +100,7 @@ def notice_step(session, instance, completed, opened, started: bool = False) -> 
 
 def _answer_ready(session, instance, answer_text) -> None:
     _tell_citizen(session, instance, "answer_ready",
-                  {"track_url": track_url(instance.tracking_code), "answer_text": answer_text or ""})
+                  {"track_url": track_url(session, instance.tracking_code), "answer_text": answer_text or ""})
 
 
 def _ask_satisfaction(session, instance) -> None:
@@ -117,7 +111,7 @@ def _ask_satisfaction(session, instance) -> None:
     request.satisfaction_token = secrets.token_urlsafe(24)
     request.satisfaction_answered = False
     _tell_citizen(session, instance, "satisfaction_check",
-                  {"satisfaction_url": satisfaction_url(request.satisfaction_token)}, request)
+                  {"satisfaction_url": satisfaction_url(session, request.satisfaction_token)}, request)
 
 
 def _request_from_intake(session, instance) -> CitizenRequest:
@@ -146,5 +140,5 @@ def _tell_managers(session, instance, task) -> None:
         _queue(session, "escalation_to_manager", "email", manager.email,
                {"tracking_code": instance.tracking_code, "instance_title": instance.title,
                 "district_name": instance.district.name_fa,
-                "task_url": f"{_public_base_url}/tasks/{task.id}",
+                "task_url": engine_of(session).public_url(f"/tasks/{task.id}"),
                 "hours_without_reply": HOURS_BEFORE_MANAGER}, instance.id)

@@ -1,7 +1,7 @@
 """Periodic report of complaint handling (F-__-0-5-02), computed from the follow-up forms.
 
 A complaint is an instance with a follow-up record F-__-0-5-01 (kept when the complaint is
-registered; its later steps are appended to it, see records.register.follow_up_record). The
+registered; its later steps are appended to it, see records.quality.follow_up_record). The
 report of a district and a period (dates inclusive, in Tehran time) counts:
 
 - received: complaints registered in the period, by type (service/employee) and by channel;
@@ -30,7 +30,7 @@ from sqlalchemy import select
 from models import District, HumanTask, QualityRecord, utcnow
 
 from models.errors import InvalidData
-from records.register import RECORDS_BY_CODE, retention_until
+from records.quality import RECORDS_BY_CODE, retention_until
 
 FOLLOWUP_CODE = "F-__-0-5-01"
 REPORT_CODE = "F-__-0-5-02"

@@ -1,6 +1,6 @@
 """The review of a draft regulation after its comment period (programmes/drafts/comments.py):
 amendments that name the comments behind them, approval, publication with a summary of what
-changed. The review and publication tasks keep what they were shown (step_hooks.SERVER_DATA);
+changed. The review and publication tasks keep what they were shown (engine hooks shown_data, registered in programmes/drafts/__init__.py);
 the draft is marked published in the step that ends its instance (ON_INSTANCE_COMPLETED).
 """
 from __future__ import annotations
@@ -11,7 +11,6 @@ from models import HumanTask, User, utcnow
 from models.drafts import DraftAmendment, DraftComment, DraftRegulation
 from people import access
 
-from engine import hooks as step_hooks
 from programmes.drafts.comments import (COMMENT_MAX_CHARS, PROCESS_KEY, PUBLICATION_FORM, REVIEW_FORM,
                              SECTION_MAX_CHARS, comment_counts, comments_by_section)
 from models.errors import Conflict, Forbidden, InvalidData, NotFound
@@ -154,9 +153,3 @@ def mark_published(session, instance) -> None:
     draft = draft_of_instance(session, instance.id)
     if draft is not None and draft.published_at is None:
         draft.published_at = instance.completed_at or utcnow()
-
-
-step_hooks.COMPLETION_CHECKS[REVIEW_FORM] = check_review
-step_hooks.SERVER_DATA[REVIEW_FORM] = review_data
-step_hooks.SERVER_DATA[PUBLICATION_FORM] = publication_data
-step_hooks.ON_INSTANCE_COMPLETED[PROCESS_KEY] = mark_published

@@ -12,7 +12,6 @@ from people import access
 
 from engine.runtime import steps as runtime
 
-from engine import hooks as step_hooks
 from workcal.store import calendar_for, using_calendar
 from programmes.messages137.tracking import new_tracking_code
 from programmes.citizens.requests import follow_key_hash, new_follow_key, normalise_phone
@@ -234,8 +233,7 @@ def waiting_to_close(meeting: MardomSalamMeeting) -> bool:
 
 
 def _waiting_messages(instance: Instance) -> list[str]:
-    from engine.spiff.workflows import load_workflow, waiting_message_names
-    return waiting_message_names(load_workflow(instance.state_json, instance.version))
+    return runtime.waiting_messages(object_session(instance), instance)
 
 
 def close_programme(session, meeting: MardomSalamMeeting, user: User | None = None) -> Instance:
@@ -249,15 +247,7 @@ def close_programme(session, meeting: MardomSalamMeeting, user: User | None = No
     if not waiting_to_close(meeting):
         raise Conflict("This programme is not waiting to be closed.")
     actor = user or system_actor(session)
-    instance = meeting.instance
-    from engine.events import append_event
-    from engine.spiff.workflows import deliver_message, load_workflow
-    workflow = load_workflow(instance.state_json, instance.version)
-    deliver_message(workflow, CLOSING_MESSAGE, {})
-    append_event(session, instance, "message_received", actor=actor,
-                 data={"name": CLOSING_MESSAGE, "payload": {}})
-    runtime.advance_instance(session, instance, workflow, actor)
-    return instance
+    return runtime.send_message_for(session, meeting.instance, actor, CLOSING_MESSAGE, {})
 
 
 def close_answered_programmes(session) -> int:
@@ -284,6 +274,3 @@ def classification_data(session, task: HumanTask) -> dict:
         {"request": r.id, "tracking_code": r.tracking_code, "kind": r.kind, "category": r.category,
          "owner": r.owner, "deadline": r.deadline.isoformat() if r.deadline else None}
         for r in meeting.requests]}
-
-
-step_hooks.SERVER_DATA[CLASSIFICATION_FORM] = classification_data

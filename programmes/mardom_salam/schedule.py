@@ -7,7 +7,7 @@ unique, so running it again (or from two workers) creates nothing more. The dist
 turns in code order (or the configured list). Each meeting starts the programme (an instance
 of `mardom_salam`) in its district. The briefing shows the district's 137 figures of the last
 `FIGURES_DAYS` days (programmes.messages137.scores) read-only, computed when its page is opened and
-again when it is completed (step_hooks.SERVER_DATA), so they are those of the day it is
+again when it is completed (engine hooks shown_data), so they are those of the day it is
 written; nobody types them.
 
 Requests. Each request written at the meeting becomes a 137 message (`citizen_message_137`,
@@ -37,7 +37,6 @@ from people.accounts import service_account
 
 from engine.runtime import steps as runtime
 
-from engine import hooks as step_hooks
 from programmes.messages137.scores import district_scores
 
 PROCESS_KEY = "mardom_salam"
@@ -97,15 +96,15 @@ def solar(day: date) -> str:
     return jdatetime.date.fromgregorian(date=day).strftime("%Y/%m/%d")
 
 
-def _meeting_page_of(session, task) -> tuple[str, dict]:
+def meeting_page_of(session, task) -> tuple[str, dict]:
+    """(endpoint, url values) of the meeting page where this task of a programme is done."""
     meeting_id = session.scalar(select(MardomSalamMeeting.id).where(
         MardomSalamMeeting.instance_id == task.instance_id))
     return "mardom_salam.meeting", {"meeting_id": meeting_id}
 
 
 # The working group's table and the desk's codes are saved by the meeting page's actions.
-for _spec in ("Task_classify_requests", "Task_desk_registration"):
-    step_hooks.COMPLETED_ELSEWHERE[("mardom_salam", _spec)] = _meeting_page_of
+TASKS_ON_MEETING_PAGE = ("Task_classify_requests", "Task_desk_registration")
 
 
 def system_actor(session) -> User:
@@ -182,6 +181,3 @@ def create_due_meetings_in(session, now: datetime | None = None, first_date=DEFA
         return []
     district = districts[((day - anchor).days // 14) % len(districts)]
     return [create_meeting(session, day, at, district, system_actor(session), deadline_days)]
-
-
-step_hooks.SERVER_DATA[BRIEFING_FORM] = briefing_data

@@ -9,8 +9,8 @@ shows it. find_by_tracking_code reads what a citizen or clerk types: Persian dig
 case, spaces, and the letters Crockford base32 reads as digits (O = 0, I and L = 1).
 
 Deadlines. The executive unit's reply is due a number of working hours after referral that
-depends on the message's category (Qom: service 24, technical and civil 48, urban planning 72),
-set by MESSAGE_DEADLINE_HOURS. Diagrams read it with `reply_deadline_hours(category)`.
+depends on the message's category (MESSAGE_DEADLINE_HOURS); diagrams read it with the engine's
+script helper `reply_deadline_hours(category)` (engine/deadlines.py).
 """
 import re
 import secrets
@@ -29,54 +29,6 @@ CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 RANDOM_CHARS = 6
 _READ_AS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩OIL", "0123456789" "0123456789" "011")
 _CODE = re.compile(r"^(\d{3})(\d{6})([0-9A-HJKMNP-TV-Z]{6})$")
-
-DEFAULT_DEADLINES = "service=24,technical=48,urban_planning=72"
-_deadline_hours: dict[str, float] = {}
-
-
-def parse_deadlines(text: str) -> dict[str, float]:
-    """`"service=24,technical=48"` -> {"service": 24.0, ...}; ValueError when malformed."""
-    out = {}
-    for part in (p.strip() for p in (text or "").split(",")):
-        if not part:
-            continue
-        category, sep, hours = part.partition("=")
-        if not sep or not category.strip():
-            raise ValueError(f"MESSAGE_DEADLINE_HOURS: {part!r} is not category=hours")
-        try:
-            value = float(hours)
-        except ValueError:
-            raise ValueError(f"MESSAGE_DEADLINE_HOURS: {hours.strip()!r} is not a number") from None
-        if value <= 0:
-            raise ValueError(f"MESSAGE_DEADLINE_HOURS: the hours of {category.strip()} must be positive")
-        out[category.strip()] = value
-    if not out:
-        raise ValueError("MESSAGE_DEADLINE_HOURS names no category")
-    return out
-
-
-def configure_deadlines(text: str = DEFAULT_DEADLINES) -> None:
-    """Set the reply deadline of each category (from the app's settings)."""
-    parsed = parse_deadlines(text)
-    _deadline_hours.clear()
-    _deadline_hours.update(parsed)
-
-
-configure_deadlines()
-
-
-def reply_deadline_hours(category) -> float:
-    """Working hours the executive unit has to reply to a message of this category.
-
-    An unknown category gets the longest deadline configured: a message is never refused
-    (nor left without a deadline) because its category is missing from the settings.
-    """
-    return _deadline_hours.get(str(category), max(_deadline_hours.values()))
-
-
-# Whitelisted in the sandbox (engine/spiff/sandbox.py) for every script and expression.
-MESSAGE_HELPERS = {"reply_deadline_hours": reply_deadline_hours}
-
 
 def new_tracking_code(prefix: str, moment=None) -> str:
     """A fresh code: prefix, the Solar Hijri date (Tehran) of moment, random base32 characters."""

@@ -18,7 +18,7 @@ from models import HumanTask, Instance, QualityRecord, SurveyAnswer, SurveyLink,
 
 from engine.events import append_event
 from formjs.forms import load_form
-from records.register import record_type_for_form, retention_until
+from records.quality import record_type_for_form, retention_until
 from programmes.surveys.summary import Answer, summarise
 
 # Summary form -> (task data key of the computed table, the questionnaires it summarises).

@@ -12,7 +12,7 @@ from engine.runtime import steps as runtime
 from programmes.complaints.report import (complaint_figures, generate_complaint_report,
                                      parse_solar_month, previous_solar_month, solar_month_bounds)
 from models.errors import InvalidData
-from records.register import RECORDS_BY_FORM, REGISTER, add_months, record_type_for_form
+from records.quality import RECORDS_BY_FORM, REGISTER, add_months, record_type_for_form
 from engine.runtime.timers import fire_next_due_timers
 from models import Event, HumanTask, QualityRecord, User, clock
 from people.accounts import find_district

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.scheduler import create_due_meetings
 from programmes.mardom_salam import schedule as ms
 from programmes.mardom_salam import requests as msr
-from engine import hooks as step_hooks
+from engine.core import engine_of
 from models.errors import Conflict, Forbidden, InvalidData
 from engine_support import ready_specs, reload_instance, task_rows, user
 from mardom_salam_support import (THURSDAY_BEFORE, add_request, complete, hold_meeting,
@@ -70,11 +70,11 @@ def test_briefing_shows_the_137_figures_of_the_day_it_is_written_not_a_typed_one
     complete(db, iid, "Task_check_mosque", {"mosque_approved": "yes"})
     assert ready_specs(db, iid) == ["Task_briefing"]
     [briefing] = task_rows(db, iid, "ready")
-    assert step_hooks.shown_data(db, briefing)["figures_137"]["received"] == 0
+    assert engine_of(db).hooks.data_shown(db, briefing)["figures_137"]["received"] == 0
     # Days after the meeting was created, a message comes in: the briefing counts it.
     clock.set_now(THURSDAY_BEFORE + timedelta(days=4))
     add_request(db, meeting)
-    assert step_hooks.shown_data(db, briefing)["figures_137"]["received"] == 1
+    assert engine_of(db).hooks.data_shown(db, briefing)["figures_137"]["received"] == 1
     # A typed figure is dropped: the briefing keeps the system's.
     complete(db, iid, "Task_briefing", {"budget_approved": 1, "projects_realised_percent": 2,
                                         "projects_progress": "x", "mosque_aid": 3,

@@ -4,19 +4,15 @@ import re
 
 import pytest
 
+from engine.core import engine_of
 from programmes.messages137 import tracking as citizen_messages
+from engine.deadlines import ReplyDeadlines
 from engine_support import event_rows, reload_instance, task_rows
 from message_137_support import (DEPUTY_DUE, INTAKE, REFERRED, SERVICE_DUE, TECHNICAL_DUE, complete,
                                  deploy_messages, ready, referred_message, start_message)
 from models import clock
 
 CODE = re.compile(r"^137-\d{6}-[0-9A-HJKMNP-TV-Z]{6}$")
-
-
-@pytest.fixture(autouse=True)
-def _default_deadlines():
-    yield
-    citizen_messages.configure_deadlines()  # a test may have set others
 
 
 def test_a_started_message_has_a_unique_tracking_code_in_its_row_its_data_and_its_history(app, db):
@@ -75,7 +71,7 @@ def test_the_executive_units_reply_is_due_in_working_hours_by_category(app, db, 
 
 def test_the_deadlines_by_category_come_from_the_settings(app, db):
     deploy_messages(app)
-    citizen_messages.configure_deadlines("service=48,technical=72")
+    engine_of(db).deadlines = ReplyDeadlines("service=48,technical=72")
     message = referred_message(db, "service")
     assert task_rows(db, message.id, "ready")[0].due_at == TECHNICAL_DUE  # 48 working hours
     # A category the settings do not name gets the longest deadline configured.
@@ -86,9 +82,11 @@ def test_the_deadlines_by_category_come_from_the_settings(app, db):
 
 def test_the_app_reads_the_deadlines_from_its_configuration(database_url):
     from app import create_app
-    create_app({"DATABASE_URL": database_url, "TESTING": True,
-                "MESSAGE_DEADLINE_HOURS": "service=12,technical=36,urban_planning=60"})
-    assert citizen_messages.reply_deadline_hours("service") == 12
-    assert citizen_messages.reply_deadline_hours("technical") == 36
+    app = create_app({"DATABASE_URL": database_url, "TESTING": True,
+                      "MESSAGE_DEADLINE_HOURS": "service=12,technical=36,urban_planning=60"})
+    helpers = app.extensions["bpmn_engine"].script_helpers()
+    assert helpers["reply_deadline_hours"]("service") == 12
+    assert helpers["reply_deadline_hours"]("technical") == 36
     with pytest.raises(ValueError, match="not a number"):
-        citizen_messages.configure_deadlines("service=soon")
+        create_app({"DATABASE_URL": database_url, "TESTING": True,
+                    "MESSAGE_DEADLINE_HOURS": "service=soon"})

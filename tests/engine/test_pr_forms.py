@@ -11,7 +11,7 @@ from jinja2 import Environment, FileSystemLoader
 
 from formjs.forms import load_form, validate_submission
 from engine.harness import human_task_specs, workflow_from_bpmn
-from records.register import REGISTER, record_type_for_form
+from records.quality import REGISTER, record_type_for_form
 from people.roles import role_for_lane
 from pr_processes_support import FORMS_DIR, INFORM_REQUEST, PROCESS_IDS, PROCESSES, ROOT, tree_of
 from tests.diagram_conventions import NS, PERSIAN, SNAKE

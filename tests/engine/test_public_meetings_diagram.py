@@ -12,7 +12,7 @@ from lxml import etree
 from engine.spiff.code_checks import find_code_errors
 from formjs.forms import load_form, validate_submission
 from engine.spiff.parsing import parse_definition
-from records.register import REGISTER, record_type_for_form
+from records.quality import REGISTER, record_type_for_form
 from engine.spiff.xmlsafe import XSD_PATH
 from people.roles import role_for_lane
 from test_public_meetings_process import (BPMN_FILE, DEPARTMENT_HEAD, EXPECTED_USER_TASKS,

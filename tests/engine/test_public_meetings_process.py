@@ -23,7 +23,7 @@ import pytest
 from formjs.forms import load_form, validate_submission
 from engine.harness import (complete_ready_task, ready_task_data, ready_task_ids,
                             workflow_from_bpmn)
-from records.register import record_type_for_form
+from records.quality import record_type_for_form
 from engine.spiff.workflows import (completed_elements, dump_workflow, find_ready_task, load_workflow,
                               ready_human_tasks, run_engine)
 from people.roles import ROLES_BY_CODE, role_for_lane
@@ -49,7 +49,7 @@ EXPECTED_USER_TASKS = {
     "Task_check_order": (PR_EXPERT, "order_followup_check"),           # in the sub-process
     "Task_announce_outcome": (PR_EXPERT, "meeting_outcome_notice"),
 }
-# forms that produce a quality record of the register (records/register.py)
+# forms that produce a quality record of the register (records/quality.py)
 RECORD_FORMS = {"meeting_request": "F-__-0-2-07", "meeting_applicants": "F-__-0-2-18",
                 "meeting_list": "F-__-0-2-08", "mosque_meeting_list": "F-__-0-2-09"}
 

@@ -1,7 +1,7 @@
 """The quality-records register: every record of the procedure, its retention and its form."""
 from datetime import date, datetime
 
-from records.register import REGISTER, add_months, district_code, record_type_for_form, retention_until
+from records.quality import REGISTER, add_months, district_code, record_type_for_form, retention_until
 
 
 def test_register_holds_the_twenty_records_of_the_procedure_once_each():

@@ -5,7 +5,7 @@ from pathlib import Path
 from sqlalchemy import select, update
 
 from engine.runtime import steps as runtime
-from engine.spiff.workflows import configure_scripts
+from engine.core import engine_of
 from models import Event
 from people.accounts import find_district, find_user
 from replay_support import assert_replays, verified
@@ -44,12 +44,12 @@ def test_a_delivered_message_replays_with_its_payload_and_a_forged_payload_diver
 
 
 def test_an_instance_stopped_by_a_failing_script_replays_to_its_error(app, db):
-    configure_scripts(0.2)
+    engine_of(db).script_timeout_seconds = 0.2
     try:
         instance = started(app, db, "runtime_infinite_loop.bpmn", "t_infinite_loop")
         replay = assert_replays(db, instance)
     finally:
-        configure_scripts(2.0)
+        engine_of(db).script_timeout_seconds = 2.0
     assert replay.status == "error"
     assert [s.type for s in replay.steps][-1] == "instance_error"
 

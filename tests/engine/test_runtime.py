@@ -16,7 +16,7 @@ from engine.runtime import task_actions
 from models.errors import Conflict, Forbidden, InvalidData
 from engine.events import verify_chain
 from engine.spiff.parsing import content_sha256
-from engine.spiff.workflows import configure_scripts
+from engine.core import engine_of
 from engine_support import (deploy, district_id, event_count, event_rows, fixture_bytes,
                             ready_specs, ready_task, reload_instance, task_rows, user)
 from models import ProcessVersion, utcnow
@@ -329,11 +329,11 @@ def test_script_that_escapes_only_at_run_time_fails_the_instance_and_runs_nothin
 
 def test_endless_script_is_stopped_by_the_time_limit_and_fails_the_instance(app, db):
     deploy(app, "runtime_infinite_loop.bpmn")
-    configure_scripts(0.3)
+    engine_of(db).script_timeout_seconds = 0.3
     try:
         instance = start(db, "t_infinite_loop")
     finally:
-        configure_scripts(2.0)
+        engine_of(db).script_timeout_seconds = 2.0
     again = reload_instance(db, instance.id)
     assert again.status == "error"
     assert "longer than 0.3 s" in again.error_message

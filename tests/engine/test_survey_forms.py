@@ -1,4 +1,4 @@
-"""The survey and poll forms: the quality records (records.register.REGISTER) they produce, form-js
+"""The survey and poll forms: the quality records (records.quality.REGISTER) they produce, form-js
 schemas with validation, read-only fields that show what an earlier task recorded, rated
 survey questions, and summaries that hold remarks only.
 """
@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from records.register import REGISTER, record_type_for_form
+from records.quality import REGISTER, record_type_for_form
 from survey_processes_support import FORM_KEYS, FORMS_DIR, PROCESSES, form, inputs
 from tests.diagram_conventions import PERSIAN, SNAKE
 

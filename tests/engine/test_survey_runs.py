@@ -8,7 +8,7 @@ import pytest
 
 from formjs.forms import load_form, prefill_values, validate_submission
 from engine.harness import ready_task_data, ready_task_ids
-from records.register import record_type_for_form
+from records.quality import record_type_for_form
 from engine.spiff.workflows import completed_elements, current_data, ready_human_tasks
 from people.roles import role_for_lane
 from survey_processes_support import SURVEY, end_events, start, submit

@@ -1,7 +1,6 @@
 """An instance's dossier: JSON with the whole history and the records, a Persian PDF, access."""
 import io
 import json
-import time
 from datetime import datetime
 
 import jdatetime
@@ -138,7 +137,7 @@ def test_dossier_needs_a_login_and_an_existing_instance(app, arrange, login):
     assert login("auditor").get("/audit/instances/999999/dossier.json").status_code == 404
 
 
-def test_pdf_of_an_instance_with_fifty_events_is_made_within_three_seconds(app, arrange, login):
+def test_pdf_of_an_instance_with_fifty_events_lists_them_all(app, arrange, login):
     instance_id = finished_complaint(arrange)
     second = arrange.start("d1", "pr_expert_d1")  # a running one: claims leave events on it
     task_id = arrange.only_open_task(second).id
@@ -150,9 +149,10 @@ def test_pdf_of_an_instance_with_fifty_events_is_made_within_three_seconds(app, 
         s.commit()
     assert arrange.event_count(second) >= 50
     auditor = login("auditor")
-    auditor.get(f"/audit/instances/{instance_id}/dossier.pdf")  # font loading happens once
-    started = time.perf_counter()
+    assert auditor.get(f"/audit/instances/{instance_id}/dossier.pdf").status_code == 200
     response = auditor.get(f"/audit/instances/{second}/dossier.pdf")
-    assert response.status_code == 200
-    assert time.perf_counter() - started < 3.0
+    assert response.status_code == 200 and response.data.startswith(b"%PDF")
+    # How long it takes is measured by bench/dossier_pdf.py, not here (tests never time anything).
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
+    assert text.count("کار برداشته") == 25 and text.count("کار رها شد") == 25  # claimed, released
 

@@ -129,3 +129,25 @@ def follow_up_record(session, task, user, data: dict, now) -> QualityRecord | No
     previous = record.data or {}
     record.data = {**previous, "followup": [*previous.get("followup", []), step]}
     return record
+
+
+def keep_record(session, task, user, data: dict, now) -> QualityRecord | None:
+    """Store the quality record a completed form produces, with its retention date."""
+    record_type = record_type_for_form(task.form_key)
+    if record_type is None:
+        return None
+    record = QualityRecord(code=record_type.code, instance_id=task.instance_id, human_task_id=task.id,
+                           district_id=task.district_id, data=data, created_at=now,
+                           created_by_id=user.id, retention_until=retention_until(now, record_type))
+    session.add(record)
+    return record
+
+
+def record_completed_task(session, task, user, data: dict, now) -> dict:
+    """A completed task's record, or its entry in the follow-up record it belongs to; what the
+    task_completed event notes of it."""
+    record = keep_record(session, task, user, data, now)
+    if record is not None:
+        return {"record": record.code}
+    followed = follow_up_record(session, task, user, data, now)
+    return {"followup_of": followed.code} if followed is not None else {}

@@ -1,0 +1,76 @@
+"""The BPMN runtime assembled once from its parts, as spiff-example-cli builds
+`BpmnEngine(parser, serializer, script_env)`: create_app builds one from the settings, the
+programmes register their hooks on it, and every session the app makes carries it
+(`engine_of(session)`). Tests build their own.
+"""
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from engine.deadlines import DEFAULT_DEADLINES, ReplyDeadlines
+from engine.hooks import Hooks
+from engine.spiff import workflows
+from engine.spiff.sandbox import BASE_HELPERS, SandboxScriptEngine
+from workcal.store import SESSION_KEY as CALENDARS_KEY
+from workcal.store import CalendarStore
+
+SESSION_KEY = "bpmn_engine"  # session.info: the Engine of the app that made the session
+
+
+@dataclass
+class Engine:
+    """Parts: the working calendars, the reply deadlines, the script sandbox's limits, the
+    public address links start with, and the programmes' hooks."""
+
+    calendars: CalendarStore = field(default_factory=CalendarStore)
+    deadlines: ReplyDeadlines = field(default_factory=ReplyDeadlines)
+    hooks: Hooks = field(default_factory=Hooks)
+    script_timeout_seconds: float = 2.0
+    public_base_url: str = "http://127.0.0.1:5000"
+
+    def script_helpers(self) -> dict:
+        """The functions every script and expression may call."""
+        return {**BASE_HELPERS, "reply_deadline_hours": self.deadlines.reply_deadline_hours,
+                **self.hooks.script_helpers}
+
+    def script_engine(self) -> SandboxScriptEngine:
+        """A sandboxed script engine with this engine's helpers and time limit."""
+        return SandboxScriptEngine(helpers=self.script_helpers(),
+                                   timeout_seconds=self.script_timeout_seconds)
+
+    def new_workflow(self, version, data: dict | None = None):
+        """A fresh workflow of a deployed version, with initial data on its start task."""
+        return workflows.new_workflow(version, data, self.script_engine())
+
+    def load_workflow(self, state_json: str, version=None):
+        """A stored workflow, with this engine's script engine."""
+        return workflows.load_workflow(state_json, version, self.script_engine())
+
+    def public_url(self, path: str) -> str:
+        """An address of this system as citizens and staff reach it (PUBLIC_BASE_URL + path)."""
+        return self.public_base_url.rstrip("/") + path
+
+    def session_info(self) -> dict:
+        """What a session factory puts into session.info so that domain functions find the parts."""
+        return {SESSION_KEY: self, CALENDARS_KEY: self.calendars}
+
+
+def build_engine(settings: Mapping) -> Engine:
+    """An Engine from the app's settings (missing keys take the defaults); ValueError if invalid."""
+    return Engine(
+        calendars=CalendarStore(settings.get("WORK_WEEK", "sat,sun,mon,tue,wed"),
+                                settings.get("WORK_HOURS", "07:30-14:30"),
+                                settings.get("WORK_THURSDAY", "off"),
+                                settings.get("WORK_THURSDAY_HOURS", "07:30-12:30"),
+                                settings.get("TIMEZONE", "Asia/Tehran")),
+        deadlines=ReplyDeadlines(settings.get("MESSAGE_DEADLINE_HOURS", DEFAULT_DEADLINES)),
+        script_timeout_seconds=float(settings.get("SCRIPT_TIMEOUT_SECONDS", 2.0)),
+        public_base_url=settings.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"))
+
+
+def engine_of(session) -> Engine:
+    """The Engine of the app that made this session; LookupError for a session made elsewhere."""
+    engine = session.info.get(SESSION_KEY)
+    if engine is None:
+        raise LookupError("this session carries no engine: make it with "
+                          "models.make_session_factory(db_engine, info=engine.session_info())")
+    return engine
