@@ -20,20 +20,17 @@ from flask_babel import get_locale
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
-from formjs import versions as form_versions
-
 from engine.runtime import steps as runtime
 
 from engine.runtime import task_actions
 from modeling.deploy import list_processes
 from models.errors import Forbidden, InvalidData, NotFound, WorkflowError
 from engine.events import list_events
-from formjs.forms import FormNotFound
-from engine.runtime.task_data import shown_task_data
 from models import District, Instance, utcnow
 from people import access
 from people.accounts import authenticate, issue_api_token
 
+from .. import task_service
 from ..db import db_session
 from ..i18n import translate_error
 from .auth import json_error, token_required
@@ -157,12 +154,8 @@ def tasks():
 @token_required
 def task(task_id):
     session = db_session()
-    found = runtime.get_task(session, task_id, g.api_user, with_state=True)
-    try:
-        form = form_versions.task_schema(session, found) if found.form_key else None
-    except FormNotFound:
-        form = None
-    return jsonify(task_json(found, form=form, data=shown_task_data(session, found)))
+    opened = task_service.open_task(session, task_id, g.api_user)
+    return jsonify(task_json(opened.task, form=opened.schema, data=opened.data(session)))
 
 
 @bp.post("/tasks/<int:task_id>/claim")
@@ -188,8 +181,8 @@ def reassign(task_id):
 @token_required
 def complete(task_id):
     session = db_session()
-    done = runtime.complete_task_or_conflict(session, task_id, g.api_user, _body().get("data"),
-                                             locale=str(get_locale()))
+    done = task_service.complete_task(session, task_id, g.api_user, _body().get("data"),
+                                     locale=str(get_locale()))
     return jsonify({"task": task_json(done), "instance": instance_json(done.instance, runtime.open_tasks(session, done.instance))})
 
 

@@ -12,20 +12,14 @@ from flask_babel import gettext as _
 from flask_babel import get_locale
 from flask_login import current_user, login_required
 
-from formjs import versions as form_versions
-
-from engine.runtime import steps as runtime
-
 from engine.core import engine_of
-
 from engine.runtime import task_actions
-from models.errors import InvalidData, WorkflowError
-from formjs.forms import (FormNotFound, context_values, parse_html_form, prefill_values,
-                          shown_form)
-from engine.runtime.task_data import shown_task_data
+from formjs.forms import context_values, parse_html_form, prefill_values, shown_form
 from models import District, ProcessVersion, utcnow
+from models.errors import InvalidData, WorkflowError
 from people import access
 
+from .. import task_service
 from ..db import db_session
 from ..i18n import translate_error
 from ..drafts.task_panel import task_extras as draft_task_extras
@@ -54,36 +48,26 @@ def inbox():
                            processes=processes, districts=session.query(District).all())
 
 
-def _task_form_schema(session, task):
-    """The version of the form the task was created with (formjs.versions)."""
-    if not task.form_key:
-        return None
-    try:
-        return form_versions.task_schema(session, task)
-    except FormNotFound:
-        return None
-
-
 @bp.route("/tasks/<int:task_id>", methods=["GET", "POST"])
 @login_required
 def task(task_id):
     session = db_session()
     try:
-        task = runtime.get_task(session, task_id, current_user, with_state=request.method == "GET")
+        opened = task_service.open_task(session, task_id, current_user,
+                                        with_state=request.method == "GET")
     except WorkflowError as exc:
         return render_template("error.html", message=translate_error(exc)), exc.status
-    schema = _task_form_schema(session, task)
+    task, schema = opened.task, opened.schema
     values, errors, status = {}, {}, 200
     if request.method == "POST":
         values = parse_html_form(schema, request.form) if schema else {}
         try:
-            runtime.complete_task_or_conflict(session, task.id, current_user, values,
-                                              locale=str(get_locale()))
+            task_service.complete_task(session, task.id, current_user, values, locale=str(get_locale()))
         except InvalidData as exc:
             errors, status = exc.details, 400
             flash(translate_error(exc), "error")
             if schema:  # read-only context from the task, never from the post
-                values = {**values, **context_values(schema, shown_task_data(session, task))}
+                values = {**values, **context_values(schema, opened.data(session))}
         except WorkflowError as exc:
             flash(translate_error(exc), "error")
             return render_template("inbox/task.html", task=task, schema=schema, values=values,
@@ -92,7 +76,7 @@ def task(task_id):
             flash(_("Task completed."), "success")
             return redirect(url_for("instances.instance", instance_id=task.instance_id))
     elif schema and task.status == "ready":
-        values = prefill_values(schema, shown_task_data(session, task))
+        values = prefill_values(schema, opened.data(session))
     return render_template("inbox/task.html", task=task, values=values, errors=errors,
                            schema=shown_form(schema, values) if schema else None,
                            elsewhere_url=_elsewhere_url(session, task),

@@ -15,7 +15,7 @@ from models import CitizenRequest, Event, HumanTask
 from programmes.citizens.notices import FEEDBACK_TASK
 from programmes.citizens.requests import portal_actor
 from models.errors import Conflict, InvalidData, NotFound
-from engine.runtime.steps import complete_task_for
+from engine.runtime.steps import complete_task
 
 # task spec -> (step, data field holding what the citizen is told)
 _COMPLETED_STEPS = {
@@ -138,8 +138,9 @@ def answer_satisfaction(session, token: str, satisfied, note: str = "") -> Citiz
     task = open_feedback_task(session, request)
     if task is None or request.satisfaction_answered:
         raise Conflict("Your answer to this request has already been recorded.")
-    complete_task_for(session, task, portal_actor(session),
-                      {"satisfied": satisfied, "feedback_note": (note or "").strip()[:4000]})
+    complete_task(session, task.id, portal_actor(session),  # the citizen holds no role: checked above
+                  {"satisfied": satisfied, "feedback_note": (note or "").strip()[:4000]},
+                  access_checked=True)
     request.satisfaction_answered = True
     session.flush()
     return request

@@ -128,7 +128,7 @@ def register_desk_requests(session, meeting: MardomSalamMeeting, user: User, not
                 _queue_sms(session, request, meeting)
                 coded.append(request)
     session.flush()
-    runtime.complete_task_for(session, task, user, {"desk_note": note[:2000]})
+    runtime.complete_task(session, task.id, user, {"desk_note": note[:2000]}, access_checked=True)
     return coded
 
 
@@ -184,7 +184,8 @@ def classify_requests(session, meeting: MardomSalamMeeting, user: User, rows: di
             errors["working_group_minutes"] = "Write the minutes."
         raise InvalidData("Some fields are not valid.", errors)
     session.flush()
-    runtime.complete_task_for(session, task, user, {"working_group_minutes": minutes.strip()[:4000]})
+    runtime.complete_task(session, task.id, user, {"working_group_minutes": minutes.strip()[:4000]},
+                          access_checked=True)
 
 
 # ------------------------------------------------------------------ state and closing

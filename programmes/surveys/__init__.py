@@ -4,7 +4,7 @@ summary tables the server computes (F-01 .. F-05)."""
 
 def register(engine) -> None:
     """Summary and report tasks get their computed tables; typed poll answers are kept."""
-    from programmes.surveys.answers import REPORT_KEEPS, SUMMARIES, keep_answer, server_data
+    from programmes.surveys.answers import REPORT_KEEPS, SUMMARIES, server_data
     for form_key in (*SUMMARIES, *REPORT_KEEPS):
         engine.hooks.completion_data[form_key] = server_data
     engine.hooks.task_completed.append(keep_answer_hook)

@@ -2,7 +2,7 @@
 checking that a replay matches and left the caller's session clean.
 
 Self-contained (no other test support module) so the HTTP tests can import it as
-tests.engine.replay_support. Tasks are completed with complete_task_for as an admin: who acts
+tests.engine.replay_support. Tasks are completed with complete_task(access_checked=True) as an admin: who acts
 does not matter to re-execution, only what each completion recorded.
 """
 from pathlib import Path
@@ -60,7 +60,7 @@ def do(db, instance_id: int, spec: str, data: dict | None = None, username: str 
         rows = ready_rows(db, instance_id, spec)
         assert len(rows) == 1, (spec, ready(db, instance_id))
         row = rows[0]
-    runtime.complete_task_for(db, row, find_user(db, username), data or {})
+    runtime.complete_task(db, row.id, find_user(db, username), data or {}, access_checked=True)
     db.commit()
 
 

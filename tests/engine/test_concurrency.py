@@ -15,6 +15,7 @@ from engine.events import verify_chain
 from engine.spiff.workflows import load_workflow, ready_human_tasks
 from engine_support import (deploy, district_id, event_rows, ready_specs, ready_task,
                             reload_instance, user)
+from app import task_service
 from app.demo import DEMO_PASSWORD
 from models import HumanTask
 from people.accounts import create_user, find_district, grant_role
@@ -78,7 +79,7 @@ def test_two_sessions_completing_the_same_task_at_once_one_wins_one_gets_conflic
                 session.commit()  # end the read: on SQLite an open transaction holds the write lock
                 barrier.wait(timeout=10)
                 try:
-                    runtime.complete_task_or_conflict(session, task_id, actor, {})
+                    task_service.complete_task(session, task_id, actor, {})
                     session.commit()
                     return "completed"
                 except Conflict as exc:
