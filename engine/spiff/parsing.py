@@ -14,6 +14,7 @@ from models.errors import BpmnError, BpmnValidationError
 from formjs.forms import FormNotFound, load_form
 from engine.spiff.code_checks import find_code_errors
 from engine.spiff.timer_events import use_clock_timers
+from notifications.notices import NOTICE_PROPERTIES, parse_notices
 from workcal.working_time import due_properties
 from engine.spiff.xmlsafe import parse_bpmn_xml, validate_bpmn_xsd
 
@@ -110,6 +111,11 @@ def _check_lanes_and_forms(spec, subprocess_specs, check_forms: bool):
             due_properties(properties)
         except ValueError as exc:
             errors.append(BpmnError(str(exc), element_id=task_spec.bpmn_id, tag="userTask"))
+        for name in NOTICE_PROPERTIES:
+            try:
+                parse_notices(properties.get(name, ""))
+            except ValueError as exc:
+                errors.append(BpmnError(f"{name}: {exc}", element_id=task_spec.bpmn_id, tag="userTask"))
         form_key = properties.get("formKey")
         if form_key:
             forms[task_spec.bpmn_id] = form_key

@@ -91,6 +91,16 @@ def specs_for(version) -> tuple:
     return cached
 
 
+def element_properties(version, bpmn_id: str) -> dict:
+    """The extension properties (spiffworkflow:property) of an element of a deployed version."""
+    spec, subprocess_specs = specs_for(version)
+    for process_spec in (spec, *subprocess_specs.values()):
+        for task_spec in process_spec.task_specs.values():
+            if getattr(task_spec, "bpmn_id", None) == bpmn_id:
+                return dict((getattr(task_spec, "extensions", None) or {}).get("properties", {}))
+    return {}
+
+
 def new_workflow(version, data: dict | None = None,
                  script_engine: SandboxScriptEngine | None = None) -> BpmnWorkflow:
     """A fresh workflow of a version, with initial data on its start task (and the given script

@@ -2,26 +2,25 @@
 
 Every notice goes into the outbox in the transaction of the step that causes it, so a step
 that rolls back tells no one and a committed one is sent after commit (notifications/).
-The moments, from MISSION.md's procedures:
-  - the tracking code, when a request is filed (portal, Open311) or registered by an operator;
+The moments are the diagrams': a user task's properties noticeOnOpen and noticeOnComplete
+(notifications/notices.py), read after every step of an instance with a tracking code. Today:
+  - the tracking code, when a request is filed (portal, Open311: notice_filed) or registered by
+    an operator (the intake task's noticeOnComplete);
   - the answer, when the 137 executive unit has replied (the feedback call opens), when the
     operator answered on the spot, or when a complaint's answer was approved;
   - the satisfaction check, a link the citizen answers themselves, when the feedback call opens;
-  - the escalation to the district's managers, when a 137 message is unanswered for 96
-    working hours.
+  - the escalation to the district's managers, when the diagram's timer gives the manager a task.
 """
 import secrets
 
 from sqlalchemy import select
 
 from engine.core import engine_of
-from models import CitizenRequest, RoleGrant, User
-
-INTAKE_TASKS = {"Task_register_message", "Task_register_complaint"}
-FEEDBACK_TASK = "Task_feedback_call"
-COMPLAINT_ANSWER_TASK = "Task_announce_result"
-MANAGER_ESCALATION_TASK = "Task_manager_followup"
-HOURS_BEFORE_MANAGER = 96
+from engine.spiff.workflows import element_properties
+from models import CitizenRequest, RoleGrant, User, clock
+from notifications.notices import parse_notices
+from workcal.store import calendar_for, using_calendar
+from workcal.working_time import working_hours_between
 
 
 def track_url(session, code: str) -> str:
@@ -76,34 +75,39 @@ def notice_filed(session, request: CitizenRequest, follow_key: str) -> None:
 
 
 def notice_step(session, instance, completed, opened, started: bool = False) -> None:
-    """Queue what this step of a tracked instance tells the citizen or the managers."""
+    """Queue what this step of a tracked instance tells the citizen or the managers: the
+    noticeOnComplete of the task it completed, then the noticeOnOpen of each task it opened."""
     if not instance.tracking_code or started:
         return  # untracked, or just filed: notice_filed or the intake form speaks first
-    opened_specs = {task.task_spec: task for task in opened}
-    if completed is not None and completed.task_spec in INTAKE_TASKS \
-            and not _already_told(session, instance, "tracking_code_issued"):
+    asked = [(completed, notice) for notice in _notices(instance, completed, "noticeOnComplete")]
+    for task in opened:
+        asked += [(task, notice) for notice in _notices(instance, task, "noticeOnOpen")]
+    data = instance.data or {}
+    for task, notice in asked:
+        if notice.applies(data):
+            _SENDERS[notice.name](session, instance, task, data.get(notice.variable) if notice.variable else None)
+
+
+def _notices(instance, task, prop: str) -> list:
+    if task is None:
+        return []
+    # Deploy checked the property (engine.spiff.parsing), so it parses.
+    return parse_notices(element_properties(instance.version, task.task_spec).get(prop, ""))
+
+
+def _tracking_code(session, instance, _task, _value) -> None:
+    if not _already_told(session, instance, "tracking_code_issued"):
         _tell_citizen(session, instance, "tracking_code_issued",
                       {"track_url": track_url(session, instance.tracking_code),
                        "district_name": instance.district.name_fa, "follow_key": None})
-    data = instance.data or {}
-    if FEEDBACK_TASK in opened_specs:
-        _answer_ready(session, instance, data.get("reply_text"))
-        _ask_satisfaction(session, instance)
-    elif COMPLAINT_ANSWER_TASK in opened_specs:
-        _answer_ready(session, instance, data.get("answer_text"))
-    elif completed is not None and completed.task_spec == "Task_register_message" \
-            and data.get("outcome") == "answered":
-        _answer_ready(session, instance, data.get("on_spot_answer"))
-    if MANAGER_ESCALATION_TASK in opened_specs:
-        _tell_managers(session, instance, opened_specs[MANAGER_ESCALATION_TASK])
 
 
-def _answer_ready(session, instance, answer_text) -> None:
+def _answer_ready(session, instance, _task, answer_text) -> None:
     _tell_citizen(session, instance, "answer_ready",
                   {"track_url": track_url(session, instance.tracking_code), "answer_text": answer_text or ""})
 
 
-def _ask_satisfaction(session, instance) -> None:
+def _ask_satisfaction(session, instance, _task=None, _value=None) -> None:
     """A fresh satisfaction link for this round (a message filed by phone gets its request row now)."""
     if not citizen_contacts(session, instance):
         return  # no way to reach the citizen: the feedback unit calls as before
@@ -130,7 +134,10 @@ def _request_from_intake(session, instance) -> CitizenRequest:
     return request
 
 
-def _tell_managers(session, instance, task) -> None:
+def _tell_managers(session, instance, task, waiting_since) -> None:
+    """E-mail the district's managers, saying how many working hours the citizen has waited."""
+    with using_calendar(calendar_for(session, instance.district_id)):
+        hours = round(working_hours_between(waiting_since, clock.now())) if waiting_since else None
     managers = session.scalars(
         select(User).join(RoleGrant, RoleGrant.user_id == User.id)
         .where(RoleGrant.role == "manager", User.is_active.is_(True), User.email.is_not(None),
@@ -141,4 +148,8 @@ def _tell_managers(session, instance, task) -> None:
                {"tracking_code": instance.tracking_code, "instance_title": instance.title,
                 "district_name": instance.district.name_fa,
                 "task_url": engine_of(session).public_url(f"/tasks/{task.id}"),
-                "hours_without_reply": HOURS_BEFORE_MANAGER}, instance.id)
+                "hours_without_reply": hours}, instance.id)
+
+
+_SENDERS = {"tracking_code_issued": _tracking_code, "answer_ready": _answer_ready,
+            "satisfaction_check": _ask_satisfaction, "escalation_to_manager": _tell_managers}

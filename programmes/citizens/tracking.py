@@ -12,7 +12,7 @@ from sqlalchemy.orm import undefer
 
 from models import CitizenRequest, Event, HumanTask
 
-from programmes.citizens.notices import FEEDBACK_TASK
+from programmes.messages137.scores import FEEDBACK_TASK
 from programmes.citizens.requests import portal_actor
 from models.errors import Conflict, InvalidData, NotFound
 from engine.runtime.steps import complete_task
