@@ -9,7 +9,7 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__)
     app.config.update(load_config(config))
     # The BPMN engine, built once from the settings, with every programme's hooks on it.
-    from engine.core import build_engine
+    from engine import build_engine
     from programmes import register_all
     app.extensions["bpmn_engine"] = build_engine(app.config)
     register_all(app.extensions["bpmn_engine"])

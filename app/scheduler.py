@@ -10,7 +10,7 @@ from programmes.mardom_salam.schedule import DEFAULT_FIRST_DATE, DEFAULT_TIME
 from programmes.mardom_salam.council import (JobResult, deadline_days_of, parse_district_codes,
                                          run_meeting_schedule)
 from records.retention import dispose_due_records, held_due_count
-from engine.runtime.timers import fire_due_timer_batch
+from engine import fire_due_timer_batch
 from notifications import send_due_notifications, transports_from_config
 
 log = logging.getLogger(__name__)

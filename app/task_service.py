@@ -4,10 +4,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine.runtime import steps as runtime
-from engine.runtime.task_data import shown_task_data
 from formjs import versions as form_versions
 from formjs.forms import FormNotFound
+import engine
 from models import HumanTask
 from models.errors import Conflict
 
@@ -21,12 +20,12 @@ class OpenedTask:
 
     def data(self, session) -> dict:
         """What the task shows: its own data and what the server computes for it now."""
-        return shown_task_data(session, self.task)
+        return engine.shown_task_data(session, self.task)
 
 
 def open_task(session, task_id: int, user, with_state: bool = True) -> OpenedTask:
     """The task (NotFound / Forbidden as engine.get_task) with its form's version."""
-    task = runtime.get_task(session, task_id, user, with_state=with_state)
+    task = engine.get_task(session, task_id, user, with_state=with_state)
     schema = None
     if task.form_key:
         try:
@@ -39,10 +38,10 @@ def open_task(session, task_id: int, user, with_state: bool = True) -> OpenedTas
 def complete_task(session, task_id: int, user, data, locale: str = "fa") -> HumanTask:
     """Complete a task; someone else's concurrent step becomes 409 "already completed by X"."""
     try:
-        return runtime.complete_task(session, task_id, user, data, locale)
+        return engine.complete_task(session, task_id, user, data, locale)
     except StaleDataError:
         session.rollback()
         task = session.get(HumanTask, task_id)
         session.refresh(task)
-        runtime.require_ready(task)
+        engine.require_ready(task)
         raise Conflict("The instance changed while you were working; reload and try again.") from None

@@ -6,8 +6,8 @@ from sqlalchemy import select
 
 from models import QualityRecord, User, utcnow
 
-from engine.events import verify_chain
-from engine.replay.history import instance_overview
+from engine import verify_chain
+from engine import instance_overview
 from records.quality import RECORDS_BY_CODE, district_code
 
 

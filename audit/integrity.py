@@ -17,7 +17,7 @@ from models import Event, Instance, utcnow
 from models.audit import ChainDigest
 
 from workcal.store import local_today
-from engine.events import GENESIS_SHA256, event_digest
+from engine import GENESIS_SHA256, event_digest
 
 
 KINDS = ("changed", "deleted", "inserted", "reordered", "truncated")

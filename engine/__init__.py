@@ -1,1 +1,41 @@
-"""Everything that touches SpiffWorkflow: parse, validate, sandbox, deploy, run, timers, history."""
+"""The BPMN runtime: the only package that imports SpiffWorkflow, and this module is its API.
+
+The app, the programmes, the records and the audit import from here (an import-linter
+contract says so); the process owners' tooling (modeling/) may also use engine.spiff, the
+parser and its checks. Inside: spiff/ is the SpiffWorkflow adapter (parser, serializer and
+spec cache, sandbox, timers, pruning, XML safety), problems/ says in words what is wrong with a
+diagram, core.py assembles an Engine from its parts, hooks.py is where programmes plug in,
+runtime/ runs instances (start, complete, messages, timers, claims, task data), events.py is
+the hash-chained log, replay/ re-executes it, migration.py moves instances between versions.
+"""
+from engine.core import Engine, build_engine, engine_of
+from engine.events import GENESIS_SHA256, append_event, event_digest, list_events, verify_chain
+from engine.hooks import Hooks
+from engine.migration import (MIGRATOR_ROLE, TEMPLATES as MIGRATION_TEMPLATES, MigrationRefused,
+                              check_migration, migrate_instance, migrate_instances,
+                              running_instances)
+from engine.replay.history import instance_overview
+from engine.replay.verify import Replay, iter_verify, replay_instance, verify_instance
+from engine.runtime.steps import (complete_task, get_task, latest_version, open_tasks,
+                                  require_ready, send_message, send_message_for, start_instance,
+                                  start_instance_for, waiting_messages)
+from engine.runtime.task_actions import claim_task, reassign_task, unclaim_task
+from engine.runtime.task_data import shown_task_data, task_data
+from engine.runtime.timers import fire_due_timer_batch, fire_next_due_timers
+from engine.spiff.parsing import BPMN_NS, parse_definition
+from engine.spiff.workflows import element_properties
+from engine.spiff.xmlsafe import dtd_line, parse_bpmn_xml, safe_parser, validate_bpmn_xsd, xml_bytes
+
+__all__ = [
+    "Engine", "build_engine", "engine_of", "Hooks",
+    "GENESIS_SHA256", "append_event", "event_digest", "list_events", "verify_chain",
+    "MIGRATOR_ROLE", "MIGRATION_TEMPLATES", "MigrationRefused", "check_migration",
+    "migrate_instance", "migrate_instances", "running_instances",
+    "instance_overview", "Replay", "iter_verify", "replay_instance", "verify_instance",
+    "complete_task", "get_task", "latest_version", "open_tasks", "require_ready", "send_message",
+    "send_message_for", "start_instance", "start_instance_for", "waiting_messages",
+    "claim_task", "reassign_task", "unclaim_task", "shown_task_data", "task_data",
+    "fire_due_timer_batch", "fire_next_due_timers",
+    "BPMN_NS", "parse_definition", "element_properties",
+    "dtd_line", "parse_bpmn_xml", "safe_parser", "validate_bpmn_xsd", "xml_bytes",
+]

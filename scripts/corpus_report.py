@@ -39,7 +39,7 @@ from engine.problems.elements import problem_kind  # noqa: E402
 from modeling.repair import repair_bpmn  # noqa: E402
 from models.errors import BpmnValidationError  # noqa: E402
 from engine.spiff.trial_run import run_with_empty_data, spiff_loads  # noqa: E402
-from engine.spiff.xmlsafe import _safe_parser, parse_bpmn_xml  # noqa: E402
+from engine.spiff.xmlsafe import safe_parser, parse_bpmn_xml  # noqa: E402
 
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus"
 LABELS = ("before", "after", "executable")
@@ -123,7 +123,7 @@ def measure(xml: bytes) -> dict:
         return result
 
     try:
-        root = etree.fromstring(xml, _safe_parser())
+        root = etree.fromstring(xml, safe_parser())
         result["well_formed"] = True
     except etree.XMLSyntaxError as exc:
         return fail("not well-formed", f"not well-formed XML: {exc.msg}")

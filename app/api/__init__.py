@@ -20,12 +20,12 @@ from flask_babel import get_locale
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
-from engine.runtime import steps as runtime
 
-from engine.runtime import task_actions
 from modeling.deploy import list_processes
+import engine
+from engine import claim_task, open_tasks, reassign_task, send_message, unclaim_task
 from models.errors import Forbidden, InvalidData, NotFound, WorkflowError
-from engine.events import list_events
+from engine import list_events
 from models import District, Instance, utcnow
 from people import access
 from people.accounts import authenticate, issue_api_token
@@ -89,9 +89,9 @@ def _district_id(session, value):
 def start_instance(key):
     body = _body()
     session = db_session()
-    instance = runtime.start_instance(session, key, g.api_user, _district_id(session, body.get("district")),
+    instance = engine.start_instance(session, key, g.api_user, _district_id(session, body.get("district")),
                                       body.get("data"), title=str(body.get("title") or "")[:300])
-    return jsonify(instance_json(instance, runtime.open_tasks(session, instance))), 201
+    return jsonify(instance_json(instance, open_tasks(session, instance))), 201
 
 
 def _viewable_instance(session, instance_id):
@@ -108,7 +108,7 @@ def _viewable_instance(session, instance_id):
 def instance(instance_id):
     session = db_session()
     found = _viewable_instance(session, instance_id)
-    return jsonify(instance_json(found, runtime.open_tasks(session, found)))
+    return jsonify(instance_json(found, open_tasks(session, found)))
 
 
 @bp.get("/instances/<int:instance_id>/events")
@@ -124,9 +124,9 @@ def instance_events(instance_id):
 def instance_message(instance_id):
     session = db_session()
     body = _body()
-    found = runtime.send_message(session, instance_id, g.api_user, str(body.get("name", "")),
+    found = send_message(session, instance_id, g.api_user, str(body.get("name", "")),
                                  body.get("payload"))
-    return jsonify(instance_json(found, runtime.open_tasks(session, found)))
+    return jsonify(instance_json(found, open_tasks(session, found)))
 
 
 @bp.get("/tasks")
@@ -161,20 +161,20 @@ def task(task_id):
 @bp.post("/tasks/<int:task_id>/claim")
 @token_required
 def claim(task_id):
-    return jsonify(task_json(task_actions.claim_task(db_session(), task_id, g.api_user)))
+    return jsonify(task_json(claim_task(db_session(), task_id, g.api_user)))
 
 
 @bp.post("/tasks/<int:task_id>/unclaim")
 @token_required
 def unclaim(task_id):
-    return jsonify(task_json(task_actions.unclaim_task(db_session(), task_id, g.api_user)))
+    return jsonify(task_json(unclaim_task(db_session(), task_id, g.api_user)))
 
 
 @bp.post("/tasks/<int:task_id>/reassign")
 @token_required
 def reassign(task_id):
     username = str(_body().get("username", ""))
-    return jsonify(task_json(task_actions.reassign_task(db_session(), task_id, g.api_user, username)))
+    return jsonify(task_json(reassign_task(db_session(), task_id, g.api_user, username)))
 
 
 @bp.post("/tasks/<int:task_id>/complete")
@@ -183,7 +183,7 @@ def complete(task_id):
     session = db_session()
     done = task_service.complete_task(session, task_id, g.api_user, _body().get("data"),
                                      locale=str(get_locale()))
-    return jsonify({"task": task_json(done), "instance": instance_json(done.instance, runtime.open_tasks(session, done.instance))})
+    return jsonify({"task": task_json(done), "instance": instance_json(done.instance, open_tasks(session, done.instance))})
 
 
 @bp.get("/openapi.json")

@@ -16,7 +16,7 @@ from flask_login import current_user, login_required
 
 from sqlalchemy import select
 
-from engine.replay.verify import replay_instance
+from engine import replay_instance
 from models import Event, Instance, ProcessVersion
 from people import access
 

@@ -13,7 +13,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from modeling.deploy import list_processes
-from engine.replay.verify import iter_verify, verify_instance as replay_verify
+from engine import iter_verify, verify_instance as replay_verify
 from models import Instance
 from people.access import has_role
 

@@ -4,7 +4,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from engine.replay.verify import Replay, iter_verify, verify_instance
+from engine import Replay, iter_verify, verify_instance
 from models import Instance
 
 

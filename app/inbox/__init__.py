@@ -12,9 +12,9 @@ from flask_babel import gettext as _
 from flask_babel import get_locale
 from flask_login import current_user, login_required
 
-from engine.core import engine_of
-from engine.runtime import task_actions
+from engine import engine_of
 from formjs.forms import context_values, parse_html_form, prefill_values, shown_form
+from engine import claim_task, reassign_task, unclaim_task
 from models import District, ProcessVersion, utcnow
 from models.errors import InvalidData, WorkflowError
 from people import access
@@ -108,16 +108,16 @@ def _task_action(task_id, action, *args):
 @bp.route("/tasks/<int:task_id>/claim", methods=["POST"])
 @login_required
 def claim(task_id):
-    return _task_action(task_id, task_actions.claim_task)
+    return _task_action(task_id, claim_task)
 
 
 @bp.route("/tasks/<int:task_id>/unclaim", methods=["POST"])
 @login_required
 def unclaim(task_id):
-    return _task_action(task_id, task_actions.unclaim_task)
+    return _task_action(task_id, unclaim_task)
 
 
 @bp.route("/tasks/<int:task_id>/reassign", methods=["POST"])
 @login_required
 def reassign(task_id):
-    return _task_action(task_id, task_actions.reassign_task, request.form.get("username", ""))
+    return _task_action(task_id, reassign_task, request.form.get("username", ""))

@@ -15,12 +15,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from engine.runtime import steps as runtime
 from programmes.messages137.tracking import find_by_tracking_code
 from programmes.citizens.tracking import request_of_instance
 from modeling.deploy import list_processes
+from engine import latest_version, start_instance
 from models.errors import WorkflowError
-from engine.replay.history import instance_overview
+from engine import instance_overview
 from models import District, Instance
 from notifications.outbox import list_for_instance
 from people import access
@@ -53,7 +53,7 @@ def start_list():
 @login_required
 def process(key):
     try:
-        version = runtime.latest_version(db_session(), key)
+        version = latest_version(db_session(), key)
     except WorkflowError as exc:
         return render_template("error.html", message=translate_error(exc)), exc.status
     return render_template("instances/process.html", version=version,
@@ -65,7 +65,7 @@ def process(key):
 @login_required
 def process_diagram(key):
     try:
-        version = runtime.latest_version(db_session(), key)
+        version = latest_version(db_session(), key)
     except WorkflowError:
         abort(404)
     return Response(version.bpmn_xml, mimetype="application/xml")
@@ -76,7 +76,7 @@ def process_diagram(key):
 def start(key):
     session = db_session()
     try:
-        instance = runtime.start_instance(session, key, current_user,
+        instance = start_instance(session, key, current_user,
                                           request.form.get("district", type=int),
                                           title=request.form.get("title", "").strip()[:300])
     except WorkflowError as exc:

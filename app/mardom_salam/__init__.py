@@ -19,8 +19,8 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from programmes.mardom_salam import requests as msr
-from engine.runtime import steps as runtime
 from programmes.citizens.requests import SERVICES_BY_CODE
+from engine import open_tasks
 from models.errors import InvalidData, WorkflowError
 from models import utcnow
 from models.mardom_salam import MardomSalamMeeting, MardomSalamRequest
@@ -71,7 +71,7 @@ def _meeting_page(session, found, posted=None, errors=None, status=200):
                            state_labels=STATE_LABELS, data=(found.instance.data if found.instance else {}) or {},
                            categories=[SERVICES_BY_CODE[c] for c in msr.CATEGORIES],
                            posted=posted or {}, errors=errors or {},
-                           open_tasks=runtime.open_tasks(session, found.instance) if found.instance else [],
+                           open_tasks=open_tasks(session, found.instance) if found.instance else [],
                            now_utc=utcnow(),
                            may={action: msr.may_act(current_user, action, found) for action in msr.ACTION_ROLES},
                            waiting_to_close=msr.waiting_to_close(found),

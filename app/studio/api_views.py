@@ -26,7 +26,7 @@ from modeling import studio
 from modeling.deploy import list_versions
 from models.errors import BpmnValidationError, WorkflowError
 from modeling.diff import compare, unified
-from engine.spiff.xmlsafe import parse_bpmn_xml
+from engine import parse_bpmn_xml
 
 from . import bp
 from ..db import db_session

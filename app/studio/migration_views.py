@@ -16,8 +16,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from modeling.deploy import list_versions
-from engine.migration import (MIGRATOR_ROLE, TEMPLATES, check_migration,
-                                       migrate_instances, running_instances)
+from engine import MIGRATOR_ROLE, MIGRATION_TEMPLATES as TEMPLATES, check_migration, migrate_instances, running_instances
 from models import Instance
 from people.access import has_role
 

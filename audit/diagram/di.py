@@ -4,7 +4,7 @@ import math
 from lxml import etree
 
 from models.errors import BpmnError, BpmnValidationError
-from engine.spiff.xmlsafe import _dtd_line, _safe_parser, _to_bytes
+from engine import dtd_line, safe_parser, xml_bytes
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 DI_NS = {"bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
@@ -23,11 +23,11 @@ CONTAINERS = {"participant", "lane"}
 
 def parse_diagram(bpmn_xml: str | bytes):
     """The root element, parsed without DTDs, entities or network (engine.spiff.xmlsafe)."""
-    data = _to_bytes(bpmn_xml)
-    if _dtd_line(data):
+    data = xml_bytes(bpmn_xml)
+    if dtd_line(data):
         raise BpmnValidationError([BpmnError("The file contains a DOCTYPE; it is not drawn.")])
     try:
-        return etree.fromstring(data, _safe_parser())
+        return etree.fromstring(data, safe_parser())
     except etree.XMLSyntaxError as exc:
         raise BpmnValidationError([BpmnError(f"The file is not well-formed XML: {exc.msg}",
                                              line=exc.lineno)]) from None

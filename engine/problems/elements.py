@@ -9,7 +9,7 @@ import re
 from lxml import etree
 
 from models.errors import BpmnError
-from engine.spiff.xmlsafe import BPMN_NS, _safe_parser
+from engine.spiff.xmlsafe import BPMN_NS, safe_parser
 
 KIND_WORDS = {
     "process": "Process", "subProcess": "Sub-process", "transaction": "Transaction",
@@ -40,7 +40,7 @@ def parse_quietly(xml):
         return root_of(xml)
     try:
         data = xml if isinstance(xml, bytes) else xml.encode("utf-8")
-        return etree.fromstring(data, _safe_parser())
+        return etree.fromstring(data, safe_parser())
     except (etree.XMLSyntaxError, ValueError):
         return None
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from models import HumanTask, Instance, ProcessVersion, Timer
 
-from engine.migration import switch_version
+from engine.spiff.version_switch import switch_version
 from engine.core import engine_of
 from engine.spiff.workflows import (active_elements, completed_elements, deliver_message, make_timers_due,
                                     run_engine)

@@ -13,13 +13,20 @@ from engine.problems.spiff_refusals import explain_spiff_exception
 from models.errors import BpmnError, BpmnValidationError
 from formjs.forms import FormNotFound, load_form
 from engine.spiff.code_checks import find_code_errors
-from engine.spiff.timer_events import use_clock_timers
+from engine.spiff.timer_events import with_clock_timers
 from notifications.notices import NOTICE_PROPERTIES, parse_notices
 from workcal.working_time import due_properties
 from engine.spiff.xmlsafe import parse_bpmn_xml, validate_bpmn_xsd
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 NS = {"bpmn": BPMN_NS}
+
+
+class CityBpmnParser(SpiffBpmnParser):
+    """SpiffWorkflow's parser (with its extensions: forms, properties, scripts) whose timer
+    events run on the application's clock, through SpiffWorkflow's own parser-class table."""
+
+    OVERRIDE_PARSER_CLASSES = with_clock_timers(SpiffBpmnParser.OVERRIDE_PARSER_CLASSES)
 
 
 @dataclass
@@ -140,7 +147,7 @@ def parse_definition(xml: bytes | str, check_forms: bool = True,
     process_key = _main_process_id(tree)
     # A fresh parser per attempt: after a ValidationException a reused parser can
     # hand back a half-built spec.
-    parser = SpiffBpmnParser(validator=None)
+    parser = CityBpmnParser(validator=None)
     try:
         parser.add_bpmn_xml(tree.getroot(), filename=None)
         spec = parser.get_spec(process_key)
@@ -153,7 +160,6 @@ def parse_definition(xml: bytes | str, check_forms: bool = True,
     lanes, forms, errors = _check_lanes_and_forms(spec, subprocess_specs, check_forms)
     if errors:
         raise BpmnValidationError(_with_lines(errors, tree))
-    use_clock_timers(spec, subprocess_specs)
     process = tree.getroot().find(f"bpmn:process[@id='{process_key}']", NS)
     return ParsedDefinition(
         process_key=process_key, name=process.get("name") or process_key,

@@ -4,14 +4,13 @@ SpiffWorkflow 3.2 compares timers with datetime.now() and wants a timer expressi
 ISO 8601 text. Here timers read models.clock (so a test that moves the clock moves them) and a
 timeDate or timeDuration expression may also give a datetime (add_working_days(now(), 10));
 it is stored as ISO text, as SpiffWorkflow stores its own. The parsed specs get these classes
-(use_clock_timers, at parse time); the serializer writes them under SpiffWorkflow's type names
+(the parser-class table of engine.spiff.parsing.CityBpmnParser); the serializer writes them under SpiffWorkflow's type names
 and reads those back as these classes (register_clock_timers), so stored states stay standard.
 """
 from datetime import datetime, timedelta, timezone
 
 from SpiffWorkflow.bpmn.serializer.default.event_definition import (
     TimerConditionalEventDefinitionConverter)
-from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (CycleTimerEventDefinition,
                                                               DurationTimerEventDefinition,
                                                               TimeDateEventDefinition,
@@ -106,23 +105,24 @@ def timer_text_ok(kind: str, value: str) -> bool:
         return False
 
 
-def _clock_timer(definition) -> None:
-    if isinstance(definition, MultipleEventDefinition):
-        for inner in definition.event_definitions:
-            _clock_timer(inner)
-    replacement = CLOCK_TIMERS.get(type(definition))
-    if replacement is not None:
-        # The subclasses add behaviour only, no state: the object keeps all its attributes.
-        definition.__class__ = replacement
+def _with_clock_timers(parser_class):
+    """A subclass of one of SpiffWorkflow's event parsers that builds the clock timers."""
+
+    class ClockTimerParser(parser_class):
+        def parse_timer_event(self, event):
+            parsed = super().parse_timer_event(event)
+            return CLOCK_TIMERS[type(parsed)](parsed.name, parsed.expression,
+                                              description=parsed.description)
+
+    ClockTimerParser.__name__ = ClockTimerParser.__qualname__ = f"Clock{parser_class.__name__}"
+    return ClockTimerParser
 
 
-def use_clock_timers(spec, subprocess_specs: dict) -> None:
-    """Put the clock-aware timer classes into freshly parsed specs."""
-    for process_spec in [spec, *subprocess_specs.values()]:
-        for task_spec in process_spec.task_specs.values():
-            definition = getattr(task_spec, "event_definition", None)
-            if definition is not None:
-                _clock_timer(definition)
+def with_clock_timers(parser_classes: dict) -> dict:
+    """SpiffWorkflow's parser-class table (OVERRIDE_PARSER_CLASSES) with every event parser
+    building timers on the application's clock."""
+    return {tag: (_with_clock_timers(parser) if hasattr(parser, "parse_timer_event") else parser, spec)
+            for tag, (parser, spec) in parser_classes.items()}
 
 
 def register_clock_timers(registry) -> None:

@@ -4,15 +4,15 @@ Used by scripts/corpus_report.py (docs/CORPUS.md); kept here because only engine
 SpiffWorkflow.
 """
 from SpiffWorkflow.bpmn import BpmnWorkflow
-from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
+from engine.spiff.parsing import CityBpmnParser
 from engine.spiff.sandbox import SandboxScriptEngine
 from engine.spiff.workflows import find_ready_task, ready_human_tasks, run_engine
 
 
 def spiff_loads(tree) -> None:
     """Raise what SpiffWorkflow's parser raises on a parsed BPMN tree (nothing when it loads)."""
-    SpiffBpmnParser(validator=None).add_bpmn_xml(tree.getroot(), filename=None)
+    CityBpmnParser(validator=None).add_bpmn_xml(tree.getroot(), filename=None)
 
 
 def run_with_empty_data(parsed, max_rounds: int = 50) -> None:

@@ -39,7 +39,7 @@ _schema = None
 _schema_lock = threading.Lock()
 
 
-def _safe_parser() -> etree.XMLParser:
+def safe_parser() -> etree.XMLParser:
     # A fresh parser per call: lxml parser objects are not meant to be shared between threads.
     return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
                            dtd_validation=False, huge_tree=False)
@@ -50,7 +50,8 @@ def _refuse(message: str, line: int | None = None, tag: str | None = None,
     return BpmnValidationError([BpmnError(message, element_id=element_id, line=line, tag=tag)])
 
 
-def _to_bytes(xml: bytes | str) -> bytes:
+def xml_bytes(xml: bytes | str) -> bytes:
+    """The file's bytes; text is encoded as UTF-8 with its declaration saying so."""
     if isinstance(xml, bytes):
         return xml
     # The text is already decoded, so a declared encoding other than UTF-8 would be wrong now.
@@ -59,18 +60,18 @@ def _to_bytes(xml: bytes | str) -> bytes:
 
 def parse_bpmn_xml(xml: bytes | str, max_bytes: int = 5_000_000) -> etree._ElementTree:
     """Parse BPMN XML without DTDs, entities or network access; raise BpmnValidationError if refused."""
-    data = _to_bytes(xml)
+    data = xml_bytes(xml)
     if len(data) > max_bytes:
         raise _refuse(f"The file is too large ({len(data):,} bytes); the limit is {max_bytes:,} bytes.")
     if not data.strip():
         raise _refuse("The file is empty.")
     # Checked on the raw bytes first so no DTD is ever handed to libxml2 (entity bombs, XXE);
     # the docinfo check below catches any encoding this scan does not know.
-    dtd_line = _dtd_line(data)
-    if dtd_line:
-        raise _refuse(_DOCTYPE_MESSAGE, line=dtd_line)
+    doctype_at = dtd_line(data)
+    if doctype_at:
+        raise _refuse(_DOCTYPE_MESSAGE, line=doctype_at)
     try:
-        root = etree.fromstring(data, _safe_parser())
+        root = etree.fromstring(data, safe_parser())
     except etree.XMLSyntaxError as exc:
         raise _refuse(f"The file is not well-formed XML: {exc.msg}", line=exc.lineno) from None
     tree = root.getroottree()
@@ -89,7 +90,7 @@ def parse_bpmn_xml(xml: bytes | str, max_bytes: int = 5_000_000) -> etree._Eleme
 _DTD_ENCODINGS = ("utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")
 
 
-def _dtd_line(data: bytes) -> int | None:
+def dtd_line(data: bytes) -> int | None:
     """Line of the first "<!DOCTYPE" or "<!ENTITY" in the raw bytes (UTF-8/16/32), or None."""
     for encoding in _DTD_ENCODINGS:
         for marker in ("<!DOCTYPE", "<!ENTITY"):

@@ -16,7 +16,7 @@ from programmes.citizens.notices import notice_filed
 from programmes.citizens.requests import follow_key_hash, new_follow_key, normalise_phone, portal_actor
 from models.errors import InvalidData
 from formjs.forms import load_form, validate_submission
-from engine.runtime.steps import start_instance_for
+from engine import start_instance_for
 
 MEETING_FORM = "meeting_request"
 MEETING_PROCESS = "public_meetings"

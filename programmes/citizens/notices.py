@@ -15,8 +15,8 @@ import secrets
 
 from sqlalchemy import select
 
-from engine.core import engine_of
-from engine.spiff.workflows import element_properties
+from engine import engine_of
+from engine import element_properties
 from models import CitizenRequest, RoleGrant, User, clock
 from notifications.notices import parse_notices
 from workcal.store import calendar_for, using_calendar

@@ -20,7 +20,7 @@ from people.accounts import service_account
 
 from programmes.messages137.tracking import normalise_tracking_code
 from models.errors import InvalidData, NotFound
-from engine.runtime.steps import start_instance_for
+from engine import start_instance_for
 
 PORTAL_USERNAME = "citizen-portal"
 PHOTO_MAX_BYTES = 2 * 1024 * 1024

@@ -15,7 +15,7 @@ from models import CitizenRequest, Event, HumanTask
 from programmes.messages137.scores import FEEDBACK_TASK
 from programmes.citizens.requests import portal_actor
 from models.errors import Conflict, InvalidData, NotFound
-from engine.runtime.steps import complete_task
+from engine import complete_task
 
 # task spec -> (step, data field holding what the citizen is told)
 _COMPLETED_STEPS = {

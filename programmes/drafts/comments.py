@@ -75,7 +75,7 @@ def parse_sections(text: str) -> list[str]:
 def publish_draft(session, user: User, district_id, title: str, intro: str, sections_text: str,
                   days: int = DEFAULT_COMMENT_DAYS) -> DraftRegulation:
     """Publish a draft for comment for `days` days and start its process instance."""
-    from engine.runtime.steps import start_instance  # runtime imports much; only when publishing
+    from engine import start_instance  # runtime imports much; only when publishing
 
     title, intro = (title or "").strip(), (intro or "").strip()
     sections = parse_sections(sections_text)

@@ -101,7 +101,7 @@ def change_summary(session, draft: DraftRegulation) -> dict:
 
 def publish_final(session, user: User, draft: DraftRegulation, note: str = "") -> DraftRegulation:
     """Complete the publication task: the final text and the summary go public."""
-    from engine.runtime.steps import complete_task
+    from engine import complete_task
 
     if access.is_read_only(user):
         raise Forbidden("This task belongs to another role or district.")

@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 import jdatetime
 from sqlalchemy import select
 
+from engine import start_instance_for
 from models import District, clock
 from models.mardom_salam import MardomSalamCouncil, MardomSalamMeeting
 
-from engine.runtime import steps as runtime
 from programmes.mardom_salam.schedule import (COUNCIL_KEY, DEFAULT_DEADLINE_DAYS, DEFAULT_FIRST_DATE, DEFAULT_TIME,
                            TEHRAN, create_due_meetings_in, solar, system_actor)
 from programmes.mardom_salam.requests import close_answered_programmes, unanswered
@@ -42,7 +42,7 @@ def start_due_council(session, now: datetime | None = None) -> MardomSalamCounci
     council = MardomSalamCouncil(month=month)
     session.add(council)
     session.flush()
-    instance = runtime.start_instance_for(
+    instance = start_instance_for(
         session, COUNCIL_KEY, system_actor(session), district,
         {"council_month": month, "programme_status_text": programme_status_text(session)},
         title=f"شورای سیاست‌گذاری مردم سلام {month}")

@@ -6,11 +6,11 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import object_session
 
+from engine import complete_task, send_message_for, start_instance_for, waiting_messages
 from models import CitizenRequest, HumanTask, Instance, User, clock
 from models.mardom_salam import MardomSalamMeeting, MardomSalamRequest
 from people import access
 
-from engine.runtime import steps as runtime
 
 from workcal.store import calendar_for, using_calendar
 from programmes.messages137.tracking import new_tracking_code
@@ -74,7 +74,7 @@ def register_request(session, meeting: MardomSalamMeeting, user: User, fields: d
         data = {"channel": CHANNEL, "category": category, "description": description,
                 "location": location, "citizen_name": name, "citizen_phone": phone,
                 "mardom_salam_meeting_id": meeting.id}
-        message = runtime.start_instance_for(session, MESSAGE_KEY, user, meeting.district, data,
+        message = start_instance_for(session, MESSAGE_KEY, user, meeting.district, data,
                                              title=f"مردم سلام: {description[:80]}")
         request.message_instance_id, request.message = message.id, message
         request.tracking_code = message.tracking_code
@@ -128,7 +128,7 @@ def register_desk_requests(session, meeting: MardomSalamMeeting, user: User, not
                 _queue_sms(session, request, meeting)
                 coded.append(request)
     session.flush()
-    runtime.complete_task(session, task.id, user, {"desk_note": note[:2000]}, access_checked=True)
+    complete_task(session, task.id, user, {"desk_note": note[:2000]}, access_checked=True)
     return coded
 
 
@@ -184,7 +184,7 @@ def classify_requests(session, meeting: MardomSalamMeeting, user: User, rows: di
             errors["working_group_minutes"] = "Write the minutes."
         raise InvalidData("Some fields are not valid.", errors)
     session.flush()
-    runtime.complete_task(session, task.id, user, {"working_group_minutes": minutes.strip()[:4000]},
+    complete_task(session, task.id, user, {"working_group_minutes": minutes.strip()[:4000]},
                           access_checked=True)
 
 
@@ -234,7 +234,7 @@ def waiting_to_close(meeting: MardomSalamMeeting) -> bool:
 
 
 def _waiting_messages(instance: Instance) -> list[str]:
-    return runtime.waiting_messages(object_session(instance), instance)
+    return waiting_messages(object_session(instance), instance)
 
 
 def close_programme(session, meeting: MardomSalamMeeting, user: User | None = None) -> Instance:
@@ -248,7 +248,7 @@ def close_programme(session, meeting: MardomSalamMeeting, user: User | None = No
     if not waiting_to_close(meeting):
         raise Conflict("This programme is not waiting to be closed.")
     actor = user or system_actor(session)
-    return runtime.send_message_for(session, meeting.instance, actor, CLOSING_MESSAGE, {})
+    return send_message_for(session, meeting.instance, actor, CLOSING_MESSAGE, {})
 
 
 def close_answered_programmes(session) -> int:

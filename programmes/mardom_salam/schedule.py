@@ -31,11 +31,11 @@ from zoneinfo import ZoneInfo
 import jdatetime
 from sqlalchemy import select
 
+from engine import start_instance_for
 from models import District, User, clock
 from models.mardom_salam import MardomSalamMeeting
 from people.accounts import service_account
 
-from engine.runtime import steps as runtime
 
 from programmes.messages137.scores import district_scores
 
@@ -155,7 +155,7 @@ def create_meeting(session, day: date, time_of_day: time, district: District, ac
             "meeting_date_fa": f"{solar(day)} {time_of_day.strftime('%H:%M')}",
             "meeting_at": datetime.combine(day, time_of_day, tzinfo=TEHRAN).isoformat(),
             "deadline_days": dict(deadline_days or DEFAULT_DEADLINE_DAYS)}
-    meeting.instance = runtime.start_instance_for(
+    meeting.instance = start_instance_for(
         session, PROCESS_KEY, actor, district, data, title=f"مردم سلام {solar(day)} — {district.name_fa}")
     session.flush()
     return meeting

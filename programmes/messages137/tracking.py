@@ -21,7 +21,7 @@ from sqlalchemy import select
 from models import Instance, clock
 
 from workcal.store import calendar_for, using_calendar
-from engine.events import append_event
+from engine import append_event
 from workcal.working_time import now as working_time_now
 
 TRACKED_PROCESSES = {"citizen_message_137": "137"}  # process key -> prefix of its codes

@@ -16,7 +16,7 @@ from sqlalchemy import or_, select
 
 from models import HumanTask, Instance, QualityRecord, SurveyAnswer, SurveyLink, utcnow
 
-from engine.events import append_event
+from engine import append_event
 from formjs.forms import load_form
 from records.quality import record_type_for_form, retention_until
 from programmes.surveys.summary import Answer, summarise

@@ -83,12 +83,12 @@ def test_implicit_split_and_bare_timer_of_corpus_files_are_repaired():
 def test_every_well_formed_corpus_file_goes_through_repair_and_explanation():
     """No exception escapes the repair or the explanation, and no problem reads like Python."""
     from lxml import etree
-    from engine.spiff.xmlsafe import _safe_parser
+    from engine.spiff.xmlsafe import safe_parser
     checked = 0
     for path in FILES:
         xml = path.read_bytes()
         try:
-            etree.fromstring(xml, _safe_parser())
+            etree.fromstring(xml, safe_parser())
         except etree.XMLSyntaxError:
             continue
         for make_executable in (False, True):
@@ -96,7 +96,7 @@ def test_every_well_formed_corpus_file_goes_through_repair_and_explanation():
             if not result.notes:
                 assert result.xml == xml, path
             else:
-                etree.fromstring(result.xml, _safe_parser())  # still well-formed
+                etree.fromstring(result.xml, safe_parser())  # still well-formed
                 assert all(isinstance(note, str) and note for _, note in result.notes)
             for problem in problems_of(xml, make_executable):
                 assert problem.message and "Traceback" not in problem.message, (path, problem.message)

@@ -143,7 +143,7 @@ def test_schema_loading_does_not_use_network(monkeypatch):
 
 def test_doctype_refused_after_parse_if_byte_scan_misses_it(monkeypatch, fixture_bytes):
     import engine.spiff.xmlsafe as xmlsafe
-    monkeypatch.setattr(xmlsafe, "_dtd_line", lambda data: None)
+    monkeypatch.setattr(xmlsafe, "dtd_line", lambda data: None)
     xml = (f'<!DOCTYPE bpmn:definitions [ <!ENTITY x "harmless"> ]>\n'
            f'<bpmn:definitions xmlns:bpmn="{BPMN_NS}" targetNamespace="&x;"/>')
     assert "DOCTYPE" in refusal(xml).message

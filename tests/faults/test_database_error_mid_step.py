@@ -124,7 +124,7 @@ def test_an_unexpected_error_under_api_is_a_json_500(served, api, monkeypatch):
 
     def broken(*_args, **_kwargs):
         raise RuntimeError("not a database error, not an HTTP error")
-    monkeypatch.setattr(engine.runtime.steps, "complete_task", broken)
+    monkeypatch.setattr(engine, "complete_task", broken)
     response = api("pr_expert_d1").post(f"/api/v1/tasks/{task.id}/complete",
                                         json={"data": REGISTER_SERVICE})
     assert_json_500(response)
