@@ -9,10 +9,8 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__)
     app.config.update(load_config(config))
     # The BPMN engine, built once from the settings, with every programme's hooks on it.
-    from engine import build_engine
-    from programmes import register_all
-    app.extensions["bpmn_engine"] = build_engine(app.config)
-    register_all(app.extensions["bpmn_engine"])
+    from programmes import build_city_engine
+    app.extensions["bpmn_engine"] = build_city_engine(app.config)
 
     from . import db, errors, extensions, i18n
     db.init_db(app)

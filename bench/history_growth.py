@@ -47,6 +47,7 @@ from engine.runtime import steps as runtime  # noqa: E402
 from modeling.deploy import deploy_process  # noqa: E402
 from engine.spiff.workflows import (completed_elements, dump_workflow, find_ready_task,  # noqa: E402
                               load_workflow, ready_human_tasks, run_engine)
+from programmes import build_city_engine  # noqa: E402
 from models import HumanTask, Instance, User, make_engine, make_session_factory  # noqa: E402
 from people.accounts import find_district  # noqa: E402
 
@@ -74,7 +75,7 @@ class Database:
             self.url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{self.pg_name}"
         upgrade_database(self.url)
         self.engine = make_engine(self.url)
-        self.sessions = make_session_factory(self.engine)
+        self.sessions = make_session_factory(self.engine, info=build_city_engine().session_info())
 
     @staticmethod
     def _pg_admin(sql: str) -> None:

@@ -72,10 +72,11 @@ def prepare_database(kind: str, pg_base: str) -> tuple[str, callable]:
     from app.demo import load_demo_data
     from app.migrate import upgrade_database
     from modeling.deploy import deploy_directory
+    from programmes import build_city_engine  # noqa: E402
     from models import make_engine, make_session_factory
     upgrade_database(url)
     engine = make_engine(url)
-    with make_session_factory(engine)() as session:
+    with make_session_factory(engine, info=build_city_engine().session_info())() as session:
         deploy_directory(session, ROOT / "processes")
         load_demo_data(session)
         session.commit()

@@ -50,6 +50,7 @@ from app.demo import DEMO_PASSWORD  # noqa: E402
 from app.migrate import upgrade_database  # noqa: E402
 from inbox_data import (analyze, bulk_insert, generate_rows,  # noqa: E402
                         load_people_and_process, real_state_json)
+from programmes import build_city_engine  # noqa: E402
 from models import (HumanTask, Instance, ProcessVersion, User, make_engine,  # noqa: E402
                     make_session_factory, utcnow)
 from people import access  # noqa: E402
@@ -161,7 +162,7 @@ def run(args, url):
     t0 = time.perf_counter()
     upgrade_database(url)
     engine = make_engine(url)
-    factory = make_session_factory(engine)
+    factory = make_session_factory(engine, info=build_city_engine().session_info())
     version = load_people_and_process(factory, args.districts)
     now = utcnow()
     session = factory()

@@ -31,6 +31,7 @@ from app.migrate import upgrade_database  # noqa: E402
 from engine.runtime import steps as runtime  # noqa: E402
 from modeling.deploy import deploy_process  # noqa: E402
 from engine.replay.verify import iter_verify, replay_instance  # noqa: E402
+from programmes import build_city_engine  # noqa: E402
 from models import Event, HumanTask, Instance, make_engine, make_session_factory  # noqa: E402
 from people.accounts import find_district, find_user  # noqa: E402
 
@@ -96,7 +97,7 @@ def main():
         try:
             upgrade_database(url)
             engine = make_engine(url)
-            factory = make_session_factory(engine)
+            factory = make_session_factory(engine, info=build_city_engine().session_info())
             t0 = time.perf_counter()
             fill(factory, args.messages, args.complaints)
             session = factory()

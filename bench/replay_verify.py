@@ -45,6 +45,7 @@ from app.demo import load_demo_data  # noqa: E402
 from app.migrate import upgrade_database  # noqa: E402
 from modeling.deploy import deploy_process  # noqa: E402
 from engine.events import GENESIS_SHA256, event_digest, list_events, verify_chain  # noqa: E402
+from programmes import build_city_engine  # noqa: E402
 from models import (District, Event, Instance, User, make_engine,  # noqa: E402
                     make_session_factory, utcnow)
 from scratch_database import PG_ADMIN_URL, create_database, loadavg  # noqa: E402
@@ -234,7 +235,7 @@ def main():
         try:
             upgrade_database(url)
             engine = make_engine(url)
-            factory = make_session_factory(engine)
+            factory = make_session_factory(engine, info=build_city_engine().session_info())
             t0 = time.perf_counter()
             n_inst, n_ev = fill(engine, factory, args.instances, args.events, args.seed)
             print(f"{kind}: {n_inst:,} instances, {n_ev:,} events inserted in "

@@ -115,10 +115,11 @@ def prepare(url):
     from app.demo import load_demo_data
     from app.migrate import upgrade_database
     from modeling.deploy import deploy_process
+    from programmes import build_city_engine
     from models import make_engine, make_session_factory
     upgrade_database(url)
     engine = make_engine(url)
-    session = make_session_factory(engine)()
+    session = make_session_factory(engine, info=build_city_engine().session_info())()
     load_demo_data(session)
     deploy_process(session, BPMN.encode("utf-8"), filename="bench_timer_due.bpmn")
     session.commit()
@@ -132,8 +133,9 @@ def start_worker(url, dues_iso, batch, out):
     from engine.runtime import steps as runtime
     from models import make_engine, make_session_factory
     from people.accounts import find_district, find_user
+    from programmes import build_city_engine
     engine = make_engine(url)
-    factory = make_session_factory(engine)
+    factory = make_session_factory(engine, info=build_city_engine().session_info())
     session = factory()
     user, district = find_user(session, USERNAME), find_district(session, DISTRICT)
     ids, t0 = [], time.monotonic()
@@ -186,11 +188,12 @@ def scheduler_worker(url, poll, start_at_wall, stop, out, index, n_procs, batch_
     """Like APScheduler's interval job: fire_due_timers every poll seconds, one run at a time."""
     from app.scheduler import fire_due_timers
     from models import make_engine, make_session_factory
+    from programmes import build_city_engine
     errors = _CountErrors()
     for name in ("app.scheduler", "engine.runtime.timers"):
         logging.getLogger(name).addHandler(errors)
     engine = make_engine(url)
-    factory = make_session_factory(engine)
+    factory = make_session_factory(engine, info=build_city_engine().session_info())
     advanced, runs, busy = 0, 0, 0.0
     # First tick at the window's opening, staggered over one interval: processes that
     # start at different moments tick at different phases.

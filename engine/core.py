@@ -56,7 +56,7 @@ class Engine:
 
 def build_engine(settings: Mapping) -> Engine:
     """An Engine from the app's settings (missing keys take the defaults); ValueError if invalid."""
-    return Engine(
+    engine = Engine(
         calendars=CalendarStore(settings.get("WORK_WEEK", "sat,sun,mon,tue,wed"),
                                 settings.get("WORK_HOURS", "07:30-14:30"),
                                 settings.get("WORK_THURSDAY", "off"),
@@ -65,6 +65,10 @@ def build_engine(settings: Mapping) -> Engine:
         deadlines=ReplyDeadlines(settings.get("MESSAGE_DEADLINE_HOURS", DEFAULT_DEADLINES)),
         script_timeout_seconds=float(settings.get("SCRIPT_TIMEOUT_SECONDS", 2.0)),
         public_base_url=settings.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"))
+    # Iran's holidays for a decade take a second to compute: once now, not inside the first
+    # script that counts working time (it would count against the script's time limit).
+    engine.calendars.calendar()
+    return engine
 
 
 def engine_of(session) -> Engine:

@@ -8,6 +8,15 @@ PROGRAMMES = ("records", "programmes.surveys", "programmes.messages137", "progra
               "programmes.drafts", "programmes.complaints", "programmes.citizens")
 
 
+def build_city_engine(settings=None):
+    """An Engine from the settings (defaults for missing keys) with every programme registered:
+    what create_app builds, for tools and benchmarks that make their own sessions."""
+    from engine import build_engine
+    engine = build_engine(settings or {})
+    register_all(engine)
+    return engine
+
+
 def register_all(engine) -> None:
     """Register the quality-records register and every programme on an engine."""
     for name in PROGRAMMES:

@@ -69,9 +69,9 @@ def test_the_executive_units_reply_is_due_in_working_hours_by_category(app, db, 
         {"service": 24, "technical": 48, "urban_planning": 72}[category]
 
 
-def test_the_deadlines_by_category_come_from_the_settings(app, db):
+def test_the_deadlines_by_category_come_from_the_settings(app, db, monkeypatch):
     deploy_messages(app)
-    engine_of(db).deadlines = ReplyDeadlines("service=48,technical=72")
+    monkeypatch.setattr(engine_of(db), "deadlines", ReplyDeadlines("service=48,technical=72"))
     message = referred_message(db, "service")
     assert task_rows(db, message.id, "ready")[0].due_at == TECHNICAL_DUE  # 48 working hours
     # A category the settings do not name gets the longest deadline configured.

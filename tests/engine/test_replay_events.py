@@ -43,13 +43,10 @@ def test_a_delivered_message_replays_with_its_payload_and_a_forged_payload_diver
                                              "other_message, but nothing waits for it at that point.")
 
 
-def test_an_instance_stopped_by_a_failing_script_replays_to_its_error(app, db):
-    engine_of(db).script_timeout_seconds = 0.2
-    try:
-        instance = started(app, db, "runtime_infinite_loop.bpmn", "t_infinite_loop")
-        replay = assert_replays(db, instance)
-    finally:
-        engine_of(db).script_timeout_seconds = 2.0
+def test_an_instance_stopped_by_a_failing_script_replays_to_its_error(app, db, monkeypatch):
+    monkeypatch.setattr(engine_of(db), "script_timeout_seconds", 0.2)
+    instance = started(app, db, "runtime_infinite_loop.bpmn", "t_infinite_loop")
+    replay = assert_replays(db, instance)
     assert replay.status == "error"
     assert [s.type for s in replay.steps][-1] == "instance_error"
 

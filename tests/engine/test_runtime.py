@@ -327,13 +327,10 @@ def test_script_that_escapes_only_at_run_time_fails_the_instance_and_runs_nothin
         marker.unlink(missing_ok=True)
 
 
-def test_endless_script_is_stopped_by_the_time_limit_and_fails_the_instance(app, db):
+def test_endless_script_is_stopped_by_the_time_limit_and_fails_the_instance(app, db, monkeypatch):
     deploy(app, "runtime_infinite_loop.bpmn")
-    engine_of(db).script_timeout_seconds = 0.3
-    try:
-        instance = start(db, "t_infinite_loop")
-    finally:
-        engine_of(db).script_timeout_seconds = 2.0
+    monkeypatch.setattr(engine_of(db), "script_timeout_seconds", 0.3)
+    instance = start(db, "t_infinite_loop")
     again = reload_instance(db, instance.id)
     assert again.status == "error"
     assert "longer than 0.3 s" in again.error_message
