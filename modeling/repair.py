@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from engine.spiff.xmlsafe import BPMN_NS, _safe_parser
+from engine.spiff.xmlsafe import BPMN_NS, safe_parser
 
 BPMNDI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
 DC_NS = "http://www.omg.org/spec/DD/20100524/DC"
@@ -77,7 +77,7 @@ def repair_bpmn(xml: bytes, *, make_executable: bool = False) -> RepairResult:
     """
     original = xml if isinstance(xml, bytes) else xml.encode("utf-8")
     try:
-        root = etree.fromstring(original, _safe_parser())
+        root = etree.fromstring(original, safe_parser())
     except (etree.XMLSyntaxError, ValueError):
         return RepairResult(original, [])
     if root.tag != f"{{{BPMN_NS}}}definitions" or "<!DOCTYPE" in original[:2000].decode("latin-1"):
