@@ -54,7 +54,8 @@ DEFAULTS = {
     "NOTIFY_BATCH_SIZE": 50,
     "NOTIFY_MAX_ATTEMPTS": 8,
     "NOTIFY_LEASE_SECONDS": 300,
-    # E-mail: "file" appends to MAIL_FILE_PATH (development, no mail server), "smtp" sends.
+    # E-mail: "file" appends to MAIL_FILE_PATH (development, no mail server), "smtp" sends
+    # (notifications.transports_from_config reads these settings; their defaults are only here).
     "MAIL_TRANSPORT": "file",
     "MAIL_FROM": "سامانه ارتباط مردمی ۱۳۷ <no-reply@localhost>",
     "MAIL_FILE_PATH": str(ROOT / "instance" / "outbox-mail.txt"),

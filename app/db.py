@@ -30,8 +30,3 @@ def db_session():
     if "db_session" not in g:
         g.db_session = current_app.extensions["db_sessions"]()
     return g.db_session
-
-
-def new_session():
-    """A session outside any request (scheduler jobs, CLI); the caller commits and closes."""
-    return current_app.extensions["db_sessions"]()

@@ -1,5 +1,6 @@
 """APScheduler in the web process: fires due timers and makes the periodic reports."""
 import logging
+from functools import partial
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -16,26 +17,45 @@ from notifications import send_due_notifications, transports_from_config
 log = logging.getLogger(__name__)
 
 
+def run_job(session_factory, name: str, work, failed=None, reraise: bool = False,
+            level: int = logging.ERROR):
+    """Run work(session) in a session of its own and commit once, at the end; return its result.
+
+    On failure: roll back, log "<name> failed" with the traceback at level and return failed
+    (or, with reraise, let the exception go to the caller); the session is always closed.
+    Every scheduler job goes through here, so each is one transaction (or a loop of them).
+    """
+    session = session_factory()
+    try:
+        result = work(session)
+        session.commit()
+        return result
+    except Exception:  # noqa: BLE001 - e.g. the database went away: the next run tries again
+        session.rollback()
+        if reraise:
+            raise
+        log.log(level, "%s failed", name, exc_info=True)
+        return failed
+    finally:
+        session.close()
+
+
 def fire_due_timers(session_factory, max_instances: int = 500, batch_size: int = 50) -> int:
     """Fire due timers in batches, one transaction each; return how many instances advanced."""
     advanced, skip, isolate = 0, set(), False
     while advanced < max_instances:
-        session = session_factory()
-        try:
-            done, failed = fire_due_timer_batch(session, limit=min(batch_size, max_instances - advanced),
-                                                skip_instance_ids=skip, isolate=isolate)
-            session.commit()
-        except Exception:  # noqa: BLE001 - e.g. the database went away: try again next poll
-            session.rollback()
+        limit = min(batch_size, max_instances - advanced)
+        # After a failed fast path the same timers again, each instance in its own savepoint.
+        outcome = run_job(session_factory, "firing timers" if isolate else "a batch of timers",
+                          partial(fire_due_timer_batch, limit=limit, skip_instance_ids=skip,
+                                  isolate=isolate),
+                          level=logging.ERROR if isolate else logging.WARNING)
+        if outcome is None:
             if isolate:
-                log.exception("firing timers failed")
                 break
-            # Fast path failed: the same timers again, each instance in its own savepoint.
-            log.warning("a batch of timers failed; firing them instance by instance", exc_info=True)
-            isolate = True
+            isolate = True  # next: firing them instance by instance
             continue
-        finally:
-            session.close()
+        done, failed = outcome
         if not done and not failed:
             break
         # A failed instance keeps its timers due: skip it for the rest of this run only.
@@ -50,16 +70,8 @@ def generate_complaint_reports(session_factory, now=None) -> int:
     Every district gets its report if it has none, or only one made before the month ended;
     return how many were made. Safe to run daily: a complete report is not made again.
     """
-    session = session_factory()
-    try:
-        made = generate_monthly_reports(session, now=now)
-        session.commit()
-    except Exception:  # noqa: BLE001 - logged; the next run tries again
-        session.rollback()
-        log.exception("generating the complaint reports failed")
-        return 0
-    finally:
-        session.close()
+    made = run_job(session_factory, "generating the complaint reports",
+                   lambda session: generate_monthly_reports(session, now=now), failed=[])
     for district_code, record in made:
         log.info("complaint report %s of %s: record %s", record.data["period"]["label"],
                  district_code, record.id)
@@ -68,33 +80,20 @@ def generate_complaint_reports(session_factory, now=None) -> int:
 
 def make_digest_job(session_factory) -> str | None:
     """Today's digest of every chain head in one transaction; its sha256 (None on failure)."""
-    session = session_factory()
-    try:
-        sha = make_daily_digest(session).digest_sha256
-        session.commit()
-    except Exception:  # noqa: BLE001 - logged; the next run (or `flask audit digest`) makes it
-        session.rollback()
-        log.exception("making the daily chain digest failed")
-        return None
-    finally:
-        session.close()
-    log.info("chain digest of today: %s", sha)
+    sha = run_job(session_factory, "making the daily chain digest",
+                  lambda session: make_daily_digest(session).digest_sha256)
+    if sha is not None:
+        log.info("chain digest of today: %s", sha)
     return sha
 
 
 def dispose_records_job(session_factory) -> int:
     """Dispose of the records past their keeping period in one transaction; return how many."""
-    session = session_factory()
-    try:
-        disposals = dispose_due_records(session)
-        held = held_due_count(session)
-        session.commit()
-    except Exception:  # noqa: BLE001 - logged; the next daily run tries again
-        session.rollback()
-        log.exception("disposing of records failed")
+    outcome = run_job(session_factory, "disposing of records",
+                      lambda session: (dispose_due_records(session), held_due_count(session)))
+    if outcome is None:
         return 0
-    finally:
-        session.close()
+    disposals, held = outcome
     log.info("retention: %s records disposed of, %s kept under legal hold", len(disposals), held)
     return len(disposals)
 
@@ -103,17 +102,11 @@ def create_due_meetings(session_factory, now=None, first_date=DEFAULT_FIRST_DATE
                         time_of_day=DEFAULT_TIME, district_codes=None, deadline_days=None,
                         council: bool = True) -> JobResult:
     """The Mardom Salam schedule (programmes.mardom_salam.council.run_meeting_schedule) in one transaction."""
-    session = session_factory()
-    try:
-        result = run_meeting_schedule(session, now, first_date, time_of_day, district_codes,
-                                      deadline_days, council)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
-    finally:
-        session.close()
-    return result
+    # A failure goes to the caller: `flask setup` reports it, the scheduler logs it.
+    return run_job(session_factory, "the Mardom Salam schedule",
+                   lambda session: run_meeting_schedule(session, now, first_date, time_of_day,
+                                                        district_codes, deadline_days, council),
+                   reraise=True)
 
 
 def mardom_salam_settings(config) -> dict:

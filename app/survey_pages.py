@@ -1,4 +1,9 @@
-"""What survey and poll pages show besides the form: computed result tables and public links."""
+"""What survey and poll pages show besides the form: computed result tables and public links.
+
+Showing a page never writes: the public links are made by an explicit POST
+(instances.create_survey_links) of a user who may act on a collecting task; the pages show
+the links made so far and, to such a user while one is missing, the button that makes them.
+"""
 from flask import url_for
 from sqlalchemy import select
 
@@ -14,23 +19,43 @@ def _link_rows(links) -> list[dict]:
              "url": url_for("public.survey", token=link.token, _external=True)} for link in links]
 
 
+def collecting_tasks(session, instance) -> list[HumanTask]:
+    """The open tasks of the instance during which it takes answers through public links."""
+    return session.scalars(select(HumanTask).where(
+        HumanTask.instance_id == instance.id, HumanTask.status == "ready",
+        HumanTask.form_key.in_(list(surveys.COLLECTING)))).all()
+
+
+def may_create_links(session, instance, user) -> bool:
+    """Whether the user may make the instance's public links (may act on a collecting task)."""
+    return any(access.can_act_on_task(user, task) for task in collecting_tasks(session, instance))
+
+
+def _create_url(session, instance, may_create: bool) -> str | None:
+    """Where the button posts, shown only to one who may create while a link is missing."""
+    if may_create and surveys.missing_links(session, instance):
+        return url_for("instances.create_survey_links", instance_id=instance.id)
+    return None
+
+
 def task_extras(session, task, user) -> dict:
     """Template context of a task page: the results table it shows and its public links."""
-    links = []
+    links, create_url = [], None
     if task.status == "ready" and task.form_key in surveys.COLLECTING:
-        creator = user if access.can_act_on_task(user, task) else None
-        links = surveys.public_links(session, task.instance, create_for=creator)
+        links = surveys.public_links(session, task.instance)
+        create_url = _create_url(session, task.instance, access.can_act_on_task(user, task))
     return {"survey_results": surveys.shown_results(session, task),
-            "survey_links": _link_rows(links),
+            "survey_links": _link_rows(links), "survey_links_create_url": create_url,
             "survey_results_live": task.form_key in surveys.SUMMARIES and task.status == "ready"}
 
 
 def instance_extras(session, instance, user) -> dict:
     """Template context of an instance page: open public links and the results so far."""
-    collecting = session.scalars(select(HumanTask).where(
-        HumanTask.instance_id == instance.id, HumanTask.status == "ready",
-        HumanTask.form_key.in_(list(surveys.COLLECTING)))).all()
-    creator = user if any(access.can_act_on_task(user, task) for task in collecting) else None
-    links = surveys.public_links(session, instance, create_for=creator) if collecting else []
+    links, create_url = [], None
+    collecting = collecting_tasks(session, instance)
+    if collecting:
+        links = surveys.public_links(session, instance)
+        may_create = any(access.can_act_on_task(user, task) for task in collecting)
+        create_url = _create_url(session, instance, may_create)
     return {"survey_results": surveys.instance_results(session, instance),
-            "survey_links": _link_rows(links)}
+            "survey_links": _link_rows(links), "survey_links_create_url": create_url}

@@ -6,10 +6,10 @@ from models.notifications import OutboxMessage
 
 from .outbox import list_for_instance, queue_notification, render_notification
 from .sender import claim_due_messages, send_claimed, send_due_notifications
-from .transports import (DEFAULTS, FileMailer, FileSmsProvider, HttpSmsProvider, SmsProvider,
+from .transports import (FileMailer, FileSmsProvider, HttpSmsProvider, SmsProvider,
                          SmtpMailer, TransportError, transports_from_config)
 
 __all__ = ["OutboxMessage", "list_for_instance", "queue_notification", "render_notification",
-           "claim_due_messages", "send_claimed", "send_due_notifications", "DEFAULTS",
+           "claim_due_messages", "send_claimed", "send_due_notifications",
            "FileMailer", "FileSmsProvider", "HttpSmsProvider", "SmsProvider", "SmtpMailer",
            "TransportError", "transports_from_config"]

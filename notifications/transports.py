@@ -14,26 +14,8 @@ from typing import Protocol
 
 from models import clock
 
-ROOT = Path(__file__).resolve().parent.parent
-
-# The settings transports_from_config reads, with the defaults app/config.py also holds: file
-# transports under instance/, so a developer's machine needs no mail server or SMS account.
-DEFAULTS = {
-    "MAIL_TRANSPORT": "file",
-    "MAIL_FROM": "سامانه ارتباط مردمی ۱۳۷ <no-reply@localhost>",
-    "MAIL_FILE_PATH": str(ROOT / "instance" / "outbox-mail.txt"),
-    "SMTP_HOST": "localhost",
-    "SMTP_PORT": 25,
-    "SMTP_USERNAME": "",
-    "SMTP_PASSWORD": "",
-    "SMTP_STARTTLS": False,
-    "SMTP_TIMEOUT_SECONDS": 10.0,
-    "SMS_PROVIDER": "file",
-    "SMS_HTTP_URL": "",
-    "SMS_HTTP_KEY": "",
-    "SMS_HTTP_TIMEOUT_SECONDS": 10.0,
-    "SMS_FILE_PATH": str(ROOT / "instance" / "outbox-sms.jsonl"),
-}
+# A sender for a transport built by hand; the app's comes from MAIL_FROM (app/config.py).
+DEFAULT_SENDER = "no-reply@localhost"
 
 
 class Mailer(Protocol):
@@ -67,7 +49,7 @@ class SmtpMailer:
 
     def __init__(self, host: str, port: int = 25, username: str | None = None,
                  password: str | None = None, starttls: bool = False,
-                 sender: str = DEFAULTS["MAIL_FROM"], timeout_seconds: float = 10.0):
+                 sender: str = DEFAULT_SENDER, timeout_seconds: float = 10.0):
         self.host, self.port = host, int(port)
         self.username, self.password = username or None, password or None
         self.starttls, self.sender = starttls, sender
@@ -89,7 +71,7 @@ class SmtpMailer:
 class FileMailer:
     """Development mailer: appends each e-mail, readable, to a UTF-8 text file."""
 
-    def __init__(self, path, sender: str = DEFAULTS["MAIL_FROM"]):
+    def __init__(self, path, sender: str = DEFAULT_SENDER):
         self.path, self.sender = Path(path), sender
         self._lock = threading.Lock()
 
@@ -157,30 +139,26 @@ def _append(path: Path, text: str, lock: threading.Lock) -> None:
             handle.write(text)
 
 
-def _setting(config, key):
-    value = config.get(key)
-    return DEFAULTS[key] if value is None else value
-
-
 def transports_from_config(config) -> dict:
-    """{"email": mailer, "sms": provider} from MAIL_* / SMTP_* / SMS_* settings (see DEFAULTS)."""
-    get = lambda key: _setting(config, key)  # noqa: E731
-    sender = get("MAIL_FROM")
-    mail_kind = str(get("MAIL_TRANSPORT")).strip().lower()
+    """{"email": mailer, "sms": provider} from the MAIL_* / SMTP_* / SMS_* settings of the app's
+    configuration (app/config.py declares them with their defaults; every one must be there)."""
+    sender = config["MAIL_FROM"]
+    mail_kind = str(config["MAIL_TRANSPORT"]).strip().lower()
     if mail_kind == "smtp":
-        mailer = SmtpMailer(get("SMTP_HOST"), int(get("SMTP_PORT")), get("SMTP_USERNAME"),
-                            get("SMTP_PASSWORD"), bool(get("SMTP_STARTTLS")), sender,
-                            float(get("SMTP_TIMEOUT_SECONDS")))
+        mailer = SmtpMailer(config["SMTP_HOST"], int(config["SMTP_PORT"]),
+                            config["SMTP_USERNAME"], config["SMTP_PASSWORD"],
+                            bool(config["SMTP_STARTTLS"]), sender,
+                            float(config["SMTP_TIMEOUT_SECONDS"]))
     elif mail_kind == "file":
-        mailer = FileMailer(get("MAIL_FILE_PATH"), sender)
+        mailer = FileMailer(config["MAIL_FILE_PATH"], sender)
     else:
         raise ValueError(f"MAIL_TRANSPORT must be 'file' or 'smtp', not {mail_kind!r}")
-    sms_kind = str(get("SMS_PROVIDER")).strip().lower()
+    sms_kind = str(config["SMS_PROVIDER"]).strip().lower()
     if sms_kind == "http":
-        provider = HttpSmsProvider(get("SMS_HTTP_URL"), get("SMS_HTTP_KEY"),
-                                   float(get("SMS_HTTP_TIMEOUT_SECONDS")))
+        provider = HttpSmsProvider(config["SMS_HTTP_URL"], config["SMS_HTTP_KEY"],
+                                   float(config["SMS_HTTP_TIMEOUT_SECONDS"]))
     elif sms_kind == "file":
-        provider = FileSmsProvider(get("SMS_FILE_PATH"))
+        provider = FileSmsProvider(config["SMS_FILE_PATH"])
     else:
         raise ValueError(f"SMS_PROVIDER must be 'file' or 'http', not {sms_kind!r}")
     return {"email": mailer, "sms": provider}

@@ -32,19 +32,14 @@ const copies = [
   ["vazirmatn/fonts/webfonts", "vazirmatn/fonts/webfonts"],
   ["vazirmatn/OFL.txt", "vazirmatn/OFL.txt"],
 
-  // htmx 2.x
-  ["htmx.org/dist/htmx.min.js", "htmx/htmx.min.js"],
-  ["htmx.org/LICENSE", "htmx/LICENSE"],
-
-  // bpmn-js 18.x: viewer (replay/instance view), navigated viewer (pan/zoom), modeler (editing)
-  ["bpmn-js/dist/bpmn-viewer.production.min.js", "bpmn-js/bpmn-viewer.production.min.js"],
+  // bpmn-js 18.x: the navigated viewer (pan/zoom) of the process, instance and replay pages.
+  // The studio's modeler is bundled from the package's sources by build-studio.mjs.
   ["bpmn-js/dist/bpmn-navigated-viewer.production.min.js", "bpmn-js/bpmn-navigated-viewer.production.min.js"],
-  ["bpmn-js/dist/bpmn-modeler.production.min.js", "bpmn-js/bpmn-modeler.production.min.js"],
   ["bpmn-js/dist/assets", "bpmn-js/assets"], // diagram-js.css, bpmn-js.css, bpmn-font/{css,font}
   ["bpmn-js/LICENSE", "bpmn-js/LICENSE"],
 
-  // form-js 1.x: UMD bundles (globals FormViewer, FormEditor) and their CSS
-  ["@bpmn-io/form-js/dist/form-viewer.umd.js", "form-js/form-viewer.umd.js"],
+  // form-js 1.x: the editor's UMD bundle (global FormEditor) and its CSS; task pages render
+  // forms on the server (formjs/), so no viewer bundle
   ["@bpmn-io/form-js/dist/form-editor.umd.js", "form-js/form-editor.umd.js"],
   ["@bpmn-io/form-js/dist/assets/form-js.css", "form-js/assets/form-js.css"],
   ["@bpmn-io/form-js/dist/assets/form-js-base.css", "form-js/assets/form-js-base.css"],

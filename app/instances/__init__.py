@@ -7,6 +7,7 @@ URL table:
   POST  /processes/<key>/start             start
   GET   /instances                         instance_list  (?status=; ?code= a tracking code: its page)
   GET   /instances/<id>                    instance
+  POST  /instances/<id>/survey-links       create_survey_links  (a survey's or poll's public links)
   GET   /instances/<id>/diagram.bpmn       diagram   (the BPMN of the instance's own version)
   GET   /instances/<id>/photo              photo     (the photo a citizen filed with it)
 """
@@ -14,6 +15,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from programmes.messages137.tracking import find_by_tracking_code
 from programmes.citizens.tracking import request_of_instance
@@ -21,14 +23,15 @@ from modeling.deploy import list_processes
 from engine import latest_version, start_instance
 from models.errors import WorkflowError
 from engine import instance_overview
-from models import District, Instance
+from models import District, HumanTask, Instance
 from notifications.outbox import list_for_instance
 from people import access
+from programmes.surveys.answers import create_public_links
 
 from ..db import db_session
 from ..i18n import translate_error
 from ..mardom_salam.task_panel import message_extras
-from ..survey_pages import instance_extras
+from ..survey_pages import collecting_tasks, instance_extras, may_create_links
 
 bp = Blueprint("instances", __name__)
 
@@ -128,6 +131,31 @@ def instance(instance_id):
                            **message_extras(session, instance.id),
                            citizen_request=request_of_instance(session, instance.id),
                            notices=list_for_instance(session, instance.id))
+
+
+@bp.route("/instances/<int:instance_id>/survey-links", methods=["POST"])
+@login_required
+def create_survey_links(instance_id):
+    """Make the public links of a survey or poll that collects answers (once; again is a no-op).
+    Back to the task page it was asked from (form field task_id), else the instance page."""
+    session, instance = db_session(), _viewable_instance(instance_id)
+    refused = _("Only someone who may act on the collection task can make its public links.")
+    if access.is_read_only(current_user):  # an auditor changes nothing, collecting or not
+        return render_template("error.html", message=refused), 403
+    if not collecting_tasks(session, instance):
+        return render_template("error.html", message=_(
+            "This process is not collecting answers now: there is no public link to make.")), 409
+    if not may_create_links(session, instance, current_user):
+        return render_template("error.html", message=refused), 403
+    try:
+        create_public_links(session, instance, current_user)
+    except IntegrityError:  # another click made them at the same moment: they exist now
+        session.rollback()
+    flash(_("The public links are ready: give them to citizens."), "success")
+    task = session.get(HumanTask, request.form.get("task_id", type=int) or 0)
+    if task is not None and task.instance_id == instance.id:
+        return redirect(url_for("inbox.task", task_id=task.id), code=303)
+    return redirect(url_for("instances.instance", instance_id=instance.id), code=303)
 
 
 @bp.route("/instances/<int:instance_id>/diagram.bpmn")

@@ -21,7 +21,7 @@ from werkzeug.exceptions import HTTPException
 from ..api_keys.keys import key_for
 from ..db import db_session
 from ..extensions import config_limit, limiter
-from . import georeport
+from . import resources
 from .formats import Open311Error, render, render_error
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
@@ -56,13 +56,13 @@ def _english() -> bool:
 @bp.get(f"/services.{FMT}")
 @_limit
 def services(fmt):
-    return render(fmt, "services", "service", georeport.service_list(_english()))
+    return render(fmt, "services", "service", resources.service_list(_english()))
 
 
 @bp.get(f"/services/<service_code>.{FMT}")
 @_limit
 def service(service_code, fmt):
-    return render(fmt, "service_definition", "", georeport.service_definition(service_code))
+    return render(fmt, "service_definition", "", resources.service_definition(service_code))
 
 
 @bp.post(f"/requests.{FMT}")
@@ -73,32 +73,32 @@ def create_request(fmt):
     api_key = key_for(session, request.form.get("api_key"))
     if api_key is None:
         raise Open311Error(403, "Invalid api_key received -- can't proceed with create_request.")
-    filed = georeport.file_from_form(session, request.form, request.files, api_key)
-    return render(fmt, "service_requests", "request", georeport.created_records(filed), 201)
+    filed = resources.file_from_form(session, request.form, request.files, api_key)
+    return render(fmt, "service_requests", "request", resources.created_records(filed), 201)
 
 
 @bp.get(f"/requests.{FMT}")
 @_limit
 def requests(fmt):
     session = db_session()
-    found = georeport.find_requests(session, request.args)
+    found = resources.find_requests(session, request.args)
     return render(fmt, "service_requests", "request",
-                  georeport.request_records(session, found, _english()))
+                  resources.request_records(session, found, _english()))
 
 
 @bp.get(f"/requests/<service_request_id>.{FMT}")
 @_limit
 def request_detail(service_request_id, fmt):
     session = db_session()
-    found = georeport.request_by_id(session, service_request_id, request.args)
+    found = resources.request_by_id(session, service_request_id, request.args)
     return render(fmt, "service_requests", "request",
-                  georeport.request_records(session, [found], _english()))
+                  resources.request_records(session, [found], _english()))
 
 
 @bp.get(f"/tokens/<token>.{FMT}")
 @_limit
 def token(token, fmt):
-    found = georeport.request_by_token(db_session(), token)
+    found = resources.request_by_token(db_session(), token)
     return render(fmt, "service_requests", "request",
                   [{"service_request_id": found.tracking_code, "token": found.api_token}])
 

@@ -5,12 +5,12 @@ URL table (no login; rate-limited per client address like every portal endpoint)
 
 The token is random and unique to the photo (citizen_requests.media_token): the address names
 nothing else about the request, and an unknown token, or one with the wrong extension, is 404.
-Only requests Open311 lists publicly are served (app.open311.georeport).
+Only requests Open311 lists publicly are served (app.open311.resources).
 """
 from flask import Response, abort
 
 from ..db import db_session
-from ..open311.georeport import request_by_media_token
+from ..open311.resources import request_by_media_token
 from . import bp
 
 MEDIA_MAX_AGE = 3600  # the bytes never change for a token; a disposed one goes within the hour

@@ -19,7 +19,7 @@ from models import CitizenRequest, District, User
 from people.accounts import service_account
 
 from programmes.messages137.tracking import normalise_tracking_code
-from models.errors import InvalidData, NotFound
+from models.errors import InvalidData
 from engine import start_instance_for
 
 PORTAL_USERNAME = "citizen-portal"
@@ -60,14 +60,6 @@ SERVICES = (
             "شکایت از رفتار کارکنان یا عملکرد ادارات شهرداری", "complaints", "complaints", "101"),
 )
 SERVICES_BY_CODE = {service.code: service for service in SERVICES}
-
-
-def get_service(code: str) -> Service:
-    """The service with this code, or NotFound."""
-    service = SERVICES_BY_CODE.get(str(code or ""))
-    if service is None:
-        raise NotFound("No service {code} exists.", code=code)
-    return service
 
 
 def portal_actor(session) -> User:

@@ -152,12 +152,3 @@ def request_of_instance(session, instance_id: int, with_photo: bool = False) -> 
     if with_photo:
         query = query.options(undefer(CitizenRequest.photo))
     return session.scalars(query).first()
-
-
-def find_request_for_api(session, tracking_code: str) -> CitizenRequest:
-    """A request by its tracking code (Open311's service_request_id), or NotFound."""
-    request = session.scalars(select(CitizenRequest).where(
-        CitizenRequest.tracking_code == str(tracking_code or ""))).first()
-    if request is None:
-        raise NotFound("No request {code} exists.", code=tracking_code)
-    return request

@@ -159,24 +159,31 @@ def collecting_forms(session, instance: Instance) -> tuple[str, ...]:
     return tuple(offered)
 
 
-def public_links(session, instance: Instance, create_for=None) -> list[SurveyLink]:
-    """The open links of the instance; create_for (a user) creates the missing ones."""
+def public_links(session, instance: Instance) -> list[SurveyLink]:
+    """The links of the questionnaires the instance takes answers to now (those made so far)."""
     forms = collecting_forms(session, instance)
     if not forms:
         return []
     existing = {link.form_key: link for link in session.scalars(
         select(SurveyLink).where(SurveyLink.instance_id == instance.id))}
-    links = []
-    for form_key in forms:
-        link = existing.get(form_key)
-        if link is None and create_for is not None:
-            link = SurveyLink(token=secrets.token_urlsafe(TOKEN_BYTES), instance_id=instance.id,
-                              form_key=form_key, created_at=utcnow(), created_by_id=create_for.id)
-            session.add(link)
-        if link is not None:
-            links.append(link)
+    return [existing[form_key] for form_key in forms if form_key in existing]
+
+
+def missing_links(session, instance: Instance) -> tuple[str, ...]:
+    """The questionnaires the instance takes answers to now that have no public link yet."""
+    made = {link.form_key for link in public_links(session, instance)}
+    return tuple(key for key in collecting_forms(session, instance) if key not in made)
+
+
+def create_public_links(session, instance: Instance, user) -> list[SurveyLink]:
+    """Make the missing links of the questionnaires the instance takes answers to now (an
+    explicit action of a user who may act on its collecting task; the caller checks that),
+    and return them all. Once a link exists it is kept: calling again makes nothing."""
+    for form_key in missing_links(session, instance):
+        session.add(SurveyLink(token=secrets.token_urlsafe(TOKEN_BYTES), instance_id=instance.id,
+                               form_key=form_key, created_at=utcnow(), created_by_id=user.id))
     session.flush()
-    return links
+    return public_links(session, instance)
 
 
 def open_link(session, token: str) -> SurveyLink | None:

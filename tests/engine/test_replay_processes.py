@@ -125,10 +125,10 @@ def test_a_citizen_survey_returned_once_with_entries_and_corrective_action_repla
     do(db, survey, "Task_review_survey_plan", PLAN_APPROVE)
     # A citizen answers through the public link: the answer goes to the register (an event,
     # no workflow data); the summary completion records the tables computed from it.
-    from programmes.surveys.answers import public_links, store_public_answer
+    from programmes.surveys.answers import create_public_links, store_public_answer
     from models import Instance
     from people.accounts import find_user
-    links = public_links(db, db.get(Instance, survey), create_for=find_user(db, "admin"))
+    links = create_public_links(db, db.get(Instance, survey), find_user(db, "admin"))
     store_public_answer(db, next(link for link in links if link.form_key == "citizen_survey"),
                         dict(CITIZEN_FORM))
     db.commit()

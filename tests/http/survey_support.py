@@ -1,6 +1,7 @@
 """Shared pieces of the survey and poll HTTP tests: valid answers of every form, the public
-link of an instance as staff see it, a citizen's anonymous client, and reading back the
-answers, records and events the requests stored (with fresh, short sessions)."""
+link of an instance as staff see it (and the button that makes it), a citizen's anonymous
+client, and reading back the answers, records and events the requests stored (with fresh,
+short sessions)."""
 import html
 import re
 
@@ -53,6 +54,13 @@ def public_links(browser, instance_id: int) -> dict[str, str]:
         url = html.unescape(re.search(r'value="([^"]+)"', tag).group(1))
         found[re.search(r'data-form="([^"]+)"', tag).group(1)] = re.sub(r"^https?://[^/]+", "", url)
     return found
+
+
+def create_public_links(browser, instance_id: int) -> dict[str, str]:
+    """Press the button that makes the instance's public links, then read them as public_links."""
+    response = browser.post(f"/instances/{instance_id}/survey-links")
+    assert response.status_code == 303, response.get_data(as_text=True)
+    return public_links(browser, instance_id)
 
 
 def citizen(app):

@@ -4,7 +4,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
-from app.open311 import georeport
+from app.open311 import resources
 from models import CitizenRequest, HumanTask, Instance, clock
 from open311_support import (BASE, CONTACT_TRACES, DESCRIPTION, filed_code, json_errors,
                              post_request, xml_of, xml_records)
@@ -179,7 +179,7 @@ def test_a_jurisdiction_filters_by_district_and_an_unknown_one_is_a_400(app, thr
 
 def test_the_list_stops_at_its_maximum_keeping_the_newest(app, three, monkeypatch):
     client, codes = three
-    monkeypatch.setattr(georeport, "MAX_RESULTS", 1)
+    monkeypatch.setattr(resources, "MAX_RESULTS", 1)
     assert _ids(client) == [codes["new"]]
 
 

@@ -8,11 +8,13 @@ import pytest
 from sqlalchemy import select
 
 from app import create_app
+from app.demo import DEMO_PASSWORD
 from models import SurveyLink, utcnow
 from path_support import deploy, drive, ready_task, start_on_page
 from survey_support import (CITIZEN_FORM, PLAN_APPROVE, POLL_APPROVE, POLL_PLAN,
                             PUBLIC_CITIZEN_FORM, PUBLIC_POLL_ANSWER, PUBLIC_VISITOR_FORM,
-                            SURVEY_PLAN, citizen, events, poll_answers, public_links, records)
+                            SURVEY_PLAN, citizen, create_public_links, events, poll_answers,
+                            public_links, records)
 
 F01, F02 = "F-__-0-2-01", "F-__-0-2-02"
 
@@ -30,7 +32,7 @@ def collecting_survey(app, login):
 
 def test_staff_see_unguessable_links_and_a_citizen_answers_without_login(app, collecting_survey):
     expert, instance_id = collecting_survey
-    links = public_links(expert, instance_id)
+    links = create_public_links(expert, instance_id)
     assert set(links) == {"citizen_survey", "visitor_survey"}
     assert public_links(expert, instance_id) == links  # made once, then the same
     tokens = [url.rsplit("/", 1)[1] for url in links.values()]
@@ -72,7 +74,7 @@ def test_staff_see_unguessable_links_and_a_citizen_answers_without_login(app, co
 
 def test_paper_and_public_answers_are_counted_apart(app, collecting_survey):
     expert, instance_id = collecting_survey
-    links = public_links(expert, instance_id)
+    links = create_public_links(expert, instance_id)
     drive(expert, instance_id, "Task_collect_survey_forms", {"next_form": "citizen"})
     drive(expert, instance_id, "Task_enter_citizen_survey", CITIZEN_FORM)
     assert citizen(app).post(links["citizen_survey"], data=PUBLIC_CITIZEN_FORM).status_code == 303
@@ -89,7 +91,7 @@ def test_paper_and_public_answers_are_counted_apart(app, collecting_survey):
 ])
 def test_invalid_answer_is_refused_with_messages_and_nothing_is_stored(app, collecting_survey, broken):
     expert, instance_id = collecting_survey
-    url = public_links(expert, instance_id)["citizen_survey"]
+    url = create_public_links(expert, instance_id)["citizen_survey"]
     before = len(events(app, instance_id))
     response = citizen(app).post(url, data={**PUBLIC_CITIZEN_FORM, **broken})
     body = response.get_data(as_text=True)
@@ -109,7 +111,7 @@ def test_unknown_token_is_a_persian_404(app, collecting_survey):
 
 def test_link_closes_when_collection_ends(app, collecting_survey):
     expert, instance_id = collecting_survey
-    links = public_links(expert, instance_id)
+    links = create_public_links(expert, instance_id)
     drive(expert, instance_id, "Task_collect_survey_forms", {"next_form": "finished"})
     for url in links.values():
         assert citizen(app).get(url).status_code == 404
@@ -126,11 +128,97 @@ def test_only_staff_who_collect_create_links(app, login):
     drive(expert, instance_id, "Task_plan_survey", SURVEY_PLAN)
     drive(head, instance_id, "Task_review_survey_plan", PLAN_APPROVE)
     assert public_links(head, instance_id) == {}  # the head does not collect: no link made
+    assert head.post(f"/instances/{instance_id}/survey-links").status_code == 403
     assert login("pr_expert_d2").get(f"/instances/{instance_id}").status_code == 403
     with app.extensions["db_sessions"]() as s:
         assert s.scalars(select(SurveyLink)).all() == []
-    assert set(public_links(expert, instance_id)) == {"citizen_survey", "visitor_survey"}
+    assert set(create_public_links(expert, instance_id)) == {"citizen_survey", "visitor_survey"}
     assert set(public_links(head, instance_id)) == {"citizen_survey", "visitor_survey"}
+
+
+def _stored_links(app) -> list[tuple[str, str, int | None]]:
+    """(form key, token, maker) of every stored public link, oldest first."""
+    with app.extensions["db_sessions"]() as s:
+        return [(link.form_key, link.token, link.created_by_id)
+                for link in s.scalars(select(SurveyLink).order_by(SurveyLink.id))]
+
+
+def test_showing_the_pages_writes_no_link_and_the_button_makes_them_once(app, collecting_survey):
+    expert, instance_id = collecting_survey
+    collect = ready_task(app, instance_id, "Task_collect_survey_forms")
+    for url in (f"/tasks/{collect.id}", f"/instances/{instance_id}"):
+        page = expert.get(url)
+        body = page.get_data(as_text=True)
+        assert page.status_code == 200 and 'data-testid="public-link"' not in body
+        assert 'data-testid="create-public-links"' in body and "ساختن پیوندهای عمومی" in body
+        assert f'action="/instances/{instance_id}/survey-links"' in body
+    assert _stored_links(app) == []  # a GET writes nothing
+
+    made = expert.post(f"/instances/{instance_id}/survey-links", data={"task_id": collect.id})
+    assert made.status_code == 303 and made.headers["Location"].endswith(f"/tasks/{collect.id}")
+    stored = _stored_links(app)
+    assert [key for key, _, _ in stored] == ["citizen_survey", "visitor_survey"]
+    assert len({maker for _, _, maker in stored}) == 1 and stored[0][2] is not None
+    again = expert.post(f"/instances/{instance_id}/survey-links")
+    assert again.status_code == 303
+    assert again.headers["Location"].endswith(f"/instances/{instance_id}")
+    assert _stored_links(app) == stored  # pressed again: nothing new
+
+    for url in (f"/tasks/{collect.id}", f"/instances/{instance_id}"):
+        body = expert.get(url).get_data(as_text=True)
+        assert all(f"/p/surveys/{token}" in body for _, token, _ in stored)
+        assert 'data-testid="create-public-links"' not in body  # nothing left to make
+    assert _stored_links(app) == stored
+
+
+def test_one_who_may_not_act_on_the_collection_task_is_refused_and_nothing_is_written(
+        app, login, collecting_survey):
+    _, instance_id = collecting_survey
+    collect = ready_task(app, instance_id, "Task_collect_survey_forms")
+    for username in ("pr_head_d1", "auditor"):  # may see the instance, may not collect
+        user = login(username)
+        for url in (f"/tasks/{collect.id}", f"/instances/{instance_id}"):
+            assert 'data-testid="create-public-links"' not in user.get(url).get_data(as_text=True)
+        refused = user.post(f"/instances/{instance_id}/survey-links", data={"task_id": collect.id})
+        assert refused.status_code == 403
+        assert "پیوندهای عمومی را تنها کسی می‌تواند بسازد" in refused.get_data(as_text=True)
+    assert login("pr_expert_d2").post(f"/instances/{instance_id}/survey-links").status_code == 403
+    assert _stored_links(app) == []
+
+
+def test_no_link_is_made_before_or_after_collection(app, login):
+    deploy(app, "citizen_survey")
+    expert, head = login("pr_expert_d1"), login("pr_head_d1")
+    instance_id = start_on_page(expert, "citizen_survey", "d1")
+    refused = expert.post(f"/instances/{instance_id}/survey-links")  # planning
+    assert refused.status_code == 409
+    assert "این فرآیند اکنون پاسخ گردآوری نمی‌کند" in refused.get_data(as_text=True)
+    drive(expert, instance_id, "Task_plan_survey", SURVEY_PLAN)
+    drive(head, instance_id, "Task_review_survey_plan", PLAN_APPROVE)
+    drive(expert, instance_id, "Task_collect_survey_forms", {"next_form": "finished"})
+    assert expert.post(f"/instances/{instance_id}/survey-links").status_code == 409
+    assert _stored_links(app) == []
+
+
+def test_the_button_needs_its_csrf_token(app, database_url, collecting_survey):
+    _, instance_id = collecting_survey
+    protected = create_app({"DATABASE_URL": database_url, "TESTING": True, "SECRET_KEY": "test"})
+    try:
+        client = protected.test_client()
+        login_token = re.search(r'name="csrf_token" value="([^"]+)"',
+                                client.get("/login").get_data(as_text=True)).group(1)
+        assert client.post("/login", data={"username": "pr_expert_d1", "password": DEMO_PASSWORD,
+                                           "csrf_token": login_token}).status_code == 302
+        url = f"/instances/{instance_id}/survey-links"
+        assert client.post(url).status_code == 400
+        assert _stored_links(app) == []
+        page = client.get(f"/instances/{instance_id}").get_data(as_text=True)
+        form = page[page.index(f'action="{url}"'):]
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+        assert client.post(url, data={"csrf_token": token}).status_code == 303
+        assert len(_stored_links(app)) == 2
+    finally:
+        protected.extensions["db_engine"].dispose()
 
 
 def test_poll_link_shows_the_subject_and_stores_a_public_poll_answer(app, login):
@@ -139,7 +227,7 @@ def test_poll_link_shows_the_subject_and_stores_a_public_poll_answer(app, login)
     instance_id = start_on_page(expert, "opinion_poll", "d1")
     drive(expert, instance_id, "Task_prepare_poll_plan", POLL_PLAN)
     drive(mayor, instance_id, "Task_approve_poll_plan", POLL_APPROVE)
-    links = public_links(expert, instance_id)
+    links = create_public_links(expert, instance_id)
     assert set(links) == {"poll_answer"}
     page = citizen(app).get(links["poll_answer"]).get_data(as_text=True)
     assert POLL_PLAN["poll_subject"] in page and "readonly" in page
@@ -156,7 +244,7 @@ def test_poll_link_shows_the_subject_and_stores_a_public_poll_answer(app, login)
 
 def test_an_oversized_post_is_refused_before_it_is_read(app, collecting_survey):
     expert, instance_id = collecting_survey
-    url = public_links(expert, instance_id)["citizen_survey"]
+    url = create_public_links(expert, instance_id)["citizen_survey"]
     response = citizen(app).post(url, data={**PUBLIC_CITIZEN_FORM, "comments": "x" * 100_000})
     assert response.status_code == 413
     assert records(app, instance_id, F01) == []
@@ -164,7 +252,7 @@ def test_an_oversized_post_is_refused_before_it_is_read(app, collecting_survey):
 
 def test_the_public_form_needs_its_csrf_token(app, database_url, collecting_survey):
     expert, instance_id = collecting_survey
-    url = public_links(expert, instance_id)["citizen_survey"]
+    url = create_public_links(expert, instance_id)["citizen_survey"]
     protected = create_app({"DATABASE_URL": database_url, "TESTING": True, "SECRET_KEY": "test"})
     try:
         client = protected.test_client()

@@ -17,14 +17,14 @@ from survey_support import (CITIZEN_FORM, CORRECTIVE_ACTION, FORGED, MAYOR_ACTIO
                             POLL_FIELDWORK, POLL_FILING, POLL_PLAN, POLL_REPORT, POLL_RETURN,
                             POLL_SUMMARY, PUBLIC_CITIZEN_FORM, PUBLIC_POLL_ANSWER,
                             PUBLIC_VISITOR_FORM, SURVEY_FOLLOWUP, SURVEY_PLAN, SURVEY_SUMMARY,
-                            VISITOR_FORM, citizen, counts, public_links, question, records)
+                            VISITOR_FORM, citizen, counts, create_public_links, question, records)
 
 F01, F02, F03, F04, F05, F06 = (f"F-__-0-2-0{i}" for i in range(1, 7))
 
 
 def _collect_survey(app, expert, instance_id, paper, public):
     """Enter paper forms through the loop and send public answers, then finish collecting."""
-    links = public_links(expert, instance_id)
+    links = create_public_links(expert, instance_id)
     for kind, answer in public:
         form = {"citizen": PUBLIC_CITIZEN_FORM, "visitor": PUBLIC_VISITOR_FORM}[kind]
         assert citizen(app).post(links[f"{kind}_survey"], data={**form, **answer}).status_code == 303
@@ -123,7 +123,7 @@ def test_poll_collects_summarises_and_reports_to_the_unit_concerned(app, login, 
         drive(mayor, instance_id, "Task_approve_poll_plan", POLL_RETURN)
         drive(expert, instance_id, "Task_prepare_poll_plan", POLL_PLAN)
     drive(mayor, instance_id, "Task_approve_poll_plan", POLL_APPROVE)
-    link = public_links(expert, instance_id)["poll_answer"]
+    link = create_public_links(expert, instance_id)["poll_answer"]
     assert citizen(app).post(link, data={**PUBLIC_POLL_ANSWER, "support_plan": "disagree",
                                          "topic_importance": "3"}).status_code == 303
     for _ in range(paper_answers):
@@ -194,7 +194,7 @@ def test_summary_completed_through_the_api_also_stores_the_computed_table(app, l
     instance_id = start_on_page(expert, "opinion_poll", "d1")
     drive(expert, instance_id, "Task_prepare_poll_plan", POLL_PLAN)
     drive(mayor, instance_id, "Task_approve_poll_plan", POLL_APPROVE)
-    link = public_links(expert, instance_id)["poll_answer"]
+    link = create_public_links(expert, instance_id)["poll_answer"]
     assert citizen(app).post(link, data=PUBLIC_POLL_ANSWER).status_code == 303
     client = api("pr_expert_d1")
     drive_api(client, instance_id, "Task_collect_poll_answers", {"next_poll_step": "finished"})

@@ -3,6 +3,7 @@ import json
 
 import pytest
 
+from app.config import load_config
 from notifications import (FileMailer, FileSmsProvider, HttpSmsProvider, SmtpMailer,
                            TransportError, transports_from_config)
 
@@ -74,25 +75,35 @@ def test_the_file_transports_append_each_message_for_development(tmp_path):
 
 
 def test_the_default_configuration_needs_no_mail_server_or_sms_account():
-    transports = transports_from_config({})
+    transports = transports_from_config(load_config())
     assert isinstance(transports["email"], FileMailer)
     assert isinstance(transports["sms"], FileSmsProvider)
     assert transports["email"].path.parent.name == "instance"
 
 
 def test_the_configuration_chooses_smtp_and_the_http_provider():
-    transports = transports_from_config({
+    transports = transports_from_config(load_config({
         "MAIL_TRANSPORT": "smtp", "SMTP_HOST": "mail.city.ir", "SMTP_PORT": 587,
         "SMTP_USERNAME": "noreply", "SMTP_PASSWORD": "pw", "SMTP_STARTTLS": True,
         "MAIL_FROM": "x <noreply@city.ir>", "SMS_PROVIDER": "http",
         "SMS_HTTP_URL": "https://sms.example.ir/send", "SMS_HTTP_KEY": "k",
-        "SMS_HTTP_TIMEOUT_SECONDS": 3.0})
+        "SMS_HTTP_TIMEOUT_SECONDS": 3.0}))
     mailer, provider = transports["email"], transports["sms"]
     assert (mailer.host, mailer.port, mailer.username, mailer.starttls) == ("mail.city.ir", 587,
                                                                             "noreply", True)
     assert (provider.url, provider.api_key, provider.timeout_seconds) == (
         "https://sms.example.ir/send", "k", 3.0)
     with pytest.raises(ValueError, match="MAIL_TRANSPORT"):
-        transports_from_config({"MAIL_TRANSPORT": "pigeon"})
+        transports_from_config(load_config({"MAIL_TRANSPORT": "pigeon"}))
     with pytest.raises(ValueError, match="SMS_HTTP_URL"):
-        transports_from_config({"SMS_PROVIDER": "http"})
+        transports_from_config(load_config({"SMS_PROVIDER": "http"}))
+
+
+def test_the_transports_take_every_setting_from_the_apps_configuration():
+    config = load_config({"MAIL_FILE_PATH": "/tmp/city-mail.txt"})
+    transports = transports_from_config(config)
+    assert transports["email"].sender == config["MAIL_FROM"]
+    assert str(transports["email"].path) == "/tmp/city-mail.txt"
+    assert str(transports["sms"].path) == config["SMS_FILE_PATH"]
+    with pytest.raises(KeyError):  # no second set of defaults behind the app's
+        transports_from_config({})
