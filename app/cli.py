@@ -13,10 +13,12 @@ from models.errors import BpmnValidationError, WorkflowError
 from models import District
 from notifications import send_due_notifications, transports_from_config
 from people.accounts import AccountError, create_user, find_district, find_user, grant_role
+from workcal import jalali
 
 from .audit.integrity_cli import register as register_audit_commands
 from .audit.verify_cli import verify_command
 from .demo import DEMO_PASSWORD, demo_logins, load_demo_data
+from .i18n import local_zone
 from .migrate import upgrade_database
 from .scheduler import create_due_meetings, fire_due_timers, mardom_salam_settings
 
@@ -156,11 +158,11 @@ def fire_timers_command():
 def reports_complaints(month, district_code):
     """Generate (or generate again) the complaint report F-__-0-5-02 of a month."""
     try:
-        year_month = (complaint_report.parse_solar_month(month) if month else
-                      complaint_report.previous_solar_month(complaint_report.local_today()))
+        year_month = (jalali.parse_solar_month(month) if month else
+                      jalali.previous_solar_month(jalali.local_today(local_zone())))
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--month") from exc
-    period = complaint_report.solar_month_bounds(*year_month)
+    period = jalali.solar_month_bounds(*year_month)
 
     def work(session):
         if district_code:
@@ -177,7 +179,7 @@ def reports_complaints(month, district_code):
             raise click.ClickException(str(exc)) from exc
     for code, record in _commit_or_fail(_session(), work):
         figures = record.data["figures"]
-        click.echo(f"{code} {complaint_report.month_label(*year_month)}: received {figures['received']}, "
+        click.echo(f"{code} {jalali.format_solar_month(*year_month)}: received {figures['received']}, "
                    f"answered {figures['answered']}, open {figures['open']} "
                    f"(record {record.id}, revision {record.data['revision']})")
 

@@ -2,6 +2,8 @@
 import os
 from pathlib import Path
 
+from workcal.jalali import DEFAULT_TIMEZONE
+
 ROOT = Path(__file__).resolve().parent.parent
 
 DEFAULTS = {
@@ -13,11 +15,11 @@ DEFAULTS = {
     "SCRIPT_TIMEOUT_SECONDS": 2.0,
     "API_TOKEN_HOURS": 12.0,
     "SCHEDULER_ENABLED": False,      # run.py turns it on; tests and CLI leave it off
-    # When the scheduler makes the complaint reports F-__-0-5-02 (crontab, Tehran time; "" = never).
+    # When the scheduler makes the complaint reports F-__-0-5-02 (crontab, in TIMEZONE; "" = never).
     # Each run makes the previous Solar Hijri month's reports that are missing, so a daily run
     # makes them once a month, on the 1st of the Solar month, and catches up after downtime.
     "COMPLAINT_REPORT_CRON": "0 6 * * *",
-    # The daily digest of every instance's chain head (audit/integrity.py; crontab, Tehran; "" = never).
+    # The daily digest of every instance's chain head (audit/integrity.py; crontab, in TIMEZONE; "" = never).
     "CHAIN_DIGEST_CRON": "30 0 * * *",
     # Archive or destroy quality records past their retention period (records/retention.py; "" = never).
     "RETENTION_CRON": "0 3 * * *",
@@ -28,7 +30,7 @@ DEFAULTS = {
     "WORK_HOURS": "07:30-14:30",
     "WORK_THURSDAY": "off",
     "WORK_THURSDAY_HOURS": "07:30-12:30",
-    "TIMEZONE": "Asia/Tehran",
+    "TIMEZONE": DEFAULT_TIMEZONE,
     # The 137 cycle: working hours the executive unit has to reply to a referred message, per
     # category (Qom: service 24, technical and civil 48, urban planning 72); an unknown
     # category gets the longest (programmes/messages137/tracking.py).
@@ -73,9 +75,9 @@ DEFAULTS = {
     "SMS_HTTP_TIMEOUT_SECONDS": 10.0,
     "SMS_FILE_PATH": str(ROOT / "instance" / "outbox-sms.jsonl"),
     # The mayor's fortnightly mosque meetings (programmes/mardom_salam/schedule.py): a Tuesday anchoring the
-    # fortnight, the time after the evening prayer (Tehran), the districts in turn ("" = all, by
+    # fortnight, the time after the evening prayer (in TIMEZONE), the districts in turn ("" = all, by
     # code), the post-meeting deadlines in working days, and when the job that creates the next
-    # meeting and the monthly policy council runs (crontab, Tehran; "" = never).
+    # meeting and the monthly policy council runs (crontab, in TIMEZONE; "" = never).
     "MARDOM_SALAM_FIRST_DATE": "2026-11-24",
     "MARDOM_SALAM_TIME": "19:30",
     "MARDOM_SALAM_DISTRICTS": "",

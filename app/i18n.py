@@ -1,17 +1,16 @@
 """Persian first, English second: locale choice, Solar Hijri dates, Persian digits."""
-from datetime import datetime, timezone
+from datetime import datetime, tzinfo
 from pathlib import Path
 
-import jdatetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import request, session
+from flask import current_app, request, session
 from flask_babel import Babel, get_locale, gettext
 from flask_login import current_user
 
+from workcal import jalali
+
 LOCALES = ("fa", "en")
-TEHRAN_OFFSET = jdatetime.timedelta(hours=3, minutes=30)  # Iran has kept +03:30 all year since 2022
-PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 TRANSLATIONS = Path(__file__).parent / "translations"
 
 
@@ -47,20 +46,23 @@ def is_rtl() -> bool:
 def localize_digits(value) -> str:
     """Persian digits in Persian, as they are in English."""
     text = "" if value is None else str(value)
-    return text.translate(PERSIAN_DIGITS) if is_rtl() else text
+    return jalali.to_persian_digits(text) if is_rtl() else text
+
+
+def local_zone() -> tzinfo:
+    """The city's time zone: the TIMEZONE setting, as the app's engine holds it."""
+    return current_app.extensions["bpmn_engine"].calendars.tz
 
 
 def format_datetime(value: datetime | None, with_time: bool = True) -> str:
-    """A naive-UTC datetime as Solar Hijri Tehran time in Persian, Gregorian in English."""
+    """A naive-UTC datetime as Solar Hijri local time in Persian, Gregorian in English."""
     if value is None:
         return ""
-    if value.tzinfo is not None:
-        value = value.astimezone(timezone.utc).replace(tzinfo=None)
-    local = value + TEHRAN_OFFSET
+    tz = local_zone()
     if is_rtl():
-        jalali = jdatetime.datetime.fromgregorian(datetime=local)
-        return localize_digits(jalali.strftime("%Y/%m/%d %H:%M" if with_time else "%Y/%m/%d"))
-    return local.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
+        return localize_digits(jalali.format_solar_datetime(value, tz) if with_time
+                               else jalali.format_solar_date(jalali.local_date(value, tz)))
+    return jalali.local_time(value, tz).strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
 
 
 def solar_hijri_date(iso_date) -> str:
@@ -69,7 +71,7 @@ def solar_hijri_date(iso_date) -> str:
         day = datetime.strptime(str(iso_date), "%Y-%m-%d").date()
     except ValueError:
         return "" if iso_date is None else str(iso_date)
-    return localize_digits(jdatetime.date.fromgregorian(date=day).strftime("%Y/%m/%d"))
+    return localize_digits(jalali.format_solar_date(day))
 
 
 def translate_error(error) -> str:

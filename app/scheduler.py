@@ -1,11 +1,12 @@
 """APScheduler in the web process: fires due timers and makes the periodic reports."""
 import logging
+from datetime import datetime, timezone
 from functools import partial
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-from programmes.complaints.report import TEHRAN, generate_monthly_reports
+from programmes.complaints.report import generate_monthly_reports
 from audit.integrity import make_daily_digest
 from programmes.mardom_salam.schedule import DEFAULT_FIRST_DATE, DEFAULT_TIME
 from programmes.mardom_salam.council import (JobResult, deadline_days_of, parse_district_codes,
@@ -13,6 +14,7 @@ from programmes.mardom_salam.council import (JobResult, deadline_days_of, parse_
 from records.retention import dispose_due_records, held_due_count
 from engine import fire_due_timer_batch
 from notifications import send_due_notifications, transports_from_config
+from workcal.jalali import local_zone
 
 log = logging.getLogger(__name__)
 
@@ -116,33 +118,37 @@ def mardom_salam_settings(config) -> dict:
             "deadline_days": deadline_days_of(config["MARDOM_SALAM_DEADLINE_DAYS"])}
 
 
-def complaint_report_trigger(expression: str) -> CronTrigger:
-    """A crontab expression ("0 6 * * *") read in Tehran time."""
-    return CronTrigger.from_crontab(expression, timezone=TEHRAN)
+def complaint_report_trigger(expression: str, tz=None) -> CronTrigger:
+    """A crontab expression ("0 6 * * *") read in the city's time zone (tz; Asia/Tehran by default),
+    at the UTC offset it has when the scheduler starts (Iran has kept +03:30 all year since 2022)."""
+    zone = local_zone(tz)
+    offset = datetime.now(timezone.utc).astimezone(zone).utcoffset()
+    return CronTrigger.from_crontab(expression, timezone=timezone(offset, str(zone)))
 
 
 def start_scheduler(app) -> BackgroundScheduler:
     """Start the timer job, the notification sender (each on its poll) and the complaint reports on their cron."""
     scheduler = BackgroundScheduler(daemon=True)
+    tz = app.extensions["bpmn_engine"].calendars.tz  # the TIMEZONE setting
     scheduler.add_job(fire_due_timers, "interval", args=[app.extensions["db_sessions"]],
                       kwargs={"batch_size": app.config["TIMER_BATCH_SIZE"]},
                       seconds=app.config["TIMER_POLL_SECONDS"], max_instances=1,
                       coalesce=True, id="fire_due_timers")
     if app.config["COMPLAINT_REPORT_CRON"].strip():
         scheduler.add_job(generate_complaint_reports, complaint_report_trigger(
-            app.config["COMPLAINT_REPORT_CRON"]), args=[app.extensions["db_sessions"]],
+            app.config["COMPLAINT_REPORT_CRON"], tz), args=[app.extensions["db_sessions"]],
             max_instances=1, coalesce=True, misfire_grace_time=6 * 3600,
             id="generate_complaint_reports")
     if app.config["CHAIN_DIGEST_CRON"].strip():
-        scheduler.add_job(make_digest_job, complaint_report_trigger(app.config["CHAIN_DIGEST_CRON"]),
+        scheduler.add_job(make_digest_job, complaint_report_trigger(app.config["CHAIN_DIGEST_CRON"], tz),
                           args=[app.extensions["db_sessions"]], max_instances=1, coalesce=True,
                           misfire_grace_time=6 * 3600, id="make_chain_digest")
     if app.config["RETENTION_CRON"].strip():
-        scheduler.add_job(dispose_records_job, complaint_report_trigger(app.config["RETENTION_CRON"]),
+        scheduler.add_job(dispose_records_job, complaint_report_trigger(app.config["RETENTION_CRON"], tz),
                           args=[app.extensions["db_sessions"]], max_instances=1, coalesce=True,
                           misfire_grace_time=6 * 3600, id="dispose_records")
     if app.config["MARDOM_SALAM_CRON"].strip():
-        scheduler.add_job(create_due_meetings, complaint_report_trigger(app.config["MARDOM_SALAM_CRON"]),
+        scheduler.add_job(create_due_meetings, complaint_report_trigger(app.config["MARDOM_SALAM_CRON"], tz),
                           args=[app.extensions["db_sessions"]], kwargs=mardom_salam_settings(app.config),
                           max_instances=1, coalesce=True, misfire_grace_time=6 * 3600, id="mardom_salam")
     # After commit: the outbox rows the requests and timer jobs wrote (notifications/sender.py).

@@ -204,8 +204,8 @@ def current_heads(session) -> list[list]:
 
 
 def make_daily_digest(session, day: date | None = None) -> ChainDigest:
-    """The digest of a day (today in Tehran by default); made once, later calls return it."""
-    day = day or local_today()
+    """The digest of a day (today in the city's time zone by default); made once, later calls return it."""
+    day = day or local_today(session)
     existing = session.scalars(select(ChainDigest).where(ChainDigest.day == day)).first()
     if existing is not None:
         return existing

@@ -10,6 +10,7 @@ from engine.deadlines import DEFAULT_DEADLINES, ReplyDeadlines
 from engine.hooks import Hooks
 from engine.spiff import workflows
 from engine.spiff.sandbox import BASE_HELPERS, SandboxScriptEngine
+from workcal.jalali import DEFAULT_TIMEZONE
 from workcal.store import SESSION_KEY as CALENDARS_KEY
 from workcal.store import CalendarStore
 
@@ -61,7 +62,7 @@ def build_engine(settings: Mapping) -> Engine:
                                 settings.get("WORK_HOURS", "07:30-14:30"),
                                 settings.get("WORK_THURSDAY", "off"),
                                 settings.get("WORK_THURSDAY_HOURS", "07:30-12:30"),
-                                settings.get("TIMEZONE", "Asia/Tehran")),
+                                settings.get("TIMEZONE", DEFAULT_TIMEZONE)),
         deadlines=ReplyDeadlines(settings.get("MESSAGE_DEADLINE_HOURS", DEFAULT_DEADLINES)),
         script_timeout_seconds=float(settings.get("SCRIPT_TIMEOUT_SECONDS", 2.0)),
         public_base_url=settings.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"))

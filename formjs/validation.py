@@ -6,8 +6,9 @@ import re
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 
-import jdatetime
 from functools import lru_cache
+
+from workcal.jalali import solar_to_gregorian, to_ascii_digits, to_persian_digits
 
 INPUT_TYPES = frozenset({"textfield", "textarea", "number", "select", "radio", "checkbox",
                          "checklist", "datetime"})
@@ -16,8 +17,6 @@ DISPLAY_TYPES = frozenset({"text", "separator", "spacer"})
 # A post is attacker-controlled: bound the rows so a forged index cannot blow up memory.
 MAX_ROWS = 200
 
-_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
-_TO_PERSIAN = str.maketrans("0123456789.", "۰۱۲۳۴۵۶۷۸۹٫")
 _NUMBER_RE = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
 _THOUSANDS_RE = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")
 _EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -73,7 +72,7 @@ _MESSAGES = {
 
 def normalise_digits(text: str) -> str:
     """Replace Persian and Arabic-Indic digits with ASCII digits."""
-    return text.translate(_DIGITS)
+    return to_ascii_digits(text)
 
 
 def _fmt_number(n: int | float) -> str:
@@ -93,7 +92,7 @@ class _Messages:
         if n is None:
             return self.texts[code]
         shown = _fmt_number(n)
-        return self.texts[code].format(n=shown.translate(_TO_PERSIAN) if self.persian else shown)
+        return self.texts[code].format(n=to_persian_digits(shown, decimal_sign=True) if self.persian else shown)
 
 
 def iter_components(components) -> Iterator[tuple[object, Mapping]]:
@@ -289,7 +288,7 @@ def _solar_hijri_to_iso(text: str) -> str | None:
     if not match:
         return None
     try:
-        return jdatetime.date(*(int(g) for g in match.groups())).togregorian().isoformat()
+        return solar_to_gregorian(*(int(g) for g in match.groups())).isoformat()
     except ValueError:
         return ""  # looked like a Solar Hijri date but is not one: refused below
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from models.base import utcnow
 from models.notifications import CHANNELS, OutboxMessage
+from workcal.jalali import to_persian_digits
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
@@ -28,12 +29,10 @@ TEMPLATES: dict[str, dict[str, tuple[str, ...]]] = {
                               "optional": ("district_name",)},
 }
 
-_FA_DIGITS = str.maketrans("0123456789.", "۰۱۲۳۴۵۶۷۸۹٫")
-
 
 def fa_digits(value) -> str:
     """The text with its Latin digits written as Persian digits (and "." as the decimal sign)."""
-    return str(value).translate(_FA_DIGITS)
+    return to_persian_digits(value, decimal_sign=True)
 
 
 def fa_number(value) -> str:

@@ -51,7 +51,7 @@ def due_records_query(today: date | None = None):
 def held_due_count(session, today: date | None = None) -> int:
     """Records that would be disposed of but for a legal hold."""
     return session.scalar(select(func.count()).select_from(QualityRecord).where(
-        *_due(today or local_today()), QualityRecord.legal_hold.is_(True))) or 0
+        *_due(today or local_today(session)), QualityRecord.legal_hold.is_(True))) or 0
 
 
 def dispose_due_records(session, today: date | None = None, by=None,
@@ -61,7 +61,7 @@ def dispose_due_records(session, today: date | None = None, by=None,
     by: the user who ran it (None: the retention job). Records of a code missing from the
     register are left alone: without a rule nothing may be destroyed.
     """
-    today, now, done, skipped = today or local_today(), utcnow(), [], set()
+    today, now, done, skipped = today or local_today(session), utcnow(), [], set()
     while True:
         query = due_records_query(today)
         if skipped:
@@ -119,7 +119,7 @@ def set_legal_hold(session, record_id: int, user, on: bool, reason: str) -> Qual
 
 def due_records(session, today: date | None = None, limit: int = 200) -> list[QualityRecord]:
     """The records the next run will dispose of (at most limit)."""
-    return list(session.scalars(due_records_query(today).limit(limit)))
+    return list(session.scalars(due_records_query(today or local_today(session)).limit(limit)))
 
 
 def held_records(session, limit: int = 200) -> list[QualityRecord]:

@@ -14,18 +14,15 @@ convention of the whole database.
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from typing import Mapping
-from zoneinfo import ZoneInfo
 
-import jdatetime
+from workcal.jalali import TEHRAN, to_ascii_digits
 
-TEHRAN = ZoneInfo("Asia/Tehran")
 WEEKDAY_CODES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # Python's weekday() order
 THURSDAY = 3
 THURSDAY_MODES = ("off", "half", "full")
 CLOSURE, WORKING_DAY = "closure", "working_day"
 CALENDAR_KINDS = (CLOSURE, WORKING_DAY)
 MAX_SCAN_DAYS = 3660  # a calendar without working time would otherwise be searched forever
-_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
 
 Hours = tuple[time, time]
 Interval = tuple[datetime, datetime]  # aware UTC, start < end
@@ -69,7 +66,7 @@ class WorkingCalendar:
 
 def parse_clock_time(text: str) -> time:
     """ "07:30" (Latin or Persian digits) as a time; ValueError otherwise."""
-    return time.fromisoformat(str(text).strip().translate(_DIGITS))
+    return time.fromisoformat(to_ascii_digits(text).strip())
 
 
 def parse_hours(text: str) -> Hours:
@@ -247,26 +244,4 @@ def working_hours_between(cal: WorkingCalendar, a, b) -> float:
                 total += overlap
         day += timedelta(days=1)
     return total.total_seconds() / 3600
-
-
-# ---------------------------------------------------------------- Solar Hijri
-
-def parse_solar_date(text: str) -> date:
-    """ "1405/01/01" (Latin, Persian or Arabic digits; / - or .) as a Gregorian date; ValueError."""
-    cleaned = str(text or "").strip().translate(_DIGITS).replace("-", "/").replace(".", "/")
-    parts = cleaned.split("/")
-    if len(parts) != 3 or not all(p.isdigit() for p in parts) or len(parts[0]) != 4:
-        raise ValueError(f"{text!r} is not a Solar Hijri date like 1405/01/01")
-    year, month, day = (int(p) for p in parts)
-    if not 1300 <= year < 1500:  # 2026-03-21 is a Gregorian date, not Solar Hijri year 2026
-        raise ValueError(f"{text!r} is not a Solar Hijri date like 1405/01/01")
-    try:
-        return jdatetime.date(year, month, day).togregorian()
-    except ValueError:
-        raise ValueError(f"{text!r} is not a day of the Solar Hijri calendar") from None
-
-
-def solar_date_label(day: date) -> str:
-    """A Gregorian date as Solar Hijri 1405/01/01 (Latin digits)."""
-    return jdatetime.date.fromgregorian(date=day).strftime("%Y/%m/%d")
 

@@ -13,9 +13,8 @@ import threading
 import time as monotonic_time
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import date, timedelta
+from datetime import date, timedelta, tzinfo
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 import holidays
 from sqlalchemy import event, or_, select
@@ -24,8 +23,10 @@ from sqlalchemy.orm import Session
 from models import CalendarDay, District, clock, utcnow
 
 from models.errors import Forbidden, InvalidData, NotFound
+from workcal import jalali
 from workcal.calendar import (CALENDAR_KINDS, DayEntry, WorkingCalendar, build_week, day_intervals,
-                               parse_clock_time, parse_hours, parse_solar_date)
+                               parse_clock_time, parse_hours)
+from workcal.jalali import parse_solar_date
 
 CACHE_SECONDS = 60.0
 HOLIDAY_YEARS_BACK, HOLIDAY_YEARS_AHEAD = 3, 6
@@ -45,10 +46,10 @@ class CalendarStore:
 
     def __init__(self, work_week: str = "sat,sun,mon,tue,wed", work_hours: str = "07:30-14:30",
                  thursday: str = "off", thursday_hours: str = "07:30-12:30",
-                 timezone_name: str = "Asia/Tehran"):
+                 timezone_name: str = jalali.DEFAULT_TIMEZONE):
         self.week = build_week(work_week, work_hours, thursday, thursday_hours)  # ValueError if invalid
         self.full_day = parse_hours(work_hours)
-        self.tz = ZoneInfo(timezone_name)
+        self.tz = jalali.local_zone(timezone_name)
         self._cache: dict[int | None, tuple[float, WorkingCalendar]] = {}
         self._lock = threading.Lock()
 
@@ -81,7 +82,7 @@ class CalendarStore:
 
     def local_today(self) -> date:
         """Today in the calendar's time zone (the settable clock)."""
-        return clock.now().astimezone(self.tz).date()
+        return jalali.local_today(self.tz)
 
 
 _DEFAULT_STORE = CalendarStore()  # the default settings, for sessions no app made
@@ -91,6 +92,11 @@ def store_of(session) -> CalendarStore:
     """The calendar store of the app that made this session (the defaults otherwise)."""
     store = session.info.get(SESSION_KEY) if session is not None else None
     return store or _DEFAULT_STORE
+
+
+def zone_of(session) -> tzinfo:
+    """The city's time zone (TIMEZONE) in the app that made this session (the default otherwise)."""
+    return store_of(session).tz
 
 
 @lru_cache(maxsize=4)

@@ -13,7 +13,8 @@ from sqlalchemy import select
 
 from workcal import store as calendars
 from models.errors import Forbidden, WorkflowError
-from workcal.calendar import CALENDAR_KINDS, solar_date_label
+from workcal.calendar import CALENDAR_KINDS
+from workcal.jalali import format_solar_date
 from models import District
 
 from ..db import db_session
@@ -36,13 +37,13 @@ def _calendar_globals():
 
 def _page(status: int = 200, form: dict | None = None, error: str | None = None):
     session = db_session()
-    today = calendars.local_today()
+    today = calendars.local_today(session)
     districts = session.scalars(select(District).order_by(District.id)).all()
     return render_template(
         "calendar/calendar.html", days=calendars.day_overview(calendars.calendar_for(session), today),
         holidays=calendars.upcoming_holidays(today), entries=calendars.list_entries(session, today),
         districts=districts, kinds=[(k, _(KIND_LABELS[k])) for k in CALENDAR_KINDS],
-        kind_labels=KIND_LABELS, solar=solar_date_label, weekday=_weekday,
+        kind_labels=KIND_LABELS, solar=format_solar_date, weekday=_weekday,
         may_edit=calendars.can_edit_calendar(current_user), form=form or {}, error=error), status
 
 

@@ -7,9 +7,12 @@ null in JSON and empty elements in XML; Persian text is sent as UTF-8, not escap
 import json
 import xml.etree.ElementTree as ET
 from datetime import datetime, timezone
-from zoneinfo import ZoneInfo
 
-from flask import Response, current_app
+from flask import Response
+
+from workcal import jalali
+
+from ..i18n import local_zone
 
 FORMATS = ("json", "xml")
 _MIMETYPES = {"json": "application/json; charset=utf-8", "xml": "application/xml; charset=utf-8"}
@@ -28,8 +31,7 @@ def w3c(moment: datetime | None) -> str | None:
     """A naive-UTC datetime as W3C local time with its offset (2026-11-25T10:30:00+03:30)."""
     if moment is None:
         return None
-    zone = ZoneInfo(current_app.config["TIMEZONE"])
-    return moment.replace(tzinfo=timezone.utc).astimezone(zone).isoformat(timespec="seconds")
+    return jalali.local_time(moment, local_zone()).isoformat(timespec="seconds")
 
 
 def parse_w3c(name: str, text: str) -> datetime:
@@ -40,7 +42,7 @@ def parse_w3c(name: str, text: str) -> datetime:
         raise Open311Error(400, f"{name} must be a W3C datetime such as 2026-11-20T00:00:00Z "
                                 f"or 2026-11-20T00:00:00+03:30; got {text!r}.") from None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=ZoneInfo(current_app.config["TIMEZONE"]))
+        moment = moment.replace(tzinfo=local_zone())
     return moment.astimezone(timezone.utc).replace(tzinfo=None)
 
 

@@ -11,10 +11,11 @@ from flask_login import current_user, login_required
 
 from records.quality import REGISTER
 from records.retention import can_hold
-from models import HumanTask, utcnow
+from models import HumanTask
+from workcal.store import local_today
 
 from ..db import db_session
-from ..i18n import TEHRAN_OFFSET, translate_error
+from ..i18n import translate_error
 from .export import XLSX_MIMETYPE
 from .export import export_csv as build_csv
 from .export import export_xlsx as build_xlsx
@@ -63,7 +64,7 @@ def _export(build, extension: str, mimetype: str):
         filters = parse_filters(session, current_user, request.args)
     except FilterError as exc:
         return _list_page(session, None, translate_error(exc))
-    filename = f"quality-records-{(utcnow() + TEHRAN_OFFSET).date().isoformat()}.{extension}"
+    filename = f"quality-records-{local_today(session).isoformat()}.{extension}"
     return Response(build(session, current_user, filters), mimetype=mimetype,
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 

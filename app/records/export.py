@@ -8,15 +8,15 @@ import io
 import json
 from datetime import date, datetime
 
-import jdatetime
 from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 
 from records.quality import RECORDS_BY_CODE
+from workcal import jalali
 
-from ..i18n import TEHRAN_OFFSET, is_rtl
+from ..i18n import is_rtl, local_zone
 from .fields import describe_record, load_record_form
 from .listing import RecordFilters, RecordRow, iter_records
 
@@ -25,16 +25,16 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _created_texts(created: datetime) -> tuple[str, str]:
-    # Latin digits: spreadsheets sort and filter them; Tehran time is what the clerk lived.
-    local = created + TEHRAN_OFFSET
-    solar = jdatetime.datetime.fromgregorian(datetime=local).strftime("%Y/%m/%d %H:%M")
-    return solar, local.isoformat(timespec="seconds") + "+03:30"
+    # Latin digits: spreadsheets sort and filter them; local time is what the clerk lived.
+    tz = local_zone()
+    return (jalali.format_solar_datetime(created, tz),
+            jalali.local_time(created, tz).isoformat(timespec="seconds"))
 
 
 def _day_texts(day: date | None) -> tuple[str, str]:
     if day is None:
         return "", ""
-    return jdatetime.date.fromgregorian(date=day).strftime("%Y/%m/%d"), day.isoformat()
+    return jalali.format_solar_date(day), day.isoformat()
 
 
 def _fixed_header() -> list[str]:

@@ -4,12 +4,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import jdatetime
 from flask_babel import gettext as _
 
 from formjs import versions as form_versions
 from formjs.validation import INPUT_TYPES, iter_components, options
 from formjs.forms import FormNotFound, FormSchemaError, load_form
+from workcal import jalali
 
 from ..i18n import is_rtl, localize_digits
 
@@ -39,10 +39,9 @@ def _day(iso: str, localize: bool) -> str:
     if not is_rtl():
         return iso
     try:
-        day = jdatetime.date.fromgregorian(date=datetime.strptime(iso, "%Y-%m-%d").date())
+        text = jalali.format_solar_date(datetime.strptime(iso, "%Y-%m-%d").date())
     except ValueError:
         return iso
-    text = day.strftime("%Y/%m/%d")
     return localize_digits(text) if localize else text
 
 

@@ -2,17 +2,17 @@
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
-import jdatetime
 from sqlalchemy import func, select
 
 from formjs.forms import normalise_digits
 from records.quality import RECORDS_BY_CODE, RecordType, district_code
 from models import District, Instance, ProcessVersion, QualityRecord, User
 from people import access
+from workcal import jalali
 
-from ..i18n import N_, TEHRAN_OFFSET
+from ..i18n import N_, local_zone
 
 PER_PAGE = 50
 FILTER_KEYS = ("code", "district", "process", "from", "to")
@@ -88,7 +88,7 @@ def parse_day(text: str) -> date:
         raise ValueError(text)
     year, month, day = (int(part) for part in match.groups())
     if year < _SOLAR_HIJRI_BEFORE:
-        return jdatetime.date(year, month, day).togregorian()
+        return jalali.solar_to_gregorian(year, month, day)
     return date(year, month, day)
 
 
@@ -133,9 +133,9 @@ def parse_filters(session, user, args: Mapping) -> RecordFilters:
     return filters
 
 
-def _tehran_midnight_utc(day: date) -> datetime:
-    # Days are the staff's calendar days in Tehran; created_at is naive UTC.
-    return datetime.combine(day, time()) - TEHRAN_OFFSET
+def _local_midnight_utc(day: date) -> datetime:
+    # Days are the staff's calendar days in the city's time zone; created_at is naive UTC.
+    return jalali.utc_of(day, tz=local_zone())
 
 
 def _filtered(query, user, filters: RecordFilters):
@@ -147,9 +147,9 @@ def _filtered(query, user, filters: RecordFilters):
     if filters.process_key:
         query = query.where(Instance.process_key == filters.process_key)
     if filters.date_from:
-        query = query.where(QualityRecord.created_at >= _tehran_midnight_utc(filters.date_from))
+        query = query.where(QualityRecord.created_at >= _local_midnight_utc(filters.date_from))
     if filters.date_to:
-        end = _tehran_midnight_utc(filters.date_to + timedelta(days=1))
+        end = _local_midnight_utc(filters.date_to + timedelta(days=1))
         query = query.where(QualityRecord.created_at < end)
     return query
 

@@ -35,12 +35,13 @@ from programmes.complaints import report as reports
 from programmes.messages137 import scores
 from models.errors import WorkflowError
 from records.quality import RECORDS_BY_CODE
-from workcal.calendar import parse_solar_date
+from workcal import jalali
+from workcal.jalali import parse_solar_date
 from models import District, QualityRecord
 from people import access
 
 from ..db import db_session
-from ..i18n import N_, is_rtl, localize_digits, translate_error
+from ..i18n import N_, is_rtl, local_zone, localize_digits, translate_error
 from ..records.export import XLSX_MIMETYPE, table_csv, table_xlsx
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -94,15 +95,15 @@ def _generating_districts(session) -> list[District]:
 @login_required
 def complaint_reports():
     session = db_session()
-    today = reports.local_today()
+    today = jalali.local_today(local_zone())
     districts = {d.id: d for d in session.scalars(select(District))}
     return render_template(
         "reports/complaints.html", register=RECORDS_BY_CODE[reports.REPORT_CODE],
         reports=[(r, _moment(r.data.get("generated_at"))) for r in
                  reports.latest_complaint_reports(session, access.district_ids_of(current_user))],
         districts=districts, generating_districts=_generating_districts(session),
-        months=[reports.month_label(*m) for m in reports.recent_solar_months(today)],
-        default_month=reports.month_label(*reports.previous_solar_month(today)))
+        months=[jalali.format_solar_month(*m) for m in jalali.recent_solar_months(today)],
+        default_month=jalali.format_solar_month(*jalali.previous_solar_month(today)))
 
 
 @bp.route("/complaints", methods=["POST"])
@@ -113,7 +114,7 @@ def generate():
     if district_id is None or not reports.can_generate_complaint_report(current_user, district_id):
         return render_template("error.html", message=_(FORBIDDEN_MESSAGE)), 403
     try:
-        period = reports.solar_month_bounds(*reports.parse_solar_month(request.form.get("month", "")))
+        period = jalali.solar_month_bounds(*jalali.parse_solar_month(request.form.get("month", "")))
         record = reports.generate_complaint_report(session, district_id, *period, user=current_user)
     except ValueError:
         flash(_("Choose a month, for example 1405/08."), "error")
@@ -163,8 +164,9 @@ def _scores_period() -> tuple[tuple, dict]:
             raise ValueError("the period ends before it begins")
         return (start, end), {"from": text_from, "to": text_to}
     month = request.args.get("month", "").strip()
-    year_month = reports.parse_solar_month(month) if month else reports.solar_month_of(reports.local_today())
-    return reports.solar_month_bounds(*year_month), {"month": reports.month_label(*year_month)}
+    year_month = (jalali.parse_solar_month(month) if month
+                  else jalali.solar_month_of(jalali.local_today(local_zone())))
+    return jalali.solar_month_bounds(*year_month), {"month": jalali.format_solar_month(*year_month)}
 
 
 def _may_drill_down(district_id: int) -> bool:
@@ -223,8 +225,9 @@ def message_scores():
     ranking = _ranking(session, period)
     return render_template(
         "reports/message_scores.html", ranking=ranking, period=period, period_args=period_args,
-        as_of=scores.as_of_moment(*period), months=[reports.month_label(*m) for m in
-                                                     reports.recent_solar_months(reports.local_today())],
+        as_of=scores.as_of_moment(*period, tz=local_zone()),
+        months=[jalali.format_solar_month(*m)
+                for m in jalali.recent_solar_months(jalali.local_today(local_zone()))],
         may_drill_down={s.district_id: _may_drill_down(s.district_id) for s in ranking},
         percent=_percent, penalty=current_app.config["SCORE_PENALTY_PER_OVERDUE_DAY"],
         charts=_charts(ranking))
@@ -265,4 +268,5 @@ def message_scores_district(district_code):
         return render_template("error.html", message=_(BAD_PERIOD)), 400
     [score] = _ranking(session, period, district.id)
     return render_template("reports/message_scores_district.html", district=district, score=score,
-                           period=period, period_args=period_args, as_of=scores.as_of_moment(*period))
+                           period=period, period_args=period_args,
+                           as_of=scores.as_of_moment(*period, tz=local_zone()))

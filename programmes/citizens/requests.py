@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from models import CitizenRequest, District, User
 from people.accounts import service_account
+from workcal.jalali import to_ascii_digits
 
 from programmes.messages137.tracking import normalise_tracking_code
 from models.errors import InvalidData
@@ -29,7 +30,6 @@ ADDRESS_MAX_CHARS = 300
 NAME_MAX_CHARS = 200
 FOLLOW_KEY_CHARS = 8
 _FOLLOW_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L: read aloud over the phone
-_TO_ASCII_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "0123456789" "0123456789")
 _EMAIL = re.compile(r"^[^@\s<>\"']{1,64}@[A-Za-z0-9.-]{1,190}\.[A-Za-z]{2,24}$")
 # Photo types by their first bytes: the name and the browser's type are the sender's word.
 _PHOTO_MAGIC = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"))
@@ -72,7 +72,7 @@ def normalise_phone(text) -> str | None:
 
     ValueError when something was typed that is not an Iranian mobile number.
     """
-    compact = re.sub(r"[\s\-()]", "", str(text or "")).translate(_TO_ASCII_DIGITS)
+    compact = to_ascii_digits(re.sub(r"[\s\-()]", "", str(text or "")))
     if not compact:
         return None
     if compact.startswith("+98"):
@@ -96,7 +96,7 @@ def _float_in(value, low: float, high: float):
     if value in (None, ""):
         return None
     # Persian keyboards type the decimal separator as "٫" (U+066B)
-    number = float(str(value).strip().translate(_TO_ASCII_DIGITS).replace("٫", ".").replace("/", "."))
+    number = float(to_ascii_digits(str(value).strip()).replace("٫", ".").replace("/", "."))
     if not low <= number <= high:
         raise ValueError(number)
     return number
@@ -228,7 +228,7 @@ def follow_key_hash(text: str) -> str:
 
 def normalise_follow_key(text) -> str:
     """A typed follow-up key or phone ending in canonical form (Persian digits, any case)."""
-    return re.sub(r"[\s\-]", "", str(text or "")).translate(_TO_ASCII_DIGITS).upper()
+    return to_ascii_digits(re.sub(r"[\s\-]", "", str(text or ""))).upper()
 
 
 def request_by_code(session, code_text) -> CitizenRequest | None:

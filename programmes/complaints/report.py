@@ -2,7 +2,7 @@
 
 A complaint is an instance with a follow-up record F-__-0-5-01 (kept when the complaint is
 registered; its later steps are appended to it, see records.quality.follow_up_record). The
-report of a district and a period (dates inclusive, in Tehran time) counts:
+report of a district and a period (dates inclusive, in the city's time zone: TIMEZONE) counts:
 
 - received: complaints registered in the period, by type (service/employee) and by channel;
 - answered: complaints whose result was announced to the complainant in the period, by type,
@@ -20,17 +20,18 @@ calendar); a complaint with no such date gets DEFAULT_ANSWER_DAYS from its regis
 One report per district and period: generating it again replaces the figures of the same
 record (data["revision"] counts the generations). The natural period is a Solar Hijri month.
 """
-import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta, tzinfo
 
-import jdatetime
 from sqlalchemy import select
 
 from models import District, HumanTask, QualityRecord, utcnow
 
 from models.errors import InvalidData
 from records.quality import RECORDS_BY_CODE, retention_until
+from workcal.jalali import (format_solar_month, local_date, previous_solar_month, solar_month_bounds,
+                            solar_month_of, utc_bounds)
+from workcal.store import zone_of
 
 FOLLOWUP_CODE = "F-__-0-5-01"
 REPORT_CODE = "F-__-0-5-02"
@@ -39,72 +40,17 @@ ANNOUNCEMENT_FORM = "complaint_announcement"
 COMPLAINT_TYPES = ("service", "employee")
 CHANNELS = ("in_person", "phone", "letter", "website", "137")
 DEFAULT_ANSWER_DAYS = 10
-TEHRAN = timezone(timedelta(hours=3, minutes=30))  # Iran has kept +03:30 all year since 2022
 # Who may generate a report: these roles in the district, or these roles city-wide.
 DISTRICT_REPORT_ROLES = frozenset({"complaints_expert", "pr_head"})
 CITY_REPORT_ROLES = frozenset({"central_pr", "central_inspection", "admin"})
-_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
 
 
-# --- Solar Hijri months -------------------------------------------------------------------
-
-def local_today(now: datetime | None = None) -> date:
-    """Today's date in Tehran (now: naive UTC)."""
-    return ((now or utcnow()) + TEHRAN.utcoffset(None)).date()
-
-
-def solar_month_bounds(year: int, month: int) -> tuple[date, date]:
-    """First and last Gregorian day of a Solar Hijri month."""
-    first = jdatetime.date(year, month, 1)
-    following = jdatetime.date(year + 1, 1, 1) if month == 12 else jdatetime.date(year, month + 1, 1)
-    return first.togregorian(), following.togregorian() - timedelta(days=1)
-
-
-def solar_month_of(day: date) -> tuple[int, int]:
-    """(year, month) of the Solar Hijri month a Gregorian day falls in."""
-    jday = jdatetime.date.fromgregorian(date=day)
-    return jday.year, jday.month
-
-
-def previous_solar_month(today: date) -> tuple[int, int]:
-    """(year, month) of the Solar Hijri month before the one `today` falls in."""
-    year, month = solar_month_of(today)
-    return (year - 1, 12) if month == 1 else (year, month - 1)
-
-
-def recent_solar_months(today: date, count: int = 12) -> list[tuple[int, int]]:
-    """The current Solar Hijri month and the count - 1 before it, newest first."""
-    months = [solar_month_of(today)]
-    while len(months) < count:
-        year, month = months[-1]
-        months.append((year - 1, 12) if month == 1 else (year, month - 1))
-    return months
-
-
-def parse_solar_month(text: str) -> tuple[int, int]:
-    """'1405/08' (or 1405-8, Persian digits) as (1405, 8); ValueError if it is not a month."""
-    match = re.fullmatch(r"\s*(\d{4})\s*[/-]\s*(\d{1,2})\s*", str(text or "").translate(_DIGITS))
-    if not match or not 1 <= int(match.group(2)) <= 12:
-        raise ValueError(f"not a Solar Hijri month (YYYY/MM): {text!r}")
-    return int(match.group(1)), int(match.group(2))
-
-
-def month_label(year: int, month: int) -> str:
-    """A Solar Hijri month as 1405/08."""
-    return f"{year:04d}/{month:02d}"
-
+# --- The period (Solar Hijri months: workcal.jalali) ---------------------------------------
 
 def period_label(period_start: date, period_end: date) -> str:
     """1405/08 when the period is exactly a Solar Hijri month, else ''."""
     month = solar_month_of(period_start)
-    return month_label(*month) if solar_month_bounds(*month) == (period_start, period_end) else ""
-
-
-def utc_bounds(period_start: date, period_end: date) -> tuple[datetime, datetime]:
-    """Naive-UTC [start, end) of Tehran days period_start .. period_end (inclusive)."""
-    offset = TEHRAN.utcoffset(None)
-    return (datetime.combine(period_start, time()) - offset,
-            datetime.combine(period_end + timedelta(days=1), time()) - offset)
+    return format_solar_month(*month) if solar_month_bounds(*month) == (period_start, period_end) else ""
 
 
 # --- The figures ----------------------------------------------------------------------------
@@ -166,16 +112,17 @@ def _count_by(cases, attribute: str, keys) -> dict[str, int]:
     return counts
 
 
-def _as_of(period_start: date, period_end: date, now: datetime | None) -> datetime:
+def _as_of(period_start: date, period_end: date, now: datetime | None, tz: tzinfo) -> datetime:
     """The moment open complaints are counted at: the period's end, or now if sooner."""
-    return min(utc_bounds(period_start, period_end)[1], now or utcnow())
+    return min(utc_bounds(period_start, period_end, tz)[1], now or utcnow())
 
 
 def complaint_figures(session, district_id: int, period_start: date, period_end: date,
                       now: datetime | None = None) -> dict:
-    """The figures of the report of one district and period (dates inclusive, Tehran time)."""
-    start, end = utc_bounds(period_start, period_end)
-    as_of = _as_of(period_start, period_end, now)
+    """The figures of the report of one district and period (dates inclusive, local time)."""
+    tz = zone_of(session)
+    start, end = utc_bounds(period_start, period_end, tz)
+    as_of = _as_of(period_start, period_end, now, tz)
     cases = _cases(session, district_id, start, end)
     received = [c for c in cases if start <= c.registered_at < as_of]
     answered = [c for c in cases if c.answered_at is not None and start <= c.answered_at < as_of]
@@ -200,10 +147,10 @@ def complaint_figures(session, district_id: int, period_start: date, period_end:
 
 # --- The stored report --------------------------------------------------------------------
 
-def _check_period(period_start: date, period_end: date, now: datetime | None) -> None:
+def _check_period(period_start: date, period_end: date, now: datetime | None, tz: tzinfo) -> None:
     if period_end < period_start:
         raise InvalidData("The period ends before it begins.", {"period": "ends before it begins"})
-    if period_start > local_today(now):
+    if period_start > local_date(now or utcnow(), tz):
         raise InvalidData("The period has not begun yet.", {"period": "has not begun yet"})
 
 
@@ -228,19 +175,20 @@ def generate_complaint_report(session, district_id: int, period_start: date, per
     The same district and period again replaces the figures of the same record (its
     revision goes up; created_at, and so the retention date, stay those of the first).
     """
-    _check_period(period_start, period_end, now)
+    tz = zone_of(session)
+    _check_period(period_start, period_end, now, tz)
     district = session.get(District, district_id)
     if district is None:
         raise InvalidData("Unknown district.", {"district": "Unknown district."})
     now = now or utcnow()
     figures = complaint_figures(session, district_id, period_start, period_end, now)
-    as_of = _as_of(period_start, period_end, now)
+    as_of = _as_of(period_start, period_end, now, tz)
     record = find_complaint_report(session, district_id, period_start, period_end)
     data = {"district": district.code,
             "period": {"start": period_start.isoformat(), "end": period_end.isoformat(),
                        "label": period_label(period_start, period_end)},
             "as_of": as_of.isoformat(timespec="seconds"),
-            "complete": as_of >= utc_bounds(period_start, period_end)[1],
+            "complete": as_of >= utc_bounds(period_start, period_end, tz)[1],
             "generated_at": now.isoformat(timespec="seconds"),
             "generated_by": user.username if user is not None else None,
             "deadline_rule": f"due date of the first examination task (else {DEFAULT_ANSWER_DAYS} days)",
@@ -266,7 +214,7 @@ def generate_monthly_reports(session, now: datetime | None = None) -> list[tuple
     kept, so the job may run daily and repeat safely. Returns (district code, record).
     """
     now = now or utcnow()
-    period_start, period_end = solar_month_bounds(*previous_solar_month(local_today(now)))
+    period_start, period_end = solar_month_bounds(*previous_solar_month(local_date(now, zone_of(session))))
     made = []
     for district in session.scalars(select(District).order_by(District.id)):
         existing = find_complaint_report(session, district.id, period_start, period_end)

@@ -1,10 +1,8 @@
 """The Mardom Salam programme's scheduled work (programmes/mardom_salam/schedule.py): the next meeting, the
 monthly policy council, closing the programmes whose requests are all answered."""
 from dataclasses import dataclass
-from datetime import datetime
-from zoneinfo import ZoneInfo
+from datetime import datetime, tzinfo
 
-import jdatetime
 from sqlalchemy import select
 
 from engine import start_instance_for
@@ -12,28 +10,29 @@ from models import District, clock
 from models.mardom_salam import MardomSalamCouncil, MardomSalamMeeting
 
 from programmes.mardom_salam.schedule import (COUNCIL_KEY, DEFAULT_DEADLINE_DAYS, DEFAULT_FIRST_DATE, DEFAULT_TIME,
-                           TEHRAN, create_due_meetings_in, solar, system_actor)
+                           create_due_meetings_in, system_actor)
 from programmes.mardom_salam.requests import close_answered_programmes, unanswered
+from workcal.jalali import format_solar_date, format_solar_month, local_date, solar_month_of
+from workcal.store import zone_of
 
 
-def solar_month(moment: datetime) -> str:
-    local = (moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo("UTC"))).astimezone(TEHRAN)
-    day = jdatetime.date.fromgregorian(date=local.date())
-    return f"{day.year:04d}/{day.month:02d}"
+def solar_month(moment: datetime, tz: tzinfo | None = None) -> str:
+    """The Solar Hijri month (1405/09) of a moment (naive means UTC) in the zone tz."""
+    return format_solar_month(*solar_month_of(local_date(moment, tz)))
 
 
 def programme_status_text(session) -> str:
     lines = []
     for meeting in session.scalars(select(MardomSalamMeeting).order_by(MardomSalamMeeting.meeting_date)):
         left = len(unanswered(meeting))
-        lines.append(f"{solar(meeting.meeting_date)} {meeting.district.name_fa}: "
+        lines.append(f"{format_solar_date(meeting.meeting_date)} {meeting.district.name_fa}: "
                      f"{len(meeting.requests)} درخواست، {left} بی‌پاسخ")
     return "\n".join(lines) or "دیداری ثبت نشده است."
 
 
 def start_due_council(session, now: datetime | None = None) -> MardomSalamCouncil | None:
     """The policy council of the current Solar Hijri month, once."""
-    month = solar_month(now or clock.now())
+    month = solar_month(now or clock.now(), zone_of(session))
     if session.scalar(select(MardomSalamCouncil.id).where(MardomSalamCouncil.month == month)):
         return None
     district = session.scalars(select(District).order_by(District.code)).first()

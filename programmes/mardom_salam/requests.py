@@ -17,9 +17,10 @@ from programmes.messages137.tracking import new_tracking_code
 from programmes.citizens.requests import follow_key_hash, new_follow_key, normalise_phone
 from models.errors import Conflict, Forbidden, InvalidData
 from programmes.mardom_salam.schedule import (CATEGORIES, CHANNEL, CLASSIFY_ROLES, CLOSE_ROLES, CLOSING_MESSAGE,
-                           DESK_PREFIX, DESK_ROLES, MESSAGE_KEY, REQUEST_ROLES, TEHRAN,
+                           DESK_PREFIX, DESK_ROLES, MESSAGE_KEY, REQUEST_ROLES,
                            system_actor)
-from workcal.calendar import parse_solar_date
+from workcal.jalali import parse_solar_date
+from workcal.store import local_today
 
 CLASSIFICATION_FORM = "mardom_salam_classification"
 
@@ -201,13 +202,8 @@ def request_state(request: MardomSalamRequest, today: date | None = None) -> str
         done = request.answered_at is not None
     if done:
         return "closed"
-    today = today or local_today()
+    today = today or local_today(object_session(request))  # deadlines are local calendar dates
     return "overdue" if request.deadline is not None and request.deadline < today else "open"
-
-
-def local_today() -> date:
-    """Today in Tehran (deadlines are calendar dates there)."""
-    return clock.now().astimezone(TEHRAN).date()
 
 
 def request_of_message(session, instance_id: int) -> MardomSalamRequest | None:

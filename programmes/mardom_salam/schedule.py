@@ -1,7 +1,7 @@
 """Mardom Salam, the mayor's mosque meetings (MISSION.md, source 001; processes/mardom_salam.bpmn).
 
 Schedule. A meeting every second Tuesday after the evening prayer: the fortnight is anchored on
-`first_date` (a Tuesday), the time of day is `time_of_day` (Tehran). `create_due_meetings_in`
+`first_date` (a Tuesday), the time of day is `time_of_day` (the city's time zone, TIMEZONE). `create_due_meetings_in`
 makes the meeting of the next date of the series (today included) once: `meeting_date` is
 unique, so running it again (or from two workers) creates nothing more. The districts take
 turns in code order (or the configured list). Each meeting starts the programme (an instance
@@ -25,16 +25,16 @@ instance cannot complete without it. Only `close_programme` sends it, and only w
 of the programme is open and every request is answered: each linked 137 instance completed,
 each desk item coded and answered.
 """
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, time, timedelta, tzinfo
 
-import jdatetime
 from sqlalchemy import select
 
 from engine import start_instance_for
 from models import District, User, clock
 from models.mardom_salam import MardomSalamMeeting
 from people.accounts import service_account
+from workcal import jalali
+from workcal.store import zone_of
 
 
 from programmes.messages137.scores import district_scores
@@ -46,7 +46,6 @@ CHANNEL = "mardom_salam"
 CLOSING_MESSAGE = "mardom_salam_all_answered"
 DESK_PREFIX = "120"
 SYSTEM_USERNAME = "mardom-salam"
-TEHRAN = ZoneInfo("Asia/Tehran")
 DEFAULT_FIRST_DATE = "2026-11-24"   # a Tuesday (1405/09/03)
 DEFAULT_TIME = "19:30"
 FIGURES_DAYS = 30
@@ -86,14 +85,9 @@ def next_meeting_date(today: date, first_date: date) -> date:
     return first_date + timedelta(days=14 * fortnights)
 
 
-def meeting_starts_at(day: date, time_of_day: time) -> datetime:
-    """Naive UTC of the meeting's Tehran time on its day."""
-    local = datetime.combine(day, time_of_day, tzinfo=TEHRAN)
-    return local.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
-
-
-def solar(day: date) -> str:
-    return jdatetime.date.fromgregorian(date=day).strftime("%Y/%m/%d")
+def meeting_starts_at(day: date, time_of_day: time, tz: tzinfo | None = None) -> datetime:
+    """Naive UTC of the meeting's local time on its day (tz: the city's, Asia/Tehran by default)."""
+    return jalali.utc_of(day, time_of_day, tz)
 
 
 def meeting_page_of(session, task) -> tuple[str, dict]:
@@ -116,11 +110,11 @@ def briefing_figures(session, district_id: int, now: datetime | None = None,
                      days: int = FIGURES_DAYS) -> dict:
     """The district's 137 figures over the last `days` days (programmes.messages137.scores)."""
     moment = (now or clock.now())
-    today = moment.astimezone(TEHRAN).date() if moment.tzinfo else \
-        moment.replace(tzinfo=ZoneInfo("UTC")).astimezone(TEHRAN).date()
+    today = jalali.local_date(moment, zone_of(session))
     start = today - timedelta(days=days - 1)
     [score] = district_scores(session, start, today, now=moment, district_id=district_id)
-    return {"period": f"{solar(start)} – {solar(today)}", "received": score.received,
+    return {"period": f"{jalali.format_solar_date(start)} – {jalali.format_solar_date(today)}",
+            "received": score.received,
             "answered_on_spot": score.answered_on_spot, "answered_on_time": score.answered_on_time,
             "answered_late": score.answered_late, "open": score.open,
             "open_overdue": score.open_overdue, "closed": score.closed,
@@ -146,17 +140,19 @@ def briefing_data(session, task) -> dict:
 def create_meeting(session, day: date, time_of_day: time, district: District, actor: User,
                    deadline_days: dict | None = None) -> MardomSalamMeeting:
     """The meeting of a date and its programme (no check that the date is free: see create_due_meetings_in)."""
-    starts_at = meeting_starts_at(day, time_of_day)
+    tz = zone_of(session)
+    starts_at = meeting_starts_at(day, time_of_day, tz)
     meeting = MardomSalamMeeting(meeting_date=day, starts_at=starts_at, district_id=district.id,
                                  district=district)
     session.add(meeting)
     session.flush()
     data = {"meeting_id": meeting.id, "meeting_date": day.isoformat(),
-            "meeting_date_fa": f"{solar(day)} {time_of_day.strftime('%H:%M')}",
-            "meeting_at": datetime.combine(day, time_of_day, tzinfo=TEHRAN).isoformat(),
+            "meeting_date_fa": f"{jalali.format_solar_date(day)} {time_of_day.strftime('%H:%M')}",
+            "meeting_at": datetime.combine(day, time_of_day, tzinfo=tz).isoformat(),
             "deadline_days": dict(deadline_days or DEFAULT_DEADLINE_DAYS)}
     meeting.instance = start_instance_for(
-        session, PROCESS_KEY, actor, district, data, title=f"مردم سلام {solar(day)} — {district.name_fa}")
+        session, PROCESS_KEY, actor, district, data,
+        title=f"مردم سلام {jalali.format_solar_date(day)} — {district.name_fa}")
     session.flush()
     return meeting
 
@@ -167,7 +163,7 @@ def create_due_meetings_in(session, now: datetime | None = None, first_date=DEFA
     """Create the meeting of the next date of the series if it does not exist yet."""
     anchor, at = parse_first_date(first_date), parse_time(time_of_day)
     moment = now or clock.now()
-    local_now = (moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo("UTC"))).astimezone(TEHRAN)
+    local_now = jalali.local_time(moment, zone_of(session))
     day = next_meeting_date(local_now.date(), anchor)
     if day == local_now.date() and local_now.time() >= at:
         day += timedelta(days=14)  # today's meeting has begun: the next one

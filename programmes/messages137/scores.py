@@ -1,7 +1,7 @@
 """District scores of the 137 cycle, computed from the task index (human_tasks) and instances.
 
 The messages of a period are those received (instances.started_at) in it, dates inclusive in
-Tehran time; their outcome is read as of the period's end, or now if sooner (`as_of`). No
+the city's time zone (TIMEZONE); their outcome is read as of the period's end, or now if sooner (`as_of`). No
 workflow state nor instance data is loaded: each message is judged by its task rows.
 
 - answered on the spot: closed with no executive-unit reply task (the operator answered);
@@ -26,16 +26,16 @@ district that received no message in the period is not ranked (rank 0) and is li
 """
 import math
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from statistics import median
 
 from sqlalchemy import select
 
 from models import District, HumanTask, Instance, utcnow
 
-from workcal.store import calendar_for, using_calendar
-from programmes.complaints.report import utc_bounds
+from workcal.store import calendar_for, using_calendar, zone_of
 from workcal.calendar import to_utc
+from workcal.jalali import utc_bounds
 from workcal.working_time import working_hours_between
 
 PROCESS_KEY = "citizen_message_137"
@@ -111,10 +111,12 @@ class _Row:
     completed_at: datetime | None
 
 
-def as_of_moment(period_start: date, period_end: date, now: datetime | None = None) -> datetime:
-    """The moment outcomes are read at (naive UTC): the period's end, or now (aware or naive UTC) if sooner."""
+def as_of_moment(period_start: date, period_end: date, now: datetime | None = None,
+                 tz: tzinfo | None = None) -> datetime:
+    """The moment outcomes are read at (naive UTC): the period's end (its days in the zone tz,
+    by default Asia/Tehran), or now (aware or naive UTC) if sooner."""
     now = to_utc(now).replace(tzinfo=None) if now is not None else utcnow()
-    return min(utc_bounds(period_start, period_end)[1], now)
+    return min(utc_bounds(period_start, period_end, tz)[1], now)
 
 
 def _messages(session, start: datetime, end: datetime, district_id: int | None):
@@ -199,8 +201,9 @@ def district_scores(session, period_start: date, period_end: date, now: datetime
                     penalty_per_day: float = DEFAULT_PENALTY_PER_DAY,
                     district_id: int | None = None) -> list[DistrictScore]:
     """The figures of every district (or one) for a period (dates inclusive), ranked."""
-    start, end = utc_bounds(period_start, period_end)
-    as_of = as_of_moment(period_start, period_end, now)
+    tz = zone_of(session)
+    start, end = utc_bounds(period_start, period_end, tz)
+    as_of = as_of_moment(period_start, period_end, now, tz)
     districts = select(District).order_by(District.code)
     if district_id is not None:
         districts = districts.where(District.id == district_id)

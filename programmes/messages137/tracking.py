@@ -15,11 +15,11 @@ script helper `reply_deadline_hours(category)` (engine/deadlines.py).
 import re
 import secrets
 
-import jdatetime
 from sqlalchemy import select
 
 from models import Instance, clock
 
+from workcal.jalali import solar_parts, to_ascii_digits
 from workcal.store import calendar_for, using_calendar
 from engine import append_event
 from workcal.working_time import now as working_time_now
@@ -27,20 +27,20 @@ from workcal.working_time import now as working_time_now
 TRACKED_PROCESSES = {"citizen_message_137": "137"}  # process key -> prefix of its codes
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 RANDOM_CHARS = 6
-_READ_AS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩OIL", "0123456789" "0123456789" "011")
+_READ_AS = str.maketrans("OIL", "011")  # Crockford base32 reads these letters as digits
 _CODE = re.compile(r"^(\d{3})(\d{6})([0-9A-HJKMNP-TV-Z]{6})$")
 
 def new_tracking_code(prefix: str, moment=None) -> str:
     """A fresh code: prefix, the Solar Hijri date (Tehran) of moment, random base32 characters."""
     local = moment or working_time_now()  # in the active calendar's time zone
-    day = jdatetime.date.fromgregorian(date=local.date())
+    year, month, day = solar_parts(local.date())
     random_part = "".join(secrets.choice(CROCKFORD) for _ in range(RANDOM_CHARS))
-    return f"{prefix}-{day.year % 100:02d}{day.month:02d}{day.day:02d}-{random_part}"
+    return f"{prefix}-{year % 100:02d}{month:02d}{day:02d}-{random_part}"
 
 
 def normalise_tracking_code(text: str) -> str | None:
     """The canonical form of a typed code, or None when it cannot be one."""
-    compact = re.sub(r"[\s\-_/]", "", str(text or "")).upper().translate(_READ_AS)
+    compact = to_ascii_digits(re.sub(r"[\s\-_/]", "", str(text or "")).upper()).translate(_READ_AS)
     found = _CODE.match(compact)
     if found is None:
         return None

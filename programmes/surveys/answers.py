@@ -10,7 +10,6 @@ whatever a client posts for them is dropped by form validation and never used.
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
 
 from sqlalchemy import or_, select
 
@@ -20,6 +19,8 @@ from engine import append_event
 from formjs.forms import load_form
 from records.quality import record_type_for_form, retention_until
 from programmes.surveys.summary import Answer, summarise
+from workcal.jalali import local_date
+from workcal.store import zone_of
 
 # Summary form -> (task data key of the computed table, the questionnaires it summarises).
 SUMMARIES = {
@@ -49,7 +50,6 @@ REPORT_KEEPS = {"poll_report": ("poll_subject", "concerned_unit", "findings", "c
 # Fields of a paper questionnaire a citizen does not fill: hidden on the public page. A
 # required one gets its value from the server (today, for the date the form was filled).
 PAPER_ONLY = ("questionnaire_number", "completed_on")
-TEHRAN = timedelta(hours=3, minutes=30)
 TOKEN_BYTES = 16
 
 
@@ -217,7 +217,7 @@ def store_public_answer(session, link: SurveyLink, clean: dict):
     data = dict(clean)
     if "completed_on" in {c.get("key") for c in load_form(link.form_key).get("components", [])
                           if isinstance(c, dict)}:
-        data["completed_on"] = (now + TEHRAN).date().isoformat()
+        data["completed_on"] = local_date(now, zone_of(session)).isoformat()
     record_type = record_type_for_form(link.form_key)
     if record_type is not None:
         row = QualityRecord(code=record_type.code, instance_id=instance.id, human_task_id=None,

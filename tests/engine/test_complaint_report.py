@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from app.scheduler import generate_complaint_reports, start_scheduler
 from engine.runtime import steps as runtime
-from programmes.complaints.report import (complaint_figures, generate_complaint_report,
-                                     parse_solar_month, previous_solar_month, solar_month_bounds)
+from programmes.complaints.report import complaint_figures, generate_complaint_report
+from workcal.jalali import parse_solar_month, previous_solar_month, solar_month_bounds
 from models.errors import InvalidData
 from records.quality import RECORDS_BY_FORM, REGISTER, add_months, record_type_for_form
 from engine.runtime.timers import fire_next_due_timers

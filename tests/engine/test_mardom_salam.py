@@ -13,7 +13,7 @@ from programmes.mardom_salam import requests as msr
 from engine.core import engine_of
 from models.errors import Conflict, Forbidden, InvalidData
 from engine_support import ready_specs, reload_instance, task_rows, user
-from mardom_salam_support import (THURSDAY_BEFORE, add_request, complete, hold_meeting,
+from mardom_salam_support import (TEHRAN, THURSDAY_BEFORE, add_request, complete, hold_meeting,
                                   deploy_all, fire_at, make_meeting, up_to_meeting)
 from models import Event, OutboxMessage, clock
 from models.mardom_salam import MardomSalamCouncil, MardomSalamMeeting
@@ -53,7 +53,7 @@ def test_meeting_created_on_the_right_tuesday_once(deployed, db):
     assert db.scalars(select(MardomSalamCouncil)).one().month == "1405/09"
     # The evening of the meeting (after 19:30): the next one, a fortnight later.
     db.rollback()  # on SQLite a transaction holds the write lock: let the job in
-    clock.set_now(datetime(2026, 12, 8, 20, 0, tzinfo=ms.TEHRAN))
+    clock.set_now(datetime(2026, 12, 8, 20, 0, tzinfo=TEHRAN))
     assert create_due_meetings(factory, council=False).meetings == 1
     db.expire_all()
     assert [m.meeting_date for m in db.scalars(select(MardomSalamMeeting).order_by(

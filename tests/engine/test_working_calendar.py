@@ -14,8 +14,8 @@ import pytest
 from workcal import store as calendar_store
 from workcal.calendar import (DayEntry, WorkingCalendar, add_working_days,
                                      add_working_hours, build_week, day_intervals,
-                                     is_working_day, parse_solar_date, solar_date_label,
-                                     working_hours_between)
+                                     is_working_day, working_hours_between)
+from workcal.jalali import format_solar_date as solar_date_label, parse_solar_date
 from models import clock, utcnow
 
 TEHRAN = ZoneInfo("Asia/Tehran")
