@@ -37,7 +37,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
 from models import Instance, ProcessVersion
-from people.access import has_role
+from people.permissions import may
 
 from models.errors import Conflict, Forbidden, NotFound, WorkflowError
 from engine.events import append_event
@@ -46,7 +46,6 @@ from engine.runtime.steps import advance_instance, open_tasks
 from engine.core import engine_of
 from engine.spiff.workflows import _registry, ready_human_tasks, specs_for
 
-MIGRATOR_ROLE = "process_owner"
 _OPEN = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 _FINISHED = TaskState.COMPLETED | TaskState.CANCELLED | TaskState.ERROR
 
@@ -258,7 +257,7 @@ def _left_behind(workflow, spec, subprocess_specs, version) -> list[Problem]:
 # ---------------------------------------------------------------- instances
 
 def _require_migrator(user) -> None:
-    if user is None or not has_role(user, MIGRATOR_ROLE):
+    if user is None or not may(user, "migrate_instances"):
         raise Forbidden("Only a process owner may move instances to another version.")
 
 
