@@ -24,7 +24,6 @@ from engine.replay.history import instance_overview
 from models import District, Instance
 from notifications.outbox import list_for_instance
 from people import access
-from people.permissions import may
 
 from ..db import db_session
 from ..i18n import translate_error
@@ -58,8 +57,7 @@ def process(key):
     except WorkflowError as exc:
         return render_template("error.html", message=translate_error(exc)), exc.status
     return render_template("instances/process.html", version=version,
-                           forms=sorted(set(version.forms.values())),
-                           can_preview_forms=may(current_user, "preview_forms"))
+                           forms=sorted(set(version.forms.values())))
 
 
 @bp.route("/processes/<key>/diagram.bpmn")
