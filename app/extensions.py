@@ -1,11 +1,12 @@
-"""Flask-Login and CSRF protection."""
+"""Flask-Login and CSRF protection; may() for templates (people.permissions)."""
 from flask import current_app, redirect, request, url_for
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from flask_login import LoginManager
+from flask_login import LoginManager, current_user
 from flask_wtf import CSRFProtect
 
 from models import User
+from people.permissions import may
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
@@ -19,7 +20,7 @@ def config_limit(key: str):
 
 
 def init_extensions(app) -> None:
-    """Attach login and CSRF to the app."""
+    """Attach login and CSRF to the app; give templates may(permission, district_id=None)."""
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
@@ -33,3 +34,10 @@ def init_extensions(app) -> None:
     @login_manager.unauthorized_handler
     def _unauthorized():
         return redirect(url_for("auth.login", next=request.full_path))
+
+    @app.context_processor
+    def _permissions():
+        # {% if may('view_studio') %}: the logged-in user's permission (never for a visitor).
+        def may_in_template(permission: str, district_id: int | None = None) -> bool:
+            return current_user.is_authenticated and may(current_user, permission, district_id)
+        return {"may": may_in_template}

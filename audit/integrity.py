@@ -21,7 +21,6 @@ from engine import GENESIS_SHA256, event_digest
 
 
 KINDS = ("changed", "deleted", "inserted", "reordered", "truncated")
-AUDIT_ROLES = frozenset({"auditor", "admin"})
 _EVENT_COLUMNS = (Event.instance_id, Event.seq, Event.type, Event.task_spec, Event.spiff_task_id,
                   Event.actor_id, Event.at, Event.data, Event.prev_sha256, Event.sha256)
 
@@ -32,11 +31,6 @@ class ChainProblem:
     seq: int | None
     explanation: str   # English, for an auditor
     instance_id: int | None = None
-
-
-def can_audit(user) -> bool:
-    """A city-wide auditor or administrator may run the integrity checks and see the digests."""
-    return any(g.role in AUDIT_ROLES and g.district_id is None for g in user.grants)
 
 
 def _digest_of(ev, seq=None) -> str:

@@ -11,7 +11,7 @@ the hash-chained log, replay/ re-executes it, migration.py moves instances betwe
 from engine.core import Engine, build_engine, engine_of
 from engine.events import GENESIS_SHA256, append_event, event_digest, list_events, verify_chain
 from engine.hooks import Hooks
-from engine.migration import (MIGRATOR_ROLE, TEMPLATES as MIGRATION_TEMPLATES, MigrationRefused,
+from engine.migration import (TEMPLATES as MIGRATION_TEMPLATES, MigrationRefused,
                               check_migration, migrate_instance, migrate_instances,
                               running_instances)
 from engine.replay.history import instance_overview
@@ -29,7 +29,7 @@ from engine.spiff.xmlsafe import dtd_line, parse_bpmn_xml, safe_parser, validate
 __all__ = [
     "Engine", "build_engine", "engine_of", "Hooks",
     "GENESIS_SHA256", "append_event", "event_digest", "list_events", "verify_chain",
-    "MIGRATOR_ROLE", "MIGRATION_TEMPLATES", "MigrationRefused", "check_migration",
+    "MIGRATION_TEMPLATES", "MigrationRefused", "check_migration",
     "migrate_instance", "migrate_instances", "running_instances",
     "instance_overview", "Replay", "iter_verify", "replay_instance", "verify_instance",
     "complete_task", "get_task", "latest_version", "open_tasks", "require_ready", "send_message",

@@ -22,9 +22,7 @@ from engine.spiff.version_switch import Problem, switch_version
 from engine.spiff.workflows import ready_human_tasks
 from models import Instance, ProcessVersion
 from models.errors import Conflict, Forbidden, NotFound, WorkflowError
-from people.access import has_role
-
-MIGRATOR_ROLE = "process_owner"
+from people.permissions import may
 
 # The reasons, as English templates (the page translates them: app/studio/migration_views.py).
 OTHER_PROCESS = "Version {version} belongs to the process {target_key}, not to {key}."
@@ -47,7 +45,7 @@ class MigrationRefused(Conflict):
 # ---------------------------------------------------------------- instances
 
 def _require_migrator(user) -> None:
-    if user is None or not has_role(user, MIGRATOR_ROLE):
+    if user is None or not may(user, "migrate_instances"):
         raise Forbidden("Only a process owner may move instances to another version.")
 
 

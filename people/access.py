@@ -7,10 +7,7 @@ from sqlalchemy.orm import defaultload, lazyload, selectinload
 
 from models import HumanTask, Instance, QualityRecord, RoleGrant
 
-CITY_OVERSIGHT_ROLES = {"central_pr", "central_inspection", "auditor", "admin"}
-# Roles that see everything of their scope and change nothing (no start, claim, completion,
-# reassignment, message): a grant of one never counts as a right to act.
-READ_ONLY_ROLES = frozenset({"auditor"})
+from .permissions import READ_ONLY_ROLES, may
 
 
 def grants_of(user) -> list[RoleGrant]:
@@ -53,17 +50,11 @@ def can_act_on_task(user, task: HumanTask) -> bool:
 
 
 def can_view_instance(user, instance: Instance) -> bool:
-    """Staff of the instance's district, city-wide oversight roles, or its starter."""
-    if instance.started_by_id == user.id:
+    """Staff of the instance's district, city-wide oversight roles and process owners (the
+    permission view_all_instances), or its starter."""
+    if instance.started_by_id == user.id or may(user, "view_all_instances"):
         return True
-    for grant in user.grants:
-        if grant.district_id is None and grant.role in CITY_OVERSIGHT_ROLES:
-            return True
-        if grant.district_id == instance.district_id:
-            return True
-        if grant.district_id is None and grant.role == "process_owner":
-            return True
-    return False
+    return any(grant.district_id == instance.district_id for grant in user.grants)
 
 
 def can_start_in_district(user, district_id: int) -> bool:
@@ -74,10 +65,10 @@ def can_start_in_district(user, district_id: int) -> bool:
 
 def instance_scope_clause(user):
     """SQL condition: instances the user may view."""
+    if may(user, "view_all_instances"):
+        return Instance.id.isnot(None)
     clauses = [Instance.started_by_id == user.id]
     for grant in user.grants:
-        if grant.district_id is None and grant.role in CITY_OVERSIGHT_ROLES | {"process_owner"}:
-            return Instance.id.isnot(None)
         if grant.district_id is not None:
             clauses.append(Instance.district_id == grant.district_id)
     return or_(*clauses)
@@ -136,11 +127,3 @@ def inbox_query(user, process_key=None, district_id=None, overdue_only=False, no
     page_ids = select(merged.c.id).order_by(*_inbox_order(merged.c)).limit(limit).offset(offset)
     return (select(HumanTask).where(HumanTask.id.in_(page_ids)).order_by(*_inbox_order())
             .options(*INBOX_LOAD))
-
-
-FORM_PREVIEW_ROLES = {"process_owner", "admin"}
-
-
-def can_preview_forms(user) -> bool:
-    """Process owners and administrators may open any form without a task (a preview)."""
-    return any(grant.role in FORM_PREVIEW_ROLES for grant in user.grants)

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from models import QualityRecord, utcnow
 from models.audit import LegalHoldChange, RecordDisposal
+from people.permissions import may
 
 from workcal.store import local_today
 from models.errors import Conflict, Forbidden, InvalidData, NotFound
@@ -21,11 +22,6 @@ log = logging.getLogger(__name__)
 
 JOB = "retention job"
 ACTIONS = {"archive": "archived", "destroy": "destroyed"}
-
-
-def can_hold(user) -> bool:
-    """Only a city-wide auditor places or releases legal holds."""
-    return any(g.role == "auditor" and g.district_id is None for g in user.grants)
 
 
 def rule_text(code: str) -> str | None:
@@ -92,7 +88,7 @@ def dispose_due_records(session, today: date | None = None, by=None,
 
 def set_legal_hold(session, record_id: int, user, on: bool, reason: str) -> QualityRecord:
     """Place (on) or release a legal hold on a record; logged with who, when and why."""
-    if not can_hold(user):
+    if not may(user, "place_legal_holds"):
         raise Forbidden("Only an auditor may place or release a legal hold.")
     record = session.get(QualityRecord, record_id)
     if record is None:

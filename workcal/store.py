@@ -24,13 +24,13 @@ from models import CalendarDay, District, clock, utcnow
 
 from models.errors import Forbidden, InvalidData, NotFound
 from workcal import jalali
+from people.permissions import may
 from workcal.calendar import (CALENDAR_KINDS, DayEntry, WorkingCalendar, build_week, day_intervals,
                                parse_clock_time, parse_hours)
 from workcal.jalali import parse_solar_date
 
 CACHE_SECONDS = 60.0
 HOLIDAY_YEARS_BACK, HOLIDAY_YEARS_AHEAD = 3, 6
-EDITOR_ROLES = ("admin", "process_owner")  # city-wide grants only
 _CHANGED_KEY = "engine.calendar_changed"  # session.info: an entry was added or removed
 
 _active: ContextVar[WorkingCalendar | None] = ContextVar("working_calendar", default=None)
@@ -154,11 +154,6 @@ def using_calendar(calendar: WorkingCalendar):
 
 # ---------------------------------------------------------------- administrators' entries
 
-def can_edit_calendar(user) -> bool:
-    """A city-wide administrator (or process owner) may add and remove entries."""
-    return any(g.role in EDITOR_ROLES and g.district_id is None for g in user.grants)
-
-
 def list_entries(session, since: date | None = None) -> list[CalendarDay]:
     """Entries from a day on (all when since is None), in date order."""
     query = select(CalendarDay).order_by(CalendarDay.day, CalendarDay.id)
@@ -204,7 +199,7 @@ def _time_or_none(value, field: str):
 def add_entry(session, user, day_text: str, kind: str, note: str = "", start: str = "",
               end: str = "", district_id: int | None = None) -> CalendarDay:
     """Store a closure or a working day entered with a Solar Hijri date (1405/01/01)."""
-    if not can_edit_calendar(user):
+    if not may(user, "edit_calendar"):
         raise Forbidden("Only an administrator may change the working calendar.")
     try:
         day = parse_solar_date(day_text)
@@ -237,7 +232,7 @@ def add_entry(session, user, day_text: str, kind: str, note: str = "", start: st
 
 def remove_entry(session, user, entry_id: int) -> CalendarDay:
     """Delete an administrator's entry."""
-    if not can_edit_calendar(user):
+    if not may(user, "edit_calendar"):
         raise Forbidden("Only an administrator may change the working calendar.")
     row = session.get(CalendarDay, entry_id)
     if row is None:

@@ -15,19 +15,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from models.errors import InvalidData, WorkflowError
+from people.permissions import may
 
 from ..db import db_session
 from ..i18n import translate_error
-from .keys import can_manage_api_keys, issue_api_key, list_api_keys, revoke_api_key
+from .keys import issue_api_key, list_api_keys, revoke_api_key
 
 bp = Blueprint("api_keys", __name__, url_prefix="/admin/api-keys")
-
-
-@bp.app_context_processor
-def _api_keys_globals():
-    def may_manage_api_keys() -> bool:
-        return current_user.is_authenticated and can_manage_api_keys(current_user)
-    return {"may_manage_api_keys": may_manage_api_keys}
 
 
 def admin_required(view):
@@ -35,7 +29,7 @@ def admin_required(view):
     @wraps(view)
     @login_required
     def wrapper(*args, **kwargs):
-        if not can_manage_api_keys(current_user):
+        if not may(current_user, "manage_api_keys"):
             return render_template("error.html", message=_("Only a system administrator may manage API keys.")), 403
         return view(*args, **kwargs)
     return wrapper

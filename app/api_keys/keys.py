@@ -7,6 +7,7 @@ from sqlalchemy import select
 from models.errors import Forbidden, InvalidData, NotFound
 from models import utcnow
 from models.api_keys import ApiKey
+from people.permissions import may
 
 NAME_MAX_CHARS = 200
 PREFIX_CHARS = 6
@@ -16,13 +17,8 @@ def _sha256(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
-def can_manage_api_keys(user) -> bool:
-    """True for a city-wide admin (an admin grant limited to one district does not count)."""
-    return any(g.role == "admin" and g.district_id is None for g in user.grants)
-
-
 def _require_admin(user) -> None:
-    if not can_manage_api_keys(user):
+    if not may(user, "manage_api_keys"):
         raise Forbidden("Only a system administrator may manage API keys.")
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from audit import integrity
 from models.audit import ChainDigest
+from people.permissions import may
 
 from ..db import db_session
 from . import bp
@@ -25,19 +26,12 @@ from . import bp
 MAX_PROBLEMS = 1000  # a page, not a dump: a database rewritten wholesale still renders
 
 
-@bp.app_context_processor
-def _audit_globals():
-    def may_audit() -> bool:
-        return current_user.is_authenticated and integrity.can_audit(current_user)
-    return {"may_audit": may_audit}
-
-
 def auditor_required(view):
     """Let the view run only for a city-wide auditor or administrator; others get a 403 page."""
     @wraps(view)
     @login_required
     def wrapper(*args, **kwargs):
-        if not integrity.can_audit(current_user):
+        if not may(current_user, "audit"):
             return render_template("error.html", message=_("Only an auditor may open this page.")), 403
         return view(*args, **kwargs)
     return wrapper

@@ -14,6 +14,7 @@ from records import retention
 from models.errors import WorkflowError
 from records.quality import REGISTER
 from models import District
+from people.permissions import may
 
 from ..db import db_session
 from ..i18n import translate_error
@@ -40,7 +41,7 @@ def retention_page():
         held_due=retention.held_due_count(session), holds=retention.hold_history(session, 50),
         log=retention.disposal_log(session, code, since, until),
         districts={d.id: d for d in session.scalars(select(District))},
-        may_hold=retention.can_hold(current_user)), 400 if error else 200
+        may_hold=may(current_user, "place_legal_holds")), 400 if error else 200
 
 
 def _hold(record_id: int, on: bool):

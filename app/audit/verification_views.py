@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from modeling.deploy import list_processes
 from engine import iter_verify, verify_instance as replay_verify
 from models import Instance
-from people.access import has_role
+from people.permissions import may
 
 from ..db import db_session
 from ..i18n import STATUS_LABELS, N_, localize_digits
@@ -62,7 +62,7 @@ def auditor_required(view):
     @wraps(view)
     @login_required
     def wrapper(*args, **kwargs):
-        if not (has_role(current_user, "auditor") or has_role(current_user, "admin")):
+        if not may(current_user, "verify_instances"):
             return render_template("error.html", message=_("Only an auditor may verify instances.")), 403
         return view(*args, **kwargs)
     return wrapper

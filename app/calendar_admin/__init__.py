@@ -16,6 +16,7 @@ from models.errors import Forbidden, WorkflowError
 from workcal.calendar import CALENDAR_KINDS
 from workcal.jalali import format_solar_date
 from models import District
+from people.permissions import may
 
 from ..db import db_session
 from ..i18n import N_, is_rtl, translate_error
@@ -28,13 +29,6 @@ WEEKDAYS_FA = ("دوشنبه", "سه‌شنبه", "چهارشنبه", "پنجش�
 WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
-@bp.app_context_processor
-def _calendar_globals():
-    def may_edit_calendar() -> bool:
-        return current_user.is_authenticated and calendars.can_edit_calendar(current_user)
-    return {"may_edit_calendar": may_edit_calendar}
-
-
 def _page(status: int = 200, form: dict | None = None, error: str | None = None):
     session = db_session()
     today = calendars.local_today(session)
@@ -44,7 +38,7 @@ def _page(status: int = 200, form: dict | None = None, error: str | None = None)
         holidays=calendars.upcoming_holidays(today), entries=calendars.list_entries(session, today),
         districts=districts, kinds=[(k, _(KIND_LABELS[k])) for k in CALENDAR_KINDS],
         kind_labels=KIND_LABELS, solar=format_solar_date, weekday=_weekday,
-        may_edit=calendars.can_edit_calendar(current_user), form=form or {}, error=error), status
+        may_edit=may(current_user, "edit_calendar"), form=form or {}, error=error), status
 
 
 def _weekday(day) -> str:

@@ -30,14 +30,12 @@ from formjs import version_cache as form_version_cache
 from formjs import versions as form_versions
 from models.errors import WorkflowError
 from formjs.forms import FormNotFound, FormSchemaError, load_form, load_form_file
-from people import access
+from people.permissions import may
 
 from ..db import db_session
 from ..i18n import N_, localize_digits, translate_error
 
 bp = Blueprint("forms", __name__)
-
-EDITOR_ROLE = "process_owner"
 
 PROBLEMS = {
     "json": N_("The schema is not valid JSON: %(detail)s"),
@@ -62,13 +60,8 @@ def _bind_form_versions(state):
     form_version_cache.use_database(state.app.extensions.get("db_engine"))
 
 
-def may_edit_forms(user) -> bool:
-    """Process owners save new versions of forms."""
-    return any(grant.role == EDITOR_ROLE for grant in user.grants)
-
-
 def _require_viewer():
-    if not access.can_preview_forms(current_user):
+    if not may(current_user, "preview_forms"):
         abort(403)
 
 
@@ -110,7 +103,7 @@ def _list_page(values=None, errors=None, message=None, status=200):
         except (FormNotFound, FormSchemaError):
             title = ""
         forms.append({"key": key, "title": title, "latest": latest.get(key)})
-    return render_template("forms/list.html", forms=forms, may_edit=may_edit_forms(current_user),
+    return render_template("forms/list.html", forms=forms, may_edit=may(current_user, "edit_forms"),
                            values=values or {}, errors=errors or {}, message=message), status
 
 
@@ -118,7 +111,7 @@ def _list_page(values=None, errors=None, message=None, status=200):
 @login_required
 def create():
     _require_viewer()
-    if not may_edit_forms(current_user):
+    if not may(current_user, "edit_forms"):
         abort(403)
     values = {"key": request.form.get("key", ""), "title": request.form.get("title", "")}
     try:
@@ -178,7 +171,7 @@ def edit(key):
     except FormSchemaError:
         schema = {"type": "default", "components": []}
     return render_template("forms/edit.html", key=key, schema=schema, latest=latest,
-                           may_edit=may_edit_forms(current_user))
+                           may_edit=may(current_user, "edit_forms"))
 
 
 @bp.route("/forms/<key>/validate", methods=["POST"])
@@ -202,13 +195,13 @@ def versions(key):
         return _not_found(key)
     rows = form_versions.list_versions(db_session(), key)
     return render_template("forms/versions.html", key=key, rows=rows,
-                           may_edit=may_edit_forms(current_user))
+                           may_edit=may(current_user, "edit_forms"))
 
 
 @bp.route("/forms/<key>/versions", methods=["POST"])
 @login_required
 def save(key):
-    if not may_edit_forms(current_user):
+    if not may(current_user, "edit_forms"):
         abort(403)
     if not _known(key):
         abort(404)

@@ -60,8 +60,7 @@ def process(key):
     except WorkflowError as exc:
         return render_template("error.html", message=translate_error(exc)), exc.status
     return render_template("instances/process.html", version=version,
-                           forms=sorted(set(version.forms.values())),
-                           can_preview_forms=access.can_preview_forms(current_user))
+                           forms=sorted(set(version.forms.values())))
 
 
 @bp.route("/processes/<key>/diagram.bpmn")

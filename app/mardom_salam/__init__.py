@@ -73,7 +73,6 @@ def _meeting_page(session, found, posted=None, errors=None, status=200):
                            posted=posted or {}, errors=errors or {},
                            open_tasks=open_tasks(session, found.instance) if found.instance else [],
                            now_utc=utcnow(),
-                           may={action: msr.may_act(current_user, action, found) for action in msr.ACTION_ROLES},
                            waiting_to_close=msr.waiting_to_close(found),
                            classify_open=msr.ready_task(session, found, "Task_classify_requests") is not None,
                            desk_open=msr.ready_task(session, found, "Task_desk_registration") is not None), status

@@ -10,7 +10,7 @@ from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user, login_required
 
 from records.quality import REGISTER
-from records.retention import can_hold
+from people.permissions import may
 from models import HumanTask
 from workcal.store import local_today
 
@@ -55,7 +55,7 @@ def record(record_id):
     task = session.get(HumanTask, row.record.human_task_id) if row.record.human_task_id else None
     schema = load_record_form(row.record_type.form_key if row.record_type else None, session, task)
     return render_template("records/record.html", row=row, fields=describe_record(schema, row.record.data),
-                           may_hold=can_hold(current_user))
+                           may_hold=may(current_user, "place_legal_holds"))
 
 
 def _export(build, extension: str, mimetype: str):

@@ -27,13 +27,12 @@ from modeling.deploy import list_versions
 from models.errors import BpmnValidationError, WorkflowError
 from modeling.diff import compare, unified
 from engine import parse_bpmn_xml
+from people.permissions import may
 
 from . import bp
 from ..db import db_session
 from ..i18n import N_, format_datetime, localize_digits, translate_error
 
-WRITE_ROLES = {"process_owner"}
-READ_ROLES = WRITE_ROLES | {"admin", "auditor"}
 FIELD_LABELS = {
     "name": N_("Name"), "type": N_("Element type"), "incoming": N_("Incoming flows"),
     "outgoing": N_("Outgoing flows"), "source": N_("Source"), "target": N_("Target"),
@@ -42,12 +41,8 @@ FIELD_LABELS = {
 }
 
 
-def _holds(roles) -> bool:
-    return any(grant.role in roles for grant in current_user.grants)
-
-
-def _require(roles) -> None:
-    if not _holds(roles):
+def _require(permission: str) -> None:
+    if not may(current_user, permission):
         abort(403)
 
 
@@ -91,15 +86,15 @@ def _iso(moment) -> str | None:
 @bp.route("/")
 @login_required
 def index():
-    _require(READ_ROLES)
+    _require("view_studio")
     return render_template("studio/index.html", rows=studio.overview(db_session()),
-                           may_write=_holds(WRITE_ROLES), modeler_url=modeler_url)
+                           may_write=may(current_user, "edit_diagrams"), modeler_url=modeler_url)
 
 
 @bp.route("/<key>/source.bpmn")
 @login_required
 def source(key):
-    _require(READ_ROLES)
+    _require("view_studio")
     try:
         xml, _what = studio.source(db_session(), _valid_key(key), request.args.get("version", type=int),
                                    draft=request.args.get("draft") == "1")
@@ -111,7 +106,7 @@ def source(key):
 @bp.route("/<key>/draft", methods=["POST"])
 @login_required
 def save_draft(key):
-    _require(WRITE_ROLES)
+    _require("edit_diagrams")
     xml = _posted_xml()
     if not xml.strip():
         return jsonify(error=_("Send the diagram's XML in the request body.")), 400
@@ -123,7 +118,7 @@ def save_draft(key):
 @bp.route("/validate", methods=["POST"])
 @login_required
 def validate():
-    _require(READ_ROLES)
+    _require("view_studio")
     problems = studio.validate(_posted_xml())
     return jsonify(ok=not problems, problems=_problems_json(problems))
 
@@ -131,7 +126,7 @@ def validate():
 @bp.route("/<key>/deploy", methods=["POST"])
 @login_required
 def deploy(key):
-    _require(WRITE_ROLES)
+    _require("edit_diagrams")
     try:
         version, created = studio.deploy(db_session(), _valid_key(key), _posted_xml(), current_user)
     except studio.StudioRefused as exc:
@@ -160,7 +155,7 @@ def _repaired(data: bytes):
 @bp.route("/import", methods=["POST"])
 @login_required
 def import_file():
-    _require(WRITE_ROLES)
+    _require("edit_diagrams")
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         return _error_page(_("Choose a BPMN file to import."))
@@ -192,7 +187,7 @@ def import_file():
 @bp.route("/<key>/export.bpmn")
 @login_required
 def export(key):
-    _require(READ_ROLES)
+    _require("view_studio")
     number = request.args.get("version", type=int)
     try:
         if request.args.get("draft") == "1":
@@ -209,7 +204,7 @@ def export(key):
 @bp.route("/<key>/versions")
 @login_required
 def versions(key):
-    _require(READ_ROLES)
+    _require("view_studio")
     session = db_session()
     found = list_versions(session, _valid_key(key))
     draft = studio.current_draft(session, key)
@@ -218,13 +213,13 @@ def versions(key):
     return render_template("studio/versions.html", key=key, versions=found, draft=draft,
                            running=studio.running_counts(session, key),
                            history=studio.draft_history(session, key)[:20],
-                           modeler_url=modeler_url(key), may_write=_holds(WRITE_ROLES))
+                           modeler_url=modeler_url(key), may_write=may(current_user, "edit_diagrams"))
 
 
 @bp.route("/<key>/diff")
 @login_required
 def diff(key):
-    _require(READ_ROLES)
+    _require("view_studio")
     a, b = request.args.get("a", type=int), request.args.get("b", type=int)
     if a is None or b is None:
         return _error_page(_("Choose two versions to compare."))

@@ -16,9 +16,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from modeling.deploy import list_versions
-from engine import MIGRATOR_ROLE, MIGRATION_TEMPLATES as TEMPLATES, check_migration, migrate_instances, running_instances
+from engine import MIGRATION_TEMPLATES as TEMPLATES, check_migration, migrate_instances, running_instances
 from models import Instance
-from people.access import has_role
+from people.permissions import may
 
 from ..db import db_session
 from ..i18n import STATUS_LABELS, N_, localize_digits
@@ -46,7 +46,7 @@ def process_owner_required(view):
     @wraps(view)
     @login_required
     def wrapper(*args, **kwargs):
-        if not has_role(current_user, MIGRATOR_ROLE):
+        if not may(current_user, "migrate_instances"):
             return render_template("error.html",
                                    message=_("Only a process owner may move instances to another version.")), 403
         return view(*args, **kwargs)

@@ -16,22 +16,18 @@ from sqlalchemy import select
 from modeling import studio
 from formjs.catalog import all_form_keys
 from models import ProcessVersion
+from people.permissions import may
 from people.roles import ROLES
 
 from ..db import db_session
 from ..i18n import is_rtl
 from . import bp
 
-EDITOR_ROLES = frozenset({"process_owner"})
-VIEWER_ROLES = frozenset({"admin", "auditor"})
-
-
 def studio_access(user) -> str | None:
     """'edit', 'view' (read-only) or None (no access) to the studio."""
-    roles = {grant.role for grant in user.grants}
-    if roles & EDITOR_ROLES:
+    if may(user, "edit_diagrams"):
         return "edit"
-    if roles & VIEWER_ROLES:
+    if may(user, "view_studio"):
         return "view"
     return None
 

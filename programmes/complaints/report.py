@@ -32,6 +32,7 @@ from records.quality import RECORDS_BY_CODE, retention_until
 from workcal.jalali import (format_solar_month, local_date, previous_solar_month, solar_month_bounds,
                             solar_month_of, utc_bounds)
 from workcal.store import zone_of
+from people.permissions import may
 
 FOLLOWUP_CODE = "F-__-0-5-01"
 REPORT_CODE = "F-__-0-5-02"
@@ -40,9 +41,6 @@ ANNOUNCEMENT_FORM = "complaint_announcement"
 COMPLAINT_TYPES = ("service", "employee")
 CHANNELS = ("in_person", "phone", "letter", "website", "137")
 DEFAULT_ANSWER_DAYS = 10
-# Who may generate a report: these roles in the district, or these roles city-wide.
-DISTRICT_REPORT_ROLES = frozenset({"complaints_expert", "pr_head"})
-CITY_REPORT_ROLES = frozenset({"central_pr", "central_inspection", "admin"})
 
 
 # --- The period (Solar Hijri months: workcal.jalali) ---------------------------------------
@@ -238,6 +236,6 @@ def latest_complaint_reports(session, district_ids: set[int] | None, limit: int 
 
 
 def can_generate_complaint_report(user, district_id: int) -> bool:
-    """Complaints expert or PR head of the district, or central PR / inspection / admin."""
-    return any((g.role in DISTRICT_REPORT_ROLES and g.district_id in (None, district_id))
-               or (g.role in CITY_REPORT_ROLES and g.district_id is None) for g in user.grants)
+    """Complaints expert or PR head of the district, or central PR / inspection / admin city-wide."""
+    return (may(user, "generate_complaint_reports_district", district_id)
+            or may(user, "generate_complaint_reports_city"))

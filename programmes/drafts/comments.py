@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 from models import User, utcnow
 from models.drafts import DraftComment, DraftRegulation, DraftSection
 from people import access
+from people.permissions import may
 
 from models.errors import Conflict, Forbidden, InvalidData, NotFound
 
@@ -33,27 +34,18 @@ NAME_MAX_CHARS = 120
 TITLE_MAX_CHARS = 300
 SECTION_MAX_CHARS = 10000
 MAX_SECTIONS = 200
-# Who drafts and publishes a draft, who moderates the comments (in the draft's district or
-# city-wide). The auditor only looks.
-EDITOR_ROLES = ("pr_expert", "pr_head", "department_head", "central_pr", "admin")
-MODERATOR_ROLES = ("pr_expert", "pr_head", "central_pr", "admin")
 # The forms of the diagram's tasks: review (amendments are made then), the final publication.
 REVIEW_FORM, APPROVAL_FORM, PUBLICATION_FORM = "draft_review", "draft_approval", "draft_publication"
 
 
-def _has_any(user: User, roles, district_id: int | None) -> bool:
-    if access.is_read_only(user):
-        return False
-    return any(access.has_role(user, role, district_id) for role in roles)
-
-
 def may_edit(user: User, district_id: int | None = None) -> bool:
     """May publish drafts (in that district; None: in some district)."""
-    return _has_any(user, EDITOR_ROLES, district_id)
+    return may(user, "edit_drafts", district_id)
 
 
 def may_moderate(user: User, draft: DraftRegulation) -> bool:
-    return _has_any(user, MODERATOR_ROLES, draft.district_id)
+    """May approve or reject the comments of the draft (in its district or city-wide)."""
+    return may(user, "moderate_comments", draft.district_id)
 
 
 def parse_sections(text: str) -> list[str]:

@@ -9,15 +9,15 @@ from sqlalchemy.orm import object_session
 from engine import complete_task, send_message_for, start_instance_for, waiting_messages
 from models import CitizenRequest, HumanTask, Instance, User, clock
 from models.mardom_salam import MardomSalamMeeting, MardomSalamRequest
-from people import access
+from people.permissions import may
 
 
 from workcal.store import calendar_for, using_calendar
 from programmes.messages137.tracking import new_tracking_code
 from programmes.citizens.requests import follow_key_hash, new_follow_key, normalise_phone
 from models.errors import Conflict, Forbidden, InvalidData
-from programmes.mardom_salam.schedule import (CATEGORIES, CHANNEL, CLASSIFY_ROLES, CLOSE_ROLES, CLOSING_MESSAGE,
-                           DESK_PREFIX, DESK_ROLES, MESSAGE_KEY, REQUEST_ROLES,
+from programmes.mardom_salam.schedule import (CATEGORIES, CHANNEL, CLOSING_MESSAGE,
+                           DESK_PREFIX, MESSAGE_KEY,
                            system_actor)
 from workcal.jalali import parse_solar_date
 from workcal.store import local_today
@@ -25,22 +25,9 @@ from workcal.store import local_today
 CLASSIFICATION_FORM = "mardom_salam_classification"
 
 
-def _can(user: User, roles, district_id: int) -> bool:
-    return any(access.has_role(user, role, district_id) for role in roles)
-
-
-ACTION_ROLES = {"request": REQUEST_ROLES, "desk": DESK_ROLES, "classify": CLASSIFY_ROLES,
-                "answer": DESK_ROLES + CLASSIFY_ROLES, "close": CLOSE_ROLES}
-
-
-def may_act(user: User, action: str, meeting: MardomSalamMeeting) -> bool:
-    """Whether the user holds a role for this action (ACTION_ROLES) in the meeting's district."""
-    return _can(user, ACTION_ROLES[action], meeting.district_id)
-
-
 def register_request(session, meeting: MardomSalamMeeting, user: User, fields: dict) -> MardomSalamRequest:
     """A request written at the meeting: a 137 message with its code by SMS, or a desk item."""
-    if not _can(user, REQUEST_ROLES, meeting.district_id):
+    if not may(user, "file_mardom_salam_request", meeting.district_id):
         raise Forbidden("You may not register requests of this meeting.")
     if meeting.instance is None or meeting.instance.status != "running":
         raise Conflict("This programme is closed.")
@@ -111,7 +98,7 @@ def ready_task(session, meeting: MardomSalamMeeting, task_spec: str) -> HumanTas
 def register_desk_requests(session, meeting: MardomSalamMeeting, user: User, note: str = "") -> list:
     """The next day's service-desk registration: a code (and its SMS) for every desk item,
     then the desk task of the programme is completed. Refused before the meeting was held."""
-    if not _can(user, DESK_ROLES, meeting.district_id):
+    if not may(user, "register_desk_item", meeting.district_id):
         raise Forbidden("Only the mayor's special follow-up officer registers on the service desk.")
     task = ready_task(session, meeting, "Task_desk_registration")
     if task is None:
@@ -135,7 +122,7 @@ def register_desk_requests(session, meeting: MardomSalamMeeting, user: User, not
 
 def answer_desk_request(session, request: MardomSalamRequest, user: User, answer: str) -> None:
     """Record the answer given to a desk item (137 messages are answered in their own cycle)."""
-    if not _can(user, DESK_ROLES + CLASSIFY_ROLES, request.meeting.district_id):
+    if not may(user, "answer_desk_item", request.meeting.district_id):
         raise Forbidden("You may not answer this request.")
     if request.kind != "desk" or not request.tracking_code:
         raise Conflict("Only a desk item with its code is answered here.")
@@ -161,7 +148,7 @@ def parse_deadline(text) -> date | None:
 
 def classify_requests(session, meeting: MardomSalamMeeting, user: User, rows: dict, minutes: str) -> None:
     """The working group's table: category, owner and deadline of every request; then its task."""
-    if not _can(user, CLASSIFY_ROLES, meeting.district_id):
+    if not may(user, "classify_requests", meeting.district_id):
         raise Forbidden("Only the follow-up working group classifies the requests.")
     task = ready_task(session, meeting, "Task_classify_requests")
     if task is None:
@@ -235,7 +222,7 @@ def _waiting_messages(instance: Instance) -> list[str]:
 
 def close_programme(session, meeting: MardomSalamMeeting, user: User | None = None) -> Instance:
     """Close the programme: refused (Conflict) while any request has no answer or no code."""
-    if user is not None and not _can(user, CLOSE_ROLES, meeting.district_id):
+    if user is not None and not may(user, "close_programme", meeting.district_id):
         raise Forbidden("Only the communications office closes a programme.")
     left = unanswered(meeting)
     if left:

@@ -54,11 +54,6 @@ BRIEFING_FORM = "mardom_salam_briefing"
 # one month, three months.
 DEFAULT_DEADLINE_DAYS = {"classify": 5, "letter": 5, "progress": 22, "results": 66}
 CATEGORIES = ("service", "technical", "urban_planning")
-# Who enters requests at the meeting (in its district, or city-wide).
-REQUEST_ROLES = ("communications_office", "pr_expert", "intake_operator", "district_mayor", "admin")
-DESK_ROLES = ("special_followup_officer", "admin")
-CLASSIFY_ROLES = ("followup_working_group", "district_mayor", "admin")
-CLOSE_ROLES = ("communications_office", "admin")
 
 
 # ------------------------------------------------------------------ schedule

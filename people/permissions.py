@@ -1,0 +1,88 @@
+"""Who may do what: one table of named permissions, and may(user, permission, district_id).
+
+Each permission names the roles that give it and how far a grant reaches:
+  DISTRICT  a grant of one of the roles in the district asked, or city-wide; with no district
+            asked, a grant anywhere (e.g. "may publish drafts in some district")
+  CITY      a city-wide grant of one of the roles only; a grant limited to a district never
+            counts, whatever district is asked
+Pages, templates (``may('view_studio')``) and domain functions ask the table; none keeps a list
+of roles of its own. Which tasks and instances a user sees is people.access, which asks the
+table for the city-wide view (``view_all_instances``) and READ_ONLY_ROLES.
+"""
+from dataclasses import dataclass
+
+from .roles import is_role
+
+DISTRICT = "district"
+CITY = "city"
+
+
+@dataclass(frozen=True)
+class Permission:
+    roles: frozenset[str]
+    scope: str  # DISTRICT or CITY
+
+
+def _permission(scope: str, *roles: str) -> Permission:
+    unknown = [role for role in roles if not is_role(role)]
+    if unknown:  # a typo here would silently refuse everyone
+        raise ValueError(f"Unknown role(s) in the permission table: {unknown}")
+    return Permission(frozenset(roles), scope)
+
+
+PERMISSIONS: dict[str, Permission] = {
+    # Process studio (app/studio): process owners write, administrators and auditors look.
+    "view_studio": _permission(DISTRICT, "process_owner", "admin", "auditor"),
+    "edit_diagrams": _permission(DISTRICT, "process_owner"),
+    "migrate_instances": _permission(DISTRICT, "process_owner"),  # engine.migration
+    # Forms (app/forms): open any form without a task, save new versions.
+    "preview_forms": _permission(DISTRICT, "process_owner", "admin"),
+    "edit_forms": _permission(DISTRICT, "process_owner"),
+    # The working calendar's entries (workcal.store).
+    "edit_calendar": _permission(CITY, "admin", "process_owner"),
+    # Every instance, task and record of the city (people.access).
+    "view_all_instances": _permission(CITY, "central_pr", "central_inspection", "auditor", "admin",
+                                      "process_owner"),
+    # Audit (app/audit, audit/, records/retention.py).
+    "audit": _permission(CITY, "auditor", "admin"),  # integrity checks, digests, retention page
+    "verify_instances": _permission(DISTRICT, "auditor", "admin"),  # re-execution (/audit/verify)
+    "place_legal_holds": _permission(CITY, "auditor"),
+    # Open311 API keys (app/api_keys).
+    "manage_api_keys": _permission(CITY, "admin"),
+    # Generating the complaint report F-__-0-5-02 of a district (programmes/complaints/report.py):
+    # its complaints expert or PR head, or central PR, inspection or an administrator city-wide.
+    "generate_complaint_reports_district": _permission(DISTRICT, "complaints_expert", "pr_head"),
+    "generate_complaint_reports_city": _permission(CITY, "central_pr", "central_inspection", "admin"),
+    # Mardom Salam (programmes/mardom_salam/requests.py), in the meeting's district or city-wide.
+    "file_mardom_salam_request": _permission(DISTRICT, "communications_office", "pr_expert",
+                                             "intake_operator", "district_mayor", "admin"),
+    "register_desk_item": _permission(DISTRICT, "special_followup_officer", "admin"),
+    "classify_requests": _permission(DISTRICT, "followup_working_group", "district_mayor", "admin"),
+    "answer_desk_item": _permission(DISTRICT, "special_followup_officer", "followup_working_group",
+                                    "district_mayor", "admin"),
+    "close_programme": _permission(DISTRICT, "communications_office", "admin"),
+    # Draft regulations (programmes/drafts/comments.py), in the draft's district or city-wide.
+    "edit_drafts": _permission(DISTRICT, "pr_expert", "pr_head", "department_head", "central_pr",
+                               "admin"),
+    "moderate_comments": _permission(DISTRICT, "pr_expert", "pr_head", "central_pr", "admin"),
+}
+
+# Roles that look and never act: a grant of one is never a right to start an instance or to act
+# on a task of that role (people.access), and no permission that changes anything names one.
+READ_ONLY_ROLES = frozenset({"auditor"})
+
+
+def may(user, permission: str, district_id: int | None = None) -> bool:
+    """True if one of the user's grants gives the permission (in district_id; see the table).
+
+    KeyError for a permission the table does not name.
+    """
+    rule = PERMISSIONS[permission]
+    for grant in user.grants:
+        if grant.role not in rule.roles:
+            continue
+        if grant.district_id is None:
+            return True
+        if rule.scope == DISTRICT and district_id in (None, grant.district_id):
+            return True
+    return False
