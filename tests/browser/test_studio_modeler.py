@@ -128,7 +128,8 @@ def test_deploy_is_refused_with_the_problems_listed_and_marked_on_the_diagram(ap
     assert dialogs == ["beforeunload"]
 
 
-def test_properties_panel_writes_form_due_date_and_condition_into_the_saved_draft(app, complaints, page):
+def test_properties_panel_writes_form_due_date_notice_and_condition_into_the_saved_draft(
+        app, complaints, page):
     log_in(page, "process_owner")
     open_studio(page)
     select_element(page, "Task_announce_result")
@@ -137,21 +138,24 @@ def test_properties_panel_writes_form_due_date_and_condition_into_the_saved_draf
     page.select_option("select[name=city-formKey]", "complaint_review")
     page.fill("input[name=city-dueInWorkingHours]", "48")
     page.wait_for_function("window.cityStudio.modeler.get('commandStack')._stack.length >= 2")  # debounced
+    notice = page.locator("input[name=city-noticeOnOpen]")
+    assert notice.input_value() == "answer_ready: answer_text"  # what the diagram tells the citizen
+    notice.fill("answer_ready: answer_text; satisfaction_check")
+    page.wait_for_function("window.cityStudio.modeler.get('commandStack')._stack.length >= 3")
     # A gateway's flow: its condition, a Python expression (the BPMN provider has no field for it).
     select_flow(page, "Flow_type_service")
     open_group(page, "city-system")
     condition = page.locator("textarea[name=city-condition]")
     assert condition.input_value() == 'complaint_type == "service"'
     condition.fill('complaint_type in ("service", "other")')
-    page.wait_for_function("window.cityStudio.modeler.get('commandStack')._stack.length >= 3")
+    page.wait_for_function("window.cityStudio.modeler.get('commandStack')._stack.length >= 4")
 
     assert run_action(page, "save") == "ok"
     xml = page.evaluate("fetch('/studio/complaints/source.bpmn').then(r => r.text())")
     task = ET.fromstring(xml.encode("utf-8")).find(f".//{BPMN}userTask[@id='Task_announce_result']")
     props = {p.get("name"): p.get("value") for p in task.iter(f"{SPIFF}property")}
-    # The panel's fields changed; the property it has no field for (the notice) is kept.
     assert props == {"formKey": "complaint_review", "dueInWorkingHours": "48",
-                     "noticeOnOpen": "answer_ready: answer_text"}
+                     "noticeOnOpen": "answer_ready: answer_text; satisfaction_check"}
     flow = ET.fromstring(xml.encode("utf-8")).find(f".//{BPMN}sequenceFlow[@id='Flow_type_service']")
     assert flow.find(f"{BPMN}conditionExpression").text == 'complaint_type in ("service", "other")'
     assert 'xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core"' in xml

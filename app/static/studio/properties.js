@@ -1,5 +1,5 @@
 // The properties group "This system": what the engine reads from a diagram besides plain BPMN
-// (docs/ARCHITECTURE.md, "Conventions that diagrams follow"): a user task's form and due date,
+// (docs/ARCHITECTURE.md, "Conventions that diagrams follow"): a user task's form, due date and notices,
 // a lane's role, a gateway flow's condition and a script task's script (both Python). Timers
 // are left to the BPMN provider's own Timer group (timeDate / timeDuration / timeCycle), which
 // already writes a bpmn:FormalExpression body; only a hint about Python is added to it.
@@ -52,6 +52,19 @@ function DueProperty({ element, id, name, labelKey }) {
 const DueDays = (p) => <DueProperty {...p} name="dueInWorkingDays" labelKey="dueDays" />;
 const DueHours = (p) => <DueProperty {...p} name="dueInWorkingHours" labelKey="dueHours" />;
 const DueVariable = (p) => <DueProperty {...p} name="dueAtVariable" labelKey="dueVariable" />;
+
+// What the citizen (or the managers) are told when the task opens or is completed
+// (notifications/notices.py); deploy and the validation say what is wrong with a value.
+function NoticeProperty({ element, id, name, labelKey }) {
+  const services = { bpmnFactory: useService('bpmnFactory'), commandStack: useService('commandStack') };
+  const debounce = useService('debounceInput');
+  const t = useService('studioConfig').labels;
+  return <TextFieldEntry element={element} id={id} label={t[labelKey]} description={t.noticeHint}
+    debounce={debounce} getValue={() => getProperty(element, name)}
+    setValue={(v) => setProperty(element, name, v, services)} />;
+}
+const NoticeOnOpen = (p) => <NoticeProperty {...p} name="noticeOnOpen" labelKey="noticeOnOpen" />;
+const NoticeOnComplete = (p) => <NoticeProperty {...p} name="noticeOnComplete" labelKey="noticeOnComplete" />;
 
 function LaneRole({ element, id }) {
   const config = useService('studioConfig');
@@ -121,7 +134,8 @@ export function entriesFor(element) {
   const entries = [];
   if (is(element, 'bpmn:UserTask')) {
     entries.push({ id: 'city-formKey', component: FormKey, isEdited: isSelectEntryEdited });
-    [['dueInWorkingDays', DueDays], ['dueInWorkingHours', DueHours], ['dueAtVariable', DueVariable]]
+    [['dueInWorkingDays', DueDays], ['dueInWorkingHours', DueHours], ['dueAtVariable', DueVariable],
+      ['noticeOnOpen', NoticeOnOpen], ['noticeOnComplete', NoticeOnComplete]]
       .forEach(([name, component]) => entries.push({ id: `city-${name}`, component, isEdited: isTextFieldEntryEdited }));
   }
   if (is(element, 'bpmn:Lane')) {
