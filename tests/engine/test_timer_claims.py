@@ -16,6 +16,7 @@ FIXTURE = Path(__file__).parent.parent / "fixtures" / "timer_intermediate.bpmn"
 INSTANCES = 24
 
 
+@pytest.mark.slow
 @pytest.mark.committed  # two threads, a session each
 def test_two_schedulers_over_the_same_due_timers_fire_each_timer_once(app, db):
     deploy_file(app, FIXTURE)
