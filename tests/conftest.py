@@ -143,8 +143,8 @@ def app(request, database_url, _shared_app):
     _apply_process_settings(config)
     limiter.reset()
     transaction = TestTransaction(application.extensions["db_engine"])
-    transaction.join(application)
     try:
+        transaction.join(application)
         yield application
     finally:
         transaction.rollback()
