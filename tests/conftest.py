@@ -73,7 +73,7 @@ def _cheap_password_hashing():
 
 @pytest.fixture
 def real_password_hashing(_cheap_password_hashing, monkeypatch):
-    """The production argon2 parameters, for the test that checks them."""
+    """The production argon2 hasher, for the tests that check its parameters."""
     monkeypatch.setattr(people.accounts, "_hasher", _cheap_password_hashing)
 
 
@@ -104,8 +104,8 @@ def database_url(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def _shared_app(database_url, _cheap_password_hashing):
-    """The app every savepoint-mode test uses, built once (create_app takes a good part of a
-    second), and the committed demo data."""
+    """The app every savepoint-mode test uses, built once (create_app takes about a quarter of
+    a second here, and some 1,400 tests use the app), and the committed demo data."""
     application = create_app({"DATABASE_URL": database_url, **TEST_CONFIG})
     ensure_demo_data(database_url, application.extensions["db_sessions"])
     yield application
