@@ -10,6 +10,7 @@ VENV      := .venv
 PY        := $(VENV)/bin/python
 PIP       := $(VENV)/bin/pip
 REQ_STAMP := $(VENV)/.requirements.stamp
+DEV_STAMP := $(VENV)/.requirements-dev.stamp
 NPM_STAMP := node_modules/.package-lock.json
 VENDOR_STAMP := app/static/vendor/.stamp
 CHROMIUM  := /usr/bin/chromium
@@ -21,11 +22,12 @@ export npm_config_fund := false
 export npm_config_audit := false
 export npm_config_update_notifier := false
 
-.PHONY: help venv assets pango setup run chromium test
+.PHONY: help venv dev assets pango setup run chromium lint-imports test test-fast
 
 help:
 	@echo "make run    set up (Python venv, browser assets, database, demo data) and serve http://127.0.0.1:5000"
 	@echo "make test   run the whole test suite (SQLite; set TEST_DATABASE_URL for another database)"
+	@echo "make test-fast  the inner loop: every test but the browser and fault tests"
 
 # ---------------------------------------------------------------- Python
 # python3.11 if present, else python3 when it is 3.11. On a fresh Debian,
@@ -47,12 +49,19 @@ $(PY):
 	  fi; \
 	fi
 
-# Reinstall only when requirements.txt is newer than the stamp.
+# Reinstall only when requirements.txt is newer than the stamp. The tests also need
+# requirements-dev.txt (which includes requirements.txt).
 $(REQ_STAMP): requirements.txt | $(PY)
 	$(PIP) install -q -r requirements.txt
 	@touch $@
 
 venv: $(REQ_STAMP)
+
+$(DEV_STAMP): requirements.txt requirements-dev.txt | $(PY)
+	$(PIP) install -q -r requirements-dev.txt
+	@touch $@
+
+dev: $(DEV_STAMP)
 
 # ---------------------------------------------------------------- browser assets
 # npm ci only when the lockfile changed or node_modules is missing.
@@ -101,5 +110,23 @@ chromium:
 	  exit 1; \
 	fi
 
-test: venv assets chromium pango
-	$(VENV)/bin/pytest -q $(PYTEST_ARGS)
+# pytest.ini runs two xdist workers (-n 2), each on a database of its own. Exit code 5 (no
+# test collected or selected) is a failure here, said plainly.
+PYTEST = $(VENV)/bin/pytest -q
+
+define run_pytest
+	$(PYTEST) $(1) $(PYTEST_ARGS) || { rc=$$?; \
+	  if [ $$rc = 5 ]; then echo "error: pytest ran no test (exit code 5: none collected or selected)" >&2; fi; \
+	  exit $$rc; }
+endef
+
+# The walls between the packages (.importlinter, docs/ARCHITECTURE.md), checked before the tests.
+lint-imports: dev
+	$(VENV)/bin/lint-imports --no-cache
+
+test: dev assets chromium pango lint-imports
+	$(call run_pytest,)
+
+# The inner loop: no browser (Chromium) and no fault tests (servers killed, subprocesses).
+test-fast: dev assets pango lint-imports
+	$(call run_pytest,-m "not browser and not faults")

@@ -1,28 +1,76 @@
-"""Fixtures: one migrated database per test run (SQLite, or TEST_DATABASE_URL), emptied
-before each test; the app; demo users; logged-in clients and API tokens."""
+"""Fixtures: one migrated database per test session (per xdist worker; SQLite, or derived
+from TEST_DATABASE_URL) holding the demo data, one app built once, and per test a transaction
+that every session joins and that is rolled back at the end; tests marked `committed` get
+emptied tables, committed demo data and a fresh app instead (tests/database_support.py).
+Also: cheap password hashing, demo users, logged-in clients and API tokens."""
 import os
 import re
 import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from argon2 import PasswordHasher
 
+import people.accounts
 from app import create_app
-from app.demo import DEMO_PASSWORD, load_demo_data
-from app.migrate import upgrade_database
+from app.demo import DEMO_PASSWORD
+from app.extensions import limiter
 from formjs import version_cache as form_version_cache
 from modeling.deploy import deploy_process
-from models import Base, clock, make_engine
+from models import clock
+from tests.database_support import (TEST_CONFIG, TestTransaction, committed_rows_changed,
+                                    create_test_database, drop_test_database, empty_all_tables,
+                                    ensure_demo_data, reset_to_demo_data)
+
+__all__ = ["empty_all_tables"]  # tests import it from here
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PROCESSES = Path(__file__).resolve().parent.parent / "processes"
+TESTS = Path(__file__).resolve().parent
 # The support modules of the engine and HTTP tests (engine_support, http_support, ...) import
 # each other by plain name and serve tests in other folders too: both folders are importable
 # whichever tests run, not only when pytest has collected a test file of that folder.
 for _support in ("engine", "http"):
     if str(Path(__file__).parent / _support) not in sys.path:
         sys.path.insert(0, str(Path(__file__).parent / _support))
+
+# argon2id at its smallest cost for every test: each test's demo users and logins would
+# otherwise spend most of its time hashing (real_password_hashing restores the real one).
+CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Markers by folder (before -m selects): tests/browser drive Chromium against a live
+    server, tests/faults run servers and schedulers in subprocesses; both need committed data."""
+    for item in items:
+        if TESTS / "browser" in item.path.parents:
+            item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.committed)
+        elif TESTS / "faults" in item.path.parents:
+            item.add_marker(pytest.mark.faults)
+            item.add_marker(pytest.mark.committed)
+
+
+def pytest_runtest_setup(item):
+    if item.get_closest_marker("postgres") and not os.environ.get(
+            "TEST_DATABASE_URL", "").startswith("postgresql"):
+        pytest.skip("PostgreSQL only (TEST_DATABASE_URL)")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashing():
+    """The cheap hasher for the whole session; yields the production one."""
+    production = people.accounts._hasher
+    people.accounts._hasher = CHEAP_HASHER
+    yield production
+    people.accounts._hasher = production
+
+
+@pytest.fixture
+def real_password_hashing(_cheap_password_hashing, monkeypatch):
+    """The production argon2 hasher, for the tests that check its parameters."""
+    monkeypatch.setattr(people.accounts, "_hasher", _cheap_password_hashing)
 
 
 @pytest.fixture(autouse=True)
@@ -44,38 +92,51 @@ def _forms_from_files_afterwards():
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
-    url = os.environ.get("TEST_DATABASE_URL")
-    if not url:
-        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
-    upgrade_database(url)
-    return url
+    """This worker's migrated test database (dropped at the end if it was made for it)."""
+    url = create_test_database(tmp_path_factory.mktemp("db"))
+    yield url
+    drop_test_database(url)
 
 
-def empty_all_tables(url):
-    """Delete every row of every table (the schema stays)."""
-    engine = make_engine(url)
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            names = ", ".join(t.name for t in Base.metadata.sorted_tables)
-            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in reversed(Base.metadata.sorted_tables):
-                conn.execute(table.delete())
-    engine.dispose()
+@pytest.fixture(scope="session")
+def _shared_app(database_url, _cheap_password_hashing):
+    """The app every savepoint-mode test uses, built once (create_app takes about a quarter of
+    a second here, and some 1,400 tests use the app), and the committed demo data."""
+    application = create_app({"DATABASE_URL": database_url, **TEST_CONFIG})
+    ensure_demo_data(database_url, application.extensions["db_sessions"])
+    yield application
+    application.extensions["db_engine"].dispose()
 
 
 @pytest.fixture
-def app(database_url):
-    empty_all_tables(database_url)
-    application = create_app({"DATABASE_URL": database_url, "TESTING": True,
-                              "WTF_CSRF_ENABLED": False, "SECRET_KEY": "test"})
-    with application.app_context():
-        session = application.extensions["db_sessions"]()
-        load_demo_data(session)
-        session.commit()
-        session.close()
-    yield application
-    application.extensions["db_engine"].dispose()
+def app(request, database_url, _shared_app):
+    """The app with the demo data. Savepoint mode: the shared app, its sessions joined to the
+    test's transaction, its config and rate-limit counters put back afterwards. Tests marked
+    `committed`: a fresh app on real connections, after emptying the tables."""
+    if request.node.get_closest_marker("committed"):
+        committed_rows_changed()
+        application = create_app({"DATABASE_URL": database_url, **TEST_CONFIG})
+        try:
+            reset_to_demo_data(database_url, application.extensions["db_sessions"])
+            yield application
+        finally:
+            committed_rows_changed()
+            application.extensions["db_engine"].dispose()
+        return
+    application = _shared_app
+    real_sessions = application.extensions["db_sessions"]
+    ensure_demo_data(database_url, real_sessions)
+    config = dict(application.config)
+    limiter.reset()
+    transaction = TestTransaction(application.extensions["db_engine"])
+    try:
+        transaction.join(application)
+        yield application
+    finally:
+        transaction.rollback()
+        application.extensions["db_sessions"] = real_sessions
+        application.config.clear()
+        application.config.update(config)
 
 
 @pytest.fixture

@@ -12,22 +12,16 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 SHOTS = Path("/tmp/shots")
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
          "device_scale_factor": 2}
-BROWSER_TESTS = Path(__file__).parent
-
-
-def pytest_collection_modifyitems(items):
-    # Everything under tests/browser drives Chromium.
-    for item in items:
-        if BROWSER_TESTS in item.path.parents:
-            item.add_marker(pytest.mark.browser)
+# Every test here is marked `browser` and `committed` by tests/conftest.py.
 
 
 @pytest.fixture
 def live_server(app, database_url):
     """Base URL of the app served in a background thread, on the test database.
 
-    Depends on `app` so the database is emptied and the demo users exist; this second app
-    keeps CSRF protection on, because a real browser sends the token of each form."""
+    Depends on `app` (committed mode) so the database is emptied and the demo users exist,
+    committed for the server's threads; this second app keeps CSRF protection on, because a
+    real browser sends the token of each form."""
     with serve(browser_app(database_url)) as url:
         yield url
 

@@ -279,6 +279,7 @@ def test_the_monthly_job_replaces_a_report_made_before_the_month_was_over(app, d
     assert replaced.data["figures"]["received"] == 5
 
 
+@pytest.mark.committed  # the scheduler it starts runs jobs in threads, sessions of their own
 def test_the_scheduler_registers_the_report_job_on_its_cron_in_tehran_time(app):
     app.config["COMPLAINT_REPORT_CRON"] = "0 6 1 * *"
     scheduler = start_scheduler(app)

@@ -20,6 +20,9 @@ from app.demo import DEMO_PASSWORD
 from models import HumanTask
 from people.accounts import create_user, find_district, grant_role
 
+# Two threads, each with a session (or a test client) of its own, race on committed rows.
+pytestmark = pytest.mark.committed
+
 ROUNDS = 10
 HTTP_ROUNDS = 5
 APPROVE = {"decision": "approve", "reason": ""}

@@ -79,6 +79,7 @@ def test_implicit_split_and_bare_timer_of_corpus_files_are_repaired():
     assert problems_of(corpus("miwg/bpmnio-camunda-modeler/A.4.0-export.bpmn"), make_executable=True) == []
 
 
+@pytest.mark.slow
 @needs_corpus
 def test_every_well_formed_corpus_file_goes_through_repair_and_explanation():
     """No exception escapes the repair or the explanation, and no problem reads like Python."""

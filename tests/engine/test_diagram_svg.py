@@ -45,6 +45,7 @@ def test_every_process_diagram_is_drawn_with_its_shapes_and_persian_names(path):
     assert persian and all(t.get("unicode-bidi") == "embed" for t in persian)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not CORPUS_FILES, reason="../shared/corpus is not here")
 def test_every_well_formed_corpus_file_is_drawn_without_an_exception():
     for path in CORPUS_FILES:

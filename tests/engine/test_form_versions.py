@@ -130,6 +130,7 @@ def test_saving_unchanged_content_makes_no_version(app, db):
     assert [r.version for r in form_versions.list_versions(db, KEY)] == [2, 1]
 
 
+@pytest.mark.committed  # another connection saves the version
 def test_load_form_sees_a_version_saved_by_another_process_within_the_cache_time(
         app, db, monkeypatch):
     clock = {"now": 1000.0}
@@ -153,6 +154,7 @@ def test_load_form_sees_a_version_saved_by_another_process_within_the_cache_time
     assert load_form(KEY) == schema
 
 
+@pytest.mark.committed  # the cache reads on a connection of its own
 def test_load_form_reads_the_database_inside_a_write_transaction_without_waiting(app, db, complaints):
     # The runtime holds SQLite's write lock while it validates a task; the cache's read must
     # not wait for it (it reads outside the session).

@@ -86,6 +86,7 @@ def _heads(conn):
                 "SELECT id, last_event_seq, last_event_sha256, waiting_timer_count FROM instances"))}
 
 
+@pytest.mark.slow
 def test_0002_fills_the_chain_head_and_timer_count_of_existing_instances(scratch_url):
     config = alembic_config(scratch_url)
     command.upgrade(config, "0001")

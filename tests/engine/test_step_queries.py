@@ -7,6 +7,7 @@ Each runtime call is followed by a commit, as the request boundary would do.
 import threading
 from contextlib import contextmanager
 
+import pytest
 from sqlalchemy import event, select, update
 
 from engine.runtime import steps as runtime
@@ -179,6 +180,7 @@ def test_an_api_token_is_checked_with_one_query_that_brings_the_grants(app, db):
     assert user_for_token(db, token + "x") is None
 
 
+@pytest.mark.committed  # two threads, a session each
 def test_two_claims_of_one_task_at_once_give_one_claim_and_one_conflict(app, db):
     """Both append to the instance's event chain: the version check of the instance row lets
     one commit and turns the other into a Conflict, never a broken or forked chain."""

@@ -3,6 +3,7 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from app.scheduler import fire_due_timers
@@ -15,6 +16,8 @@ FIXTURE = Path(__file__).parent.parent / "fixtures" / "timer_intermediate.bpmn"
 INSTANCES = 24
 
 
+@pytest.mark.slow
+@pytest.mark.committed  # two threads, a session each
 def test_two_schedulers_over_the_same_due_timers_fire_each_timer_once(app, db):
     deploy_file(app, FIXTURE)
     user, district = find_user(db, "pr_expert_d1"), find_district(db, "d1")

@@ -126,6 +126,7 @@ def test_timers_of_a_finished_task_are_cancelled(app, db):
 
 # ---------------------------------------------------------------- the scheduler
 
+@pytest.mark.committed  # the scheduler's thread has sessions of its own
 def test_the_running_scheduler_fires_a_due_timer_by_itself(app, db, record_property):
     deploy(app, "timer_intermediate.bpmn")
     app.config["TIMER_POLL_SECONDS"] = 0.5

@@ -2,11 +2,9 @@
 answers 500 and leaves everything exactly as before the step; without the fault the same
 request then succeeds. Unexpected errors under /api are JSON like every other API error."""
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import select
 
-import engine.runtime.steps
-import people.accounts
+import engine.runtime
 from fault_support import check_invariants, failing_commit, failing_statements, statement_starts
 from models import Event, HumanTask, Instance, Timer
 from tests.http.http_support import EXAMINATION, REGISTER_SERVICE, Arrange
@@ -15,13 +13,6 @@ STATEMENT_FAULTS = ["INSERT INTO human_tasks", "UPDATE human_tasks", "INSERT INT
                     "UPDATE instances", "INSERT INTO timers"]
 START_FAULTS = ["INSERT INTO instances", "INSERT INTO events", "UPDATE instances",
                 "INSERT INTO human_tasks"]
-
-
-@pytest.fixture(autouse=True)
-def _cheap_password_hashing(monkeypatch):
-    """argon2id at its smallest cost: each test logs in, and the real cost would dominate."""
-    monkeypatch.setattr(people.accounts, "_hasher",
-                        PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 @pytest.fixture

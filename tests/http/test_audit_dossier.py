@@ -92,6 +92,7 @@ def test_json_dossier_lets_anyone_recompute_the_hash_chain(app, arrange, login):
         prev = e["sha256"]
 
 
+@pytest.mark.slow
 def test_pdf_dossier_is_persian_with_vazirmatn_and_solar_hijri_dates(app, arrange, login):
     instance_id = finished_complaint(arrange)
     response = login("pr_head_d1").get(f"/audit/instances/{instance_id}/dossier.pdf")
@@ -137,6 +138,7 @@ def test_dossier_needs_a_login_and_an_existing_instance(app, arrange, login):
     assert login("auditor").get("/audit/instances/999999/dossier.json").status_code == 404
 
 
+@pytest.mark.slow
 def test_pdf_of_an_instance_with_fifty_events_lists_them_all(app, arrange, login):
     instance_id = finished_complaint(arrange)
     second = arrange.start("d1", "pr_expert_d1")  # a running one: claims leave events on it

@@ -167,6 +167,7 @@ def test_processes_list_is_empty_when_nothing_is_deployed(cli):
     assert result.exit_code == 0 and result.output == ""
 
 
+@pytest.mark.committed  # `flask setup` migrates on a connection of its own
 def test_setup_without_demo_is_idempotent(cli, count):
     # Only people count: the schedule's service account (inactive, no login) is the system's.
     users_before = count(User, User.is_active)
@@ -181,6 +182,7 @@ def test_setup_without_demo_is_idempotent(cli, count):
     assert count(User, User.is_active) == users_before
 
 
+@pytest.mark.committed  # `flask setup` migrates on a connection of its own
 def test_setup_with_demo_twice_creates_no_duplicates(cli, count):
     users_before, grants_before = count(User, User.is_active), count(RoleGrant)
     for _ in range(2):

@@ -16,7 +16,7 @@ from engine.runtime import steps as runtime
 from models import HumanTask, clock
 from models.drafts import DraftComment, DraftRegulation
 from people.accounts import find_user
-from tests.conftest import PROCESSES, deploy_file, empty_all_tables
+from tests.conftest import PROCESSES, deploy_file
 
 SECTIONS = "ماده ۱ — ساعات کار بازارچه‌ها از ۸ تا ۲۰ است.\n\nماده ۲ — عوارض غرفه ماهانه پرداخت می‌شود."
 EVIL = "<script>alert('x')</script> ساعت ۲۲ بهتر است"
@@ -250,8 +250,8 @@ def test_the_auditor_changes_nothing(app, login, process):
 
 
 @pytest.fixture
-def limited_app(database_url):
-    empty_all_tables(database_url)
+def limited_app(app, database_url):
+    """An app of its own with a low limit, in the test's transaction like `app`."""
     application = create_app({"DATABASE_URL": database_url, "TESTING": True,
                               "WTF_CSRF_ENABLED": False, "SECRET_KEY": "test",
                               "PORTAL_FILE_RATE_LIMIT": "2 per minute", "DRAFT_COMMENT_DAYS": "3"})

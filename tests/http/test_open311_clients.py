@@ -16,6 +16,8 @@ import pytest
 from open311_support import CONTACT_TRACES, DESCRIPTION, deploy_citizen_processes, issue_key
 from tests.browser.live_server import browser_app, serve
 
+# A live server in another thread reads what the test arranged.
+pytestmark = pytest.mark.committed
 
 @pytest.fixture
 def live(app, database_url):

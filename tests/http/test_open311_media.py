@@ -16,7 +16,6 @@ from portal_support import PNG_1PX, deploy_citizen_processes, file_on_portal, re
 from app import create_app
 from app.demo import load_demo_data
 from app.migrate import alembic_config
-from tests.conftest import empty_all_tables
 
 JPEG = b"\xff\xd8\xff\xe0" + b"\0" * 64
 PUBLIC = "http://127.0.0.1:5000"  # PUBLIC_BASE_URL of the test app (app/config.py)
@@ -91,8 +90,7 @@ def test_an_unknown_token_is_not_found(citizen):
         assert citizen.get(path).status_code == 404
 
 
-def test_photo_addresses_are_rate_limited_like_the_portal(database_url):
-    empty_all_tables(database_url)
+def test_photo_addresses_are_rate_limited_like_the_portal(app, database_url):
     limited = create_app({"DATABASE_URL": database_url, "TESTING": True, "WTF_CSRF_ENABLED": False,
                           "SECRET_KEY": "test", "PORTAL_RATE_LIMIT": "3 per minute"})
     try:

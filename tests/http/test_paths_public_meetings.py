@@ -76,6 +76,7 @@ def to_the_meeting(office_head, instance_id, venue):
     drive(office_head, instance_id, "Task_schedule_meeting", schedule(venue))
 
 
+@pytest.mark.slow
 def test_office_meeting_orders_are_followed_up_one_goes_back_to_its_unit_then_all_are_done(
         app, meetings, login):
     office_head, unit_head, expert = (login("mayor_office_head_d1"), login("department_head_d1"),

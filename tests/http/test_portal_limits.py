@@ -4,12 +4,11 @@ from portal_support import FILED, deploy_citizen_processes
 
 from app import create_app
 from app.demo import load_demo_data
-from tests.conftest import empty_all_tables
 
 
 @pytest.fixture
-def limited_app(database_url):
-    empty_all_tables(database_url)
+def limited_app(app, database_url):
+    """An app of its own with low limits, in the test's transaction like `app`."""
     application = create_app({"DATABASE_URL": database_url, "TESTING": True,
                               "WTF_CSRF_ENABLED": False, "SECRET_KEY": "test",
                               "PORTAL_FILE_RATE_LIMIT": "2 per minute",

@@ -4,13 +4,17 @@ import pytest
 from flask import abort
 from sqlalchemy import select
 
+from app import create_app
 from app.db import db_session
 from models import District
+from tests.database_support import TEST_CONFIG
 
 
 @pytest.fixture
 def writing_app(app):
-    """The app with one extra view that writes a district, then answers with ?status=."""
+    """An app of its own (the shared one has served requests: no new views) with one extra
+    view that writes a district, then answers with ?status=; in the test's transaction."""
+    app = create_app({**TEST_CONFIG, "DATABASE_URL": app.config["DATABASE_URL"]})
     def write_then_answer():
         from flask import request
         session = db_session()
@@ -21,7 +25,8 @@ def writing_app(app):
             abort(status)
         return "written", status
     app.add_url_rule("/_test/write", "write_then_answer", write_then_answer, methods=["POST"])
-    return app
+    yield app
+    app.extensions["db_engine"].dispose()
 
 
 def district_exists(app) -> bool:

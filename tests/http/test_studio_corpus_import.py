@@ -27,6 +27,7 @@ def bpmn_file(path: Path) -> bool:
     return root.tag == BPMN_DEFINITIONS
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not FILES, reason="../shared/corpus is not there")
 def test_every_well_formed_corpus_file_imports_as_a_draft_that_opens(app, login):
     owner = login("process_owner")

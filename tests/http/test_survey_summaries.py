@@ -36,6 +36,7 @@ def _collect_survey(app, expert, instance_id, paper, public):
     drive(expert, instance_id, "Task_collect_survey_forms", {"next_form": "finished"})
 
 
+@pytest.mark.slow
 def test_survey_returned_then_collected_on_paper_and_online_summarised_and_corrected(app, login):
     deploy(app, "citizen_survey")
     expert, head = login("pr_expert_d1"), login("pr_head_d1")
@@ -111,6 +112,7 @@ def test_survey_approved_with_no_answers_closes_without_corrective_action(app, l
     assert f03.code == F03 and f03.data["survey_results"]["respondents"] == 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("returns, paper_answers", [(1, 2), (0, 0)])
 def test_poll_collects_summarises_and_reports_to_the_unit_concerned(app, login, returns,
                                                                      paper_answers):

@@ -2,6 +2,7 @@
 import threading
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from notifications import (HttpSmsProvider, OutboxMessage, SmtpMailer, claim_due_messages,
@@ -98,6 +99,7 @@ def test_backoff_grows_and_a_message_fails_after_max_attempts(sessions, stopped_
     assert [retry_delay_seconds(n) for n in (1, 2, 7, 8, 20)] == [30, 60, 1920, 3600, 3600]
 
 
+@pytest.mark.committed  # two threads, a session each
 def test_two_senders_never_send_the_same_message(sessions, smtp_server, frozen_clock):
     message_ids = queue_emails(sessions, 24)
     transports = {"email": mailer_for(smtp_server)}
