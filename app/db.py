@@ -1,6 +1,8 @@
 """One database session per request; the request boundary commits once."""
 from flask import current_app, g
 
+from formjs.version_cache import SESSION_KEY as FORM_VERSIONS_KEY
+from formjs.version_cache import FormVersionCache
 from models import make_engine, make_session_factory
 
 
@@ -12,9 +14,12 @@ def init_db(app) -> None:
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     engine = make_engine(url)
     app.extensions["db_engine"] = engine
-    # Every session carries the app's BPMN engine (engine.core.engine_of) and its calendars.
+    # Every session carries the app's BPMN engine (engine.core.engine_of), its calendars and
+    # the cache of the latest form versions in this database (formjs.version_cache).
+    app.extensions["form_versions"] = FormVersionCache(engine)
     app.extensions["db_sessions"] = make_session_factory(
-        engine, info=app.extensions["bpmn_engine"].session_info())
+        engine, info={**app.extensions["bpmn_engine"].session_info(),
+                      FORM_VERSIONS_KEY: app.extensions["form_versions"]})
 
     @app.teardown_appcontext
     def _close_session(exc):

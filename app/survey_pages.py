@@ -14,8 +14,8 @@ from models import HumanTask
 from people import access
 
 
-def _link_rows(links) -> list[dict]:
-    return [{"form_key": link.form_key, "title": form_title(load_form(link.form_key)),
+def _link_rows(session, links) -> list[dict]:
+    return [{"form_key": link.form_key, "title": form_title(load_form(link.form_key, session=session)),
              "url": url_for("public.survey", token=link.token, _external=True)} for link in links]
 
 
@@ -45,7 +45,7 @@ def task_extras(session, task, user) -> dict:
         links = surveys.public_links(session, task.instance)
         create_url = _create_url(session, task.instance, access.can_act_on_task(user, task))
     return {"survey_results": surveys.shown_results(session, task),
-            "survey_links": _link_rows(links), "survey_links_create_url": create_url,
+            "survey_links": _link_rows(session, links), "survey_links_create_url": create_url,
             "survey_results_live": task.form_key in surveys.SUMMARIES and task.status == "ready"}
 
 
@@ -58,4 +58,4 @@ def instance_extras(session, instance, user) -> dict:
         may_create = any(access.can_act_on_task(user, task) for task in collecting)
         create_url = _create_url(session, instance, may_create)
     return {"survey_results": surveys.instance_results(session, instance),
-            "survey_links": _link_rows(links), "survey_links_create_url": create_url}
+            "survey_links": _link_rows(session, links), "survey_links_create_url": create_url}

@@ -55,16 +55,16 @@ def check_form_key(form_key) -> None:
         raise InvalidFormKey(str(form_key), f"invalid form key {form_key!r}: use [a-z0-9_]+")
 
 
-def load_form(form_key: str, forms_dir: Path | None = None) -> dict:
+def load_form(form_key: str, forms_dir: Path | None = None, session=None) -> dict:
     """Return the latest version of a form (a private copy): the newest one saved in the form
-    editor (formjs.version_cache, a process-wide cache a few seconds fresh), else the file
-    forms/<form_key>.form.json. With forms_dir, that folder's file only.
+    editor as the session's app knows it (formjs.version_cache, a few seconds fresh), else the
+    file forms/<form_key>.form.json. With forms_dir, or without a session, the file only.
 
     A task's page and validation read the version the task was created with instead
     (formjs.versions.task_schema)."""
     check_form_key(form_key)
     if forms_dir is None:
-        saved = form_version_cache.latest_schema(form_key)
+        saved = form_version_cache.latest_schema(session, form_key)
         if saved is not None:
             return copy.deepcopy(saved[1])
     return load_form_file(form_key, forms_dir)

@@ -73,11 +73,11 @@ def _store_file(session, form_key: str, version: int, schema: dict | None = None
                     .on_conflict_do_nothing(index_elements=["form_key", "version"]))
 
 
-def number_for_new_task(form_key: str) -> int:
+def number_for_new_task(session, form_key: str) -> int:
     """The version a task created now gets: the latest saved one as this process knows it (the
     cache, CACHE_SECONDS fresh, emptied when this process saves), else 1, the file. No query
     in the step itself: at most the cache's refresh, outside the session."""
-    saved = latest_schema(form_key)
+    saved = latest_schema(session, form_key)
     return saved[0] if saved is not None else 1
 
 
@@ -122,9 +122,9 @@ def task_schema(session, task: HumanTask) -> dict:
     task made before versions existed. FormNotFound if neither exists."""
     from formjs.forms import FormNotFound, load_form
     if task.form_version is None:
-        return load_form(task.form_key)
+        return load_form(task.form_key, session=session)
     # Versions never change: the cache of latest versions serves most tasks without a query.
-    saved = latest_schema(task.form_key)
+    saved = latest_schema(session, task.form_key)
     if saved is not None and saved[0] == task.form_version:
         return copy.deepcopy(saved[1])
     if saved is None and task.form_version == 1:

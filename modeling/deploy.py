@@ -10,7 +10,7 @@ from engine.spiff.parsing import parse_definition
 
 def deploy_process(session, xml: bytes, user=None, filename: str | None = None) -> tuple[ProcessVersion, bool]:
     """Validate and deploy; return (version, created). An unchanged file makes no new version."""
-    parsed = parse_definition(xml)
+    parsed = parse_definition(xml, session=session)
     latest = session.scalars(select(ProcessVersion)
                              .where(ProcessVersion.process_key == parsed.process_key)
                              .order_by(ProcessVersion.version.desc()).limit(1)).first()

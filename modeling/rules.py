@@ -79,7 +79,7 @@ def _form_key(task) -> str | None:
     return found[0].strip() if found and found[0].strip() else None
 
 
-def check_forms(root) -> list[Problem]:
+def check_forms(root, session=None) -> list[Problem]:
     """Every user task names a form that exists (formjs.forms.load_form)."""
     problems = []
     for task in root.iterfind(".//bpmn:userTask", NS):
@@ -88,7 +88,7 @@ def check_forms(root) -> list[Problem]:
             problems.append(_problem("form", FORM_NOT_SET, task))
             continue
         try:
-            load_form(form)
+            load_form(form, session=session)
         except FormNotFound:
             problems.append(_problem("form", FORM_MISSING, task, form=form))
         except (FormSchemaError, ValueError) as exc:
@@ -271,9 +271,10 @@ def check_references(root) -> list[Problem]:
     return problems
 
 
-def system_problems(root, structural_ok: bool = True) -> list[Problem]:
-    """The rules of this system on a parsed BPMN root; reachability only on a sound structure."""
-    problems = check_forms(root) + check_lanes(root) + check_timers(root)
+def system_problems(root, structural_ok: bool = True, session=None) -> list[Problem]:
+    """The rules of this system on a parsed BPMN root; reachability only on a sound structure.
+    session: forms made in the editor count (the files alone without one)."""
+    problems = check_forms(root, session) + check_lanes(root) + check_timers(root)
     if structural_ok:
         problems += check_reachability(root)
     return problems

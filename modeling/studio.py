@@ -95,8 +95,9 @@ def _engine_problems(xml: bytes, root) -> list[Problem]:
     return problems
 
 
-def validate(xml: bytes | str) -> list[Problem]:
-    """Every problem of a diagram, in file order; an empty list means it may be deployed."""
+def validate(xml: bytes | str, session=None) -> list[Problem]:
+    """Every problem of a diagram, in file order; an empty list means it may be deployed.
+    session: forms made in the editor count as existing (the files alone without one)."""
     data = xml.encode("utf-8") if isinstance(xml, str) else xml
     try:
         tree = parse_bpmn_xml(data, max_bytes=MAX_BYTES)
@@ -108,7 +109,7 @@ def validate(xml: bytes | str) -> list[Problem]:
                   + [_from_error("bpmn", RESERVED_ID, e, root) for e in _reserved_id_errors(tree)]
                   + check_references(root))
     problems = (structural + [_code_problem(e, root) for e in find_code_errors(tree)]
-                + system_problems(root, structural_ok=not structural))
+                + system_problems(root, structural_ok=not structural, session=session))
     if not structural:  # SpiffWorkflow's messages about a broken structure only confuse
         problems += _engine_problems(data, root)
     problems.sort(key=lambda p: p.line or 0)
@@ -187,7 +188,7 @@ def as_text(xml: bytes | str) -> str:
 def save_draft(session, key: str, xml: bytes | str, user, source: str = "editor") -> tuple[ProcessDraft, list[Problem]]:
     """Save the process's draft (the previous one stays as history); return it and its problems."""
     text = as_text(xml)
-    problems = validate(text) + key_problems(text, key)
+    problems = validate(text, session) + key_problems(text, key)
     _clear_current(session, key)
     draft = ProcessDraft(process_key=key, bpmn_xml=text, saved_by_id=user.id if user else None,
                          source=source, problem_count=len(problems), is_current=True)
@@ -210,7 +211,7 @@ def deploy(session, key: str, xml: bytes | str | None, user) -> tuple[ProcessVer
             raise NotFound("Process {key} has no draft to deploy.", key=key)
         xml = draft.bpmn_xml
     data = as_text(xml).encode("utf-8")
-    problems = key_problems(data, key) + validate(data)
+    problems = key_problems(data, key) + validate(data, session)
     if problems:
         raise StudioRefused(problems)
     version, created = deploy_process(session, data, user, filename=f"{key}.bpmn")

@@ -15,7 +15,6 @@ import people.accounts
 from app import create_app
 from app.demo import DEMO_PASSWORD
 from app.extensions import limiter
-from formjs import version_cache as form_version_cache
 from modeling.deploy import deploy_process
 from models import clock
 from tests.database_support import (TEST_CONFIG, TestTransaction, committed_rows_changed,
@@ -79,15 +78,6 @@ def _real_clock():
     clock.reset()
     yield
     clock.reset()
-
-
-@pytest.fixture(autouse=True)
-def _forms_from_files_afterwards():
-    """Every test ends reading forms from their files: an app it built points the process-wide
-    cache of form versions at its database (formjs.version_cache), which the next test,
-    perhaps without an app, must not read."""
-    yield
-    form_version_cache.use_database(None)
 
 
 @pytest.fixture(scope="session")

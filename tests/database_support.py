@@ -28,7 +28,8 @@ from sqlalchemy.orm import sessionmaker
 import app.db as app_db
 from app.demo import load_demo_data
 from app.migrate import upgrade_database
-from formjs import version_cache as form_version_cache
+from formjs.version_cache import SESSION_KEY as FORM_VERSIONS_KEY
+from formjs.version_cache import FormVersionCache
 from models import Base, make_engine
 
 # The configuration of the app the tests share (a test may build others with create_app).
@@ -175,19 +176,21 @@ class TestTransaction:
         self.url = engine.url
         self.connection = engine.connect()
         self._outer = self.connection.begin()
-        self._patches = [(app_db, "make_session_factory", app_db.make_session_factory),
-                         (form_version_cache, "use_database", form_version_cache.use_database)]
-        real_factory, real_use_database = app_db.make_session_factory, form_version_cache.use_database
+        # The apps' cache of form versions reads through the test's connection instead.
+        self.form_versions = FormVersionCache(_ThroughTestConnection(self.connection))
+        self._patches = [(app_db, "make_session_factory", app_db.make_session_factory)]
+        real_factory = app_db.make_session_factory
         app_db.make_session_factory = lambda e, info=None: (
             self.sessions(info) if self._ours(e) else real_factory(e, info))
-        form_version_cache.use_database = lambda e: real_use_database(
-            _ThroughTestConnection(self.connection) if self._ours(e) else e)
 
     def sessions(self, info=None):
         """A session factory on the test's connection; info: what the app's sessions carry
         (its Engine and calendars, engine.core.Engine.session_info)."""
+        info = dict(info or {})
+        if FORM_VERSIONS_KEY in info:
+            info[FORM_VERSIONS_KEY] = self.form_versions
         return sessionmaker(bind=self.connection, expire_on_commit=False,
-                            join_transaction_mode="create_savepoint", info=dict(info or {}))
+                            join_transaction_mode="create_savepoint", info=info)
 
     def _ours(self, engine) -> bool:
         return engine is not None and getattr(engine, "url", None) == self.url
@@ -195,8 +198,8 @@ class TestTransaction:
     def join(self, application) -> None:
         """Point an app already built at this transaction (sessions and form versions)."""
         application.extensions["db_sessions"] = self.sessions(
-            application.extensions["bpmn_engine"].session_info())
-        form_version_cache.use_database(application.extensions["db_engine"])
+            {**application.extensions["bpmn_engine"].session_info(),
+             FORM_VERSIONS_KEY: self.form_versions})
 
     def rollback(self) -> None:
         """Undo everything the test did in the database and put create_app back."""

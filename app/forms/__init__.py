@@ -25,7 +25,6 @@ from formjs import catalog as form_catalog
 
 from formjs import schema_checks as form_schema_checks
 
-from formjs import version_cache as form_version_cache
 
 from formjs import versions as form_versions
 from models.errors import WorkflowError
@@ -52,12 +51,6 @@ PROBLEMS = {
     "condition": N_("The condition of %(where)s cannot be evaluated: %(detail)s"),
     "key_used": N_("The key %(key)s is no longer in the form, but the diagram %(process)s still mentions it."),
 }
-
-
-@bp.record_once
-def _bind_form_versions(state):
-    # load_form reads the latest saved versions through the app's database (formjs.version_cache).
-    form_version_cache.use_database(state.app.extensions.get("db_engine"))
 
 
 def _require_viewer():
@@ -99,7 +92,7 @@ def _list_page(values=None, errors=None, message=None, status=200):
     forms = []
     for key in form_catalog.all_form_keys(session):
         try:
-            title = _form_title(load_form(key))
+            title = _form_title(load_form(key, session=session))
         except (FormNotFound, FormSchemaError):
             title = ""
         forms.append({"key": key, "title": title, "latest": latest.get(key)})
@@ -137,7 +130,7 @@ def _form_title(schema) -> str:
 def preview(key):
     _require_viewer()
     try:
-        schema = load_form(key)
+        schema = load_form(key, session=db_session())
     except FormNotFound:
         return _not_found(key)
     return render_template("forms/preview.html", key=key, schema=schema)

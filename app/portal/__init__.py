@@ -144,7 +144,7 @@ def satisfaction(token):
 @bp.route("/meetings/new", methods=["GET", "POST"])
 @limiter.limit(config_limit("PORTAL_FILE_RATE_LIMIT"), methods=["POST"])
 def new_meeting():
-    schema = meeting_form()
+    schema = meeting_form(db_session())
     values, errors, status, district = {}, {}, 200, request.values.get("district", "")
     if request.method == "POST":
         values = parse_html_form(schema, request.form)

@@ -66,7 +66,7 @@ def build_table(session, user, filters: RecordFilters) -> list[list]:
     rows = list(iter_records(session, user, filters))
     header = _fixed_header()
     if filters.code:
-        schema = load_record_form(RECORDS_BY_CODE[filters.code].form_key)
+        schema = load_record_form(RECORDS_BY_CODE[filters.code].form_key, session)
         labels = [field.label for field in describe_record(schema, {}, localize=False)]
         lines = []
         for row in rows:
@@ -82,7 +82,7 @@ def build_table(session, user, filters: RecordFilters) -> list[list]:
     for row in rows:
         form_key = row.record_type.form_key if row.record_type else None
         if form_key not in schemas:
-            schemas[form_key] = load_record_form(form_key)
+            schemas[form_key] = load_record_form(form_key, session)
         table.append(_fixed_cells(row) + [_labelled_json(
             describe_record(schemas[form_key], row.record.data, localize=False))])
     return table

@@ -29,7 +29,7 @@ def load_record_form(form_key: str | None, session=None, task=None) -> dict | No
     try:
         if form_key and task is not None and task.form_key == form_key:
             return form_versions.task_schema(session, task)
-        return load_form(form_key) if form_key else None
+        return load_form(form_key, session=session) if form_key else None
     except (FormNotFound, FormSchemaError):
         return None
 

@@ -119,7 +119,7 @@ def save_draft(key):
 @login_required
 def validate():
     _require("view_studio")
-    problems = studio.validate(_posted_xml())
+    problems = studio.validate(_posted_xml(), db_session())
     return jsonify(ok=not problems, problems=_problems_json(problems))
 
 

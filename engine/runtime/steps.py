@@ -109,7 +109,7 @@ def _sync_human_tasks(session, instance, workflow, now, new: bool = False) -> li
             lane=task.lane, role=lanes.get(task.lane), district_id=instance.district_id,
             # The task keeps the version of its form that is the latest now.
             form_key=task.form_key,
-            form_version=form_versions.number_for_new_task(task.form_key) if task.form_key else None,
+            form_version=form_versions.number_for_new_task(session, task.form_key) if task.form_key else None,
             status="ready", created_at=now,
             due_at=task.due_at or task_due_at(now, task.due)))
     opened = still_open[len(still_open) - len(ready):]

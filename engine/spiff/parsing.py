@@ -98,7 +98,7 @@ def _task_specs(spec, subprocess_specs):
         yield from process_spec.task_specs.values()
 
 
-def _check_lanes_and_forms(spec, subprocess_specs, check_forms: bool):
+def _check_lanes_and_forms(spec, subprocess_specs, check_forms: bool, session=None):
     lanes, forms, errors = {}, {}, []
     for task_spec in _task_specs(spec, subprocess_specs):
         if not getattr(task_spec, "manual", False):
@@ -128,16 +128,17 @@ def _check_lanes_and_forms(spec, subprocess_specs, check_forms: bool):
             forms[task_spec.bpmn_id] = form_key
             if check_forms:
                 try:
-                    load_form(form_key)
+                    load_form(form_key, session=session)
                 except (FormNotFound, ValueError):
                     errors.append(BpmnError(f"the form {form_key!r} does not exist in forms/",
                                             element_id=task_spec.bpmn_id, tag="userTask"))
     return lanes, forms, errors
 
 
-def parse_definition(xml: bytes | str, check_forms: bool = True,
-                     check_code: bool = True) -> ParsedDefinition:
-    """Validate a BPMN file completely and build its specs; raise BpmnValidationError."""
+def parse_definition(xml: bytes | str, check_forms: bool = True, check_code: bool = True,
+                     session=None) -> ParsedDefinition:
+    """Validate a BPMN file completely and build its specs; raise BpmnValidationError.
+    session: forms made in the editor count as existing (the files alone without one)."""
     xml_bytes = xml.encode("utf-8") if isinstance(xml, str) else xml
     tree = parse_bpmn_xml(xml_bytes)
     errors = (validate_bpmn_xsd(tree) + _reserved_id_errors(tree)
@@ -157,7 +158,7 @@ def parse_definition(xml: bytes | str, check_forms: bool = True,
     except (KeyError, TypeError, AttributeError, ValueError, NotImplementedError, RecursionError) as exc:
         # SpiffWorkflow crashed on something it does not expect: say what in the file it is.
         raise BpmnValidationError(_with_lines(explain_exception(exc, tree), tree)) from exc
-    lanes, forms, errors = _check_lanes_and_forms(spec, subprocess_specs, check_forms)
+    lanes, forms, errors = _check_lanes_and_forms(spec, subprocess_specs, check_forms, session)
     if errors:
         raise BpmnValidationError(_with_lines(errors, tree))
     process = tree.getroot().find(f"bpmn:process[@id='{process_key}']", NS)

@@ -24,15 +24,15 @@ MEETING_PREFIX = "102"
 MEETING_SERVICE = "meeting_request"
 
 
-def meeting_form():
-    """The form-js schema of the meeting request (F-07)."""
-    return load_form(MEETING_FORM)
+def meeting_form(session=None):
+    """The form-js schema of the meeting request (F-07): its latest version."""
+    return load_form(MEETING_FORM, session=session)
 
 
 def request_meeting(session, district_code: str, posted: dict,
                     locale: str = "fa") -> tuple[CitizenRequest, str]:
     """File a request to meet the district mayor; (request, follow-up key). InvalidData if bad."""
-    clean, errors = validate_submission(meeting_form(), posted, locale=locale)
+    clean, errors = validate_submission(meeting_form(session), posted, locale=locale)
     district = session.scalars(select(District).where(District.code == str(district_code or ""))).first()
     if district is None:
         errors = {**errors, "district": "Choose your district."}

@@ -92,7 +92,7 @@ def compute_summary(session, instance_id: int, summary_form: str) -> dict | None
     if summary_form not in SUMMARIES:
         return None
     _, form_keys = SUMMARIES[summary_form]
-    schemas = {key: load_form(key) for key in form_keys}
+    schemas = {key: load_form(key, session=session) for key in form_keys}
     return summarise(schemas, load_answers(session, instance_id, form_keys))
 
 
@@ -196,9 +196,9 @@ def open_link(session, token: str) -> SurveyLink | None:
     return link
 
 
-def public_schema(form_key: str) -> dict:
+def public_schema(form_key: str, session=None) -> dict:
     """The questionnaire as a citizen sees it: the paper-only fields left out."""
-    schema = load_form(form_key)
+    schema = load_form(form_key, session=session)
     schema["components"] = [c for c in schema.get("components") or []
                             if not (isinstance(c, dict) and c.get("key") in PAPER_ONLY)]
     return schema
@@ -215,7 +215,7 @@ def store_public_answer(session, link: SurveyLink, clean: dict):
     """Store a validated public answer and log it in the instance history; flushes."""
     now, instance = utcnow(), link.instance
     data = dict(clean)
-    if "completed_on" in {c.get("key") for c in load_form(link.form_key).get("components", [])
+    if "completed_on" in {c.get("key") for c in load_form(link.form_key, session=session).get("components", [])
                           if isinstance(c, dict)}:
         data["completed_on"] = local_date(now, zone_of(session)).isoformat()
     record_type = record_type_for_form(link.form_key)

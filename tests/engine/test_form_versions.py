@@ -12,6 +12,7 @@ from sqlalchemy import func, insert, select, update
 from formjs import schema_checks as form_schema_checks
 
 from formjs import version_cache as form_version_cache
+from formjs.version_cache import cache_of
 
 from formjs import versions as form_versions
 
@@ -73,7 +74,7 @@ def test_deploying_a_process_stores_the_files_of_its_forms_as_version_1(app, db,
 def test_a_form_of_a_process_deployed_before_versions_existed_is_its_file(app, db, complaints):
     db.execute(FormVersion.__table__.delete())
     db.commit()
-    form_version_cache.forget_cache()
+    cache_of(db).forget()
     task = start(db)
     assert task.form_version == 1
     assert form_versions.task_schema(db, task) == load_form_file(KEY)
@@ -103,7 +104,7 @@ def test_a_running_task_keeps_its_version_and_a_new_task_gets_the_new_one(app, d
     assert runtime.validate_task_data(new_task, {**REGISTER, "national_id": "0012345678"})
 
     # Everyone else reads the latest: this process forgot its cache when the save committed.
-    assert "national_id" in {c.get("key") for c in load_form(KEY)["components"]}
+    assert "national_id" in {c.get("key") for c in load_form(KEY, session=db)["components"]}
 
 
 def test_a_task_made_before_versions_existed_reads_the_latest(app, db, complaints):
@@ -135,8 +136,8 @@ def test_load_form_sees_a_version_saved_by_another_process_within_the_cache_time
         app, db, monkeypatch):
     clock = {"now": 1000.0}
     monkeypatch.setattr(form_version_cache.time, "monotonic", lambda: clock["now"])
-    form_version_cache.forget_cache()
-    assert load_form(KEY) == load_form_file(KEY)  # nothing saved: the file
+    cache_of(db).forget()
+    assert load_form(KEY, session=db) == load_form_file(KEY)  # nothing saved: the file
     # Another worker saves (its commit cannot empty this process's cache).
     schema = with_new_field()
     with app.extensions["db_engine"].begin() as conn:
@@ -145,13 +146,13 @@ def test_load_form_sees_a_version_saved_by_another_process_within_the_cache_time
                 form_key=KEY, version=number, schema=content,
                 content_sha256=form_versions.content_sha256(content), saved_at=datetime(2026, 1, 1)))
     clock["now"] += form_version_cache.CACHE_SECONDS / 2
-    assert load_form(KEY) == load_form_file(KEY)  # still cached
+    assert load_form(KEY, session=db) == load_form_file(KEY)  # still cached
     clock["now"] += form_version_cache.CACHE_SECONDS
-    assert load_form(KEY) == schema
+    assert load_form(KEY, session=db) == schema
     # Other forms are still their files; a private copy each time.
-    assert load_form("complaint_review") == load_form_file("complaint_review")
-    load_form(KEY)["components"].clear()
-    assert load_form(KEY) == schema
+    assert load_form("complaint_review", session=db) == load_form_file("complaint_review")
+    load_form(KEY, session=db)["components"].clear()
+    assert load_form(KEY, session=db) == schema
 
 
 @pytest.mark.committed  # the cache reads on a connection of its own
@@ -159,10 +160,10 @@ def test_load_form_reads_the_database_inside_a_write_transaction_without_waiting
     # The runtime holds SQLite's write lock while it validates a task; the cache's read must
     # not wait for it (it reads outside the session).
     task = start(db)
-    form_version_cache.forget_cache()
+    cache_of(db).forget()
     # A write: the session now holds the write lock (SQLite) or the row lock (PostgreSQL).
     db.execute(update(HumanTask).where(HumanTask.id == task.id).values(name=HumanTask.name))
-    assert load_form(KEY)["components"]
+    assert load_form(KEY, session=db)["components"]
     db.rollback()
 
 
@@ -171,8 +172,7 @@ def test_without_a_database_and_with_a_forms_folder_the_files_are_read(app, db, 
     db.commit()
     (tmp_path / f"{KEY}.form.json").write_text('{"components": []}', encoding="utf-8")
     assert load_form(KEY, forms_dir=tmp_path) == {"components": []}
-    form_version_cache.use_database(None)
-    assert load_form(KEY) == load_form_file(KEY)
+    assert load_form(KEY) == load_form_file(KEY)  # no session: no database
 
 
 def codes(problems, level=None):
@@ -238,7 +238,7 @@ def test_a_file_changed_by_a_release_becomes_a_new_version_when_a_process_using_
     redeploy(b"<!-- release 2 -->")
     rows = form_versions.list_versions(db, KEY)
     assert [(r.version, r.saved_by_id is None) for r in rows] == [(3, True), (2, False), (1, True)]
-    assert rows[0].schema == changed and load_form(KEY) == changed
+    assert rows[0].schema == changed and load_form(KEY, session=db) == changed
     # The other forms did not change: nothing new for them; nor on the next deploy.
     assert [r.version for r in form_versions.list_versions(db, "complaint_review")] == [1]
     redeploy(b"<!-- release 3 -->")
