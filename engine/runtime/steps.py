@@ -1,4 +1,5 @@
-"""Domain functions that run instances: start, complete, claim, reassign.
+"""Domain functions that run instances: start, complete a task, deliver a message; and the
+step every one of them ends with (advance_instance: run, store, index tasks and timers).
 
 Each takes the session and the acting user, flushes, and never commits: the
 request or job that called it owns the transaction.
