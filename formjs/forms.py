@@ -185,18 +185,24 @@ def form_fields(schema: Mapping) -> list[dict]:
     return out
 
 
-# Choices that steer the process (approve / return…) must be made afresh each time a
-# task comes round; only what people typed is carried into the next pass as a draft. A choice
-# that describes the case rather than decides it (a 137 message's channel and category, known
-# when the portal or a Mardom Salam meeting filed it) says so with the form-js custom
-# property prefill = data, and comes back too.
-_CARRIED_TYPES = frozenset({"textfield", "textarea", "number", "datetime"})
+# A task that comes round again (a rework after a reviewer returned it, a loop's next pass)
+# shows every earlier answer as a draft, whatever its type: text, numbers, dates, the option
+# chosen in a select or radio, each value ticked in a checklist, a checkbox; also inside a
+# group with a path and in the rows of a dynamic list. So a choice a citizen made on the
+# portal (a complaint's channel and type) arrives selected in the staff's first form. Only a
+# choice that decides where the process goes next (approve / return, the next step of a loop)
+# is made afresh each time: it says so with the form-js custom property prefill = afresh.
+# (prefill = data, which carried a describing choice before every choice was carried, is
+# still understood and changes nothing.)
 
 
-def _carried(kind, comp: Mapping) -> bool:
+def _afresh(comp: Mapping) -> bool:
     properties = comp.get("properties")
-    return kind in _CARRIED_TYPES or (isinstance(properties, Mapping)
-                                      and properties.get("prefill") == "data")
+    return isinstance(properties, Mapping) and properties.get("prefill") == "afresh"
+
+
+def _rows(value) -> list:
+    return value if isinstance(value, list) else []
 
 
 def _prefill(components, data: Mapping, carry: bool) -> dict:
@@ -206,14 +212,20 @@ def _prefill(components, data: Mapping, carry: bool) -> dict:
             path = comp.get("path")
             inner = data.get(path) if path else data
             if isinstance(inner, Mapping):
-                # Inside a group with a path only read-only fields come back (nested values).
-                found = _prefill(comp.get("components"), inner, carry and not path)
+                found = _prefill(comp.get("components"), inner, carry)
                 if path and found:
                     out[path] = found
                 elif not path:
                     out.update(found)
+        elif kind == "dynamiclist" and comp.get("path"):
+            path = comp["path"]
+            # Without carry (a refused post shown again) the rows are the browser's, unless
+            # the whole list is read-only.
+            if path in data and (carry or is_readonly(comp)):
+                out[path] = [_prefill(comp.get("components"), row, True)
+                             for row in _rows(data[path]) if isinstance(row, Mapping)]
         elif kind in INPUT_TYPES and comp.get("key") in data and (
-                is_readonly(comp) or (carry and _carried(kind, comp))):
+                is_readonly(comp) or (carry and not _afresh(comp))):
             out[comp["key"]] = data[comp["key"]]
     return out
 
@@ -223,7 +235,8 @@ def prefill_values(schema: Mapping, data: Mapping) -> dict:
 
     Read-only fields show their value whatever their type, also inside a group with a path
     (e.g. the item of a multi-instance sub-process: `order.mayor_order`); of the fields people
-    fill in, what they typed last time comes back as a draft, never an earlier choice.
+    fill in, every earlier answer comes back as a draft (also a choice, and in a dynamic
+    list's rows), except a choice marked with the property prefill = afresh.
     """
     return _prefill(schema.get("components"), data or {}, carry=True)
 
