@@ -1,14 +1,15 @@
 """Persian first, English second: locale choice, Solar Hijri dates, Persian digits."""
-from datetime import datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import current_app, request, session
-from flask_babel import Babel, get_locale, gettext
+from flask_babel import Babel, get_locale, gettext, ngettext
 from flask_login import current_user
 
 from workcal import jalali
+from workcal.calendar import WorkingCalendar, is_working_day
 
 LOCALES = ("fa", "en")
 TRANSLATIONS = Path(__file__).parent / "translations"
@@ -72,6 +73,28 @@ def solar_hijri_date(iso_date) -> str:
     except ValueError:
         return "" if iso_date is None else str(iso_date)
     return localize_digits(jalali.format_solar_date(day))
+
+
+def _working_days(cal: WorkingCalendar, after: date, until: date) -> int:
+    """How many working days of the calendar fall after one day, up to and including another."""
+    return sum(1 for n in range(1, (until - after).days + 1)
+               if is_working_day(cal, after + timedelta(days=n)))
+
+
+def due_in_words(due_at: datetime | None, now: datetime, cal: WorkingCalendar) -> str:
+    """When a task is due, relative to now in working days of its calendar: "2 working days left",
+    "Due today", "3 days late" (working days too; at least one once the due day has passed)."""
+    if due_at is None:
+        return ""
+    today, due_day = jalali.local_date(now, cal.tz), jalali.local_date(due_at, cal.tz)
+    if due_day == today:
+        return gettext("Due today")
+    if due_day > today:
+        left = _working_days(cal, today, due_day)
+        return ngettext("%(days)s working day left", "%(days)s working days left", left,
+                        days=localize_digits(left))
+    late = max(1, _working_days(cal, due_day, today))
+    return ngettext("%(days)s day late", "%(days)s days late", late, days=localize_digits(late))
 
 
 def translate_error(error) -> str:

@@ -11,6 +11,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import get_locale
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
 from engine import engine_of
 from formjs.forms import context_values, parse_html_form, prefill_values, shown_form
@@ -18,10 +19,11 @@ from engine import claim_task, reassign_task, unclaim_task
 from models import District, ProcessVersion, utcnow
 from models.errors import InvalidData, WorkflowError
 from people import access
+from workcal.store import calendar_for
 
 from .. import task_service
 from ..db import db_session
-from ..i18n import translate_error
+from ..i18n import due_in_words, translate_error
 from ..drafts.task_panel import task_extras as draft_task_extras
 from ..mardom_salam.task_panel import task_extras as mardom_salam_task_extras
 from ..survey_pages import task_extras
@@ -41,10 +43,16 @@ def inbox():
     # One row more than a page tells whether a next page exists.
     tasks = session.scalars(access.inbox_query(current_user, now=now, limit=INBOX_PAGE_SIZE + 1,
                                                offset=(page - 1) * INBOX_PAGE_SIZE, **filters)).all()
-    processes = session.scalars(ProcessVersion.__table__.select()
-                                .with_only_columns(ProcessVersion.process_key).distinct()).all()
-    return render_template("inbox/inbox.html", tasks=tasks[:INBOX_PAGE_SIZE], now=now,
-                           filters=filters, page=page, has_next=len(tasks) > INBOX_PAGE_SIZE,
+    has_next, tasks = len(tasks) > INBOX_PAGE_SIZE, tasks[:INBOX_PAGE_SIZE]
+    # Each process key under the name of its latest deployed version, ordered by name.
+    names = dict(session.execute(select(ProcessVersion.process_key, ProcessVersion.name)
+                                 .order_by(ProcessVersion.process_key, ProcessVersion.version)).all())
+    processes = sorted(names.items(), key=lambda item: item[1])
+    calendars = {d: calendar_for(session, d) for d in {t.district_id for t in tasks if t.due_at}}
+    due_words = {t.id: due_in_words(t.due_at, now, calendars[t.district_id])
+                 for t in tasks if t.due_at}
+    return render_template("inbox/inbox.html", tasks=tasks, now=now, due_words=due_words,
+                           filters=filters, page=page, has_next=has_next,
                            processes=processes, districts=session.query(District).all())
 
 
