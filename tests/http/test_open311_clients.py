@@ -19,6 +19,7 @@ from tests.browser.live_server import browser_app, serve
 # A live server in another thread reads what the test arranged.
 pytestmark = pytest.mark.committed
 
+
 @pytest.fixture
 def live(app, database_url):
     """The Open311 root of a live server (CSRF on, as in production) and a key."""

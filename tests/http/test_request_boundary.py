@@ -14,7 +14,8 @@ from tests.database_support import TEST_CONFIG
 def writing_app(app):
     """An app of its own (the shared one has served requests: no new views) with one extra
     view that writes a district, then answers with ?status=; in the test's transaction."""
-    app = create_app({**TEST_CONFIG, "DATABASE_URL": app.config["DATABASE_URL"]})
+    application = create_app({**TEST_CONFIG, "DATABASE_URL": app.config["DATABASE_URL"]})
+
     def write_then_answer():
         from flask import request
         session = db_session()
@@ -24,9 +25,9 @@ def writing_app(app):
         if request.args.get("abort"):
             abort(status)
         return "written", status
-    app.add_url_rule("/_test/write", "write_then_answer", write_then_answer, methods=["POST"])
-    yield app
-    app.extensions["db_engine"].dispose()
+    application.add_url_rule("/_test/write", "write_then_answer", write_then_answer, methods=["POST"])
+    yield application
+    application.extensions["db_engine"].dispose()
 
 
 def district_exists(app) -> bool:
