@@ -88,10 +88,18 @@ def task(task_id):
     return render_template("inbox/task.html", task=task, values=values, errors=errors,
                            schema=shown_form(schema, values) if schema else None,
                            elsewhere_url=_elsewhere_url(session, task),
+                           due_words=_due_words(session, task),
                            can_act=access.can_act_on_task(current_user, task),
                            **task_extras(session, task, current_user),
                            **draft_task_extras(session, task, current_user),
                            **mardom_salam_task_extras(session, task, current_user)), status
+
+
+def _due_words(session, task) -> str:
+    """When an open task is due, in working days of its district's calendar ("" when not due)."""
+    if task.status != "ready" or task.due_at is None:
+        return ""
+    return due_in_words(task.due_at, utcnow(), calendar_for(session, task.district_id))
 
 
 def _elsewhere_url(session, task) -> str | None:

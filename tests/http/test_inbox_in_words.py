@@ -63,3 +63,20 @@ def test_due_dates_in_english(app, arrange, login):
     browser.post("/lang/en", data={"next": "/"})
     page = browser.get("/").get_data(as_text=True)
     assert "2 working days left" in page and "1 day late" in page
+
+
+def test_the_task_page_names_its_process_code_and_due_time_in_words(app, arrange, login):
+    clock.set_now(WEDNESDAY)
+    instance_id = arrange.start("d1")
+    task = arrange.only_open_task(instance_id)
+    session = app.extensions["db_sessions"]()
+    instance = session.get(Instance, instance_id)
+    instance.tracking_code = "101-050827-ABCDEF"
+    process_name = instance.version.name
+    session.commit()
+    session.close()
+    _set_due(app, task.id, datetime(2026, 11, 22, 10, 0))  # Sunday: two working days left
+    page = login("pr_expert_d1").get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert f'<span data-testid="task-process">{process_name}</span>' in page
+    assert '<bdi dir="ltr" data-testid="task-tracking-code">101-050827-ABCDEF</bdi>' in page
+    assert re.search(r'data-testid="task-due-words">۲ روز کاری مانده<', page)
