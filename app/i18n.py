@@ -8,6 +8,7 @@ from flask import current_app, request, session
 from flask_babel import Babel, get_locale, gettext, ngettext
 from flask_login import current_user
 
+from formjs.readable import ENGLISH, PERSIAN, Style
 from workcal import jalali
 from workcal.calendar import WorkingCalendar, is_working_day
 
@@ -42,6 +43,13 @@ def compile_catalogs() -> None:
 def is_rtl() -> bool:
     """True when the page is Persian."""
     return str(get_locale()) == "fa"
+
+
+def page_style(localize: bool = True) -> Style:
+    """How the page's language writes form values (formjs.readable); localize=False keeps Latin
+    digits, which spreadsheets read as numbers."""
+    style = PERSIAN if is_rtl() else ENGLISH
+    return style if localize else Style(style.persian, digits=False)
 
 
 def localize_digits(value) -> str:

@@ -23,7 +23,7 @@ from engine.runtime.task_actions import claim_task, reassign_task, unclaim_task
 from engine.runtime.task_data import shown_task_data, task_data
 from engine.runtime.timers import fire_due_timer_batch, fire_next_due_timers
 from engine.spiff.parsing import BPMN_NS, parse_definition
-from engine.spiff.workflows import element_properties
+from engine.spiff.workflows import element_names, element_properties
 from engine.spiff.xmlsafe import dtd_line, parse_bpmn_xml, safe_parser, validate_bpmn_xsd, xml_bytes
 
 __all__ = [
@@ -36,6 +36,6 @@ __all__ = [
     "send_message_for", "start_instance", "start_instance_for", "waiting_messages",
     "claim_task", "reassign_task", "unclaim_task", "shown_task_data", "task_data",
     "fire_due_timer_batch", "fire_next_due_timers",
-    "BPMN_NS", "parse_definition", "element_properties",
+    "BPMN_NS", "parse_definition", "element_names", "element_properties",
     "dtd_line", "parse_bpmn_xml", "safe_parser", "validate_bpmn_xsd", "xml_bytes",
 ]

@@ -21,6 +21,8 @@ from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
 
+from cases import case_of
+from formjs.readable import ENGLISH, PERSIAN
 from modeling.deploy import list_processes
 import engine
 from engine import claim_task, open_tasks, reassign_task, send_message, unclaim_task
@@ -155,7 +157,10 @@ def tasks():
 def task(task_id):
     session = db_session()
     opened = task_service.open_task(session, task_id, g.api_user)
-    return jsonify(task_json(opened.task, form=opened.schema, data=opened.data(session)))
+    style = ENGLISH if str(get_locale()) == "en" else PERSIAN
+    case = case_of(session, opened.task.instance, opened.schema, style, opened.task)
+    return jsonify({**task_json(opened.task, form=opened.schema, data=opened.data(session)),
+                    "case": case.as_dict()})
 
 
 @bp.post("/tasks/<int:task_id>/claim")

@@ -51,7 +51,14 @@ SCHEMAS = {
         "data": {"type": "object", "description": (
             "The task's own data (GET /tasks/{id} only): for a ready task what the engine gives "
             "it, e.g. its item of a multi-instance sub-process (which can differ from the "
-            "instance's data); for a completed task what was submitted to it")}}},
+            "instance's data); for a completed task what was submitted to it")},
+        "case": {"type": "object", "description": (
+            "GET /tasks/{id} only: the case the task decides on, as its page shows it: the "
+            "earlier steps (newest first; those the task's form declares with the form-js "
+            "property caseForms, else all), each with task, name, form_key, form_version, role, "
+            "by, at, round, superseded, changed (field paths changed since the round before) and "
+            "fields: [{key, label, text, columns?, rows?}] in the language asked for"),
+            "properties": {"steps": {"type": "array", "items": {"type": "object"}}}}}},
     "Instance": {"type": "object", "properties": {
         "id": {"type": "integer"}, "process": {"type": "string"}, "version": {"type": "integer"},
         "title": {"type": "string"}, "district": {"type": "string"},

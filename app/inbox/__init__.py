@@ -13,6 +13,7 @@ from flask_babel import get_locale
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from cases import case_of
 from engine import engine_of
 from formjs.forms import context_values, parse_html_form, prefill_values, shown_form
 from engine import claim_task, reassign_task, unclaim_task
@@ -23,7 +24,8 @@ from workcal.store import calendar_for
 
 from .. import task_service
 from ..db import db_session
-from ..i18n import due_in_words, translate_error
+from ..i18n import due_in_words, page_style, translate_error
+from programmes.citizens.tracking import request_of_instance
 from ..drafts.task_panel import task_extras as draft_task_extras
 from ..mardom_salam.task_panel import task_extras as mardom_salam_task_extras
 from ..survey_pages import task_extras
@@ -89,6 +91,8 @@ def task(task_id):
                            schema=shown_form(schema, values) if schema else None,
                            elsewhere_url=_elsewhere_url(session, task),
                            due_words=_due_words(session, task),
+                           case=case_of(session, task.instance, schema, page_style(), task),
+                           citizen_request=request_of_instance(session, task.instance_id),
                            can_act=access.can_act_on_task(current_user, task),
                            **task_extras(session, task, current_user),
                            **draft_task_extras(session, task, current_user),

@@ -22,14 +22,15 @@ from programmes.citizens.tracking import request_of_instance
 from modeling.deploy import list_processes
 from engine import latest_version, start_instance
 from models.errors import WorkflowError
-from engine import instance_overview
-from models import District, HumanTask, Instance
+from cases import case_of
+from engine import element_names, instance_overview
+from models import District, HumanTask, Instance, User
 from notifications.outbox import list_for_instance
 from people import access
 from programmes.surveys.answers import create_public_links
 
 from ..db import db_session
-from ..i18n import translate_error
+from ..i18n import page_style, translate_error
 from ..mardom_salam.task_panel import message_extras
 from ..survey_pages import collecting_tasks, instance_extras, may_create_links
 
@@ -125,11 +126,23 @@ def _viewable_instance(instance_id):
 @login_required
 def instance(instance_id):
     session, instance = db_session(), _viewable_instance(instance_id)
-    return render_template("instances/instance.html", **instance_overview(session, instance),
+    overview = instance_overview(session, instance)
+    return render_template("instances/instance.html", **overview,
+                           **_readable_history(session, instance, overview["events"]),
                            **instance_extras(session, instance, current_user),
                            **message_extras(session, instance.id),
                            citizen_request=request_of_instance(session, instance.id),
                            notices=list_for_instance(session, instance.id))
+
+
+def _readable_history(session, instance, events) -> dict:
+    """What the history needs to speak in words: the case, element names, people's names."""
+    case = case_of(session, instance, style=page_style())
+    usernames = {e.data.get("to") for e in events if e.type == "task_reassigned"} - {None}
+    people = dict(session.execute(select(User.username, User.display_name)
+                                  .where(User.username.in_(usernames))).all()) if usernames else {}
+    return {"case": case, "case_event_ids": {s.event_id for s in case.steps},
+            "element_names": element_names(instance.version), "people": people}
 
 
 @bp.route("/instances/<int:instance_id>/survey-links", methods=["POST"])

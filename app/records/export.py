@@ -70,7 +70,7 @@ def build_table(session, user, filters: RecordFilters) -> list[list]:
         labels = [field.label for field in describe_record(schema, {}, localize=False)]
         lines = []
         for row in rows:
-            fields = describe_record(schema, row.record.data, localize=False)
+            fields = describe_record(schema, row.record.data, localize=False, with_unknown=True)
             lines.append(_fixed_cells(row) + [f.text for f in fields[:len(labels)]]
                          + [_labelled_json(fields[len(labels):])])
         # Values the form no longer asks for are rare; their column only appears when needed.
@@ -84,7 +84,7 @@ def build_table(session, user, filters: RecordFilters) -> list[list]:
         if form_key not in schemas:
             schemas[form_key] = load_record_form(form_key, session)
         table.append(_fixed_cells(row) + [_labelled_json(
-            describe_record(schemas[form_key], row.record.data, localize=False))])
+            describe_record(schemas[form_key], row.record.data, localize=False, with_unknown=True))])
     return table
 
 

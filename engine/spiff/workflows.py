@@ -101,6 +101,16 @@ def element_properties(version, bpmn_id: str) -> dict:
     return {}
 
 
+def element_names(version) -> dict[str, str]:
+    """BPMN id -> name of every named element of a deployed version (its events, tasks and
+    gateways), so pages can say "the ten-day deadline" rather than its id."""
+    spec, subprocess_specs = specs_for(version)
+    return {task_spec.bpmn_id: task_spec.bpmn_name
+            for process_spec in (spec, *subprocess_specs.values())
+            for task_spec in process_spec.task_specs.values()
+            if getattr(task_spec, "bpmn_id", None) and getattr(task_spec, "bpmn_name", None)}
+
+
 def new_workflow(version, data: dict | None = None,
                  script_engine: SandboxScriptEngine | None = None) -> BpmnWorkflow:
     """A fresh workflow of a version, with initial data on its start task (and the given script
