@@ -88,8 +88,8 @@ def value_text(comp: Mapping, value, style: Style = PERSIAN, context: Mapping | 
         return words["sep"].join(labels.get(str(v), style.number(v)) for v in chosen)
     if kind == "datetime" and isinstance(value, str):
         day, sep, clock = value.partition("T")
-        if len(day) != 10:
-            return value
+        if comp.get("subtype") == "time" or len(day) != 10:
+            return style.number(value[:5] if comp.get("subtype") == "time" else value)
         return style.day(day) + (" " + style.number(clock[:5]) if sep else "")
     if isinstance(value, bool):
         return words["yes"] if value else words["no"]

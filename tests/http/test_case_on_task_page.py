@@ -73,3 +73,29 @@ def test_the_reviewer_sees_the_answer_and_after_a_return_what_changed(app, compl
     assert [s["superseded"] for s in body["case"]["steps"] if s["task"] == EXAMINE] == [False, True]
 
     drive(head, instance_id, "Task_review_answer", REVIEW_APPROVE)
+
+
+def test_a_task_shows_only_the_forms_its_diagram_declares(app, complaints, login):
+    """Task_announce_result declares caseForms="complaint_examination, complaint_register"."""
+    expert, head = login(EXPERT), login(HEAD)
+    instance_id = start_on_page(expert, "complaints", "d1")
+    drive(expert, instance_id, "Task_register_complaint", REGISTER_SERVICE)
+    drive(expert, instance_id, EXAMINE, EXAMINATION)
+    drive(head, instance_id, "Task_review_answer", REVIEW_APPROVE)
+    announce = ready_task(app, instance_id, "Task_announce_result")
+    steps = case_steps(page_text_of(expert, f"/tasks/{announce.id}"))
+    assert [s for s, _ in steps] == [EXAMINE, "Task_register_complaint"]  # not the review
+
+
+def test_a_task_shows_only_the_forms_its_form_declares(app, login):
+    """The form rebuttal_signoff declares caseForms: the rebuttal, the monitoring, the news;
+    not the news review nor its release."""
+    from test_every_review_shows_what_it_decides import MAYOR, NEWS_PATH, REBUTTAL
+    from path_support import deploy
+    deploy(app, "news")
+    instance_id = start_on_page(login(EXPERT), "news", "d1")
+    for task, username, data in NEWS_PATH + [("Task_draft_rebuttal", EXPERT, REBUTTAL)]:
+        drive(login(username), instance_id, task, data)
+    sign = ready_task(app, instance_id, "Task_sign_rebuttal")
+    steps = case_steps(page_text_of(login(MAYOR), f"/tasks/{sign.id}"))
+    assert [s for s, _ in steps] == ["Task_draft_rebuttal", "Task_monitor_press", "Task_prepare_news"]
