@@ -4,6 +4,9 @@ from datetime import date, datetime, timezone
 
 from sqlalchemy import select
 
+from cases import case_of
+from formjs.forms import FormNotFound, FormSchemaError, load_form
+from formjs.readable import readable_fields
 from models import QualityRecord, User, utcnow
 
 from engine import verify_chain
@@ -68,7 +71,9 @@ def instance_dossier(session, instance) -> dict:
             "task_name": (e.data or {}).get("task") if isinstance(e.data, dict) else None,
             "data": e.data, "sha256": e.sha256, "prev_sha256": e.prev_sha256,
         } for e in events],
-        "records": [_record(r, district.code, authors.get(r.created_by_id)) for r in records],
+        # What each step submitted, with its form's labels, as the task pages show it.
+        "case": case_of(session, instance).as_dict(),
+        "records": [_record(r, district.code, authors.get(r.created_by_id), session) for r in records],
         "diagram": {
             "bpmn_xml": version.bpmn_xml,
             "completed_elements": overview["completed_elements"],
@@ -77,7 +82,16 @@ def instance_dossier(session, instance) -> dict:
     }
 
 
-def _record(record: QualityRecord, district: str, author: User | None) -> dict:
+def _record_fields(session, record_type, data) -> list[dict]:
+    """The record's values with its form's labels ([] when its form is gone)."""
+    try:
+        schema = load_form(record_type.form_key, session=session) if record_type else None
+    except (FormNotFound, FormSchemaError):
+        schema = None
+    return [f.as_dict() for f in readable_fields(schema, data)]
+
+
+def _record(record: QualityRecord, district: str, author: User | None, session=None) -> dict:
     record_type = RECORDS_BY_CODE.get(record.code)
     number = re.sub(r"\D", "", district)  # district d3 → F-03-… as the records pages show it
     return {
@@ -89,6 +103,7 @@ def _record(record: QualityRecord, district: str, author: User | None) -> dict:
         "created_at": iso(record.created_at),
         "created_by": _person(author),
         "data": record.data,
+        "fields": _record_fields(session, record_type, record.data),
         "retention_until": iso(record.retention_until),
         "legal_hold": bool(record.legal_hold),
         "disposal": record.disposal,

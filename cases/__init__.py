@@ -29,6 +29,7 @@ class Step:
     """One completed step: who did it, when, and the fields it submitted."""
 
     event_id: int
+    seq: int                       # of the task_completed event in the instance's history
     task_spec: str
     task_name: str
     form_key: str | None
@@ -45,7 +46,7 @@ class Step:
 
     def as_dict(self) -> dict:
         """The step as JSON for the API and the dossier."""
-        return {"task": self.task_spec, "name": self.task_name, "form_key": self.form_key,
+        return {"seq": self.seq, "task": self.task_spec, "name": self.task_name, "form_key": self.form_key,
                 "form_version": self.form_version, "role": self.role,
                 "by": self.actor.display_name if self.actor else None,
                 "at": self.at.isoformat() + "Z", "round": self.round,
@@ -106,7 +107,7 @@ def case_steps(session, instance: Instance, style: Style = PERSIAN) -> list[Step
             continue
         data = event.data.get("data") if isinstance(event.data, Mapping) else None
         fields = readable_fields(_schema(session, task, schemas), data, style)
-        step = Step(event.id, task.task_spec, task.name, task.form_key, task.form_version,
+        step = Step(event.id, event.seq, task.task_spec, task.name, task.form_key, task.form_version,
                     task.role, event.actor, event.at, fields)
         earlier = last_of.get(task.task_spec)
         if earlier is not None:

@@ -77,15 +77,22 @@ def build_table(session, user, filters: RecordFilters) -> list[list]:
         if any(line[-1] for line in lines):
             return [header + labels + [_("Other values")]] + lines
         return [header + labels] + [line[:-1] for line in lines]
-    schemas = {}
-    table = [header + [_("Values")]]
+    # Records of several forms: one column per field label, in the order first met.
+    schemas, labels, lines = {}, {}, []
     for row in rows:
         form_key = row.record_type.form_key if row.record_type else None
         if form_key not in schemas:
             schemas[form_key] = load_record_form(form_key, session)
-        table.append(_fixed_cells(row) + [_labelled_json(
-            describe_record(schemas[form_key], row.record.data, localize=False, with_unknown=True))])
-    return table
+        values = {}
+        for field in describe_record(schemas[form_key], row.record.data, localize=False,
+                                     with_unknown=True):
+            if field.text:
+                labels.setdefault(field.label, len(labels))
+                values[field.label] = field.text
+        lines.append((_fixed_cells(row), values))
+    order = sorted(labels, key=labels.get)
+    return [header + order] + [cells + [values.get(label, "") for label in order]
+                               for cells, values in lines]
 
 
 def _safe_text(value):

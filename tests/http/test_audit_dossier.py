@@ -158,3 +158,17 @@ def test_pdf_of_an_instance_with_fifty_events_lists_them_all(app, arrange, login
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
     assert text.count("کار برداشته") == 25 and text.count("کار رها شد") == 25  # claimed, released
 
+
+
+def test_the_dossier_shows_what_each_step_submitted_with_its_forms_labels(app, arrange, login):
+    instance_id = finished_complaint(arrange)
+    browser = login("pr_head_d1")
+    text = pdf_text(browser.get(f"/audit/instances/{instance_id}/dossier.pdf"))
+    assert "نتایج بررسی" in text and "موضوع شکایت" in text  # labels of the forms' fields
+    for key in ("answer_text", "complainant_name", "Task_register_complaint", "approve"):
+        assert key not in text  # never an internal key or a choice's value
+
+    case = browser.get(f"/audit/instances/{instance_id}/dossier.json").get_json()["case"]
+    review = [s for s in case["steps"] if s["task"] == "Task_review_answer"]
+    assert [s["round"] for s in review] == [2, 1]
+    assert {"key": "decision", "label": "تصمیم", "text": "تأیید"} in review[0]["fields"]
