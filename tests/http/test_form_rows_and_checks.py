@@ -275,3 +275,11 @@ def test_the_office_meeting_list_starts_with_the_registered_applicant(app, login
     assert 'name="requests[0].subject" value="آب‌گرفتگی کوچه پس از بارندگی"' in page  # F-18's
     assert 'name="requests[0].phone" value="09123456789"' in page
     assert "requests[1]" not in page
+
+
+def test_the_row_buttons_speak_persian_and_number_rows_in_persian_digits(app, login):
+    expert, task_id = _invitation(app, login)
+    page = page_text_of(expert, f"/tasks/{task_id}")
+    assert "افزودن ردیف" in page and "حذف این ردیف" in page and "Add a row" not in page
+    assert 'class="formjs-row-number">۱<' in page
+    assert "formjs_rows.js" in page  # the in-place version, for browsers with JavaScript
