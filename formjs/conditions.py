@@ -155,12 +155,17 @@ def expression_error(expression: str) -> str | None:
     return None
 
 
+def holds(expression: str, values: Mapping) -> bool:
+    """True if the expression holds over these values; UnsupportedExpression outside the subset."""
+    return _evaluate(_parse(expression), values if isinstance(values, Mapping) else {})
+
+
 def is_hidden(component: Mapping, values: Mapping) -> bool:
     """True if the component's `conditional.hide` holds over these form values."""
     expression = hide_expression(component)
     if expression is None:
         return False
     try:
-        return _evaluate(_parse(expression), values if isinstance(values, Mapping) else {})
+        return holds(expression, values)
     except UnsupportedExpression:
         return False

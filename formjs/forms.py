@@ -13,6 +13,7 @@ from pathlib import Path
 
 from formjs import version_cache as form_version_cache
 from formjs.conditions import is_hidden
+from formjs.rows import apply_row_action, row_action, source_rows
 from formjs.validation import (DISPLAY_TYPES, INPUT_TYPES, MAX_ROWS, is_readonly,
                               iter_components, normalise_digits, options, parse_number,
                               validate_submission)
@@ -20,7 +21,7 @@ from formjs.validation import (DISPLAY_TYPES, INPUT_TYPES, MAX_ROWS, is_readonly
 __all__ = ["FORMS_DIR", "FormNotFound", "InvalidFormKey", "FormSchemaError", "load_form",
            "load_form_file", "check_form_key",
            "list_forms", "parse_html_form", "validate_submission", "form_fields",
-           "prefill_values", "context_values", "shown_form",
+           "prefill_values", "context_values", "shown_form", "row_action_values",
            "normalise_digits", "parse_number", "DISPLAY_TYPES", "INPUT_TYPES"]
 
 FORMS_DIR = Path(__file__).resolve().parent.parent / "forms"
@@ -119,23 +120,24 @@ def _row_indices(names: list[str], list_name: str) -> list[int]:
     return sorted(found)[:MAX_ROWS]
 
 
-def _parse(components, form, prefix: str, names: list[str]) -> dict:
+def _parse(components, form, prefix: str, names: list[str], keep_blank: bool = False) -> dict:
     out: dict = {}
     for kind, comp in iter_components(components):
         if kind == "group":
             path = comp.get("path")
             sub = _parse(comp.get("components"), form, f"{prefix}{path}." if path else prefix,
-                         names)
+                         names, keep_blank)
             if path:
                 out[path] = sub
             else:
                 out.update(sub)
         elif kind == "dynamiclist" and comp.get("path"):
             list_name = prefix + comp["path"]
-            rows = [_parse(comp.get("components"), form, f"{list_name}[{i}].", names)
+            rows = [_parse(comp.get("components"), form, f"{list_name}[{i}].", names, keep_blank)
                     for i in _row_indices(names, list_name)]
-            # Blank rows are the spare rows the no-JavaScript form always offers.
-            out[comp["path"]] = [row for row in rows if not _is_blank(row)]
+            # A submission drops the rows left blank (a row added and never filled in); a
+            # page shown again after "add row" keeps them where they were.
+            out[comp["path"]] = rows if keep_blank else [r for r in rows if not _is_blank(r)]
         elif kind in INPUT_TYPES and comp.get("key") and not is_readonly(comp):
             # A read-only field's value is the task's, never the browser's: not read at all.
             name = prefix + comp["key"]
@@ -150,11 +152,21 @@ def _parse(components, form, prefix: str, names: list[str]) -> dict:
     return out
 
 
-def parse_html_form(schema: Mapping, form: Mapping) -> dict:
+def parse_html_form(schema: Mapping, form: Mapping, keep_blank_rows: bool = False) -> dict:
     """Turn an HTML post (MultiDict-like) into nested data; numbers stay raw strings.
     Read-only fields are left out (the validator would drop them too)."""
     names = [str(n) for n in (form.keys() if hasattr(form, "keys") else form)]
-    return _parse(schema.get("components"), form, "", names)
+    return _parse(schema.get("components"), form, "", names, keep_blank_rows)
+
+
+def row_action_values(schema: Mapping, form: Mapping) -> dict | None:
+    """For a post sent with an "add row" / "remove row" button (formjs.rows): the values to
+    show the form with again, every typed value kept and one row more or less. None for an
+    ordinary submission. Nothing is validated or saved."""
+    action = row_action(form)
+    if action is None:
+        return None
+    return apply_row_action(schema, parse_html_form(schema, form, keep_blank_rows=True), action)
 
 
 def _fields(components, prefix: str, out: list[dict]) -> None:
@@ -205,14 +217,14 @@ def _rows(value) -> list:
     return value if isinstance(value, list) else []
 
 
-def _prefill(components, data: Mapping, carry: bool) -> dict:
+def _prefill(components, data: Mapping, carry: bool, root: Mapping) -> dict:
     out: dict = {}
     for kind, comp in iter_components(components):
         if kind == "group":
             path = comp.get("path")
             inner = data.get(path) if path else data
             if isinstance(inner, Mapping):
-                found = _prefill(comp.get("components"), inner, carry)
+                found = _prefill(comp.get("components"), inner, carry, root)
                 if path and found:
                     out[path] = found
                 elif not path:
@@ -222,8 +234,11 @@ def _prefill(components, data: Mapping, carry: bool) -> dict:
             # Without carry (a refused post shown again) the rows are the browser's, unless
             # the whole list is read-only.
             if path in data and (carry or is_readonly(comp)):
-                out[path] = [_prefill(comp.get("components"), row, True)
+                out[path] = [_prefill(comp.get("components"), row, True, root)
                              for row in _rows(data[path]) if isinstance(row, Mapping)]
+            elif carry and (known := source_rows(comp, root)):
+                # The first time: the rows the case already knows (property rowsFrom).
+                out[path] = known
         elif kind in INPUT_TYPES and comp.get("key") in data and (
                 is_readonly(comp) or (carry and not _afresh(comp))):
             out[comp["key"]] = data[comp["key"]]
@@ -236,15 +251,16 @@ def prefill_values(schema: Mapping, data: Mapping) -> dict:
     Read-only fields show their value whatever their type, also inside a group with a path
     (e.g. the item of a multi-instance sub-process: `order.mayor_order`); of the fields people
     fill in, every earlier answer comes back as a draft (also a choice, and in a dynamic
-    list's rows), except a choice marked with the property prefill = afresh.
+    list's rows), except a choice marked with the property prefill = afresh. A dynamic list
+    not answered yet starts with the rows its property rowsFrom names (formjs.rows).
     """
-    return _prefill(schema.get("components"), data or {}, carry=True)
+    return _prefill(schema.get("components"), data or {}, carry=True, root=data or {})
 
 
 def context_values(schema: Mapping, data: Mapping) -> dict:
     """The read-only fields of prefill_values only (a page shown again after a refused post
     takes them from the task, never from what the browser sent)."""
-    return _prefill(schema.get("components"), data or {}, carry=False)
+    return _prefill(schema.get("components"), data or {}, carry=False, root=data or {})
 
 
 def _shown(components, values: Mapping) -> list:

@@ -15,7 +15,9 @@ from sqlalchemy import func, select
 from models import ProcessVersion
 
 from formjs.conditions import expression_error, hide_expression
-from formjs.validation import CONTAINER_TYPES, DISPLAY_TYPES, INPUT_TYPES
+from formjs.rows import parse_rows_map
+from formjs.validation import (CHECKS, CONTAINER_TYPES, DISPLAY_TYPES, INPUT_TYPES, MAX_ROWS,
+                               field_components, iter_components)
 from formjs.versions import file_schema, latest_row
 
 SUPPORTED_TYPES = INPUT_TYPES | CONTAINER_TYPES | DISPLAY_TYPES | {"default"}
@@ -92,6 +94,79 @@ def _walk(components, scope: str, index_path: str, seen: dict, problems: list, k
                 _claim(seen, scope + key, problems)
 
 
+# The checks and row rules a form declares in custom properties (formjs.validation,
+# formjs.rows): refused when malformed, so that a typo never silently switches a check off.
+_WHOLE_RE = re.compile(r"\d{1,6}")
+_SOURCE_RE = re.compile(r"\.|[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
+
+
+def _whole(value) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    if isinstance(value, str) and _WHOLE_RE.fullmatch(value.strip()):
+        return int(value)
+    return None
+
+
+def _list_problems(comp: Mapping, where: str, props: Mapping) -> list[Problem]:
+    problems = []
+    limits = {name: props.get(name) for name in ("minRows", "maxRows") if props.get(name) not in (None, "")}
+    whole = {name: _whole(value) for name, value in limits.items()}
+    if any(v is None or v > MAX_ROWS for v in whole.values()) or (
+            len(whole) == 2 and whole["minRows"] > whole["maxRows"]):
+        problems.append(Problem("error", "rows_limit", {"where": where, "limit": MAX_ROWS}))
+    source, mapping = props.get("rowsFrom"), props.get("rowsMap")
+    keys = {c.get("key") for _k, c in iter_components(comp.get("components"))}
+    if (source not in (None, "") and not (isinstance(source, str) and _SOURCE_RE.fullmatch(source.strip()))) \
+            or (mapping not in (None, "") and (
+                source in (None, "") or (pairs := parse_rows_map(mapping)) is None
+                or any(target not in keys for target, _source in pairs))):
+        problems.append(Problem("error", "rows_source", {"where": where}))
+    return problems
+
+
+def _field_problems(comp: Mapping, where: str, props: Mapping, fields: Mapping,
+                    root_fields: Mapping) -> list[Problem]:
+    problems = []
+    kind = comp.get("type")
+    other = props.get("notBefore")
+    if other not in (None, ""):
+        target = (fields.get(other) or root_fields.get(other)) if isinstance(other, str) else None
+        if kind != "datetime" or target is None or target.get("type") != "datetime" \
+                or target is comp:
+            problems.append(Problem("error", "not_before", {"where": where, "other": str(other)}))
+    flag = props.get("notInPast")
+    if flag not in (None, "") and (kind != "datetime" or not (
+            isinstance(flag, bool) or (isinstance(flag, str) and flag.strip().lower() in ("true", "false")))):
+        problems.append(Problem("error", "not_in_past", {"where": where}))
+    condition = props.get("requiredWhen")
+    if condition not in (None, ""):
+        detail = expression_error(condition) if isinstance(condition, str) else "not text"
+        if detail:
+            problems.append(Problem("error", "required_when", {"where": where, "detail": detail}))
+    check = props.get("check")
+    if check not in (None, "") and (check not in CHECKS or kind not in ("textfield", "number")):
+        problems.append(Problem("error", "check", {"where": where, "check": str(check)}))
+    return problems
+
+
+def _declared(components, root_fields: Mapping, problems: list) -> None:
+    fields = field_components(components)
+    for kind, comp in iter_components(components):
+        props = comp.get("properties")
+        where = _where(comp, str(comp.get("id") or kind))
+        if props is not None and not isinstance(props, Mapping):
+            problems.append(Problem("error", "properties", {"where": where}))
+            props = {}
+        props = props or {}
+        if kind == "dynamiclist":
+            problems += _list_problems(comp, where, props)
+        elif kind in INPUT_TYPES:
+            problems += _field_problems(comp, where, props, fields, root_fields)
+        if kind in CONTAINER_TYPES and isinstance(comp.get("components"), list):
+            _declared(comp["components"], root_fields, problems)
+
+
 def _claim(seen: dict, name: str, problems: list) -> None:
     if name in seen:
         if seen[name] == 1:
@@ -131,7 +206,8 @@ def _used_by_diagrams(session, form_key: str, keys: set[str]) -> list[Problem]:
 
 def check_schema(session, form_key: str, schema) -> list[Problem]:
     """Everything wrong with a schema for this form: shape, component types the task pages
-    render, field keys (names, unique per data scope), conditions the pages can evaluate;
+    render, field keys (names, unique per data scope), conditions the pages can evaluate, the
+    checks and row rules declared in custom properties (formjs.validation, formjs.rows);
     warnings for field keys of the latest version that are gone but still named by a diagram
     that uses the form."""
     if not isinstance(schema, dict) or not isinstance(schema.get("components"), list):
@@ -141,6 +217,7 @@ def check_schema(session, form_key: str, schema) -> list[Problem]:
         problems.append(Problem("error", "root_type", {"type": str(schema.get("type"))}))
     keys: set[str] = set()
     _walk(schema["components"], "", "components", {}, problems, keys)
+    _declared(schema["components"], field_components(schema["components"]), problems)
     if session is not None:
         latest = latest_row(session, form_key)
         try:

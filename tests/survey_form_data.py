@@ -17,7 +17,7 @@ CITIZEN_FORM = {
 }
 MAYOR_ACTION = {
     "corrective_action_needed": "yes", "action_unit": "اداره خدمات شهری",
-    "mayor_orders": "ترمیم روشنایی معابر محله سعدی تا پایان ماه", "action_deadline": "1404/08/30",
+    "mayor_orders": "ترمیم روشنایی معابر محله سعدی تا پایان ماه", "action_deadline": "1450/08/30",
 }
 MAYOR_NO_ACTION = {"corrective_action_needed": "no", "action_unit": "", "mayor_orders": "",
                    "action_deadline": ""}

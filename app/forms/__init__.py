@@ -49,6 +49,13 @@ PROBLEMS = {
     "path_invalid": N_("The path %(key)s is not a valid name."),
     "path_missing": N_("The dynamic list %(where)s has no path."),
     "condition": N_("The condition of %(where)s cannot be evaluated: %(detail)s"),
+    "properties": N_("The custom properties of %(where)s must be an object of names and values."),
+    "rows_limit": N_("The dynamic list %(where)s declares minRows or maxRows wrongly: whole numbers from 0 to %(limit)s, the minimum not above the maximum."),
+    "rows_source": N_("The dynamic list %(where)s names its first rows wrongly: rowsFrom is a path in the task data (or .), rowsMap pairs its own fields with the source's (name=reporter, outlet)."),
+    "not_before": N_("The date %(where)s must not be before %(other)s, but %(other)s is not another date field of this form."),
+    "not_in_past": N_("notInPast of %(where)s must be true or false, on a date field."),
+    "required_when": N_("The condition requiredWhen of %(where)s cannot be evaluated: %(detail)s"),
+    "check": N_("The field %(where)s asks for the check %(check)s; the one known is national_id, on a text field."),
     "key_used": N_("The key %(key)s is no longer in the form, but the diagram %(process)s still mentions it."),
 }
 

@@ -15,7 +15,8 @@ from sqlalchemy import select
 
 from cases import case_of
 from engine import engine_of
-from formjs.forms import context_values, parse_html_form, prefill_values, shown_form
+from formjs.forms import (context_values, parse_html_form, prefill_values, row_action_values,
+                          shown_form)
 from engine import claim_task, reassign_task, unclaim_task
 from models import District, ProcessVersion, utcnow
 from models.errors import InvalidData, WorkflowError
@@ -69,7 +70,10 @@ def task(task_id):
         return render_template("error.html", message=translate_error(exc)), exc.status
     task, schema = opened.task, opened.schema
     values, errors, status = {}, {}, 200
-    if request.method == "POST":
+    rows = row_action_values(schema, request.form) if schema and request.method == "POST" else None
+    if rows is not None:  # "add / remove a row" without JavaScript: shown again, nothing saved
+        values = {**rows, **context_values(schema, opened.data(session))}
+    elif request.method == "POST":
         values = parse_html_form(schema, request.form) if schema else {}
         try:
             task_service.complete_task(session, task.id, current_user, values, locale=str(get_locale()))

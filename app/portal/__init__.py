@@ -19,7 +19,7 @@ from programmes.citizens import requests as citizen_requests
 from programmes.citizens import tracking as citizen_tracking
 from programmes.citizens.meetings import meeting_form, request_meeting
 from models.errors import Conflict, InvalidData, NotFound
-from formjs.forms import parse_html_form
+from formjs.forms import parse_html_form, row_action_values
 from models import District
 
 from ..db import db_session
@@ -146,7 +146,10 @@ def satisfaction(token):
 def new_meeting():
     schema = meeting_form(db_session())
     values, errors, status, district = {}, {}, 200, request.values.get("district", "")
-    if request.method == "POST":
+    rows = row_action_values(schema, request.form) if request.method == "POST" else None
+    if rows is not None:  # "add / remove a row" without JavaScript: shown again, nothing filed
+        values = rows
+    elif request.method == "POST":
         values = parse_html_form(schema, request.form)
         try:
             filed, key = request_meeting(db_session(), district, values, locale=str(get_locale()))

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from programmes.surveys import answers as surveys
-from formjs.forms import parse_html_form, validate_submission
+from formjs.forms import parse_html_form, row_action_values, validate_submission
 from models import SurveyLink
 
 from ..db import db_session
@@ -44,7 +44,10 @@ def survey(token):
     schema = surveys.public_schema(link.form_key, session)
     shown = surveys.public_values(link.instance, schema)
     values, errors, status = shown, {}, 200
-    if request.method == "POST":
+    rows = row_action_values(schema, request.form) if request.method == "POST" else None
+    if rows is not None:  # "add / remove a row" without JavaScript: shown again, nothing stored
+        values = {**rows, **shown}
+    elif request.method == "POST":
         posted = parse_html_form(schema, request.form)
         clean, errors = validate_submission(schema, posted, locale=str(get_locale()))
         if not errors:

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session, joinedload, lazyload, object_session, undefe
 from models import District, HumanTask, Instance, ProcessVersion, Timer, User, utcnow
 from people import access
 
-from workcal.store import calendar_for, using_calendar
+from workcal.jalali import local_today
+from workcal.store import calendar_for, using_calendar, zone_of
 from engine.core import engine_of
 from models.errors import Conflict, Forbidden, InvalidData, NotFound, WorkflowError
 from engine.events import GENESIS_SHA256, append_event
@@ -252,7 +253,9 @@ def validate_task_data(task: HumanTask, data, locale: str = "fa") -> dict:
         schema = form_versions.task_schema(object_session(task), task)
     except FormNotFound as exc:
         raise WorkflowError("The form {form} of this task is missing.", form=task.form_key) from exc
-    clean, errors = validate_submission(schema, data, locale=locale)
+    # A date declared not in the past counts from today in the city's time zone.
+    clean, errors = validate_submission(schema, data, locale=locale,
+                                        today=local_today(zone_of(object_session(task))))
     if errors:
         raise InvalidData("Some fields are not valid.", errors)
     return clean

@@ -102,13 +102,13 @@ def test_dynamiclist_renders_default_repetitions_as_blank_rows(schema, render):
     assert "items[2]" not in html
 
 
-def test_dynamiclist_renders_existing_rows_plus_one_blank_row(schema, render):
+def test_dynamiclist_renders_existing_rows_and_an_add_row_button(schema, render):
     rows = [{"title": "میز", "qty": 2}, {"title": "صندلی", "qty": 4}]
     html = render(schema, values={"items": rows}, errors={"items[1].qty": "بد"})
     assert 'name="items[0].title" value="میز"' in html
     assert 'name="items[1].qty" value="4" inputmode="decimal" aria-describedby' in html
-    assert 'name="items[2].title" value=""' in html
-    assert "items[3]" not in html
+    assert 'name="items[2].title"' not in html  # no spare row: "add row" adds one
+    assert 'name="_rows" value="add:items"' in html
     assert 'id="f-items-1-qty-err">بد</div>' in html
 
 
