@@ -1,10 +1,12 @@
 """The case on the task page and in GET /api/v1/tasks/<id>: what earlier steps submitted, with
 their form's labels and choice labels, who did each step, and on a rework what changed since
 the round before (processes/complaints.bpmn, driven through the pages)."""
+import io
 import re
 
 from http_support import EXAMINATION, REGISTER_SERVICE, REVIEW_APPROVE, REVIEW_RETURN
-from path_support import drive, page_text_of, ready_task, start_on_page
+from path_support import drive, page_text_of, ready_task, ready_tasks, start_on_page
+from portal_support import FILED, PNG_1PX, deploy_citizen_processes, file_on_portal, instance_of
 
 EXPERT, HEAD = "pr_expert_d1", "pr_head_d1"
 EXAMINE = "Task_examine_service_complaint"
@@ -99,3 +101,15 @@ def test_a_task_shows_only_the_forms_its_form_declares(app, login):
     sign = ready_task(app, instance_id, "Task_sign_rebuttal")
     steps = case_steps(page_text_of(login(MAYOR), f"/tasks/{sign.id}"))
     assert [s for s, _ in steps] == ["Task_draft_rebuttal", "Task_monitor_press", "Task_prepare_news"]
+
+
+def test_a_task_of_a_request_filed_on_the_portal_shows_the_citizens_request(app, login):
+    deploy_citizen_processes(app)
+    code, _key = file_on_portal(app.test_client(), photo=(io.BytesIO(PNG_1PX), "lamp.png"))
+    instance = instance_of(app, code)
+    [task] = ready_tasks(app, instance.id)
+    html = page_text_of(login(f"{task.role}_d1"), f"/tasks/{task.id}")
+    card = re.search(r'data-testid="citizen-request".*?</div>\s*</div>', html, re.S).group(0)
+    assert FILED["description"] in card and FILED["address"] in card
+    assert "۰۹۱۲۳۴۵۶۷۸۹" in card  # the phone in Persian digits
+    assert 'data-testid="citizen-photo"' in card
