@@ -49,6 +49,8 @@ def _labels() -> dict:
         "notANumber": _("Must be a number."),
         "noticeOnOpen": _("Tell the citizen when it opens"),
         "noticeOnComplete": _("Tell the citizen when it is completed"),
+        "caseForms": _("Earlier forms its page shows"),
+        "caseFormsHint": _("Form keys separated by commas, or none; empty: every earlier step"),
         "noticeHint": _("Notices separated by ;, e.g. answer_ready: reply_text; satisfaction_check"), "role": _("Role of the lane"), "noRole": _("(no role)"),
         "notARole": _("names no role"), "condition": _("Condition (Python)"),
         "conditionHint": _('A Python expression on the task data, e.g. complaint_type == "service"'),

@@ -142,20 +142,25 @@ def test_properties_panel_writes_form_due_date_notice_and_condition_into_the_sav
     assert notice.input_value() == "answer_ready: answer_text"  # what the diagram tells the citizen
     notice.fill("answer_ready: answer_text; satisfaction_check")
     page.wait_for_function("window.cityStudio.modeler.get('commandStack')._stack.length >= 3")
+    shows = page.locator("input[name=city-caseForms]")  # which earlier forms its page shows
+    assert shows.input_value() == "complaint_examination, complaint_register"
+    shows.fill("complaint_review")
+    page.wait_for_function("window.cityStudio.modeler.get('commandStack')._stack.length >= 4")
     # A gateway's flow: its condition, a Python expression (the BPMN provider has no field for it).
     select_flow(page, "Flow_type_service")
     open_group(page, "city-system")
     condition = page.locator("textarea[name=city-condition]")
     assert condition.input_value() == 'complaint_type == "service"'
     condition.fill('complaint_type in ("service", "other")')
-    page.wait_for_function("window.cityStudio.modeler.get('commandStack')._stack.length >= 4")
+    page.wait_for_function("window.cityStudio.modeler.get('commandStack')._stack.length >= 5")
 
     assert run_action(page, "save") == "ok"
     xml = page.evaluate("fetch('/studio/complaints/source.bpmn').then(r => r.text())")
     task = ET.fromstring(xml.encode("utf-8")).find(f".//{BPMN}userTask[@id='Task_announce_result']")
     props = {p.get("name"): p.get("value") for p in task.iter(f"{SPIFF}property")}
     assert props == {"formKey": "complaint_review", "dueInWorkingHours": "48",
-                     "noticeOnOpen": "answer_ready: answer_text; satisfaction_check"}
+                     "noticeOnOpen": "answer_ready: answer_text; satisfaction_check",
+                     "caseForms": "complaint_review"}
     flow = ET.fromstring(xml.encode("utf-8")).find(f".//{BPMN}sequenceFlow[@id='Flow_type_service']")
     assert flow.find(f"{BPMN}conditionExpression").text == 'complaint_type in ("service", "other")'
     assert 'xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core"' in xml

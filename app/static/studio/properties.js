@@ -66,6 +66,17 @@ function NoticeProperty({ element, id, name, labelKey }) {
 const NoticeOnOpen = (p) => <NoticeProperty {...p} name="noticeOnOpen" labelKey="noticeOnOpen" />;
 const NoticeOnComplete = (p) => <NoticeProperty {...p} name="noticeOnComplete" labelKey="noticeOnComplete" />;
 
+// Which earlier forms the task's page shows of its case (cases/__init__.py): form keys
+// separated by commas, or "none"; empty shows every earlier step.
+function CaseForms({ element, id }) {
+  const services = { bpmnFactory: useService('bpmnFactory'), commandStack: useService('commandStack') };
+  const debounce = useService('debounceInput');
+  const t = useService('studioConfig').labels;
+  return <TextFieldEntry element={element} id={id} label={t.caseForms} description={t.caseFormsHint}
+    debounce={debounce} getValue={() => getProperty(element, 'caseForms')}
+    setValue={(v) => setProperty(element, 'caseForms', v, services)} />;
+}
+
 function LaneRole({ element, id }) {
   const config = useService('studioConfig');
   const modeling = useService('modeling');
@@ -135,7 +146,7 @@ export function entriesFor(element) {
   if (is(element, 'bpmn:UserTask')) {
     entries.push({ id: 'city-formKey', component: FormKey, isEdited: isSelectEntryEdited });
     [['dueInWorkingDays', DueDays], ['dueInWorkingHours', DueHours], ['dueAtVariable', DueVariable],
-      ['noticeOnOpen', NoticeOnOpen], ['noticeOnComplete', NoticeOnComplete]]
+      ['noticeOnOpen', NoticeOnOpen], ['noticeOnComplete', NoticeOnComplete], ['caseForms', CaseForms]]
       .forEach(([name, component]) => entries.push({ id: `city-${name}`, component, isEdited: isTextFieldEntryEdited }));
   }
   if (is(element, 'bpmn:Lane')) {
