@@ -11,7 +11,7 @@ from functools import lru_cache
 from workcal.jalali import solar_to_gregorian, to_ascii_digits, to_persian_digits
 
 INPUT_TYPES = frozenset({"textfield", "textarea", "number", "select", "radio", "checkbox",
-                         "checklist", "datetime"})
+                         "checklist", "datetime", "filepicker"})
 CONTAINER_TYPES = frozenset({"group", "dynamiclist"})
 DISPLAY_TYPES = frozenset({"text", "separator", "spacer"})
 # A post is attacker-controlled: bound the rows so a forged index cannot blow up memory.
@@ -46,6 +46,7 @@ _MESSAGES = {
         "invalid": "مقدار واردشده معتبر نیست.",
         "list": "فهرست واردشده معتبر نیست.",
         "rows": "حداکثر {n} ردیف مجاز است.",
+        "one_file": "این فیلد فقط یک پرونده می‌پذیرد.",
     },
     "en": {
         "required": "This field is required.",
@@ -66,6 +67,7 @@ _MESSAGES = {
         "invalid": "The value is not valid.",
         "list": "The list is not valid.",
         "rows": "At most {n} rows are allowed.",
+        "one_file": "This field takes one file only.",
     },
 }
 
@@ -322,9 +324,30 @@ def _datetime(comp, raw, msg, ctx):
     return value, None
 
 
+def _files(comp, raw, msg, ctx):
+    # A file field holds the ids of attachments (documents/): the page that took the upload
+    # kept the bytes and put their ids here, so task data holds references, never bytes.
+    items = [] if raw is None else raw if isinstance(raw, list) else [raw]
+    ids = []
+    for item in items:
+        if isinstance(item, str) and not item.strip():
+            continue
+        if isinstance(item, str) and item.strip().isdigit():
+            item = int(item)
+        if isinstance(item, bool) or not isinstance(item, int) or not 0 < item < 2**31:
+            return [], msg("invalid")
+        if item not in ids:
+            ids.append(item)
+    if not ids and _rules(comp).get("required"):
+        return [], msg("required")
+    if len(ids) > 1 and not comp.get("multiple"):
+        return ids, msg("one_file")
+    return ids, None
+
+
 _VALIDATORS = {"textfield": _text, "textarea": _text, "number": _number,
                "checkbox": _checkbox, "select": _choice, "radio": _choice,
-               "checklist": _checklist, "datetime": _datetime}
+               "checklist": _checklist, "datetime": _datetime, "filepicker": _files}
 
 
 def _fillable(components) -> bool:
