@@ -144,20 +144,18 @@ def attachment_ids_in(value) -> list[int]:
 
 
 def attachments_of_record(session, record: QualityRecord) -> list[Attachment]:
-    """The files a record carries: those its task's form took and, for the first record of an
-    instance (the one that registered the request), what the citizen filed with it."""
+    """The files a record carries, kept and destroyed with it: those the form of its task took;
+    the first record of an instance (the one that registered the case) also carries the files
+    of tasks that made no record of their own (a follow-up form's, the citizen's photo)."""
     if record.instance_id is None:
         return []
-    query = select(Attachment).where(Attachment.instance_id == record.instance_id)
-    first = session.scalar(select(QualityRecord.id).where(
-        QualityRecord.instance_id == record.instance_id).order_by(QualityRecord.id).limit(1))
-    if first == record.id:
-        query = query.where((Attachment.task_id == record.human_task_id) | Attachment.task_id.is_(None))
-    elif record.human_task_id is not None:
-        query = query.where(Attachment.task_id == record.human_task_id)
-    else:
-        return []
-    return list(session.scalars(query.order_by(Attachment.id)))
+    records = session.execute(select(QualityRecord.id, QualityRecord.human_task_id).where(
+        QualityRecord.instance_id == record.instance_id).order_by(QualityRecord.id)).all()
+    record_tasks = {task_id for _id, task_id in records if task_id is not None}
+    first = records[0][0] if records else None
+    return [a for a in attachments_of_instance(session, record.instance_id)
+            if (a.task_id is not None and a.task_id == record.human_task_id)
+            or (record.id == first and a.task_id not in record_tasks)]
 
 
 def dispose_attachments(session, attachments: Iterable[Attachment], now=None) -> list[Attachment]:

@@ -64,12 +64,12 @@ def _listen(session) -> None:
 
 
 def _outermost(session) -> bool:
+    # after a SAVEPOINT's rollback the outer transaction is still open: its files stay theirs
     return session.get_transaction() is None
 
 
 def _after_commit(session) -> None:
-    if not _outermost(session):
-        return
+    # SQLAlchemy calls this for the outermost transaction only (never for a SAVEPOINT).
     session.info.pop(_WRITTEN, None)
     storage = store_of(session).storage
     for key in session.info.pop(_TO_DELETE, []):
