@@ -5,7 +5,8 @@ URL table:
                                                   ?download=1 to save; whoever may see the
                                                   instance, people.access)
 
-Template globals: instance_attachments(instance_id) for documents/_attachments.html,
+Template globals: instance_attachments(instance_id) and record_attachments(record) for
+documents/_attachments.html,
 attachments_by_ids(ids) for a file field's kept files (forms/_filepicker.html), file_size(n).
 The task page takes uploads with app.documents.uploads.take_uploads.
 """
@@ -15,7 +16,8 @@ from flask import Blueprint, abort, render_template, request, send_file
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from documents import attachment_ids_in, read_attachment, visible_attachment
+from documents import (attachment_ids_in, attachments_of_record, read_attachment,
+                       visible_attachment)
 from documents.content import IMAGE_TYPES
 from documents.store import uncommitted_keys
 from models import Attachment, Instance
@@ -68,6 +70,15 @@ def instance_attachments(instance_id) -> list:
     written = uncommitted_keys(session)
     return [a for a in session.query(Attachment).filter(Attachment.instance_id == instance.id)
             .order_by(Attachment.uploaded_at, Attachment.id) if a.storage_key not in written]
+
+
+@bp.app_template_global()
+def record_attachments(record) -> list:
+    """The files a quality record carries (documents.attachments_of_record), if the user may see them."""
+    if record is None or not record.instance_id:
+        return []
+    visible = {a.id for a in instance_attachments(record.instance_id)}
+    return [a for a in attachments_of_record(db_session(), record) if a.id in visible]
 
 
 @bp.app_template_global()

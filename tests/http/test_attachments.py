@@ -329,3 +329,10 @@ def test_the_dossier_lists_the_files_with_their_hashes_and_the_record_carries_th
     assert record["id"] == record_id and record["attachment_ids"] == [photo.id, minutes.id]
     pdf = auditor.get(f"/audit/instances/{instance_id}/dossier.pdf")
     assert pdf.status_code == 200 and pdf.get_data().startswith(b"%PDF")
+
+
+def test_the_record_page_shows_the_files_the_record_carries(app, citizen, login, files_dir):
+    instance_id, record_id = complaint_with_files(app, citizen, login)
+    photo, minutes = attachments(app, instance_id)
+    page = login("pr_head_d1").get(f"/records/{record_id}").get_data(as_text=True)
+    assert f'<img src="/attachments/{photo.id}"' in page and f'href="/attachments/{minutes.id}"' in page
