@@ -9,6 +9,7 @@ the new ones; a single-file field takes the new file in place of the old). The t
 holds these references, never bytes. Written files of a post refused later (another field) are
 removed again when the request's transaction rolls back (documents.store).
 """
+import json
 from collections.abc import Mapping
 
 from flask_babel import gettext as _
@@ -18,6 +19,8 @@ from formjs.validation import is_readonly, iter_components
 from models import Attachment
 from models.errors import InvalidData
 from people import access
+
+from .. import task_service
 
 
 def _file_fields(components, prefix: str = "", out: list | None = None) -> list:
@@ -106,3 +109,24 @@ def _kept(session, task, name: str, value) -> list[int]:
     valid = {a.id for a in rows}
     return [i for i in ids if i in valid]
 
+
+
+def api_task_data(session, task_id: int, user, req) -> object:
+    """The data of `POST /api/v1/tasks/<id>/complete` with its file fields resolved as on the
+    task page: a JSON body's `data`, or a multipart body whose field `data` holds that JSON and
+    whose files come under their field's name; ids that are not this instance's files of that
+    field are dropped."""
+    if req.files or req.mimetype == "multipart/form-data":
+        try:
+            data = json.loads(req.form.get("data") or "{}")
+        except ValueError:
+            raise InvalidData("The request body must be a JSON object.") from None
+    else:
+        body = req.get_json(silent=True)
+        if not isinstance(body, dict):
+            raise InvalidData("The request body must be a JSON object.")
+        data = body.get("data")
+    if not isinstance(data, dict):
+        return data
+    opened = task_service.open_task(session, task_id, user, with_state=False)
+    return take_uploads(session, opened.task, opened.schema, dict(data), req.files, user)

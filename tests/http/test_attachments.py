@@ -336,3 +336,23 @@ def test_the_record_page_shows_the_files_the_record_carries(app, citizen, login,
     photo, minutes = attachments(app, instance_id)
     page = login("pr_head_d1").get(f"/records/{record_id}").get_data(as_text=True)
     assert f'<img src="/attachments/{photo.id}"' in page and f'href="/attachments/{minutes.id}"' in page
+
+
+def test_the_api_completes_a_task_with_files_sent_multipart_and_drops_forged_ids(app, login, api, files_dir):
+    expert, instance_id, task = complaint_at_examination(app, login)
+    client = api("pr_expert_d1")
+    refused = client.client.post(
+        f"/api/v1/tasks/{task.id}/complete", headers=client.headers, content_type="multipart/form-data",
+        data={"data": json.dumps(EXAMINATION), "evidence_files": (io.BytesIO(PROGRAM), "x.png")})
+    assert refused.status_code == 400 and attachments(app, instance_id) == []
+    assert "evidence_files" in refused.get_json()["details"]
+    done = client.client.post(
+        f"/api/v1/tasks/{task.id}/complete", headers=client.headers, content_type="multipart/form-data",
+        data={"data": json.dumps({**EXAMINATION, "evidence_files": [999999]}),
+              "evidence_files": (io.BytesIO(PNG_1PX), "site.png")})
+    assert done.status_code == 200, done.get_json()
+    (kept,) = attachments(app, instance_id)
+    with app.extensions["db_sessions"]() as s:
+        from engine import task_data
+        from models import HumanTask
+        assert task_data(s, s.get(HumanTask, task.id))["evidence_files"] == [kept.id]
