@@ -19,7 +19,9 @@ This is a module of its own (imported as tests.database_support, never by anothe
 that the state below exists once: pytest imports tests/conftest.py as `conftest`, and
 `from tests.conftest import ...` would make a second copy.
 """
+import atexit
 import os
+import shutil
 import tempfile
 
 import sqlalchemy as sa
@@ -37,6 +39,7 @@ from models import Base, make_engine
 TEST_CONFIG = {"TESTING": True, "WTF_CSRF_ENABLED": False, "SECRET_KEY": "test",
                # attachments' bytes go to a directory of this test run, never instance/
                "DOCUMENTS_DIR": tempfile.mkdtemp(prefix="documents-")}
+atexit.register(shutil.rmtree, TEST_CONFIG["DOCUMENTS_DIR"], True)
 
 # Whether the committed rows are the demo data and nothing else.
 _baseline = {"clean": False}
