@@ -89,6 +89,16 @@ DEFAULTS = {
     "WTF_CSRF_TIME_LIMIT": None,     # a long form must not expire while a clerk types it
     "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
     "PROCESSES_DIR": str(ROOT / "processes"),
+    # Attachments (documents/): where their bytes are kept ("local": files under DOCUMENTS_DIR,
+    # git-ignored by default; another backend, e.g. S3-compatible, plugs into
+    # documents.storage.storage_for), the largest file taken, and the virus-scan command run on
+    # each upload with the file's path as last argument (exit 0 = clean; "" = no scan), e.g.
+    # "clamdscan --no-summary --fdpass".
+    "DOCUMENTS_STORAGE": "local",
+    "DOCUMENTS_DIR": str(ROOT / "instance" / "documents"),
+    "DOCUMENTS_MAX_BYTES": 5 * 1024 * 1024,
+    "DOCUMENTS_SCAN_COMMAND": "",
+    "DOCUMENTS_SCAN_TIMEOUT_SECONDS": 60.0,
     "TESTING": False,
 }
 

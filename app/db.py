@@ -3,6 +3,7 @@ from flask import current_app, g
 
 from formjs.version_cache import SESSION_KEY as FORM_VERSIONS_KEY
 from formjs.version_cache import FormVersionCache
+from documents import DocumentStore
 from models import make_engine, make_session_factory
 
 
@@ -19,7 +20,8 @@ def init_db(app) -> None:
     app.extensions["form_versions"] = FormVersionCache(engine)
     app.extensions["db_sessions"] = make_session_factory(
         engine, info={**app.extensions["bpmn_engine"].session_info(),
-                      FORM_VERSIONS_KEY: app.extensions["form_versions"]})
+                      FORM_VERSIONS_KEY: app.extensions["form_versions"],
+                      **DocumentStore(app.config).session_info()})
 
     @app.teardown_appcontext
     def _close_session(exc):

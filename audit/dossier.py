@@ -7,6 +7,7 @@ from sqlalchemy import select
 from cases import case_of
 from formjs.forms import FormNotFound, FormSchemaError, load_form
 from formjs.readable import readable_fields
+from documents import attachments_of_instance, attachments_of_record
 from models import QualityRecord, User, utcnow
 
 from engine import verify_chain
@@ -73,12 +74,27 @@ def instance_dossier(session, instance) -> dict:
         } for e in events],
         # What each step submitted, with its form's labels, as the task pages show it.
         "case": case_of(session, instance).as_dict(),
-        "records": [_record(r, district.code, authors.get(r.created_by_id), session) for r in records],
+        "records": [{**_record(r, district.code, authors.get(r.created_by_id), session),
+                     "attachment_ids": [a.id for a in attachments_of_record(session, r)]}
+                    for r in records],
+        # The files of the case: what proves each one is its SHA-256 (the bytes stay in the
+        # document storage; a destroyed one keeps its row and hash).
+        "attachments": [_attachment(a) for a in attachments_of_instance(session, instance.id)],
         "diagram": {
             "bpmn_xml": version.bpmn_xml,
             "completed_elements": overview["completed_elements"],
             "active_elements": overview["active_elements"],
         },
+    }
+
+
+def _attachment(attachment) -> dict:
+    return {
+        "id": attachment.id, "task_id": attachment.task_id, "field_key": attachment.field_key,
+        "name": attachment.original_name, "content_type": attachment.content_type,
+        "size": attachment.size, "sha256": attachment.sha256,
+        "uploaded_at": iso(attachment.uploaded_at), "uploaded_by": _person(attachment.uploaded_by),
+        "disposed_at": iso(attachment.disposed_at),
     }
 
 

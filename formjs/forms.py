@@ -143,7 +143,9 @@ def _parse(components, form, prefix: str, names: list[str], keep_blank: bool = F
             name = prefix + comp["key"]
             if kind == "checkbox":
                 out[comp["key"]] = form.get(name) is not None
-            elif kind == "checklist":
+            elif kind in ("checklist", "filepicker"):
+                # a file field posts the ids of the attachments it keeps (its new files are
+                # taken by the page: documents, app/documents/uploads.py)
                 out[comp["key"]] = [v for v in form.getlist(name) if v != ""]
             else:
                 value = form.get(name)

@@ -16,8 +16,8 @@ from formjs.validation import INPUT_TYPES, iter_components, options
 from workcal import jalali
 
 _NUMERIC = re.compile(r"[+(]?[0-9][0-9 ()/\-]*")
-_WORDS = {True: {"yes": "بله", "no": "خیر", "sep": "، "},
-          False: {"yes": "Yes", "no": "No", "sep": ", "}}
+_WORDS = {True: {"yes": "بله", "no": "خیر", "sep": "، ", "files": "{n} پرونده"},
+          False: {"yes": "Yes", "no": "No", "sep": ", ", "files": "{n} file(s)"}}
 
 
 @dataclass
@@ -80,6 +80,8 @@ def value_text(comp: Mapping, value, style: Style = PERSIAN, context: Mapping | 
     words = _WORDS[style.persian]
     if value is None or value == "" or value == []:
         return ""
+    if kind == "filepicker":  # attachment ids: the files themselves are listed with the case
+        return words["files"].format(n=style.number(len(value) if isinstance(value, list) else 1))
     if kind == "checkbox":
         return words["yes"] if value is True or value in ("true", "on", "1") else words["no"]
     if kind in ("select", "radio", "checklist"):

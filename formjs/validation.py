@@ -12,7 +12,7 @@ from formjs.conditions import UnsupportedExpression, holds
 from workcal.jalali import local_today, solar_to_gregorian, to_ascii_digits, to_persian_digits
 
 INPUT_TYPES = frozenset({"textfield", "textarea", "number", "select", "radio", "checkbox",
-                         "checklist", "datetime"})
+                         "checklist", "datetime", "filepicker"})
 CONTAINER_TYPES = frozenset({"group", "dynamiclist"})
 DISPLAY_TYPES = frozenset({"text", "separator", "spacer"})
 # A post is attacker-controlled: bound the rows so a forged index cannot blow up memory.
@@ -52,6 +52,7 @@ _MESSAGES = {
         "past": "این تاریخ نباید در گذشته باشد.",
         "required_when": "با پاسخی که داده‌اید، پر کردن این فیلد الزامی است.",
         "national_id": "کد ملی معتبر نیست: ۱۰ رقم با رقم کنترل درست وارد کنید.",
+        "one_file": "این فیلد فقط یک پرونده می‌پذیرد.",
     },
     "en": {
         "required": "This field is required.",
@@ -77,6 +78,7 @@ _MESSAGES = {
         "past": "This date must not be in the past.",
         "required_when": "With the answers given, this field is required.",
         "national_id": "Not a valid national ID: enter 10 digits with a correct check digit.",
+        "one_file": "This field takes one file only.",
     },
 }
 
@@ -364,9 +366,30 @@ def _datetime(comp, raw, msg, ctx):
     return value, None
 
 
+def _files(comp, raw, msg, ctx):
+    # A file field holds the ids of attachments (documents/): the page that took the upload
+    # kept the bytes and put their ids here, so task data holds references, never bytes.
+    items = [] if raw is None else raw if isinstance(raw, list) else [raw]
+    ids = []
+    for item in items:
+        if isinstance(item, str) and not item.strip():
+            continue
+        if isinstance(item, str) and item.strip().isdigit():
+            item = int(item)
+        if isinstance(item, bool) or not isinstance(item, int) or not 0 < item < 2**31:
+            return [], msg("invalid")
+        if item not in ids:
+            ids.append(item)
+    if not ids and _rules(comp).get("required"):
+        return [], msg("required")
+    if len(ids) > 1 and not comp.get("multiple"):
+        return ids, msg("one_file")
+    return ids, None
+
+
 _VALIDATORS = {"textfield": _text, "textarea": _text, "number": _number,
                "checkbox": _checkbox, "select": _choice, "radio": _choice,
-               "checklist": _checklist, "datetime": _datetime}
+               "checklist": _checklist, "datetime": _datetime, "filepicker": _files}
 
 
 def _fillable(components) -> bool:

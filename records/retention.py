@@ -2,7 +2,8 @@
 
 The register (records.quality.REGISTER) gives each record type its period and what happens at
 its end. A destroyed record keeps its code, dates and ids (the register shows it existed) and
-loses its data; an archived one keeps everything, read-only. A record under legal hold is
+loses its data and its files (documents.attachments_of_record: deleted from the storage, their
+rows marked disposed); an archived one keeps everything, read-only. A record under legal hold is
 never disposed of until an auditor releases it.
 """
 import logging
@@ -10,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
+from documents import attachments_of_record, dispose_attachments
 from models import QualityRecord, utcnow
 from models.audit import LegalHoldChange, RecordDisposal
 from people.permissions import may
@@ -75,6 +77,8 @@ def dispose_due_records(session, today: date | None = None, by=None,
             action = ACTIONS[record_type.disposal]
             if action == "destroyed":
                 record.data = {}  # a new value: the JSON column must see the change
+                # its files go too: rows marked, bytes deleted once this commits (documents)
+                dispose_attachments(session, attachments_of_record(session, record), now)
             record.disposed_at, record.disposal = now, action
             disposal = RecordDisposal(
                 record_id=record.id, record_code=record.code, district_id=record.district_id,

@@ -19,7 +19,10 @@ This is a module of its own (imported as tests.database_support, never by anothe
 that the state below exists once: pytest imports tests/conftest.py as `conftest`, and
 `from tests.conftest import ...` would make a second copy.
 """
+import atexit
 import os
+import shutil
+import tempfile
 
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
@@ -33,7 +36,10 @@ from formjs.version_cache import FormVersionCache
 from models import Base, make_engine
 
 # The configuration of the app the tests share (a test may build others with create_app).
-TEST_CONFIG = {"TESTING": True, "WTF_CSRF_ENABLED": False, "SECRET_KEY": "test"}
+TEST_CONFIG = {"TESTING": True, "WTF_CSRF_ENABLED": False, "SECRET_KEY": "test",
+               # attachments' bytes go to a directory of this test run, never instance/
+               "DOCUMENTS_DIR": tempfile.mkdtemp(prefix="documents-")}
+atexit.register(shutil.rmtree, TEST_CONFIG["DOCUMENTS_DIR"], True)
 
 # Whether the committed rows are the demo data and nothing else.
 _baseline = {"clean": False}
@@ -197,8 +203,10 @@ class TestTransaction:
 
     def join(self, application) -> None:
         """Point an app already built at this transaction (sessions and form versions)."""
+        # Whatever the app's own sessions carry (its document store too), on this connection.
         application.extensions["db_sessions"] = self.sessions(
-            {**application.extensions["bpmn_engine"].session_info(),
+            {**application.extensions["db_sessions"].kw.get("info", {}),
+             **application.extensions["bpmn_engine"].session_info(),
              FORM_VERSIONS_KEY: self.form_versions})
 
     def rollback(self) -> None:

@@ -12,7 +12,9 @@ URL table:
   POST  /api/v1/tasks/<id>/claim              claim
   POST  /api/v1/tasks/<id>/unclaim            unclaim
   POST  /api/v1/tasks/<id>/reassign           reassign     ({"username": ...})
-  POST  /api/v1/tasks/<id>/complete           complete     ({"data": {...}})
+  POST  /api/v1/tasks/<id>/complete           complete     ({"data": {...}}; or multipart: the
+                                                            JSON in field "data", files under
+                                                            their file field's name)
   GET   /api/v1/openapi.json                  openapi
 """
 from flask import Blueprint, current_app, g, jsonify, request
@@ -34,6 +36,7 @@ from people.accounts import authenticate, issue_api_token
 
 from .. import task_service
 from ..db import db_session
+from ..documents.uploads import api_task_data
 from ..i18n import translate_error
 from .auth import json_error, token_required
 from .openapi import openapi_document
@@ -186,8 +189,8 @@ def reassign(task_id):
 @token_required
 def complete(task_id):
     session = db_session()
-    done = task_service.complete_task(session, task_id, g.api_user, _body().get("data"),
-                                     locale=str(get_locale()))
+    data = api_task_data(session, task_id, g.api_user, request)  # JSON, or multipart with files
+    done = task_service.complete_task(session, task_id, g.api_user, data, locale=str(get_locale()))
     return jsonify({"task": task_json(done), "instance": instance_json(done.instance, open_tasks(session, done.instance))})
 
 

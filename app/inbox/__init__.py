@@ -25,6 +25,7 @@ from workcal.store import calendar_for
 
 from .. import task_service
 from ..db import db_session
+from ..documents.uploads import take_uploads
 from ..i18n import due_in_words, page_style, translate_error
 from programmes.citizens.tracking import request_of_instance
 from ..drafts.task_panel import task_extras as draft_task_extras
@@ -75,7 +76,8 @@ def task(task_id):
         values = {**rows, **context_values(schema, opened.data(session))}
     elif request.method == "POST":
         values = parse_html_form(schema, request.form) if schema else {}
-        try:
+        try:  # the files of its file fields are kept first; the data holds their ids
+            values = take_uploads(session, task, schema, values, request.files, current_user)
             task_service.complete_task(session, task.id, current_user, values, locale=str(get_locale()))
         except InvalidData as exc:
             errors, status = exc.details, 400

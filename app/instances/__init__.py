@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from programmes.messages137.tracking import find_by_tracking_code
+from programmes.citizens.requests import photo_bytes
 from programmes.citizens.tracking import request_of_instance
 from modeling.deploy import list_processes
 from engine import latest_version, start_instance
@@ -181,9 +182,10 @@ def diagram(instance_id):
 def photo(instance_id):
     instance = _viewable_instance(instance_id)
     filed = request_of_instance(db_session(), instance.id, with_photo=True)
-    if filed is None or not filed.photo_type:
+    data = photo_bytes(db_session(), filed) if filed is not None else None
+    if data is None:
         abort(404)
-    response = Response(filed.photo, mimetype=filed.photo_type)
+    response = Response(data, mimetype=filed.photo_type)
     # The bytes are the citizen's: never let a browser guess another type for them.
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"

@@ -78,7 +78,8 @@ def file_from_form(session, form, files, api_key) -> CitizenRequest:
               "address": form.get("address_string"), "lat": form.get("lat"), "lon": form.get("long"),
               "contact_name": name, "contact_phone": form.get("phone"),
               "contact_email": form.get("email"), "media_url": form.get("media_url"),
-              "photo": media.read() if media is not None and media.filename else None}
+              "photo": media.read() if media is not None and media.filename else None,
+              "photo_name": media.filename if media is not None else None}
     try:
         request, _ = file_request(session, fields, form.get("jurisdiction_id", ""),
                                   channel="open311", api_key_id=api_key.id)
@@ -150,12 +151,13 @@ def media_url_of(request: CitizenRequest) -> str | None:
 
 
 def request_by_media_token(session, token: str, ext: str) -> CitizenRequest | None:
-    """The public request whose photo has this address (token and extension), with its bytes."""
+    """The public request whose photo has this address (token and extension); its bytes come
+    from programmes.citizens.requests.photo_bytes (the row's for photos filed before 0018)."""
     if not token:
         return None
     found = session.scalars(_public_requests().where(CitizenRequest.media_token == token)
                             .options(undefer(CitizenRequest.photo))).first()
-    if found is None or MEDIA_EXTENSIONS.get(found.photo_type) != ext or not found.photo:
+    if found is None or MEDIA_EXTENSIONS.get(found.photo_type) != ext:
         return None
     return found
 

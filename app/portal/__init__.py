@@ -59,6 +59,7 @@ def new_request():
         values = request.form.to_dict()
         photo = request.files.get("photo")
         fields = {**values, "photo": photo.read(citizen_requests.PHOTO_MAX_BYTES + 1) if photo and photo.filename else None}
+        fields["photo_name"] = photo.filename if photo else None
         try:
             filed, key = citizen_requests.file_request(db_session(), fields, values.get("district"))
         except InvalidData as exc:

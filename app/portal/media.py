@@ -9,6 +9,8 @@ Only requests Open311 lists publicly are served (app.open311.resources).
 """
 from flask import Response, abort
 
+from programmes.citizens.requests import photo_bytes
+
 from ..db import db_session
 from ..open311.resources import request_by_media_token
 from . import bp
@@ -19,9 +21,10 @@ MEDIA_MAX_AGE = 3600  # the bytes never change for a token; a disposed one goes 
 @bp.route("/media/<token>.<any(jpg, png):ext>")
 def media(token, ext):
     found = request_by_media_token(db_session(), token, ext)
-    if found is None:
+    data = photo_bytes(db_session(), found) if found is not None else None
+    if data is None:
         abort(404)
-    response = Response(found.photo, mimetype=found.photo_type)
+    response = Response(data, mimetype=found.photo_type)
     # The bytes are the citizen's: never let a browser guess another type for them.
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"

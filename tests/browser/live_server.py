@@ -9,12 +9,14 @@ from app import create_app
 from app.demo import DEMO_PASSWORD
 from engine.runtime import steps as runtime
 from people.accounts import find_district, find_user
+from tests.database_support import TEST_CONFIG
 
 
 def browser_app(database_url):
     """The app as a browser meets it: CSRF on."""
     return create_app({"DATABASE_URL": database_url, "TESTING": True,
-                       "WTF_CSRF_ENABLED": True, "SECRET_KEY": "browser-test"})
+                       "WTF_CSRF_ENABLED": True, "SECRET_KEY": "browser-test",
+                       "DOCUMENTS_DIR": TEST_CONFIG["DOCUMENTS_DIR"]})
 
 
 @contextmanager

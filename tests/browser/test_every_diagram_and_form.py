@@ -32,7 +32,7 @@ BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
 FLOW_NODE = re.compile(r"(Event|Task|task|Gateway|subProcess|SubProcess|callActivity|transaction)$")
 CONTAINERS = {"process", "subProcess", "adHocSubProcess", "transaction"}
 FIELD_TYPES = {"textfield", "textarea", "number", "select", "radio", "checkbox", "checklist",
-               "datetime"}
+               "datetime", "filepicker"}
 
 
 def drawable_ids(path: Path) -> dict[str, list[str]]:

@@ -93,7 +93,7 @@ def test_validate_answers_the_problems_in_persian(app, login):
 
     schema = load_form_file(KEY)
     schema["components"] += [{"type": "textfield", "key": "subject", "label": "again"},
-                             {"type": "filepicker", "key": "scan", "label": "scan"},
+                             {"type": "iframe", "key": "page", "label": "page"},
                              {"type": "textfield", "key": "x", "conditional": {"hide": "=x > 1"}}]
     result = post_json(owner, f"/forms/{KEY}/validate", schema).get_json()
     assert result["ok"] is False
