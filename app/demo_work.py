@@ -13,10 +13,10 @@ title) exists is skipped, so `make run` twice adds nothing.
 """
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from engine import complete_task, fire_due_timer_batch, start_instance
-from models import DraftComment, DraftRegulation, HumanTask, Instance, clock
+from engine import complete_task, fire_next_due_timers, start_instance
+from models import DraftComment, DraftRegulation, HumanTask, Instance, Timer, clock
 from models.mardom_salam import MardomSalamMeeting
 from people.accounts import find_district, find_user
 from programmes.citizens.requests import SERVICES_BY_CODE, file_request
@@ -28,6 +28,8 @@ from programmes.mardom_salam.schedule import (DEFAULT_FIRST_DATE, DEFAULT_TIME, 
 from workcal import jalali
 from workcal.calendar import is_working_day
 from workcal.store import calendar_for, zone_of
+
+from .demo import DEMO_DISTRICTS
 
 
 class _Demo:
@@ -57,23 +59,26 @@ class _Demo:
                 counted += 1
         return day
 
-    def moment(self, working_days: int, at: str, code: str = "d1", days: int = 0) -> datetime:
-        """Naive UTC of a local time on the day `working_days` back (then `days` calendar days
-        more), never later than a minute ago."""
-        day = self.day_back(working_days, code) + timedelta(days=days)
+    def moment(self, working_days: int, at: str, code: str = "d1") -> datetime:
+        """Naive UTC of a local time on the day `working_days` back, never later than a minute ago."""
+        day = self.day_back(working_days, code)
         moment = jalali.utc_of(day, parse_time(at), self.tz)
         return min(moment, self.now - timedelta(minutes=1))
 
     def at(self, moment: datetime) -> None:
-        """Move this context's clock to moment and fire what fell due by then (as the scheduler)."""
-        self.set_moment(moment)
+        """Move this context's clock to moment, firing on the way what fell due by then."""
         self.fire_due(moment)
 
     def fire_due(self, moment: datetime) -> None:
+        """Fire the timers due by moment, each at its own due time (a punctual scheduler)."""
         while True:
-            advanced, failed = fire_due_timer_batch(self.session, now=moment)
-            if not advanced:
+            due = self.session.scalar(select(func.min(Timer.due_at)).where(
+                Timer.status == "waiting", Timer.due_at <= moment))
+            if due is None:
                 break
+            self.set_moment(due)
+            fire_next_due_timers(self.session, now=due)
+        self.set_moment(moment)
 
     def iso(self, days_from_today: int) -> str:
         return (self.today + timedelta(days=days_from_today)).isoformat()
@@ -573,7 +578,8 @@ def _draft_regulation(demo: _Demo) -> None:
 # ==================================================================== Mardom Salam
 
 def _district_in_turn(demo: _Demo, day: date, anchor: date):
-    codes = sorted(c for c in ("d1", "d2"))
+    """The demo district whose turn the date is (the schedule's rotation, over the demo's districts)."""
+    codes = sorted(code for code, _, _ in DEMO_DISTRICTS)
     return demo.district(codes[((day - anchor).days // 14) % len(codes)])
 
 
