@@ -83,6 +83,10 @@ class _Demo:
     def iso(self, days_from_today: int) -> str:
         return (self.today + timedelta(days=days_from_today)).isoformat()
 
+    def letter_number(self, prefix: str) -> str:
+        """A letter number of this Solar Hijri year, e.g. ۲۴۵/خ/۱۴۰۵."""
+        return f"{prefix}/{jalali.to_persian_digits(jalali.solar_parts(self.today)[0])}"
+
     # ---------------------------------------------------------------- steps
 
     def exists(self, process_key: str, title: str) -> bool:
@@ -161,22 +165,17 @@ def _messages_137(demo: _Demo) -> None:
             "description": "از دیروز فاضلاب از دریچه کوچه گلستان بیرون می‌زند.",
             "location": "کوچه گلستان، پلاک ۳", "citizen_name": "سعید اکبری",
             "citizen_phone": "09126665544"}, "referred"),
-        ("d1", "۱۳۷: سگ‌های بلاتکلیف در بوستان شقایق", {
-            "channel": "phone", "category": "service",
-            "description": "گروهی از سگ‌های بلاتکلیف صبح‌ها در بوستان شقایق برای کودکان مزاحمت ایجاد می‌کنند.",
-            "location": "بوستان شقایق", "citizen_name": "نرگس طاهری",
-            "citizen_phone": "09384445566"}, "intake"),
     ]
     for code, title, intake, stage in cases:
-        back = {"escalated": 15, "feedback": 3, "investigation": 4, "referred": 0, "intake": 0}[stage]
+        back = {"escalated": 15, "feedback": 3, "investigation": 4, "referred": 0}[stage]
         demo.at(demo.moment(back, "08:40", code) if back else demo.now - timedelta(minutes=50))
         instance = demo.start("citizen_message_137", f"intake_operator_{code}", code, title)
-        if instance is None or stage == "intake":
+        if instance is None:
             continue
         demo.do(instance, "Task_register_message", f"intake_operator_{code}",
                 {**intake, "outcome": "referred"})
         if stage in ("escalated", "referred"):
-            continue  # the escalation timers fire below, once the clock has passed them
+            continue  # the escalation timers fire later, when the clock passes them
         demo.at(demo.moment(back - 1, "11:15", code))
         demo.do(instance, "Task_executive_reply", f"department_head_{code}", {"reply_text": {
             "d1": "کارشناسان واحد اجرایی محل را بازدید کردند و کار در همان روز انجام شد.",
@@ -186,6 +185,18 @@ def _messages_137(demo: _Demo) -> None:
             demo.do(instance, "Task_feedback_call", f"feedback_unit_{code}", {
                 "satisfied": "no",
                 "feedback_note": "شهروند می‌گوید مشکل فقط موقتاً برطرف شده و دوباره تکرار شده است."})
+    # Messages citizens sent on the portal this morning, for the operators to register.
+    for code, service, fields in (
+            ("d1", "service", {
+                "description": "گروهی از سگ‌های بلاتکلیف صبح‌ها در بوستان شقایق برای کودکان مزاحمت ایجاد می‌کنند.",
+                "address": "بوستان شقایق، ورودی خیابان نهم", "contact_name": "نرگس طاهری",
+                "contact_phone": "09384445566"}),
+            ("d2", "technical", {
+                "description": "سرعت خودروها جلوی دبستان فردوسی زیاد است؛ لطفاً سرعت‌گیر و خط‌کشی عابر پیاده نصب شود.",
+                "address": "خیابان مطهری، روبه‌روی دبستان فردوسی", "contact_name": "بهاره یزدانی",
+                "contact_phone": "09106667788"})):
+        demo.at(demo.now - timedelta(minutes=45))
+        demo.file(service, code, fields)
 
 
 # ==================================================================== complaints
@@ -270,15 +281,15 @@ _CITIZEN_QUESTIONS = ("street_cleanliness", "street_lighting", "green_space", "r
                       "traffic", "staff_behaviour", "response_time", "public_information")
 
 
-def _survey_plan(title):
-    return {"survey_title": title, "survey_period": "quarterly", "start_date": None, "end_date": None,
-            "target_group": "both", "channels": ["in_person", "district_office"], "sample_size": 120,
-            "survey_objectives": "سنجش رضایت شهروندان و مراجعان از خدمات شهری و برخورد کارکنان در فصل پاییز."}
+def _survey_plan(demo: _Demo, title: str) -> dict:
+    return {"survey_title": title, "survey_period": "quarterly", "start_date": demo.iso(-7),
+            "end_date": demo.iso(14), "target_group": "both", "channels": ["in_person", "district_office"], "sample_size": 120,
+            "survey_objectives": "سنجش رضایت شهروندان و مراجعان از خدمات شهری و برخورد کارکنان در این فصل."}
 
 
 def _citizen_survey(demo: _Demo) -> None:
-    for code, title, stage in (("d1", "نظرسنجی رضایت شهروندان — پاییز", "mayor"),
-                               ("d2", "نظرسنجی رضایت مراجعان دفتر خدمات — پاییز", "collecting"),
+    for code, title, stage in (("d1", "نظرسنجی فصلی رضایت شهروندان", "mayor"),
+                               ("d2", "نظرسنجی فصلی رضایت مراجعان دفتر خدمات", "collecting"),
                                ("d1", "نظرسنجی کیفیت خدمات بوستان‌ها", "review")):
         demo.at(demo.moment(9, "09:00", code))
         instance = demo.start("citizen_survey", f"pr_expert_{code}", code, title)
@@ -287,7 +298,7 @@ def _citizen_survey(demo: _Demo) -> None:
         if stage == "review":
             demo.at(demo.moment(1, "09:30", code))
         demo.do(instance, "Task_plan_survey", f"pr_expert_{code}",
-                {**_survey_plan(title), "start_date": demo.iso(-7), "end_date": demo.iso(14)})
+                _survey_plan(demo, title))
         if stage == "review":
             continue
         demo.at(demo.moment(8, "12:00", code))
@@ -426,7 +437,7 @@ def _public_meetings(demo: _Demo) -> None:
 
 def _website_update(demo: _Demo) -> None:
     cases = (("d1", "اطلاع‌رسانی: قطعی آب محله امیرآباد", "review"),
-             ("d2", "اطلاع‌رسانی: آغاز ثبت‌نام کلاس‌های تابستانی فرهنگسرا", "check"))
+             ("d2", "اطلاع‌رسانی: آغاز ثبت‌نام کلاس‌های آموزشی فرهنگسرا", "check"))
     for code, title, stage in cases:
         demo.at(demo.moment(2, "09:20", code))
         instance = demo.start("website_update", f"pr_expert_{code}", code, title)
@@ -434,7 +445,7 @@ def _website_update(demo: _Demo) -> None:
             continue
         request = {
             "requesting_unit": "اداره خدمات شهری" if code == "d1" else "فرهنگسرای منطقه",
-            "request_letter_number": "۲۴۵/خ/۱۴۰۵", "subject": title.split(": ", 1)[1],
+            "request_letter_number": demo.letter_number("۲۴۵/خ"), "subject": title.split(": ", 1)[1],
             "message_text": ("به اطلاع شهروندان محترم محله امیرآباد می‌رساند به دلیل تعمیر خط اصلی، "
                              "آب این محله روز پنجشنبه از ساعت ۸ تا ۱۴ قطع خواهد بود.") if code == "d1" else
                             "ثبت‌نام کلاس‌های هنری و ورزشی فرهنگسرای منطقه از شنبه آغاز می‌شود.",
@@ -448,7 +459,7 @@ def _website_update(demo: _Demo) -> None:
                 {"review_decision": "approve", "review_reason": ""})
         demo.at(demo.moment(1, "12:30", code))
         demo.do(instance, "Task_publish_content", f"pr_expert_{code}", {
-            "publication_url": "https://www.example.ir/d2/news/1405-summer-classes",
+            "publication_url": "https://www.example.ir/d2/news/culture-classes",
             "published_on": demo.iso(-1), "published_time": "12:30",
             "published_channels": ["website", "sms"], "publication_note": ""})
 
@@ -499,7 +510,7 @@ def _press_conference(demo: _Demo) -> None:
 def _news(demo: _Demo) -> None:
     cases = (("d1", "خبر: افتتاح بوستان بانوان", "review"),
              ("d2", "خبر: بهره‌برداری از پل عابر پیاده", "rebuttal"),
-             ("d1", "خبر: آغاز طرح زمستانه آسفالت", "monitoring"))
+             ("d1", "خبر: آغاز طرح لکه‌گیری آسفالت معابر", "monitoring"))
     for code, title, stage in cases:
         demo.at(demo.moment(5 if stage != "review" else 1, "09:00", code))
         instance = demo.start("news", f"pr_expert_{code}", code, title)
@@ -520,7 +531,7 @@ def _news(demo: _Demo) -> None:
                 {"news_decision": "approve", "news_review_reason": ""})
         demo.do(instance, "Task_release_news", f"pr_expert_{code}", {
             "channels": ["website", "press"], "released_on": demo.iso(-4), "released_time": "12:00",
-            "release_url": "https://www.example.ir/news/1405-bridge"})
+            "release_url": "https://www.example.ir/news/footbridge"})
         if stage == "monitoring":
             continue
         demo.at(demo.moment(2, "11:00", code))
@@ -535,7 +546,7 @@ def _news(demo: _Demo) -> None:
             "outlet": "پایگاه خبری شهرآرا", "misreported_text": "پل عابر پیاده هنوز نیمه‌کاره است.",
             "correct_text": "پل عابر پیاده به طور کامل ساخته و از روز گذشته به بهره‌برداری رسیده است؛ "
                             "آسانسورهای آن نیز فعال است. خواهشمند است این جوابیه را منتشر فرمایید.",
-            "letter_number": "۵۸۲/ر/۱۴۰۵", "letter_date": demo.iso(-2)})
+            "letter_number": demo.letter_number("۵۸۲/ر"), "letter_date": demo.iso(-2)})
 
 
 # ==================================================================== draft regulation
@@ -638,7 +649,7 @@ def _mardom_salam(demo: _Demo, first_date: str, time_of_day: str) -> None:
                                               "درخواست در میز خدمت ثبت و کد آن پیامک شد.")
         demo.at(meeting_at + timedelta(days=2, hours=-8))
         demo.do(instance, "Task_council_letter", f"district_mayor_{code}", {
-            "letter_number": "۷۳۱/ش/۱۴۰۵",
+            "letter_number": demo.letter_number("۷۳۱/ش"),
             "letter_summary": "جدول درخواست‌های دیدار مردم سلام همراه با پیشنهاد مسئول هر مورد ارسال شد."})
 
 
