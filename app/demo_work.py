@@ -16,7 +16,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import func, select
 
 from engine import complete_task, fire_next_due_timers, start_instance
-from models import DraftComment, DraftRegulation, HumanTask, Instance, Timer, clock
+from models import DraftComment, DraftRegulation, HumanTask, Instance, ProcessVersion, Timer, clock
 from models.mardom_salam import MardomSalamMeeting
 from people.accounts import find_district, find_user
 from programmes.citizens.requests import SERVICES_BY_CODE, file_request
@@ -35,8 +35,9 @@ from .demo import DEMO_DISTRICTS
 class _Demo:
     """The steps of the demo cases, each at a moment of this context's clock."""
 
-    def __init__(self, session, set_moment, now: datetime):
+    def __init__(self, session, set_moment, now: datetime, first_date: str, time_of_day: str):
         self.session, self.set_moment, self.now = session, set_moment, now  # now: naive UTC
+        self.first_date, self.time_of_day = first_date, time_of_day  # the Mardom Salam series
         self.tz = zone_of(session)
         self.today = jalali.local_date(now, self.tz)
         self.cases = 0
@@ -594,8 +595,8 @@ def _district_in_turn(demo: _Demo, day: date, anchor: date):
     return demo.district(codes[((day - anchor).days // 14) % len(codes)])
 
 
-def _mardom_salam(demo: _Demo, first_date: str, time_of_day: str) -> None:
-    anchor, at = parse_first_date(first_date), parse_time(time_of_day)
+def _mardom_salam(demo: _Demo) -> None:
+    anchor, at = parse_first_date(demo.first_date), parse_time(demo.time_of_day)
     # The two meetings of the series before today, and tonight's when today has no working time.
     last = anchor + timedelta(days=14 * ((demo.today - timedelta(days=1) - anchor).days // 14))
     meetings = [(last - timedelta(days=14), "letter_sent"), (last, "held")]
@@ -664,18 +665,34 @@ def _council(demo: _Demo) -> None:
 
 # ==================================================================== entry point
 
+# Each procedure's cases, and the processes they need deployed.
+_LOADERS = (
+    (_messages_137, ("citizen_message_137",)),
+    (_complaints, ("complaints",)),
+    (_citizen_survey, ("citizen_survey",)),
+    (_opinion_poll, ("opinion_poll",)),
+    (_public_meetings, ("public_meetings",)),
+    (_website_update, ("website_update",)),
+    (_press_conference, ("press_conference",)),
+    (_news, ("news",)),
+    (_draft_regulation, ("draft_regulation",)),
+    (_mardom_salam, ("mardom_salam", "citizen_message_137")),
+    (_council, ("mardom_salam_council",)),
+)
+
+
 def load_demo_work(session, first_date: str = DEFAULT_FIRST_DATE,
                    time_of_day: str = DEFAULT_TIME) -> int:
     """Put work in progress into every procedure as the demo users; return how many cases were
-    created (0 when they all exist). Needs the demo users and every process of processes/;
-    first_date, time_of_day: the Mardom Salam series (MARDOM_SALAM_FIRST_DATE, _TIME)."""
+    created (0 when they all exist). Needs the demo users; a procedure whose process is not
+    deployed gets none. first_date, time_of_day: the Mardom Salam series
+    (MARDOM_SALAM_FIRST_DATE, MARDOM_SALAM_TIME)."""
+    deployed = set(session.scalars(select(ProcessVersion.process_key).distinct()))
     with clock.context_moments() as set_moment:
-        demo = _Demo(session, set_moment, clock.utcnow())
-        for load in (_messages_137, _complaints, _citizen_survey, _opinion_poll, _public_meetings,
-                     _website_update, _press_conference, _news, _draft_regulation):
-            load(demo)
-        _mardom_salam(demo, first_date, time_of_day)
-        _council(demo)
+        demo = _Demo(session, set_moment, clock.utcnow(), first_date, time_of_day)
+        for load, needs in _LOADERS:
+            if deployed.issuperset(needs):
+                load(demo)
         if demo.cases:
             # What fell due by now fires as the scheduler would on its first tick: the 137
             # escalations, the complaint and Mardom Salam deadlines.

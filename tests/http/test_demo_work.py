@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from app.demo import demo_logins
 from app.demo_work import load_demo_work
 from http_support import task_links
-from modeling.deploy import deploy_directory
+from modeling.deploy import deploy_directory, deploy_process
 from models import (CitizenRequest, DraftComment, Event, HumanTask, Instance, MardomSalamMeeting,
                     OutboxMessage, QualityRecord, Timer, clock, utcnow)
 from workcal import jalali
@@ -113,3 +113,11 @@ def test_loading_the_demo_work_again_changes_nothing(demo, db):
     db.commit()
     after = {table.__name__: db.scalar(select(func.count()).select_from(table)) for table in tables}
     assert after == before
+
+
+def test_a_procedure_whose_process_is_not_deployed_gets_no_demo_work(app, db):
+    deploy_process(db, (ROOT / "processes" / "complaints.bpmn").read_bytes(), filename="complaints.bpmn")
+    db.commit()
+    assert load_demo_work(db) > 0
+    db.commit()
+    assert set(db.scalars(select(Instance.process_key).distinct())) == {"complaints"}
