@@ -18,6 +18,7 @@ from workcal import jalali
 from .audit.integrity_cli import register as register_audit_commands
 from .audit.verify_cli import verify_command
 from .demo import DEMO_PASSWORD, demo_logins, load_demo_data
+from .demo_work import load_demo_work
 from .i18n import local_zone
 from .migrate import upgrade_database
 from .scheduler import create_due_meetings, fire_due_timers, mardom_salam_settings
@@ -62,6 +63,10 @@ def setup_command(no_demo):
                        f"{'deployed' if created else 'unchanged'}")
         if not no_demo:
             load_demo_data(session)
+            cases = load_demo_work(session, current_app.config["MARDOM_SALAM_FIRST_DATE"],
+                                   current_app.config["MARDOM_SALAM_TIME"])
+            click.echo(f"Demo work in progress: {cases} new cases" if cases
+                       else "Demo work in progress: already loaded")
     _commit_or_fail(_session(), work)
     _create_next_mardom_salam_meeting()
     if not no_demo:

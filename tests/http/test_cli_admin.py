@@ -1,10 +1,15 @@
 """The `flask` administration commands: users, grants, deploying and listing processes, setup."""
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 
 from http_support import PROCESSES
-from models import MardomSalamMeeting, ProcessVersion, RoleGrant, User
+from models import HumanTask, Instance, MardomSalamMeeting, ProcessVersion, RoleGrant, User, clock
 from people.accounts import authenticate, find_user
+from programmes.mardom_salam.schedule import (DEFAULT_FIRST_DATE, DEFAULT_TIME, next_meeting_date,
+                                              parse_first_date, parse_time)
+from workcal import jalali
 
 
 @pytest.fixture
@@ -185,11 +190,21 @@ def test_setup_without_demo_is_idempotent(cli, count):
 @pytest.mark.committed  # `flask setup` migrates on a connection of its own
 def test_setup_with_demo_twice_creates_no_duplicates(cli, count):
     users_before, grants_before = count(User, User.is_active), count(RoleGrant)
+    loaded = []
     for _ in range(2):
         result = cli("setup")
         assert result.exit_code == 0, result.output
         assert "Demo logins" in result.output and "pr_expert_d1" in result.output
+        loaded.append((count(Instance), count(HumanTask), count(MardomSalamMeeting)))
+    assert "Demo work in progress: already loaded" in result.output
+    assert loaded[0] == loaded[1]
     assert count(User, User.is_active) == users_before
     assert count(RoleGrant) == grants_before
-    # The next Mardom Salam meeting is there before the schedule's daily job first runs, once.
-    assert count(MardomSalamMeeting) == 1
+    # The next Mardom Salam meeting is there before the schedule's daily job first runs, once
+    # (besides the demo's meetings).
+    local_now = jalali.local_time(clock.now())
+    anchor = parse_first_date(DEFAULT_FIRST_DATE)
+    day = next_meeting_date(local_now.date(), anchor)
+    if day == local_now.date() and local_now.time() >= parse_time(DEFAULT_TIME):
+        day += timedelta(days=14)
+    assert count(MardomSalamMeeting, MardomSalamMeeting.meeting_date == day) == 1
