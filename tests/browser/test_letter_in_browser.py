@@ -57,7 +57,7 @@ def rebuttal_waiting_for_signature(app) -> int:
         session.close()
 
 
-def test_a_rebuttal_letter_printed_to_pdf_with_its_number(app, page):
+def test_a_rebuttal_letter_printed_to_pdf_with_its_number(app, page, shots):
     task_id = rebuttal_waiting_for_signature(app)
     year = jalali.solar_parts(jalali.local_date(clock.now()))[0]
     expected = f"d1/{year}/1"
@@ -65,6 +65,7 @@ def test_a_rebuttal_letter_printed_to_pdf_with_its_number(app, page):
     page.goto(f"/tasks/{task_id}")
     page.locator("[data-testid=letter-press_rebuttal] [data-testid=letter-print]").click()
     page.wait_for_url(re.compile(r".*/letters/\d+$"))
+    page.screenshot(path=str(shots / "rebuttal-letter.png"), full_page=True)
     number = page.locator("[data-testid=letter-number]")
     assert number.inner_text() == jalali.to_persian_digits(expected)
     assert number.evaluate("e => e.tagName + ' ' + e.getAttribute('dir')") == "BDI ltr"
