@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from models import Instance, Letter, LetterCounter, QualityRecord, utcnow
+from models import District, Instance, Letter, LetterCounter, QualityRecord, utcnow
 from models.errors import Forbidden, NotFound
 from people.access import can_view_instance, district_ids_of
 from people.permissions import may
@@ -124,7 +124,6 @@ def issue_letter(session, kind: str, user, instance: Instance | None = None,
 
 
 def _district_code(session, district_id: int) -> str:
-    from models import District
     return session.get(District, district_id).code
 
 
@@ -143,17 +142,6 @@ def _locked_counter(session, district_id: int, year: int) -> LetterCounter:
     except IntegrityError:
         pass
     return session.scalars(query).one()
-
-
-def letters_of_instance(session, instance_id: int) -> list[Letter]:
-    """The letters issued from an instance's case, by number."""
-    return list(session.scalars(select(Letter).where(Letter.instance_id == instance_id)
-                                .order_by(Letter.id)))
-
-
-def letter_number_parts(letter: Letter) -> tuple[str, int, int]:
-    """(district code, year, serial) of a letter."""
-    return letter.number.rsplit("/", 2)[0], letter.year, letter.serial
 
 
 def get_letter(session, user, letter_id: int) -> Letter:
