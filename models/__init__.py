@@ -6,6 +6,7 @@ from .calendar import CalendarDay
 from .documents import Attachment
 from .drafts import DraftAmendment, DraftComment, DraftRegulation, DraftSection
 from .forms import FormVersion
+from .letters import Letter, LetterCounter
 from .citizen import CitizenRequest
 from .people import ApiToken, District, RoleGrant, User
 from .mardom_salam import MardomSalamCouncil, MardomSalamMeeting, MardomSalamRequest
@@ -15,6 +16,6 @@ from .surveys import SurveyAnswer, SurveyLink
 from .studio import ProcessDraft
 from .workflow import Event, HumanTask, Instance, ProcessVersion, Timer
 
-__all__ = ["ApiKey", "Attachment", "MardomSalamCouncil", "MardomSalamMeeting", "MardomSalamRequest", "DraftAmendment", "DraftComment", "DraftRegulation", "DraftSection", "FormVersion", "ProcessDraft", "ChainDigest", "LegalHoldChange", "RecordDisposal", "Base", "make_engine", "make_session_factory", "utcnow", "CalendarDay", "CitizenRequest", "ApiToken",
+__all__ = ["ApiKey", "Attachment", "Letter", "LetterCounter", "MardomSalamCouncil", "MardomSalamMeeting", "MardomSalamRequest", "DraftAmendment", "DraftComment", "DraftRegulation", "DraftSection", "FormVersion", "ProcessDraft", "ChainDigest", "LegalHoldChange", "RecordDisposal", "Base", "make_engine", "make_session_factory", "utcnow", "CalendarDay", "CitizenRequest", "ApiToken",
            "District", "RoleGrant", "User", "OutboxMessage", "QualityRecord", "SurveyAnswer", "SurveyLink", "Event",
            "HumanTask", "Instance", "ProcessVersion", "Timer"]

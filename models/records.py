@@ -2,12 +2,15 @@
 from datetime import date, datetime
 
 from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, utcnow
 
 
 class QualityRecord(Base):
+    """One revision of a quality record. A form completed again in the same instance (a rework)
+    adds a revision: the earlier row stays, marked superseded by the new one, so the register
+    lists one current record per (instance, code) and keeps every revision for the audit."""
     __tablename__ = "quality_records"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -23,3 +26,14 @@ class QualityRecord(Base):
     disposed_at: Mapped[datetime | None] = mapped_column(DateTime)
     disposal: Mapped[str | None] = mapped_column(String(16))  # archived|destroyed
     disposal_note: Mapped[str | None] = mapped_column(Text)
+    revision: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    superseded_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
+    superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("quality_records.id"))
+
+    superseded_by: Mapped["QualityRecord | None"] = relationship(
+        remote_side=[id], foreign_keys=[superseded_by_id])
+
+    @property
+    def is_current(self) -> bool:
+        """True unless a later revision superseded this one."""
+        return self.superseded_at is None

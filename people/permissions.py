@@ -65,6 +65,11 @@ PERMISSIONS: dict[str, Permission] = {
     "edit_drafts": _permission(DISTRICT, "pr_expert", "pr_head", "department_head", "central_pr",
                                "admin"),
     "moderate_comments": _permission(DISTRICT, "pr_expert", "pr_head", "central_pr", "admin"),
+    # Official letters (records/letters.py): giving a printed letter its number, in the case's
+    # district or city-wide; seeing a letter follows the case (people.access).
+    "issue_letters": _permission(DISTRICT, "complaints_expert", "pr_expert", "pr_head",
+                                 "district_mayor", "mayor_office_head", "department_head",
+                                 "central_pr", "admin"),
 }
 
 # Roles that look and never act: a grant of one is never a right to start an instance or to act

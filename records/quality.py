@@ -27,13 +27,18 @@ class RecordType:
     # Forms whose completion later in the same instance is appended to this record's
     # "followup" list (a follow-up form shows the case's progress); they produce no record.
     followup_forms: tuple[str, ...] = ()
+    # One record per instance: the form completed again (a rework after "return for
+    # correction") revises it. False for forms collected many times in one instance (each
+    # paper survey form typed in is a record of its own).
+    revised: bool = True
 
 
 REGISTER = (
     RecordType("F-__-0-2-01", "فرم نظرسنجی از شهروندان", "Citizen survey form", 12,
-               "واحد روابط عمومی", "pr_head", "paper", "citizen_survey"),
+               "واحد روابط عمومی", "pr_head", "paper", "citizen_survey", revised=False),
     RecordType("F-__-0-2-02", "فرم نظرسنجی از مراجعین منطقه", "District visitors survey form", 12,
-               "واحد روابط عمومی", "pr_head", "paper", "visitor_survey"),
+               "واحد روابط عمومی", "pr_head", "paper", "visitor_survey",
+               revised=False),
     RecordType("F-__-0-2-03", "جدول چکیده نتایج نظرسنجی از شهروندان", "Summary of citizen survey results",
                60, "واحد روابط عمومی", "pr_head", "electronic", "survey_summary", "archive"),
     RecordType("F-__-0-2-04", "طرح پیشنهادی افکارسنجی از شهروندان", "Proposed opinion-poll plan", 60,
@@ -116,9 +121,7 @@ def follow_up_record(session, task, user, data: dict, now) -> QualityRecord | No
     if record_type is None:
         return None
     with session.no_autoflush:  # the record was kept by an earlier step: nothing to flush first
-        record = session.scalars(select(QualityRecord).where(
-            QualityRecord.code == record_type.code, QualityRecord.instance_id == task.instance_id)
-            .order_by(QualityRecord.id.desc()).limit(1)).first()
+        record = current_record(session, task.instance_id, record_type.code)
     if record is None or record.disposed_at is not None:
         return None  # an archived or destroyed record is never written again
     step = {"task": task.task_spec, "name": task.name, "form": task.form_key,
@@ -131,14 +134,51 @@ def follow_up_record(session, task, user, data: dict, now) -> QualityRecord | No
     return record
 
 
+def current_record(session, instance_id: int | None, code: str) -> QualityRecord | None:
+    """The current (not superseded) revision of an instance's record of a code, or None."""
+    if instance_id is None:
+        return None
+    return session.scalars(select(QualityRecord).where(
+        QualityRecord.code == code, QualityRecord.instance_id == instance_id,
+        QualityRecord.superseded_at.is_(None))
+        .order_by(QualityRecord.id.desc()).limit(1)).first()
+
+
+def record_revisions(session, record: QualityRecord) -> list[QualityRecord]:
+    """Every revision of the record a row belongs to (same instance and code), newest first."""
+    record_type = RECORDS_BY_CODE.get(record.code)
+    # A form collected many times in one instance (revised=False) has rows that stay apart.
+    if record.instance_id is None or record_type is None or not record_type.revised:
+        return [record]
+    return list(session.scalars(select(QualityRecord).where(
+        QualityRecord.code == record.code, QualityRecord.instance_id == record.instance_id)
+        .order_by(QualityRecord.revision.desc(), QualityRecord.id.desc())))
+
+
 def keep_record(session, task, user, data: dict, now) -> QualityRecord | None:
-    """Store the quality record a completed form produces, with its retention date."""
+    """Store the quality record a completed form produces, with its retention date; a form
+    completed again in the same instance (a rework) adds a revision and supersedes the last."""
     record_type = record_type_for_form(task.form_key)
     if record_type is None:
         return None
+    with session.no_autoflush:
+        previous = current_record(session, task.instance_id, record_type.code) \
+            if record_type.revised else None
+        earlier = record_revisions(session, previous) if previous is not None else []
     record = QualityRecord(code=record_type.code, instance_id=task.instance_id, human_task_id=task.id,
                            district_id=task.district_id, data=data, created_at=now,
-                           created_by_id=user.id, retention_until=retention_until(now, record_type))
+                           created_by_id=user.id, retention_until=retention_until(now, record_type),
+                           revision=1, legal_hold=False)
+    if previous is not None:
+        record.revision = previous.revision + 1
+        record.legal_hold = bool(previous.legal_hold)  # a hold covers the record, every revision
+        if previous.data and "followup" in previous.data:  # the case's progress stays with it
+            record.data = {**data, "followup": previous.data["followup"]}
+        # Revisions are kept as long as the current one: they are its history.
+        for older in earlier:
+            if older.retention_until is None or older.retention_until < record.retention_until:
+                older.retention_until = record.retention_until
+        previous.superseded_at, previous.superseded_by = now, record
     session.add(record)
     return record
 
@@ -148,6 +188,6 @@ def record_completed_task(session, task, user, data: dict, now) -> dict:
     task_completed event notes of it."""
     record = keep_record(session, task, user, data, now)
     if record is not None:
-        return {"record": record.code}
+        return {"record": record.code, **({"revision": record.revision} if record.revision > 1 else {})}
     followed = follow_up_record(session, task, user, data, now)
     return {"followup_of": followed.code} if followed is not None else {}

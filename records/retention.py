@@ -18,7 +18,7 @@ from people.permissions import may
 
 from workcal.store import local_today
 from models.errors import Conflict, Forbidden, InvalidData, NotFound
-from records.quality import RECORDS_BY_CODE
+from records.quality import RECORDS_BY_CODE, record_revisions
 
 log = logging.getLogger(__name__)
 
@@ -107,9 +107,12 @@ def set_legal_hold(session, record_id: int, user, on: bool, reason: str) -> Qual
     if not on and not record.legal_hold:
         raise Conflict("This record is not under legal hold.")
     now = utcnow()
-    record.legal_hold = on
-    record.disposal_note = (f"{'Legal hold placed' if on else 'Legal hold released'} by "
-                            f"{user.username} at {now.isoformat(timespec='seconds')}: {reason}")
+    note = (f"{'Legal hold placed' if on else 'Legal hold released'} by "
+            f"{user.username} at {now.isoformat(timespec='seconds')}: {reason}")
+    # A hold is on the record: its earlier (superseded) revisions are kept or released with it.
+    for revision in record_revisions(session, record):
+        if revision is record or not (on and revision.disposal == "destroyed"):
+            revision.legal_hold, revision.disposal_note = on, note
     session.add(LegalHoldChange(record_id=record.id, hold=on, reason=reason, at=now, by_id=user.id))
     session.flush()
     return record

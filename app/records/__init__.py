@@ -21,7 +21,7 @@ from .export import export_csv as build_csv
 from .export import export_xlsx as build_xlsx
 from .fields import describe_record, load_record_form
 from .listing import (FilterError, Page, filter_args, get_record, list_process_keys,
-                      list_records, parse_filters, visible_districts)
+                      list_records, list_revisions, parse_filters, visible_districts)
 
 bp = Blueprint("records", __name__)
 
@@ -55,7 +55,8 @@ def record(record_id):
     task = session.get(HumanTask, row.record.human_task_id) if row.record.human_task_id else None
     schema = load_record_form(row.record_type.form_key if row.record_type else None, session, task)
     return render_template("records/record.html", row=row, fields=describe_record(schema, row.record.data),
-                           may_hold=may(current_user, "place_legal_holds"))
+                           may_hold=may(current_user, "place_legal_holds"),
+                           revisions=list_revisions(session, row.record))
 
 
 def _export(build, extension: str, mimetype: str):

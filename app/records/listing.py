@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 
 from formjs.forms import normalise_digits
-from records.quality import RECORDS_BY_CODE, RecordType, district_code
+from records.quality import RECORDS_BY_CODE, RecordType, district_code, record_revisions
 from models import District, Instance, ProcessVersion, QualityRecord, User
 from people import access
 from workcal import jalali
@@ -35,6 +35,7 @@ class RecordFilters:
     process_key: str | None = None
     date_from: date | None = None
     date_to: date | None = None
+    current_only: bool = True  # superseded revisions only show on their record's page
 
 
 @dataclass
@@ -140,6 +141,8 @@ def _local_midnight_utc(day: date) -> datetime:
 
 def _filtered(query, user, filters: RecordFilters):
     query = query.where(access.record_scope_clause(user))
+    if filters.current_only:
+        query = query.where(QualityRecord.superseded_at.is_(None))
     if filters.code:
         query = query.where(QualityRecord.code == filters.code)
     if filters.district_id:
@@ -180,8 +183,16 @@ def iter_records(session, user, filters: RecordFilters):
         yield RecordRow(*row)
 
 
+def list_revisions(session, record: QualityRecord) -> list[tuple[QualityRecord, User | None]]:
+    """Every revision of a record with who made it, newest first."""
+    revisions = record_revisions(session, record)
+    ids = {r.created_by_id for r in revisions if r.created_by_id}
+    people = {u.id: u for u in session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
+    return [(r, people.get(r.created_by_id)) for r in revisions]
+
+
 def get_record(session, user, record_id: int) -> RecordRow | None:
     """One record with its district, process and author; None if absent or not the user's."""
-    query = _rows_query(user, RecordFilters()).where(QualityRecord.id == record_id)
+    query = _rows_query(user, RecordFilters(current_only=False)).where(QualityRecord.id == record_id)
     row = session.execute(query).first()
     return RecordRow(*row) if row else None

@@ -100,6 +100,12 @@ ROWS = [
     ("pr_expert", D1, "moderate_comments", D2, False),
     ("department_head", D1, "moderate_comments", D1, False),
     ("auditor", CITY_WIDE, "moderate_comments", D1, False),
+    # Official letters: a number is given in the case's district or city-wide; never by the auditor.
+    ("pr_expert", D1, "issue_letters", D1, True),
+    ("complaints_expert", D1, "issue_letters", D2, False),
+    ("central_pr", CITY_WIDE, "issue_letters", D2, True),
+    ("auditor", CITY_WIDE, "issue_letters", D1, False),
+    ("intake_operator", D1, "issue_letters", D1, False),
 ]
 
 
@@ -142,6 +148,8 @@ def test_the_table_is_exactly_this():
         "close_programme": (DISTRICT, {"communications_office", "admin"}),
         "edit_drafts": (DISTRICT, {"pr_expert", "pr_head", "department_head", "central_pr", "admin"}),
         "moderate_comments": (DISTRICT, {"pr_expert", "pr_head", "central_pr", "admin"}),
+        "issue_letters": (DISTRICT, {"complaints_expert", "pr_expert", "pr_head", "district_mayor",
+                                     "mayor_office_head", "department_head", "central_pr", "admin"}),
     }
     assert {permission for _, _, permission, _, _ in ROWS} == set(PERMISSIONS)
 
