@@ -3,7 +3,7 @@
 District staff act in their district; a grant with no district is city-wide.
 """
 from sqlalchemy import and_, false, or_, select, true, union
-from sqlalchemy.orm import defaultload, lazyload, selectinload
+from sqlalchemy.orm import defaultload, lazyload, object_session, selectinload
 
 from models import HumanTask, Instance, QualityRecord, RoleGrant
 
@@ -51,10 +51,23 @@ def can_act_on_task(user, task: HumanTask) -> bool:
 
 def can_view_instance(user, instance: Instance) -> bool:
     """Staff of the instance's district, city-wide oversight roles and process owners (the
-    permission view_all_instances), or its starter."""
+    permission view_all_instances), its starter, and a city-wide role that has or had a task
+    in it (the Mardom Salam offices: the page a completed task leads to)."""
     if instance.started_by_id == user.id or may(user, "view_all_instances"):
         return True
-    return any(grant.district_id == instance.district_id for grant in user.grants)
+    if any(grant.district_id == instance.district_id for grant in user.grants):
+        return True
+    session = object_session(instance)
+    return session is not None and session.scalar(
+        select(HumanTask.id).where(HumanTask.instance_id == instance.id, _worked_on(user))
+        .limit(1)) is not None
+
+
+def _worked_on(user):
+    """SQL condition on HumanTask: a task of one of the user's city-wide roles, or theirs."""
+    roles = [grant.role for grant in user.grants if grant.district_id is None]
+    return or_(HumanTask.assignee_id == user.id, HumanTask.completed_by_id == user.id,
+               HumanTask.role.in_(roles) if roles else false())
 
 
 def can_start_in_district(user, district_id: int) -> bool:
@@ -67,7 +80,8 @@ def instance_scope_clause(user):
     """SQL condition: instances the user may view."""
     if may(user, "view_all_instances"):
         return Instance.id.isnot(None)
-    clauses = [Instance.started_by_id == user.id]
+    clauses = [Instance.started_by_id == user.id,
+               Instance.id.in_(select(HumanTask.instance_id).where(_worked_on(user)))]
     for grant in user.grants:
         if grant.district_id is not None:
             clauses.append(Instance.district_id == grant.district_id)

@@ -167,7 +167,7 @@ def test_every_user_task_has_a_form_and_a_role_lane():
 
 
 FORM_KEYS = sorted({form_key for _, form_key, _ in EXPECTED_USER_TASKS.values()})
-INPUT_TYPES = {"textfield", "textarea", "number", "select", "radio", "checkbox", "checklist",
+INPUT_TYPES = {"textfield", "textarea", "number", "select", "radio", "checkbox", "checklist", "filepicker",
                "datetime"}
 
 
