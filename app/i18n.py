@@ -117,6 +117,22 @@ def translate_error(error) -> str:
     return gettext(template).format(**params)
 
 
+def chain_explanation(problem) -> str:
+    """An integrity problem's explanation (audit.integrity.ChainProblem) in the page's language:
+    event types by their label, numbers in the page's digits, hashes isolated."""
+    if problem.template is None:
+        return problem.explanation
+    params = {}
+    for key, value in problem.params.items():
+        if key == "type":
+            params[key] = event_label(value)
+        elif isinstance(value, int):
+            params[key] = localize_digits(value)
+        else:
+            params[key] = ltr(value) if is_rtl() else value
+    return gettext(problem.template).format(**params)
+
+
 def role_title(code: str | None) -> str:
     """A role's title in the page's language."""
     from people.roles import ROLES_BY_CODE
@@ -278,4 +294,5 @@ def init_i18n(app) -> None:
     app.jinja_env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
     app.jinja_env.globals.update(is_rtl=is_rtl, get_locale=get_locale, role_title=role_title, solar_hijri_date=solar_hijri_date,
                              status_label=status_label, event_label=event_label,
-                             retention_rule=retention_rule, disposed_by=disposed_by, hold_note=hold_note)
+                             retention_rule=retention_rule, disposed_by=disposed_by, hold_note=hold_note,
+                             chain_explanation=chain_explanation)
