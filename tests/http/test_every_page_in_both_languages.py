@@ -8,8 +8,9 @@ procedures advanced through their pages (open and completed tasks, quality recor
 message escalated), a request filed on the portal with a photo, a draft regulation with a
 comment, a Mardom Salam meeting with a request, a record under legal hold, records archived
 and destroyed by the retention job, a complaints report, an API key, a chain digest, an
-event tampered with (so the integrity page explains something), a second version of a
-diagram (studio diff and migration) and a second version of a form."""
+event tampered with (so the integrity check explains something) and a second version of a
+diagram (studio diff and migration). Pages with URL parameters are visited for every seeded
+value where they are cheap, for two (one for PDF and JSON) where they are not."""
 import io
 from html import escape as html_escape
 import os
