@@ -1,5 +1,7 @@
 """Persian first, English second: locale choice, Solar Hijri dates, Persian digits."""
-from datetime import date, datetime, timedelta, tzinfo
+import re
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
@@ -7,6 +9,7 @@ from babel.messages.pofile import read_po
 from flask import current_app, request, session
 from flask_babel import Babel, get_locale, gettext, ngettext
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 from formjs.readable import ENGLISH, PERSIAN, Style
 from workcal import jalali
@@ -114,6 +117,22 @@ def translate_error(error) -> str:
     return gettext(template).format(**params)
 
 
+def chain_explanation(problem) -> str:
+    """An integrity problem's explanation (audit.integrity.ChainProblem) in the page's language:
+    event types by their label, numbers in the page's digits, hashes isolated."""
+    if problem.template is None:
+        return problem.explanation
+    params = {}
+    for key, value in problem.params.items():
+        if key == "type":
+            params[key] = event_label(value)
+        elif isinstance(value, int):
+            params[key] = localize_digits(value)
+        else:
+            params[key] = ltr(value) if is_rtl() else value
+    return gettext(problem.template).format(**params)
+
+
 def role_title(code: str | None) -> str:
     """A role's title in the page's language."""
     from people.roles import ROLES_BY_CODE
@@ -150,6 +169,115 @@ def event_label(event_type: str) -> str:
     return gettext(EVENT_LABELS.get(event_type, event_type))
 
 
+# Unicode's left-to-right isolate, for codes where no element may go (an <option>'s text).
+LRI, PDI = "\u2066", "\u2069"
+
+
+def ltr(value) -> str:
+    """A code isolated left to right inside plain text (LRI ... PDI)."""
+    return f"{LRI}{'' if value is None else value}{PDI}"
+
+
+def ltr_code(value) -> Markup:
+    """A code (F-__-0-2-07, 137-050915-JAQGVP, a key) in a <bdi dir="ltr"> isolate."""
+    return Markup('<bdi dir="ltr">%s</bdi>') % ("" if value is None else value)
+
+
+# Codes that read backwards in right-to-left text: tracking codes (137-050915-JAQGVP) and the
+# register's form codes (F-__-0-2-07, F-01-0-5-01, P-__-0-2-01).
+CODES = re.compile(r"\b\d{3}-\d{6}-[0-9A-Z]{6}\b|\b[FP]-[_0-9]{2}-\d-\d-\d{2}\b")
+
+
+def isolate_codes(text) -> Markup:
+    """Text (escaped) with each code in it put in a <bdi dir="ltr"> isolate."""
+    return Markup(CODES.sub(lambda m: str(ltr_code(m[0])), str(escape("" if text is None else text))))
+
+
+def isolate_codes_text(text) -> str:
+    """Plain text with each code in it isolated by LRI ... PDI (for <option> and <title>)."""
+    return CODES.sub(lambda m: ltr(m[0]), "" if text is None else str(text))
+
+
+_ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_IDENTIFIER = re.compile(r"^[!-~]+$")
+
+
+def data_value(value) -> Markup:
+    """A value of the workflow's data as the page's language writes it, with no form to label
+    it (the auditor's step-through): dates in the calendar of the page, numbers in its digits,
+    lists joined, keys, codes and choice values isolated left to right."""
+    if value is None or value == "":
+        return Markup("")
+    if isinstance(value, bool):
+        return escape(gettext("Yes") if value else gettext("No"))
+    if isinstance(value, (int, float)):
+        return escape(localize_digits(value))
+    if isinstance(value, Mapping):
+        return Markup(", " if not is_rtl() else "، ").join(
+            ltr_code(k) + Markup(": ") + data_value(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return Markup(", " if not is_rtl() else "، ").join(data_value(v) for v in value)
+    text = str(value)
+    if _ISO_DATETIME.match(text):
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            return ltr_code(text)
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+        return escape(format_datetime(moment))
+    if _ISO_DATE.match(text):
+        return escape(solar_hijri_date(text))
+    if CODES.search(text):
+        return isolate_codes(text)
+    if _IDENTIFIER.match(text):
+        return ltr_code(text)
+    return escape(localize_digits(text))
+
+
+DISPOSALS = {"archive": N_("archive"), "destroy": N_("destroy")}
+_RULE = re.compile(r"^(?P<code>\S+): (?P<months>\d+) months, (?P<disposal>archive|destroy)$")
+_HOLD_NOTE = re.compile(r"^Legal hold (?P<change>placed|released) by (?P<who>\S+) at (?P<at>\S+): (?P<reason>.*)$", re.S)
+
+
+def retention_rule(text: str | None) -> Markup:
+    """A retention rule as records.retention writes it ("F-__-0-2-07: 6 months, destroy") in
+    the page's language, the code isolated."""
+    found = _RULE.match(text or "")
+    if found is None:
+        return escape(text or "—")
+    return ltr_code(found["code"]) + escape(": ") + escape(gettext(
+        "%(months)s months, then %(disposal)s", months=localize_digits(found["months"]),
+        disposal=gettext(DISPOSALS[found["disposal"]])))
+
+
+def disposed_by(text: str | None) -> Markup:
+    """Who disposed of a record, as the disposal log keeps it ("retention job", "user 7")."""
+    if text == "retention job":
+        return escape(gettext("the retention job"))
+    found = re.fullmatch(r"user (\d+)", text or "")
+    if found:
+        return escape(gettext("user #%(id)s", id=localize_digits(found[1])))
+    return ltr_code(text)
+
+
+def hold_note(note: str | None) -> Markup:
+    """A record's legal-hold note ("Legal hold placed by auditor at <ISO>: reason") in the
+    page's language."""
+    found = _HOLD_NOTE.match(note or "")
+    if found is None:
+        return escape(note or "")
+    try:
+        at = format_datetime(datetime.fromisoformat(found["at"]))
+    except ValueError:
+        at = found["at"]
+    message = (N_("Legal hold placed by %(who)s on %(at)s: %(reason)s") if found["change"] == "placed"
+               else N_("Legal hold released by %(who)s on %(at)s: %(reason)s"))
+    text = str(escape(gettext(message, who="\0", at=at, reason=found["reason"])))
+    return Markup(text.replace("\0", str(ltr_code(found["who"]))))
+
+
 def init_i18n(app) -> None:
     """Flask-Babel with Persian default and the template helpers."""
     compile_catalogs()
@@ -157,7 +285,14 @@ def init_i18n(app) -> None:
     Babel(app, locale_selector=select_locale)
     app.jinja_env.filters["jdate"] = format_datetime
     app.jinja_env.filters["digits"] = localize_digits
+    app.jinja_env.filters["ltr"] = ltr
+    app.jinja_env.filters["code"] = ltr_code
+    app.jinja_env.filters["codes"] = isolate_codes
+    app.jinja_env.filters["codes_text"] = isolate_codes_text
+    app.jinja_env.filters["data_value"] = data_value
     # `|tojson` in pages keeps Persian readable instead of \u0645... (still HTML-safe).
     app.jinja_env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
     app.jinja_env.globals.update(is_rtl=is_rtl, get_locale=get_locale, role_title=role_title, solar_hijri_date=solar_hijri_date,
-                             status_label=status_label, event_label=event_label)
+                             status_label=status_label, event_label=event_label,
+                             retention_rule=retention_rule, disposed_by=disposed_by, hold_note=hold_note,
+                             chain_explanation=chain_explanation)

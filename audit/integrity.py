@@ -7,7 +7,7 @@ later whether any history that existed that day was rewritten.
 """
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from itertools import groupby
 
@@ -31,6 +31,10 @@ class ChainProblem:
     seq: int | None
     explanation: str   # English, for an auditor
     instance_id: int | None = None
+    # The explanation as a template and its values, for the pages to translate (as
+    # models.errors does); None where only the English text exists yet.
+    template: str | None = None
+    params: dict = field(default_factory=dict)
 
 
 def _digest_of(ev, seq=None) -> str:
@@ -51,10 +55,11 @@ def check_chain(events, head_seq=None, head_sha256=None, instance_id=None) -> li
     problems: list[ChainProblem] = []
     reported: set[tuple[str, int]] = set()
 
-    def report(kind, seq, text):
-        if (kind, seq) not in reported:
-            reported.add((kind, seq))
-            problems.append(ChainProblem(kind, seq, text, instance_id))
+    def report(kind, at_seq, text, template=None, **params):
+        if (kind, at_seq) not in reported:
+            reported.add((kind, at_seq))
+            problems.append(ChainProblem(kind, at_seq, text if template is None else
+                                         template.format(**params), instance_id, template, params))
 
     index_of = {}
     for i, ev in enumerate(events):
@@ -104,17 +109,18 @@ def check_chain(events, head_seq=None, head_sha256=None, instance_id=None) -> li
                        f"the later events were renumbered: event {ev.seq} was stored as "
                        f"{ev.seq + 1} and points to a hash no remaining event has.")
             elif before is not None and not (before.seq == head_seq and before.sha256 == head_sha256):
-                report("changed", before.seq, f"Event {before.seq} was changed and its hash "
-                       f"recomputed: event {ev.seq} still points to the old hash "
-                       f"{_short(ev.prev_sha256)}…, not to {_short(before.sha256)}….")
+                report("changed", before.seq, None, "Event {seq} was changed and its hash "
+                       "recomputed: event {next} still points to the old hash "
+                       "{old}…, not to {new}….", seq=before.seq, next=ev.seq,
+                       old=_short(ev.prev_sha256), new=_short(before.sha256))
             else:
                 report("inserted", ev.seq, f"Event {ev.seq} does not belong to the chain: it points "
                        f"to hash {_short(ev.prev_sha256)}…, not to the event before it.")
         if _digest_of(ev) != ev.sha256 and i not in reordered and not (
                 offset and _digest_of(ev, ev.seq - offset) == ev.sha256):
-            report("changed", ev.seq, f"Event {ev.seq} ({ev.type}) was changed after it was "
+            report("changed", ev.seq, None, "Event {seq} ({type}) was changed after it was "
                    "written: its content no longer matches its hash, while the links to the "
-                   "events around it hold.")
+                   "events around it hold.", seq=ev.seq, type=ev.type)
         prev_sha, expected = ev.sha256, ev.seq + 1
     _check_head(events, head_seq, head_sha256, report)
     return problems

@@ -32,7 +32,7 @@ from formjs.forms import FormNotFound, FormSchemaError, load_form, load_form_fil
 from people.permissions import may
 
 from ..db import db_session
-from ..i18n import N_, localize_digits, translate_error
+from ..i18n import N_, localize_digits, ltr, translate_error
 
 bp = Blueprint("forms", __name__)
 
@@ -239,6 +239,6 @@ def version(key, number):
         schema = load_form_file(key)  # not stored yet: the file is version 1
     else:
         return render_template("error.html", message=_(
-            "The form %(key)s has no version %(n)s.", key=key, n=localize_digits(number))), 404
+            "The form %(key)s has no version %(n)s.", key=ltr(key), n=localize_digits(number))), 404
     return render_template("forms/version.html", key=key, number=number, row=row, schema=schema,
                            schema_json=json.dumps(schema, ensure_ascii=False, indent=2))

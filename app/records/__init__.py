@@ -21,7 +21,8 @@ from .export import export_csv as build_csv
 from .export import export_xlsx as build_xlsx
 from .fields import describe_record, load_record_form
 from .listing import (FilterError, Page, filter_args, get_record, list_process_keys,
-                      list_records, list_revisions, parse_filters, visible_districts)
+                      list_records, list_revisions, parse_filters, process_names,
+                      visible_districts)
 
 bp = Blueprint("records", __name__)
 
@@ -30,7 +31,8 @@ def _list_page(session, page: Page | None, error: str | None = None):
     return render_template("records/list.html", page=page, error=error, register=REGISTER,
                            args=filter_args(request.args),
                            districts=visible_districts(session, current_user),
-                           processes=list_process_keys(session)), 400 if error else 200
+                           processes=list_process_keys(session),
+                           process_names=process_names(session)), 400 if error else 200
 
 
 @bp.route("/records")

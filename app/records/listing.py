@@ -107,6 +107,13 @@ def list_process_keys(session) -> list[str]:
     return sorted(session.scalars(select(ProcessVersion.process_key).distinct()))
 
 
+def process_names(session) -> dict[str, str]:
+    """process key -> the name of its latest deployed version."""
+    rows = session.execute(select(ProcessVersion.process_key, ProcessVersion.name)
+                           .order_by(ProcessVersion.id))
+    return {key: name for key, name in rows}
+
+
 def parse_filters(session, user, args: Mapping) -> RecordFilters:
     """RecordFilters from a query string; FilterError names the first value that is wrong."""
     raw = filter_args(args)

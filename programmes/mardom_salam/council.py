@@ -12,7 +12,7 @@ from models.mardom_salam import MardomSalamCouncil, MardomSalamMeeting
 from programmes.mardom_salam.schedule import (COUNCIL_KEY, DEFAULT_DEADLINE_DAYS, DEFAULT_FIRST_DATE, DEFAULT_TIME,
                            create_due_meetings_in, system_actor)
 from programmes.mardom_salam.requests import close_answered_programmes, unanswered
-from workcal.jalali import format_solar_date, format_solar_month, local_date, solar_month_of
+from workcal.jalali import format_solar_date, to_persian_digits, format_solar_month, local_date, solar_month_of
 from workcal.store import zone_of
 
 
@@ -25,8 +25,8 @@ def programme_status_text(session) -> str:
     lines = []
     for meeting in session.scalars(select(MardomSalamMeeting).order_by(MardomSalamMeeting.meeting_date)):
         left = len(unanswered(meeting))
-        lines.append(f"{format_solar_date(meeting.meeting_date)} {meeting.district.name_fa}: "
-                     f"{len(meeting.requests)} درخواست، {left} بی‌پاسخ")
+        lines.append(to_persian_digits(f"{format_solar_date(meeting.meeting_date)} {meeting.district.name_fa}: "
+                                       f"{len(meeting.requests)} درخواست، {left} بی‌پاسخ"))
     return "\n".join(lines) or "دیداری ثبت نشده است."
 
 
@@ -44,7 +44,7 @@ def start_due_council(session, now: datetime | None = None) -> MardomSalamCounci
     instance = start_instance_for(
         session, COUNCIL_KEY, system_actor(session), district,
         {"council_month": month, "programme_status_text": programme_status_text(session)},
-        title=f"شورای سیاست‌گذاری مردم سلام {month}")
+        title=f"شورای سیاست‌گذاری مردم سلام {to_persian_digits(month)}")
     council.instance_id = instance.id
     session.flush()
     return council

@@ -119,7 +119,8 @@ def briefing_figures(session, district_id: int, now: datetime | None = None,
 
 
 def figures_text(figures: dict) -> str:
-    return (f"دوره {figures['period']}: دریافت {figures['received']}، پاسخ در لحظه "
+    """The district's 137 figures as a Persian sentence, in Persian digits."""
+    return jalali.to_persian_digits(f"دوره {figures['period']}: دریافت {figures['received']}، پاسخ در لحظه "
             f"{figures['answered_on_spot']}، پاسخ به‌موقع {figures['answered_on_time']}، پاسخ با تأخیر "
             f"{figures['answered_late']}، باز {figures['open']} (گذشته از مهلت {figures['open_overdue']})، "
             f"بسته {figures['closed']}، رضایت {figures['satisfied']} از {figures['feedback_calls']}، "
@@ -147,7 +148,7 @@ def create_meeting(session, day: date, time_of_day: time, district: District, ac
             "deadline_days": dict(deadline_days or DEFAULT_DEADLINE_DAYS)}
     meeting.instance = start_instance_for(
         session, PROCESS_KEY, actor, district, data,
-        title=f"مردم سلام {jalali.format_solar_date(day)} — {district.name_fa}")
+        title=f"مردم سلام {jalali.to_persian_digits(jalali.format_solar_date(day))} — {district.name_fa}")
     session.flush()
     return meeting
 

@@ -89,7 +89,7 @@ def test_owner_renames_a_task_deploys_and_only_new_instances_take_the_new_versio
     # The older instance's own page still shows its version and the old label.
     page.goto(f"/instances/{before}")
     body = page.locator("main").inner_text()
-    assert "complaints v1" in body and "ثبت شکایت" in body and NEW_LABEL not in body
+    assert "complaints نسخه ۱" in body and "ثبت شکایت" in body and NEW_LABEL not in body
     assert not page.js_errors
 
 

@@ -44,7 +44,7 @@ def test_the_integrity_page_lists_each_tampering_by_instance_kind_and_seq(app, l
     assert broken.status_code == 200
     assert 'data-testid="chain-broken"' in broken.get_data(as_text=True)
     assert rows(broken) == [("changed", "2", str(first)), ("deleted", "1", str(second))]
-    assert "no longer matches its hash" in page_text(broken)
+    assert "دیگر با چکیده‌اش (هش) نمی‌خواند" in page_text(broken)
     one = browser.get(f"/audit/integrity?instance={second}")
     assert rows(one) == [("deleted", "1", str(second))]
 

@@ -44,7 +44,7 @@ def test_the_page_lists_due_and_held_records_to_auditors_only(app, login):
     html = login("auditor").get("/audit/retention").get_data(as_text=True)
     due = section(html, "retention-due")
     assert f'data-record="{due_id}"' in due and due.count("data-record=") == 1
-    assert "F-__-0-2-07: 6 months, destroy" in due
+    assert '<bdi dir="ltr">F-__-0-2-07</bdi>: ۶ ماه، سپس امحا' in due
     assert f"/audit/records/{due_id}/hold" in due
     # An administrator sees the page but may not hold: no hold forms.
     admin = login("admin").get("/audit/retention").get_data(as_text=True)
@@ -71,7 +71,7 @@ def test_an_auditor_places_and_releases_a_hold_and_the_record_is_disposed_after(
         s.commit()
     log = section(browser.get("/audit/retention").get_data(as_text=True), "disposal-log")
     assert f'data-record="{record_id}" data-action="destroyed"' in log
-    assert "retention job" in log
+    assert "کار نگهداری شبانه" in log
 
 
 def test_the_disposal_log_filters_by_code_and_date(app, login):

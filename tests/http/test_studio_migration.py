@@ -94,7 +94,7 @@ def test_moving_one_and_refusing_another_in_one_post(app, login, db):
     assert (event.data["from_version"], event.data["to_version"]) == (1, 3)
     db.rollback()  # SQLite: end the read before the request's session writes
     page = page_text(owner.get(f"/instances/{at_b}"))
-    assert "migration_demo v3" in page
+    assert '<bdi dir="ltr">migration_demo</bdi> نسخه ۳' in page
 
 
 def test_an_instance_moved_through_the_page_verifies(app, login, db):
