@@ -90,12 +90,20 @@ DEFAULTS = {
     "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
     "PROCESSES_DIR": str(ROOT / "processes"),
     # Attachments (documents/): where their bytes are kept ("local": files under DOCUMENTS_DIR,
-    # git-ignored by default; another backend, e.g. S3-compatible, plugs into
-    # documents.storage.storage_for), the largest file taken, and the virus-scan command run on
+    # git-ignored by default; "s3": objects in the bucket DOCUMENTS_S3_BUCKET of an
+    # S3-compatible service), the largest file taken, and the virus-scan command run on
     # each upload with the file's path as last argument (exit 0 = clean; "" = no scan), e.g.
     # "clamdscan --no-summary --fdpass".
     "DOCUMENTS_STORAGE": "local",
     "DOCUMENTS_DIR": str(ROOT / "instance" / "documents"),
+    # DOCUMENTS_STORAGE=s3: the service's address ("" = AWS itself; e.g. http://minio:9000),
+    # the bucket (it must exist), its region, and the keys ("" = boto3's own chain:
+    # AWS_* environment variables, an instance role).
+    "DOCUMENTS_S3_ENDPOINT_URL": "",
+    "DOCUMENTS_S3_BUCKET": "",
+    "DOCUMENTS_S3_REGION": "us-east-1",
+    "DOCUMENTS_S3_ACCESS_KEY": "",
+    "DOCUMENTS_S3_SECRET_KEY": "",
     "DOCUMENTS_MAX_BYTES": 5 * 1024 * 1024,
     "DOCUMENTS_SCAN_COMMAND": "",
     "DOCUMENTS_SCAN_TIMEOUT_SECONDS": 60.0,

@@ -1,11 +1,11 @@
 """What the task page and the API share: a task with the form and data it shows, and its
 completion, where a concurrent change is answered at the boundary that owns the transaction."""
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.orm.exc import StaleDataError
 
 from formjs import versions as form_versions
-from formjs.forms import FormNotFound
+from formjs.forms import FormNotFound, readonly_fields
 import engine
 from models import HumanTask
 from models.errors import Conflict
@@ -17,22 +17,27 @@ class OpenedTask:
 
     task: HumanTask
     schema: dict | None  # None: no form, or its form is missing
+    shown: dict = field(default_factory=dict)  # what the server gives the open task (read-only)
 
     def data(self, session) -> dict:
         """What the task shows: its own data and what the server computes for it now."""
-        return engine.shown_task_data(session, self.task)
+        return engine.shown_task_data(session, self.task, self.shown)
 
 
 def open_task(session, task_id: int, user, with_state: bool = True) -> OpenedTask:
-    """The task (NotFound / Forbidden as engine.get_task) with its form's version."""
+    """The task (NotFound / Forbidden as engine.get_task) with its form's version, the fields
+    whose value the server gives marked read-only (the completion keeps the server's)."""
     task = engine.get_task(session, task_id, user, with_state=with_state)
-    schema = None
+    schema, shown = None, {}
     if task.form_key:
         try:
             schema = form_versions.task_schema(session, task)
         except FormNotFound:
             schema = None
-    return OpenedTask(task, schema)
+        shown = engine.server_data(session, task)
+        if schema is not None:
+            schema = readonly_fields(schema, shown)
+    return OpenedTask(task, schema, shown)
 
 
 def complete_task(session, task_id: int, user, data, locale: str = "fa") -> HumanTask:

@@ -20,7 +20,7 @@ from engine.runtime.steps import (complete_task, get_task, latest_version, open_
                                   require_ready, send_message, send_message_for, start_instance,
                                   start_instance_for, waiting_messages)
 from engine.runtime.task_actions import claim_task, reassign_task, unclaim_task
-from engine.runtime.task_data import shown_task_data, task_data
+from engine.runtime.task_data import server_data, shown_task_data, task_data
 from engine.runtime.timers import fire_due_timer_batch, fire_next_due_timers
 from engine.spiff.parsing import BPMN_NS, parse_definition
 from engine.spiff.workflows import element_names, element_properties
@@ -34,7 +34,7 @@ __all__ = [
     "instance_overview", "Replay", "iter_verify", "replay_instance", "verify_instance",
     "complete_task", "get_task", "latest_version", "open_tasks", "require_ready", "send_message",
     "send_message_for", "start_instance", "start_instance_for", "waiting_messages",
-    "claim_task", "reassign_task", "unclaim_task", "shown_task_data", "task_data",
+    "claim_task", "reassign_task", "unclaim_task", "shown_task_data", "server_data", "task_data",
     "fire_due_timer_batch", "fire_next_due_timers",
     "BPMN_NS", "parse_definition", "element_names", "element_properties",
     "dtd_line", "parse_bpmn_xml", "safe_parser", "validate_bpmn_xsd", "xml_bytes",

@@ -16,7 +16,8 @@ class Hooks:
     # classification). The generic task page and the API refuse to complete such tasks.
     completed_elsewhere: dict = field(default_factory=dict)
     # form key -> function (session, task) -> dict: data the server computes for a task of that
-    # form, shown on its page while open and kept with its completion (what the person was shown).
+    # form, shown on its page while open and kept with its completion (what the person was shown);
+    # a form field of one of its keys is read-only for that task (formjs.forms.readonly_fields).
     shown_data: dict = field(default_factory=dict)
     # form key -> function (session, task) -> dict: data computed only at completion, replacing
     # what the client sent (a survey's summary tables).
@@ -43,14 +44,15 @@ class Hooks:
         """The function giving the page where this task is done, if it is done elsewhere."""
         return self.completed_elsewhere.get((task.process_key, task.task_spec))
 
-    def data_at_completion(self, session, task) -> dict:
-        """Checks, then the data the server adds when a task completes."""
+    def data_at_completion(self, session, task, shown: dict | None = None) -> dict:
+        """Checks, then the data the server adds when a task completes (shown: data_shown's
+        answer when the caller has it already)."""
         check = self.completion_checks.get(task.form_key or "")
         if check is not None:
             check(session, task)
         compute = self.completion_data.get(task.form_key or "")
         data = dict(compute(session, task)) if compute is not None else {}
-        data.update(self.data_shown(session, task))
+        data.update(self.data_shown(session, task) if shown is None else shown)
         return data
 
     def data_shown(self, session, task) -> dict:

@@ -21,7 +21,7 @@ from formjs.validation import (DISPLAY_TYPES, INPUT_TYPES, MAX_ROWS, is_readonly
 __all__ = ["FORMS_DIR", "FormNotFound", "InvalidFormKey", "FormSchemaError", "load_form",
            "load_form_file", "check_form_key",
            "list_forms", "parse_html_form", "validate_submission", "form_fields",
-           "prefill_values", "context_values", "shown_form", "row_action_values",
+           "prefill_values", "context_values", "shown_form", "row_action_values", "readonly_fields",
            "normalise_digits", "parse_number", "DISPLAY_TYPES", "INPUT_TYPES"]
 
 FORMS_DIR = Path(__file__).resolve().parent.parent / "forms"
@@ -263,6 +263,28 @@ def context_values(schema: Mapping, data: Mapping) -> dict:
     """The read-only fields of prefill_values only (a page shown again after a refused post
     takes them from the task, never from what the browser sent)."""
     return _prefill(schema.get("components"), data or {}, carry=False, root=data or {})
+
+
+def _marked_readonly(components, keys: frozenset) -> list:
+    out = []
+    for comp in components if isinstance(components, list) else []:
+        if isinstance(comp, Mapping):
+            kind = comp.get("type")
+            if kind == "group" and not comp.get("path"):  # its fields sit at the data's top level
+                comp = {**comp, "components": _marked_readonly(comp.get("components"), keys)}
+            elif kind in INPUT_TYPES and comp.get("key") in keys:
+                comp = {**comp, "readonly": True}
+        out.append(comp)
+    return out
+
+
+def readonly_fields(schema: Mapping, keys) -> dict:
+    """The schema with the fields of these keys (at the data's top level) read-only: the values
+    the server gives a task (engine hooks shown_data) are shown, never taken from the client."""
+    keys = frozenset(keys or ())
+    if not keys:
+        return dict(schema)
+    return {**schema, "components": _marked_readonly(schema.get("components"), keys)}
 
 
 def _shown(components, values: Mapping) -> list:

@@ -44,6 +44,21 @@ KINDS = {
 }
 
 
+# The forms that name the letter of their case in a field `letter_number` -> that letter's kind.
+# Once the letter is printed its number fills the field, read-only (engine hooks shown_data,
+# registered by records.register); before, a clerk types the number of a letter sent on paper.
+NUMBERED_FORMS = {"complaint_announcement": "complaint_answer", "press_rebuttal": "press_rebuttal"}
+NUMBER_FIELD = "letter_number"
+
+
+def issued_letter_number(session, task) -> dict:
+    """{letter_number: the number issued for the letter of the task's case} for a task of a
+    NUMBERED_FORMS form, or {} while that letter has not been printed."""
+    kind = NUMBERED_FORMS.get(task.form_key or "")
+    letter = find_letter(session, kind, instance=task.instance) if kind else None
+    return {NUMBER_FIELD: letter.number} if letter is not None else {}
+
+
 def letter_kinds_of(instance: Instance) -> list[LetterKind]:
     """The letters an instance's case can be printed as now (its text is filled in)."""
     data = instance.data or {}

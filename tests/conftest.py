@@ -197,3 +197,34 @@ def api(app):
 def csrf_token_from(html: str) -> str:
     """The CSRF token of the first form of a page."""
     return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """A real S3 protocol server for the session (moto's, on 127.0.0.1, a free port): its URL."""
+    from moto.server import ThreadedMotoServer
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def _s3_admin(s3_server):
+    """A client of s3_server that makes the buckets (built once: a boto3 client costs ~0.5 s)."""
+    import boto3
+    return boto3.session.Session().client("s3", endpoint_url=s3_server, region_name="us-east-1",
+                                          aws_access_key_id="test", aws_secret_access_key="test")
+
+
+@pytest.fixture
+def s3_settings(s3_server, _s3_admin):
+    """The DOCUMENTS_* settings of an S3 storage in a bucket of this test's own on s3_server."""
+    import uuid
+    settings = {"DOCUMENTS_STORAGE": "s3", "DOCUMENTS_S3_ENDPOINT_URL": s3_server,
+                "DOCUMENTS_S3_BUCKET": f"test-{uuid.uuid4().hex[:12]}",
+                "DOCUMENTS_S3_REGION": "us-east-1", "DOCUMENTS_S3_ACCESS_KEY": "test",
+                "DOCUMENTS_S3_SECRET_KEY": "test"}
+    _s3_admin.create_bucket(Bucket=settings["DOCUMENTS_S3_BUCKET"])
+    return settings

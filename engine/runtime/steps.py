@@ -17,7 +17,7 @@ from engine.core import engine_of
 from models.errors import Conflict, Forbidden, InvalidData, NotFound, WorkflowError
 from engine.events import GENESIS_SHA256, append_event
 from formjs import versions as form_versions
-from formjs.forms import FormNotFound, validate_submission
+from formjs.forms import FormNotFound, readonly_fields, validate_submission
 from engine.spiff.workflows import (current_data, deliver_message, dump_workflow, find_ready_task,
                                     ready_human_tasks, run_engine, waiting_message_names,
                                     waiting_timers)
@@ -241,8 +241,11 @@ def require_free_for(task: HumanTask, user: User) -> None:
                        who=task.assignee.display_name)
 
 
-def validate_task_data(task: HumanTask, data, locale: str = "fa") -> dict:
-    """Check submitted data against the task's form; InvalidData with per-field messages."""
+def validate_task_data(task: HumanTask, data, locale: str = "fa", server_keys=()) -> dict:
+    """Check submitted data against the task's form; InvalidData with per-field messages.
+
+    server_keys: fields whose value the server gives (hooks shown_data), read-only here: what
+    the client sent for them is dropped, and they are not asked of it."""
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -253,6 +256,7 @@ def validate_task_data(task: HumanTask, data, locale: str = "fa") -> dict:
         schema = form_versions.task_schema(object_session(task), task)
     except FormNotFound as exc:
         raise WorkflowError("The form {form} of this task is missing.", form=task.form_key) from exc
+    schema = readonly_fields(schema, server_keys)
     # A date declared not in the past counts from today in the city's time zone.
     clean, errors = validate_submission(schema, data, locale=locale,
                                         today=local_today(zone_of(object_session(task))))
@@ -286,8 +290,9 @@ def complete_task(session, task_id: int, user: User, data: dict | None, locale: 
         if engine.hooks.page_of(task) is not None:
             raise Conflict("This task is completed on its own page, which records more than this form.")
     actor = user
-    clean = validate_task_data(task, data, locale)
-    clean.update(engine.hooks.data_at_completion(session, task))  # the client's copies are dropped
+    shown = engine.hooks.data_shown(session, task)
+    clean = validate_task_data(task, data, locale, server_keys=shown)
+    clean.update(engine.hooks.data_at_completion(session, task, shown))  # the client's copies are dropped
     instance = task.instance
     workflow = engine.load_workflow(instance.state_json, instance.version)
     spiff_task = find_ready_task(workflow, task.spiff_task_id)

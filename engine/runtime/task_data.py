@@ -41,10 +41,19 @@ def task_data(session, task: HumanTask) -> dict:
     return _json_safe(instance.data)
 
 
-def shown_task_data(session, task: HumanTask) -> dict:
+def shown_task_data(session, task: HumanTask, shown: dict | None = None) -> dict:
     """task_data, with what the server computes for an open task now (e.g. a briefing's 137
-    figures): what its page and the API show, and what its completion will keep."""
+    figures): what its page and the API show, and what its completion will keep (shown:
+    server_data's answer when the caller has it already)."""
     data = task_data(session, task)
     if task.status == "ready":
-        data.update(_json_safe(engine_of(session).hooks.data_shown(session, task)))
+        data.update(_json_safe(server_data(session, task) if shown is None else shown))
     return data
+
+
+def server_data(session, task: HumanTask) -> dict:
+    """What the server computes for an open task now (hooks shown_data; empty when none is
+    registered or the task is not open): its form shows these fields read-only."""
+    if task.status != "ready":
+        return {}
+    return engine_of(session).hooks.data_shown(session, task)

@@ -1,5 +1,7 @@
-"""The document store's parts on their own: the type read from the content, the directory
-storage, the size limit and the virus-scan hook (a real command: a tiny script)."""
+"""The document store's parts on their own: the type read from the content, the storages (the
+same contract for the directory and for S3, the latter against a real S3 protocol server:
+moto's, tests/conftest.py s3_server), the size limit and the virus-scan hook (a real command:
+a tiny script)."""
 import os
 import stat
 import sys
@@ -7,6 +9,7 @@ import sys
 import pytest
 
 from documents import DocumentStore, LocalStorage, UploadRefused, check_upload, sniff_type
+from documents.storage import S3Storage
 from documents.content import matches_accept
 from documents.attachments import attachment_ids_in, clean_name
 
@@ -98,16 +101,42 @@ def test_no_scan_command_runs_nothing(tmp_path):
     assert check_upload(store(tmp_path, DOCUMENTS_SCAN_COMMAND=""), PDF) == "application/pdf"
 
 
-def test_the_directory_storage_writes_reads_and_deletes_whole_files(tmp_path):
-    storage = LocalStorage(tmp_path / "files")
+@pytest.fixture(params=["local", "s3"])
+def storage(request, tmp_path):
+    """Each backend in turn, empty: a directory of this test's, or a bucket of its own."""
+    if request.param == "local":
+        return store(tmp_path).storage
+    return DocumentStore(request.getfixturevalue("s3_settings")).storage
+
+
+def test_a_storage_writes_reads_and_deletes_whole_files(storage):
     storage.put("2026/12/abc", PNG)
     assert storage.get("2026/12/abc") == PNG and storage.exists("2026/12/abc")
-    assert [p.name for p in (tmp_path / "files" / "2026" / "12").iterdir()] == ["abc"]  # no temp left
+    storage.put("2026/12/abc", PDF)  # a key written again holds the newer bytes
+    assert storage.get("2026/12/abc") == PDF
+    assert not storage.exists("2026/12/ab") and not storage.exists("2026/12")
     storage.delete("2026/12/abc")
     storage.delete("2026/12/abc")  # already gone: no error
     assert not storage.exists("2026/12/abc")
     with pytest.raises(FileNotFoundError):
         storage.get("2026/12/abc")
+    with pytest.raises(FileNotFoundError):
+        storage.get("2026/12/never-written")
+
+
+def test_a_storage_keeps_each_key_apart_and_any_bytes_as_they_are(storage):
+    every_byte = bytes(range(256)) * 3
+    storage.put("2026/12/one", every_byte)
+    storage.put("2026/12/two", b"\x00")
+    assert storage.get("2026/12/one") == every_byte and storage.get("2026/12/two") == b"\x00"
+    storage.delete("2026/12/one")
+    assert storage.get("2026/12/two") == b"\x00" and not storage.exists("2026/12/one")
+
+
+def test_the_directory_storage_leaves_no_temporary_file(tmp_path):
+    storage = LocalStorage(tmp_path / "files")
+    storage.put("2026/12/abc", PNG)
+    assert [p.name for p in (tmp_path / "files" / "2026" / "12").iterdir()] == ["abc"]
 
 
 @pytest.mark.parametrize("key", ["../outside", "a/../../b", "/etc/passwd", "", "a b"])
@@ -117,10 +146,23 @@ def test_a_storage_key_never_leaves_its_directory(tmp_path, key):
     assert not os.path.exists(tmp_path.parent / "outside")
 
 
-def test_the_storage_setting_names_the_backend(tmp_path):
+@pytest.mark.parametrize("key", ["../outside", "a/../../b", "/etc/passwd", "", "a b"])
+def test_each_storage_refuses_the_same_bad_keys(storage, key):
+    for action in (lambda: storage.put(key, b"x"), lambda: storage.get(key),
+                   lambda: storage.delete(key), lambda: storage.exists(key)):
+        with pytest.raises(ValueError):
+            action()
+
+
+def test_the_storage_setting_names_the_backend(tmp_path, s3_settings):
     assert isinstance(store(tmp_path).storage, LocalStorage)
-    with pytest.raises(ValueError, match="S3"):
+    s3 = store(tmp_path, **s3_settings).storage
+    assert isinstance(s3, S3Storage) and s3.bucket == s3_settings["DOCUMENTS_S3_BUCKET"]
+    assert store(tmp_path, **s3_settings).storage is s3  # one client per set of settings
+    with pytest.raises(ValueError, match="DOCUMENTS_S3_BUCKET"):
         _ = store(tmp_path, DOCUMENTS_STORAGE="s3").storage
+    with pytest.raises(ValueError, match="not available"):
+        _ = store(tmp_path, DOCUMENTS_STORAGE="ftp").storage
 
 
 def test_a_file_name_keeps_no_directories_or_control_characters():

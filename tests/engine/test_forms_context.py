@@ -105,3 +105,23 @@ def test_an_html_post_of_read_only_fields_is_not_even_read():
                         ("check_note", "جعلی"), ("action_taken", "اقدام دوم")])
     parsed = parse_html_form(load_form("order_followup"), posted)
     assert parsed == {"order": {}, "action_taken": "اقدام دوم"}
+
+
+def test_fields_the_server_gives_are_read_only_shown_from_the_data_and_never_asked_of_the_client():
+    from formjs.forms import readonly_fields
+    schema = {"components": [
+        {"type": "textfield", "key": "letter_number", "validate": {"required": True}},
+        {"type": "group", "components": [{"type": "textfield", "key": "note"}]},
+        {"type": "group", "path": "order", "components": [{"type": "textfield", "key": "note"}]},
+        {"type": "textfield", "key": "outlet"}]}
+    marked = readonly_fields(schema, {"letter_number": "d1/1405/3", "note": "x"})
+    assert [c.get("readonly") for c in marked["components"] if c["type"] == "textfield"] == [True, None]
+    assert marked["components"][1]["components"][0]["readonly"] is True
+    assert "readonly" not in marked["components"][2]["components"][0]  # order.note is another field
+    assert "readonly" not in schema["components"][0]  # the task's own schema is untouched
+    assert readonly_fields(schema, {}) == schema
+    post = MultiDict({"letter_number": "forged", "note": "forged", "outlet": "ایرنا"})
+    assert parse_html_form(marked, post) == {"order": {}, "outlet": "ایرنا"}
+    clean, errors = validate_submission(marked, {"outlet": "ایرنا"})
+    assert errors == {} and "letter_number" not in clean
+    assert prefill_values(marked, {"letter_number": "d1/1405/3"})["letter_number"] == "d1/1405/3"

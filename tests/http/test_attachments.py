@@ -125,6 +125,35 @@ def test_a_rework_shows_the_kept_files_and_a_box_left_unticked_drops_one(app, lo
         assert task_data(s, s.get(HumanTask, again.id))["evidence_files"] == [pdf.id, newest.id]
 
 
+@pytest.fixture
+def s3_app(app, s3_settings, tmp_path):
+    """An app of its own whose documents go to a bucket of the S3 protocol server (moto's),
+    on the test's database and transaction; its document directory stays empty."""
+    from app import create_app
+    from tests.database_support import TEST_CONFIG
+    application = create_app({**TEST_CONFIG, "DATABASE_URL": app.config["DATABASE_URL"],
+                              **s3_settings, "DOCUMENTS_DIR": str(tmp_path / "unused")})
+    yield application
+    application.extensions["db_engine"].dispose()
+
+
+def test_with_s3_storage_a_file_attached_on_the_task_page_goes_to_the_bucket_and_comes_back(
+        s3_app, s3_settings, tmp_path):
+    from documents import store_of
+    from tests.conftest import Browser
+    expert, instance_id, task = complaint_at_examination(s3_app, lambda user: Browser(s3_app, user))
+    done = post_examination(expert, task.id, [("evidence_files", (io.BytesIO(PDF), "minutes.pdf"))])
+    assert done.status_code == 302, done.get_data(as_text=True)[-2000:]
+    (pdf,) = attachments(s3_app, instance_id)
+    with s3_app.extensions["db_sessions"]() as s:
+        bucket = store_of(s).storage
+    assert bucket.bucket == s3_settings["DOCUMENTS_S3_BUCKET"] and bucket.get(pdf.storage_key) == PDF
+    assert not (tmp_path / "unused").exists()
+    saved = Browser(s3_app, "pr_head_d1").get(f"/attachments/{pdf.id}?download=1")
+    assert saved.status_code == 200 and saved.get_data() == PDF
+    assert saved.headers["Content-Disposition"].startswith("attachment")
+
+
 @pytest.mark.parametrize("upload, words", [
     ((io.BytesIO(PROGRAM), "photo.png"), "این نوع پرونده پذیرفته نیست"),
     ((io.BytesIO(b"<svg onload=alert(1)>"), "x.svg"), "این نوع پرونده پذیرفته نیست"),

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from http_support import ANNOUNCEMENT, EXAMINATION, REVIEW_APPROVE
 from models import Letter, LetterCounter, QualityRecord, clock
-from path_support import deploy, drive, ready_task, start_on_page
+from path_support import deploy, drive, html_form, ready_task, start_on_page
 from workcal import jalali
 
 NEWS = {"headline": "افتتاح بوستان محله", "lead": "بوستان محله امروز افتتاح شد.",
@@ -209,3 +209,93 @@ def test_another_district_and_unknown_ids_are_refused_with_a_page_never_a_500(ap
     assert auditor.post(f"/letters/records/{record_id}").status_code == 403
     with app.extensions["db_sessions"]() as s:
         assert s.scalar(select(LetterCounter.last_serial)) == 1
+
+
+# --- the number issued for the case's letter fills the field letter_number of its forms ------
+
+FORGED = "۹۹۹/جعلی"
+
+
+def number_field(browser, task_id, page: str | None = None) -> tuple[str, bool]:
+    """The letter_number input of a task page (or of this page): its value and whether it is
+    read-only."""
+    page = page or browser.get(f"/tasks/{task_id}").get_data(as_text=True)
+    tag = re.search(r'<input class="form-control" type="text" id="[^"]*" name="letter_number" '
+                    r'value="([^"]*)"([^>]*)>', page)
+    assert tag, page[-3000:]
+    return tag.group(1), " readonly" in tag.group(2)
+
+
+def stored_number(app, task_id) -> str:
+    """letter_number as the completed task keeps it (its task_completed event) and as the
+    instance's data has it."""
+    from engine import task_data
+    from models import HumanTask, Instance
+    with app.extensions["db_sessions"]() as s:
+        task = s.get(HumanTask, task_id)
+        kept = task_data(s, task)["letter_number"]
+        assert s.get(Instance, task.instance_id).data["letter_number"] == kept
+        return kept
+
+
+def test_the_announcement_shows_the_printed_answers_number_read_only_and_keeps_it_over_a_forged_one(
+        app, arrange, login):
+    instance_id = answered_complaint(arrange)
+    expert = login("pr_expert_d1")
+    announce = arrange.only_open_task(instance_id)
+    # no letter printed yet: the field is typed as before (a letter sent on paper)
+    assert number_field(expert, announce.id) == ("", False)
+    assert "شماره نامه کاغذی را بنویسید" in expert.get(f"/tasks/{announce.id}").get_data(as_text=True)
+
+    letter_id = issue(expert, f"/letters/instances/{instance_id}/complaint_answer")
+    number = f"d1/{solar_year()}/1"
+    assert number_field(expert, announce.id) == (number, True)
+    done = expert.post(f"/tasks/{announce.id}", data=html_form({**ANNOUNCEMENT, "letter_number": FORGED}))
+    assert done.status_code == 302, done.get_data(as_text=True)[-2000:]
+    assert stored_number(app, announce.id) == number
+    with app.extensions["db_sessions"]() as s:  # the follow-up record F-5-01 has it too
+        record = s.scalars(select(QualityRecord).where(QualityRecord.instance_id == instance_id)).one()
+        assert record.data["followup"][-1]["data"]["letter_number"] == number
+    assert issue(expert, f"/letters/instances/{instance_id}/complaint_answer") == letter_id
+
+
+def test_without_a_printed_letter_the_announcement_keeps_the_typed_number(app, arrange, login):
+    instance_id = answered_complaint(arrange)
+    announce = arrange.only_open_task(instance_id)
+    done = login("pr_expert_d1").post(f"/tasks/{announce.id}", data=html_form(ANNOUNCEMENT))
+    assert done.status_code == 302
+    assert stored_number(app, announce.id) == ANNOUNCEMENT["letter_number"]
+
+
+def test_a_returned_rebuttal_shows_the_printed_letters_number_read_only_and_keeps_it_over_a_forged_one(
+        app, news, login, api):
+    instance_id = rebuttal_to_sign(app, login)
+    mayor, expert = login("district_mayor_d1"), login("pr_expert_d1")
+    letter_id = issue(mayor, f"/letters/instances/{instance_id}/press_rebuttal")
+    drive(mayor, instance_id, "Task_sign_rebuttal",
+          {"signoff_decision": "return", "signoff_note": "تاریخ را هم بنویسید."})
+    again = ready_task(app, instance_id, "Task_draft_rebuttal")
+    number = f"d1/{solar_year()}/1"
+    assert number_field(expert, again.id) == (number, True)
+    # the API shows it as well; a post without the (required) field is not refused for it
+    shown = api("pr_expert_d1").get(f"/api/v1/tasks/{again.id}").get_json()
+    assert shown["data"]["letter_number"] == number
+    without = {k: v for k, v in REBUTTAL.items() if k != "letter_number"}
+    refused = expert.post(f"/tasks/{again.id}", data=html_form(
+        {**without, "correct_text": "", "letter_number": FORGED}))
+    assert refused.status_code == 400  # shown again with the server's number, not the post's
+    assert number_field(expert, again.id, refused.get_data(as_text=True)) == (number, True)
+    done = expert.post(f"/tasks/{again.id}", data=html_form({**without, "letter_number": FORGED}))
+    assert done.status_code == 302, done.get_data(as_text=True)[-2000:]
+    assert stored_number(app, again.id) == number
+    assert issue(mayor, f"/letters/instances/{instance_id}/press_rebuttal") == letter_id
+
+
+def test_the_api_cannot_forge_the_number_of_a_printed_letter_either(app, arrange, login, api):
+    instance_id = answered_complaint(arrange)
+    issue(login("pr_expert_d1"), f"/letters/instances/{instance_id}/complaint_answer")
+    announce = arrange.only_open_task(instance_id)
+    done = api("pr_expert_d1").post(f"/api/v1/tasks/{announce.id}/complete",
+                                    json={"data": {**ANNOUNCEMENT, "letter_number": FORGED}})
+    assert done.status_code == 200, done.get_json()
+    assert stored_number(app, announce.id) == f"d1/{solar_year()}/1"
