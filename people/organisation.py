@@ -11,9 +11,9 @@ import io
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
-from models import District, Unit, UnitCategory, User
+from models import District, RoleGrant, Unit, UnitCategory, User, utcnow
 from models.errors import InvalidData
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
@@ -295,3 +295,25 @@ def unit_and_descendants(session, unit: Unit) -> list[int]:
             ids.append(current)
             todo.extend(children.get(current, []))
     return ids
+
+
+def grant_in_force_clause(now):
+    """SQL condition: a RoleGrant in force at now (naive UTC)."""
+    return and_(or_(RoleGrant.valid_from.is_(None), RoleGrant.valid_from <= now),
+                or_(RoleGrant.valid_until.is_(None), RoleGrant.valid_until > now))
+
+
+def members(session, role: str | None = None, district_id: int | None = None,
+            unit_id: int | None = None, now=None, limit: int = 500) -> list[User]:
+    """Active users with a grant in force matching: of role; in district_id (or city-wide, which
+    reaches every district); in unit_id. By username. For pickers (reassign, delegate)."""
+    now = now or utcnow()
+    query = (select(RoleGrant.user_id).where(grant_in_force_clause(now)))
+    if role:
+        query = query.where(RoleGrant.role == role)
+    if district_id is not None:
+        query = query.where(or_(RoleGrant.district_id == district_id, RoleGrant.district_id.is_(None)))
+    if unit_id is not None:
+        query = query.where(RoleGrant.unit_id == unit_id)
+    return list(session.scalars(select(User).where(User.id.in_(query), User.is_active.is_(True))
+                                .order_by(User.username).limit(limit)))
