@@ -223,9 +223,7 @@ def save_unit(session, fields: dict, known_categories=None, unit: Unit | None = 
     if unit is not None:
         clean["code"] = unit.code
     elif find_unit(session, clean["code"]) is not None:
-        raise InvalidData("The unit was not saved: {problems}",
-                          {"code": "This code is taken by another unit."},
-                          problems="This code is taken by another unit.")
+        raise _unit_invalid({"code": ("This code is taken by another unit.", {})})
     districts = _lookups(session)
     users = set(session.scalars(select(User.username)))
     unit_districts, parents = _existing(session)
@@ -236,12 +234,18 @@ def save_unit(session, fields: dict, known_categories=None, unit: Unit | None = 
         problems.append(("parent_code", "The parent {parent!r} would make a unit its own ancestor.",
                          {"parent": clean["parent_code"]}))
     if problems:
-        errors = {}
-        for key, template, params in problems:
-            errors.setdefault(key, template.format(**params))
-        raise InvalidData("The unit was not saved: {problems}", errors,
-                          problems="; ".join(errors.values()))
+        raise _unit_invalid({key: (template, params) for key, template, params in reversed(problems)})
     return _apply(session, unit, clean, districts)
+
+
+def _unit_invalid(field_problems: dict) -> InvalidData:
+    """InvalidData whose details are English; field_problems keeps (template, params) per field
+    for pages that show them in another language."""
+    errors = {key: template.format(**params) for key, (template, params) in field_problems.items()}
+    error = InvalidData("The unit was not saved: {problems}", errors,
+                        problems="; ".join(errors.values()))
+    error.field_problems = field_problems
+    return error
 
 
 def unit_tree(session, district_id: int | None = None, city: bool = False) -> list[tuple[Unit, int]]:

@@ -24,6 +24,10 @@ def _districts(session):
 
 
 def _field_errors(exc: InvalidData) -> dict:
+    """Each field's message in the page's language (templates with values where given)."""
+    problems = getattr(exc, "field_problems", None)
+    if problems:
+        return {key: _(template).format(**params) for key, (template, params) in problems.items()}
     return {key: _(message) for key, message in exc.details.items()}
 
 
