@@ -7,6 +7,7 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
 from people.catalogue import roles_of
+from people.roles import role_for_lane  # the built-in roles, for parsing without a session
 
 from engine.problems.explain import explain_exception
 from engine.problems.spiff_refusals import explain_spiff_exception
@@ -102,12 +103,12 @@ def _check_lanes_and_forms(spec, subprocess_specs, check_forms: bool, session=No
                            check_lanes: bool = True):
     lanes, forms, errors = {}, {}, []
     # The roles in force (the roles table) with a session; the built-in seed without one.
-    roles = roles_of(session)
+    lane_role = roles_of(session).role_for_lane if session is not None else role_for_lane
     for task_spec in _task_specs(spec, subprocess_specs):
         if not getattr(task_spec, "manual", False):
             continue
         lane = getattr(task_spec, "lane", None)
-        role = roles.role_for_lane(lane)
+        role = lane_role(lane)
         if role is None and not check_lanes:
             pass  # a stored version: its lanes were checked at deploy (ProcessVersion.lanes)
         elif role is None:

@@ -264,3 +264,23 @@ def test_the_user_picker_lists_holders_of_a_role_in_a_district_or_unit(api, app)
     assert app.test_client().get("/api/v1/users").status_code == 401
     document = app.test_client().get("/api/v1/openapi.json").get_json()
     assert "/units" in document["paths"] and "/users" in document["paths"]
+
+
+def test_a_substitute_named_on_the_admin_page_does_the_absent_persons_task_and_the_history_names_both(
+        app, admin, login, arrange, complaints):
+    from http_support import REGISTER_SERVICE
+    clock.set_now(datetime(2026, 12, 8, 8, 0))
+    instance_id = arrange.start("d1", "pr_expert_d1")
+    task = arrange.only_open_task(instance_id)  # pr_expert of d1
+    substitute = login("deputy_d1")
+    assert task.id not in task_links(substitute.get("/"))
+    assert admin.post("/admin/substitutes", data={
+        "user": "pr_expert_d1", "substitute": "deputy_d1", "from": "1405/09/17",
+        "until": "1405/09/19", "reason": "مرخصی"}).status_code == 303
+    assert task.id in task_links(substitute.get("/"))
+    done = substitute.post(f"/tasks/{task.id}", data=REGISTER_SERVICE)
+    assert done.status_code in (302, 303), page_text(done)
+    completed = [e for e in arrange.events(instance_id) if e[0] == "task_completed"][0]
+    assert completed[2] == "deputy_d1"
+    history = page_text(substitute.get(f"/instances/{instance_id}"))
+    assert "به جانشینی از " + arrange.display_name("pr_expert_d1") in history
