@@ -11,7 +11,7 @@ role_grants gains unit_id (a membership of a unit; NULL = the whole district, as
 valid_from / valid_until (NULL = open), so its unique key now includes the unit.
 substitutions: a user's substitute for a period. Existing grants are kept unchanged.
 """
-from datetime import datetime
+from datetime import datetime, timezone
 
 from alembic import op
 import sqlalchemy as sa
@@ -63,7 +63,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('id', name=op.f('pk_roles')),
         sa.UniqueConstraint('code', name=op.f('uq_roles_code')),
     )
-    now = datetime.utcnow()
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
     op.bulk_insert(roles, [{"code": code, "title_fa": fa, "title_en": en, "city_wide": city,
                             "built_in": True, "created_at": now}
                            for code, fa, en, city in BUILT_IN_ROLES])
