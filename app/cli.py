@@ -1,5 +1,5 @@
-"""Administration from the command line: flask setup | users | processes | timers | reports |
-notifications | audit."""
+"""Administration from the command line: flask setup | users | roles | units | processes |
+timers | reports | notifications | audit."""
 from pathlib import Path
 
 import click
@@ -13,6 +13,9 @@ from models.errors import BpmnValidationError, WorkflowError
 from models import District
 from notifications import send_due_notifications, transports_from_config
 from people.accounts import AccountError, create_user, find_district, find_user, grant_role
+from people.catalogue import create_role, list_roles, seed_roles
+from people.organisation import UnitImportError, find_unit, import_units_csv, save_unit, unit_tree
+from people.substitutes import name_substitute
 from workcal import jalali
 
 from .audit.integrity_cli import register as register_audit_commands
@@ -21,6 +24,7 @@ from .demo import DEMO_PASSWORD, demo_logins, load_demo_data
 from .demo_work import load_demo_work
 from .i18n import local_zone
 from .migrate import upgrade_database
+from .organisation import message_categories, parse_period, problem_text_both
 from .scheduler import create_due_meetings, fire_due_timers, mardom_salam_settings
 
 # AppGroup/with_appcontext: the commands need the app context however they are invoked
@@ -29,6 +33,8 @@ users_cli = AppGroup("users", help="Create users and grant roles.")
 processes_cli = AppGroup("processes", help="Deploy and list BPMN processes.")
 reports_cli = AppGroup("reports", help="Generate periodic reports.")
 notifications_cli = AppGroup("notifications", help="Send the e-mails and SMS of the outbox.")
+roles_cli = AppGroup("roles", help="List and add roles (lanes and grants name them).")
+units_cli = AppGroup("units", help="Create, list and import organisational units.")
 audit_cli = AppGroup("audit", help="Verify instances, check the event chains, make the daily digest.")
 register_audit_commands(audit_cli)
 audit_cli.add_command(verify_command)
@@ -43,7 +49,11 @@ def _commit_or_fail(session, action):
         result = action(session)
         session.commit()
         return result
-    except (AccountError, BpmnValidationError) as exc:
+    except UnitImportError as exc:
+        session.rollback()
+        raise click.ClickException("\n".join(
+            [exc.message, *(problem_text_both(p) for p in exc.problems)])) from exc
+    except (AccountError, BpmnValidationError, WorkflowError) as exc:
         session.rollback()
         raise click.ClickException(str(exc)) from exc
     finally:
@@ -61,6 +71,7 @@ def setup_command(no_demo):
         for name, version, created in deploy_directory(session, Path(current_app.config["PROCESSES_DIR"])):
             click.echo(f"{name}: {version.process_key} v{version.version} "
                        f"{'deployed' if created else 'unchanged'}")
+        seed_roles(session)  # the built-in roles (the migration seeds them too)
         if not no_demo:
             load_demo_data(session)
             cases = load_demo_work(session, current_app.config["MARDOM_SALAM_FIRST_DATE"],
@@ -128,6 +139,152 @@ def users_grant(username, role, district_code, city):
         grant_role(session, user, role, district)
     _commit_or_fail(_session(), work)
     click.echo(f"granted {role} to {username} {'city-wide' if city else 'in ' + district_code}")
+
+
+def _find_user_or_fail(session, username):
+    user = find_user(session, username)
+    if user is None:
+        raise AccountError(f"No user {username!r}.")
+    return user
+
+
+def _period_or_fail(from_text, until_text):
+    try:
+        return parse_period(from_text, until_text)
+    except ValueError as exc:
+        raise click.BadParameter(f"{exc} (days are written 1405/09/15 or 2026-12-06)",
+                                 param_hint="--from/--until") from exc
+
+
+@users_cli.command("assign")
+@click.argument("username")
+@click.argument("role")
+@click.option("--unit", "unit_code", help="Unit code: the role in that unit (and its district).")
+@click.option("--district", "district_code", help="District code, e.g. d1.")
+@click.option("--city", is_flag=True, help="The role for the whole city.")
+@click.option("--from", "from_day", help="First day, 1405/09/15 or 2026-12-06 (default: now).")
+@click.option("--until", "until_day", help="Last day, included (default: open).")
+def users_assign(username, role, unit_code, district_code, city, from_day, until_day):
+    """Make USERNAME hold ROLE in a unit, a district or the city, optionally for a period."""
+    if sum(bool(x) for x in (unit_code, district_code, city)) != 1:
+        raise click.UsageError("Give exactly one of --unit U, --district D or --city.")
+    valid_from, valid_until = _period_or_fail(from_day, until_day)
+
+    def work(session):
+        user = _find_user_or_fail(session, username)
+        unit = district = None
+        if unit_code:
+            unit = find_unit(session, unit_code)
+            if unit is None:
+                raise AccountError(f"No unit {unit_code!r}.")
+        elif district_code:
+            district = find_district(session, district_code)
+            if district is None:
+                raise AccountError(f"No district {district_code!r}.")
+        grant_role(session, user, role, district, unit=unit, valid_from=valid_from,
+                   valid_until=valid_until)
+    _commit_or_fail(_session(), work)
+    where = f"in unit {unit_code}" if unit_code else (f"in {district_code}" if district_code else "city-wide")
+    period = f" from {from_day or 'now'} until {until_day or 'further notice'}" if from_day or until_day else ""
+    click.echo(f"assigned {role} to {username} {where}{period}")
+
+
+@users_cli.command("substitute")
+@click.argument("username")
+@click.argument("other")
+@click.option("--from", "from_day", required=True, help="First day, 1405/09/15 or 2026-12-06.")
+@click.option("--until", "until_day", required=True, help="Last day, included.")
+@click.option("--reason", default="", help="Why, e.g. leave.")
+def users_substitute(username, other, from_day, until_day, reason):
+    """Make OTHER the substitute of USERNAME from --from to --until (both days included)."""
+    valid_from, valid_until = _period_or_fail(from_day, until_day)
+
+    def work(session):
+        name_substitute(session, _find_user_or_fail(session, username),
+                        _find_user_or_fail(session, other), valid_from, valid_until, reason)
+    _commit_or_fail(_session(), work)
+    click.echo(f"{other} stands in for {username} from {from_day} until {until_day}")
+
+
+@roles_cli.command("list")
+def roles_list():
+    """List the roles: code, scope, titles."""
+    session = _session()
+    try:
+        for role in list_roles(session):
+            scope = "city" if role.city_wide else "district"
+            click.echo(f"{role.code:28} {scope:8} {'built-in' if role.built_in else 'added':8} "
+                       f"{role.title_en} / {role.title_fa}")
+    finally:
+        session.close()
+
+
+@roles_cli.command("create")
+@click.argument("code")
+@click.option("--fa", "title_fa", required=True, help="Persian title (a lane may use it).")
+@click.option("--en", "title_en", required=True, help="English title.")
+@click.option("--city", is_flag=True, help="A role normally granted for the whole city.")
+def roles_create(code, title_fa, title_en, city):
+    """Add a role that lanes and grants may name."""
+    _commit_or_fail(_session(), lambda s: create_role(s, code, title_fa, title_en, city))
+    click.echo(f"added role {code}")
+
+
+@units_cli.command("create")
+@click.argument("code")
+@click.option("--fa", "title_fa", required=True, help="Persian title.")
+@click.option("--en", "title_en", default="", help="English title.")
+@click.option("--parent", "parent_code", default="", help="Parent unit code.")
+@click.option("--district", "district_code", default="", help="District code (none: a city unit).")
+@click.option("--head", "head_username", default="", help="Username of the unit's head.")
+@click.option("--categories", default="", help="137 categories it answers, separated by ';'.")
+def units_create(code, title_fa, title_en, parent_code, district_code, head_username, categories):
+    """Create a unit (or change the one with this code)."""
+    fields = {"code": code, "title_fa": title_fa, "title_en": title_en, "parent_code": parent_code,
+              "district_code": district_code, "head_username": head_username,
+              "categories": categories}
+
+    def work(session):
+        save_unit(session, fields, set(message_categories(session)) or None,
+                  unit=find_unit(session, code))
+    _commit_or_fail(_session(), work)
+    click.echo(f"saved unit {code}")
+
+
+@units_cli.command("list")
+@click.option("--district", "district_code", help="Only this district's units.")
+def units_list(district_code):
+    """List the units as a tree: code, district, head, categories, title."""
+    session = _session()
+    try:
+        district_id = None
+        if district_code:
+            district = find_district(session, district_code)
+            if district is None:
+                raise click.ClickException(f"No district {district_code!r}.")
+            district_id = district.id
+        for unit, depth in unit_tree(session, district_id):
+            click.echo(f"{'  ' * depth}{unit.code:{max(1, 24 - 2 * depth)}} "
+                       f"{unit.district.code if unit.district else 'city':6} "
+                       f"{unit.head.username if unit.head else '-':24} "
+                       f"{';'.join(unit.categories) or '-':24} {unit.title_fa}")
+    finally:
+        session.close()
+
+
+@units_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def units_import(path):
+    """Create or update units from a CSV file (code, title_fa, title_en, parent_code,
+    district_code, head_username, categories separated by ';'); nothing is written if a line
+    is bad."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise click.ClickException("The file is not UTF-8 text.") from exc
+    created, updated = _commit_or_fail(
+        _session(), lambda s: import_units_csv(s, text, set(message_categories(s)) or None))
+    click.echo(f"units: {created} created, {updated} updated")
 
 
 @processes_cli.command("deploy")
@@ -202,6 +359,6 @@ def notifications_send():
 
 def register_cli(app) -> None:
     """Attach the commands to `flask`."""
-    for command in (setup_command, db_upgrade_command, users_cli, processes_cli, reports_cli,
-                    notifications_cli, audit_cli, fire_timers_command):
+    for command in (setup_command, db_upgrade_command, users_cli, roles_cli, units_cli,
+                    processes_cli, reports_cli, notifications_cli, audit_cli, fire_timers_command):
         app.cli.add_command(command)

@@ -134,9 +134,10 @@ def chain_explanation(problem) -> str:
 
 
 def role_title(code: str | None) -> str:
-    """A role's title in the page's language."""
-    from people.roles import ROLES_BY_CODE
-    role = ROLES_BY_CODE.get(code or "")
+    """A role's title in the page's language (the roles in force: people.catalogue)."""
+    from people.catalogue import roles_of
+    from .db import db_session
+    role = roles_of(db_session()).get(code)
     if role is None:
         return code or "—"
     return role.title_fa if is_rtl() else role.title_en

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from lxml import etree
 
-from people.roles import role_for_lane
+from people.catalogue import roles_of
 
 from engine.spiff.code_checks import check_expression
 from formjs.forms import FormNotFound, FormSchemaError, load_form
@@ -96,8 +96,10 @@ def check_forms(root, session=None) -> list[Problem]:
     return problems
 
 
-def check_lanes(root) -> list[Problem]:
-    """Every lane is named after a role (people.roles.role_for_lane)."""
+def check_lanes(root, session=None) -> list[Problem]:
+    """Every lane is named after a role in force (people.catalogue.roles_of; built-in without a
+    session)."""
+    role_for_lane = roles_of(session).role_for_lane
     problems = []
     for lane in root.iterfind(".//bpmn:lane", NS):
         name = (lane.get("name") or "").strip()
@@ -274,7 +276,7 @@ def check_references(root) -> list[Problem]:
 def system_problems(root, structural_ok: bool = True, session=None) -> list[Problem]:
     """The rules of this system on a parsed BPMN root; reachability only on a sound structure.
     session: forms made in the editor count (the files alone without one)."""
-    problems = check_forms(root, session) + check_lanes(root) + check_timers(root)
+    problems = check_forms(root, session) + check_lanes(root, session) + check_timers(root)
     if structural_ok:
         problems += check_reachability(root)
     return problems

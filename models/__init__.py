@@ -8,7 +8,7 @@ from .drafts import DraftAmendment, DraftComment, DraftRegulation, DraftSection
 from .forms import FormVersion
 from .letters import Letter, LetterCounter
 from .citizen import CitizenRequest
-from .people import ApiToken, District, RoleGrant, User
+from .people import ApiToken, District, Role, RoleGrant, Substitution, Unit, UnitCategory, User
 from .mardom_salam import MardomSalamCouncil, MardomSalamMeeting, MardomSalamRequest
 from .notifications import OutboxMessage
 from .records import QualityRecord
@@ -17,5 +17,5 @@ from .studio import ProcessDraft
 from .workflow import Event, HumanTask, Instance, ProcessVersion, Timer
 
 __all__ = ["ApiKey", "Attachment", "Letter", "LetterCounter", "MardomSalamCouncil", "MardomSalamMeeting", "MardomSalamRequest", "DraftAmendment", "DraftComment", "DraftRegulation", "DraftSection", "FormVersion", "ProcessDraft", "ChainDigest", "LegalHoldChange", "RecordDisposal", "Base", "make_engine", "make_session_factory", "utcnow", "CalendarDay", "CitizenRequest", "ApiToken",
-           "District", "RoleGrant", "User", "OutboxMessage", "QualityRecord", "SurveyAnswer", "SurveyLink", "Event",
+           "District", "Role", "RoleGrant", "Substitution", "Unit", "UnitCategory", "User", "OutboxMessage", "QualityRecord", "SurveyAnswer", "SurveyLink", "Event",
            "HumanTask", "Instance", "ProcessVersion", "Timer"]

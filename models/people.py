@@ -1,7 +1,7 @@
-"""Districts, users, role grants and API tokens."""
+"""Districts, users, roles, units, role grants (memberships), substitutes and API tokens."""
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, utcnow
@@ -31,6 +31,9 @@ class User(Base):
 
     grants: Mapped[list["RoleGrant"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin")
+    # The absences this user stands in for (people.access offers them those people's tasks).
+    standing_in_for: Mapped[list["Substitution"]] = relationship(
+        primaryjoin="User.id == foreign(Substitution.substitute_id)", viewonly=True, lazy="select")
 
     # Flask-Login protocol, kept here so the web layer needs no wrapper class.
     @property
@@ -49,19 +52,102 @@ class User(Base):
         return self.full_name or self.username
 
 
+def _in_force(valid_from, valid_until, now: datetime) -> bool:
+    return (valid_from is None or valid_from <= now) and (valid_until is None or now < valid_until)
+
+
+class Role(Base):
+    """A role lanes and grants name: the built-in ones (people/roles.py, seeded) and those an
+    administrator added; city_wide: normally granted for the whole city."""
+    __tablename__ = "roles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    title_fa: Mapped[str] = mapped_column(String(200))
+    title_en: Mapped[str] = mapped_column(String(200))
+    city_wide: Mapped[bool] = mapped_column(Boolean, default=False)
+    built_in: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Unit(Base):
+    """An organisational unit: a tree per district (district -> deputy's office -> department)
+    and one for the city (district_id NULL), with its head and the 137 categories it answers."""
+    __tablename__ = "units"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    title_fa: Mapped[str] = mapped_column(String(200))
+    title_en: Mapped[str] = mapped_column(String(200), default="")
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"), index=True)
+    head_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    parent: Mapped["Unit | None"] = relationship(remote_side=[id], lazy="select")
+    district: Mapped[District | None] = relationship(lazy="joined")
+    head: Mapped[User | None] = relationship(lazy="select")
+    category_rows: Mapped[list["UnitCategory"]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="UnitCategory.category")
+
+    @property
+    def categories(self) -> list[str]:
+        return [row.category for row in self.category_rows]
+
+
+class UnitCategory(Base):
+    """One 137 category a unit answers; indexed by (category, unit) so "the units of district D
+    answering C" is one indexed join (people.organisation.units_answering)."""
+    __tablename__ = "unit_categories"
+    __table_args__ = (Index("ix_unit_categories_category_unit", "category", "unit_id"),)
+
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), primary_key=True)
+    category: Mapped[str] = mapped_column(String(60), primary_key=True)
+
+
 class RoleGrant(Base):
-    """A role held by a user in one district, or city-wide when district_id is NULL."""
+    """A role held by a user (a membership): in a unit (and so its district), in a district,
+    or city-wide when district_id and unit_id are NULL; valid from/until (NULL = open)."""
     __tablename__ = "role_grants"
-    __table_args__ = (UniqueConstraint("user_id", "role", "district_id"),)
+    __table_args__ = (UniqueConstraint("user_id", "role", "district_id", "unit_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(40), index=True)
     district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), index=True)
+    valid_from: Mapped[datetime | None] = mapped_column(DateTime)
+    valid_until: Mapped[datetime | None] = mapped_column(DateTime)  # exclusive
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     user: Mapped[User] = relationship(back_populates="grants")
     district: Mapped[District | None] = relationship(lazy="joined")
+    unit: Mapped[Unit | None] = relationship(lazy="select")
+
+    def in_force(self, now: datetime) -> bool:
+        """True if the grant holds at now (naive UTC)."""
+        return _in_force(self.valid_from, self.valid_until, now)
+
+
+class Substitution(Base):
+    """A user's substitute for a period (leave): the substitute is offered the user's tasks."""
+    __tablename__ = "substitutions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    substitute_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    valid_from: Mapped[datetime] = mapped_column(DateTime)
+    valid_until: Mapped[datetime] = mapped_column(DateTime)  # exclusive
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
+    substitute: Mapped[User] = relationship(foreign_keys=[substitute_id], lazy="joined")
+
+    def in_force(self, now: datetime) -> bool:
+        """True if the substitution runs at now (naive UTC)."""
+        return _in_force(self.valid_from, self.valid_until, now)
 
 
 class ApiToken(Base):

@@ -1,23 +1,28 @@
 """Who may see and act on which task and instance.
 
-District staff act in their district; a grant with no district is city-wide.
+District staff act in their district; a grant with no district is city-wide; a grant in a unit
+holds in that unit's district (or city-wide for a city unit). Only grants in force count (their
+valid_from / valid_until around the app's clock, models.clock). A substitute, while the
+substitution runs, is offered the tasks of the person they stand in for (that person's role
+grants and the tasks assigned to them) and may act on them; `on_behalf_of` says for whom, so the
+engine notes it in the event.
 """
 from sqlalchemy import and_, false, or_, select, true, union
 from sqlalchemy.orm import defaultload, lazyload, object_session, selectinload
 
-from models import HumanTask, Instance, QualityRecord, RoleGrant
+from models import HumanTask, Instance, QualityRecord, RoleGrant, utcnow
 
-from .permissions import READ_ONLY_ROLES, may
+from .permissions import READ_ONLY_ROLES, grants_in_force, may
 
 
 def grants_of(user) -> list[RoleGrant]:
-    """The user's role grants."""
-    return list(user.grants)
+    """The user's role grants in force now."""
+    return grants_in_force(user)
 
 
 def has_role(user, role: str, district_id: int | None = None) -> bool:
-    """True if the user holds role in that district or city-wide (district None: anywhere)."""
-    for grant in user.grants:
+    """True if the user holds role (now) in that district or city-wide (district None: anywhere)."""
+    for grant in grants_in_force(user):
         if grant.role == role and (grant.district_id is None or district_id is None
                                    or grant.district_id == district_id):
             return True
@@ -26,27 +31,62 @@ def has_role(user, role: str, district_id: int | None = None) -> bool:
 
 def is_city_wide(user) -> bool:
     """True if the user holds any city-wide grant."""
-    return any(g.district_id is None for g in user.grants)
+    return any(g.district_id is None for g in grants_in_force(user))
 
 
 def district_ids_of(user) -> set[int] | None:
     """Districts the user works in; None means every district (a city-wide grant)."""
     if is_city_wide(user):
         return None
-    return {g.district_id for g in user.grants}
+    return {g.district_id for g in grants_in_force(user)}
 
 
 def is_read_only(user) -> bool:
     """True if every grant of the user is of a read-only role (an auditor only looks)."""
-    return bool(user.grants) and all(g.role in READ_ONLY_ROLES for g in user.grants)
+    grants = grants_in_force(user)
+    return bool(grants) and all(g.role in READ_ONLY_ROLES for g in grants)
+
+
+def absent_colleagues(user, now=None) -> list:
+    """The users this user stands in for now (substitutions that run at now)."""
+    if getattr(user, "id", None) is None or object_session(user) is None:
+        return []
+    now = now or utcnow()
+    return [s.user for s in user.standing_in_for if s.in_force(now) and s.user_id != user.id]
+
+
+def _holds_task_role(user, task: HumanTask) -> bool:
+    return (task.role is not None and task.role not in READ_ONLY_ROLES
+            and has_role(user, task.role, task.district_id))
+
+
+def _may_act_self(user, task: HumanTask) -> bool:
+    return task.assignee_id == user.id or _holds_task_role(user, task)
 
 
 def can_act_on_task(user, task: HumanTask) -> bool:
-    """The assignee, or a holder of the task's role in its district or city-wide (never read-only)."""
-    if task.assignee_id == user.id:
-        return True
-    return (task.role is not None and task.role not in READ_ONLY_ROLES
-            and has_role(user, task.role, task.district_id))
+    """The assignee, a holder of the task's role in its district or city-wide (never
+    read-only), or the substitute of one of them while the substitution runs."""
+    return _may_act_self(user, task) or any(_may_act_self(absent, task)
+                                            for absent in absent_colleagues(user))
+
+
+def on_behalf_of(user, task: HumanTask):
+    """The absent user for whom this user acts on the task (its assignee, or the holder of its
+    role they stand in for); None when they act in their own right."""
+    absent = absent_colleagues(user)
+    if not absent:
+        return None
+    if task.assignee_id not in (None, user.id):
+        return next((a for a in absent if a.id == task.assignee_id), None)
+    if _holds_task_role(user, task):
+        return None
+    return next((a for a in absent if _holds_task_role(a, task)), None)
+
+
+def stands_in_for(user, other_id: int | None) -> bool:
+    """True if the user is now the substitute of the user other_id."""
+    return other_id is not None and any(a.id == other_id for a in absent_colleagues(user))
 
 
 def can_view_instance(user, instance: Instance) -> bool:
@@ -55,7 +95,7 @@ def can_view_instance(user, instance: Instance) -> bool:
     in it (the Mardom Salam offices: the page a completed task leads to)."""
     if instance.started_by_id == user.id or may(user, "view_all_instances"):
         return True
-    if any(grant.district_id == instance.district_id for grant in user.grants):
+    if any(grant.district_id == instance.district_id for grant in grants_in_force(user)):
         return True
     session = object_session(instance)
     return session is not None and session.scalar(
@@ -65,7 +105,7 @@ def can_view_instance(user, instance: Instance) -> bool:
 
 def _worked_on(user):
     """SQL condition on HumanTask: a task of one of the user's city-wide roles, or theirs."""
-    roles = [grant.role for grant in user.grants if grant.district_id is None]
+    roles = [grant.role for grant in grants_in_force(user) if grant.district_id is None]
     return or_(HumanTask.assignee_id == user.id, HumanTask.completed_by_id == user.id,
                HumanTask.role.in_(roles) if roles else false())
 
@@ -73,7 +113,7 @@ def _worked_on(user):
 def can_start_in_district(user, district_id: int) -> bool:
     """Any staff role in the district, or a city-wide role, may start a process there (not read-only ones)."""
     return any(g.district_id in (None, district_id) and g.role not in READ_ONLY_ROLES
-               for g in user.grants)
+               for g in grants_in_force(user))
 
 
 def instance_scope_clause(user):
@@ -82,18 +122,25 @@ def instance_scope_clause(user):
         return Instance.id.isnot(None)
     clauses = [Instance.started_by_id == user.id,
                Instance.id.in_(select(HumanTask.instance_id).where(_worked_on(user)))]
-    for grant in user.grants:
+    for grant in grants_in_force(user):
         if grant.district_id is not None:
             clauses.append(Instance.district_id == grant.district_id)
     return or_(*clauses)
 
 
 def _grant_clauses(user) -> list:
-    """One condition per way a task reaches the user: assigned to them, or one per grant."""
-    clauses = [HumanTask.assignee_id == user.id]
-    for grant in user.grants:
-        clauses.append(HumanTask.role == grant.role if grant.district_id is None else
-                       and_(HumanTask.role == grant.role, HumanTask.district_id == grant.district_id))
+    """One condition per way a task reaches the user: assigned to them, or one per grant in
+    force; the same for each person they stand in for now."""
+    clauses, seen = [], set()
+    for person in (user, *absent_colleagues(user)):
+        clauses.append(HumanTask.assignee_id == person.id)
+        for grant in grants_in_force(person):
+            key = (grant.role, grant.district_id)
+            if key in seen or (person is not user and grant.role in READ_ONLY_ROLES):
+                continue
+            seen.add(key)
+            clauses.append(HumanTask.role == grant.role if grant.district_id is None else
+                           and_(HumanTask.role == grant.role, HumanTask.district_id == grant.district_id))
     return clauses
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload
 
 from models import ApiToken, District, RoleGrant, User, utcnow
 
-from .roles import is_role
+from .catalogue import roles_of
 
 _hasher = PasswordHasher()
 # Verifying against a dummy hash keeps unknown usernames as slow as wrong passwords.
@@ -82,15 +82,35 @@ def authenticate(session, username: str, password: str) -> User | None:
     return user
 
 
-def grant_role(session, user: User, role: str, district: District | None) -> RoleGrant:
-    """Grant a role in a district (or city-wide when district is None); idempotent."""
-    if not is_role(role):
+def grant_role(session, user: User, role: str, district: District | None, unit=None,
+               valid_from=None, valid_until=None) -> RoleGrant:
+    """Grant a role in a unit (and so its district), a district, or city-wide (both None),
+    valid from/until (naive UTC, None = open); granting it again there sets the dates."""
+    if not roles_of(session).is_role(role):
         raise AccountError(f"Unknown role {role!r}.")
+    if unit is not None:
+        district = unit.district
+    if valid_from is not None and valid_until is not None and valid_until <= valid_from:
+        raise AccountError("The end of a membership must come after its start.")
+    district_id, unit_id = (district.id if district else None), (unit.id if unit else None)
     for grant in user.grants:
-        if grant.role == role and grant.district_id == (district.id if district else None):
+        if grant.role == role and grant.district_id == district_id and grant.unit_id == unit_id:
+            grant.valid_from, grant.valid_until = valid_from, valid_until
+            session.flush()
             return grant
-    grant = RoleGrant(user=user, role=role, district=district)
+    grant = RoleGrant(user=user, role=role, district=district, unit=unit,
+                      valid_from=valid_from, valid_until=valid_until)
     session.add(grant)
+    session.flush()
+    return grant
+
+
+def revoke_grant(session, grant_id: int, user: User | None = None) -> RoleGrant | None:
+    """Remove one grant (a membership); None if there is no such grant."""
+    grant = session.get(RoleGrant, grant_id)
+    if grant is None:
+        return None
+    grant.user.grants.remove(grant)
     session.flush()
     return grant
 

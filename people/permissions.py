@@ -11,6 +11,8 @@ table for the city-wide view (``view_all_instances``) and READ_ONLY_ROLES.
 """
 from dataclasses import dataclass
 
+from models import utcnow
+
 from .roles import is_role
 
 DISTRICT = "district"
@@ -49,6 +51,8 @@ PERMISSIONS: dict[str, Permission] = {
     "place_legal_holds": _permission(CITY, "auditor"),
     # Open311 API keys (app/api_keys).
     "manage_api_keys": _permission(CITY, "admin"),
+    # The organisation (app/admin): units, roles, memberships, substitutes.
+    "manage_organisation": _permission(CITY, "admin"),
     # Generating the complaint report F-__-0-5-02 of a district (programmes/complaints/report.py):
     # its complaints expert or PR head, or central PR, inspection or an administrator city-wide.
     "generate_complaint_reports_district": _permission(DISTRICT, "complaints_expert", "pr_head"),
@@ -77,13 +81,20 @@ PERMISSIONS: dict[str, Permission] = {
 READ_ONLY_ROLES = frozenset({"auditor"})
 
 
+def grants_in_force(user, now=None) -> list:
+    """The user's grants whose valid_from / valid_until hold now (the app's clock)."""
+    now = now or utcnow()
+    return [grant for grant in user.grants if grant.in_force(now)]
+
+
 def may(user, permission: str, district_id: int | None = None) -> bool:
-    """True if one of the user's grants gives the permission (in district_id; see the table).
+    """True if one of the user's grants in force gives the permission (in district_id; see the
+    table).
 
     KeyError for a permission the table does not name.
     """
     rule = PERMISSIONS[permission]
-    for grant in user.grants:
+    for grant in grants_in_force(user):
         if grant.role not in rule.roles:
             continue
         if grant.district_id is None:

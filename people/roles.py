@@ -1,9 +1,15 @@
-"""The roles of MISSION.md and the convention that maps BPMN lanes to them.
+"""The built-in roles of MISSION.md (the seed of the roles table) and the lane convention.
 
 Lane convention: a lane's name is either a role's code (``pr_expert``), its
 Persian title (``کارشناس روابط عمومی``) or its English title, compared after
 trimming whitespace and ignoring case and zero-width non-joiners. A lane whose
 name maps to no role is refused at deploy, so every human task has a role.
+
+The roles in force are the `roles` table (the built-in ones seeded, plus those administrators
+add): code with a session reads them through `people.catalogue.roles_of(session)`, a
+RoleCatalogue. ROLES, ROLES_BY_CODE, role_for_lane and is_role below are the built-in seed
+only: for the permission table (which names built-in roles), tools and tests without a
+database.
 """
 from dataclasses import dataclass
 
@@ -47,23 +53,38 @@ ROLES = (
 ROLES_BY_CODE = {role.code: role for role in ROLES}
 
 
-def _normalise(name: str) -> str:
+def normalise_name(name: str) -> str:
+    """A lane or role name compared without case, extra spaces or zero-width non-joiners."""
     return " ".join(name.replace("\u200c", " ").split()).casefold()
 
 
-_ROLE_BY_NAME = {}
-for _role in ROLES:
-    for _name in (_role.code, _role.title_fa, _role.title_en):
-        _ROLE_BY_NAME[_normalise(_name)] = _role.code
+class RoleCatalogue:
+    """A set of roles and the lane convention over them (code, Persian or English title)."""
+
+    def __init__(self, roles):
+        self.roles = tuple(roles)
+        self.by_code = {role.code: role for role in self.roles}
+        self._by_name = {}
+        for role in self.roles:
+            for name in (role.code, role.title_fa, role.title_en):
+                if name:
+                    self._by_name.setdefault(normalise_name(name), role.code)
+
+    def role_for_lane(self, lane_name: str | None) -> str | None:
+        """The role code a lane name stands for, or None if it names no role."""
+        if not lane_name:
+            return None
+        return self._by_name.get(normalise_name(lane_name))
+
+    def is_role(self, code: str) -> bool:
+        """True if code is a role of this catalogue."""
+        return code in self.by_code
+
+    def get(self, code: str | None) -> Role | None:
+        """The role with this code, or None."""
+        return self.by_code.get(code or "")
 
 
-def role_for_lane(lane_name: str | None) -> str | None:
-    """Return the role code a lane name stands for, or None if it names no role."""
-    if not lane_name:
-        return None
-    return _ROLE_BY_NAME.get(_normalise(lane_name))
-
-
-def is_role(code: str) -> bool:
-    """True if code is a known role code."""
-    return code in ROLES_BY_CODE
+BUILT_IN = RoleCatalogue(ROLES)
+role_for_lane = BUILT_IN.role_for_lane
+is_role = BUILT_IN.is_role

@@ -120,6 +120,19 @@ def parse_solar_date(text: str) -> date:
         raise ValueError(f"{text!r} is not a day of the Solar Hijri calendar") from None
 
 
+def parse_day(text: str) -> date:
+    """A day as Solar Hijri (1405/09/15, any digits, / - or .) or ISO (2026-12-06); ValueError."""
+    cleaned = to_ascii_digits(text or "").strip()
+    try:
+        return parse_solar_date(cleaned)
+    except ValueError:
+        pass
+    try:
+        return date.fromisoformat(cleaned)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a date like 1405/09/15 or 2026-12-06") from None
+
+
 def format_solar_date(day: date) -> str:
     """A Gregorian date as Solar Hijri 1405/01/01 (Latin digits)."""
     return jdatetime.date.fromgregorian(date=day).strftime("%Y/%m/%d")

@@ -15,6 +15,8 @@ URL table:
   POST  /api/v1/tasks/<id>/complete           complete     ({"data": {...}}; or multipart: the
                                                             JSON in field "data", files under
                                                             their file field's name)
+  GET   /api/v1/units                         units        (district: code or "city", category)
+  GET   /api/v1/users                         users        (role, district, unit: for pickers)
   GET   /api/v1/openapi.json                  openapi
 """
 from flask import Blueprint, current_app, g, jsonify, request
@@ -33,6 +35,7 @@ from engine import list_events
 from models import District, Instance, utcnow
 from people import access
 from people.accounts import authenticate, issue_api_token
+from people.organisation import find_unit, members, units_answering
 
 from .. import task_service
 from ..db import db_session
@@ -192,6 +195,56 @@ def complete(task_id):
     data = api_task_data(session, task_id, g.api_user, request)  # JSON, or multipart with files
     done = task_service.complete_task(session, task_id, g.api_user, data, locale=str(get_locale()))
     return jsonify({"task": task_json(done), "instance": instance_json(done.instance, open_tasks(session, done.instance))})
+
+
+def _district_filter(session):
+    """(district_id, city) of the district query argument; InvalidData for an unknown one."""
+    code = request.args.get("district", "").strip()
+    if not code:
+        return None, False
+    if code == "city":
+        return None, True
+    district_id = _district_id(session, code)
+    if district_id is None:
+        raise InvalidData("Unknown district.", {"district": "Unknown district."})
+    return district_id, False
+
+
+def _unit_json(unit) -> dict:
+    return {"id": unit.id, "code": unit.code, "title_fa": unit.title_fa, "title_en": unit.title_en,
+            "parent": unit.parent.code if unit.parent else None,
+            "district": unit.district.code if unit.district else None,
+            "head": unit.head.username if unit.head else None, "categories": unit.categories}
+
+
+@bp.get("/units")
+@token_required
+def units():
+    session = db_session()
+    district_id, city = _district_filter(session)
+    found = units_answering(session, request.args.get("category", "").strip() or None,
+                            district_id, city)
+    return jsonify({"units": [_unit_json(unit) for unit in found]})
+
+
+@bp.get("/users")
+@token_required
+def users():
+    session = db_session()
+    district_id, _city = _district_filter(session)
+    unit = None
+    if request.args.get("unit", "").strip():
+        unit = find_unit(session, request.args["unit"])
+        if unit is None:
+            raise InvalidData("Unknown unit.", {"unit": "Unknown unit."})
+    role = request.args.get("role", "").strip() or None
+    now = utcnow()
+    found = members(session, role, district_id, unit.id if unit else None, now=now)
+    return jsonify({"users": [{
+        "id": user.id, "username": user.username, "display_name": user.display_name,
+        "roles": [{"role": grant.role, "district": grant.district.code if grant.district else None,
+                   "unit": grant.unit.code if grant.unit else None}
+                  for grant in user.grants if grant.in_force(now)]} for user in found]})
 
 
 @bp.get("/openapi.json")

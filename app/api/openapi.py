@@ -66,6 +66,18 @@ SCHEMAS = {
         "data": {"type": "object"}, "started_at": {"type": "string"},
         "completed_at": {"type": ["string", "null"]},
         "open_tasks": {"type": "array", "items": _ref("Task")}}},
+    "Unit": {"type": "object", "properties": {
+        "id": {"type": "integer"}, "code": {"type": "string"}, "title_fa": {"type": "string"},
+        "title_en": {"type": "string"}, "parent": {"type": ["string", "null"]},
+        "district": {"type": ["string", "null"], "description": "null for a city unit"},
+        "head": {"type": ["string", "null"]},
+        "categories": {"type": "array", "items": {"type": "string"}}}},
+    "User": {"type": "object", "properties": {
+        "id": {"type": "integer"}, "username": {"type": "string"}, "display_name": {"type": "string"},
+        "roles": {"type": "array", "description": "grants in force now", "items": {
+            "type": "object", "properties": {"role": {"type": "string"},
+                                             "district": {"type": ["string", "null"]},
+                                             "unit": {"type": ["string", "null"]}}}}}},
     "Event": {"type": "object", "properties": {
         "seq": {"type": "integer"}, "type": {"type": "string"}, "task": {"type": ["string", "null"]},
         "actor": {"type": ["string", "null"]}, "at": {"type": "string"}, "data": {"type": "object"},
@@ -128,6 +140,18 @@ def openapi_document() -> dict:
                 {"type": "object", "properties": {"task": _ref("Task"), "instance": _ref("Instance")}},
                 400, 401, 403, 404, 409, params=[task_id],
                 body={"type": "object", "properties": {"data": {"type": "object"}}})},
+            "/units": {"get": _op(
+                "Organisational units (for pickers): of a district, and answering a 137 category",
+                {"type": "object", "properties": {"units": {"type": "array", "items": _ref("Unit")}}},
+                400, 401, params=[_query("district", text="district code, or city for city units"),
+                                  _query("category", text="a 137 category, e.g. service")])},
+            "/users": {"get": _op(
+                "Active users holding a role now (for pickers): by role, district (city-wide "
+                "holders included) and unit",
+                {"type": "object", "properties": {"users": {"type": "array", "items": _ref("User")}}},
+                400, 401, params=[_query("role", text="role code"),
+                                  _query("district", text="district code"),
+                                  _query("unit", text="unit code")])},
             "/openapi.json": {"get": {**_op("This OpenAPI 3.1 description", {"type": "object"}),
                                       "security": []}},
         },

@@ -139,9 +139,11 @@ def instance(instance_id):
 def _readable_history(session, instance, events) -> dict:
     """What the history needs to speak in words: the case, element names, people's names."""
     case = case_of(session, instance, style=page_style())
-    usernames = {e.data.get("to") for e in events if e.type == "task_reassigned"} - {None}
-    people = dict(session.execute(select(User.username, User.display_name)
-                                  .where(User.username.in_(usernames))).all()) if usernames else {}
+    usernames = ({e.data.get("to") for e in events if e.type == "task_reassigned"}
+                 # a substitute's step names the absent colleague too (people.access.on_behalf_of)
+                 | {e.data.get("on_behalf_of") for e in events if isinstance(e.data, dict)}) - {None}
+    people = {user.username: user.display_name for user in session.scalars(
+        select(User).where(User.username.in_(usernames)))} if usernames else {}
     return {"case": case, "case_event_ids": {s.event_id for s in case.steps},
             "element_names": element_names(instance.version), "people": people}
 

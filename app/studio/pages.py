@@ -17,7 +17,7 @@ from modeling import studio
 from formjs.catalog import all_form_keys
 from models import ProcessVersion
 from people.permissions import may
-from people.roles import ROLES
+from people.catalogue import roles_of
 
 from ..db import db_session
 from ..i18n import is_rtl
@@ -78,7 +78,7 @@ def modeler(key):
     config = {
         "urls": _urls(key),
         "forms": all_form_keys(db_session()),
-        "roles": [{"code": r.code, "title_fa": r.title_fa, "title_en": r.title_en} for r in ROLES],
+        "roles": [{"code": r.code, "title_fa": r.title_fa, "title_en": r.title_en} for r in roles_of(db_session()).roles],
         "labels": _labels(), "lang": "fa" if is_rtl() else "en", "readOnly": read_only,
     }
     return render_template("studio/modeler.html", key=key, config=config, read_only=read_only)

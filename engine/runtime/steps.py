@@ -236,7 +236,8 @@ def require_ready(task: HumanTask) -> None:
 
 
 def require_free_for(task: HumanTask, user: User) -> None:
-    if task.assignee_id not in (None, user.id):
+    # The substitute of the assignee (people.access) may take over the task while standing in.
+    if task.assignee_id not in (None, user.id) and not access.stands_in_for(user, task.assignee_id):
         raise Conflict("This task is claimed by {who}.", {"assignee": task.assignee.username},
                        who=task.assignee.display_name)
 
@@ -290,6 +291,8 @@ def complete_task(session, task_id: int, user: User, data: dict | None, locale: 
         if engine.hooks.page_of(task) is not None:
             raise Conflict("This task is completed on its own page, which records more than this form.")
     actor = user
+    # A substitute acting for an absent colleague: the event names both (people.access).
+    absent = None if access_checked else access.on_behalf_of(user, task)
     shown = engine.hooks.data_shown(session, task)
     clean = validate_task_data(task, data, locale, server_keys=shown)
     clean.update(engine.hooks.data_at_completion(session, task, shown))  # the client's copies are dropped
@@ -312,6 +315,8 @@ def complete_task(session, task_id: int, user: User, data: dict | None, locale: 
     noted = {}  # what the hooks wrote, for the event (a quality record's code)
     for hook in engine.hooks.task_completed:
         noted.update(hook(session, task, actor, clean, now) or {})
+    if absent is not None:
+        noted["on_behalf_of"] = absent.username
     append_event(session, instance, "task_completed", actor=actor, task_spec=task.task_spec,
                  spiff_task_id=task.spiff_task_id, data={"task": task.name, "data": clean, **noted})
     if ran:

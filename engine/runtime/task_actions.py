@@ -27,9 +27,11 @@ def claim_task(session, task_id: int, user: User) -> HumanTask:
     require_ready(task)
     require_free_for(task, user)
     if task.assignee_id != user.id:
+        absent = access.on_behalf_of(user, task)  # a substitute taking an absent colleague's task
         task.assignee_id, task.assignee = user.id, user
         append_event(session, task.instance, "task_claimed", actor=user,
-                     task_spec=task.task_spec, spiff_task_id=task.spiff_task_id)
+                     task_spec=task.task_spec, spiff_task_id=task.spiff_task_id,
+                     data={"on_behalf_of": absent.username} if absent is not None else None)
     flush_or_conflict(session)
     return task
 

@@ -6,7 +6,8 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
-from people.roles import role_for_lane
+from people.catalogue import roles_of
+from people.roles import role_for_lane  # the built-in roles, for parsing without a session
 
 from engine.problems.explain import explain_exception
 from engine.problems.spiff_refusals import explain_spiff_exception
@@ -98,14 +99,19 @@ def _task_specs(spec, subprocess_specs):
         yield from process_spec.task_specs.values()
 
 
-def _check_lanes_and_forms(spec, subprocess_specs, check_forms: bool, session=None):
+def _check_lanes_and_forms(spec, subprocess_specs, check_forms: bool, session=None,
+                           check_lanes: bool = True):
     lanes, forms, errors = {}, {}, []
+    # The roles in force (the roles table) with a session; the built-in seed without one.
+    lane_role = roles_of(session).role_for_lane if session is not None else role_for_lane
     for task_spec in _task_specs(spec, subprocess_specs):
         if not getattr(task_spec, "manual", False):
             continue
         lane = getattr(task_spec, "lane", None)
-        role = role_for_lane(lane)
-        if role is None:
+        role = lane_role(lane)
+        if role is None and not check_lanes:
+            pass  # a stored version: its lanes were checked at deploy (ProcessVersion.lanes)
+        elif role is None:
             errors.append(BpmnError(
                 f"the task is in lane {lane!r}, which names no role; put it in a lane named "
                 "after a role (see people/roles.py)" if lane else
@@ -136,9 +142,11 @@ def _check_lanes_and_forms(spec, subprocess_specs, check_forms: bool, session=No
 
 
 def parse_definition(xml: bytes | str, check_forms: bool = True, check_code: bool = True,
-                     session=None) -> ParsedDefinition:
+                     session=None, check_lanes: bool = True) -> ParsedDefinition:
     """Validate a BPMN file completely and build its specs; raise BpmnValidationError.
-    session: forms made in the editor count as existing (the files alone without one)."""
+    session: forms made in the editor and roles added by administrators count as existing (the
+    files and the built-in roles alone without one). check_lanes=False: a stored version, whose
+    lanes were checked when it was deployed."""
     xml_bytes = xml.encode("utf-8") if isinstance(xml, str) else xml
     tree = parse_bpmn_xml(xml_bytes)
     errors = (validate_bpmn_xsd(tree) + _reserved_id_errors(tree)
@@ -158,7 +166,8 @@ def parse_definition(xml: bytes | str, check_forms: bool = True, check_code: boo
     except (KeyError, TypeError, AttributeError, ValueError, NotImplementedError, RecursionError) as exc:
         # SpiffWorkflow crashed on something it does not expect: say what in the file it is.
         raise BpmnValidationError(_with_lines(explain_exception(exc, tree), tree)) from exc
-    lanes, forms, errors = _check_lanes_and_forms(spec, subprocess_specs, check_forms, session)
+    lanes, forms, errors = _check_lanes_and_forms(spec, subprocess_specs, check_forms, session,
+                                                  check_lanes)
     if errors:
         raise BpmnValidationError(_with_lines(errors, tree))
     process = tree.getroot().find(f"bpmn:process[@id='{process_key}']", NS)

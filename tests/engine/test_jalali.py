@@ -157,3 +157,11 @@ def test_a_wall_time_on_a_local_day_as_utc():
     assert jalali.utc_of(date(2026, 12, 8), tz="UTC") == datetime(2026, 12, 8)
     assert jalali.solar_parts(date(2026, 12, 13)) == (1405, 9, 22)
     assert jalali.solar_to_gregorian(1405, 9, 22) == date(2026, 12, 13)
+
+
+def test_parse_day_reads_solar_hijri_or_iso_days_and_refuses_anything_else():
+    assert jalali.parse_day("1405/09/15") == jalali.parse_day("۱۴۰۵/۰۹/۱۵") == date(2026, 12, 6)
+    assert jalali.parse_day("2026-12-06") == date(2026, 12, 6)
+    for text in ("", "tomorrow", "1405/13/01", "2026-13-01"):
+        with pytest.raises(ValueError):
+            jalali.parse_day(text)

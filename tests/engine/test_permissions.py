@@ -53,6 +53,9 @@ ROWS = [
     ("admin", CITY_WIDE, "manage_api_keys", None, True),
     ("admin", D1, "manage_api_keys", None, False),
     ("process_owner", CITY_WIDE, "manage_api_keys", None, False),
+    ("admin", CITY_WIDE, "manage_organisation", None, True),
+    ("admin", D1, "manage_organisation", None, False),
+    ("department_head", D1, "manage_organisation", D1, False),
     # Complaint reports: the district's complaints expert or PR head, or city-wide management.
     ("complaints_expert", D1, "generate_complaint_reports_district", D1, True),
     ("complaints_expert", D1, "generate_complaint_reports_district", D2, False),
@@ -137,6 +140,7 @@ def test_the_table_is_exactly_this():
         "verify_instances": (DISTRICT, {"auditor", "admin"}),
         "place_legal_holds": (CITY, {"auditor"}),
         "manage_api_keys": (CITY, {"admin"}),
+        "manage_organisation": (CITY, {"admin"}),
         "generate_complaint_reports_district": (DISTRICT, {"complaints_expert", "pr_head"}),
         "generate_complaint_reports_city": (CITY, {"central_pr", "central_inspection", "admin"}),
         "file_mardom_salam_request": (DISTRICT, {"communications_office", "pr_expert",

@@ -1,0 +1,49 @@
+"""The organisation, kept by a city-wide administrator (permission manage_organisation):
+units, roles, users' memberships and substitutes. Thin views over people.organisation,
+people.catalogue, people.accounts and people.substitutes; no JavaScript needed.
+
+URL table:
+  GET   /admin/                                      index (links)
+  GET   /admin/units                                 units        (tree; ?district=d1|city)
+  GET   /admin/units/new  POST /admin/units/new      unit_new
+  GET   /admin/units/<id>  POST /admin/units/<id>    unit_edit
+  POST  /admin/units/import                          units_import (multipart: file)
+  GET   /admin/roles  POST /admin/roles              roles        (list, add)
+  GET   /admin/users                                 users        (?q= username or name)
+  GET   /admin/users/<id>                            user_memberships
+  POST  /admin/users/<id>/grants                     grant_add    (role, scope, unit|district, from, until)
+  POST  /admin/users/<id>/grants/<grant_id>/remove   grant_remove
+  GET   /admin/substitutes  POST /admin/substitutes  substitutes  (list, add)
+  POST  /admin/substitutes/<id>/end                  substitute_end
+"""
+from datetime import timedelta
+from functools import wraps
+
+from flask import Blueprint, render_template
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from people.permissions import may
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def organisation_admin(view):
+    """Let the view run only for a city-wide administrator; others get a 403 page."""
+    @wraps(view)
+    @login_required
+    def wrapper(*args, **kwargs):
+        if not may(current_user, "manage_organisation"):
+            return render_template("error.html", message=_(
+                "Only a system administrator may manage the organisation.")), 403
+        return view(*args, **kwargs)
+    return wrapper
+
+
+@bp.app_template_filter("last_day")
+def last_day(moment):
+    """The last moment before an exclusive end (valid_until), to show its day."""
+    return moment - timedelta(seconds=1) if moment is not None else None
+
+
+from . import views  # noqa: E402,F401  (registers the routes)
