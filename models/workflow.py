@@ -100,6 +100,9 @@ class HumanTask(Base):
     role: Mapped[str | None] = mapped_column(String(40))
     district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The unit the task was routed to (BPMN property candidateUnit; migration 0022): offered to
+    # that unit's members and head only. NULL: the lane's role in the district decides.
+    unit_id: Mapped[int | None] = mapped_column(Integer, index=True)
     form_key: Mapped[str | None] = mapped_column(String(120))
     # The form_versions version of form_key the task was created with (NULL: rows made before
     # form versions existed, which read the latest).

@@ -12,6 +12,7 @@ from sqlalchemy.orm import defaultload, lazyload, object_session, selectinload
 
 from models import HumanTask, Instance, QualityRecord, RoleGrant, utcnow
 
+from . import organisation
 from .permissions import READ_ONLY_ROLES, grants_in_force, may
 
 
@@ -55,9 +56,32 @@ def absent_colleagues(user, now=None) -> list:
     return [s.user for s in user.standing_in_for if s.in_force(now) and s.user_id != user.id]
 
 
+def _grant_reaches(grant, task: HumanTask) -> bool:
+    """A grant of the task's role reaches it: city-wide; or in its district, where a task routed
+    to a unit reaches only that unit's members (a unit-less district grant reaches the rest)."""
+    if grant.role != task.role:
+        return False
+    if grant.district_id is None:
+        return True
+    if grant.district_id != task.district_id:
+        return False
+    return task.unit_id is None or grant.unit_id == task.unit_id
+
+
+def _heads_unit_of(user, task: HumanTask) -> bool:
+    return task.unit_id is not None and task.unit_id in organisation.headed_unit_ids(
+        object_session(user), user)
+
+
 def _holds_task_role(user, task: HumanTask) -> bool:
-    return (task.role is not None and task.role not in READ_ONLY_ROLES
-            and has_role(user, task.role, task.district_id))
+    if task.role is None or task.role in READ_ONLY_ROLES:
+        return False
+    return any(_grant_reaches(g, task) for g in grants_in_force(user)) or _heads_unit_of(user, task)
+
+
+def may_take(user, task: HumanTask) -> bool:
+    """True if the task may be handed to this user: their role and place reach it (reassign)."""
+    return _holds_task_role(user, task)
 
 
 def _may_act_self(user, task: HumanTask) -> bool:
@@ -134,13 +158,22 @@ def _grant_clauses(user) -> list:
     clauses, seen = [], set()
     for person in (user, *absent_colleagues(user)):
         clauses.append(HumanTask.assignee_id == person.id)
+        headed = organisation.headed_unit_ids(object_session(person), person)
+        if headed:
+            clauses.append(HumanTask.unit_id.in_(headed))
         for grant in grants_in_force(person):
-            key = (grant.role, grant.district_id)
+            key = (grant.role, grant.district_id, grant.unit_id)
             if key in seen or (person is not user and grant.role in READ_ONLY_ROLES):
                 continue
             seen.add(key)
-            clauses.append(HumanTask.role == grant.role if grant.district_id is None else
-                           and_(HumanTask.role == grant.role, HumanTask.district_id == grant.district_id))
+            if grant.district_id is None:
+                clauses.append(HumanTask.role == grant.role)
+                continue
+            # A task routed to a unit reaches that unit's members only.
+            reach = (HumanTask.unit_id.is_(None) if grant.unit_id is None else
+                     or_(HumanTask.unit_id.is_(None), HumanTask.unit_id == grant.unit_id))
+            clauses.append(and_(HumanTask.role == grant.role,
+                                HumanTask.district_id == grant.district_id, reach))
     return clauses
 
 

@@ -321,3 +321,34 @@ def members(session, role: str | None = None, district_id: int | None = None,
         query = query.where(RoleGrant.unit_id == unit_id)
     return list(session.scalars(select(User).where(User.id.in_(query), User.is_active.is_(True))
                                 .order_by(User.username).limit(limit)))
+
+
+def _plain(text: str) -> str:
+    return " ".join(str(text).replace("\u200c", " ").split()).casefold()
+
+
+def routed_unit(session, named: str | None, role: str | None, district_id: int | None) -> int | None:
+    """The unit a task that names `named` (its candidateUnit: a unit's code, its Persian or
+    English title, or a 137 category it answers) goes to, in the task's district or the city;
+    None (route by role, as before) when nothing matches or no one could take it there: the
+    unit has no head and no member holding the task's role now."""
+    if not named:
+        return None
+    candidates = [u for u in session.scalars(select(Unit).where(
+        or_(Unit.district_id == district_id, Unit.district_id.is_(None))).order_by(Unit.code))]
+    wanted = _plain(named)
+    unit = (next((u for u in candidates if u.code == named), None)
+            or next((u for u in candidates if wanted in (_plain(u.title_fa), _plain(u.title_en))), None)
+            or next(iter(units_answering(session, named, district_id)), None))
+    if unit is None:
+        return None
+    if unit.head_id is not None or (role and members(session, role, unit_id=unit.id, limit=1)):
+        return unit.id
+    return None
+
+
+def headed_unit_ids(session, user) -> list[int]:
+    """The units the user heads (their head sees and may do every task routed to them)."""
+    if getattr(user, "id", None) is None or session is None:
+        return []
+    return list(session.scalars(select(Unit.id).where(Unit.head_id == user.id)))

@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, event, or_, select
 from sqlalchemy.orm import Session, joinedload, lazyload, object_session, undefer
 
 from models import District, HumanTask, Instance, ProcessVersion, Timer, User, utcnow
-from people import access
+from people import access, organisation
 
 from workcal.jalali import local_today
 from workcal.store import calendar_for, using_calendar, zone_of
@@ -109,6 +109,8 @@ def _sync_human_tasks(session, instance, workflow, now, new: bool = False) -> li
             instance_id=instance.id, spiff_task_id=task.spiff_task_id,
             process_key=instance.process_key, task_spec=task.task_spec, name=task.name,
             lane=task.lane, role=lanes.get(task.lane), district_id=instance.district_id,
+            unit_id=organisation.routed_unit(session, task.unit, lanes.get(task.lane),
+                                             instance.district_id) if task.unit else None,
             # The task keeps the version of its form that is the latest now.
             form_key=task.form_key,
             form_version=form_versions.number_for_new_task(session, task.form_key) if task.form_key else None,

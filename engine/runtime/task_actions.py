@@ -58,7 +58,7 @@ def reassign_task(session, task_id: int, user: User, to_username: str) -> HumanT
     target = session.scalars(select(User).where(User.username == to_username)).first()
     if target is None or not target.is_active:
         raise InvalidData("No such user.", {"username": "No such user."})
-    if not (task.role and access.has_role(target, task.role, task.district_id)):
+    if not (task.role and access.may_take(target, task)):
         raise InvalidData("{who} does not hold this task's role in its district.",
                           {"username": "The user does not hold the task's role here."},
                           who=target.display_name)

@@ -253,6 +253,7 @@ class ReadyHumanTask:
     form_key: str | None
     due: dict = field(default_factory=dict)  # dueInWorkingDays / dueInWorkingHours / dueInHours
     due_at: datetime | None = None  # naive UTC, from the task data a dueAtVariable property names
+    unit: str | None = None  # what the task's candidateUnit expression gave (a unit's code or name)
 
 
 def ready_human_tasks(workflow: BpmnWorkflow) -> list[ReadyHumanTask]:
@@ -264,8 +265,24 @@ def ready_human_tasks(workflow: BpmnWorkflow) -> list[ReadyHumanTask]:
         out.append(ReadyHumanTask(
             spiff_task_id=str(task.id), task_spec=spec.bpmn_id, name=spec.bpmn_name or spec.bpmn_id,
             lane=getattr(spec, "lane", None), form_key=props.get("formKey"),
-            due=due_properties(props), due_at=_due_at_from_data(task, props.get("dueAtVariable"))))
+            due=due_properties(props), due_at=_due_at_from_data(task, props.get("dueAtVariable")),
+            unit=_candidate_unit(task, props.get("candidateUnit"))))
     return out
+
+
+def _candidate_unit(task, expression: str | None) -> str | None:
+    """The unit a task names by its candidateUnit property: a Python expression over the task
+    data, run in the sandbox (as Camunda's candidate-group expressions), giving a unit's code or
+    title, or a 137 category its unit answers. A failing expression or an empty answer leaves the
+    task routed by its lane's role, so no task is lost to a slip in a diagram."""
+    if not expression or not expression.strip():
+        return None
+    try:
+        value = task.workflow.script_engine.evaluate(task, expression)
+    except Exception:  # noqa: BLE001 - any failure of the expression: route by the lane
+        return None
+    text = str(value).strip() if value not in (None, "", [], {}) else ""
+    return text[:200] or None
 
 
 def _due_at_from_data(task, variable: str | None) -> datetime | None:
