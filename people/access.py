@@ -5,7 +5,7 @@ District staff act in their district; a grant with no district is city-wide.
 from sqlalchemy import and_, false, or_, select, true, union
 from sqlalchemy.orm import defaultload, lazyload, object_session, selectinload
 
-from models import HumanTask, Instance, QualityRecord, RoleGrant
+from models import HumanTask, Instance, QualityRecord, RoleGrant, User
 
 from .permissions import READ_ONLY_ROLES, may
 
@@ -141,3 +141,22 @@ def inbox_query(user, process_key=None, district_id=None, overdue_only=False, no
     page_ids = select(merged.c.id).order_by(*_inbox_order(merged.c)).limit(limit).offset(offset)
     return (select(HumanTask).where(HumanTask.id.in_(page_ids)).order_by(*_inbox_order())
             .options(*INBOX_LOAD))
+
+
+def users_offered(session, task: HumanTask) -> list[User]:
+    """Active users a ready task is offered to: its assignee if it has one, else every holder
+    of its role in its district or city-wide (never a read-only role); by id.
+
+    The one place that answers "whose work is this" for notifications: units and substitutes
+    extend it here."""
+    if task.assignee_id is not None:
+        assignee = session.get(User, task.assignee_id)
+        return [assignee] if assignee is not None and assignee.is_active else []
+    if task.role is None or task.role in READ_ONLY_ROLES:
+        return []
+    return list(session.scalars(
+        select(User).where(User.is_active.is_(True), User.id.in_(
+            select(RoleGrant.user_id).where(
+                RoleGrant.role == task.role,
+                or_(RoleGrant.district_id == task.district_id, RoleGrant.district_id.is_(None)))))
+        .order_by(User.id)))
