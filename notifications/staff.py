@@ -11,7 +11,7 @@ Never twice: (user, event_key) is unique, and a notification already there queue
 """
 from dataclasses import dataclass, field
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import func, select, update
 
 from models import clock
 from models.base import utcnow
@@ -95,43 +95,70 @@ def quiet_until(session, kind: str, district_id: int | None):
     return None if opens <= now else wc.to_utc(opens).replace(tzinfo=None)
 
 
-def already_told(session, user_id: int, event_key: str) -> bool:
-    """True if this person has a notification of this event."""
-    return session.scalar(select(exists().where(StaffNotification.user_id == user_id,
-                                                StaffNotification.event_key == event_key)))
+def _told_already(session, user_ids: list[int], event_key: str) -> set[int]:
+    """Who of these people has a notification of this event, flushed or still pending."""
+    pending = {row.user_id for row in session.new
+               if isinstance(row, StaffNotification) and row.event_key == event_key}
+    return pending | set(session.scalars(select(StaffNotification.user_id).where(
+        StaffNotification.event_key == event_key, StaffNotification.user_id.in_(user_ids))))
 
 
-def notify_user(session, user, kind: str, event_key: str, params: dict, *, context: dict,
-                task=None, instance_id: int | None = None, district_id: int | None = None,
-                skip_channels: frozenset = frozenset()) -> StaffNotification | None:
-    """Tell a person of an event once: the in-app row, and the outbox messages they chose
-    (held to the next working moment in quiet hours); None if they were told already."""
+def _channels_of(session, user_ids: list[int], kind: str) -> dict[int, set[str]]:
+    """Each person's message channels for a kind, in one query."""
+    chosen = {row.user_id: {c for c in MESSAGE_CHANNELS if getattr(row, c)}
+              for row in session.scalars(select(NotificationPreference).where(
+                  NotificationPreference.kind == kind, NotificationPreference.user_id.in_(user_ids)))}
+    return {user_id: chosen.get(user_id, set(DEFAULT_CHANNELS[kind])) for user_id in user_ids}
+
+
+def notify_users(session, users, kind: str, event_key: str, params: dict, *, context: dict,
+                 task=None, instance_id: int | None = None, district_id: int | None = None,
+                 no_email_to: frozenset = frozenset()) -> list[StaffNotification]:
+    """Tell each person of an event once: the in-app row, and the outbox messages they chose
+    (held to the next working moment in quiet hours, except the kinds allowed then); return
+    the new notifications (none for who was told already). Adds without flushing: a step
+    flushes once, at its end, and the caller's commit writes these with it."""
     if kind not in STAFF_KINDS:
         raise ValueError(f"unknown notification kind {kind!r}")
-    if not user.is_active or already_told(session, user.id, event_key):
-        return None
-    notification = StaffNotification(
-        user_id=user.id, kind=kind, event_key=event_key, params=params, created_at=utcnow(),
-        task_id=task.id if task is not None else None,
-        instance_id=instance_id if instance_id is not None else (task.instance_id if task else None))
-    session.add(notification)
-    channels = [c for c in MESSAGE_CHANNELS
-                if c in preferences_of(session, user)[kind] and c not in skip_channels
-                and _recipient(user, c)]
-    hold = quiet_until(session, kind, district_id) if channels else None
-    for channel in channels:
-        message = queue_notification(session, f"staff_{kind}", channel, _recipient(user, channel),
-                                     {**params, **context}, instance_id=notification.instance_id)
-        if hold is not None:
-            message.next_attempt_at = hold  # quiet hours: the sender takes it when work starts
-    session.flush()
-    return notification
+    users = [user for user in users if user.is_active]
+    if not users:
+        return []
+    if instance_id is None and task is not None:
+        instance_id = task.instance_id
+    made = []
+    with session.no_autoflush:
+        told = _told_already(session, [user.id for user in users], event_key)
+        fresh = [user for user in users if user.id not in told]
+        channels_of = _channels_of(session, [user.id for user in fresh], kind) if fresh else {}
+        hold = None
+        for user in fresh:
+            notification = StaffNotification(
+                user_id=user.id, kind=kind, event_key=event_key, params=params,
+                created_at=utcnow(), task_id=task.id if task is not None else None,
+                instance_id=instance_id)
+            session.add(notification)
+            made.append(notification)
+            for channel in MESSAGE_CHANNELS:
+                recipient = _recipient(user, channel)
+                if channel not in channels_of[user.id] or not recipient or (
+                        channel == "email" and recipient in no_email_to):
+                    continue
+                if hold is None:
+                    hold = (quiet_until(session, kind, district_id),)
+                message = queue_notification(session, f"staff_{kind}", channel, recipient,
+                                             {**params, **context}, instance_id=instance_id)
+                if hold[0] is not None:
+                    message.next_attempt_at = hold[0]  # quiet hours: sent when work starts
+    return made
 
 
 def outbox_recipients(session, instance_id: int, template: str) -> set[str]:
     """Who already has a message of this template about this instance (pending or sent)."""
-    return set(session.scalars(select(OutboxMessage.recipient).where(
-        OutboxMessage.instance_id == instance_id, OutboxMessage.template == template)))
+    pending = {row.recipient for row in session.new if isinstance(row, OutboxMessage)
+               and row.instance_id == instance_id and row.template == template}
+    with session.no_autoflush:
+        return pending | set(session.scalars(select(OutboxMessage.recipient).where(
+            OutboxMessage.instance_id == instance_id, OutboxMessage.template == template)))
 
 
 # ---------------------------------------------------------------- reading

@@ -155,7 +155,7 @@ def users_offered(session, task: HumanTask) -> list[User]:
     if task.role is None or task.role in READ_ONLY_ROLES:
         return []
     return list(session.scalars(
-        select(User).where(User.is_active.is_(True), User.id.in_(
+        select(User).options(lazyload(User.grants)).where(User.is_active.is_(True), User.id.in_(
             select(RoleGrant.user_id).where(
                 RoleGrant.role == task.role,
                 or_(RoleGrant.district_id == task.district_id, RoleGrant.district_id.is_(None)))))

@@ -1,7 +1,7 @@
 """Which events tell which staff: the tasks a step opens (offered, or an escalation), a task
 handed to someone, tasks due soon and overdue (scheduler), and the daily digest (scheduler).
 
-Event keys make each event one notification per person (notifications.staff.notify_user):
+Event keys make each event one notification per person (notifications.staff.notify_users):
 "offered:<task>" (also for a reassignment), "escalation:<task>", "due_soon:<task>",
 "overdue:<task>", "digest:<local date>".
 """
@@ -12,7 +12,7 @@ from sqlalchemy import exists, select
 from engine import engine_of
 from models import District, HumanTask, clock
 from models.staff_notifications import StaffNotification
-from notifications.staff import notify_user, outbox_recipients, settings_of
+from notifications.staff import notify_users, outbox_recipients, settings_of
 from people.access import users_offered
 from workcal import calendar as wc
 from workcal.jalali import format_solar_date, format_solar_datetime
@@ -52,34 +52,32 @@ def _params(session, task) -> dict:
             "district_name": task.district.name_fa if task.district else None}
 
 
-def _tell(session, task, kind: str, users=None, skip=None) -> int:
+def _tell(session, task, kind: str, users=None, no_email_to=frozenset()) -> int:
     """Tell the people a task is offered to (or these users) of one event; return how many."""
-    params = _params(session, task)
-    context = {"task_url": _task_url(session, task), "due_text": _due_text(session, task.due_at)}
-    told = 0
-    for user in users if users is not None else users_offered(session, task):
-        skip_channels = frozenset({"email"}) if skip and user.email in skip else frozenset()
-        if notify_user(session, user, kind, f"{kind}:{task.id}", params, context=context,
-                       task=task, district_id=task.district_id, skip_channels=skip_channels):
-            told += 1
-    return told
+    made = notify_users(
+        session, users_offered(session, task) if users is None else users, kind,
+        f"{kind}:{task.id}", _params(session, task), task=task, district_id=task.district_id,
+        context={"task_url": _task_url(session, task), "due_text": _due_text(session, task.due_at)},
+        no_email_to=frozenset(no_email_to))
+    return len(made)
 
 
 def notify_step(session, instance, completed, opened, started: bool = False) -> None:
     """Tell whoever each task this step opened is offered to: an escalation for the follow-up
-    tasks of ESCALATION_TASKS, else "offered" (the starter is not told of the first task)."""
-    for task in opened:
-        key = (task.process_key, task.task_spec)
-        if key in ESCALATION_TASKS:
-            # The district managers' e-mail of the 137 cycle (escalation_to_manager) already
-            # went to them in this step: the in-app notification only, not a second e-mail.
-            _tell(session, task, "escalation",
-                  skip=outbox_recipients(session, instance.id, "escalation_to_manager"))
-            continue
-        users = users_offered(session, task)
-        if started:
-            users = [user for user in users if user.id != instance.started_by_id]
-        _tell(session, task, "offered", users)
+    tasks of ESCALATION_TASKS, else "offered" (the starter is not told of the first task).
+    Nothing is flushed here: the step's rows and these go to the database together."""
+    with session.no_autoflush:
+        for task in opened:
+            if (task.process_key, task.task_spec) in ESCALATION_TASKS:
+                # The district managers' e-mail of the 137 cycle (escalation_to_manager) went
+                # to them in this step: the in-app notification only, not a second e-mail.
+                _tell(session, task, "escalation",
+                      no_email_to=outbox_recipients(session, instance.id, "escalation_to_manager"))
+                continue
+            users = users_offered(session, task)
+            if started:
+                users = [user for user in users if user.id != instance.started_by_id]
+            _tell(session, task, "offered", users)
 
 
 def notify_assigned(session, task) -> int:
@@ -165,11 +163,10 @@ def send_digests(session, now: datetime | None = None) -> int:
         overdue = [item for item in items if item["overdue"]]
         due_today = [item for item in items if not item["overdue"]]
         params = {"day": today.isoformat(), "overdue": overdue, "due_today": due_today}
-        if notify_user(session, user, "digest", f"digest:{today.isoformat()}", params,
-                       context={"day_text": day_text,
-                                "inbox_url": engine_of(session).public_url("/")},
-                       district_id=_home_district(user)):
-            made += 1
+        made += len(notify_users(
+            session, [user], "digest", f"digest:{today.isoformat()}", params,
+            context={"day_text": day_text, "inbox_url": engine_of(session).public_url("/")},
+            district_id=_home_district(user)))
     return made
 
 
