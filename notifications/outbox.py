@@ -32,7 +32,7 @@ TEMPLATES: dict[str, dict[str, tuple[str, ...]]] = {
                          "optional": ("tracking_code", "due_text", "district_name")}
        for kind in ("offered", "escalation", "due_soon", "overdue")},
     "staff_digest": {"required": ("day_text", "inbox_url"),
-                     "optional": ("overdue", "due_today")},
+                     "optional": ("overdue", "due_today", "overdue_count", "due_today_count")},
 }
 
 

@@ -33,6 +33,7 @@ OVERDUE_LOOKBACK = timedelta(days=7)
 # How far ahead (calendar time) due-soon looks at most: a working-hours window can span Nowruz.
 DUE_SOON_HORIZON = timedelta(days=21)
 MAX_TASKS_PER_RUN = 500
+DIGEST_ITEMS = 20  # tasks listed per section of a digest (the counts are whole)
 
 
 def _task_url(session, task) -> str:
@@ -162,7 +163,10 @@ def send_digests(session, now: datetime | None = None) -> int:
         items = [_digest_item(session, task, now_naive) for task in user_tasks]
         overdue = [item for item in items if item["overdue"]]
         due_today = [item for item in items if not item["overdue"]]
-        params = {"day": today.isoformat(), "overdue": overdue, "due_today": due_today}
+        # A city-wide role may have hundreds: the counts, and the first of each list.
+        params = {"day": today.isoformat(), "overdue_count": len(overdue),
+                  "due_today_count": len(due_today), "overdue": overdue[:DIGEST_ITEMS],
+                  "due_today": due_today[:DIGEST_ITEMS]}
         made += len(notify_users(
             session, [user], "digest", f"digest:{today.isoformat()}", params,
             context={"day_text": day_text, "inbox_url": engine_of(session).public_url("/")},

@@ -178,6 +178,8 @@ def test_the_digest_comes_at_the_start_of_the_working_day_with_what_is_due_and_o
     assert digest.params["overdue"] == []
     [mail] = db.scalars(select(OutboxMessage).where(OutboxMessage.template == "staff_digest")).all()
     assert mail.recipient == "department_head_d1@example.org" and message.tracking_code in mail.body
+    assert "مهلت امروز (۱):" in mail.body and "مهلت گذشته" not in mail.body
+    assert f"/tasks/{task.id}" in mail.body and "۱۴۰۵/۰۹/۲۵ ۱۳:۰۰" in mail.body  # due, Solar Hijri
     assert send_digests(db, at_tehran(2026, 12, 17, 8, 0)) == 0  # Thursday: no working day
     assert send_digests(db, at_tehran(2026, 12, 19, 8, 0)) == 1  # Saturday: now overdue
     db.commit()
@@ -218,3 +220,16 @@ def test_preferences_choose_the_channels_of_each_kind(app, db):
     clock.set_now(SERVICE_DUE + timedelta(minutes=1))
     notify_overdue(db)
     assert staff_mail(db, "staff_overdue") == []
+
+
+def test_a_digest_by_sms_is_one_short_line_with_the_counts(app, db):
+    deploy_messages(app)
+    head = user(db, "department_head_d1")
+    head.phone = "09120001111"
+    save_preferences(db, head, {"digest": {"sms"}})
+    db.commit()
+    referred_message(db)
+    send_digests(db, at_tehran(2026, 12, 19, 8, 0))  # Saturday: the reply is overdue
+    [sms] = db.scalars(select(OutboxMessage).where(OutboxMessage.template == "staff_digest")).all()
+    assert (sms.channel, sms.recipient) == ("sms", "09120001111")
+    assert "۱ مهلت گذشته، ۰ با مهلت امروز" in sms.body and len(sms.body) < 160
