@@ -56,6 +56,15 @@ DEFAULTS = {
     "NOTIFY_BATCH_SIZE": 50,
     "NOTIFY_MAX_ATTEMPTS": 8,
     "NOTIFY_LEASE_SECONDS": 300,
+    # Staff notifications (notifications/staff.py, programmes/staff/): the kinds whose e-mail
+    # and SMS go out outside working hours (the others wait for the next working moment of the
+    # task's district; kinds: offered, escalation, due_soon, overdue, digest), the working hours
+    # before its due moment a task counts as due soon (7 = the last working day), and how often
+    # the scheduler looks for due-soon and overdue tasks and makes the digest at the start of
+    # each working day.
+    "STAFF_QUIET_HOURS_KINDS": "escalation",
+    "STAFF_DUE_SOON_WORKING_HOURS": 7.0,
+    "STAFF_NOTICE_POLL_SECONDS": 300.0,
     # E-mail: "file" appends to MAIL_FILE_PATH (development, no mail server), "smtp" sends
     # (notifications.transports_from_config reads these settings; their defaults are only here).
     "MAIL_TRANSPORT": "file",

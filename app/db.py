@@ -4,6 +4,7 @@ from flask import current_app, g
 from formjs.version_cache import SESSION_KEY as FORM_VERSIONS_KEY
 from formjs.version_cache import FormVersionCache
 from documents import DocumentStore
+from notifications.staff import StaffNoticeSettings, parse_kinds
 from models import make_engine, make_session_factory
 
 
@@ -16,12 +17,17 @@ def init_db(app) -> None:
     engine = make_engine(url)
     app.extensions["db_engine"] = engine
     # Every session carries the app's BPMN engine (engine.core.engine_of), its calendars and
-    # the cache of the latest form versions in this database (formjs.version_cache).
+    # the cache of the latest form versions in this database (formjs.version_cache) and the
+    # staff notifications' settings (notifications.staff).
     app.extensions["form_versions"] = FormVersionCache(engine)
     app.extensions["db_sessions"] = make_session_factory(
         engine, info={**app.extensions["bpmn_engine"].session_info(),
                       FORM_VERSIONS_KEY: app.extensions["form_versions"],
-                      **DocumentStore(app.config).session_info()})
+                      **DocumentStore(app.config).session_info(),
+                      **StaffNoticeSettings(
+                          quiet_kinds=parse_kinds(app.config["STAFF_QUIET_HOURS_KINDS"]),
+                          due_soon_working_hours=float(app.config["STAFF_DUE_SOON_WORKING_HOURS"]),
+                      ).session_info()})
 
     @app.teardown_appcontext
     def _close_session(exc):

@@ -14,6 +14,7 @@ from programmes.mardom_salam.council import (JobResult, deadline_days_of, parse_
 from records.retention import dispose_due_records, held_due_count
 from engine import fire_due_timer_batch
 from notifications import send_due_notifications, transports_from_config
+from programmes.staff.events import notify_due_soon, notify_overdue, send_digests
 from workcal.jalali import local_zone
 
 log = logging.getLogger(__name__)
@@ -111,6 +112,18 @@ def create_due_meetings(session_factory, now=None, first_date=DEFAULT_FIRST_DATE
                    reraise=True)
 
 
+def staff_notices_job(session_factory, now=None) -> dict:
+    """Tell staff of tasks due soon and overdue, and make the digests whose working day has
+    begun: three transactions, each run again safely (nobody is told of an event twice)."""
+    told = {name: run_job(session_factory, f"staff notifications ({name})",
+                          lambda session, work=work: work(session, now), failed=0)
+            for name, work in (("due_soon", notify_due_soon), ("overdue", notify_overdue),
+                               ("digest", send_digests))}
+    if any(told.values()):
+        log.info("staff notifications: %s", told)
+    return told
+
+
 def mardom_salam_settings(config) -> dict:
     """The Mardom Salam schedule's keyword arguments, from the MARDOM_SALAM_* settings."""
     return {"first_date": config["MARDOM_SALAM_FIRST_DATE"], "time_of_day": config["MARDOM_SALAM_TIME"],
@@ -151,6 +164,9 @@ def start_scheduler(app) -> BackgroundScheduler:
         scheduler.add_job(create_due_meetings, complaint_report_trigger(app.config["MARDOM_SALAM_CRON"], tz),
                           args=[app.extensions["db_sessions"]], kwargs=mardom_salam_settings(app.config),
                           max_instances=1, coalesce=True, misfire_grace_time=6 * 3600, id="mardom_salam")
+    scheduler.add_job(staff_notices_job, "interval", args=[app.extensions["db_sessions"]],
+                      seconds=app.config["STAFF_NOTICE_POLL_SECONDS"], max_instances=1,
+                      coalesce=True, id="staff_notices")
     # After commit: the outbox rows the requests and timer jobs wrote (notifications/sender.py).
     scheduler.add_job(send_due_notifications, "interval",
                       args=[app.extensions["db_sessions"], transports_from_config(app.config)],

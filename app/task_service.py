@@ -9,6 +9,7 @@ from formjs.forms import FormNotFound, readonly_fields
 import engine
 from models import HumanTask
 from models.errors import Conflict
+from programmes.staff.events import notify_assigned
 
 
 @dataclass
@@ -50,3 +51,10 @@ def complete_task(session, task_id: int, user, data, locale: str = "fa") -> Huma
         session.refresh(task)
         engine.require_ready(task)
         raise Conflict("The instance changed while you were working; reload and try again.") from None
+
+
+def reassign_task(session, task_id: int, user, to_username: str) -> HumanTask:
+    """Hand a task to another user (engine.reassign_task) and tell them (once) it is theirs."""
+    task = engine.reassign_task(session, task_id, user, to_username)
+    notify_assigned(session, task)
+    return task

@@ -27,6 +27,12 @@ TEMPLATES: dict[str, dict[str, tuple[str, ...]]] = {
     "escalation_to_manager": {"required": ("tracking_code", "instance_title", "task_url",
                                            "hours_without_reply"),
                               "optional": ("district_name",)},
+    # Staff notifications (notifications/staff.py): one template per kind, "staff_<kind>".
+    **{f"staff_{kind}": {"required": ("task_name", "instance_title", "task_url"),
+                         "optional": ("tracking_code", "due_text", "district_name")}
+       for kind in ("offered", "escalation", "due_soon", "overdue")},
+    "staff_digest": {"required": ("day_text", "inbox_url"),
+                     "optional": ("overdue", "due_today", "overdue_count", "due_today_count")},
 }
 
 

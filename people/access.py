@@ -10,7 +10,7 @@ engine notes it in the event.
 from sqlalchemy import and_, false, or_, select, true, union
 from sqlalchemy.orm import defaultload, lazyload, object_session, selectinload
 
-from models import HumanTask, Instance, QualityRecord, RoleGrant, utcnow
+from models import HumanTask, Instance, QualityRecord, RoleGrant, Substitution, Unit, User, utcnow
 
 from . import organisation
 from .permissions import READ_ONLY_ROLES, grants_in_force, may
@@ -221,3 +221,33 @@ def inbox_query(user, process_key=None, district_id=None, overdue_only=False, no
     page_ids = select(merged.c.id).order_by(*_inbox_order(merged.c)).limit(limit).offset(offset)
     return (select(HumanTask).where(HumanTask.id.in_(page_ids)).order_by(*_inbox_order())
             .options(*INBOX_LOAD))
+
+
+def users_offered(session, task: HumanTask) -> list[User]:
+    """Active users a ready task is offered to: its assignee if it has one, else every holder
+    of its role (grant in force) whose place reaches it: city-wide, or in its district (only the
+    unit's members and head when it was routed to a unit); and their substitutes now. By id;
+    one query.
+
+    The one place that answers "whose work is this" for notifications."""
+    now = utcnow()
+    if task.assignee_id is not None:
+        people = select(User.id).where(User.id == task.assignee_id)
+    elif task.role is None or task.role in READ_ONLY_ROLES:
+        return []
+    else:
+        place = or_(RoleGrant.district_id.is_(None), and_(
+            RoleGrant.district_id == task.district_id,
+            true() if task.unit_id is None else RoleGrant.unit_id == task.unit_id))
+        people = union(
+            select(RoleGrant.user_id).where(RoleGrant.role == task.role, place,
+                                            organisation.grant_in_force_clause(now)),
+            select(Unit.head_id).where(Unit.id == task.unit_id, Unit.head_id.isnot(None)))
+    people = people.subquery()
+    standing_in = select(Substitution.substitute_id).where(
+        Substitution.user_id.in_(select(people.c[0])), Substitution.valid_from <= now,
+        Substitution.valid_until > now)
+    return list(session.scalars(
+        select(User).options(lazyload(User.grants)).where(
+            User.is_active.is_(True), or_(User.id.in_(select(people.c[0])), User.id.in_(standing_in)))
+        .order_by(User.id)))

@@ -29,7 +29,7 @@ from cases import case_of
 from formjs.readable import ENGLISH, PERSIAN
 from modeling.deploy import list_processes
 import engine
-from engine import claim_task, open_tasks, reassign_task, send_message, unclaim_task
+from engine import claim_task, open_tasks, send_message, unclaim_task
 from models.errors import Forbidden, InvalidData, NotFound, WorkflowError
 from engine import list_events
 from models import District, Instance, utcnow
@@ -185,7 +185,7 @@ def unclaim(task_id):
 @token_required
 def reassign(task_id):
     username = str(_body().get("username", ""))
-    return jsonify(task_json(reassign_task(db_session(), task_id, g.api_user, username)))
+    return jsonify(task_json(task_service.reassign_task(db_session(), task_id, g.api_user, username)))
 
 
 @bp.post("/tasks/<int:task_id>/complete")

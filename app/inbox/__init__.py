@@ -17,9 +17,10 @@ from cases import case_of
 from engine import engine_of
 from formjs.forms import (context_values, parse_html_form, prefill_values, row_action_values,
                           shown_form)
-from engine import claim_task, reassign_task, unclaim_task
+from engine import claim_task, unclaim_task
 from models import District, ProcessVersion, utcnow
 from models.errors import InvalidData, WorkflowError
+from notifications.staff import mark_read, unread_task_ids, visit_inbox
 from people import access
 from workcal.store import calendar_for
 
@@ -55,7 +56,12 @@ def inbox():
     calendars = {d: calendar_for(session, d) for d in {t.district_id for t in tasks if t.due_at}}
     due_words = {t.id: due_in_words(t.due_at, now, calendars[t.district_id])
                  for t in tasks if t.due_at}
+    # New to this user: created since they last opened the inbox, or told of and not yet read.
+    seen_before = visit_inbox(session, current_user)
+    new_ids = {t.id for t in tasks if seen_before is None or t.created_at > seen_before}
+    new_ids |= unread_task_ids(session, current_user, [t.id for t in tasks])
     return render_template("inbox/inbox.html", tasks=tasks, now=now, due_words=due_words,
+                           new_ids=new_ids,
                            filters=filters, page=page, has_next=has_next,
                            processes=processes, districts=session.query(District).all())
 
@@ -93,6 +99,8 @@ def task(task_id):
             return redirect(url_for("instances.instance", instance_id=task.instance_id))
     elif schema and task.status == "ready":
         values = prefill_values(schema, opened.data(session))
+    if request.method == "GET":
+        mark_read(session, current_user, task_id=task.id)  # seen: no longer new in bell and inbox
     return render_template("inbox/task.html", task=task, values=values, errors=errors,
                            schema=shown_form(schema, values) if schema else None,
                            elsewhere_url=_elsewhere_url(session, task),
@@ -146,4 +154,4 @@ def unclaim(task_id):
 @bp.route("/tasks/<int:task_id>/reassign", methods=["POST"])
 @login_required
 def reassign(task_id):
-    return _task_action(task_id, reassign_task, request.form.get("username", ""))
+    return _task_action(task_id, task_service.reassign_task, request.form.get("username", ""))

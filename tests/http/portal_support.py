@@ -61,11 +61,13 @@ def instance_of(app, code: str) -> Instance:
 
 
 def outbox_of(app, instance_id: int) -> list[tuple[str, str, str]]:
-    """(template, channel, recipient) of every message queued for an instance, in order."""
+    """(template, channel, recipient) of every citizen (or managers') message queued for an
+    instance, in order; the staff notifications (templates staff_*) are left out."""
     session = app.extensions["db_sessions"]()
     try:
         return [(m.template, m.channel, m.recipient) for m in session.scalars(
-            select(OutboxMessage).where(OutboxMessage.instance_id == instance_id)
+            select(OutboxMessage).where(OutboxMessage.instance_id == instance_id,
+                                        OutboxMessage.template.not_like("staff_%"))
             .order_by(OutboxMessage.id))]
     finally:
         session.close()

@@ -9,7 +9,7 @@ def test_inbox_lists_the_users_role_task_in_their_district(arrange, login):
     assert response.status_code == 200
     assert task_links(response) == [task.id]
     [row] = table_rows(response, "inbox")
-    assert row[0] == "ثبت شکایت"                      # task name
+    assert row[0] == "ثبت شکایت تازه"                 # task name, new to them (a badge)
     assert row[2] == "منطقه ۱"                         # district, Persian name
     assert row[3] == "کارشناس روابط عمومی"             # role title in Persian
     assert f'href="/instances/{instance_id}"' in response.get_data(as_text=True)

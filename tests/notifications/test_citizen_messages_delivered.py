@@ -23,16 +23,22 @@ def test_a_filed_request_reaches_the_citizen_by_email_and_sms_exactly_once(app, 
     assert smtp_server.messages == [] and sms_endpoint.requests == []  # nothing before the sender runs
 
     transports = transports_for(app, smtp_server, sms_endpoint)
-    assert send_due_notifications(app.extensions["db_sessions"], transports) == 2
-    [mail] = smtp_server.messages
-    assert mail["To"] == FILED["contact_email"] and code in mail["Subject"]
+    # Besides the citizen's two, the staff the new task is offered to may get an e-mail (in
+    # working hours; tests/notifications/test_staff_notifications_delivered.py).
+    assert send_due_notifications(app.extensions["db_sessions"], transports) >= 2
+    [mail] = _to_citizen(smtp_server)
+    assert code in mail["Subject"]
     assert f"/p/track?code={code}" in mail.get_content()
     [sms] = sms_endpoint.requests
     assert sms["json"]["to"] == "09123456789" and code in sms["json"]["text"]
     assert sms["headers"]["Authorization"] == "Bearer k-123"
 
     assert send_due_notifications(app.extensions["db_sessions"], transports) == 0
-    assert len(smtp_server.messages) == 1 and len(sms_endpoint.requests) == 1
+    assert len(_to_citizen(smtp_server)) == 1 and len(sms_endpoint.requests) == 1
+
+
+def _to_citizen(smtp_server):
+    return [mail for mail in smtp_server.messages if mail["To"] == FILED["contact_email"]]
 
 
 def test_the_cli_sends_the_outbox_with_the_configured_transports(app, tmp_path):
@@ -41,5 +47,5 @@ def test_the_cli_sends_the_outbox_with_the_configured_transports(app, tmp_path):
     client.post("/p/requests/new", data={**FILED, "contact_email": ""}, content_type="multipart/form-data")
     app.config.update(SMS_PROVIDER="file", SMS_FILE_PATH=str(tmp_path / "sms.jsonl"))
     result = app.test_cli_runner().invoke(args=["notifications", "send"])
-    assert result.exit_code == 0 and "sent 1 message(s)" in result.output
+    assert result.exit_code == 0 and re.search(r"sent [1-9]\d* message\(s\)", result.output)
     assert "09123456789" in (tmp_path / "sms.jsonl").read_text(encoding="utf-8")
