@@ -247,6 +247,20 @@ def _prefill(components, data: Mapping, carry: bool, root: Mapping) -> dict:
     return out
 
 
+def option_sources(schema: Mapping, data: Mapping | None) -> dict:
+    """The lists of options the task data gives the form's choices (their valuesKey), which
+    the renderer reads beside the values."""
+    keys = {comp.get("valuesKey") for comp in _all_components(schema.get("components"))
+            if comp.get("valuesKey")}
+    return {key: (data or {})[key] for key in keys if isinstance((data or {}).get(key), list)}
+
+
+def _all_components(components):
+    for _kind, comp in iter_components(components):
+        yield comp
+        yield from _all_components(comp.get("components"))
+
+
 def prefill_values(schema: Mapping, data: Mapping) -> dict:
     """What a task's form shows filled in, from the task's own data (engine.runtime.task_data).
 
@@ -256,13 +270,15 @@ def prefill_values(schema: Mapping, data: Mapping) -> dict:
     list's rows), except a choice marked with the property prefill = afresh. A dynamic list
     not answered yet starts with the rows its property rowsFrom names (formjs.rows).
     """
-    return _prefill(schema.get("components"), data or {}, carry=True, root=data or {})
+    return {**option_sources(schema, data),
+            **_prefill(schema.get("components"), data or {}, carry=True, root=data or {})}
 
 
 def context_values(schema: Mapping, data: Mapping) -> dict:
     """The read-only fields of prefill_values only (a page shown again after a refused post
     takes them from the task, never from what the browser sent)."""
-    return _prefill(schema.get("components"), data or {}, carry=False, root=data or {})
+    return {**option_sources(schema, data),
+            **_prefill(schema.get("components"), data or {}, carry=False, root=data or {})}
 
 
 def _marked_readonly(components, keys: frozenset) -> list:

@@ -337,8 +337,13 @@ def routed_unit(session, named: str | None, role: str | None, district_id: int |
     candidates = [u for u in session.scalars(select(Unit).where(
         or_(Unit.district_id == district_id, Unit.district_id.is_(None))).order_by(Unit.code))]
     wanted = _plain(named)
+    # A title as people write it: whole ("waste management of district 2") or without the
+    # district's name ("waste management"), when that names one unit here.
+    starting = [u for u in candidates if any(_plain(t).startswith(wanted + " ")
+                                             for t in (u.title_fa, u.title_en) if t)]
     unit = (next((u for u in candidates if u.code == named), None)
             or next((u for u in candidates if wanted in (_plain(u.title_fa), _plain(u.title_en))), None)
+            or (starting[0] if len(starting) == 1 else None)
             or next(iter(units_answering(session, named, district_id)), None))
     if unit is None:
         return None

@@ -261,7 +261,9 @@ def validate_task_data(task: HumanTask, data, locale: str = "fa", server_keys=()
         raise WorkflowError("The form {form} of this task is missing.", form=task.form_key) from exc
     schema = readonly_fields(schema, server_keys)
     # A date declared not in the past counts from today in the city's time zone.
+    # A choice whose options the server gives (valuesKey) is checked against those options.
     clean, errors = validate_submission(schema, data, locale=locale,
+                                        context=server_keys if isinstance(server_keys, dict) else None,
                                         today=local_today(zone_of(object_session(task))))
     if errors:
         raise InvalidData("Some fields are not valid.", errors)

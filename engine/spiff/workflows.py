@@ -273,12 +273,14 @@ def ready_human_tasks(workflow: BpmnWorkflow) -> list[ReadyHumanTask]:
 def _candidate_unit(task, expression: str | None) -> str | None:
     """The unit a task names by its candidateUnit property: a Python expression over the task
     data, run in the sandbox (as Camunda's candidate-group expressions), giving a unit's code or
-    title, or a 137 category its unit answers. A failing expression or an empty answer leaves the
-    task routed by its lane's role, so no task is lost to a slip in a diagram."""
+    title, or a 137 category its unit answers; `data` is the task data as a dict, for fields a
+    case may lack (data.get("referred_unit") or category). A failing expression or an empty
+    answer leaves the task routed by its lane's role, so no task is lost to a slip in a diagram."""
     if not expression or not expression.strip():
         return None
     try:
-        value = task.workflow.script_engine.evaluate(task, expression)
+        value = task.workflow.script_engine.evaluate(task, expression,
+                                                     external_context={"data": dict(task.data)})
     except Exception:  # noqa: BLE001 - any failure of the expression: route by the lane
         return None
     text = str(value).strip() if value not in (None, "", [], {}) else ""

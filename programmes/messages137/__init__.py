@@ -2,7 +2,11 @@
 
 
 def register(engine) -> None:
-    """Tracked processes get a tracking code when they start, logged once started."""
+    """Tracked processes get a tracking code when they start, logged once started; the intake
+    form offers the district's units to refer a message to."""
+    from programmes.messages137.referral import INTAKE_FORM, referral_options
     from programmes.messages137.tracking import issue_tracking_code, log_tracking_code
     engine.hooks.instance_starting.append(issue_tracking_code)
     engine.hooks.instance_started.append(log_tracking_code)
+    # The operator refers a message to one of the district's units (routing by candidateUnit).
+    engine.hooks.shown_data[INTAKE_FORM] = referral_options

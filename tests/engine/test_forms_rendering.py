@@ -22,7 +22,9 @@ def schema():
 
 @pytest.fixture(scope="module")
 def render():
+    from app.i18n import isolate_codes
     env = Environment(loader=FileSystemLoader(str(ROOT / "app" / "templates")), autoescape=True)
+    env.filters["codes"] = isolate_codes  # the app's filter: codes in text read left to right
     template = env.from_string(
         '{% from "forms/_formjs.html" import render_form %}'
         "{{ render_form(schema, values=values, errors=errors) }}")
