@@ -53,8 +53,8 @@ def complete_task(session, task_id: int, user, data, locale: str = "fa") -> Huma
         raise Conflict("The instance changed while you were working; reload and try again.") from None
 
 
-def reassign_task(session, task_id: int, user, to_username: str) -> HumanTask:
+def reassign_task(session, task_id: int, user, to_username: str, reason: str = "") -> HumanTask:
     """Hand a task to another user (engine.reassign_task) and tell them (once) it is theirs."""
-    task = engine.reassign_task(session, task_id, user, to_username)
+    task = engine.reassign_task(session, task_id, user, to_username, reason)
     notify_assigned(session, task)
     return task

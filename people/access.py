@@ -223,6 +223,28 @@ def inbox_query(user, process_key=None, district_id=None, overdue_only=False, no
             .options(*INBOX_LOAD))
 
 
+def eligible_assignees(session, task: HumanTask) -> list[User]:
+    """The people a ready task may be handed to (the reassign picker): active holders of its
+    role whose place reaches it (its unit's members and head when routed to a unit); by name."""
+    if task.role is None or task.role in READ_ONLY_ROLES:
+        return []
+    people = [u for u in session.scalars(select(User).where(
+        User.is_active.is_(True), User.id.in_(select(_reachers(task).subquery().c[0])))) ]
+    return sorted((u for u in people if may_take(u, task)), key=lambda u: u.display_name)
+
+
+def _reachers(task: HumanTask):
+    """SQL: ids of the holders (grant in force) of the task's role whose place reaches it, and
+    of the head of the unit it was routed to."""
+    place = or_(RoleGrant.district_id.is_(None), and_(
+        RoleGrant.district_id == task.district_id,
+        true() if task.unit_id is None else RoleGrant.unit_id == task.unit_id))
+    return union(
+        select(RoleGrant.user_id).where(RoleGrant.role == task.role, place,
+                                        organisation.grant_in_force_clause(utcnow())),
+        select(Unit.head_id).where(Unit.id == task.unit_id, Unit.head_id.isnot(None)))
+
+
 def users_offered(session, task: HumanTask) -> list[User]:
     """Active users a ready task is offered to: its assignee if it has one, else every holder
     of its role (grant in force) whose place reaches it: city-wide, or in its district (only the
@@ -236,13 +258,7 @@ def users_offered(session, task: HumanTask) -> list[User]:
     elif task.role is None or task.role in READ_ONLY_ROLES:
         return []
     else:
-        place = or_(RoleGrant.district_id.is_(None), and_(
-            RoleGrant.district_id == task.district_id,
-            true() if task.unit_id is None else RoleGrant.unit_id == task.unit_id))
-        people = union(
-            select(RoleGrant.user_id).where(RoleGrant.role == task.role, place,
-                                            organisation.grant_in_force_clause(now)),
-            select(Unit.head_id).where(Unit.id == task.unit_id, Unit.head_id.isnot(None)))
+        people = _reachers(task)
     people = people.subquery()
     standing_in = select(Substitution.substitute_id).where(
         Substitution.user_id.in_(select(people.c[0])), Substitution.valid_from <= now,

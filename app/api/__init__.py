@@ -184,8 +184,10 @@ def unclaim(task_id):
 @bp.post("/tasks/<int:task_id>/reassign")
 @token_required
 def reassign(task_id):
-    username = str(_body().get("username", ""))
-    return jsonify(task_json(task_service.reassign_task(db_session(), task_id, g.api_user, username)))
+    body = _body()
+    username, reason = str(body.get("username", "")), str(body.get("reason", ""))
+    return jsonify(task_json(task_service.reassign_task(db_session(), task_id, g.api_user, username,
+                                                        reason)))
 
 
 @bp.post("/tasks/<int:task_id>/complete")

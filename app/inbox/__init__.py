@@ -108,6 +108,8 @@ def task(task_id):
                            case=case_of(session, task.instance, schema, page_style(), task),
                            citizen_request=request_of_instance(session, task.instance_id),
                            can_act=access.can_act_on_task(current_user, task),
+                           assignees=access.eligible_assignees(session, task)
+                           if task.status == "ready" else [],
                            **task_extras(session, task, current_user),
                            **draft_task_extras(session, task, current_user),
                            **mardom_salam_task_extras(session, task, current_user)), status
@@ -154,4 +156,8 @@ def unclaim(task_id):
 @bp.route("/tasks/<int:task_id>/reassign", methods=["POST"])
 @login_required
 def reassign(task_id):
-    return _task_action(task_id, task_service.reassign_task, request.form.get("username", ""))
+    reason = request.form.get("reason", "").strip()
+    if not reason:  # the picker asks for one; the history keeps why the task changed hands
+        flash(_("Say why you hand the task to a colleague."), "error")
+        return redirect(url_for("inbox.task", task_id=task_id), code=303)
+    return _task_action(task_id, task_service.reassign_task, request.form.get("username", ""), reason)

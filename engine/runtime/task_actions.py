@@ -49,8 +49,8 @@ def unclaim_task(session, task_id: int, user: User) -> HumanTask:
     return task
 
 
-def reassign_task(session, task_id: int, user: User, to_username: str) -> HumanTask:
-    """Hand a ready task to another user who holds its role in its district."""
+def reassign_task(session, task_id: int, user: User, to_username: str, reason: str = "") -> HumanTask:
+    """Hand a ready task to another user whose role and place reach it, with a reason (logged)."""
     task = get_task(session, task_id, user)
     if not access.can_act_on_task(user, task):
         raise Forbidden("This task belongs to another role or district.")
@@ -62,8 +62,10 @@ def reassign_task(session, task_id: int, user: User, to_username: str) -> HumanT
         raise InvalidData("{who} does not hold this task's role in its district.",
                           {"username": "The user does not hold the task's role here."},
                           who=target.display_name)
+    reason = " ".join(str(reason or "").split())[:500]
     task.assignee_id, task.assignee = target.id, target
     append_event(session, task.instance, "task_reassigned", actor=user, task_spec=task.task_spec,
-                 spiff_task_id=task.spiff_task_id, data={"to": target.username})
+                 spiff_task_id=task.spiff_task_id,
+                 data={"to": target.username, **({"reason": reason} if reason else {})})
     flush_or_conflict(session)
     return task

@@ -100,3 +100,37 @@ def test_a_unit_with_nobody_to_take_the_task_leaves_it_to_the_role_in_the_distri
     reply = ready_task(app, instance_id, "Task_executive_reply")
     assert unit_of(app, reply.id) is None
     assert f'href="/tasks/{reply.id}"' in page_text_of(login(SERVICES_HEAD), "/")
+
+
+def test_the_reassign_picker_offers_the_units_members_only_and_logs_the_reason(
+        app, login, traffic_head):
+    from models import Event
+    deploy(app, "citizen_message_137")
+    clock.set_now(REFERRED)
+    operator = login("intake_operator_d1")
+    instance_id = start_on_page(operator, "citizen_message_137", "d1")
+    drive(operator, instance_id, "Task_register_message", {**INTAKE, "referred_unit": "d1-services"})
+    session = app.extensions["db_sessions"]()
+    colleague = create_user(session, "services_clerk_d1", DEMO_PASSWORD, full_name="کارمند خدمات")
+    grant_role(session, colleague, "department_head", None, unit=find_unit(session, "d1-services"))
+    session.commit()
+    session.close()
+    reply = ready_task(app, instance_id, "Task_executive_reply")
+    head = login(SERVICES_HEAD)
+    picker = page_text_of(head, f"/tasks/{reply.id}")
+    assert 'value="services_clerk_d1"' in picker and f'value="{TRAFFIC_HEAD}"' not in picker
+
+    refused = head.post(f"/tasks/{reply.id}/reassign", data={"username": "services_clerk_d1"})
+    assert refused.status_code == 303
+    assert "بنویسید چرا این کار را به همکار می‌سپارید." in page_text_of(head, f"/tasks/{reply.id}")
+    assert head.post(f"/tasks/{reply.id}/reassign",
+                     data={"username": TRAFFIC_HEAD, "reason": "بار کاری"}).status_code == 303
+    assert ready_task(app, instance_id, "Task_executive_reply").assignee_id is None  # refused
+
+    head.post(f"/tasks/{reply.id}/reassign", data={"username": "services_clerk_d1", "reason": "مرخصی"})
+    session = app.extensions["db_sessions"]()
+    event = session.scalars(select(Event).where(Event.instance_id == instance_id,
+                                                Event.type == "task_reassigned")).one()
+    assert event.data == {"to": "services_clerk_d1", "reason": "مرخصی"}
+    session.close()
+    assert "مرخصی" in page_text_of(head, f"/instances/{instance_id}")

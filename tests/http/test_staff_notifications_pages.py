@@ -9,7 +9,7 @@ from sqlalchemy import select
 from tests.conftest import csrf_token_from
 from engine_support import ready_task, user
 from message_137_support import REFERRED, deploy_messages, referred_message
-from models import StaffNotification
+from models import Unit, StaffNotification
 from notifications.staff import preferences_of
 from people.accounts import create_user, find_district, grant_role
 
@@ -124,10 +124,11 @@ def test_reassigning_a_task_tells_the_person_it_was_handed_to(app, db, login):
     deploy_messages(app)
     message = referred_message(db)
     colleague = create_user(db, "department_head_d1_b", "demo-pass-1234", email="b@example.org")
-    grant_role(db, colleague, "department_head", find_district(db, "d1"))
-    db.commit()
     task = ready_task(db, message.id, "Task_executive_reply")
+    # a member of the unit the message was routed to (people.access: only they may take it)
+    grant_role(db, colleague, "department_head", None, unit=db.get(Unit, task.unit_id))
+    db.commit()
     response = login("department_head_d1").post(f"/tasks/{task.id}/reassign",
-                                                data={"username": "department_head_d1_b"})
+                                                data={"username": "department_head_d1_b", "reason": "مرخصی"})
     assert response.status_code == 303
     assert [(n.kind, n.task_id) for n in notifications_of(db, "department_head_d1_b")] == [("offered", task.id)]
