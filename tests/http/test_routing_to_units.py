@@ -10,7 +10,7 @@ from app.demo import DEMO_PASSWORD
 from message_137_support import INTAKE, REFERRED
 from models import HumanTask, Unit, clock
 from path_support import deploy, drive, page_text_of, ready_task, start_on_page
-from people.accounts import create_user, find_district, find_user, grant_role
+from people.accounts import create_user, grant_role
 from people.organisation import find_unit
 from test_paths_public_meetings import APPLICANT, OFFICE_LIST, REQUEST, schedule
 

@@ -11,7 +11,7 @@ from engine_support import ready_task, user
 from message_137_support import REFERRED, deploy_messages, referred_message
 from models import Unit, StaffNotification
 from notifications.staff import preferences_of
-from people.accounts import create_user, find_district, grant_role
+from people.accounts import create_user, grant_role
 
 
 def bell(page: str) -> str | None:
