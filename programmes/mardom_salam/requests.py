@@ -171,6 +171,8 @@ def classify_requests(session, meeting: MardomSalamMeeting, user: User, rows: di
         if not (minutes or "").strip():
             errors["working_group_minutes"] = "Write the minutes."
         raise InvalidData("Some fields are not valid.", errors)
+    from programmes.mardom_salam.owners import apply_owners
+    apply_owners(session, meeting.requests)  # each 137 message goes to its owner, by its deadline
     session.flush()
     complete_task(session, task.id, user, {"working_group_minutes": minutes.strip()[:4000]},
                           access_checked=True)
