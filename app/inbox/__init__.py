@@ -156,7 +156,7 @@ def unclaim(task_id):
 @bp.route("/tasks/<int:task_id>/reassign", methods=["POST"])
 @login_required
 def reassign(task_id):
-    reason = request.form.get("reason", "").strip()
+    reason = request.form.get("reassign_reason", "").strip()
     if not reason:  # the picker asks for one; the history keeps why the task changed hands
         flash(_("Say why you hand the task to a colleague."), "error")
         return redirect(url_for("inbox.task", task_id=task_id), code=303)

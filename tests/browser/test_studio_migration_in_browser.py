@@ -55,7 +55,7 @@ def test_a_process_owner_moves_one_instance_and_sees_another_refused(app, page):
     assert "A: ثبت" in refused and "Task_A" in refused
 
     page.goto(f"/instances/{at_b}")
-    assert "migration_demo v3" in page.locator("main").inner_text()
+    assert "migration_demo نسخه ۳" in page.locator("main").inner_text()
     page.goto("/studio/migration_demo/migrate?target=2")
     assert page.locator(f"tr[data-instance='{at_a}']").get_attribute("data-check") == "ok"
     page.check(f"#m-{at_a}")

@@ -124,10 +124,10 @@ def test_the_reassign_picker_offers_the_units_members_only_and_logs_the_reason(
     assert refused.status_code == 303
     assert "بنویسید چرا این کار را به همکار می‌سپارید." in page_text_of(head, f"/tasks/{reply.id}")
     assert head.post(f"/tasks/{reply.id}/reassign",
-                     data={"username": TRAFFIC_HEAD, "reason": "بار کاری"}).status_code == 303
+                     data={"username": TRAFFIC_HEAD, "reassign_reason": "بار کاری"}).status_code == 303
     assert ready_task(app, instance_id, "Task_executive_reply").assignee_id is None  # refused
 
-    head.post(f"/tasks/{reply.id}/reassign", data={"username": "services_clerk_d1", "reason": "مرخصی"})
+    head.post(f"/tasks/{reply.id}/reassign", data={"username": "services_clerk_d1", "reassign_reason": "مرخصی"})
     session = app.extensions["db_sessions"]()
     event = session.scalars(select(Event).where(Event.instance_id == instance_id,
                                                 Event.type == "task_reassigned")).one()

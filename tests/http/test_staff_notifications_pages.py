@@ -129,6 +129,6 @@ def test_reassigning_a_task_tells_the_person_it_was_handed_to(app, db, login):
     grant_role(db, colleague, "department_head", None, unit=db.get(Unit, task.unit_id))
     db.commit()
     response = login("department_head_d1").post(f"/tasks/{task.id}/reassign",
-                                                data={"username": "department_head_d1_b", "reason": "مرخصی"})
+                                                data={"username": "department_head_d1_b", "reassign_reason": "مرخصی"})
     assert response.status_code == 303
     assert [(n.kind, n.task_id) for n in notifications_of(db, "department_head_d1_b")] == [("offered", task.id)]

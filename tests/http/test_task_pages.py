@@ -212,7 +212,7 @@ def test_a_task_claimed_by_a_colleague_cannot_be_completed_or_released(arrange, 
 def test_reassign_hands_the_task_to_another_holder_of_the_role(arrange, register_task, login):
     arrange.create_user("pr_expert_d1_b", "pr_expert", "d1", full_name="Zahra Karimi")
     browser = login("pr_expert_d1")
-    response = browser.post(f"/tasks/{register_task.id}/reassign", data={"username": "pr_expert_d1_b", "reason": "مرخصی"})
+    response = browser.post(f"/tasks/{register_task.id}/reassign", data={"username": "pr_expert_d1_b", "reassign_reason": "مرخصی"})
     assert response.status_code == 303
     assert arrange.task(register_task.id).assignee_id == arrange.user_id("pr_expert_d1_b")
     assert ("task_reassigned", "Task_register_complaint", "pr_expert_d1") in arrange.events(
@@ -226,7 +226,7 @@ def test_reassign_hands_the_task_to_another_holder_of_the_role(arrange, register
 def test_reassign_to_someone_without_the_role_here_shows_an_error(app, arrange, register_task, login, target):
     browser = login("pr_expert_d1")
     events_before = arrange.event_count(register_task.instance_id)
-    response = browser.post(f"/tasks/{register_task.id}/reassign", data={"username": target, "reason": "مرخصی"})
+    response = browser.post(f"/tasks/{register_task.id}/reassign", data={"username": target, "reassign_reason": "مرخصی"})
     assert response.status_code == 303
     page = browser.get(location_path(response))
     messages = alerts(page)
