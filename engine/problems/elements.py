@@ -9,6 +9,7 @@ import re
 from lxml import etree
 
 from models.errors import BpmnError
+from models.messages import Message
 from engine.spiff.xmlsafe import BPMN_NS, safe_parser
 
 KIND_WORDS = {
@@ -58,16 +59,25 @@ def find(root, element_id):
     return found[0] if found else None
 
 
+def kind_word(tag: str | None):
+    """What a process owner calls an element of this tag: a Message to translate, or the tag
+    itself when it is not one of the known kinds."""
+    word = KIND_WORDS.get((tag or "").rsplit(":", 1)[-1])
+    return Message(word) if word else (tag or "")
+
+
 def describe(element, fallback_tag: str | None = None, element_id: str | None = None) -> str:
     """"Task 'Approve'" for an element with a name, "Task 'Activity_1x'" (its id) otherwise."""
     if element is None:
-        kind = KIND_WORDS.get((fallback_tag or "").rsplit(":", 1)[-1], "The element")
-        return f"{kind} {element_id!r}" if element_id else kind
-    kind = KIND_WORDS.get(local_name(element), local_name(element))
+        kind = kind_word(fallback_tag) if KIND_WORDS.get((fallback_tag or "").rsplit(":", 1)[-1]) \
+            else Message("The element")
+        return Message("{kind} {id!r}", kind=kind, id=element_id) if element_id else kind
+    kind = kind_word(local_name(element))
     name = " ".join((element.get("name") or "").split())
     if local_name(element) == "definitions":
         return kind
-    return f"{kind} '{name}'" if name else f"{kind} {element.get('id')!r}"
+    return Message("{kind} '{name}'", kind=kind, name=name) if name else \
+        Message("{kind} {id!r}", kind=kind, id=element.get("id"))
 
 
 def located_error(message, kind, element=None, element_id=None, line=None, tag=None) -> BpmnError:

@@ -1,6 +1,7 @@
 """Deploy-time checks of the Python in diagrams: what the sandbox would refuse, found before it runs."""
 
 from models.errors import BpmnError
+from models.messages import Message
 
 from engine.spiff.sandbox import compile_code
 
@@ -54,9 +55,11 @@ def find_code_errors(tree) -> list[BpmnError]:
             if not error:
                 continue
             syntax = any(f": {kind}:" in error for kind in ("SyntaxError", "IndentationError", "TabError"))
-            verdict = "is not valid Python" if syntax else "refused by the sandbox"
+            text = (Message("{what} is not valid Python: {detail}", what=Message(what), detail=error)
+                    if syntax else
+                    Message("{what} refused by the sandbox: {detail}", what=Message(what), detail=error))
             owner = _owner(element)
-            errors.append(BpmnError(f"{what} {verdict}: {error}", element_id=owner.get("id"),
+            errors.append(BpmnError(text, element_id=owner.get("id"),
                                     line=element.sourceline, tag=owner.tag.rsplit("}", 1)[-1]))
     errors.sort(key=lambda e: e.line or 0)
     return errors
