@@ -35,14 +35,19 @@ ACTIVITIES = {"task", "userTask", "manualTask", "scriptTask", "serviceTask", "se
               "receiveTask", "businessRuleTask", "subProcess", "callActivity", "transaction",
               "adHocSubProcess"}
 EVENTS = {"startEvent", "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent"}
-KIND_WORDS = {"task": "Task", "userTask": "User task", "manualTask": "Manual task",
-              "scriptTask": "Script task", "serviceTask": "Service task", "sendTask": "Send task",
-              "receiveTask": "Receive task", "businessRuleTask": "Business rule task",
-              "subProcess": "Sub-process", "callActivity": "Call activity",
-              "transaction": "Transaction", "adHocSubProcess": "Ad-hoc sub-process",
-              "startEvent": "Start event", "endEvent": "End event", "intermediateCatchEvent": "Intermediate event",
-              "intermediateThrowEvent": "Intermediate event", "boundaryEvent": "Boundary event",
-              "exclusiveGateway": "Exclusive gateway", "inclusiveGateway": "Inclusive gateway"}
+KIND_WORDS = {
+    "task": Message("Task"), "userTask": Message("User task"),
+    "manualTask": Message("Manual task"), "scriptTask": Message("Script task"),
+    "serviceTask": Message("Service task"), "sendTask": Message("Send task"),
+    "receiveTask": Message("Receive task"), "businessRuleTask": Message("Business rule task"),
+    "subProcess": Message("Sub-process"), "callActivity": Message("Call activity"),
+    "transaction": Message("Transaction"), "adHocSubProcess": Message("Ad-hoc sub-process"),
+    "startEvent": Message("Start event"), "endEvent": Message("End event"),
+    "intermediateCatchEvent": Message("Intermediate event"),
+    "intermediateThrowEvent": Message("Intermediate event"),
+    "boundaryEvent": Message("Boundary event"), "exclusiveGateway": Message("Exclusive gateway"),
+    "inclusiveGateway": Message("Inclusive gateway"),
+}
 
 _DURATION = r"P(?!$)(\d+(\.\d+)?Y)?(\d+(\.\d+)?M)?(\d+(\.\d+)?W)?(\d+(\.\d+)?D)?(T(?=\d)(\d+(\.\d+)?H)?(\d+(\.\d+)?M)?(\d+(\.\d+)?S)?)?"
 _DATETIME = r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)?)?"
@@ -65,7 +70,7 @@ def local(element) -> str:
 
 def describe(element) -> Message:
     """How a process owner names an element: "Task 'Approve'" (or its id when it has no name)."""
-    kind = Message(KIND_WORDS[local(element)]) if local(element) in KIND_WORDS else local(element)
+    kind = KIND_WORDS.get(local(element), local(element))
     name = (element.get("name") or "").strip()
     return (Message("{kind} '{name}'", kind=kind, name=name) if name
             else Message("{kind} {id!r}", kind=kind, id=element.get("id")))
@@ -124,8 +129,8 @@ def _message_names(root, notes) -> None:
             users += [t for t in root.iter() if isinstance(t.tag, str) and local(t) in ACTIVITIES
                       and t.get("messageRef") == message.get("id")]
             if users:
-                used_by = Message(", ".join(f"{{u{i}}}" for i in range(len(users))),
-                                  **{f"u{i}": describe(u) for i, u in enumerate(users)})
+                joined = ", ".join(f"{{u{i}}}" for i in range(len(users)))
+                used_by = Message(joined, **{f"u{i}": describe(u) for i, u in enumerate(users)})
                 note = Message("Message {id!r} had no name (used by {users}): it is now named "
                                "{id!r}, after its id", id=message.get("id"), users=used_by)
             else:
@@ -149,7 +154,8 @@ def _bare_timers(root, notes) -> None:
                 continue
             child.text = f'"{text}"'
             event = definition.getparent()
-            words = Message({"timeDuration": "duration", "timeDate": "date", "timeCycle": "cycle"}[what])
+            words = {"timeDuration": Message("duration"), "timeDate": Message("date"),
+                     "timeCycle": Message("cycle")}[what]
             notes.append((event.get("id"), Message("{what} had its timer {words} written as the bare "
                                                    "text {text}: it is now the quoted literal "
                                                    "\"{text}\", which is how this system reads a "

@@ -54,8 +54,8 @@ def explain_error(error: BpmnError, tree=None) -> BpmnError:
         described = [describe(pool_of(root, p) if pool_of(root, p) is not None else p)
                      for p in processes[:4]]
         # Joined as a Message of its own, so that each name is said in the page's language.
-        names = Message(", ".join("{%d}" % i for i in range(len(described))).replace("{", "{n"),
-                        **{f"n{i}": d for i, d in enumerate(described)}) if described else None
+        joined = ", ".join("{n%d}" % i for i in range(len(described)))
+        names = Message(joined, **{f"n{i}": d for i, d in enumerate(described)}) if described else None
         if processes:
             text = Message("No process in this file is marked executable: its author drew it as "
                            "documentation (isExecutable=\"false\") ({names}). Mark the process that "

@@ -20,17 +20,17 @@ _NSMAP = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
           "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core"}
 # (xpath, compile mode, what a process owner calls it)
 _CODE_SITES = (
-    (".//bpmn:scriptTask/bpmn:script", "exec", "script"),
-    (".//spiffworkflow:preScript", "exec", "pre-script"),
-    (".//spiffworkflow:postScript", "exec", "post-script"),
-    (".//bpmn:conditionExpression", "eval", "condition"),
-    (".//bpmn:conditionalEventDefinition/bpmn:condition", "eval", "condition"),
-    (".//bpmn:timeDuration | .//bpmn:timeDate | .//bpmn:timeCycle", "eval", "timer expression"),
-    (".//bpmn:loopCardinality", "eval", "loop cardinality"),
-    (".//bpmn:completionCondition", "eval", "completion condition"),
-    (".//bpmn:standardLoopCharacteristics/bpmn:loopCondition", "eval", "loop condition"),
-    (".//spiffworkflow:messagePayload | .//spiffworkflow:payloadExpression", "eval", "message payload"),
-    (".//bpmn:correlationPropertyRetrievalExpression/*", "eval", "correlation expression"),
+    (".//bpmn:scriptTask/bpmn:script", "exec", Message("script")),
+    (".//spiffworkflow:preScript", "exec", Message("pre-script")),
+    (".//spiffworkflow:postScript", "exec", Message("post-script")),
+    (".//bpmn:conditionExpression", "eval", Message("condition")),
+    (".//bpmn:conditionalEventDefinition/bpmn:condition", "eval", Message("condition")),
+    (".//bpmn:timeDuration | .//bpmn:timeDate | .//bpmn:timeCycle", "eval", Message("timer expression")),
+    (".//bpmn:loopCardinality", "eval", Message("loop cardinality")),
+    (".//bpmn:completionCondition", "eval", Message("completion condition")),
+    (".//bpmn:standardLoopCharacteristics/bpmn:loopCondition", "eval", Message("loop condition")),
+    (".//spiffworkflow:messagePayload | .//spiffworkflow:payloadExpression", "eval", Message("message payload")),
+    (".//bpmn:correlationPropertyRetrievalExpression/*", "eval", Message("correlation expression")),
 )
 # Wrappers between a piece of code and the element a process owner sees in the diagram.
 _WRAPPERS = ("EventDefinition", "LoopCharacteristics", "extensionElements",
@@ -55,9 +55,9 @@ def find_code_errors(tree) -> list[BpmnError]:
             if not error:
                 continue
             syntax = any(f": {kind}:" in error for kind in ("SyntaxError", "IndentationError", "TabError"))
-            text = (Message("{what} is not valid Python: {detail}", what=Message(what), detail=error)
+            text = (Message("{what} is not valid Python: {detail}", what=what, detail=error)
                     if syntax else
-                    Message("{what} refused by the sandbox: {detail}", what=Message(what), detail=error))
+                    Message("{what} refused by the sandbox: {detail}", what=what, detail=error))
             owner = _owner(element)
             errors.append(BpmnError(text, element_id=owner.get("id"),
                                     line=element.sourceline, tag=owner.tag.rsplit("}", 1)[-1]))
