@@ -177,11 +177,11 @@ def import_file():
         return _error_page(_("The file has no executable process with a usable id."))
     _draft, problems = studio.save_draft(db_session(), key, result.xml, current_user, source="import")
     for element_id, note in result.notes:
-        flash(_("Fixed on import (%(element)s): %(note)s", element=say_value(element_id or "—"),
-                note=say(note)), "info")
+        flash(_("Fixed on import (%(element)s): %(note)s",
+                element=say_value(element_id) if element_id else "—", note=say(note)), "info")
     for problem in problems:
         flash(translate_problem(problem), "warning")
-    flash(_("Imported as the draft of process %(key)s.", key=key), "success")
+    flash(_("Imported as the draft of process %(key)s.", key=say_value(key)), "success")
     return redirect(modeler_url(key), code=303)
 
 
