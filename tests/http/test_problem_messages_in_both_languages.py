@@ -5,7 +5,7 @@ page only after a POST (studio validate, deploy, import) or from tampered data, 
 every-page test does not see them."""
 import io
 import re
-from html import escape
+from html import escape, unescape
 from pathlib import Path
 
 import pytest
@@ -205,3 +205,42 @@ def test_the_repairs_made_on_import_are_said_in_the_pages_language(owner):
     notes = [a for a in english if a.startswith("Fixed on import")]
     assert len(notes) == 5, english
     assert any("had 2 outgoing flows without conditions" in n for n in notes), notes
+
+
+# ---------------------------------------------------------------- the event chain
+
+def tamper(app, statement, **params):
+    with app.extensions["db_sessions"]() as session:
+        session.execute(text(statement), params)
+        session.commit()
+
+
+def explanations(response) -> list[str]:
+    """The explanation cell of each problem row of the integrity page."""
+    html = response.get_data(as_text=True)
+    return re.findall(r'<tr data-kind="\w+"[^>]*>.*?<td class="small">(.*?)</td>', html, re.S)
+
+
+def test_a_deleted_inserted_or_reordered_event_is_explained_in_the_pages_language(app, login, arrange):
+    deleted, _ = arrange.registered_service_instance("d1")
+    swapped, _ = arrange.registered_service_instance("d2")
+    appended, _ = arrange.registered_service_instance("d1")
+    tamper(app, "DELETE FROM events WHERE instance_id = :i AND seq = 1", i=deleted)
+    first = arrange.instance(swapped).last_event_seq - 1  # the last two events swapped
+    assert first >= 1
+    tamper(app, "UPDATE events SET seq = 1000 WHERE instance_id = :i AND seq = :s", i=swapped, s=first)
+    tamper(app, "UPDATE events SET seq = :s WHERE instance_id = :i AND seq = :n", i=swapped, s=first,
+           n=first + 1)
+    tamper(app, "UPDATE events SET seq = :s WHERE instance_id = :i AND seq = 1000", i=swapped, s=first + 1)
+    last = arrange.instance(appended).last_event_seq
+    tamper(app, "UPDATE instances SET last_event_seq = :s WHERE id = :i", s=last - 1, i=appended)
+    auditor = in_language(login("auditor"), "fa")
+    page = auditor.get("/audit/integrity?scope=all")
+    kinds = set(re.findall(r'data-kind="(\w+)"', page.get_data(as_text=True)))
+    assert {"deleted", "reordered", "inserted"} <= kinds, kinds
+    persian = explanations(page)
+    assert len(persian) >= 4 and all(english_on_persian_page(shown_html(e)) == [] for e in persian), persian
+    assert any("حذف" in e or "نیست" in e for e in persian) and any("جابه‌جا" in e for e in persian)
+    english = explanations(in_language(auditor, "en").get("/audit/integrity?scope=all"))
+    assert any("is missing" in e for e in english) and any("moved out of their order" in e for e in english)
+    assert any("was added after the instance's last event" in unescape(e) for e in english)
