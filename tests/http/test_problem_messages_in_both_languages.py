@@ -4,6 +4,7 @@ chain are said in the page's language: in Persian without English words outside 
 page only after a POST (studio validate, deploy, import) or from tampered data, so the
 every-page test does not see them."""
 import io
+import json
 import re
 from html import escape, unescape
 from pathlib import Path
@@ -244,3 +245,35 @@ def test_a_deleted_inserted_or_reordered_event_is_explained_in_the_pages_languag
     english = explanations(in_language(auditor, "en").get("/audit/integrity?scope=all"))
     assert any("is missing" in e for e in english) and any("moved out of their order" in e for e in english)
     assert any("was added after the instance's last event" in unescape(e) for e in english)
+
+
+# ---------------------------------------------------------------- the form editor
+
+def bad_form_schema() -> dict:
+    """A form with a problem of nearly every kind the form editor refuses."""
+    date = {"type": "datetime", "subtype": "date", "label": "Day"}
+    return {"type": "default", "components": [
+        {"type": "textfield", "key": "subject", "label": "Subject"},
+        {"type": "textfield", "key": "subject", "label": "Again"},
+        {"type": "iframe", "key": "page", "label": "Page"},
+        {"type": "textfield", "key": "2bad", "label": "Bad key"},
+        {"type": "textfield", "key": "x", "conditional": {"hide": "=x > 1"}},
+        {"type": "textfield", "key": "y", "properties": {"requiredWhen": "=decision = "}},
+        {"type": "textfield", "key": "z", "properties": {"check": "passport"}},
+        {**date, "key": "until", "properties": {"notBefore": "since", "notInPast": "maybe"}},
+        {"type": "dynamiclist", "path": "rows", "label": "Rows", "properties": {"minRows": "5", "maxRows": "2"},
+         "components": [{"type": "textfield", "key": "name", "label": "Name"}]},
+    ]}
+
+
+@pytest.mark.parametrize("body", [bad_form_schema(), "{not json"], ids=["checks", "not JSON"])
+def test_the_form_editor_says_what_is_wrong_with_a_form_in_the_pages_language(owner, body):
+    payload = body if isinstance(body, str) else json.dumps(body)
+    persian = in_language(owner, "fa").post("/forms/complaint_register/validate", data=payload,
+                                            content_type="application/json").get_json()
+    assert persian["ok"] is False and len(persian["problems"]) >= (1 if isinstance(body, str) else 8)
+    for problem in persian["problems"]:
+        assert english_on_persian_page(shown(problem["message"])) == [], problem["message"]
+    english = in_language(owner, "en").post("/forms/complaint_register/validate", data=payload,
+                                            content_type="application/json").get_json()
+    assert all(english_on_persian_page(shown(p["message"])) for p in english["problems"])
