@@ -70,8 +70,12 @@ def _code_problem(error: BpmnError, root) -> Problem:
     if not match:
         return _from_error("sandbox", CODE_REFUSED, error, root, what="script", detail=error.message)
     what, verdict, detail = match.groups()
+    detail = detail.strip()
+    said = error.message.params.get("detail") if isinstance(error.message, Message) else None
+    if isinstance(said, Message) and said == detail:
+        detail = said  # a Message the page translates
     template = CODE_NOT_PYTHON if verdict == "is not valid Python" else CODE_REFUSED
-    problem = _from_error("sandbox", template, error, root, what=what, detail=detail.strip())
+    problem = _from_error("sandbox", template, error, root, what=what, detail=detail)
     problem.terms = ("what",)
     return problem
 

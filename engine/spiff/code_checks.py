@@ -1,4 +1,5 @@
 """Deploy-time checks of the Python in diagrams: what the sandbox would refuse, found before it runs."""
+import re
 
 from models.errors import BpmnError
 from models.messages import Message
@@ -37,6 +38,28 @@ _WRAPPERS = ("EventDefinition", "LoopCharacteristics", "extensionElements",
              "correlationPropertyRetrievalExpression")
 
 
+# RestrictedPython's commonest refusals, as templates (the English text unchanged).
+_CODE_MESSAGES = (
+    (re.compile(r"^Line (?P<line>\d+): SyntaxError: invalid syntax at statement: (?P<statement>'[^'\n]*'|\"[^\"\n]*\")$"),
+     Message("Line {line}: SyntaxError: invalid syntax at statement: {statement}")),
+    (re.compile(r'^Line (?P<line>\d+): "(?P<name>[^"]+)" is an invalid variable name because it starts with "_"$'),
+     Message('Line {line}: "{name}" is an invalid variable name because it starts with "_"')),
+    (re.compile(r'^Line (?P<line>\d+): "(?P<name>[^"]+)" is an invalid attribute name because it starts with "_"$'),
+     Message('Line {line}: "{name}" is an invalid attribute name because it starts with "_"')),
+)
+
+
+def _said(error: str) -> str:
+    """The sandbox's refusal as a Message when it is one of the common ones (same English)."""
+    for pattern, template in _CODE_MESSAGES:
+        found = pattern.match(error)
+        if found:
+            params = {k: int(v) if k == "line" else v for k, v in found.groupdict().items()}
+            message = Message(template.template, **params)
+            return message if message == error else error
+    return error
+
+
 def _owner(element):
     for ancestor in element.iterancestors():
         if ancestor.get("id") and not ancestor.tag.endswith(_WRAPPERS):
@@ -55,9 +78,9 @@ def find_code_errors(tree) -> list[BpmnError]:
             if not error:
                 continue
             syntax = any(f": {kind}:" in error for kind in ("SyntaxError", "IndentationError", "TabError"))
-            text = (Message("{what} is not valid Python: {detail}", what=what, detail=error)
+            text = (Message("{what} is not valid Python: {detail}", what=what, detail=_said(error))
                     if syntax else
-                    Message("{what} refused by the sandbox: {detail}", what=what, detail=error))
+                    Message("{what} refused by the sandbox: {detail}", what=what, detail=_said(error)))
             owner = _owner(element)
             errors.append(BpmnError(text, element_id=owner.get("id"),
                                     line=element.sourceline, tag=owner.tag.rsplit("}", 1)[-1]))

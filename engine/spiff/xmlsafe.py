@@ -157,9 +157,54 @@ def validate_bpmn_xsd(tree) -> list[BpmnError]:
     return [_schema_error(by_line, entry) for entry in entries]
 
 
+# libxml2's commonest XSD messages, as templates (the English text unchanged: a Message
+# without params is its template) so that a page says them in its own language; anything else
+# stays as libxml2 wrote it.
+_XSD_MESSAGES = (
+    (re.compile(r"^Element '(?P<element>[^']+)': The attribute '(?P<attribute>[^']+)' is required but "
+                r"missing\.$"),
+     Message("Element {element!r}: The attribute {attribute!r} is required but missing.")),
+    (re.compile(r"^Element '(?P<element>[^']+)', attribute '(?P<attribute>[^']+)': The attribute "
+                r"'(?P=attribute)' is not allowed\.$"),
+     Message("Element {element!r}, attribute {attribute!r}: The attribute {attribute!r} is not allowed.")),
+    (re.compile(r"^Element '(?P<element>[^']+)': This element is not expected\. Expected is one of "
+                r"\( (?P<expected>.+) \)\.$"),
+     Message("Element {element!r}: This element is not expected. Expected is one of ( {expected} ).")),
+    (re.compile(r"^Element '(?P<element>[^']+)': This element is not expected\. Expected is "
+                r"\( (?P<expected>.+) \)\.$"),
+     Message("Element {element!r}: This element is not expected. Expected is ( {expected} ).")),
+    (re.compile(r"^Element '(?P<element>[^']+)': This element is not expected\.$"),
+     Message("Element {element!r}: This element is not expected.")),
+    (re.compile(r"^Element '(?P<element>[^']+)': Missing child element\(s\)\. Expected is one of "
+                r"\( (?P<expected>.+) \)\.$"),
+     Message("Element {element!r}: Missing child element(s). Expected is one of ( {expected} ).")),
+    (re.compile(r"^Element '(?P<element>[^']+)': Missing child element\(s\)\. Expected is "
+                r"\( (?P<expected>.+) \)\.$"),
+     Message("Element {element!r}: Missing child element(s). Expected is ( {expected} ).")),
+    (re.compile(r"^Element '(?P<element>[^']+)', attribute '(?P<attribute>[^']+)': '(?P<value>[^']*)' "
+                r"is not a valid value of the atomic type '(?P<type>[^']+)'\.$"),
+     Message("Element {element!r}, attribute {attribute!r}: {value!r} is not a valid value of the atomic "
+             "type {type!r}.")),
+    (re.compile(r"^Element '(?P<element>[^']+)': Character content other than whitespace is not "
+                r"allowed because the content type is 'element-only'\.$"),
+     Message("Element {element!r}: Character content other than whitespace is not allowed because the "
+             "content type is 'element-only'.")),
+)
+
+
+def _xsd_message(text: str) -> str:
+    """libxml2's XSD message as a Message when it is one of the common ones (same English)."""
+    for pattern, template in _XSD_MESSAGES:
+        found = pattern.match(text)
+        if found:
+            message = Message(template.template, **found.groupdict())
+            return message if message == text else text
+    return text
+
+
 def _schema_error(by_line: dict, entry) -> BpmnError:
     element = _find_element(by_line, entry)
-    message = _display_name(entry.message)
+    message = _xsd_message(_display_name(entry.message))
     if "atomic type 'xs:ID'" in message:
         message = Message("{detail} An id must be unique in the file, start with a letter or '_' "
                           "and contain no spaces.", detail=message)
