@@ -12,6 +12,7 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 
 from formjs.readable import ENGLISH, PERSIAN, Style
+from models.messages import Message
 from workcal import jalali
 from workcal.calendar import WorkingCalendar, is_working_day
 
@@ -117,6 +118,45 @@ def translate_error(error) -> str:
     return gettext(template).format(**params)
 
 
+_PERSIAN_LETTERS = re.compile(r"[\u0600-\u06ff\ufb50-\ufdff\ufe70-\ufeff]")
+FSI = "\u2068"  # first strong isolate: a name keeps its own direction (Persian or Latin)
+
+
+def _isolated_value(value) -> str:
+    """A value put into translated text: a name of Persian letters in a first-strong isolate,
+    an id, code or technical detail left to right."""
+    text = "" if value is None else str(value)
+    if _PERSIAN_LETTERS.search(text):
+        return f"{FSI}{text}{PDI}"
+    return ltr(text) if text else ""
+
+
+def say_value(value) -> str:
+    """A value put into translated text in the page's language: a Message said, a number in
+    the page's digits, a name or id isolated (in Persian)."""
+    if isinstance(value, Message):
+        return say(value)
+    if not is_rtl():
+        return "" if value is None else str(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return localize_digits(value)
+    return _isolated_value(value)
+
+
+def say(message) -> str:
+    """A models.messages.Message in the page's language (English: exactly its text); other
+    values as they are. Nested Messages are said too, numbers in the page's digits, names
+    and ids isolated so that they read the right way in right-to-left text."""
+    if message is None:
+        return ""
+    if not isinstance(message, Message) or not is_rtl():
+        return str(message)
+    translated = gettext(message.template)
+    if not message.params:
+        return translated
+    return translated.format(**{key: say_value(value) for key, value in message.params.items()})
+
+
 def chain_explanation(problem) -> str:
     """An integrity problem's explanation (audit.integrity.ChainProblem) in the page's language:
     event types by their label, numbers in the page's digits, hashes isolated."""
@@ -126,6 +166,8 @@ def chain_explanation(problem) -> str:
     for key, value in problem.params.items():
         if key == "type":
             params[key] = event_label(value)
+        elif key == "day":
+            params[key] = solar_hijri_date(value) if is_rtl() else value
         elif isinstance(value, int):
             params[key] = localize_digits(value)
         else:
@@ -296,4 +338,4 @@ def init_i18n(app) -> None:
     app.jinja_env.globals.update(is_rtl=is_rtl, get_locale=get_locale, role_title=role_title, solar_hijri_date=solar_hijri_date,
                              status_label=status_label, event_label=event_label,
                              retention_rule=retention_rule, disposed_by=disposed_by, hold_note=hold_note,
-                             chain_explanation=chain_explanation)
+                             chain_explanation=chain_explanation, say=say)

@@ -15,6 +15,7 @@ from sqlalchemy import func, select, tuple_
 
 from models import Event, Instance, utcnow
 from models.audit import ChainDigest
+from models.messages import Message
 
 from workcal.store import local_today
 from engine import GENESIS_SHA256, event_digest
@@ -32,7 +33,7 @@ class ChainProblem:
     explanation: str   # English, for an auditor
     instance_id: int | None = None
     # The explanation as a template and its values, for the pages to translate (as
-    # models.errors does); None where only the English text exists yet.
+    # models.errors does; app.i18n.chain_explanation).
     template: str | None = None
     params: dict = field(default_factory=dict)
 
@@ -55,11 +56,10 @@ def check_chain(events, head_seq=None, head_sha256=None, instance_id=None) -> li
     problems: list[ChainProblem] = []
     reported: set[tuple[str, int]] = set()
 
-    def report(kind, at_seq, text, template=None, **params):
+    def report(kind, at_seq, text: Message):
         if (kind, at_seq) not in reported:
             reported.add((kind, at_seq))
-            problems.append(ChainProblem(kind, at_seq, text if template is None else
-                                         template.format(**params), instance_id, template, params))
+            problems.append(_problem(kind, at_seq, instance_id, text))
 
     index_of = {}
     for i, ev in enumerate(events):
@@ -70,57 +70,71 @@ def check_chain(events, head_seq=None, head_sha256=None, instance_id=None) -> li
     for i, ev in enumerate(events):
         before = events[i - 1] if i else None
         if before is not None and ev.seq == before.seq:
-            report("inserted", ev.seq, f"Two events carry seq {ev.seq}: one of them was inserted "
-                   "into the log, which the engine never does.")
+            report("inserted", ev.seq, Message("Two events carry seq {seq}: one of them was "
+                   "inserted into the log, which the engine never does.", seq=ev.seq))
             continue
         if ev.seq > expected:
-            missing = f"{expected}" if ev.seq == expected + 1 else f"{expected} to {ev.seq - 1}"
-            report("deleted", expected, f"Event {missing} is missing: the log jumps from seq "
-                   f"{expected - 1} to {ev.seq}, and event {ev.seq} points to hash "
-                   f"{_short(ev.prev_sha256)}…, which no remaining event has.")
+            if ev.seq == expected + 1:
+                report("deleted", expected, Message("Event {missing} is missing: the log jumps from "
+                       "seq {before} to {seq}, and event {seq} points to hash {hash}…, which no "
+                       "remaining event has.", missing=expected, before=expected - 1, seq=ev.seq,
+                       hash=_short(ev.prev_sha256)))
+            else:
+                report("deleted", expected, Message("Event {first} to {last} is missing: the log "
+                       "jumps from seq {before} to {seq}, and event {seq} points to hash {hash}…, "
+                       "which no remaining event has.", first=expected, last=ev.seq - 1,
+                       before=expected - 1, seq=ev.seq, hash=_short(ev.prev_sha256)))
         elif ev.prev_sha256 != prev_sha:
             target = index_of.get(ev.prev_sha256)
             late = before is not None and ev.at < before.at
             if target is not None and target >= i:
                 reordered.add(i)
-                report("reordered", ev.seq, f"Event {ev.seq} points to event {events[target].seq}, "
-                       f"which comes after it: events were moved out of their order"
-                       f"{' (their times run backwards too)' if late else ''}.")
+                if late:
+                    report("reordered", ev.seq, Message("Event {seq} points to event {target}, which "
+                           "comes after it: events were moved out of their order (their times run "
+                           "backwards too).", seq=ev.seq, target=events[target].seq))
+                else:
+                    report("reordered", ev.seq, Message("Event {seq} points to event {target}, which "
+                           "comes after it: events were moved out of their order.",
+                           seq=ev.seq, target=events[target].seq))
             elif target is not None and target < i - 1:
                 skipped = range(target + 1, i)
                 if all(j in reordered for j in skipped):
                     # After a swap the first event past it links correctly to the moved one.
                     if _digest_of(ev) != ev.sha256:
                         reordered.add(i)
-                        report("reordered", ev.seq, f"Event {ev.seq} points back to event "
-                               f"{events[target].seq}, skipping a moved event: events were swapped.")
+                        report("reordered", ev.seq, Message("Event {seq} points back to event "
+                               "{target}, skipping a moved event: events were swapped.",
+                               seq=ev.seq, target=events[target].seq))
                 else:
                     for j in skipped:
-                        report("inserted", events[j].seq, f"Event {events[j].seq} is not in the "
-                               f"chain: event {ev.seq} points past it to event "
-                               f"{events[target].seq}, so it was inserted afterwards.")
+                        report("inserted", events[j].seq, Message("Event {seq} is not in the "
+                               "chain: event {next} points past it to event {target}, so it was "
+                               "inserted afterwards.", seq=events[j].seq, next=ev.seq,
+                               target=events[target].seq))
                     offset += len(skipped)
             elif i + 1 < len(events) and before is not None and \
                     events[i + 1].prev_sha256 == before.sha256:
                 pass  # the next event skips this one: reported as inserted on the next turn
             elif _digest_of(ev, ev.seq + 1) == ev.sha256:
                 offset -= 1
-                report("deleted", ev.seq, f"An event was deleted before event {ev.seq + 1} and "
-                       f"the later events were renumbered: event {ev.seq} was stored as "
-                       f"{ev.seq + 1} and points to a hash no remaining event has.")
+                report("deleted", ev.seq, Message("An event was deleted before event {stored} and "
+                       "the later events were renumbered: event {seq} was stored as {stored} and "
+                       "points to a hash no remaining event has.", seq=ev.seq, stored=ev.seq + 1))
             elif before is not None and not (before.seq == head_seq and before.sha256 == head_sha256):
-                report("changed", before.seq, None, "Event {seq} was changed and its hash "
+                report("changed", before.seq, Message("Event {seq} was changed and its hash "
                        "recomputed: event {next} still points to the old hash "
                        "{old}…, not to {new}….", seq=before.seq, next=ev.seq,
-                       old=_short(ev.prev_sha256), new=_short(before.sha256))
+                       old=_short(ev.prev_sha256), new=_short(before.sha256)))
             else:
-                report("inserted", ev.seq, f"Event {ev.seq} does not belong to the chain: it points "
-                       f"to hash {_short(ev.prev_sha256)}…, not to the event before it.")
+                report("inserted", ev.seq, Message("Event {seq} does not belong to the chain: it "
+                       "points to hash {hash}…, not to the event before it.", seq=ev.seq,
+                       hash=_short(ev.prev_sha256)))
         if _digest_of(ev) != ev.sha256 and i not in reordered and not (
                 offset and _digest_of(ev, ev.seq - offset) == ev.sha256):
-            report("changed", ev.seq, None, "Event {seq} ({type}) was changed after it was "
+            report("changed", ev.seq, Message("Event {seq} ({type}) was changed after it was "
                    "written: its content no longer matches its hash, while the links to the "
-                   "events around it hold.", seq=ev.seq, type=ev.type)
+                   "events around it hold.", seq=ev.seq, type=ev.type))
         prev_sha, expected = ev.sha256, ev.seq + 1
     _check_head(events, head_seq, head_sha256, report)
     return problems
@@ -133,20 +147,25 @@ def _check_head(events, head_seq, head_sha256, report) -> None:
     last = events[-1] if events else None
     last_seq = last.seq if last else 0
     if last_seq < head_seq:
-        gone = f"{last_seq + 1}" if last_seq + 1 == head_seq else f"{last_seq + 1} to {head_seq}"
-        report("truncated", last_seq + 1, f"Event {gone} was removed from the end: the instance "
-               f"records {head_seq} events (last hash {_short(head_sha256)}…), the log ends at "
-               f"seq {last_seq}.")
+        if last_seq + 1 == head_seq:
+            report("truncated", last_seq + 1, Message("Event {gone} was removed from the end: the "
+                   "instance records {head} events (last hash {hash}…), the log ends at seq "
+                   "{last}.", gone=head_seq, head=head_seq, hash=_short(head_sha256), last=last_seq))
+        else:
+            report("truncated", last_seq + 1, Message("Event {first} to {gone} was removed from the "
+                   "end: the instance records {head} events (last hash {hash}…), the log ends at "
+                   "seq {last}.", first=last_seq + 1, gone=head_seq, head=head_seq,
+                   hash=_short(head_sha256), last=last_seq))
     elif last_seq > head_seq:
         for ev in events:
             if ev.seq > head_seq:
-                report("inserted", ev.seq, f"Event {ev.seq} was added after the instance's last "
-                       f"event ({head_seq}) without moving the instance's head: it was "
-                       "inserted outside the engine.")
+                report("inserted", ev.seq, Message("Event {seq} was added after the instance's "
+                       "last event ({head}) without moving the instance's head: it was inserted "
+                       "outside the engine.", seq=ev.seq, head=head_seq))
     elif head_sha256 is not None and last.sha256 != head_sha256:
-        report("changed", last.seq, f"Event {last.seq}, the last one, has hash "
-               f"{_short(last.sha256)}… but the instance records {_short(head_sha256)}…: it was "
-               "replaced.")
+        report("changed", last.seq, Message("Event {seq}, the last one, has hash {hash}… but the "
+               "instance records {head}…: it was replaced.", seq=last.seq,
+               hash=_short(last.sha256), head=_short(head_sha256)))
 
 
 def check_instance(session, instance_id: int) -> list[ChainProblem]:
@@ -249,13 +268,14 @@ def compare_with_digest(session, exported, chunk: int = 500) -> list[ChainProble
     data = parse_digest_file(exported)
     problems = []
     if canonical_sha256(data["heads"]) != data["digest_sha256"]:
-        problems.append(ChainProblem("digest", None, "The file's digest_sha256 does not match its "
-                                     "list of heads: the file itself was edited."))
+        problems.append(_problem("digest", None, None, Message("The file's digest_sha256 does not match "
+                                 "its list of heads: the file itself was edited.")))
     stored = _stored_digest(session, data["day"])
     if stored is not None and stored.digest_sha256 != data["digest_sha256"]:
-        problems.append(ChainProblem("digest", None, f"The digest stored for {data['day']} is "
-                                     f"{_short(stored.digest_sha256)}…, not the file's "
-                                     f"{_short(data['digest_sha256'])}…: the stored digest was replaced."))
+        problems.append(_problem("digest", None, None, Message("The digest stored for {day} is {stored}…, "
+                                 "not the file's {kept}…: the stored digest was replaced.",
+                                 day=data["day"], stored=_short(stored.digest_sha256),
+                                 kept=_short(data["digest_sha256"]))))
     heads = data["heads"]
     for start in range(0, len(heads), chunk):
         part = heads[start:start + chunk]
@@ -265,14 +285,19 @@ def compare_with_digest(session, exported, chunk: int = 500) -> list[ChainProble
         for instance_id, seq, sha in part:
             now_sha = found.get((instance_id, seq))
             if now_sha is None:
-                problems.append(ChainProblem("missing", seq, f"Event {seq} of instance {instance_id}, "
-                                             "the head on that day, no longer exists.", instance_id))
+                problems.append(_problem("missing", seq, instance_id, Message("Event {seq} of instance "
+                                         "{instance}, the head on that day, no longer exists.",
+                                         seq=seq, instance=instance_id)))
             elif now_sha != sha:
-                problems.append(ChainProblem("changed", seq, f"Event {seq} of instance {instance_id} "
-                                             f"had hash {_short(sha)}… that day and has "
-                                             f"{_short(now_sha)}… now: its history was rewritten.",
-                                             instance_id))
+                problems.append(_problem("changed", seq, instance_id, Message("Event {seq} of instance "
+                                         "{instance} had hash {then}… that day and has {now}… now: "
+                                         "its history was rewritten.", seq=seq, instance=instance_id,
+                                         then=_short(sha), now=_short(now_sha))))
     return problems
+
+
+def _problem(kind, at_seq, instance_id, text: Message) -> ChainProblem:
+    return ChainProblem(kind, at_seq, text, instance_id, text.template, text.params)
 
 
 def _stored_digest(session, day) -> ChainDigest | None:

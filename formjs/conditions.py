@@ -18,6 +18,8 @@ import json
 import re
 from collections.abc import Mapping
 
+from models.messages import Message
+
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 _TOKEN = re.compile(r'\s*(?:(?P<str>"(?:[^"\\]|\\.)*")|(?P<num>-?\d+(?:\.\d+)?)'
                     rf"|(?P<op>!=|=|\(|\))|(?P<name>{_NAME}(?:\.{_NAME})*))")
@@ -35,7 +37,7 @@ def _tokens(text: str) -> list[tuple[str, str]]:
     while pos < len(text):
         match = _TOKEN.match(text, pos)
         if match is None:
-            raise UnsupportedExpression(f"cannot read {text[pos:pos + 20]!r}")
+            raise UnsupportedExpression(Message("cannot read {text!r}", text=text[pos:pos + 20]))
         out.append((match.lastgroup, match.group(match.lastgroup)))
         pos = match.end()
     return out
@@ -53,14 +55,18 @@ class _Parser:
     def take(self, kind, value=None):
         found = self.peek()
         if found[0] != kind or (value is not None and found[1] != value):
-            raise UnsupportedExpression(f"expected {value or kind}, found {found[1]!r}")
+            if found[1] is None:
+                raise UnsupportedExpression(Message("expected {expected}, but the expression ends",
+                                                    expected=value or kind))
+            raise UnsupportedExpression(Message("expected {expected}, found {found!r}",
+                                                expected=value or kind, found=found[1]))
         self.at += 1
         return found[1]
 
     def parse(self):
         tree = self.either()
         if self.at != len(self.tokens):
-            raise UnsupportedExpression(f"unexpected {self.peek()[1]!r}")
+            raise UnsupportedExpression(Message("unexpected {found!r}", found=self.peek()[1]))
         return tree
 
     def either(self):
@@ -103,7 +109,9 @@ class _Parser:
         if kind == "name" and value not in _KEYWORDS:
             self.at += 1
             return ("lit", _LITERALS[value]) if value in _LITERALS else ("var", value.split("."))
-        raise UnsupportedExpression(f"expected a value, found {value!r}")
+        if value is None:
+            raise UnsupportedExpression(Message("expected a value, but the expression ends"))
+        raise UnsupportedExpression(Message("expected a value, found {found!r}", found=value))
 
 
 def _value(node, data: Mapping):
@@ -151,7 +159,7 @@ def expression_error(expression: str) -> str | None:
     try:
         _parse(expression)
     except UnsupportedExpression as exc:
-        return str(exc)
+        return exc.args[0] if exc.args else str(exc)  # a Message: the web layer translates it
     return None
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 
 from models import ProcessVersion
+from models.messages import Message
 
 from formjs.conditions import expression_error, hide_expression
 from formjs.rows import parse_rows_map
@@ -141,7 +142,7 @@ def _field_problems(comp: Mapping, where: str, props: Mapping, fields: Mapping,
         problems.append(Problem("error", "not_in_past", {"where": where}))
     condition = props.get("requiredWhen")
     if condition not in (None, ""):
-        detail = expression_error(condition) if isinstance(condition, str) else "not text"
+        detail = expression_error(condition) if isinstance(condition, str) else Message("not text")
         if detail:
             problems.append(Problem("error", "required_when", {"where": where, "detail": detail}))
     check = props.get("check")

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from engine.spiff.xmlsafe import BPMN_NS, safe_parser
+from models.messages import Message
 
 BPMNDI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
 DC_NS = "http://www.omg.org/spec/DD/20100524/DC"
@@ -34,14 +35,19 @@ ACTIVITIES = {"task", "userTask", "manualTask", "scriptTask", "serviceTask", "se
               "receiveTask", "businessRuleTask", "subProcess", "callActivity", "transaction",
               "adHocSubProcess"}
 EVENTS = {"startEvent", "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent"}
-KIND_WORDS = {"task": "Task", "userTask": "User task", "manualTask": "Manual task",
-              "scriptTask": "Script task", "serviceTask": "Service task", "sendTask": "Send task",
-              "receiveTask": "Receive task", "businessRuleTask": "Business rule task",
-              "subProcess": "Sub-process", "callActivity": "Call activity",
-              "transaction": "Transaction", "adHocSubProcess": "Ad-hoc sub-process",
-              "startEvent": "Start event", "endEvent": "End event", "intermediateCatchEvent": "Intermediate event",
-              "intermediateThrowEvent": "Intermediate event", "boundaryEvent": "Boundary event",
-              "exclusiveGateway": "Exclusive gateway", "inclusiveGateway": "Inclusive gateway"}
+KIND_WORDS = {
+    "task": Message("Task"), "userTask": Message("User task"),
+    "manualTask": Message("Manual task"), "scriptTask": Message("Script task"),
+    "serviceTask": Message("Service task"), "sendTask": Message("Send task"),
+    "receiveTask": Message("Receive task"), "businessRuleTask": Message("Business rule task"),
+    "subProcess": Message("Sub-process"), "callActivity": Message("Call activity"),
+    "transaction": Message("Transaction"), "adHocSubProcess": Message("Ad-hoc sub-process"),
+    "startEvent": Message("Start event"), "endEvent": Message("End event"),
+    "intermediateCatchEvent": Message("Intermediate event"),
+    "intermediateThrowEvent": Message("Intermediate event"),
+    "boundaryEvent": Message("Boundary event"), "exclusiveGateway": Message("Exclusive gateway"),
+    "inclusiveGateway": Message("Inclusive gateway"),
+}
 
 _DURATION = r"P(?!$)(\d+(\.\d+)?Y)?(\d+(\.\d+)?M)?(\d+(\.\d+)?W)?(\d+(\.\d+)?D)?(T(?=\d)(\d+(\.\d+)?H)?(\d+(\.\d+)?M)?(\d+(\.\d+)?S)?)?"
 _DATETIME = r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)?)?"
@@ -55,18 +61,19 @@ GATEWAY_SIZE = 36  # smaller than bpmn-js's 50 so that it fits in the usual gap 
 @dataclass
 class RepairResult:
     xml: bytes
-    notes: list = field(default_factory=list)  # [(element_id, English message)]
+    notes: list = field(default_factory=list)  # [(element_id, Message: English, translatable)]
 
 
 def local(element) -> str:
     return etree.QName(element).localname if isinstance(element.tag, str) else ""
 
 
-def describe(element) -> str:
+def describe(element) -> Message:
     """How a process owner names an element: "Task 'Approve'" (or its id when it has no name)."""
     kind = KIND_WORDS.get(local(element), local(element))
     name = (element.get("name") or "").strip()
-    return f"{kind} '{name}'" if name else f"{kind} {element.get('id')!r}"
+    return (Message("{kind} '{name}'", kind=kind, name=name) if name
+            else Message("{kind} {id!r}", kind=kind, id=element.get("id")))
 
 
 def repair_bpmn(xml: bytes, *, make_executable: bool = False) -> RepairResult:
@@ -108,8 +115,9 @@ def repair_bpmn(xml: bytes, *, make_executable: bool = False) -> RepairResult:
 def _target_namespace(root, notes) -> None:
     if not root.get("targetNamespace"):
         root.set("targetNamespace", "http://bpmn.io/schema/bpmn")
-        notes.append((root.get("id"), "The file had no targetNamespace, which BPMN 2.0 requires: "
-                                      "set to http://bpmn.io/schema/bpmn (it changes nothing else)"))
+        notes.append((root.get("id"), Message("The file had no targetNamespace, which BPMN 2.0 "
+                                              "requires: set to {namespace} (it changes nothing else)",
+                                              namespace="http://bpmn.io/schema/bpmn")))
 
 
 def _message_names(root, notes) -> None:
@@ -120,9 +128,15 @@ def _message_names(root, notes) -> None:
                      if d.get("messageRef") == message.get("id") and d.getparent() is not None]
             users += [t for t in root.iter() if isinstance(t.tag, str) and local(t) in ACTIVITIES
                       and t.get("messageRef") == message.get("id")]
-            where = (" (used by " + ", ".join(describe(u) for u in users) + ")") if users else ""
-            notes.append((message.get("id"), f"Message {message.get('id')!r} had no name{where}: "
-                                             f"it is now named {message.get('id')!r}, after its id"))
+            if users:
+                joined = ", ".join(f"{{u{i}}}" for i in range(len(users)))
+                used_by = Message(joined, **{f"u{i}": describe(u) for i, u in enumerate(users)})
+                note = Message("Message {id!r} had no name (used by {users}): it is now named "
+                               "{id!r}, after its id", id=message.get("id"), users=used_by)
+            else:
+                note = Message("Message {id!r} had no name: it is now named {id!r}, after its id",
+                               id=message.get("id"))
+            notes.append((message.get("id"), note))
 
 
 def _bare_timers(root, notes) -> None:
@@ -140,18 +154,22 @@ def _bare_timers(root, notes) -> None:
                 continue
             child.text = f'"{text}"'
             event = definition.getparent()
-            words = {"timeDuration": "duration", "timeDate": "date", "timeCycle": "cycle"}[what]
-            notes.append((event.get("id"), f"{describe(event)} had its timer {words} written as the "
-                                            f"bare text {text}: it is now the quoted literal \"{text}\""
-                                            ", which is how this system reads a fixed time"))
+            words = {"timeDuration": Message("duration"), "timeDate": Message("date"),
+                     "timeCycle": Message("cycle")}[what]
+            notes.append((event.get("id"), Message("{what} had its timer {words} written as the bare "
+                                                   "text {text}: it is now the quoted literal "
+                                                   "\"{text}\", which is how this system reads a "
+                                                   "fixed time", what=describe(event), words=words,
+                                                   text=text)))
 
 
 def _executable(root, notes) -> None:
     for process in root.iterfind(f"{{{BPMN_NS}}}process"):
         if process.get("isExecutable") == "false" and len(process):
             process.set("isExecutable", "true")
-            notes.append((process.get("id"), f"Process {process.get('name') or process.get('id')!r}"
-                                              " was marked as not executable: it is now executable"))
+            notes.append((process.get("id"), Message("Process {name!r} was marked as not executable: "
+                                                     "it is now executable",
+                                                     name=process.get("name") or process.get("id"))))
 
 
 # ---------------------------------------------------------------- flows
@@ -184,10 +202,16 @@ def _default_flows(root, notes) -> None:
             plain = [f for f in flows if not _has_condition(f)]
             if len(flows) >= 2 and len(plain) == 1:
                 gateway.set("default", plain[0].get("id"))
-                label = f" '{plain[0].get('name')}'" if plain[0].get("name") else ""
-                notes.append((gateway.get("id"), f"{describe(gateway)} had conditions on all its "
-                              f"outgoing flows but one: that flow{label} ({plain[0].get('id')!r}) is "
-                              "now the default, taken when no condition holds"))
+                if plain[0].get("name"):
+                    note = Message("{what} had conditions on all its outgoing flows but one: that "
+                                   "flow '{name}' ({id!r}) is now the default, taken when no "
+                                   "condition holds", what=describe(gateway),
+                                   name=plain[0].get("name"), id=plain[0].get("id"))
+                else:
+                    note = Message("{what} had conditions on all its outgoing flows but one: that "
+                                   "flow ({id!r}) is now the default, taken when no condition holds",
+                                   what=describe(gateway), id=plain[0].get("id"))
+                notes.append((gateway.get("id"), note))
 
 
 def _new_id(root, base: str) -> str:
@@ -247,10 +271,16 @@ def _insert_split(root, container, element, flows, notes) -> None:
             refs[0].addnext(ref)
     drawn = _draw_split(root, source_id, gateway_id, flow_id, ids)
     names = ", ".join(repr(f.get("name")) if f.get("name") else repr(f.get("id")) for f in flows)
-    notes.append((source_id, f"{describe(element)} had {len(flows)} outgoing flows without "
-                             f"conditions ({names}): they now start in parallel through a new "
-                             f"parallel gateway {gateway_id!r}"
-                             + ("" if drawn else " (the file has no diagram for it)")))
+    if drawn:
+        note = Message("{what} had {count} outgoing flows without conditions ({names}): they now "
+                       "start in parallel through a new parallel gateway {gateway!r}",
+                       what=describe(element), count=len(flows), names=names, gateway=gateway_id)
+    else:
+        note = Message("{what} had {count} outgoing flows without conditions ({names}): they now "
+                       "start in parallel through a new parallel gateway {gateway!r} (the file has "
+                       "no diagram for it)", what=describe(element), count=len(flows), names=names,
+                       gateway=gateway_id)
+    notes.append((source_id, note))
 
 
 def _bounds(shape):

@@ -16,6 +16,7 @@ from models.studio import ProcessDraft
 from engine.spiff.code_checks import find_code_errors
 from modeling.deploy import deploy_process, list_processes
 from models.errors import BpmnError, BpmnValidationError, NotFound
+from models.messages import Message
 from engine.spiff.parsing import BPMN_NS, _main_process_id, _reserved_id_errors, parse_definition
 from modeling.rules import Problem, check_references, label, system_problems
 from engine.spiff.xmlsafe import parse_bpmn_xml, validate_bpmn_xsd
@@ -69,8 +70,12 @@ def _code_problem(error: BpmnError, root) -> Problem:
     if not match:
         return _from_error("sandbox", CODE_REFUSED, error, root, what="script", detail=error.message)
     what, verdict, detail = match.groups()
+    detail = detail.strip()
+    said = error.message.params.get("detail") if isinstance(error.message, Message) else None
+    if isinstance(said, Message) and said == detail:
+        detail = said  # a Message the page translates
     template = CODE_NOT_PYTHON if verdict == "is not valid Python" else CODE_REFUSED
-    problem = _from_error("sandbox", template, error, root, what=what, detail=detail.strip())
+    problem = _from_error("sandbox", template, error, root, what=what, detail=detail)
     problem.terms = ("what",)
     return problem
 
@@ -95,6 +100,13 @@ def _engine_problems(xml: bytes, root) -> list[Problem]:
     return problems
 
 
+def _xsd_detail(message: str) -> str:
+    """What the XSD says, without the "Not valid BPMN 2.0: " the studio's template says itself."""
+    if isinstance(message, Message) and "detail" in message.params:
+        return message.params["detail"]
+    return message.removeprefix("Not valid BPMN 2.0: ")
+
+
 def validate(xml: bytes | str, session=None) -> list[Problem]:
     """Every problem of a diagram, in file order; an empty list means it may be deployed.
     session: forms made in the editor count as existing (the files alone without one)."""
@@ -104,7 +116,7 @@ def validate(xml: bytes | str, session=None) -> list[Problem]:
     except BpmnValidationError as exc:
         return [Problem("xml", NOT_WELL_FORMED, {"detail": e.message}, line=e.line) for e in exc.errors]
     root = tree.getroot()
-    structural = ([_from_error("xsd", NOT_BPMN, e, root, detail=e.message.removeprefix("Not valid BPMN 2.0: "))
+    structural = ([_from_error("xsd", NOT_BPMN, e, root, detail=_xsd_detail(e.message))
                    for e in validate_bpmn_xsd(tree)]
                   + [_from_error("bpmn", RESERVED_ID, e, root) for e in _reserved_id_errors(tree)]
                   + check_references(root))

@@ -32,7 +32,7 @@ from formjs.forms import FormNotFound, FormSchemaError, load_form, load_form_fil
 from people.permissions import may
 
 from ..db import db_session
-from ..i18n import N_, localize_digits, ltr, translate_error
+from ..i18n import N_, localize_digits, ltr, say_value, translate_error
 
 bp = Blueprint("forms", __name__)
 
@@ -74,7 +74,8 @@ def _known(key) -> bool:
 
 
 def _problem_json(problem: form_schema_checks.Problem) -> dict:
-    params = {k: localize_digits(v) if isinstance(v, int) else v for k, v in problem.params.items()}
+    # Keys, paths and form-js words isolated, a FEEL or JSON detail said in the page's language.
+    params = {k: say_value(v) for k, v in problem.params.items()}
     return {"level": problem.level, "code": problem.code,
             "message": _(PROBLEMS.get(problem.code, problem.code), **params),
             "where": problem.params.get("where") or problem.params.get("key")}

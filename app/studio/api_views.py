@@ -31,7 +31,7 @@ from people.permissions import may
 
 from . import bp
 from ..db import db_session
-from ..i18n import N_, format_datetime, localize_digits, translate_error
+from ..i18n import N_, format_datetime, localize_digits, say, say_value, translate_error
 
 FIELD_LABELS = {
     "name": N_("Name"), "type": N_("Element type"), "incoming": N_("Incoming flows"),
@@ -54,7 +54,7 @@ def _valid_key(key: str) -> str:
 
 def translate_problem(problem) -> str:
     """A problem's message in the page's language, with the element's name filled in."""
-    params = {k: _(v) if k in problem.terms else v for k, v in problem.params.items()}
+    params = {k: _(v) if k in problem.terms else say_value(v) for k, v in problem.params.items()}
     return _(problem.template).format(**params)
 
 
@@ -134,7 +134,7 @@ def deploy(key):
     except WorkflowError as exc:
         return jsonify(error=translate_error(exc)), exc.status
     except BpmnValidationError as exc:  # deploy_process refused what validation let through
-        return jsonify(error="; ".join(e.message for e in exc.errors)), 400
+        return jsonify(error="; ".join(say(e.message) for e in exc.errors)), 400
     return jsonify(version=version.version, created=created, key=version.process_key)
 
 
@@ -168,8 +168,8 @@ def import_file():
         parse_bpmn_xml(data, max_bytes=studio.MAX_BYTES)
     except BpmnValidationError as exc:
         error = exc.errors[0]
-        message = (_("The file cannot be read (line %(line)s): %(detail)s", line=localize_digits(error.line), detail=error.message)
-                   if error.line else _("The file cannot be read: %(detail)s", detail=error.message))
+        message = (_("The file cannot be read (line %(line)s): %(detail)s", line=localize_digits(error.line), detail=say(error.message))
+                   if error.line else _("The file cannot be read: %(detail)s", detail=say(error.message)))
         return _error_page(message)
     result = _repaired(data)
     key = studio.import_key_of(result.xml, upload.filename or "")
@@ -177,10 +177,11 @@ def import_file():
         return _error_page(_("The file has no executable process with a usable id."))
     _draft, problems = studio.save_draft(db_session(), key, result.xml, current_user, source="import")
     for element_id, note in result.notes:
-        flash(_("Fixed on import (%(element)s): %(note)s", element=element_id or "—", note=_(note)), "info")
+        flash(_("Fixed on import (%(element)s): %(note)s",
+                element=say_value(element_id) if element_id else "—", note=say(note)), "info")
     for problem in problems:
         flash(translate_problem(problem), "warning")
-    flash(_("Imported as the draft of process %(key)s.", key=key), "success")
+    flash(_("Imported as the draft of process %(key)s.", key=say_value(key)), "success")
     return redirect(modeler_url(key), code=303)
 
 

@@ -9,21 +9,28 @@ import re
 from lxml import etree
 
 from models.errors import BpmnError
+from models.messages import Message
 from engine.spiff.xmlsafe import BPMN_NS, safe_parser
 
 KIND_WORDS = {
-    "process": "Process", "subProcess": "Sub-process", "transaction": "Transaction",
-    "adHocSubProcess": "Ad-hoc sub-process", "callActivity": "Call activity", "task": "Task",
-    "userTask": "User task", "manualTask": "Manual task", "scriptTask": "Script task",
-    "serviceTask": "Service task", "sendTask": "Send task", "receiveTask": "Receive task",
-    "businessRuleTask": "Business rule task", "startEvent": "Start event", "endEvent": "End event",
-    "intermediateCatchEvent": "Intermediate event", "intermediateThrowEvent": "Intermediate event",
-    "boundaryEvent": "Boundary event", "exclusiveGateway": "Exclusive gateway",
-    "inclusiveGateway": "Inclusive gateway", "parallelGateway": "Parallel gateway",
-    "eventBasedGateway": "Event-based gateway", "complexGateway": "Complex gateway",
-    "sequenceFlow": "Flow", "dataStoreReference": "Data store", "dataStore": "Data store",
-    "dataObjectReference": "Data object", "message": "Message", "participant": "Pool",
-    "lane": "Lane", "laneSet": "Lane set", "definitions": "The file",
+    "process": Message("Process"), "subProcess": Message("Sub-process"),
+    "transaction": Message("Transaction"), "adHocSubProcess": Message("Ad-hoc sub-process"),
+    "callActivity": Message("Call activity"), "task": Message("Task"),
+    "userTask": Message("User task"), "manualTask": Message("Manual task"),
+    "scriptTask": Message("Script task"), "serviceTask": Message("Service task"),
+    "sendTask": Message("Send task"), "receiveTask": Message("Receive task"),
+    "businessRuleTask": Message("Business rule task"), "startEvent": Message("Start event"),
+    "endEvent": Message("End event"), "intermediateCatchEvent": Message("Intermediate event"),
+    "intermediateThrowEvent": Message("Intermediate event"),
+    "boundaryEvent": Message("Boundary event"), "exclusiveGateway": Message("Exclusive gateway"),
+    "inclusiveGateway": Message("Inclusive gateway"),
+    "parallelGateway": Message("Parallel gateway"),
+    "eventBasedGateway": Message("Event-based gateway"),
+    "complexGateway": Message("Complex gateway"), "sequenceFlow": Message("Flow"),
+    "dataStoreReference": Message("Data store"), "dataStore": Message("Data store"),
+    "dataObjectReference": Message("Data object"), "message": Message("Message"),
+    "participant": Message("Pool"), "lane": Message("Lane"), "laneSet": Message("Lane set"),
+    "definitions": Message("The file"),
 }
 
 
@@ -58,16 +65,23 @@ def find(root, element_id):
     return found[0] if found else None
 
 
+def kind_word(tag: str | None):
+    """What a process owner calls an element of this tag: a Message to translate, or the tag
+    itself when it is not one of the known kinds."""
+    return KIND_WORDS.get((tag or "").rsplit(":", 1)[-1]) or (tag or "")
+
+
 def describe(element, fallback_tag: str | None = None, element_id: str | None = None) -> str:
     """"Task 'Approve'" for an element with a name, "Task 'Activity_1x'" (its id) otherwise."""
     if element is None:
-        kind = KIND_WORDS.get((fallback_tag or "").rsplit(":", 1)[-1], "The element")
-        return f"{kind} {element_id!r}" if element_id else kind
-    kind = KIND_WORDS.get(local_name(element), local_name(element))
+        kind = KIND_WORDS.get((fallback_tag or "").rsplit(":", 1)[-1]) or Message("The element")
+        return Message("{kind} {id!r}", kind=kind, id=element_id) if element_id else kind
+    kind = kind_word(local_name(element))
     name = " ".join((element.get("name") or "").split())
     if local_name(element) == "definitions":
         return kind
-    return f"{kind} '{name}'" if name else f"{kind} {element.get('id')!r}"
+    return Message("{kind} '{name}'", kind=kind, name=name) if name else \
+        Message("{kind} {id!r}", kind=kind, id=element.get("id"))
 
 
 def located_error(message, kind, element=None, element_id=None, line=None, tag=None) -> BpmnError:

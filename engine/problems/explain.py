@@ -18,6 +18,7 @@ message), saying what is wrong and what to do, with a short `kind` for grouping
 import re
 
 from models.errors import BpmnError, BpmnValidationError
+from models.messages import Message
 from engine.problems.elements import clean_message, describe, find, located_error, parse_quietly
 from engine.problems.spiff_refusals import explain_crash, explain_spiff_exception, unsupported_event
 from engine.problems.messages import explain_error
@@ -41,18 +42,20 @@ def explain_exception(exc: BaseException, xml=None) -> list[BpmnError]:
         detail = clean_message(getattr(exc, "error_msg", None) or (exc.args[0] if exc.args else ""))
         missing = re.search(r"name '(\w+)' is not defined", str(exc))
         if missing:
-            text = (f"{describe(element, None, element_id)} uses {missing.group(1)!r}, which is not in "
-                    "the process data when it runs. Set it earlier (a form field or a script) or "
-                    "change the expression.")
+            text = Message("{what} uses {name!r}, which is not in the process data when it runs. "
+                           "Set it earlier (a form field or a script) or change the expression.",
+                           what=describe(element, None, element_id), name=missing.group(1))
             kind = "expression uses data that is not there"
         else:
-            text = f"{describe(element, None, element_id)} failed while running: {detail}"
+            text = Message("{what} failed while running: {detail}",
+                           what=describe(element, None, element_id), detail=detail)
             kind = "failed while running"
         return [located_error(text, kind, element, element_id=element_id)]
     if isinstance(exc, RecursionError):
-        return [located_error("Running this process sent the workflow engine into an endless chain of "
-                       "steps (typically a loop back through a gateway with no task that waits). "
-                       "Check the loops of the diagram.", "engine could not run the diagram", tag="definitions")]
+        return [located_error(Message("Running this process sent the workflow engine into an endless "
+                                      "chain of steps (typically a loop back through a gateway with "
+                                      "no task that waits). Check the loops of the diagram."),
+                              "engine could not run the diagram", tag="definitions")]
     if name in ("RunawayProcess", "SandboxViolation"):
         return [located_error(str(exc), "loops without end" if name == "RunawayProcess" else "script or expression refused",
                        tag="definitions")]
@@ -62,8 +65,9 @@ def explain_exception(exc: BaseException, xml=None) -> list[BpmnError]:
         element = find(root, match.group(1)) if match else None
         if "Catch Event" in text:
             return [explain_spiff_exception_like(unsupported_event(root, element, text), element)]
-        return [located_error(f"{describe(element) if element is not None else 'The diagram'} uses a "
-                       "feature the workflow engine does not support.", "feature not supported", element)]
+        return [located_error(Message("{what} uses a feature the workflow engine does not support.",
+                                      what=describe(element) if element is not None else Message("The diagram")),
+                              "feature not supported", element)]
     return explain_crash(exc, root)
 
 

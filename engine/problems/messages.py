@@ -5,6 +5,7 @@
 import re
 
 from models.errors import BpmnError
+from models.messages import Message
 from engine.problems.elements import describe, find, located_error, pool_of, root_of
 from engine.spiff.xmlsafe import BPMN_NS
 
@@ -15,19 +16,25 @@ def _explain_condition(error, root):
     element = find(root, error.element_id)
     what = describe(element, error.tag, error.element_id)
     if code is not None and (code.lstrip().startswith(("${", "#{")) ):
-        language, hint = "Java EL (JUEL, as Camunda 7 and Activiti write)", "e.g. foo > bar"
+        language, hint = Message("Java EL (JUEL, as Camunda 7 and Activiti write)"), "foo > bar"
     elif code is not None and code.lstrip().startswith("="):
-        language, hint = "FEEL (as Camunda 8 writes)", "e.g. fraud == True"
+        language, hint = Message("FEEL (as Camunda 8 writes)"), "fraud == True"
     else:
-        language, hint = None, "e.g. amount > 1000 and approved == True"
-    shown = f" {code!r}" if code is not None else ""
-    if language:
-        text = (f"The condition{shown} of {what} is written in {language}; this system writes "
-                f"conditions in Python over the process data ({hint}). Rewrite it.")
+        language, hint = None, "amount > 1000 and approved == True"
+    hint = Message("e.g. {example}", example=hint)
+    if language and code is not None:
+        text = Message("The condition {code!r} of {what} is written in {language}; this system "
+                       "writes conditions in Python over the process data ({hint}). Rewrite it.",
+                       code=code, what=what, language=language, hint=hint)
         kind = "condition in another tool's language"
+    elif code is not None:
+        text = Message("The condition {code!r} of {what} is not a valid expression; this system "
+                       "writes conditions in Python over the process data ({hint}).",
+                       code=code, what=what, hint=hint)
+        kind = "condition not a valid expression"
     else:
-        text = (f"The condition{shown} of {what} is not a valid expression; this system writes "
-                f"conditions in Python over the process data ({hint}).")
+        text = Message("The condition of {what} is not a valid expression; this system writes "
+                       "conditions in Python over the process data ({hint}).", what=what, hint=hint)
         kind = "condition not a valid expression"
     new = BpmnError(text, error.element_id, error.line, error.tag)
     new.kind = kind
@@ -44,14 +51,20 @@ def explain_error(error: BpmnError, tree=None) -> BpmnError:
         return _explain_condition(error, root)
     if "no executable process" in message:
         processes = [] if root is None else list(root.iterfind(f"{{{BPMN_NS}}}process"))
-        names = ", ".join(describe(pool_of(root, p) if pool_of(root, p) is not None else p)
-                          for p in processes[:4])
-        text = ("No process in this file is marked executable: its author drew it as documentation "
-                "(isExecutable=\"false\")" + (f" ({names})" if names else "") + ". Mark the process "
-                "that should run as executable.") if processes else (
-                "The file contains no process, only " + ("pools without processes (black boxes)"
-                if root is not None and root.find(f"{{{BPMN_NS}}}collaboration") is not None else "definitions")
-                + "; there is nothing to run.")
+        described = [describe(pool_of(root, p) if pool_of(root, p) is not None else p)
+                     for p in processes[:4]]
+        # Joined as a Message of its own, so that each name is said in the page's language.
+        joined = ", ".join("{n%d}" % i for i in range(len(described)))
+        names = Message(joined, **{f"n{i}": d for i, d in enumerate(described)}) if described else None
+        if processes:
+            text = Message("No process in this file is marked executable: its author drew it as "
+                           "documentation (isExecutable=\"false\") ({names}). Mark the process that "
+                           "should run as executable.", names=names)
+        elif root is not None and root.find(f"{{{BPMN_NS}}}collaboration") is not None:
+            text = Message("The file contains no process, only pools without processes (black "
+                           "boxes); there is nothing to run.")
+        else:
+            text = Message("The file contains no process, only definitions; there is nothing to run.")
         kind = "not marked executable" if processes else "no process in the file"
         if processes:  # said on the (first) process, where the author marks it executable
             new = located_error(text, kind, processes[0])
@@ -91,9 +104,10 @@ def _xsd_words(message: str, element) -> str:
     where = describe(element) if element is not None else None
     attr = re.search(r"The attribute '(\w+)' is required but missing", message)
     if attr and where:
-        return f"{where} lacks the attribute {attr.group(1)!r}, which BPMN 2.0 requires ({message})"
+        return Message("{what} lacks the attribute {attribute!r}, which BPMN 2.0 requires ({detail})",
+                       what=where, attribute=attr.group(1), detail=message)
     if "atomic type 'xs:ID'" in message:
         bad = re.search(r"attribute 'id': '([^']*)'", message)
-        return (f"The id {bad.group(1)!r} is not a valid id: an id must be unique in the file, start "
-                "with a letter or '_' and contain no spaces." if bad else message)
+        return (Message("The id {id!r} is not a valid id: an id must be unique in the file, start "
+                        "with a letter or '_' and contain no spaces.", id=bad.group(1)) if bad else message)
     return message

@@ -1,6 +1,8 @@
 """Deploy-time checks of the Python in diagrams: what the sandbox would refuse, found before it runs."""
+import re
 
 from models.errors import BpmnError
+from models.messages import Message
 
 from engine.spiff.sandbox import compile_code
 
@@ -19,21 +21,43 @@ _NSMAP = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
           "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core"}
 # (xpath, compile mode, what a process owner calls it)
 _CODE_SITES = (
-    (".//bpmn:scriptTask/bpmn:script", "exec", "script"),
-    (".//spiffworkflow:preScript", "exec", "pre-script"),
-    (".//spiffworkflow:postScript", "exec", "post-script"),
-    (".//bpmn:conditionExpression", "eval", "condition"),
-    (".//bpmn:conditionalEventDefinition/bpmn:condition", "eval", "condition"),
-    (".//bpmn:timeDuration | .//bpmn:timeDate | .//bpmn:timeCycle", "eval", "timer expression"),
-    (".//bpmn:loopCardinality", "eval", "loop cardinality"),
-    (".//bpmn:completionCondition", "eval", "completion condition"),
-    (".//bpmn:standardLoopCharacteristics/bpmn:loopCondition", "eval", "loop condition"),
-    (".//spiffworkflow:messagePayload | .//spiffworkflow:payloadExpression", "eval", "message payload"),
-    (".//bpmn:correlationPropertyRetrievalExpression/*", "eval", "correlation expression"),
+    (".//bpmn:scriptTask/bpmn:script", "exec", Message("script")),
+    (".//spiffworkflow:preScript", "exec", Message("pre-script")),
+    (".//spiffworkflow:postScript", "exec", Message("post-script")),
+    (".//bpmn:conditionExpression", "eval", Message("condition")),
+    (".//bpmn:conditionalEventDefinition/bpmn:condition", "eval", Message("condition")),
+    (".//bpmn:timeDuration | .//bpmn:timeDate | .//bpmn:timeCycle", "eval", Message("timer expression")),
+    (".//bpmn:loopCardinality", "eval", Message("loop cardinality")),
+    (".//bpmn:completionCondition", "eval", Message("completion condition")),
+    (".//bpmn:standardLoopCharacteristics/bpmn:loopCondition", "eval", Message("loop condition")),
+    (".//spiffworkflow:messagePayload | .//spiffworkflow:payloadExpression", "eval", Message("message payload")),
+    (".//bpmn:correlationPropertyRetrievalExpression/*", "eval", Message("correlation expression")),
 )
 # Wrappers between a piece of code and the element a process owner sees in the diagram.
 _WRAPPERS = ("EventDefinition", "LoopCharacteristics", "extensionElements",
              "correlationPropertyRetrievalExpression")
+
+
+# RestrictedPython's commonest refusals, as templates (the English text unchanged).
+_CODE_MESSAGES = (
+    (re.compile(r"^Line (?P<line>\d+): SyntaxError: invalid syntax at statement: (?P<statement>'[^'\n]*'|\"[^\"\n]*\")$"),
+     Message("Line {line}: SyntaxError: invalid syntax at statement: {statement}")),
+    (re.compile(r'^Line (?P<line>\d+): "(?P<name>[^"]+)" is an invalid variable name because it starts with "_"$'),
+     Message('Line {line}: "{name}" is an invalid variable name because it starts with "_"')),
+    (re.compile(r'^Line (?P<line>\d+): "(?P<name>[^"]+)" is an invalid attribute name because it starts with "_"$'),
+     Message('Line {line}: "{name}" is an invalid attribute name because it starts with "_"')),
+)
+
+
+def _said(error: str) -> str:
+    """The sandbox's refusal as a Message when it is one of the common ones (same English)."""
+    for pattern, template in _CODE_MESSAGES:
+        found = pattern.match(error)
+        if found:
+            params = {k: int(v) if k == "line" else v for k, v in found.groupdict().items()}
+            message = Message(template.template, **params)
+            return message if message == error else error
+    return error
 
 
 def _owner(element):
@@ -54,9 +78,11 @@ def find_code_errors(tree) -> list[BpmnError]:
             if not error:
                 continue
             syntax = any(f": {kind}:" in error for kind in ("SyntaxError", "IndentationError", "TabError"))
-            verdict = "is not valid Python" if syntax else "refused by the sandbox"
+            text = (Message("{what} is not valid Python: {detail}", what=what, detail=_said(error))
+                    if syntax else
+                    Message("{what} refused by the sandbox: {detail}", what=what, detail=_said(error)))
             owner = _owner(element)
-            errors.append(BpmnError(f"{what} {verdict}: {error}", element_id=owner.get("id"),
+            errors.append(BpmnError(text, element_id=owner.get("id"),
                                     line=element.sourceline, tag=owner.tag.rsplit("}", 1)[-1]))
     errors.sort(key=lambda e: e.line or 0)
     return errors

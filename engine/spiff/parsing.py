@@ -12,6 +12,7 @@ from people.roles import role_for_lane  # the built-in roles, for parsing withou
 from engine.problems.explain import explain_exception
 from engine.problems.spiff_refusals import explain_spiff_exception
 from models.errors import BpmnError, BpmnValidationError
+from models.messages import Message
 from formjs.forms import FormNotFound, load_form
 from engine.spiff.code_checks import find_code_errors
 from engine.spiff.timer_events import with_clock_timers
@@ -58,8 +59,9 @@ def _reserved_id_errors(tree) -> list[BpmnError]:
     for element in tree.getroot().iter():
         element_id = element.get("id") if isinstance(element.tag, str) else None
         if element_id in RESERVED_IDS or (element_id or "").endswith(".EndJoin"):
-            errors.append(BpmnError(f"the id {element_id!r} is reserved by the workflow engine; "
-                                    "rename the element (e.g. StartEvent_1)", element_id=element_id,
+            errors.append(BpmnError(Message("the id {id!r} is reserved by the workflow engine; "
+                                            "rename the element (e.g. StartEvent_1)", id=element_id),
+                                    element_id=element_id,
                                     line=element.sourceline, tag=etree.QName(element).localname))
     return errors
 
@@ -69,7 +71,7 @@ def _main_process_id(tree) -> str:
                   if p.get("isExecutable", "true") == "true"]
     if not executable:
         raise BpmnValidationError([BpmnError(
-            "the file has no executable process (isExecutable=\"true\")", tag="definitions")])
+            Message("the file has no executable process (isExecutable=\"true\")"), tag="definitions")])
     called = {c.get("calledElement") for c in tree.getroot().iter(f"{{{BPMN_NS}}}callActivity")}
     roots = [p for p in executable if p.get("id") not in called] or executable
     return roots[0].get("id")
@@ -113,10 +115,10 @@ def _check_lanes_and_forms(spec, subprocess_specs, check_forms: bool, session=No
             pass  # a stored version: its lanes were checked at deploy (ProcessVersion.lanes)
         elif role is None:
             errors.append(BpmnError(
-                f"the task is in lane {lane!r}, which names no role; put it in a lane named "
-                "after a role (see people/roles.py)" if lane else
-                "the task is in no lane, so no role can work on it; put it in a lane named "
-                "after a role", element_id=task_spec.bpmn_id, tag="userTask"))
+                Message("the task is in lane {lane!r}, which names no role; put it in a lane named "
+                        "after a role (see people/roles.py)", lane=lane) if lane else
+                Message("the task is in no lane, so no role can work on it; put it in a lane named "
+                        "after a role"), element_id=task_spec.bpmn_id, tag="userTask"))
         else:
             lanes[lane] = role
         properties = (getattr(task_spec, "extensions", None) or {}).get("properties", {})
@@ -128,7 +130,8 @@ def _check_lanes_and_forms(spec, subprocess_specs, check_forms: bool, session=No
             try:
                 parse_notices(properties.get(name, ""))
             except ValueError as exc:
-                errors.append(BpmnError(f"{name}: {exc}", element_id=task_spec.bpmn_id, tag="userTask"))
+                errors.append(BpmnError(Message("{property}: {detail}", property=name, detail=str(exc)),
+                                        element_id=task_spec.bpmn_id, tag="userTask"))
         form_key = properties.get("formKey")
         if form_key:
             forms[task_spec.bpmn_id] = form_key
@@ -136,7 +139,8 @@ def _check_lanes_and_forms(spec, subprocess_specs, check_forms: bool, session=No
                 try:
                     load_form(form_key, session=session)
                 except (FormNotFound, ValueError):
-                    errors.append(BpmnError(f"the form {form_key!r} does not exist in forms/",
+                    errors.append(BpmnError(Message("the form {form!r} does not exist in forms/",
+                                                    form=form_key),
                                             element_id=task_spec.bpmn_id, tag="userTask"))
     return lanes, forms, errors
 

@@ -10,6 +10,7 @@ from lxml import etree
 import SpiffWorkflow.bpmn.parser
 
 from models.errors import BpmnError, BpmnValidationError
+from models.messages import Message
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 DEFINITIONS_TAG = f"{{{BPMN_NS}}}definitions"
@@ -29,9 +30,10 @@ _CLARK = re.compile(r"\{([^}]*)\}([\w.-]+)")
 _ELEMENT_IN_MESSAGE = re.compile(r"Element '(\{[^}]*\}[\w.-]+|[\w.-]+)'")
 _XML_DECL_ENCODING = re.compile(r"^(\s*<\?xml[^>]*?encoding\s*=\s*)(['\"])[^'\"]*\2")
 
-_DOCTYPE_MESSAGE = ("The file contains a DOCTYPE (document type declaration). BPMN files do not need "
-                    "one, and it is refused because it can define entities that read local files or "
-                    "expand without limit. Remove the <!DOCTYPE ...> part and upload again.")
+_DOCTYPE_MESSAGE = Message("The file contains a DOCTYPE (document type declaration). BPMN files do "
+                           "not need one, and it is refused because it can define entities that "
+                           "read local files or expand without limit. Remove the <!DOCTYPE ...> "
+                           "part and upload again.")
 
 
 _schema = None
@@ -62,9 +64,10 @@ def parse_bpmn_xml(xml: bytes | str, max_bytes: int = 5_000_000) -> etree._Eleme
     """Parse BPMN XML without DTDs, entities or network access; raise BpmnValidationError if refused."""
     data = xml_bytes(xml)
     if len(data) > max_bytes:
-        raise _refuse(f"The file is too large ({len(data):,} bytes); the limit is {max_bytes:,} bytes.")
+        raise _refuse(Message("The file is too large ({size:,} bytes); the limit is {limit:,} bytes.",
+                              size=len(data), limit=max_bytes))
     if not data.strip():
-        raise _refuse("The file is empty.")
+        raise _refuse(Message("The file is empty."))
     # Checked on the raw bytes first so no DTD is ever handed to libxml2 (entity bombs, XXE);
     # the docinfo check below catches any encoding this scan does not know.
     doctype_at = dtd_line(data)
@@ -73,16 +76,19 @@ def parse_bpmn_xml(xml: bytes | str, max_bytes: int = 5_000_000) -> etree._Eleme
     try:
         root = etree.fromstring(data, safe_parser())
     except etree.XMLSyntaxError as exc:
-        raise _refuse(f"The file is not well-formed XML: {exc.msg}", line=exc.lineno) from None
+        raise _refuse(Message("The file is not well-formed XML: {detail}", detail=exc.msg),
+                      line=exc.lineno) from None
     tree = root.getroottree()
     if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
         raise _refuse(_DOCTYPE_MESSAGE, line=1)
     if root.tag != DEFINITIONS_TAG:
         qname = etree.QName(root)
-        found = f"<{qname.localname}>" + (f" in the namespace {qname.namespace}"
-                                          if qname.namespace else " without a namespace")
-        raise _refuse(f"This is not a BPMN 2.0 file: the root element is {found}, but it must be "
-                      f"<bpmn:definitions> in the namespace {BPMN_NS}.",
+        found = (Message("<{tag}> in the namespace {namespace}", tag=qname.localname,
+                         namespace=qname.namespace) if qname.namespace else
+                 Message("<{tag}> without a namespace", tag=qname.localname))
+        raise _refuse(Message("This is not a BPMN 2.0 file: the root element is {found}, but it "
+                              "must be <bpmn:definitions> in the namespace {namespace}.",
+                              found=found, namespace=BPMN_NS),
                       line=root.sourceline, tag=qname.localname)
     return tree
 
@@ -151,12 +157,57 @@ def validate_bpmn_xsd(tree) -> list[BpmnError]:
     return [_schema_error(by_line, entry) for entry in entries]
 
 
+# libxml2's commonest XSD messages, as templates (the English text unchanged: a Message
+# without params is its template) so that a page says them in its own language; anything else
+# stays as libxml2 wrote it.
+_XSD_MESSAGES = (
+    (re.compile(r"^Element '(?P<element>[^']+)': The attribute '(?P<attribute>[^']+)' is required but "
+                r"missing\.$"),
+     Message("Element {element!r}: The attribute {attribute!r} is required but missing.")),
+    (re.compile(r"^Element '(?P<element>[^']+)', attribute '(?P<attribute>[^']+)': The attribute "
+                r"'(?P=attribute)' is not allowed\.$"),
+     Message("Element {element!r}, attribute {attribute!r}: The attribute {attribute!r} is not allowed.")),
+    (re.compile(r"^Element '(?P<element>[^']+)': This element is not expected\. Expected is one of "
+                r"\( (?P<expected>.+) \)\.$"),
+     Message("Element {element!r}: This element is not expected. Expected is one of ( {expected} ).")),
+    (re.compile(r"^Element '(?P<element>[^']+)': This element is not expected\. Expected is "
+                r"\( (?P<expected>.+) \)\.$"),
+     Message("Element {element!r}: This element is not expected. Expected is ( {expected} ).")),
+    (re.compile(r"^Element '(?P<element>[^']+)': This element is not expected\.$"),
+     Message("Element {element!r}: This element is not expected.")),
+    (re.compile(r"^Element '(?P<element>[^']+)': Missing child element\(s\)\. Expected is one of "
+                r"\( (?P<expected>.+) \)\.$"),
+     Message("Element {element!r}: Missing child element(s). Expected is one of ( {expected} ).")),
+    (re.compile(r"^Element '(?P<element>[^']+)': Missing child element\(s\)\. Expected is "
+                r"\( (?P<expected>.+) \)\.$"),
+     Message("Element {element!r}: Missing child element(s). Expected is ( {expected} ).")),
+    (re.compile(r"^Element '(?P<element>[^']+)', attribute '(?P<attribute>[^']+)': '(?P<value>[^']*)' "
+                r"is not a valid value of the atomic type '(?P<type>[^']+)'\.$"),
+     Message("Element {element!r}, attribute {attribute!r}: {value!r} is not a valid value of the atomic "
+             "type {type!r}.")),
+    (re.compile(r"^Element '(?P<element>[^']+)': Character content other than whitespace is not "
+                r"allowed because the content type is 'element-only'\.$"),
+     Message("Element {element!r}: Character content other than whitespace is not allowed because the "
+             "content type is 'element-only'.")),
+)
+
+
+def _xsd_message(text: str) -> str:
+    """libxml2's XSD message as a Message when it is one of the common ones (same English)."""
+    for pattern, template in _XSD_MESSAGES:
+        found = pattern.match(text)
+        if found:
+            message = Message(template.template, **found.groupdict())
+            return message if message == text else text
+    return text
+
+
 def _schema_error(by_line: dict, entry) -> BpmnError:
     element = _find_element(by_line, entry)
-    message = _display_name(entry.message)
+    message = _xsd_message(_display_name(entry.message))
     if "atomic type 'xs:ID'" in message:
-        message += (" An id must be unique in the file, start with a letter or '_' "
-                    "and contain no spaces.")
+        message = Message("{detail} An id must be unique in the file, start with a letter or '_' "
+                          "and contain no spaces.", detail=message)
     tag = element_id = None
     if element is not None:
         tag = etree.QName(element).localname
@@ -164,9 +215,9 @@ def _schema_error(by_line: dict, entry) -> BpmnError:
         if element_id is None:
             owner = next((a for a in element.iterancestors() if a.get("id")), None)
             if owner is not None:
-                message += (f" (inside {_display_name(owner.tag)} "
-                            f"id={owner.get('id')!r})")
-    return BpmnError(f"Not valid BPMN 2.0: {message}", element_id=element_id,
+                message = Message("{detail} (inside {tag} id={id!r})", detail=message,
+                                  tag=_display_name(owner.tag), id=owner.get("id"))
+    return BpmnError(Message("Not valid BPMN 2.0: {detail}", detail=message), element_id=element_id,
                      line=entry.line or None, tag=tag)
 
 

@@ -52,7 +52,7 @@ def test_a_draft_is_saved_with_its_problems_and_read_back(owner, db):
     assert response.status_code == 200
     body = response.get_json()
     assert body["saved_at"] and body["problems"][0]["element_id"] == "Task_register"
-    assert body["problems"][0]["message"] == "وظیفه «Register the request» فرمی به نام no_such_form ندارد"
+    assert body["problems"][0]["message"] == "وظیفه «\u2066Register the request\u2069» فرمی به نام \u2066no_such_form\u2069 ندارد"
     assert owner.get("/studio/studio_demo/source.bpmn").get_data() == invalid
     assert owner.get("/studio/studio_demo/source.bpmn?draft=1").headers["Content-Type"].startswith("application/xml")
     # the form field works too, and the older save stays as history
@@ -128,7 +128,7 @@ def test_deploy_refuses_problems_another_key_and_a_missing_draft(owner, db):
     wrong_key = post_xml(owner, "/studio/another/deploy", VALID)
     assert wrong_key.status_code == 400
     assert wrong_key.get_json()["problems"][0]["message"] == \
-        "شناسهٔ فرآیند در نمودار «studio_demo» است، اما این فرآیند «another» است"
+        "شناسهٔ فرآیند در نمودار «\u2066studio_demo\u2069» است، اما این فرآیند «\u2066another\u2069» است"
     no_draft = owner.post("/studio/studio_demo/deploy")
     assert no_draft.status_code == 404 and "پیش‌نویسی" in no_draft.get_json()["error"]
     assert db.scalar(select(ProcessVersion.id)) is None

@@ -16,7 +16,8 @@ def untranslated() -> dict[str, list[str]]:
     with open(CATALOG, "rb") as po:
         catalog = read_po(po)
     keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "NotFound": None,
-                "Forbidden": None, "Conflict": None, "InvalidData": None, "WorkflowError": None}
+                "Forbidden": None, "Conflict": None, "InvalidData": None, "WorkflowError": None,
+                "Message": None}
     missing = {}
     for filename, _line, message, _comments, _context in extract_from_dir(
             str(ROOT), method_map, options_map, keywords=keywords):
