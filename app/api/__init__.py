@@ -15,10 +15,11 @@ URL table:
   POST  /api/v1/tasks/<id>/complete           complete     ({"data": {...}}; or multipart: the
                                                             JSON in field "data", files under
                                                             their file field's name)
+  GET   /api/v1/dashboard                     dashboard    (?district=<code>; the /dashboard figures)
   GET   /api/v1/openapi.json                  openapi
 """
 from flask import Blueprint, current_app, g, jsonify, request
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
@@ -34,7 +35,10 @@ from models import District, Instance, utcnow
 from people import access
 from people.accounts import authenticate, issue_api_token
 
+from programmes.oversight.dashboard import build_dashboard
+
 from .. import task_service
+from ..dashboard import DashboardRefused, dashboard_json, dashboard_scope
 from ..db import db_session
 from ..documents.uploads import api_task_data
 from ..i18n import translate_error
@@ -192,6 +196,18 @@ def complete(task_id):
     data = api_task_data(session, task_id, g.api_user, request)  # JSON, or multipart with files
     done = task_service.complete_task(session, task_id, g.api_user, data, locale=str(get_locale()))
     return jsonify({"task": task_json(done), "instance": instance_json(done.instance, open_tasks(session, done.instance))})
+
+
+@bp.get("/dashboard")
+@token_required
+def dashboard():
+    session = db_session()
+    try:
+        district_ids, _district = dashboard_scope(session, g.api_user,
+                                                  request.args.get("district", "").strip() or None)
+    except DashboardRefused as refused:
+        return json_error(refused.status, gettext(refused.message))
+    return jsonify(dashboard_json(build_dashboard(session, utcnow(), district_ids)))
 
 
 @bp.get("/openapi.json")

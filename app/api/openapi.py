@@ -128,6 +128,15 @@ def openapi_document() -> dict:
                 {"type": "object", "properties": {"task": _ref("Task"), "instance": _ref("Instance")}},
                 400, 401, 403, 404, 409, params=[task_id],
                 body={"type": "object", "properties": {"data": {"type": "object"}}})},
+            "/dashboard": {"get": _op(
+                "The oversight dashboard's figures (as /dashboard): open work per district and role "
+                "with its age in working days and overdue count; the 137 messages of the last 8 Solar "
+                "Hijri weeks answered within 24/48/72 clock hours and closed within 3 days, by "
+                "district and by week", {"type": "object", "properties": {
+                    "as_of": {"type": "string"}, "districts": {"type": "array"},
+                    "open_work": {"type": "object"}, "messages_137": {"type": "object"}}},
+                401, 403, 404, params=[_query("district", text="district code (central roles; "
+                                                              "a district head: their own)")])},
             "/openapi.json": {"get": {**_op("This OpenAPI 3.1 description", {"type": "object"}),
                                       "security": []}},
         },
