@@ -52,7 +52,7 @@ from programmes.oversight.dashboard import (age_boundaries, build_dashboard,  # 
 from scratch_database import PG_ADMIN_URL, create_database, loadavg  # noqa: E402
 
 MESSAGES = REPO / "processes" / "citizen_message_137.bpmn"
-NEW_INDEXES = ("ix_human_tasks_instance_spec", "ix_instances_process_started_outcome")  # migration 0021
+NEW_INDEXES = ("ix_human_tasks_spec_instance", "ix_instances_process_started_outcome")  # migration 0021
 
 
 def message_rows(session, version, first_id: int, count: int, now, seed: int, state_json: str):

@@ -42,7 +42,7 @@ class Instance(Base):
     # with their district and closure from the index alone (programmes.oversight.dashboard; 0021).
     __table_args__ = (Index("ix_instances_process_started", "process_key", "started_at"),
                       Index("ix_instances_process_started_outcome", "process_key", "started_at",
-                            "district_id", "completed_at"))
+                            "district_id", "completed_at", "id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     process_version_id: Mapped[int] = mapped_column(ForeignKey("process_versions.id"), index=True)
@@ -91,9 +91,9 @@ class HumanTask(Base):
         Index("ix_human_tasks_ready_assignee", "assignee_id", "due_at", "created_at", "id",
               postgresql_where=text("status = 'ready'"), sqlite_where=text("status = 'ready'")),
         Index("ix_human_tasks_assignee", "assignee_id", "status"),
-        # An instance's tasks of one element with their outcome, from the index alone: the
+        # The tasks of one element (of an instance) with their outcome, from the index alone: the
         # dashboard's 137 replies (programmes.oversight.dashboard; migration 0021).
-        Index("ix_human_tasks_instance_spec", "instance_id", "task_spec", "status", "completed_at"),
+        Index("ix_human_tasks_spec_instance", "task_spec", "instance_id", "status", "completed_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
