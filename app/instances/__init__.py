@@ -38,7 +38,7 @@ from workcal import jalali
 
 from ..db import db_session
 from ..dashboard import AGE_LABELS
-from ..i18n import is_rtl, local_zone, page_style, role_title, translate_error
+from ..i18n import is_rtl, local_zone, localize_digits, page_style, role_title, translate_error
 from ..mardom_salam.task_panel import message_extras
 from ..survey_pages import collecting_tasks, instance_extras, may_create_links
 
@@ -154,7 +154,7 @@ def _drill_down_filters(session) -> tuple[list, list[str]]:
                 raise ValueError(_("Write the date as a Solar Hijri day, for example 1405/09/01.")) from None
             bound = jalali.utc_of(day, tz=tz) if key == "since" else jalali.utc_bounds(day, day, tz)[1]
             conditions.append(Instance.started_at >= bound if operator == "ge" else Instance.started_at < bound)
-            shown.append(label % {"day": jalali.to_persian_digits(jalali.format_solar_date(day))})
+            shown.append(label % {"day": localize_digits(jalali.format_solar_date(day))})
     role, age = args.get("role") or None, args.get("age") or None
     overdue = args.get("overdue") in ("1", "true")
     if age is not None and age not in AGE_BUCKETS:

@@ -56,7 +56,7 @@ class seconds_between(FunctionElement):
 @compiles(seconds_between)
 def _seconds_postgresql(element, compiler, **kw):
     a, b = (compiler.process(c, **kw) for c in element.clauses)
-    return f"EXTRACT(EPOCH FROM ({b}) - ({a}))"
+    return f"date_part('epoch', ({b}) - ({a}))"  # double precision (EXTRACT gives numeric)
 
 
 @compiles(seconds_between, "sqlite")
@@ -233,19 +233,23 @@ def week_starts(now: datetime, tz, weeks: int = TREND_WEEKS) -> list[date]:
     return [this_week - timedelta(weeks=k) for k in range(weeks - 1, -1, -1)]
 
 
-def _per_message(now: datetime, start: datetime, district_ids):
-    """One row per 137 message received from start: its district, receipt, answer and closure."""
+def _per_message(now: datetime, bounds: list[datetime], district_ids):
+    """One row per 137 message received since bounds[0]: its district, week (index of the last
+    bound it is not before), receipt, and seconds from receipt to its answer and to its closure
+    (NULL: not yet), each computed once here for the aggregate above it."""
     replies = func.count(HumanTask.instance_id)  # not id: the join is read from an index alone
     outstanding = func.sum(case((HumanTask.status == "ready", 1), else_=0))
-    query = (select(Instance.id, Instance.district_id, Instance.started_at, Instance.completed_at,
-                    case((replies == 0, Instance.completed_at),
-                         (outstanding == 0, func.max(HumanTask.completed_at)),
-                         else_=None).label("answered_at"))
+    answered_at = case((replies == 0, Instance.completed_at),
+                       (outstanding == 0, func.max(HumanTask.completed_at)), else_=None)
+    week = case(*((Instance.started_at >= bounds[i], i) for i in range(len(bounds) - 1, 0, -1)), else_=0)
+    query = (select(Instance.district_id, week.label("week"), Instance.started_at,
+                    seconds_between(Instance.started_at, answered_at).label("answered_s"),
+                    seconds_between(Instance.started_at, Instance.completed_at).label("closed_s"))
              .select_from(Instance)
              .outerjoin(HumanTask, and_(HumanTask.instance_id == Instance.id,
                                         HumanTask.task_spec == REPLY_TASK,
                                         HumanTask.status != "cancelled"))
-             .where(Instance.process_key == PROCESS_KEY, Instance.started_at >= start,
+             .where(Instance.process_key == PROCESS_KEY, Instance.started_at >= bounds[0],
                     Instance.started_at < now)
              .group_by(Instance.id, Instance.district_id, Instance.started_at, Instance.completed_at))
     if district_ids is not None:
@@ -258,23 +262,18 @@ def message_figures(session, now: datetime, district_ids=None, weeks: int = TREN
     """(week starts, {(district id, week index): figures}) of the last weeks, in one query."""
     tz = zone_of(session)
     starts = week_starts(now, tz, weeks)
-    bounds = [utc_of(day, tz=tz) for day in starts]
-    m = _per_message(now, bounds[0], district_ids)
-    week = case(*((m.c.started_at >= bounds[i], i) for i in range(len(bounds) - 1, 0, -1)), else_=0)
-    answered_s = seconds_between(m.c.started_at, m.c.answered_at)
-    closed_s = seconds_between(m.c.started_at, m.c.completed_at)
-    count_if = lambda condition: func.sum(case((condition, 1), else_=0))
-    columns = [count_if(m.c.answered_at.isnot(None)).label("answered"),
-               count_if(m.c.completed_at.isnot(None)).label("closed")]
+    m = _per_message(now, [utc_of(day, tz=tz) for day in starts], district_ids)
+    count_if = lambda condition: func.count(case((condition, 1)))
+    columns = [func.count(m.c.answered_s).label("answered"), func.count(m.c.closed_s).label("closed")]
     for h in ANSWER_HOURS:
-        columns.append(count_if(answered_s <= h * 3600).label(f"within_{h}"))
+        columns.append(count_if(m.c.answered_s <= h * 3600).label(f"within_{h}"))
         columns.append(count_if(or_(m.c.started_at <= now - timedelta(hours=h),
-                                    answered_s <= h * 3600)).label(f"judged_{h}"))
-    columns.append(count_if(closed_s <= CLOSE_HOURS * 3600).label("closed_within"))
+                                    m.c.answered_s <= h * 3600)).label(f"judged_{h}"))
+    columns.append(count_if(m.c.closed_s <= CLOSE_HOURS * 3600).label("closed_within"))
     columns.append(count_if(or_(m.c.started_at <= now - timedelta(hours=CLOSE_HOURS),
-                                closed_s <= CLOSE_HOURS * 3600)).label("close_judged"))
-    query = (select(m.c.district_id, week.label("week"), func.count().label("received"), *columns)
-             .group_by(m.c.district_id, week))
+                                m.c.closed_s <= CLOSE_HOURS * 3600)).label("close_judged"))
+    query = (select(m.c.district_id, m.c.week, func.count().label("received"), *columns)
+             .group_by(m.c.district_id, m.c.week))
     figures = {}
     for row in session.execute(query).mappings():
         n = lambda key: int(row[key] or 0)
