@@ -38,11 +38,11 @@ class ProcessVersion(Base):
 
 class Instance(Base):
     __tablename__ = "instances"
-    # The messages of a process received in a period (programmes.messages137.scores; migration 0006);
-    # with their district and closure from the index alone (programmes.oversight.dashboard; 0021).
-    __table_args__ = (Index("ix_instances_process_started", "process_key", "started_at"),
-                      Index("ix_instances_process_started_outcome", "process_key", "started_at",
-                            "district_id", "completed_at", "id"))
+    # The messages of a process received in a period (programmes.messages137.scores), with their
+    # district, closure and id from the index alone (programmes.oversight.dashboard). Migration
+    # 0021 put it in place of 0006's (process_key, started_at), a prefix of it.
+    __table_args__ = (Index("ix_instances_process_started_outcome", "process_key", "started_at",
+                            "district_id", "completed_at", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     process_version_id: Mapped[int] = mapped_column(ForeignKey("process_versions.id"), index=True)
