@@ -22,7 +22,9 @@ district mayor), GET /api/v1/dashboard and one drill-down list through Flask; pr
 average beside each figure and the query plans of the two queries. No figure is asserted.
 --without-index puts the indexes back as they were before migration 0021 (its two dropped, 0006's
 ix_instances_process_started back): the "before" of the index figures;
---keep keeps the database and --url measures a kept one again.
+--compare fills once and measures before and after 0021's indexes, alternating twice (the
+load others put on the shared machine drifts); --keep keeps the database and --url measures a
+kept one again.
 """
 import argparse
 import os
@@ -173,7 +175,8 @@ def run(kind: str, args) -> None:
 def _run(kind, url, args):
     print(f"\n# dashboard  db={kind}  instances={args.instances:,}  districts={args.districts}  "
           f"samples={args.samples}  cores={os.cpu_count()}  load={loadavg():.2f}  "
-          f"migration 0021's indexes: {'dropped' if args.without_index else 'present'}")
+          f"migration 0021's indexes: "
+          f"{'before and after' if args.compare else 'dropped' if args.without_index else 'present'}")
     t0 = time.perf_counter()
     upgrade_database(url)
     engine = make_engine(url)
@@ -199,11 +202,8 @@ def _run(kind, url, args):
     bulk_insert(engine, Instance.__table__, instances)
     bulk_insert(engine, HumanTask.__table__, tasks)
     bulk_insert(engine, Event.__table__, events)
-    if args.without_index:
-        with engine.begin() as conn:  # the schema before migration 0021
-            for name in NEW_INDEXES:
-                conn.execute(text(f"DROP INDEX IF EXISTS {name}"))
-            conn.execute(text("CREATE INDEX ix_instances_process_started ON instances (process_key, started_at)"))
+    if args.without_index or args.compare:
+        indexes_before_0021(engine)
     analyze(engine)
     t2 = time.perf_counter()
     with engine.connect() as conn:
@@ -211,10 +211,43 @@ def _run(kind, url, args):
     print(f"set-up {t1 - t0:.0f} s, insert + analyze {t2 - t1:.0f} s: {len(instances):,} instances "
           f"({len(more):,} 137 messages), {len(tasks):,} task rows ({ready:,} open), {len(events):,} events")
     del instances, tasks, events, more, more_tasks
-    _measure(kind, url, args, engine)
+    if not args.compare:
+        _measure(kind, url, args, engine)
+        return
+    # Before and after on the same rows, twice each, alternating: the load others put on the
+    # machine drifts, and a single before/after pair would measure the drift.
+    for round_no in (1, 2):
+        if round_no == 2:
+            indexes_before_0021(engine)
+            analyze(engine)
+        print(f"\n## round {round_no}: before migration 0021 (its indexes dropped, 0006's back)")
+        _measure(kind, url, args, engine, plans=False)
+        indexes_of_0021(engine)
+        analyze(engine)
+        print(f"\n## round {round_no}: after migration 0021")
+        _measure(kind, url, args, engine, plans=round_no == 2)
 
 
-def _measure(kind, url, args, engine):
+def indexes_before_0021(engine):
+    """The schema's indexes as they were before migration 0021."""
+    with engine.begin() as conn:
+        for name in NEW_INDEXES:
+            conn.execute(text(f"DROP INDEX IF EXISTS {name}"))
+        conn.execute(text("CREATE INDEX IF NOT EXISTS ix_instances_process_started "
+                          "ON instances (process_key, started_at)"))
+
+
+def indexes_of_0021(engine):
+    """Migration 0021's indexes, in place of 0006's."""
+    with engine.begin() as conn:
+        conn.execute(text("CREATE INDEX IF NOT EXISTS ix_human_tasks_spec_instance "
+                          "ON human_tasks (task_spec, instance_id, status, completed_at)"))
+        conn.execute(text("CREATE INDEX IF NOT EXISTS ix_instances_process_started_outcome "
+                          "ON instances (process_key, started_at, district_id, completed_at, id)"))
+        conn.execute(text("DROP INDEX IF EXISTS ix_instances_process_started"))
+
+
+def _measure(kind, url, args, engine, plans=True):
     factory = make_session_factory(engine, info=build_city_engine().session_info())
     now = utcnow()
     if args.url:
@@ -278,7 +311,7 @@ def _measure(kind, url, args, engine):
         median, p95 = timed(fn, args.samples)
         print(f"{label:<52} {median:10.1f} {p95:8.1f} {loadavg():6.2f}", flush=True)
     event.remove(engine, "before_cursor_execute", keep_statement)
-    for label in ("open", "messages"):
+    for label in ("open", "messages") if plans else ():
         print(f"\nplan of {label} (city-wide):")
         print(explain(engine, *statements[label]))
     app.extensions["db_engine"].dispose()
@@ -304,6 +337,8 @@ def main():
     parser.add_argument("--seed", type=int, default=17)
     parser.add_argument("--keep", action="store_true", help="keep the database; print its URL")
     parser.add_argument("--url", help="measure a database kept by --keep (no set-up)")
+    parser.add_argument("--compare", action="store_true",
+                        help="fill once; measure before and after migration 0021's indexes, twice")
     parser.add_argument("--without-index", action="store_true",
                         help="drop migration 0021's indexes before measuring")
     args = parser.parse_args()

@@ -89,10 +89,14 @@ def test_a_solar_week_begins_on_saturday_in_tehran(app):
     assert week_starts(friday_night, TEHRAN, 2) == [date(2026, 12, 12), date(2026, 12, 19)]
 
 
-@pytest.mark.parametrize("hours", [0, 0.0])
-def test_no_working_time_back_is_now_itself(app, db, hours):
+def test_no_working_time_back_is_now_itself(app, db):
     d1, _ = _ids(db)
-    assert working_moment_before(calendar_for(db, d1), NOW, hours) == at(12, 20, 10)
+    assert working_moment_before(calendar_for(db, d1), NOW, 0) == at(12, 20, 10)
+
+
+def test_open_work_refuses_a_grouping_it_does_not_know(app, db):
+    with pytest.raises(ValueError):
+        open_work(db, utcnow(), group_by=("unit",))
 
 
 def test_messages_driven_through_the_real_137_process_give_the_figures_computed_by_hand(app, db):
