@@ -116,3 +116,24 @@ def test_messages_driven_through_the_real_137_process_give_the_figures_computed_
     rows = {(w.keys["district"], w.keys["role"]): (w.open, w.overdue, w.age) for w in open_work(db, utcnow())}
     assert rows == {(d1, "intake_operator"): (1, 0, {"lt1": 0, "1to3": 0, "3to10": 0, "gt10": 1}),    # F
                     (d1, "department_head"): (1, 1, {"lt1": 0, "1to3": 0, "3to10": 1, "gt10": 0})}    # C
+
+
+def test_a_districts_own_closure_moves_its_tasks_ages_and_no_other_districts(app, db):
+    """d2 closed on Saturday 1405/09/28 (12-19): one working day back from NOW in d2 is
+    Wednesday 12-16 10:00, so C6 (created Saturday 10:00) is under a day old there; d1 keeps its
+    bounds, and the one query holds both (a CASE on the district)."""
+    from people.accounts import find_user
+    from workcal.store import add_entry, store_of
+    build_dashboard_fixture(db)
+    d1, d2 = _ids(db)
+    try:
+        add_entry(db, find_user(db, "admin"), "1405/09/28", "closure", district_id=d2)
+        db.commit()
+        assert age_boundaries(db, NOW, {d2}) == {d2: (at(12, 16, 10), at(12, 14, 10), at(12, 5, 10))}
+        ages = {(w.keys["district"], w.keys["role"]): w.age for w in open_work(db, utcnow())}
+        assert ages[(d2, "pr_expert")] == {"lt1": 1, "1to3": 0, "3to10": 0, "gt10": 0}          # C6
+        assert ages[(d2, "complaints_expert")] == {"lt1": 0, "1to3": 0, "3to10": 1, "gt10": 0}  # C7
+        assert ages[(d1, "pr_expert")] == {"lt1": 1, "1to3": 1, "3to10": 0, "gt10": 0}          # C1, C2
+    finally:
+        db.rollback()
+        store_of(db).invalidate()  # the cache would keep the closure after the test's rollback
