@@ -130,8 +130,8 @@ def dashboard():
         choices = session.scalars(select(District).order_by(District.code)).all()
     return render_template(
         "dashboard/dashboard.html", board=board, district=district, codes=codes, scope=scope,
-        choices=choices, by_role=_by_role(board), cases=cases, number=number, percent_sign=percent_sign, age_buckets=AGE_BUCKETS,
-        age_labels=AGE_LABELS, age_short=AGE_SHORT, hours=ANSWER_HOURS, process=PROCESS_KEY,
+        choices=choices, by_role=_by_role(board), cases=cases, number=number,
+        percent_sign=percent_sign, age_buckets=AGE_BUCKETS, age_labels=AGE_LABELS, age_short=AGE_SHORT, hours=ANSWER_HOURS, process=PROCESS_KEY,
         week_range=week_range, percent=lambda rate: None if rate is None else round(100 * rate, 1),
         since=week_range(board.weeks[0])["since"], until=jalali.format_solar_date(
             jalali.local_date(board.now, local_zone())))
