@@ -38,8 +38,11 @@ class ProcessVersion(Base):
 
 class Instance(Base):
     __tablename__ = "instances"
-    # The messages of a process received in a period (programmes.messages137.scores; migration 0006).
-    __table_args__ = (Index("ix_instances_process_started", "process_key", "started_at"),)
+    # The messages of a process received in a period (programmes.messages137.scores), with their
+    # district, closure and id from the index alone (programmes.oversight.dashboard). Migration
+    # 0021 put it in place of 0006's (process_key, started_at), a prefix of it.
+    __table_args__ = (Index("ix_instances_process_started_outcome", "process_key", "started_at",
+                            "district_id", "completed_at", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     process_version_id: Mapped[int] = mapped_column(ForeignKey("process_versions.id"), index=True)
@@ -88,6 +91,9 @@ class HumanTask(Base):
         Index("ix_human_tasks_ready_assignee", "assignee_id", "due_at", "created_at", "id",
               postgresql_where=text("status = 'ready'"), sqlite_where=text("status = 'ready'")),
         Index("ix_human_tasks_assignee", "assignee_id", "status"),
+        # The tasks of one element (of an instance) with their outcome, from the index alone: the
+        # dashboard's 137 replies (programmes.oversight.dashboard; migration 0021).
+        Index("ix_human_tasks_spec_instance", "task_spec", "instance_id", "status", "completed_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -74,6 +74,10 @@ PERMISSIONS: dict[str, Permission] = {
     "issue_letters": _permission(DISTRICT, "complaints_expert", "pr_expert", "pr_head",
                                  "district_mayor", "mayor_office_head", "department_head",
                                  "central_pr", "admin"),
+    # The oversight dashboard (programmes/oversight): central PR, central inspection, the auditor
+    # and administrators city-wide; a district's mayor, deputy and manager for their district.
+    "view_dashboard": _permission(DISTRICT, "central_pr", "central_inspection", "auditor", "admin",
+                                  "district_mayor", "deputy", "manager"),
 }
 
 # Roles that look and never act: a grant of one is never a right to start an instance or to act
@@ -85,6 +89,21 @@ def grants_in_force(user, now=None) -> list:
     """The user's grants whose valid_from / valid_until hold now (the app's clock)."""
     now = now or utcnow()
     return [grant for grant in user.grants if grant.in_force(now)]
+
+
+def districts_with(user, permission: str) -> set[int] | None:
+    """The districts where the user holds the permission: None for every district (a city-wide
+    grant of one of its roles), else a set, empty when nowhere."""
+    rule = PERMISSIONS[permission]
+    districts = set()
+    for grant in grants_in_force(user):
+        if grant.role not in rule.roles:
+            continue
+        if grant.district_id is None:
+            return None
+        if rule.scope == DISTRICT:
+            districts.add(grant.district_id)
+    return districts
 
 
 def may(user, permission: str, district_id: int | None = None) -> bool:

@@ -17,10 +17,11 @@ URL table:
                                                             their file field's name)
   GET   /api/v1/units                         units        (district: code or "city", category)
   GET   /api/v1/users                         users        (role, district, unit: for pickers)
+  GET   /api/v1/dashboard                     dashboard    (?district=<code>; the /dashboard figures)
   GET   /api/v1/openapi.json                  openapi
 """
 from flask import Blueprint, current_app, g, jsonify, request
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
@@ -37,7 +38,10 @@ from people import access
 from people.accounts import authenticate, issue_api_token
 from people.organisation import find_unit, members, units_answering
 
+from programmes.oversight.dashboard import build_dashboard
+
 from .. import task_service
+from ..dashboard import DashboardRefused, dashboard_json, dashboard_scope
 from ..db import db_session
 from ..documents.uploads import api_task_data
 from ..i18n import translate_error
@@ -247,6 +251,18 @@ def users():
         "roles": [{"role": grant.role, "district": grant.district.code if grant.district else None,
                    "unit": grant.unit.code if grant.unit else None}
                   for grant in user.grants if grant.in_force(now)]} for user in found]})
+
+
+@bp.get("/dashboard")
+@token_required
+def dashboard():
+    session = db_session()
+    try:
+        district_ids, _district = dashboard_scope(session, g.api_user,
+                                                  request.args.get("district", "").strip() or None)
+    except DashboardRefused as refused:
+        return json_error(refused.status, gettext(refused.message))
+    return jsonify(dashboard_json(build_dashboard(session, utcnow(), district_ids)))
 
 
 @bp.get("/openapi.json")

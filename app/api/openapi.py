@@ -152,6 +152,15 @@ def openapi_document() -> dict:
                 400, 401, params=[_query("role", text="role code"),
                                   _query("district", text="district code"),
                                   _query("unit", text="unit code")])},
+            "/dashboard": {"get": _op(
+                "The oversight dashboard's figures (as /dashboard): open work per district and role "
+                "with its age in working days and overdue count; the 137 messages of the last 8 Solar "
+                "Hijri weeks answered within 24/48/72 clock hours and closed within 3 days, by "
+                "district and by week", {"type": "object", "properties": {
+                    "as_of": {"type": "string"}, "districts": {"type": "array"},
+                    "open_work": {"type": "object"}, "messages_137": {"type": "object"}}},
+                401, 403, 404, params=[_query("district", text="district code (central roles; "
+                                                              "a district head: their own)")])},
             "/openapi.json": {"get": {**_op("This OpenAPI 3.1 description", {"type": "object"}),
                                       "security": []}},
         },

@@ -5,7 +5,11 @@ URL table:
   GET   /processes/<key>                   process   (read-only: the latest version's diagram)
   GET   /processes/<key>/diagram.bpmn      process_diagram
   POST  /processes/<key>/start             start
-  GET   /instances                         instance_list  (?status=; ?code= a tracking code: its page)
+  GET   /instances                         instance_list  (?status=; ?code= a tracking code: its page;
+                                                            the dashboard's drill-down: ?district=<code>
+                                                            &process=<key>&since=&until= (Solar Hijri
+                                                            days received) and, on the open tasks,
+                                                            ?open=1&role=&overdue=1&age=lt1|1to3|3to10|gt10)
   GET   /instances/<id>                    instance
   POST  /instances/<id>/survey-links       create_survey_links  (a survey's or poll's public links)
   GET   /instances/<id>/diagram.bpmn       diagram   (the BPMN of the instance's own version)
@@ -14,7 +18,7 @@ URL table:
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 
 from programmes.messages137.tracking import find_by_tracking_code
@@ -25,13 +29,16 @@ from engine import latest_version, start_instance
 from models.errors import WorkflowError
 from cases import case_of
 from engine import element_names, instance_overview
-from models import District, HumanTask, Instance, User
+from models import District, HumanTask, Instance, User, utcnow
 from notifications.outbox import list_for_instance
 from people import access
+from programmes.oversight.dashboard import AGE_BUCKETS, open_task_condition
 from programmes.surveys.answers import create_public_links
+from workcal import jalali
 
 from ..db import db_session
-from ..i18n import page_style, translate_error
+from ..dashboard import AGE_LABELS
+from ..i18n import is_rtl, local_zone, localize_digits, page_style, role_title, translate_error
 from ..mardom_salam.task_panel import message_extras
 from ..survey_pages import collecting_tasks, instance_extras, may_create_links
 
@@ -109,9 +116,60 @@ def instance_list():
     status = request.args.get("status")
     if status:
         query = query.where(Instance.status == status)
-    instances = session.scalars(query.order_by(Instance.id.desc()).limit(200)).all()
+    try:
+        conditions, shown = _drill_down_filters(session)
+    except ValueError as exc:
+        return render_template("error.html", message=str(exc)), 400
+    instances = session.scalars(query.where(*conditions).order_by(Instance.id.desc())
+                                .limit(LIST_LIMIT)).all()
     return render_template("instances/list.html", instances=instances, status=status,
-                           code=code), 404 if code else 200
+                           code=code, filters=shown, limit=LIST_LIMIT), 404 if code else 200
+
+
+LIST_LIMIT = 200
+
+
+def _drill_down_filters(session) -> tuple[list, list[str]]:
+    """(SQL conditions on instances, their descriptions) from the dashboard's drill-down
+    arguments; ValueError with a Persian message for a malformed one (nothing is filtered)."""
+    args, conditions, shown = request.args, [], []
+    district_ids = None
+    if args.get("district"):
+        district = session.scalars(select(District).where(District.code == args["district"])).first()
+        if district is None:
+            raise ValueError(_("There is no district with this code."))
+        district_ids = {district.id}
+        conditions.append(Instance.district_id == district.id)
+        shown.append(_("District: %(name)s", name=district.name_fa if is_rtl() else district.name_en))
+    if args.get("process"):
+        conditions.append(Instance.process_key == args["process"])
+        shown.append(_("Process: %(key)s", key=args["process"]))
+    tz = local_zone()
+    for key, operator, label in (("since", "ge", _("Received from %(day)s")),
+                                 ("until", "lt", _("Received until %(day)s"))):
+        if args.get(key):
+            try:
+                day = jalali.parse_solar_date(args[key])
+            except ValueError:
+                raise ValueError(_("Write the date as a Solar Hijri day, for example 1405/09/01.")) from None
+            bound = jalali.utc_of(day, tz=tz) if key == "since" else jalali.utc_bounds(day, day, tz)[1]
+            conditions.append(Instance.started_at >= bound if operator == "ge" else Instance.started_at < bound)
+            shown.append(label % {"day": localize_digits(jalali.format_solar_date(day))})
+    role, age = args.get("role") or None, args.get("age") or None
+    overdue = args.get("overdue") in ("1", "true")
+    if age is not None and age not in AGE_BUCKETS:
+        raise ValueError(_("Unknown age: choose one of the dashboard's age columns."))
+    if args.get("open") in ("1", "true") or role or overdue or age:
+        task = open_task_condition(session, utcnow(), district_ids, role=role, overdue=overdue, age=age)
+        conditions.append(exists().where(HumanTask.instance_id == Instance.id, task))
+        shown.append(_("With an open task"))
+        if role:
+            shown.append(_("Role: %(role)s", role=role_title(role)))
+        if overdue:
+            shown.append(_("Overdue"))
+        if age:
+            shown.append(_("Age: %(age)s", age=_(AGE_LABELS[age])))
+    return conditions, shown
 
 
 def _viewable_instance(instance_id):

@@ -1,7 +1,7 @@
 """human_tasks.unit_id: the unit a task was routed to (its candidateUnit)
 
 Revision ID: 0022
-Revises: 0020
+Revises: 0021
 Create Date: 2026-12-06 11:00:00
 
 A user task may name the unit that must do it (the BPMN property candidateUnit, an expression
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 
 revision = '0022'
-down_revision = '0020'
+down_revision = '0021'
 branch_labels = None
 depends_on = None
 

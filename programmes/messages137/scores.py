@@ -213,7 +213,7 @@ def district_scores(session, period_start: date, period_end: date, now: datetime
     hours_to_close: dict[int, list[float]] = {}
     for district, score in scores.items():
         calendar = calendar_for(session, district)
-        day_hours = _day_hours(calendar)
+        day_hours = working_day_hours(calendar)
         with using_calendar(calendar):
             for message in (m for m in messages if m.district_id == district):
                 _judge(score, message, rows.get(message.id, []), as_of, day_hours)
@@ -226,6 +226,7 @@ def district_scores(session, period_start: date, period_end: date, now: datetime
     return rank(list(scores.values()))
 
 
-def _day_hours(calendar) -> float:
+def working_day_hours(calendar) -> float:
+    """Hours of the calendar's full working day (7 by default): a working day's length."""
     start, end = calendar.full_day
     return (end.hour * 60 + end.minute - start.hour * 60 - start.minute) / 60 or 7.0

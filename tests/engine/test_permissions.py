@@ -2,7 +2,7 @@
 import pytest
 
 from models import RoleGrant, User
-from people.permissions import CITY, DISTRICT, PERMISSIONS, may
+from people.permissions import CITY, DISTRICT, PERMISSIONS, districts_with, may
 
 D1, D2 = 1, 2  # district ids; a grant of None is city-wide
 
@@ -109,6 +109,10 @@ ROWS = [
     ("central_pr", CITY_WIDE, "issue_letters", D2, True),
     ("auditor", CITY_WIDE, "issue_letters", D1, False),
     ("intake_operator", D1, "issue_letters", D1, False),
+    ("district_mayor", D1, "view_dashboard", D1, True),
+    ("deputy", D1, "view_dashboard", D2, False),
+    ("central_inspection", CITY_WIDE, "view_dashboard", D2, True),
+    ("pr_expert", D1, "view_dashboard", D1, False),
 ]
 
 
@@ -154,6 +158,8 @@ def test_the_table_is_exactly_this():
         "moderate_comments": (DISTRICT, {"pr_expert", "pr_head", "central_pr", "admin"}),
         "issue_letters": (DISTRICT, {"complaints_expert", "pr_expert", "pr_head", "district_mayor",
                                      "mayor_office_head", "department_head", "central_pr", "admin"}),
+        "view_dashboard": (DISTRICT, {"central_pr", "central_inspection", "auditor", "admin",
+                                      "district_mayor", "deputy", "manager"}),
     }
     assert {permission for _, _, permission, _, _ in ROWS} == set(PERMISSIONS)
 
@@ -161,3 +167,12 @@ def test_the_table_is_exactly_this():
 def test_a_permission_the_table_does_not_name_is_an_error():
     with pytest.raises(KeyError):
         may(User(username="someone", grants=[]), "edit_everything")
+
+
+def test_districts_with_a_permission_are_every_district_for_a_city_wide_grant_else_the_granted_ones():
+    grants = lambda *pairs: User(username="someone", grants=[RoleGrant(role=r, district_id=d) for r, d in pairs])
+    assert districts_with(grants(("central_pr", CITY_WIDE)), "view_dashboard") is None
+    assert districts_with(grants(("district_mayor", D1), ("pr_expert", D2)), "view_dashboard") == {D1}
+    assert districts_with(grants(("deputy", D1), ("manager", D2)), "view_dashboard") == {D1, D2}
+    assert districts_with(grants(("pr_expert", D1)), "view_dashboard") == set()
+    assert districts_with(grants(("admin", D1)), "edit_calendar") == set()  # CITY: a district grant never counts
