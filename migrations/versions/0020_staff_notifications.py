@@ -1,7 +1,7 @@
 """staff notifications: in-app notifications, channels per kind, inbox visits
 
 Revision ID: 0020
-Revises: 0018
+Revises: 0019
 Create Date: 2026-12-06 11:00:00
 
 staff_notifications: what a staff member was told (a task offered, an escalation, due soon,
