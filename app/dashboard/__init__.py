@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from models import District, utcnow
+from models import District, Unit, utcnow
 from people.permissions import districts_with
 from programmes.messages137.scores import PROCESS_KEY
 from programmes.oversight.dashboard import AGE_BUCKETS, ANSWER_HOURS, OpenWork, build_dashboard
@@ -100,6 +100,17 @@ def _by_role(board) -> list[OpenWork]:
     return sorted(roles.values(), key=lambda w: (-w.open, w.keys["role"] or ""))
 
 
+def _by_unit(session, board) -> list[tuple[object, OpenWork]]:
+    """(unit, its open work) of the units tasks were routed to, busiest first."""
+    units: dict[int, OpenWork] = {}
+    for row in board.open_work:
+        if row.keys.get("unit") is not None:
+            units.setdefault(row.keys["unit"], OpenWork({"unit": row.keys["unit"]})).add(row)
+    found = {u.id: u for u in session.scalars(select(Unit).where(Unit.id.in_(units)))} if units else {}
+    return sorted(((found[i], w) for i, w in units.items() if i in found),
+                  key=lambda pair: (-pair[1].open, pair[0].code))
+
+
 @bp.route("/dashboard")
 @login_required
 def dashboard():
@@ -130,7 +141,8 @@ def dashboard():
         choices = session.scalars(select(District).order_by(District.code)).all()
     return render_template(
         "dashboard/dashboard.html", board=board, district=district, codes=codes, scope=scope,
-        choices=choices, by_role=_by_role(board), cases=cases, number=number,
+        choices=choices, by_role=_by_role(board), by_unit=_by_unit(session, board), cases=cases,
+        number=number,
         percent_sign=percent_sign, age_buckets=AGE_BUCKETS, age_labels=AGE_LABELS, age_short=AGE_SHORT, hours=ANSWER_HOURS, process=PROCESS_KEY,
         week_range=week_range, percent=lambda rate: None if rate is None else round(100 * rate, 1),
         since=week_range(board.weeks[0])["since"], until=jalali.format_solar_date(

@@ -29,6 +29,7 @@ from engine import latest_version, start_instance
 from models.errors import WorkflowError
 from cases import case_of
 from engine import element_names, instance_overview
+from people.organisation import find_unit
 from models import District, HumanTask, Instance, User, utcnow
 from notifications.outbox import list_for_instance
 from people import access
@@ -159,12 +160,18 @@ def _drill_down_filters(session) -> tuple[list, list[str]]:
     overdue = args.get("overdue") in ("1", "true")
     if age is not None and age not in AGE_BUCKETS:
         raise ValueError(_("Unknown age: choose one of the dashboard's age columns."))
-    if args.get("open") in ("1", "true") or role or overdue or age:
-        task = open_task_condition(session, utcnow(), district_ids, role=role, overdue=overdue, age=age)
+    unit = find_unit(session, args["unit"]) if args.get("unit") else None
+    if args.get("unit") and unit is None:
+        raise ValueError(_("Unknown unit."))
+    if args.get("open") in ("1", "true") or role or overdue or age or unit:
+        task = open_task_condition(session, utcnow(), district_ids, role=role, overdue=overdue, age=age,
+                                   unit_id=unit.id if unit else None)
         conditions.append(exists().where(HumanTask.instance_id == Instance.id, task))
         shown.append(_("With an open task"))
         if role:
             shown.append(_("Role: %(role)s", role=role_title(role)))
+        if unit:
+            shown.append(_("Unit: %(unit)s", unit=unit.title_fa if is_rtl() else (unit.title_en or unit.title_fa)))
         if overdue:
             shown.append(_("Overdue"))
         if age:

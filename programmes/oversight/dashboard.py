@@ -40,7 +40,8 @@ MAX_SCAN_DAYS = 3700
 # What open work is grouped by: name -> column of human_tasks. Adding a unit is one entry. The
 # query groups in this order, role first: the order of the partial index over ready tasks
 # (ix_human_tasks_ready_role_district), which then delivers the groups without sorting.
-OPEN_WORK_GROUPS = {"role": HumanTask.role, "district": HumanTask.district_id}
+OPEN_WORK_GROUPS = {"role": HumanTask.role, "district": HumanTask.district_id,
+                    "unit": HumanTask.unit_id}
 # 'ready' written into the SQL, not bound: SQLite uses a partial index (WHERE status = 'ready')
 # only when the query's own text implies its condition (bench/dashboard.py: 30x slower bound).
 READY = literal_column("'ready'")
@@ -122,9 +123,13 @@ def _age_conditions(bounds: dict, created, district_column) -> dict[str, object]
 
 
 def open_task_condition(session, now: datetime, district_ids=None, role: str | None = None,
-                        overdue: bool = False, age: str | None = None, task=HumanTask):
-    """SQL condition on human_tasks: a ready task (of the role, overdue, in the age bucket)."""
+                        overdue: bool = False, age: str | None = None, task=HumanTask,
+                        unit_id: int | None = None):
+    """SQL condition on human_tasks: a ready task (of the role, routed to the unit, overdue, in
+    the age bucket)."""
     conditions = [task.status == READY]
+    if unit_id is not None:
+        conditions.append(task.unit_id == unit_id)
     if district_ids is not None:
         conditions.append(task.district_id.in_(sorted(district_ids)))
     if role:
@@ -160,7 +165,7 @@ class OpenWork:
 
 
 def open_work(session, now: datetime, district_ids=None,
-              group_by: tuple[str, ...] = ("district", "role")) -> list[OpenWork]:
+              group_by: tuple[str, ...] = ("district", "role", "unit")) -> list[OpenWork]:
     """Ready tasks grouped by group_by (names of OPEN_WORK_GROUPS), in one GROUP BY query."""
     unknown = set(group_by) - set(OPEN_WORK_GROUPS)
     if unknown:
@@ -291,7 +296,7 @@ class Dashboard:
     """What the page and the API show: open work and the 137 figures of some districts."""
     now: datetime
     districts: list  # District rows shown
-    open_work: list[OpenWork]              # per district and role
+    open_work: list[OpenWork]              # per district, role and unit (None: not routed)
     open_by_district: dict[int, OpenWork]  # totals
     open_total: OpenWork
     weeks: list[date]
@@ -309,7 +314,7 @@ def build_dashboard(session, now: datetime, district_ids=None) -> Dashboard:
     work = open_work(session, now, district_ids)
     by_district = {d.id: OpenWork({"district": d.id}) for d in districts}
     total = OpenWork({})
-    for row in work:  # one row per district and role: a few hundred at most
+    for row in work:  # one row per district, role and unit: a few hundred at most
         by_district.setdefault(row.keys["district"], OpenWork({"district": row.keys["district"]})).add(row)
         total.add(row)
     weeks, figures = message_figures(session, now, district_ids)

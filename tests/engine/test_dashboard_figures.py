@@ -96,7 +96,7 @@ def test_no_working_time_back_is_now_itself(app, db):
 
 def test_open_work_refuses_a_grouping_it_does_not_know(app, db):
     with pytest.raises(ValueError):
-        open_work(db, utcnow(), group_by=("unit",))
+        open_work(db, utcnow(), group_by=("team",))
 
 
 def test_messages_driven_through_the_real_137_process_give_the_figures_computed_by_hand(app, db):

@@ -3,6 +3,9 @@ and head alone are offered it; a department head of another unit neither sees it
 nor may open or complete it. The 137 referral (the unit the operator chose, else the category's
 unit), a mayor's order (the unit it names), a survey's corrective action and a poll's report
 (the unit concerned)."""
+import html
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -134,3 +137,21 @@ def test_the_reassign_picker_offers_the_units_members_only_and_logs_the_reason(
     assert event.data == {"to": "services_clerk_d1", "reason": "مرخصی"}
     session.close()
     assert "مرخصی" in page_text_of(head, f"/instances/{instance_id}")
+
+
+def test_the_dashboard_counts_open_work_per_unit_and_drills_down_to_its_cases(app, login, traffic_head):
+    deploy(app, "citizen_message_137")
+    clock.set_now(REFERRED)
+    operator = login("intake_operator_d1")
+    routed = start_on_page(operator, "citizen_message_137", "d1")
+    drive(operator, routed, "Task_register_message", {**INTAKE, "referred_unit": "d1-traffic"})
+    other = start_on_page(operator, "citizen_message_137", "d1")
+    drive(operator, other, "Task_register_message", {**INTAKE, "referred_unit": "d1-services"})
+    page = page_text_of(login("central_pr"), "/dashboard")
+    table = page[page.index('data-testid="open-by-unit"'):]
+    table = table[:table.index("</table>")]
+    assert "اداره حمل‌ونقل و ترافیک" in table and "اداره خدمات شهری" in table
+    link = re.search(r'href="(/instances\?[^"]*unit=d1-traffic[^"]*)"', table).group(1)
+    listed = page_text_of(login("central_pr"), html.unescape(link))
+    assert f'href="/instances/{routed}"' in listed and f'href="/instances/{other}"' not in listed
+    assert login("central_pr").get("/instances?unit=nope").status_code == 400
