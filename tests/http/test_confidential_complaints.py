@@ -139,6 +139,11 @@ def test_a_complaint_about_staff_filed_on_the_portal_is_confidential_from_the_st
         assert not listed(login(username), "/instances", instance.id), username
         assert login(username).get(f"/attachments/{photo}").status_code == 403, username
     assert login("complaints_expert_d1").get(f"/attachments/{photo}").status_code == 200
+    # Nor does the public Open311 list show it (a service request filed beside it is there).
+    other, _key = file_on_portal(app.test_client())
+    listed_codes = [r["service_request_id"] for r in
+                    app.test_client().get("/open311/v2/requests.json").get_json()]
+    assert other in listed_codes and code not in listed_codes
     # The tracking code looks it up as if there were none.
     lookup = login("pr_head_d1").get(f"/instances?code={code}")
     assert lookup.status_code == 404
