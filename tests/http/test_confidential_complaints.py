@@ -99,6 +99,16 @@ def test_its_review_and_announcement_go_to_the_complaints_expert_not_to_pr(app, 
             assert outsider.get(f"/tasks/{task.id}").status_code == 403
         drive(examiner, instance_id, bpmn_id, data)
     assert instance_row(app, instance_id).status == "completed"
+    # Its answer letter: PR may neither number it nor read it; inspection may.
+    path = f"/letters/instances/{instance_id}/complaint_answer"
+    assert head.post(path).status_code == 403
+    issued = examiner.post(path)
+    assert issued.status_code == 303
+    letter = issued.headers["Location"]
+    assert examiner.get(letter).status_code == 200
+    assert head.get(letter).status_code == 403 and expert.get(letter).status_code == 403
+    record_id = record_id_of(app, instance_id)
+    assert head.post(f"/letters/records/{record_id}").status_code in (403, 404)
 
 
 def test_the_district_mayor_sees_it_while_the_overdue_follow_up_is_theirs(app, complaints, login):
