@@ -16,7 +16,7 @@ from sqlalchemy.orm import undefer
 
 from engine.core import engine_of
 from engine.events import append_event
-from engine.runtime.steps import advance_instance, open_tasks
+from engine.runtime.steps import advance_instance, open_tasks, task_role
 from engine.spiff.version_switch import TEMPLATES as SWITCH_TEMPLATES
 from engine.spiff.version_switch import Problem, switch_version
 from engine.spiff.workflows import ready_human_tasks
@@ -115,7 +115,8 @@ def _resync_open_rows(session, instance, workflow, target) -> None:
         task = ready.get(row.spiff_task_id)
         if task is None:
             continue
-        row.task_spec, row.name, row.lane, row.role = task.task_spec, task.name, task.lane, lanes.get(task.lane)
+        row.task_spec, row.name, row.lane = task.task_spec, task.name, task.lane
+        row.role = task_role(session, task, lanes)
         if row.form_key != task.form_key:
             row.form_key = task.form_key
             if hasattr(row, "form_version"):  # a changed form: its latest version, as a new task

@@ -5,8 +5,8 @@ instance state, so inboxes and the scheduler never need to deserialize a workflo
 """
 from datetime import datetime
 
-from sqlalchemy import (JSON, DateTime, ForeignKey, Index, Integer, String, Text, text,
-                        UniqueConstraint)
+from sqlalchemy import (JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, false,
+                        text, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, utcnow
@@ -67,6 +67,10 @@ class Instance(Base):
     # Rows of this instance in timers with status "waiting" (engine.runtime.steps._sync_timers
     # skips its query at 0); NULL: not known.
     waiting_timer_count: Mapped[int | None] = mapped_column(Integer)
+    # A complaint about staff: seen only by inspection and the auditor (permission
+    # view_confidential_cases) and whoever may act on one of its open tasks (people.access).
+    confidential: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False,
+                                               server_default=false())
 
     # Optimistic locking: an UPDATE carries "WHERE row_version = <read value>". It also guards
     # the event chain: two transactions appending to one instance both update this row.

@@ -6,14 +6,19 @@ valid_from / valid_until around the app's clock, models.clock). A substitute, wh
 substitution runs, is offered the tasks of the person they stand in for (that person's role
 grants and the tasks assigned to them) and may act on them; `on_behalf_of` says for whom, so the
 engine notes it in the event.
+
+A confidential instance (a complaint about staff) is seen only by holders of the permission
+view_confidential_cases (in its district, or city-wide) and by whoever may act on one of its
+open tasks (the district mayor's overdue follow-up): not by its starter, by view_all_instances,
+nor by the district's other staff; its quality records follow it.
 """
-from sqlalchemy import and_, false, or_, select, true, union
+from sqlalchemy import and_, false, not_, or_, select, true, union
 from sqlalchemy.orm import defaultload, lazyload, object_session, selectinload
 
 from models import HumanTask, Instance, QualityRecord, RoleGrant, Substitution, Unit, User, utcnow
 
 from . import organisation
-from .permissions import READ_ONLY_ROLES, grants_in_force, may
+from .permissions import PERMISSIONS, READ_ONLY_ROLES, grants_in_force, may
 
 
 def grants_of(user) -> list[RoleGrant]:
@@ -116,7 +121,10 @@ def stands_in_for(user, other_id: int | None) -> bool:
 def can_view_instance(user, instance: Instance) -> bool:
     """Staff of the instance's district, city-wide oversight roles and process owners (the
     permission view_all_instances), its starter, and a city-wide role that has or had a task
-    in it (the Mardom Salam offices: the page a completed task leads to)."""
+    in it (the Mardom Salam offices: the page a completed task leads to). A confidential one:
+    holders of view_confidential_cases and whoever may act on one of its open tasks only."""
+    if instance.confidential:
+        return _may_see_confidential(user, instance)
     if instance.started_by_id == user.id or may(user, "view_all_instances"):
         return True
     if any(grant.district_id == instance.district_id for grant in grants_in_force(user)):
@@ -125,6 +133,38 @@ def can_view_instance(user, instance: Instance) -> bool:
     return session is not None and session.scalar(
         select(HumanTask.id).where(HumanTask.instance_id == instance.id, _worked_on(user))
         .limit(1)) is not None
+
+
+def _may_see_confidential(user, instance: Instance) -> bool:
+    if may(user, "view_confidential_cases", instance.district_id):
+        return True
+    session = object_session(instance)
+    if session is None:
+        return False
+    return any(can_act_on_task(user, task) for task in session.scalars(
+        select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == "ready")))
+
+
+def _confidential_scope(user):
+    """SQL condition on Instance: the confidential instances the user may view (see
+    _may_see_confidential); None when they may view every one."""
+    rule = PERMISSIONS["view_confidential_cases"]
+    clauses = []
+    for grant in grants_in_force(user):
+        if grant.role in rule.roles:
+            if grant.district_id is None:
+                return None
+            clauses.append(Instance.district_id == grant.district_id)
+    # Read-only roles' grants reach no task one may act on.
+    clauses.append(Instance.id.in_(select(HumanTask.instance_id).where(
+        HumanTask.status == "ready", or_(*_grant_clauses(user, skip_read_only=True)))))
+    return or_(*clauses)
+
+
+def _not_hidden(user):
+    """SQL condition on Instance: not a confidential instance the user may not view."""
+    confidential = _confidential_scope(user)
+    return true() if confidential is None else or_(Instance.confidential.is_(False), confidential)
 
 
 def _worked_on(user):
@@ -141,20 +181,22 @@ def can_start_in_district(user, district_id: int) -> bool:
 
 
 def instance_scope_clause(user):
-    """SQL condition: instances the user may view."""
+    """SQL condition: instances the user may view (a confidential one only as can_view_instance
+    says)."""
     if may(user, "view_all_instances"):
-        return Instance.id.isnot(None)
+        return _not_hidden(user)
     clauses = [Instance.started_by_id == user.id,
                Instance.id.in_(select(HumanTask.instance_id).where(_worked_on(user)))]
     for grant in grants_in_force(user):
         if grant.district_id is not None:
             clauses.append(Instance.district_id == grant.district_id)
-    return or_(*clauses)
+    return and_(or_(*clauses), _not_hidden(user))
 
 
-def _grant_clauses(user) -> list:
+def _grant_clauses(user, skip_read_only: bool = False) -> list:
     """One condition per way a task reaches the user: assigned to them, or one per grant in
-    force; the same for each person they stand in for now."""
+    force; the same for each person they stand in for now (skip_read_only: not the user's own
+    grants of read-only roles either)."""
     clauses, seen = [], set()
     for person in (user, *absent_colleagues(user)):
         clauses.append(HumanTask.assignee_id == person.id)
@@ -163,7 +205,8 @@ def _grant_clauses(user) -> list:
             clauses.append(HumanTask.unit_id.in_(headed))
         for grant in grants_in_force(person):
             key = (grant.role, grant.district_id, grant.unit_id)
-            if key in seen or (person is not user and grant.role in READ_ONLY_ROLES):
+            if key in seen or ((skip_read_only or person is not user)
+                               and grant.role in READ_ONLY_ROLES):
                 continue
             seen.add(key)
             if grant.district_id is None:
@@ -192,11 +235,33 @@ INBOX_LOAD = (selectinload(HumanTask.instance).load_only(Instance.id, Instance.t
 
 
 def record_scope_clause(user):
-    """SQL condition: quality records the user may see (their districts; all if city-wide)."""
+    """SQL condition: quality records the user may see (their districts; all if city-wide), but
+    not those of a confidential instance the user may not view."""
     ids = district_ids_of(user)
-    if ids is None:
-        return true()
-    return QualityRecord.district_id.in_(ids) if ids else false()
+    if ids is not None and not ids:
+        return false()
+    districts = true() if ids is None else QualityRecord.district_id.in_(ids)
+    confidential = _confidential_scope(user)
+    if confidential is None:
+        return districts
+    # Not correlated: the records list joins instances itself.
+    hidden = select(Instance.id).where(Instance.confidential.is_(True),
+                                       not_(confidential)).correlate(None)
+    return and_(districts, or_(QualityRecord.instance_id.is_(None),
+                               QualityRecord.instance_id.not_in(hidden)))
+
+
+def can_view_record(user, record: QualityRecord) -> bool:
+    """The records list's rule for one record: of one of the user's districts (all if
+    city-wide), and of an instance the user may view when that instance is confidential."""
+    ids = district_ids_of(user)
+    if ids is not None and record.district_id not in ids:
+        return False
+    if record.instance_id is None:
+        return True
+    session = object_session(record)
+    instance = session.get(Instance, record.instance_id) if session is not None else None
+    return instance is None or not instance.confidential or can_view_instance(user, instance)
 
 
 def inbox_query(user, process_key=None, district_id=None, overdue_only=False, now=None,

@@ -45,6 +45,11 @@ PERMISSIONS: dict[str, Permission] = {
     # Every instance, task and record of the city (people.access).
     "view_all_instances": _permission(CITY, "central_pr", "central_inspection", "auditor", "admin",
                                       "process_owner"),
+    # A confidential case (a complaint about staff, Instance.confidential) and its records:
+    # inspection (the district's complaints expert, central inspection) and the auditor. Even
+    # view_all_instances does not reach one without it (people.access).
+    "view_confidential_cases": _permission(DISTRICT, "complaints_expert", "central_inspection",
+                                           "auditor"),
     # Audit (app/audit, audit/, records/retention.py).
     "audit": _permission(CITY, "auditor", "admin"),  # integrity checks, digests, retention page
     "verify_instances": _permission(DISTRICT, "auditor", "admin"),  # re-execution (/audit/verify)

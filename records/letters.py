@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from models import District, Instance, Letter, LetterCounter, QualityRecord, utcnow
 from models.errors import Forbidden, NotFound
-from people.access import can_view_instance, district_ids_of
+from people.access import can_view_instance, can_view_record
 from people.permissions import may
 from workcal import jalali
 from workcal.store import zone_of
@@ -79,9 +79,8 @@ def find_letter(session, kind: str, instance: Instance | None = None,
 
 
 def may_see_record(user, record: QualityRecord) -> bool:
-    """The records list's rule: a record of one of the user's districts (all if city-wide)."""
-    ids = district_ids_of(user)
-    return ids is None or record.district_id in ids
+    """The records list's rule (people.access.can_view_record)."""
+    return can_view_record(user, record)
 
 
 def check_letter_access(user, kind: str, instance: Instance | None = None,

@@ -96,6 +96,9 @@ def task(task_id):
                                    errors={}, can_act=False), exc.status
         else:
             flash(_("Task completed."), "success")
+            if not access.can_view_instance(current_user, task.instance):
+                # A complaint registered as one about staff: it went to inspection, out of sight.
+                return redirect(url_for("inbox.inbox"))
             return redirect(url_for("instances.instance", instance_id=task.instance_id))
     elif schema and task.status == "ready":
         values = prefill_values(schema, opened.data(session))

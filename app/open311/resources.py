@@ -181,9 +181,10 @@ def find_requests(session, args) -> list[CitizenRequest]:
     """The requests GET requests asks for, newest first, at most MAX_RESULTS.
 
     service_request_id (a comma list) overrides every other filter but jurisdiction_id;
-    without dates the window is the last 90 days.
+    without dates the window is the last 90 days. Confidential cases are never listed.
     """
-    query = _public_requests()
+    # A complaint about staff is confidential (people.access): never in the public list.
+    query = _public_requests().where(Instance.confidential.is_(False))
     district = district_for(session, args.get("jurisdiction_id"))
     if district is not None:
         query = query.where(CitizenRequest.district_id == district.id)

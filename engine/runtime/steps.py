@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session, joinedload, lazyload, object_session, undefe
 
 from models import District, HumanTask, Instance, ProcessVersion, Timer, User, utcnow
 from people import access, organisation
+from people.catalogue import roles_of
+from people.permissions import READ_ONLY_ROLES
 
 from workcal.jalali import local_today
 from workcal.store import calendar_for, using_calendar, zone_of
@@ -105,11 +107,12 @@ def _sync_human_tasks(session, instance, workflow, now, new: bool = False) -> li
         ready.pop(row.spiff_task_id, None)
     lanes = instance.version.lanes or {}
     for task in ready.values():
+        role = task_role(session, task, lanes)
         still_open.append(HumanTask(
             instance_id=instance.id, spiff_task_id=task.spiff_task_id,
             process_key=instance.process_key, task_spec=task.task_spec, name=task.name,
-            lane=task.lane, role=lanes.get(task.lane), district_id=instance.district_id,
-            unit_id=organisation.routed_unit(session, task.unit, lanes.get(task.lane),
+            lane=task.lane, role=role, district_id=instance.district_id,
+            unit_id=organisation.routed_unit(session, task.unit, role,
                                              instance.district_id) if task.unit else None,
             # The task keeps the version of its form that is the latest now.
             form_key=task.form_key,
@@ -121,6 +124,15 @@ def _sync_human_tasks(session, instance, workflow, now, new: bool = False) -> li
     # What the step left open, for open_tasks(): a caller answering the request needs no query.
     session.info.setdefault(_OPEN_TASKS_KEY, {})[instance.id] = still_open
     return opened
+
+
+def task_role(session, task, lanes: dict) -> str | None:
+    """The role a ready task is offered to: the one its candidateRole expression gave when that
+    is a known role's code that may act (a staff complaint's review goes to inspection), else
+    its lane's."""
+    if task.role and task.role not in READ_ONLY_ROLES and roles_of(session).is_role(task.role):
+        return task.role
+    return lanes.get(task.lane)
 
 
 @event.listens_for(Session, "after_transaction_end")

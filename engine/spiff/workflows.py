@@ -254,6 +254,7 @@ class ReadyHumanTask:
     due: dict = field(default_factory=dict)  # dueInWorkingDays / dueInWorkingHours / dueInHours
     due_at: datetime | None = None  # naive UTC, from the task data a dueAtVariable property names
     unit: str | None = None  # what the task's candidateUnit expression gave (a unit's code or name)
+    role: str | None = None  # what the task's candidateRole expression gave (a role's code)
 
 
 def ready_human_tasks(workflow: BpmnWorkflow) -> list[ReadyHumanTask]:
@@ -266,7 +267,8 @@ def ready_human_tasks(workflow: BpmnWorkflow) -> list[ReadyHumanTask]:
             spiff_task_id=str(task.id), task_spec=spec.bpmn_id, name=spec.bpmn_name or spec.bpmn_id,
             lane=getattr(spec, "lane", None), form_key=props.get("formKey"),
             due=due_properties(props), due_at=_due_at_from_data(task, props.get("dueAtVariable")),
-            unit=_candidate_unit(task, props.get("candidateUnit"))))
+            unit=_candidate_unit(task, props.get("candidateUnit")),
+            role=_candidate_unit(task, props.get("candidateRole"))))
     return out
 
 
@@ -275,7 +277,10 @@ def _candidate_unit(task, expression: str | None) -> str | None:
     data, run in the sandbox (as Camunda's candidate-group expressions), giving a unit's code or
     title, or a 137 category its unit answers; `data` is the task data as a dict, for fields a
     case may lack (data.get("referred_unit") or category). A failing expression or an empty
-    answer leaves the task routed by its lane's role, so no task is lost to a slip in a diagram."""
+    answer leaves the task routed by its lane's role, so no task is lost to a slip in a diagram.
+
+    The property candidateRole is evaluated the same way and gives a role's code
+    (engine.runtime.steps.task_role decides whether it replaces the lane's role)."""
     if not expression or not expression.strip():
         return None
     try:

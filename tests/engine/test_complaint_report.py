@@ -42,7 +42,8 @@ def complete_open(db, instance_id, username, data) -> HumanTask:
 def complaint(db, district="d1", register=REGISTER_SERVICE, examinations=(EXAMINATION,),
               announce=True, registered_at=None, answered_at=None) -> int:
     """A complaint driven through the diagram: registered, examined (each examination but the
-    last is returned by the PR head), approved and announced; or left at its examination.
+    last is returned by the PR head, or inspection for one about staff), approved and announced;
+    or left at its examination.
 
     registered_at / answered_at (naive UTC): the clock stands there while the complaint is
     registered and examined / announced (so its deadline counts working days from there);
@@ -57,8 +58,12 @@ def complaint(db, district="d1", register=REGISTER_SERVICE, examinations=(EXAMIN
 
 
 def _drive(db, district, register, examinations, announce, answered_at) -> int:
+    # A complaint about staff stays with inspection from examination to announcement.
+    staff = register["complaint_type"] != "service"
     expert, examiner = f"pr_expert_{district}", (
-        f"pr_expert_{district}" if register["complaint_type"] == "service" else f"complaints_expert_{district}")
+        f"complaints_expert_{district}" if staff else f"pr_expert_{district}")
+    reviewer = f"complaints_expert_{district}" if staff else f"pr_head_{district}"
+    announcer = examiner
     instance = runtime.start_instance(db, "complaints", user(db, expert), find_district(db, district).id)
     db.commit()
     complete_open(db, instance.id, expert, register)
@@ -67,11 +72,11 @@ def _drive(db, district, register, examinations, announce, answered_at) -> int:
             break
         complete_open(db, instance.id, examiner, examination)
         last = number == len(examinations) - 1
-        complete_open(db, instance.id, f"pr_head_{district}", REVIEW_APPROVE if last else REVIEW_RETURN)
+        complete_open(db, instance.id, reviewer, REVIEW_APPROVE if last else REVIEW_RETURN)
     if announce:
         if answered_at is not None:
             clock.set_now(answered_at)
-        complete_open(db, instance.id, expert, ANNOUNCEMENT)
+        complete_open(db, instance.id, announcer, ANNOUNCEMENT)
     return instance.id
 
 

@@ -86,8 +86,12 @@ def test_path_runs_to_the_end_event(complaint_type):
     assert ready_task_data(wf, exam)["complaint_type"] == complaint_type
     complete_ready_task(wf, exam, EXAMINATION_DATA)
     assert ready_task_ids(wf) == ["Task_review_answer"]
+    # A complaint about staff stays with inspection (candidateRole); others keep their lane's.
+    inspection = "complaints_expert" if complaint_type == "employee" else None
+    assert ready_task(wf, "Task_review_answer").role == inspection
     complete_ready_task(wf, "Task_review_answer", {"decision": "approve", "reason": ""})
     assert ready_task_ids(wf) == ["Task_announce_result"]
+    assert ready_task(wf, "Task_announce_result").role == inspection
     complete_ready_task(wf, "Task_announce_result", ANNOUNCEMENT_DATA)
     assert ready_task_ids(wf) == []
     assert wf.is_completed()

@@ -38,6 +38,14 @@ ROWS = [
     ("process_owner", CITY_WIDE, "view_all_instances", None, True),
     ("central_pr", D1, "view_all_instances", D1, False),
     ("pr_head", CITY_WIDE, "view_all_instances", None, False),
+    # A confidential case (a complaint about staff): inspection and the auditor only.
+    ("complaints_expert", D1, "view_confidential_cases", D1, True),
+    ("complaints_expert", D1, "view_confidential_cases", D2, False),
+    ("central_inspection", CITY_WIDE, "view_confidential_cases", D2, True),
+    ("auditor", CITY_WIDE, "view_confidential_cases", D1, True),
+    ("central_pr", CITY_WIDE, "view_confidential_cases", D1, False),
+    ("pr_head", D1, "view_confidential_cases", D1, False),
+    ("admin", CITY_WIDE, "view_confidential_cases", D1, False),
     # Audit pages and checks: city-wide auditors and administrators; re-execution takes any grant.
     ("auditor", CITY_WIDE, "audit", None, True),
     ("admin", CITY_WIDE, "audit", None, True),
@@ -140,6 +148,8 @@ def test_the_table_is_exactly_this():
         "edit_calendar": (CITY, {"admin", "process_owner"}),
         "view_all_instances": (CITY, {"central_pr", "central_inspection", "auditor", "admin",
                                       "process_owner"}),
+        "view_confidential_cases": (DISTRICT, {"complaints_expert", "central_inspection",
+                                               "auditor"}),
         "audit": (CITY, {"auditor", "admin"}),
         "verify_instances": (DISTRICT, {"auditor", "admin"}),
         "place_legal_holds": (CITY, {"auditor"}),
