@@ -160,7 +160,8 @@ def test_properties_panel_writes_form_due_date_notice_and_condition_into_the_sav
     props = {p.get("name"): p.get("value") for p in task.iter(f"{SPIFF}property")}
     assert props == {"formKey": "complaint_review", "dueInWorkingHours": "48",
                      "noticeOnOpen": "answer_ready: answer_text; satisfaction_check",
-                     "caseForms": "complaint_review"}
+                     "caseForms": "complaint_review",  # and what the panel does not edit, kept:
+                     "candidateRole": '"complaints_expert" if complaint_type == "employee" else ""'}
     flow = ET.fromstring(xml.encode("utf-8")).find(f".//{BPMN}sequenceFlow[@id='Flow_type_service']")
     assert flow.find(f"{BPMN}conditionExpression").text == 'complaint_type in ("service", "other")'
     assert 'xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core"' in xml
