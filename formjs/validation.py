@@ -3,16 +3,18 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from datetime import date, datetime
 
 from functools import lru_cache
 
-from formjs.conditions import UnsupportedExpression, holds
-from workcal.jalali import local_today, solar_to_gregorian, to_ascii_digits, to_persian_digits
+# Re-exported: readers of schemas import these from here (formjs.forms, schema_checks, rows).
+from formjs.components import (INPUT_TYPES, is_flag, is_readonly, iter_components,  # noqa: F401
+                               normalise_digits, properties_of as _properties, rules_of as _rules)
+from formjs.cross_checks import CHECKS, cross_check, field_components, is_national_id  # noqa: F401
+from formjs.validation_messages import Messages as _Messages
+from workcal.jalali import local_today, solar_to_gregorian
 
-INPUT_TYPES = frozenset({"textfield", "textarea", "number", "select", "radio", "checkbox",
-                         "checklist", "datetime", "filepicker"})
 CONTAINER_TYPES = frozenset({"group", "dynamiclist"})
 DISPLAY_TYPES = frozenset({"text", "separator", "spacer"})
 # A post is attacker-controlled: bound the rows so a forged index cannot blow up memory.
@@ -26,101 +28,6 @@ _TZ = r"(Z|[+-]\d{2}:\d{2})?"
 _DATE_RE = re.compile(r"(\d{4}-\d{2}-\d{2})")
 _TIME_RE = re.compile(r"(\d{2}:\d{2})(?::\d{2}(?:\.\d+)?)?" + _TZ)
 _DATETIME_RE = re.compile(r"(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(?::\d{2}(?:\.\d+)?)?" + _TZ)
-
-_MESSAGES = {
-    "fa": {
-        "required": "این فیلد الزامی است.",
-        "min_length": "دست‌کم {n} نویسه لازم است.",
-        "max_length": "حداکثر {n} نویسه مجاز است.",
-        "min": "مقدار باید دست‌کم {n} باشد.",
-        "max": "مقدار باید حداکثر {n} باشد.",
-        "pattern": "قالب مقدار واردشده درست نیست.",
-        "number": "عدد معتبر وارد کنید.",
-        "integer": "عدد صحیح وارد کنید.",
-        "decimals": "حداکثر {n} رقم اعشار مجاز است.",
-        "choice": "مقدار انتخاب‌شده مجاز نیست.",
-        "date": "تاریخ معتبر به شکل ۱۴۰۵/۰۹/۰۴ وارد کنید.",
-        "time": "ساعت معتبر به شکل HH:MM وارد کنید.",
-        "datetime": "تاریخ و ساعت معتبر وارد کنید.",
-        "email": "نشانی ایمیل معتبر وارد کنید.",
-        "phone": "شماره تلفن معتبر وارد کنید.",
-        "invalid": "مقدار واردشده معتبر نیست.",
-        "list": "فهرست واردشده معتبر نیست.",
-        "rows": "حداکثر {n} ردیف مجاز است.",
-        "min_rows": "دست‌کم {n} ردیف لازم است.",
-        "not_before": "این تاریخ نباید پیش از «{label}» باشد.",
-        "past": "این تاریخ نباید در گذشته باشد.",
-        "required_when": "با پاسخی که داده‌اید، پر کردن این فیلد الزامی است.",
-        "national_id": "کد ملی معتبر نیست: ۱۰ رقم با رقم کنترل درست وارد کنید.",
-        "one_file": "این فیلد فقط یک پرونده می‌پذیرد.",
-    },
-    "en": {
-        "required": "This field is required.",
-        "min_length": "Enter at least {n} characters.",
-        "max_length": "Enter at most {n} characters.",
-        "min": "The value must be at least {n}.",
-        "max": "The value must be at most {n}.",
-        "pattern": "The value does not have the required format.",
-        "number": "Enter a valid number.",
-        "integer": "Enter a whole number.",
-        "decimals": "Use at most {n} decimal places.",
-        "choice": "The selected value is not allowed.",
-        "date": "Enter a valid date as YYYY-MM-DD (or Solar Hijri 1405/09/04).",
-        "time": "Enter a valid time as HH:MM.",
-        "datetime": "Enter a valid date and time.",
-        "email": "Enter a valid email address.",
-        "phone": "Enter a valid phone number.",
-        "invalid": "The value is not valid.",
-        "list": "The list is not valid.",
-        "rows": "At most {n} rows are allowed.",
-        "min_rows": "At least {n} rows are required.",
-        "not_before": "This date must not be before “{label}”.",
-        "past": "This date must not be in the past.",
-        "required_when": "With the answers given, this field is required.",
-        "national_id": "Not a valid national ID: enter 10 digits with a correct check digit.",
-        "one_file": "This field takes one file only.",
-    },
-}
-
-
-def normalise_digits(text: str) -> str:
-    """Replace Persian and Arabic-Indic digits with ASCII digits."""
-    return to_ascii_digits(text)
-
-
-def _fmt_number(n: int | float) -> str:
-    if isinstance(n, float) and n.is_integer():
-        n = int(n)
-    return str(n)
-
-
-class _Messages:
-    """Error texts of one locale; Persian texts show numbers in Persian digits."""
-
-    def __init__(self, locale: str):
-        self.persian = not (locale or "fa").lower().startswith("en")
-        self.texts = _MESSAGES["fa" if self.persian else "en"]
-
-    def __call__(self, code: str, n: int | float | None = None, **words) -> str:
-        if words:
-            return self.texts[code].format(**words)
-        if n is None:
-            return self.texts[code]
-        shown = _fmt_number(n)
-        return self.texts[code].format(n=to_persian_digits(shown, decimal_sign=True) if self.persian else shown)
-
-
-def iter_components(components) -> Iterator[tuple[object, Mapping]]:
-    """(type, component) of each well-formed component in a `components` list; skips the rest."""
-    for comp in components if isinstance(components, list) else []:
-        if isinstance(comp, Mapping):
-            yield comp.get("type"), comp
-
-
-def is_readonly(comp: Mapping) -> bool:
-    """True if the component is readonly or disabled (an expression counts as set)."""
-    return bool(comp.get("readonly")) or bool(comp.get("disabled"))
-
 
 def options(comp: Mapping, context: Mapping | None = None) -> list[tuple[object, str]]:
     """(value, label) pairs of a select/radio/checklist, static or from `valuesKey` in context."""
@@ -145,11 +52,6 @@ def _compile(pattern: str) -> re.Pattern | None:
         return None
 
 
-def _properties(comp: Mapping) -> Mapping:
-    properties = comp.get("properties")
-    return properties if isinstance(properties, Mapping) else {}
-
-
 def _whole(value) -> int | None:
     """A whole number given as an int or as digits (form-js custom properties are strings)."""
     if isinstance(value, bool):
@@ -167,16 +69,6 @@ def row_limits(comp: Mapping) -> tuple[int, int]:
     least, most = _whole(props.get("minRows")), _whole(props.get("maxRows"))
     most = MAX_ROWS if most is None else min(most, MAX_ROWS)
     return min(least or 0, most), most
-
-
-def is_flag(value) -> bool:
-    """True for a property switched on: true, or the text "true" (custom properties are text)."""
-    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
-
-
-def _rules(comp: Mapping) -> Mapping:
-    rules = comp.get("validate")
-    return rules if isinstance(rules, Mapping) else {}
 
 
 def _text(comp, raw, msg, ctx):
@@ -458,102 +350,6 @@ def _walk(components, data: Mapping, where: str, clean: dict, errors: dict, msg,
                 errors[where + key] = error
 
 
-# --- checks declared across fields ----------------------------------------------------------
-# A field declares them with form-js custom properties (text values, kept by the editor):
-#   notBefore: "start_date"       a date (or date and time) not before that field's value
-#   notInPast: "true"             a date not before today in the city's time zone
-#   requiredWhen: "=decision = \"return\""   required when the FEEL condition holds over
-#                                 the submitted values (formjs.conditions' subset; the row's
-#                                 or group's own values first, then the whole form's)
-#   check: "national_id"          the Iranian national ID (کد ملی): ten digits, check digit
-# They run after every field is typed, and only on fields that have no error yet.
-
-CHECKS = frozenset({"national_id"})
-
-
-def is_national_id(text: str) -> bool:
-    """True for a well-formed Iranian national ID: 10 digits whose last is the check digit."""
-    digits = normalise_digits(text.strip())
-    if not re.fullmatch(r"\d{10}", digits) or len(set(digits)) == 1:
-        return False
-    remainder = sum(int(d) * (10 - i) for i, d in enumerate(digits[:9])) % 11
-    check = int(digits[9])
-    return check == remainder if remainder < 2 else check == 11 - remainder
-
-
-def _blank(value) -> bool:
-    return value is None or value is False or value == "" or value == []
-
-
-def field_components(components) -> dict[str, Mapping]:
-    """Input components by key at one data scope (groups without a path are looked into)."""
-    found: dict[str, Mapping] = {}
-    for kind, comp in iter_components(components):
-        if kind == "group" and not comp.get("path"):
-            found.update(field_components(comp.get("components")))
-        elif kind in INPUT_TYPES and isinstance(comp.get("key"), str):
-            found[comp["key"]] = comp
-    return found
-
-
-def _label(comp: Mapping) -> str:
-    return str(comp.get("label") or comp.get("dateLabel") or comp.get("timeLabel") or comp.get("key"))
-
-
-def _check_field(comp, value, scope, fields, root, root_fields, msg, today):
-    props = _properties(comp)
-    condition = props.get("requiredWhen")
-    if _blank(value) and isinstance(condition, str) and condition.strip():
-        try:
-            if holds(condition, {**root, **scope}):
-                return msg("required_when")
-        except UnsupportedExpression:
-            pass  # refused when the schema is saved (formjs.schema_checks)
-    if _blank(value):
-        return None
-    if props.get("check") == "national_id" and not (isinstance(value, str) and is_national_id(value)):
-        return msg("national_id")
-    if comp.get("type") != "datetime" or not isinstance(value, str) or len(value) < 10:
-        return None
-    other_key = props.get("notBefore")
-    if isinstance(other_key, str) and other_key:
-        other_comp = fields.get(other_key) or root_fields.get(other_key)
-        other = scope.get(other_key) if other_key in fields else root.get(other_key)
-        if other_comp is not None and isinstance(other, str) and len(other) >= 10:
-            width = 10 if min(len(value), len(other)) < 16 else 16
-            if value[:width] < other[:width]:
-                return msg("not_before", label=_label(other_comp))
-    if is_flag(props.get("notInPast")) and value[:10] < today.isoformat():
-        return msg("past")
-    return None
-
-
-def _cross(components, scope, where, errors, msg, today, root, root_fields) -> None:
-    fields = field_components(components)
-    for kind, comp in iter_components(components):
-        if kind == "group":
-            path = comp.get("path")
-            if not path:
-                _cross(comp.get("components"), scope, where, errors, msg, today, root, root_fields)
-            elif isinstance(scope.get(path), Mapping):
-                _cross(comp.get("components"), scope[path], f"{where}{path}.", errors, msg,
-                       today, root, root_fields)
-        elif kind == "dynamiclist" and comp.get("path"):
-            rows = scope.get(comp["path"])
-            for index, row in enumerate(rows if isinstance(rows, list) else []):
-                if isinstance(row, Mapping):
-                    _cross(comp.get("components"), row, f"{where}{comp['path']}[{index}].",
-                           errors, msg, today, root, root_fields)
-        elif kind in INPUT_TYPES and comp.get("key") and not is_readonly(comp):
-            name = where + comp["key"]
-            if name in errors:
-                continue
-            error = _check_field(comp, scope.get(comp["key"]), scope, fields, root,
-                                 root_fields, msg, today)
-            if error:
-                errors[name] = error
-
-
 def validate_submission(schema: Mapping, data: Mapping, locale: str = "fa", *,
                         context: Mapping | None = None,
                         today: date | None = None) -> tuple[dict, dict]:
@@ -564,6 +360,6 @@ def validate_submission(schema: Mapping, data: Mapping, locale: str = "fa", *,
     msg = _Messages(locale)
     components = schema.get("components")
     _walk(components, data if isinstance(data, Mapping) else {}, "", clean, errors, msg, context)
-    _cross(components, clean, "", errors, msg, today or local_today(), clean,
+    cross_check(components, clean, "", errors, msg, today or local_today(), clean,
            field_components(components))
     return clean, errors
