@@ -31,10 +31,9 @@ from models.mardom_salam import MardomSalamMeeting
 from people.accounts import find_district
 
 from mardom_salam_support import add_request, hold_meeting, make_meeting, up_to_meeting
-from path_support import PROCESSES, deploy, drive, fire_timers_when_due, start_on_page
+from path_support import PROCESSES, deploy
 from portal_support import PNG_1PX, file_on_portal
-from test_every_review_shows_what_it_decides import REVIEWS, TIMERS
-from message_137_support import REFERRED
+from test_every_review_shows_what_it_decides import REVIEWS, walk_to_review
 from app.demo import DEMO_PASSWORD
 
 # One user of each role group; None is the anonymous citizen.
@@ -117,15 +116,7 @@ def _session(app):
 
 
 def _walk_review_path(app, login, name: str) -> None:
-    review = REVIEWS[name]
-    if review.process == "citizen_message_137":
-        clock.set_now(REFERRED)
-    instance_id = start_on_page(login(review.path[0][1]), review.process, "d1")
-    for task, username, data in review.path:
-        if (task, username, data) == TIMERS:
-            fire_timers_when_due(app, instance_id)
-        else:
-            drive(login(username), instance_id, task, data)
+    walk_to_review(app, login, REVIEWS[name])
     clock.reset()
 
 

@@ -160,10 +160,8 @@ def step_fields(page: str, task_spec: str) -> dict[str, str]:
             for key, body in re.findall(r'<dd[^>]*data-field="([^"]+)"[^>]*>(.*?)</dd>', step.group(1), re.S)}
 
 
-@pytest.mark.parametrize("name", list(REVIEWS))
-def test_the_deciding_task_shows_the_fields_it_decides_on(app, login, name):
-    review = REVIEWS[name]
-    deploy(app, review.process)
+def walk_to_review(app, login, review: Review) -> int:
+    """Start the review's process in d1 and do its path on the pages; the instance id."""
     if review.process == "citizen_message_137":
         clock.set_now(REFERRED)
     instance_id = start_on_page(login(review.path[0][1]), review.process, "d1")
@@ -172,6 +170,14 @@ def test_the_deciding_task_shows_the_fields_it_decides_on(app, login, name):
             fire_timers_when_due(app, instance_id)
         else:
             drive(login(username), instance_id, task, data)
+    return instance_id
+
+
+@pytest.mark.parametrize("name", list(REVIEWS))
+def test_the_deciding_task_shows_the_fields_it_decides_on(app, login, name):
+    review = REVIEWS[name]
+    deploy(app, review.process)
+    instance_id = walk_to_review(app, login, review)
     task = ready_task(app, instance_id, name.split("/")[1])
     page = page_text_of(login(review.reviewer), f"/tasks/{task.id}")
     for earlier, keys in review.shows.items():
