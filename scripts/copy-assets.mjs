@@ -49,6 +49,12 @@ const copies = [
   ["@bpmn-io/form-js/dist/assets/draggle.css", "form-js/assets/draggle.css"],
   ["@bpmn-io/form-js/dist/assets/flatpickr", "form-js/assets/flatpickr"],
   ["@bpmn-io/form-js/LICENSE", "form-js/LICENSE"],
+
+  // Leaflet 1.9: the portal's map for placing a request's point (tile server URL is a setting)
+  ["leaflet/dist/leaflet.js", "leaflet/leaflet.js"],
+  ["leaflet/dist/leaflet.css", "leaflet/leaflet.css"],
+  ["leaflet/dist/images", "leaflet/images"],
+  ["leaflet/LICENSE", "leaflet/LICENSE"],
 ];
 
 if (!existsSync(nm)) {
