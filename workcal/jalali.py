@@ -8,7 +8,9 @@ Dates. parse_solar_date reads a Solar Hijri date typed as 1405/01/05 (any of the
 "/", "-" or "." between the parts; a four-digit year from 1300 to 1499) as a Gregorian date,
 ValueError otherwise; parse_solar_month reads a month 1405/08. format_solar_date,
 format_solar_datetime and format_solar_month write them back with Latin digits; the Solar
-month helpers give a month's Gregorian bounds, the month of a day and the months before it.
+month helpers give a month's Gregorian bounds, the month of a day and the months before it;
+add_jalali_months / add_jalali_years count calendar months and years in the Solar Hijri calendar
+(15 Mehr + 3 months = 15 Dey; a day the target month lacks becomes its last day).
 
 Time zone. The city's local time is the TIMEZONE setting; the app's engine holds it
 (workcal.store.CalendarStore.tz, carried by every session: workcal.store.zone_of(session)).
@@ -187,3 +189,25 @@ def recent_solar_months(today: date, count: int = 12) -> list[tuple[int, int]]:
     while len(months) < count:
         months.append(_month_before(*months[-1]))
     return months
+
+
+def add_jalali_months(day: date | datetime, months: int) -> date | datetime:
+    """The same day `months` Solar Hijri months later (earlier if negative): 1405/07/15 + 3 =
+    1405/10/15. A day the target month lacks becomes its last (1405/06/31 + 1 = 1405/07/30;
+    Esfand has 29 days, 30 in a leap year). A datetime keeps its time and tzinfo and its date
+    is read as it stands (convert it to local time first)."""
+    year, month, solar_day = solar_parts(day.date() if isinstance(day, datetime) else day)
+    index = year * 12 + (month - 1) + int(months)
+    year, month = divmod(index, 12)
+    month += 1
+    last = (solar_month_bounds(year, month)[1] - solar_to_gregorian(year, month, 1)).days + 1
+    target = solar_to_gregorian(year, month, min(solar_day, last))
+    if isinstance(day, datetime):
+        return datetime.combine(target, day.timetz())
+    return target
+
+
+def add_jalali_years(day: date | datetime, years: int) -> date | datetime:
+    """The same day `years` Solar Hijri years later (earlier if negative); 30 Esfand of a leap
+    year becomes 29 Esfand in a common one. As add_jalali_months."""
+    return add_jalali_months(day, 12 * int(years))

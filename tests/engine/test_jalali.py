@@ -165,3 +165,42 @@ def test_parse_day_reads_solar_hijri_or_iso_days_and_refuses_anything_else():
     for text in ("", "tomorrow", "1405/13/01", "2026-13-01"):
         with pytest.raises(ValueError):
             jalali.parse_day(text)
+
+
+# ---------------------------------------------------------------- Solar Hijri month arithmetic
+
+@pytest.mark.parametrize("start, months, expected", [
+    ("1405/07/15", 3, "1405/10/15"),    # 15 Mehr + three months = 15 Dey
+    ("1405/10/15", 3, "1406/01/15"),    # across Nowruz
+    ("1405/06/31", 1, "1405/07/30"),    # 31 Shahrivar: Mehr has 30 days
+    ("1405/06/31", 3, "1405/09/30"),
+    ("1405/01/31", 3, "1405/04/31"),    # 31-day month into a 31-day month
+    ("1405/11/30", 1, "1405/12/29"),    # Esfand of a common year has 29 days
+    ("1402/11/30", 1, "1402/12/29"),
+    ("1403/11/30", 1, "1403/12/30"),    # ... 30 in a leap year (1403)
+    ("1403/12/30", 3, "1404/03/30"),
+    ("1405/12/29", 1, "1406/01/29"),
+    ("1405/07/15", -3, "1405/04/15"),   # earlier
+    ("1405/01/15", -1, "1404/12/15"),
+    ("1405/07/15", 0, "1405/07/15"),
+])
+def test_add_jalali_months_counts_calendar_months_and_clamps_to_the_months_last_day(start, months, expected):
+    day = jalali.parse_solar_date(start)
+    assert jalali.format_solar_date(jalali.add_jalali_months(day, months)) == expected
+
+
+def test_add_jalali_months_keeps_a_datetimes_time_and_zone():
+    tehran = ZoneInfo("Asia/Tehran")
+    moment = datetime(2026, 10, 7, 19, 30, tzinfo=tehran)       # 1405/07/15 19:30
+    assert jalali.add_jalali_months(moment, 3) == datetime(2027, 1, 5, 19, 30, tzinfo=tehran)  # 1405/10/15
+
+
+@pytest.mark.parametrize("start, years, expected", [
+    ("1405/07/15", 1, "1406/07/15"),
+    ("1403/12/30", 1, "1404/12/29"),    # leap day into a common year
+    ("1403/12/30", 5, "1408/12/30"),    # ... and into the next leap year
+    ("1405/03/10", -2, "1403/03/10"),
+])
+def test_add_jalali_years_counts_solar_years(start, years, expected):
+    day = jalali.parse_solar_date(start)
+    assert jalali.format_solar_date(jalali.add_jalali_years(day, years)) == expected
