@@ -85,12 +85,16 @@ DEFAULTS = {
     "SMS_FILE_PATH": str(ROOT / "instance" / "outbox-sms.jsonl"),
     # The mayor's fortnightly mosque meetings (programmes/mardom_salam/schedule.py): a Tuesday anchoring the
     # fortnight, the time after the evening prayer (in TIMEZONE), the districts in turn ("" = all, by
-    # code), the post-meeting deadlines in working days, and when the job that creates the next
-    # meeting and the monthly policy council runs (crontab, in TIMEZONE; "" = never).
+    # code), the deadlines counted from the meeting's scheduled moment: in working days the mosque
+    # proposal BEFORE it and the working group's table and council letter after it; in Solar Hijri
+    # calendar months the progress report and the results in the same mosque (15 Mehr + 3 = 15 Dey);
+    # and when the job that creates the next meeting and the monthly policy council runs (crontab,
+    # in TIMEZONE; "" = never).
     "MARDOM_SALAM_FIRST_DATE": "2026-11-24",
     "MARDOM_SALAM_TIME": "19:30",
     "MARDOM_SALAM_DISTRICTS": "",
-    "MARDOM_SALAM_DEADLINE_DAYS": "classify=5,letter=5,progress=22,results=66",
+    "MARDOM_SALAM_DEADLINE_DAYS": "proposal=5,classify=5,letter=5",
+    "MARDOM_SALAM_DEADLINE_MONTHS": "progress=1,results=3",
     "MARDOM_SALAM_CRON": "0 6 * * *",
     "DRAFT_COMMENT_DAYS": 7,  # days a draft regulation is open for public comment on the portal (source 002: one week)
     "BABEL_DEFAULT_LOCALE": "fa",

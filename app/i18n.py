@@ -114,8 +114,17 @@ def translate_error(error) -> str:
     template = getattr(error, "template", None)
     if template is None:
         return str(error)
-    params = {k: localize_digits(v) if isinstance(v, int) else v for k, v in error.params.items()}
+    params = {k: _error_param(v) for k, v in error.params.items()}
     return gettext(template).format(**params)
+
+
+def _error_param(value):
+    """A number in the page's digits; a day as Solar Hijri in Persian, ISO in English."""
+    if isinstance(value, int):
+        return localize_digits(value)
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return localize_digits(jalali.format_solar_date(value)) if is_rtl() else value.isoformat()
+    return value
 
 
 _PERSIAN_LETTERS = re.compile(r"[\u0600-\u06ff\ufb50-\ufdff\ufe70-\ufeff]")

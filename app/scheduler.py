@@ -9,7 +9,7 @@ from apscheduler.triggers.cron import CronTrigger
 from programmes.complaints.report import generate_monthly_reports
 from audit.integrity import make_daily_digest
 from programmes.mardom_salam.schedule import DEFAULT_FIRST_DATE, DEFAULT_TIME
-from programmes.mardom_salam.council import (JobResult, deadline_days_of, parse_district_codes,
+from programmes.mardom_salam.council import (JobResult, deadline_days_of, deadline_months_of, parse_district_codes,
                                          run_meeting_schedule)
 from records.retention import dispose_due_records, held_due_count
 from engine import fire_due_timer_batch
@@ -103,12 +103,13 @@ def dispose_records_job(session_factory) -> int:
 
 def create_due_meetings(session_factory, now=None, first_date=DEFAULT_FIRST_DATE,
                         time_of_day=DEFAULT_TIME, district_codes=None, deadline_days=None,
-                        council: bool = True) -> JobResult:
+                        council: bool = True, deadline_months=None) -> JobResult:
     """The Mardom Salam schedule (programmes.mardom_salam.council.run_meeting_schedule) in one transaction."""
     # A failure goes to the caller: `flask setup` reports it, the scheduler logs it.
     return run_job(session_factory, "the Mardom Salam schedule",
                    lambda session: run_meeting_schedule(session, now, first_date, time_of_day,
-                                                        district_codes, deadline_days, council),
+                                                        district_codes, deadline_days, council,
+                                                        deadline_months),
                    reraise=True)
 
 
@@ -128,7 +129,8 @@ def mardom_salam_settings(config) -> dict:
     """The Mardom Salam schedule's keyword arguments, from the MARDOM_SALAM_* settings."""
     return {"first_date": config["MARDOM_SALAM_FIRST_DATE"], "time_of_day": config["MARDOM_SALAM_TIME"],
             "district_codes": parse_district_codes(config["MARDOM_SALAM_DISTRICTS"]),
-            "deadline_days": deadline_days_of(config["MARDOM_SALAM_DEADLINE_DAYS"])}
+            "deadline_days": deadline_days_of(config["MARDOM_SALAM_DEADLINE_DAYS"]),
+            "deadline_months": deadline_months_of(config["MARDOM_SALAM_DEADLINE_MONTHS"])}
 
 
 def complaint_report_trigger(expression: str, tz=None) -> CronTrigger:

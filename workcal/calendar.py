@@ -231,6 +231,23 @@ def add_working_days(cal: WorkingCalendar, start, days: int) -> datetime:
     return intervals[-1][1].astimezone(cal.tz)
 
 
+def working_days_before(cal: WorkingCalendar, moment, days: int) -> datetime:
+    """The close of the `days`-th working day before the local day of moment (days >= 1): a
+    duty due five working days before Tuesday evening's meeting is due at the close of the
+    Tuesday a week earlier (Thursday and Friday off)."""
+    if days < 1 or int(days) != days:
+        raise ValueError("days must be a whole number, 1 or more")
+    day, counted = _local_date(cal, to_utc(moment)), 0
+    for _ in range(MAX_SCAN_DAYS):
+        day -= timedelta(days=1)
+        intervals = day_intervals(cal, day)
+        if intervals:
+            counted += 1
+            if counted == int(days):
+                return intervals[-1][1].astimezone(cal.tz)
+    raise ValueError(f"the calendar has no working time within {MAX_SCAN_DAYS} days")
+
+
 def working_hours_between(cal: WorkingCalendar, a, b) -> float:
     """Hours of working time from a to b (negative if b is before a)."""
     a, b = to_utc(a), to_utc(b)

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from models import clock
 
 from workcal import calendar as wc
+from workcal import jalali
 from workcal.store import active_calendar
 
 # Extension properties of a user task that set its due date, the first one present wins.
@@ -56,11 +57,31 @@ def is_working_day(moment=None) -> bool:
     return wc.is_working_day(cal, local.date())
 
 
+def working_days_before(moment, days) -> datetime:
+    """The close of the `days`-th working day before moment's day (a duty due before a meeting)."""
+    number = _number(days, "days")
+    if number != int(number) or number < 1:
+        raise ValueError(f"days must be a whole number, 1 or more, not {days!r}")
+    return wc.working_days_before(active_calendar(), moment, int(number))
+
+
+def add_jalali_months(moment, months) -> datetime:
+    """The same local time, `months` Solar Hijri calendar months after moment (15 Mehr + 3 =
+    15 Dey; a day the month lacks becomes its last)."""
+    number = _number(months, "months")
+    if number != int(number):
+        raise ValueError(f"months must be a whole number, not {months!r}")
+    local = wc.to_utc(moment).astimezone(active_calendar().tz)
+    return jalali.add_jalali_months(local, int(number))
+
+
 # Whitelisted in the sandbox for every script and expression (engine/spiff/sandbox.py).
 WORKING_TIME_HELPERS = {"now": now, "add_working_hours": add_working_hours,
                         "add_working_days": add_working_days,
                         "working_hours_between": working_hours_between,
-                        "is_working_day": is_working_day}
+                        "is_working_day": is_working_day,
+                        "working_days_before": working_days_before,
+                        "add_jalali_months": add_jalali_months}
 
 
 def due_properties(properties: dict) -> dict[str, float]:

@@ -9,6 +9,8 @@ def register(engine) -> None:
     # The working group's owner and deadline route the request's 137 message (people.organisation).
     engine.hooks.step_stored.append(owners.owner_on_open)
     engine.hooks.shown_data[schedule.BRIEFING_FORM] = schedule.briefing_data
+    # Marked held on the meeting's day or later: the post-meeting deadlines count from it.
+    engine.hooks.completion_checks[schedule.HELD_FORM] = schedule.check_meeting_held
     engine.hooks.shown_data[requests.CLASSIFICATION_FORM] = requests.classification_data
     for spec in schedule.TASKS_ON_MEETING_PAGE:
         engine.hooks.completed_elsewhere[(schedule.PROCESS_KEY, spec)] = schedule.meeting_page_of

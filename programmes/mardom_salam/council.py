@@ -9,8 +9,9 @@ from engine import start_instance_for
 from models import District, clock
 from models.mardom_salam import MardomSalamCouncil, MardomSalamMeeting
 
-from programmes.mardom_salam.schedule import (COUNCIL_KEY, DEFAULT_DEADLINE_DAYS, DEFAULT_FIRST_DATE, DEFAULT_TIME,
-                           create_due_meetings_in, system_actor)
+from programmes.mardom_salam.schedule import (COUNCIL_KEY, DEFAULT_DEADLINE_DAYS, DEFAULT_DEADLINE_MONTHS,
+                                              DEFAULT_FIRST_DATE, DEFAULT_TIME, create_due_meetings_in,
+                                              system_actor)
 from programmes.mardom_salam.requests import close_answered_programmes, unanswered
 from workcal.jalali import format_solar_date, to_persian_digits, format_solar_month, local_date, solar_month_of
 from workcal.store import zone_of
@@ -58,12 +59,13 @@ class JobResult:
 
 
 def run_meeting_schedule(session, now=None, first_date=DEFAULT_FIRST_DATE, time_of_day=DEFAULT_TIME,
-                         district_codes=None, deadline_days=None, council: bool = True) -> JobResult:
+                         district_codes=None, deadline_days=None, council: bool = True,
+                         deadline_months=None) -> JobResult:
     """The scheduler's work: the next meeting (once per date), this month's policy council
     (once), and closing the programmes whose requests are all answered. Never commits."""
     result = JobResult()
     result.meetings = len(create_due_meetings_in(session, now, first_date, time_of_day,
-                                                 district_codes, deadline_days))
+                                                 district_codes, deadline_days, deadline_months))
     if council:
         result.councils = 1 if start_due_council(session, now) else 0
     result.closed = close_answered_programmes(session)
@@ -75,12 +77,22 @@ def parse_district_codes(text) -> list[str] | None:
     return codes or None
 
 
-def deadline_days_of(text) -> dict:
-    """"classify=5,letter=5,progress=22,results=66" -> dict (missing keys: the defaults)."""
-    out = dict(DEFAULT_DEADLINE_DAYS)
+def _counts_of(text, defaults: dict, setting: str) -> dict:
+    """"key=N,key=N" -> defaults updated (keys of defaults only, N a whole number 1 or more)."""
+    out = dict(defaults)
     for part in (p.strip() for p in str(text or "").split(",") if p.strip()):
         key, _, value = part.partition("=")
         if key.strip() not in out or not value.strip().isdigit() or int(value) <= 0:
-            raise ValueError(f"MARDOM_SALAM_DEADLINE_DAYS: {part!r}")
+            raise ValueError(f"{setting}: {part!r} (keys: {', '.join(defaults)})")
         out[key.strip()] = int(value)
     return out
+
+
+def deadline_days_of(text) -> dict:
+    """"proposal=5,classify=5,letter=5" (working days) -> dict (missing keys: the defaults)."""
+    return _counts_of(text, DEFAULT_DEADLINE_DAYS, "MARDOM_SALAM_DEADLINE_DAYS")
+
+
+def deadline_months_of(text) -> dict:
+    """"progress=1,results=3" (Solar Hijri months) -> dict (missing keys: the defaults)."""
+    return _counts_of(text, DEFAULT_DEADLINE_MONTHS, "MARDOM_SALAM_DEADLINE_MONTHS")

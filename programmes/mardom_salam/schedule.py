@@ -18,6 +18,11 @@ kept as a desk item; the mayor's special follow-up officer registers it on the s
 the next working day (`Task_desk_registration`), which issues its code (prefix DESK_PREFIX)
 and sends it by SMS.
 
+Deadlines. Every one counts from the meeting's scheduled moment (`meeting_at`), never from when
+someone marked it held, which cannot be done before the meeting's day (`check_meeting_held`, a
+completion check): the mosque proposal is due DEFAULT_DEADLINE_DAYS["proposal"] working days
+before the meeting (the first one too), the post-meeting duties are in the diagram's script.
+
 Closing. After the meeting the programme runs its duties in parallel (desk registration,
 classification, letter, progress report, results session, each escalated when its timer
 passes) and, on one more branch, waits for the message `mardom_salam_all_answered`: the
@@ -31,6 +36,7 @@ from sqlalchemy import select
 
 from engine import start_instance_for
 from models import District, User, clock
+from models.errors import InvalidData
 from models.mardom_salam import MardomSalamMeeting
 from people.accounts import service_account
 from workcal import jalali
@@ -50,9 +56,14 @@ DEFAULT_FIRST_DATE = "2026-11-24"   # a Tuesday (1405/09/03)
 DEFAULT_TIME = "19:30"
 FIGURES_DAYS = 30
 BRIEFING_FORM = "mardom_salam_briefing"
-# Post-meeting duties in working days after the meeting (five-day week): one week, one week,
-# one month, three months.
-DEFAULT_DEADLINE_DAYS = {"classify": 5, "letter": 5, "progress": 22, "results": 66}
+# Deadlines counted from the meeting as scheduled (`meeting_at`), never from when it was marked
+# held: the mosque proposal so many working days BEFORE it; the working group's table and the
+# council letter within one week after it (five working days); the progress report and the
+# results in the same mosque within one and three months, Solar Hijri calendar months
+# (15 Mehr -> 15 Dey; workcal.jalali.add_jalali_months).
+DEFAULT_DEADLINE_DAYS = {"proposal": 5, "classify": 5, "letter": 5}
+DEFAULT_DEADLINE_MONTHS = {"progress": 1, "results": 3}
+HELD_FORM = "mardom_salam_meeting_held"
 CATEGORIES = ("service", "technical", "urban_planning")
 
 
@@ -133,8 +144,20 @@ def briefing_data(session, task) -> dict:
     return {"figures_137": figures, "figures_137_text": figures_text(figures)}
 
 
+def check_meeting_held(session, task) -> None:
+    """A meeting is marked held on its day or later, never before: its deadlines count from it."""
+    meeting = session.scalars(select(MardomSalamMeeting).where(
+        MardomSalamMeeting.instance_id == task.instance_id)).first()
+    if meeting is None:
+        return
+    if jalali.local_date(clock.now(), zone_of(session)) < meeting.meeting_date:
+        raise InvalidData("The meeting is on {date}: it can be marked held on that day or later.",
+                          date=meeting.meeting_date)
+
+
 def create_meeting(session, day: date, time_of_day: time, district: District, actor: User,
-                   deadline_days: dict | None = None) -> MardomSalamMeeting:
+                   deadline_days: dict | None = None,
+                   deadline_months: dict | None = None) -> MardomSalamMeeting:
     """The meeting of a date and its programme (no check that the date is free: see create_due_meetings_in)."""
     tz = zone_of(session)
     starts_at = meeting_starts_at(day, time_of_day, tz)
@@ -145,7 +168,8 @@ def create_meeting(session, day: date, time_of_day: time, district: District, ac
     data = {"meeting_id": meeting.id, "meeting_date": day.isoformat(),
             "meeting_date_fa": f"{jalali.format_solar_date(day)} {time_of_day.strftime('%H:%M')}",
             "meeting_at": datetime.combine(day, time_of_day, tzinfo=tz).isoformat(),
-            "deadline_days": dict(deadline_days or DEFAULT_DEADLINE_DAYS)}
+            "deadline_days": {**DEFAULT_DEADLINE_DAYS, **(deadline_days or {})},
+            "deadline_months": {**DEFAULT_DEADLINE_MONTHS, **(deadline_months or {})}}
     meeting.instance = start_instance_for(
         session, PROCESS_KEY, actor, district, data,
         title=f"مردم سلام {jalali.to_persian_digits(jalali.format_solar_date(day))} — {district.name_fa}")
@@ -155,7 +179,8 @@ def create_meeting(session, day: date, time_of_day: time, district: District, ac
 
 def create_due_meetings_in(session, now: datetime | None = None, first_date=DEFAULT_FIRST_DATE,
                            time_of_day=DEFAULT_TIME, district_codes: list[str] | None = None,
-                           deadline_days: dict | None = None) -> list[MardomSalamMeeting]:
+                           deadline_days: dict | None = None,
+                           deadline_months: dict | None = None) -> list[MardomSalamMeeting]:
     """Create the meeting of the next date of the series if it does not exist yet."""
     anchor, at = parse_first_date(first_date), parse_time(time_of_day)
     moment = now or clock.now()
@@ -172,4 +197,5 @@ def create_due_meetings_in(session, now: datetime | None = None, first_date=DEFA
     if not districts:
         return []
     district = districts[((day - anchor).days // 14) % len(districts)]
-    return [create_meeting(session, day, at, district, system_actor(session), deadline_days)]
+    return [create_meeting(session, day, at, district, system_actor(session), deadline_days,
+                           deadline_months)]

@@ -3,7 +3,8 @@ its programme up to the meeting and register requests.
 
 The calendar: the fortnight is anchored on Tuesday 1405/09/03 (2026-11-24); on Thursday
 1405/09/05 (2026-11-26) the next meeting is Tuesday 1405/09/17 (2026-12-08) 19:30 Tehran
-(16:00 UTC). The meeting is held that evening; its deadlines count from the next working moment.
+(16:00 UTC). The meeting is held that evening; its deadlines count from the meeting as scheduled (19:30),
+working days from the next working moment (Wednesday 07:30), months in Solar Hijri months.
 """
 from datetime import datetime
 from pathlib import Path

@@ -183,8 +183,9 @@ def test_each_post_meeting_deadline_escalated_once_and_closing_waits_for_answers
         assert overdue_spec not in ready_specs(db, iid)
         fire_at(deployed, db, due + timedelta(minutes=1))
         assert ready_specs(db, iid).count(overdue_spec) == 1
-    assert _due(db, iid, "progress_due_at") > week + timedelta(days=21)
-    assert _due(db, iid, "results_due_at") > week + timedelta(days=80)
+    # One and three Solar Hijri months after the meeting (1405/09/17): 1405/10/17 and 1405/12/17.
+    assert _due(db, iid, "progress_due_at") == datetime(2027, 1, 7, 19, 30, tzinfo=TEHRAN)
+    assert _due(db, iid, "results_due_at") == datetime(2027, 3, 8, 19, 30, tzinfo=TEHRAN)
     complete(db, iid, "Task_progress_report", {"progress_report": "در حال پیگیری"})
     complete(db, iid, "Task_results_session", {"results_session_date": "1406/01/20",
                                                "results_summary": "ارائه شد"})

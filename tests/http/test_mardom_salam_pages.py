@@ -160,3 +160,41 @@ def test_the_working_group_classifies_on_the_meeting_page_with_solar_dates_and_l
     db.rollback()
     page = group.get(f"/mardom-salam/meetings/{meeting_id}").get_data(as_text=True)
     assert "۱۴۰۵/۱۰/۲۰" in page and f'name="owner_{ids[0]}"' not in page  # the task is done
+
+
+def test_marking_the_meeting_held_before_its_day_is_refused_in_persian_and_changes_nothing(app, db, login, api):
+    from datetime import datetime
+    from sqlalchemy import func
+    from mardom_salam_support import TEHRAN
+    from models import Event, Instance
+    deploy_all(app)
+    meeting = make_meeting(app, db)
+    up_to_meeting(db, meeting)
+    iid = meeting.instance_id
+    [held] = db.scalars(select(HumanTask).where(HumanTask.instance_id == iid,
+                                                HumanTask.task_spec == "Task_hold_meeting")).all()
+    held_id = held.id
+    events = db.scalar(select(func.count(Event.id)).where(Event.instance_id == iid))
+    version = db.get(Instance, iid).row_version
+    db.rollback()
+    clock.set_now(datetime(2026, 12, 6, 20, 0, tzinfo=TEHRAN))   # Sunday, two days early
+    refusal = "دیدار در تاریخ ۱۴۰۵/۰۹/۱۷ است: برگزاری آن از همان روز به بعد ثبت می‌شود، نه پیش از آن."
+    page = login("communications_office").post(f"/tasks/{held_id}", data={"attendance": "120"})
+    assert page.status_code == 400
+    assert refusal in page.get_data(as_text=True)
+    answer = api("communications_office").post(f"/api/v1/tasks/{held_id}/complete",
+                                               json={"data": {"attendance": 120}})
+    assert answer.status_code == 400
+    assert answer.get_json()["error"] == refusal
+    db.expire_all()
+    assert db.get(HumanTask, held_id).status == "ready"
+    assert db.scalar(select(func.count(Event.id)).where(Event.instance_id == iid)) == events
+    assert db.get(Instance, iid).row_version == version
+    assert "classify_due_at" not in db.get(Instance, iid).data
+    db.rollback()
+    # On the meeting's evening the same post completes it.
+    clock.set_now(datetime(2026, 12, 8, 20, 30, tzinfo=TEHRAN))
+    done = login("communications_office").post(f"/tasks/{held_id}", data={"attendance": "120"})
+    assert done.status_code in (302, 303)
+    db.expire_all()
+    assert db.get(HumanTask, held_id).status == "completed"
