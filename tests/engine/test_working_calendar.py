@@ -14,7 +14,8 @@ import pytest
 from workcal import store as calendar_store
 from workcal.calendar import (DayEntry, WorkingCalendar, add_working_days,
                                      add_working_hours, build_week, day_intervals,
-                                     is_working_day, working_hours_between)
+                                     is_working_day, working_days_before,
+                                     working_hours_between)
 from workcal.jalali import format_solar_date as solar_date_label, parse_solar_date
 from models import clock, utcnow
 
@@ -108,6 +109,26 @@ def test_add_working_days_from_a_day_off_counts_from_the_next_opening():
 
 def test_add_working_days_onto_a_half_day_thursday_ends_at_its_closing():
     assert add_working_days(calendar("half"), at(2026, 9, 30, 13, 0), 1) == at(2026, 10, 1, 12, 30)
+
+
+def test_working_days_before_ends_at_the_close_of_that_working_day():
+    tuesday_evening = at(2026, 12, 8, 19, 30)
+    # Mon 7, Sun 6, Sat 5 Dec; Thursday and Friday off; then Wed 2 and Tue 1 Dec.
+    assert working_days_before(calendar(), tuesday_evening, 1) == at(2026, 12, 7, 14, 30)
+    assert working_days_before(calendar(), tuesday_evening, 3) == at(2026, 12, 5, 14, 30)
+    assert working_days_before(calendar(), tuesday_evening, 5) == at(2026, 12, 1, 14, 30)
+    # The meeting's own day never counts, whatever its hour.
+    assert working_days_before(calendar(), at(2026, 12, 8, 7, 0), 1) == at(2026, 12, 7, 14, 30)
+    # A half-day Thursday counts, closing at 12:30.
+    assert working_days_before(calendar("half"), at(2026, 12, 5, 10), 1) == at(2026, 12, 3, 12, 30)
+
+
+def test_working_days_before_skips_nowruz_and_refuses_a_count_below_one():
+    # Before Wednesday 1405/01/05: Nowruz (01/01-04), Friday and Thursday are skipped.
+    assert working_days_before(iran(), at(2026, 3, 25, 19, 30), 1) == at(2026, 3, 18, 14, 30)
+    for bad in (0, -1, 1.5):
+        with pytest.raises(ValueError):
+            working_days_before(calendar(), at(2026, 12, 8), bad)
 
 
 # ---------------------------------------------------------------- hours between

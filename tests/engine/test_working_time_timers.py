@@ -28,6 +28,20 @@ DUE = datetime(2026, 3, 25, 5, 30)  # naive UTC: 09:00 Tehran
 FIXTURE = "working_hours_timer.bpmn"
 
 
+def test_scripts_count_working_days_before_a_moment_and_solar_hijri_months():
+    env, data = SandboxEnvironment(), {}
+    env.execute("proposal = working_days_before('2026-12-08T19:30:00+03:30', 5)\n"
+                "results = add_jalali_months('2026-10-07T19:30:00+03:30', 3)\n"
+                "short = add_jalali_months('2026-09-22T16:00:00', 1)", data)
+    assert data["proposal"] == datetime(2026, 12, 1, 14, 30, tzinfo=TEHRAN)
+    assert data["results"] == datetime(2027, 1, 5, 19, 30, tzinfo=TEHRAN)     # 15 Mehr -> 15 Dey 1405
+    # Naive = UTC: 19:30 Tehran on 1405/06/31; Mehr has 30 days.
+    assert data["short"] == datetime(2026, 10, 22, 19, 30, tzinfo=TEHRAN)     # 1405/07/30
+    for bad in ("working_days_before(now(), 0)", "add_jalali_months(now(), 1.5)"):
+        with pytest.raises(Exception):
+            env.evaluate(bad, {})
+
+
 def test_scripts_and_expressions_call_the_working_time_helpers_on_the_clock():
     clock.set_now(datetime(2026, 9, 30, 12, 0, tzinfo=TEHRAN))  # a Wednesday of Mehr 1405
     env, data = SandboxEnvironment(), {}
