@@ -68,7 +68,7 @@ def test_a_tap_on_the_map_places_the_point_and_the_form_sends_it_on_a_phone(app,
         phone.wait_for_selector("#map .leaflet-marker-icon")
         lat, lon = float(phone.input_value("#lat")), float(phone.input_value("#lon"))
         assert abs(lat - 34.64) < 0.005 and abs(lon - 50.85) < 0.005
-        box.screenshot(path=str(shots / "portal-map-phone.png"))
+        phone.screenshot(path=str(shots / "portal-map-phone.png"), full_page=True)
 
         phone.get_by_test_id("send-request").click()
         code = phone.get_by_test_id("tracking-code").inner_text().strip()
