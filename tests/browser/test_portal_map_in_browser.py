@@ -17,7 +17,7 @@ from conftest import PHONE, _new_tab
 from portal_support import PNG_1PX, deploy_citizen_processes
 
 pytestmark = pytest.mark.browser
-TILES = "/test-tiles/{z}/{x}/{y}.png"
+TILES = TEST_CONFIG["MAP_TILE_URL"]
 
 
 @pytest.fixture

@@ -30,10 +30,10 @@ def _count(app, model) -> int:
         session.close()
 
 
-def test_the_filing_page_has_the_map_with_the_configured_tiles_and_the_coordinate_fields(citizen):
+def test_the_filing_page_has_the_map_with_the_configured_tiles_and_the_coordinate_fields(app, citizen):
     text = citizen.get("/p/requests/new").get_data(as_text=True)
     assert 'id="map"' in text and "vendor/leaflet/leaflet.js" in text and "vendor/leaflet/leaflet.css" in text
-    assert 'data-tiles="https://tile.openstreetmap.org/{z}/{x}/{y}.png"' in text
+    assert f'data-tiles="{app.config["MAP_TILE_URL"]}"' in text
     # Without JavaScript the map stays hidden and the point is typed in these fields.
     assert 'id="map" class="portal-map mb-2" dir="ltr" hidden' in text
     assert 'name="lat"' in text and 'name="lon"' in text
