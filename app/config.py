@@ -96,6 +96,11 @@ DEFAULTS = {
     "MARDOM_SALAM_DEADLINE_DAYS": "proposal=5,classify=5,letter=5",
     "MARDOM_SALAM_DEADLINE_MONTHS": "progress=1,results=3",
     "MARDOM_SALAM_CRON": "0 6 * * *",
+    # The portal's map (Leaflet): the tile server's URL template ({z}/{x}/{y}; a relative URL is
+    # served by this site), its attribution, and where the map opens ("lat,lon,zoom"; Qom).
+    "MAP_TILE_URL": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+    "MAP_TILE_ATTRIBUTION": "© OpenStreetMap",
+    "MAP_CENTER": "34.6401,50.8764,12",
     "DRAFT_COMMENT_DAYS": 7,  # days a draft regulation is open for public comment on the portal (source 002: one week)
     "BABEL_DEFAULT_LOCALE": "fa",
     "WTF_CSRF_ENABLED": True,

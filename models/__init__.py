@@ -1,5 +1,6 @@
 """SQLAlchemy models for every table; import from here."""
 from .api_keys import ApiKey
+from .boundaries import DistrictBoundary
 from .audit import ChainDigest, LegalHoldChange, RecordDisposal
 from .base import Base, make_engine, make_session_factory, utcnow
 from .calendar import CalendarDay
@@ -17,7 +18,7 @@ from .surveys import SurveyAnswer, SurveyLink
 from .studio import ProcessDraft
 from .workflow import Event, HumanTask, Instance, ProcessVersion, Timer
 
-__all__ = ["ApiKey", "Attachment", "Letter", "LetterCounter", "MardomSalamCouncil", "MardomSalamMeeting", "MardomSalamRequest", "DraftAmendment", "DraftComment", "DraftRegulation", "DraftSection", "FormVersion", "ProcessDraft", "ChainDigest", "LegalHoldChange", "RecordDisposal", "Base", "make_engine", "make_session_factory", "utcnow", "CalendarDay", "CitizenRequest", "ApiToken",
+__all__ = ["ApiKey", "Attachment", "Letter", "LetterCounter", "MardomSalamCouncil", "MardomSalamMeeting", "MardomSalamRequest", "DraftAmendment", "DraftComment", "DraftRegulation", "DraftSection", "FormVersion", "ProcessDraft", "ChainDigest", "LegalHoldChange", "RecordDisposal", "Base", "make_engine", "make_session_factory", "utcnow", "CalendarDay", "CitizenRequest", "DistrictBoundary", "ApiToken",
            "District", "Role", "RoleGrant", "Substitution", "Unit", "UnitCategory", "User", "OutboxMessage", "QualityRecord", "SurveyAnswer", "SurveyLink", "Event",
            "HumanTask", "Instance", "ProcessVersion", "Timer",
            "InboxVisit", "NotificationPreference", "StaffNotification"]

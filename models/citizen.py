@@ -8,7 +8,7 @@ the citizen side needs without loading a workflow.
 """
 from datetime import datetime
 
-from sqlalchemy import (Boolean, DateTime, Float, ForeignKey, Integer, LargeBinary, String, Text)
+from sqlalchemy import (Boolean, false, DateTime, Float, ForeignKey, Integer, LargeBinary, String, Text)
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from .base import Base, utcnow
@@ -45,6 +45,9 @@ class CitizenRequest(Base):
     api_key_id: Mapped[int | None] = mapped_column(Integer)
     satisfaction_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     satisfaction_answered: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The citizen agreed, after the portal's warning, that the description of a public service is
+    # shown publicly (Open311 listings); without it the description is withheld (migration 0029).
+    description_public: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
 
     instance: Mapped[Instance] = relationship(lazy="joined")

@@ -38,7 +38,9 @@ from models import Base, make_engine
 # The configuration of the app the tests share (a test may build others with create_app).
 TEST_CONFIG = {"TESTING": True, "WTF_CSRF_ENABLED": False, "SECRET_KEY": "test",
                # attachments' bytes go to a directory of this test run, never instance/
-               "DOCUMENTS_DIR": tempfile.mkdtemp(prefix="documents-")}
+               "DOCUMENTS_DIR": tempfile.mkdtemp(prefix="documents-"),
+               # the portal map's tiles from this site (absent: blank tiles), never the internet
+               "MAP_TILE_URL": "/test-tiles/{z}/{x}/{y}.png"}
 atexit.register(shutil.rmtree, TEST_CONFIG["DOCUMENTS_DIR"], True)
 
 # Whether the committed rows are the demo data and nothing else.

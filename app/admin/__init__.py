@@ -15,6 +15,9 @@ URL table:
   POST  /admin/users/<id>/grants/<grant_id>/remove   grant_remove
   GET   /admin/substitutes  POST /admin/substitutes  substitutes  (list, add)
   POST  /admin/substitutes/<id>/end                  substitute_end
+  GET   /admin/boundaries  POST /admin/boundaries    boundaries   (list; upload: district, file)
+  POST  /admin/boundaries/<code>/remove              boundary_remove
+  (views in boundaries.py: the districts' GeoJSON boundaries the portal's map finds districts in)
 """
 from datetime import timedelta
 from functools import wraps
@@ -47,3 +50,4 @@ def last_day(moment):
 
 
 from . import views  # noqa: E402,F401  (registers the routes)
+from . import boundaries  # noqa: E402,F401  districts' boundaries (app/admin/boundaries.py)

@@ -5,6 +5,13 @@ deadline come from the workflow (programmes.citizens.tracking.request_state). Th
 (name, phone, e-mail) is never part of a record: the records are public in the spec. A photo
 the citizen filed is served at an unguessable public address (app/portal/media.py), given as
 the record's media_url.
+
+Privacy: a request of a private service (a complaint about staff, a meeting request) or
+raised at a Mardom Salam meeting is never listed nor found by id (404, as if it did not exist)
+but by the client that filed it, with its api_key;
+services.json marks each service public or private. A public request's description is shown
+only when the citizen agreed (the portal's warning; for clients, the attribute
+description_public of the service definition), else it is null.
 """
 from datetime import timedelta
 
@@ -13,11 +20,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
 from programmes.messages137.tracking import normalise_tracking_code
-from programmes.citizens.requests import SERVICES, SERVICES_BY_CODE, file_request
+from programmes.citizens.requests import (OUTSIDE_CITY, SERVICES, SERVICES_BY_CODE, file_request,
+                                          is_public, public_request_clause, shown_description)
 from programmes.citizens.tracking import request_states
 from models.errors import InvalidData
 from models import CitizenRequest, District, Instance, utcnow
 
+from ..api_keys.keys import key_for
 from .formats import Open311Error, parse_w3c, w3c
 
 MAX_RESULTS = 1000
@@ -34,6 +43,14 @@ NOTICES = {
 OPEN311_NAMES = {"lon": "long", "address": "address_string", "contact_phone": "phone",
                  "contact_email": "email", "contact_name": "first_name", "photo": "media",
                  "district": "jurisdiction_id", "location": "lat"}
+CONSENT_ATTRIBUTE = "description_public"
+# The consent a client's app asks for, declared in each public service's definition.
+CONSENT_DEFINITION = {
+    "variable": True, "code": CONSENT_ATTRIBUTE, "datatype": "singlevaluelist", "required": False,
+    "datatype_description": "true only if the citizen was told the description will be public and agreed",
+    "order": 1, "description": "متن درخواست در فهرست عمومی نمایش داده می‌شود؛ آیا شهروند موافق است؟",
+    "values": [{"key": "true", "name": "بله، متن عمومی شود"}, {"key": "false", "name": "خیر"}],
+}
 
 
 def _service_name(service, english: bool) -> str:
@@ -41,18 +58,21 @@ def _service_name(service, english: bool) -> str:
 
 
 def service_list(english: bool = False) -> list[dict]:
-    """Every service a client may file, as GET services returns them."""
+    """Every service a client may file, as GET services returns them; "public" says whether its
+    requests are listed (a private one's keywords say so too, for clients that drop unknown fields)."""
     return [{"service_code": s.code, "service_name": _service_name(s, english),
-             "description": s.description_fa, "metadata": False, "type": "realtime",
-             "keywords": f"{s.group},{s.code}", "group": GROUPS[s.group][1 if english else 0]}
+             "description": s.description_fa, "metadata": s.public, "type": "realtime",
+             "keywords": f"{s.group},{s.code}" + ("" if s.public else ",private"),
+             "group": GROUPS[s.group][1 if english else 0], "public": s.public}
             for s in SERVICES]
 
 
 def service_definition(code: str) -> dict:
-    """A service's extra attributes: none, since every service has metadata false."""
-    if code not in SERVICES_BY_CODE:
+    """A service's extra attributes: a public service's the citizen's consent to a public description."""
+    service = SERVICES_BY_CODE.get(code)
+    if service is None:
         raise Open311Error(404, f"service_code {code!r} is not a service; see services.json.")
-    return {"service_code": code, "attributes": []}
+    return {"service_code": code, "attributes": [dict(CONSENT_DEFINITION)] if service.public else []}
 
 
 def _district_codes(session) -> list[str]:
@@ -79,7 +99,8 @@ def file_from_form(session, form, files, api_key) -> CitizenRequest:
               "contact_name": name, "contact_phone": form.get("phone"),
               "contact_email": form.get("email"), "media_url": form.get("media_url"),
               "photo": media.read() if media is not None and media.filename else None,
-              "photo_name": media.filename if media is not None else None}
+              "photo_name": media.filename if media is not None else None,
+              "description_public": form.get(f"attribute[{CONSENT_ATTRIBUTE}]")}
     try:
         request, _ = file_request(session, fields, form.get("jurisdiction_id", ""),
                                   channel="open311", api_key_id=api_key.id)
@@ -103,6 +124,8 @@ def _filing_errors(session, details: dict, form) -> list[str]:
             message = "required: describe the request."
         elif field == "address" and not str(form.get("address_string") or "").strip():
             message = "give address_string, or lat and long."
+        elif field == "location" and message == OUTSIDE_CITY:
+            message = "the point (lat, long) is outside the city: it lies in none of its districts."
         elif field == "location":
             message = "lat and long must both be given as numbers (lat -90..90, long -180..180)."
         errors.append(f"{OPEN311_NAMES.get(field, field)}: {message}")
@@ -133,7 +156,7 @@ def _record(request: CitizenRequest, state: dict, district: District | None, eng
         "service_request_id": request.tracking_code, "status": state["status"],
         "status_notes": state["status_notes"],
         "service_name": _service_name(service, english) if service else request.service_code,
-        "service_code": request.service_code, "description": request.description,
+        "service_code": request.service_code, "description": shown_description(request),
         "agency_responsible": _agency(district, english), "service_notice": _notice(request),
         "requested_datetime": w3c(request.created_at), "updated_datetime": w3c(state["updated_at"]),
         "expected_datetime": w3c(state["expected_at"]), "address": request.address,
@@ -163,8 +186,9 @@ def request_by_media_token(session, token: str, ext: str) -> CitizenRequest | No
 
 
 def _public_requests():
-    """The requests GET requests may list: every filed request with its instance."""
-    return select(CitizenRequest).join(Instance, Instance.id == CitizenRequest.instance_id)
+    """The requests GET requests may list: every filed request of a public service, with its instance."""
+    return select(CitizenRequest).join(Instance, Instance.id == CitizenRequest.instance_id) \
+        .where(public_request_clause())
 
 
 def _agency(district: District | None, english: bool) -> str | None:
@@ -226,9 +250,20 @@ def request_by_id(session, service_request_id: str, args) -> CitizenRequest:
     found = session.scalars(select(CitizenRequest).where(
         CitizenRequest.tracking_code == code)).first() if code else None
     district = district_for(session, args.get("jurisdiction_id"))
-    if found is None or (district is not None and found.district_id != district.id):
+    # A private request is not shown at all, as if it did not exist, but to the client that
+    # filed it (its api_key given); the citizen follows their own on the portal.
+    if found is None or (district is not None and found.district_id != district.id) or \
+            not (is_public(found) or _filed_by_asker(session, found, args)):
         raise Open311Error(404, f"No service request {service_request_id!r} exists.")
     return found
+
+
+def _filed_by_asker(session, found: CitizenRequest, args) -> bool:
+    """True when the GET carries the api_key of the client that filed the request."""
+    if found.api_key_id is None or not args.get("api_key"):
+        return False
+    key = key_for(session, args.get("api_key"))
+    return key is not None and key.id == found.api_key_id
 
 
 def request_by_token(session, token: str) -> CitizenRequest:

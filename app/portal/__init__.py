@@ -3,6 +3,7 @@
 URL table (no login; every endpoint rate-limited per client address):
   GET       /p/                          home           (what a citizen can do here)
   GET/POST  /p/requests/new              new_request    (file a request or complaint, with a photo)
+  GET       /p/boundaries.geojson        boundaries     (the districts' boundaries the map draws)
   GET       /p/requests/filed            filed          (the tracking code and follow-up key, once)
   GET/POST  /p/track                     track          (tracking code + follow-up check)
   GET       /p/track/<code>              timeline       (what happened, once the check passed)
@@ -10,10 +11,11 @@ URL table (no login; every endpoint rate-limited per client address):
   GET/POST  /p/meetings/new              new_meeting    (ask to meet the district mayor, F-07)
   GET       /p/media/<token>.<jpg|png>   media          (a filed photo, Open311 media_url: media.py)
 """
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from sqlalchemy import select
 
+from programmes.citizens import boundaries as citizen_boundaries
 from programmes.citizens import requests as citizen_requests
 
 from programmes.citizens import tracking as citizen_tracking
@@ -69,7 +71,22 @@ def new_request():
             _remember(filed.tracking_code)
             return redirect(url_for(".filed"), code=303)
     return render_template("portal/new_request.html", services=citizen_requests.SERVICES,
-                           districts=_districts(), values=values, errors=errors), status
+                           districts=_districts(), values=values, errors=errors, map=_map_settings(),
+                           has_boundaries=citizen_boundaries.boundaries_exist(db_session())), status
+
+
+def _map_settings() -> dict:
+    """What the filing page's map needs: tiles, attribution, where it opens."""
+    lat, lon, zoom = (current_app.config["MAP_CENTER"].split(",") + ["", "", ""])[:3]
+    return {"tiles": current_app.config["MAP_TILE_URL"], "attribution": current_app.config["MAP_TILE_ATTRIBUTION"],
+            "lat": lat.strip(), "lon": lon.strip(), "zoom": zoom.strip() or "12"}
+
+
+@bp.route("/boundaries.geojson")
+def boundaries():
+    response = jsonify(citizen_boundaries.boundaries_geojson(db_session()))
+    response.mimetype = "application/geo+json"
+    return response
 
 
 @bp.route("/requests/filed")

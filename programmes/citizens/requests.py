@@ -6,6 +6,12 @@ starts the instance in the citizen's district on behalf of the portal account (a
 cannot log in, so every event names who acted). The citizen gets the tracking code and a
 follow-up key; following a request takes the code and either that key or the last four
 digits of the phone number they gave, so codes alone cannot be enumerated.
+
+Privacy: a service is public or private. A request of a private service (a complaint about
+staff, a meeting request) or brought to a Mardom Salam meeting is never shown to the public
+(Open311); the description of a public one is shown only when the citizen agreed to it after
+the portal's warning (description_public). A point given with the request picks its district
+when boundaries were uploaded (programmes.citizens.boundaries); a point outside them is refused.
 """
 import hashlib
 import hmac
@@ -21,6 +27,7 @@ from models import CitizenRequest, District, User
 from people.accounts import service_account
 from workcal.jalali import to_ascii_digits
 
+from programmes.citizens import boundaries
 from programmes.messages137.tracking import normalise_tracking_code
 from models.errors import InvalidData
 from engine import start_instance_for
@@ -47,6 +54,7 @@ class Service:
     group: str
     process_key: str
     tracking_prefix: str | None  # None: the process issues its own codes (137)
+    public: bool = True  # False: its requests never appear in public listings (Open311)
 
 
 SERVICES = (
@@ -60,9 +68,31 @@ SERVICES = (
     Service("complaint_service", "شکایت از خدمات", "Complaint about a service",
             "شکایت از کیفیت یا انجام‌نشدن خدمات شهرداری", "complaints", "complaints", "101"),
     Service("complaint_employee", "شکایت از کارکنان و ادارات", "Complaint about staff or an office",
-            "شکایت از رفتار کارکنان یا عملکرد ادارات شهرداری", "complaints", "complaints", "101"),
+            "شکایت از رفتار کارکنان یا عملکرد ادارات شهرداری", "complaints", "complaints", "101", public=False),
 )
 SERVICES_BY_CODE = {service.code: service for service in SERVICES}
+PUBLIC_SERVICE_CODES = tuple(service.code for service in SERVICES if service.public)
+PRIVATE_CHANNELS = ("mardom_salam",)  # items raised at the mayor's mosque meetings
+OUTSIDE_CITY = "The point is outside the city: mark a place inside one of its districts."
+CONSENTED = ("1", "on", "true", "yes")
+
+
+def is_public(request: CitizenRequest) -> bool:
+    """True if the request may be shown to the public (its service public, not Mardom Salam, not
+    a confidential case)."""
+    return request.service_code in PUBLIC_SERVICE_CODES and request.channel not in PRIVATE_CHANNELS \
+        and not request.instance.confidential  # a complaint registered as about staff later
+
+
+def public_request_clause():
+    """The SQL condition of is_public, for listings."""
+    return CitizenRequest.service_code.in_(PUBLIC_SERVICE_CODES) & \
+        CitizenRequest.channel.not_in(PRIVATE_CHANNELS)
+
+
+def shown_description(request: CitizenRequest) -> str | None:
+    """The description as the public sees it: only with the citizen's consent, else withheld."""
+    return request.description if request.description_public and is_public(request) else None
 
 
 def portal_actor(session) -> User:
@@ -198,7 +228,8 @@ def file_request(session, fields: dict, district_code: str, channel: str = "port
     """File a citizen's request and start its procedure; (request, follow-up key).
 
     fields: service_code, description, address, lat, lon, contact_name, contact_phone,
-    contact_email, photo (bytes), photo_name, media_url. InvalidData lists every bad field; nothing is
+    contact_email, photo (bytes), photo_name, media_url, description_public (the citizen's
+    consent, "1"). A point inside a district's boundary picks that district. InvalidData lists every bad field; nothing is
     written then.
     """
     clean, errors = _check(fields)
@@ -207,9 +238,7 @@ def file_request(session, fields: dict, district_code: str, channel: str = "port
             check_upload(store_of(session), clean["photo"], "image/jpeg,image/png", PHOTO_MAX_BYTES)
         except UploadRefused as exc:
             errors["photo"] = exc.template
-    district = session.scalars(select(District).where(District.code == str(district_code or ""))).first()
-    if district is None:
-        errors["district"] = "Choose your district."
+    district = _district_of(session, clean, district_code, errors)
     if errors:
         raise InvalidData("Some fields are not valid.", errors)
     service = clean["service"]
@@ -227,6 +256,7 @@ def file_request(session, fields: dict, district_code: str, channel: str = "port
         contact_email=clean["contact_email"], follow_key_sha256=follow_key_hash(follow_key),
         photo=None, photo_type=clean["photo_type"], media_url=clean["media_url"],
         api_token=secrets.token_urlsafe(24), api_key_id=api_key_id, satisfaction_answered=False,
+        description_public=service.public and str(fields.get("description_public") or "").lower() in CONSENTED,
         media_token=secrets.token_urlsafe(24) if clean["photo"] is not None else None)
     session.add(request)
     session.flush()
@@ -236,6 +266,19 @@ def file_request(session, fields: dict, district_code: str, channel: str = "port
     from programmes.citizens.notices import notice_filed  # the citizen's contact is known only now
     notice_filed(session, request, follow_key)
     return request, follow_key
+
+
+def _district_of(session, clean: dict, district_code, errors: dict) -> District | None:
+    """The district the point lies in (when boundaries exist), else the one chosen; errors filled."""
+    if clean["lat"] is not None and boundaries.boundaries_exist(session):
+        district = boundaries.district_at(session, clean["lat"], clean["lon"])
+        if district is None:
+            errors["location"] = OUTSIDE_CITY
+        return district
+    district = session.scalars(select(District).where(District.code == str(district_code or ""))).first()
+    if district is None:
+        errors["district"] = "Choose your district."
+    return district
 
 
 def new_follow_key() -> str:

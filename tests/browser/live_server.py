@@ -16,7 +16,8 @@ def browser_app(database_url):
     """The app as a browser meets it: CSRF on."""
     return create_app({"DATABASE_URL": database_url, "TESTING": True,
                        "WTF_CSRF_ENABLED": True, "SECRET_KEY": "browser-test",
-                       "DOCUMENTS_DIR": TEST_CONFIG["DOCUMENTS_DIR"]})
+                       "DOCUMENTS_DIR": TEST_CONFIG["DOCUMENTS_DIR"],
+                       "MAP_TILE_URL": TEST_CONFIG["MAP_TILE_URL"]})
 
 
 @contextmanager

@@ -62,7 +62,9 @@ def request_form(key: str | None, **overrides) -> dict:
     form = {"api_key": key, "service_code": "service", "jurisdiction_id": "d1",
             "lat": "34.640000", "long": "50.875000", "address_string": "قم، خیابان بهار، کوچه ۳",
             "description": DESCRIPTION, "device_id": "device-7", "account_id": "",
-            "media_url": "https://photos.example.org/lamp.jpg", **CONTACT}
+            "media_url": "https://photos.example.org/lamp.jpg",
+            "attribute[description_public]": "true",  # the app warned the citizen; they agreed
+            **CONTACT}
     form.update(overrides)
     return {k: v for k, v in form.items() if v is not None}
 

@@ -54,7 +54,8 @@ def _spec_form(key: str) -> dict:
             "lat": "34.6401", "long": "50.8764", "address_string": "قم، میدان سعیدی",
             "email": "zahra.kazemi@example.org", "device_id": "tt222111", "account_id": "",
             "first_name": "زهرا", "last_name": "کاظمی‌نژاد", "phone": "09121234567",
-            "description": DESCRIPTION, "media_url": "http://photos.example.org/1.jpg"}
+            "description": DESCRIPTION, "media_url": "http://photos.example.org/1.jpg",
+            "attribute[description_public]": "true"}
 
 
 def test_the_georeport_client_library_reads_services_and_a_posted_request(live):
@@ -67,7 +68,7 @@ def test_the_georeport_client_library_reads_services_and_a_posted_request(live):
     client = georeport.GeoReport(root, jurisdiction="d1", api_key=key)
     services = client.get_service_list()
     assert [s["service_code"] for s in services][:3] == ["service", "technical", "urban_planning"]
-    assert client.get_service_definition("service") == {"service_code": "service", "attributes": []}
+    assert [a["code"] for a in client.get_service_definition("service")["attributes"]] == ["description_public"]
     one = client.get_service_request(code)
     assert (one["service_request_id"], one["status"], one["description"]) == (code, "open", DESCRIPTION)
     assert [r["service_request_id"] for r in client.get_service_requests(service_request_id=code)] == [code]

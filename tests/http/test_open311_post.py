@@ -54,10 +54,11 @@ def test_a_valid_xml_post_of_a_complaint_answers_in_xml_and_starts_the_complaint
     assert answer["account_id"] is None and answer["service_notice"].startswith("شکایت شما")
     code = answer["service_request_id"]
     assert code.startswith("101")
-    # A complaint about staff is confidential: the client follows it by its code, and the
-    # public list never shows it.
-    [found] = xml_records(xml_of(client.get(f"{BASE}/requests/{code}.xml")))
+    # A complaint about staff is private: the client that filed it follows it by its code and
+    # its api_key; nobody else finds it, and the public list never shows it.
+    [found] = xml_records(xml_of(client.get(f"{BASE}/requests/{code}.xml?api_key={key}")))
     assert found["service_request_id"] == code
+    assert client.get(f"{BASE}/requests/{code}.xml").status_code == 404
     assert xml_records(xml_of(client.get(f"{BASE}/requests.xml?service_code=complaint_employee"))) == []
     instance = _instance_of(db, code)
     assert instance.process_key == "complaints"

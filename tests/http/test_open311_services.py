@@ -2,7 +2,9 @@
 from programmes.citizens.requests import SERVICES
 from open311_support import BASE, json_errors, xml_of, xml_records
 
-SPEC_FIELDS = {"service_code", "service_name", "description", "metadata", "type", "keywords", "group"}
+# The spec's fields, and "public": whether the service's requests are listed (issue 18).
+SPEC_FIELDS = {"service_code", "service_name", "description", "metadata", "type", "keywords", "group",
+               "public"}
 
 
 def test_the_service_list_in_json_names_every_service_in_persian_with_the_spec_fields(app):
@@ -14,7 +16,7 @@ def test_the_service_list_in_json_names_every_service_in_persian_with_the_spec_f
     assert [s["service_code"] for s in services] == [s.code for s in SERVICES]
     assert all(set(s) == SPEC_FIELDS for s in services)
     first = services[0]
-    assert first["service_name"] == "خدماتی" and first["metadata"] is False
+    assert first["service_name"] == "خدماتی" and first["metadata"] is True  # the consent attribute
     assert first["type"] == "realtime" and first["group"] == "سامانه ۱۳۷"
     assert first["description"] == SERVICES[0].description_fa
     assert services[3]["group"] == "شکایات"
@@ -28,7 +30,7 @@ def test_the_service_list_in_xml_is_well_formed_with_persian_intact(app):
     services = xml_records(root)
     assert [s["service_code"] for s in services] == [s.code for s in SERVICES]
     assert services[1]["service_name"] == "فنی و عمرانی"
-    assert services[1]["metadata"] == "false" and services[1]["type"] == "realtime"
+    assert services[1]["metadata"] == "true" and services[1]["type"] == "realtime"
     assert set(services[1]) == SPEC_FIELDS
 
 
@@ -38,15 +40,29 @@ def test_locale_en_gives_english_service_names(app):
     assert services[0]["group"] == "137 citizen messages"
 
 
-def test_a_service_definition_has_no_attributes_in_json_and_xml(app):
+def test_a_public_service_definition_asks_for_the_citizens_consent_in_json_and_xml(app):
     client = app.test_client()
     response = client.get(f"{BASE}/services/complaint_service.json")
     assert response.status_code == 200
-    assert response.get_json() == {"service_code": "complaint_service", "attributes": []}
+    [consent] = response.get_json()["attributes"]
+    assert consent["code"] == "description_public" and consent["required"] is False
+    assert [v["key"] for v in consent["values"]] == ["true", "false"]
     root = xml_of(client.get(f"{BASE}/services/complaint_service.xml"))
     assert root.tag == "service_definition"
     assert root.findtext("service_code") == "complaint_service"
-    assert root.find("attributes") is not None and len(root.find("attributes")) == 0
+    assert root.find("attributes") is not None and len(root.find("attributes")) == 1
+
+
+def test_a_private_service_is_marked_private_and_asks_no_consent(app):
+    client = app.test_client()
+    services = {s["service_code"]: s for s in client.get(f"{BASE}/services.json").get_json()}
+    staff = services["complaint_employee"]
+    assert staff["public"] is False and "private" in staff["keywords"].split(",")
+    assert all(s["public"] for code, s in services.items() if code != "complaint_employee")
+    assert client.get(f"{BASE}/services/complaint_employee.json").get_json() == {
+        "service_code": "complaint_employee", "attributes": []}
+    xml = {s["service_code"]: s for s in xml_records(xml_of(client.get(f"{BASE}/services.xml")))}
+    assert xml["complaint_employee"]["public"] == "false" and xml["service"]["public"] == "true"
 
 
 def test_an_unknown_service_code_is_a_404_open311_error_in_either_format(app):
