@@ -90,6 +90,9 @@ def requests(fmt):
 @_limit
 def request_detail(service_request_id, fmt):
     session = db_session()
+    desk = resources.desk_record(session, service_request_id, request.args, _english())
+    if desk is not None:  # a Mardom Salam service-desk item: followed by its code like any request
+        return render(fmt, "service_requests", "request", [desk])
     found = resources.request_by_id(session, service_request_id, request.args)
     return render(fmt, "service_requests", "request",
                   resources.request_records(session, [found], _english()))

@@ -13,8 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
 from programmes.messages137.tracking import normalise_tracking_code
-from programmes.citizens.requests import SERVICES, SERVICES_BY_CODE, file_request
-from programmes.citizens.tracking import request_states
+from programmes.citizens.requests import SERVICES, SERVICES_BY_CODE, STAFF_CHANNEL, file_request
+from programmes.citizens.tracking import desk_item_by_code, desk_state, request_states
 from models.errors import InvalidData
 from models import CitizenRequest, District, Instance, utcnow
 
@@ -181,7 +181,8 @@ def find_requests(session, args) -> list[CitizenRequest]:
     """The requests GET requests asks for, newest first, at most MAX_RESULTS.
 
     service_request_id (a comma list) overrides every other filter but jurisdiction_id;
-    without dates the window is the last 90 days. Confidential cases are never listed.
+    without dates the window is the last 90 days. Confidential cases are never listed, nor,
+    but by their id, requests staff registered.
     """
     # A complaint about staff is confidential (people.access): never in the public list.
     query = _public_requests().where(Instance.confidential.is_(False))
@@ -193,7 +194,9 @@ def find_requests(session, args) -> list[CitizenRequest]:
         codes = [code for code in map(normalise_tracking_code, ids) if code]
         query = query.where(CitizenRequest.tracking_code.in_(codes))
     else:
-        query = _filtered(query, args)
+        # What staff registered from a call or a visit is followed by its code, never listed:
+        # the citizen did not publish it.
+        query = _filtered(query, args).where(CitizenRequest.channel != STAFF_CHANNEL)
     query = query.order_by(CitizenRequest.created_at.desc(), CitizenRequest.id.desc())
     return list(session.scalars(query.limit(MAX_RESULTS)).unique())
 
@@ -229,6 +232,26 @@ def request_by_id(session, service_request_id: str, args) -> CitizenRequest:
     if found is None or (district is not None and found.district_id != district.id):
         raise Open311Error(404, f"No service request {service_request_id!r} exists.")
     return found
+
+
+def desk_record(session, service_request_id: str, args, english: bool = False) -> dict | None:
+    """A Mardom Salam service-desk item (120-…) as GET requests/<id> answers it, or None."""
+    item = desk_item_by_code(session, service_request_id)
+    if item is None:
+        return None
+    district = session.get(District, item.meeting.district_id)
+    asked = district_for(session, args.get("jurisdiction_id"))
+    if asked is not None and asked.id != district.id:
+        return None
+    state = desk_state(item)
+    return {"service_request_id": item.tracking_code, "status": state["status"],
+            "status_notes": state["status_notes"],
+            "service_name": "Mardom Salam service desk" if english else "میز خدمت مردم سلام",
+            "service_code": "mardom_salam_desk", "description": item.description,
+            "agency_responsible": _agency(district, english), "service_notice": None,
+            "requested_datetime": w3c(item.created_at), "updated_datetime": w3c(state["updated_at"]),
+            "expected_datetime": w3c(state["expected_at"]), "address": None, "address_id": None,
+            "zipcode": None, "lat": None, "long": None, "media_url": None}
 
 
 def request_by_token(session, token: str) -> CitizenRequest:
