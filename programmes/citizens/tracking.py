@@ -41,7 +41,7 @@ _COMPLETED_STEPS = {
     "Task_announce_result": ("announced", None),
     "Task_register_request": ("registered", None),
     "Task_schedule_meeting": ("scheduled", None),
-    "Task_announce_outcome": ("announced", None),
+    "Task_announce_outcome": ("announced", "outcome_summary"),  # told to the citizen
 }
 # Open311's status_notes: read by citizens in the city's apps, so in Persian (the city's language).
 NOTES = {"closed": "بسته شد.", "awaiting_feedback": "پاسخ داده شد؛ منتظر نظر شما درباره پاسخ هستیم.",

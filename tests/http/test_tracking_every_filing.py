@@ -23,6 +23,12 @@ APPLICANT = {"register_number": "۱۲۷", "registered_on": "1405/10/08", "applic
              "register_note": ""}
 SCHEDULE = {"venue": "mosque", "meeting_date": "۱۴۰۵/۱۰/۲۲", "meeting_time": "19:30",
             "mosque_name": "جامع عتیق", "applicant_informed": True, "schedule_note": ""}
+MOSQUE_LIST = {"mosque_name": "جامع عتیق", "board_rep_name": "حاج محمد صادقی",
+               "board_rep_phone": "۰۹۱۷۱۱۱۲۲۳۳", "meeting_date": "۱۴۰۵/۱۰/۲۲",
+               "requests": [{"applicant_name": "مریم رضایی", "phone": "09123334455",
+                             "subject": "آب‌گرفتگی کوچه", "mayor_order": "", "unit": ""}]}
+OUTCOME = {"outcome_summary": "لایروبی جوی کوچه انجام شد.", "notified_parties": ["citizen"],
+           "notice_channel": "sms", "notified_on": "۱۴۰۵/۱۱/۱۰", "notice_note": ""}
 FAILED = "کد رهگیری و"  # the start of the Persian "the code and the check do not match"
 
 
@@ -100,6 +106,17 @@ def test_a_meetings_time_and_place_reach_the_citizen_by_sms_and_on_the_timeline(
     assert "۱۴۰۵/۱۰/۲۲ ساعت ۱۹:۳۰، مسجد جامع عتیق" in page
     staff_view = office.get(f"/instances/{instance_id}").get_data(as_text=True)
     assert 'data-template="meeting_scheduled"' in staff_view and "زمان و محل دیدار" in staff_view
+
+    # the meeting held without orders: its result, announced by SMS, is sent and on the page
+    expert = login("pr_expert_d1")
+    drive(expert, instance_id, "Task_mosque_meeting_list", MOSQUE_LIST)
+    drive(expert, instance_id, "Task_announce_outcome", OUTCOME)
+    assert outbox_of(app, instance_id)[-1] == ("answer_ready", "sms", "09123334455")
+    [result] = outbox_bodies(app, instance_id, "answer_ready")
+    assert OUTCOME["outcome_summary"] in result and result.endswith("دفتر شهردار منطقه")
+    page = client.get(f"/p/track/{code}").get_data(as_text=True)
+    assert re.findall(r'data-step="(\w+)"', page)[-2:] == ["announced", "closed"]
+    assert OUTCOME["outcome_summary"] in page
 
 
 def test_a_complaints_answer_shows_on_the_tracking_page_and_sms_chosen_sends_it(app, citizen, login):
