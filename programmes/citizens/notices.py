@@ -64,9 +64,10 @@ def _request_of(session, instance) -> CitizenRequest | None:
 
 def citizen_contacts(session, instance, request=None) -> list[tuple[str, str]]:
     """(channel, recipient) pairs to reach the citizen of an instance: the filed contact or the form's."""
+    from programmes.citizens.requests import mobile_in  # it imports this module
     request = request or _request_of(session, instance)
-    data = instance.data or {}
-    phone = (request.contact_phone if request else None) or data.get("citizen_phone") or data.get("phone")
+    # A mobile only: a landline typed in a form gets no SMS (the office calls it).
+    phone = (request.contact_phone if request else None) or mobile_in(instance.data or {})
     email = request.contact_email if request else None
     return [(channel, to) for channel, to in (("sms", phone), ("email", email)) if to]
 

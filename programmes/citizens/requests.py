@@ -295,7 +295,8 @@ def _service_code(instance, data: dict) -> str:
     return category if category in SERVICES_BY_CODE else (instance.process_key or "service")[:60]
 
 
-def _mobile_in(data: dict) -> str | None:
+def mobile_in(data: dict) -> str | None:
+    """The citizen's mobile a form's data gives (citizen_phone or phone), or None."""
     try:
         return normalise_phone(data.get("citizen_phone") or data.get("phone"))
     except ValueError:
@@ -314,7 +315,7 @@ def _filed_fields(instance) -> dict:
             "description": (text or instance.title or "")[:DESCRIPTION_MAX_CHARS],
             "address": str(place)[:ADDRESS_MAX_CHARS] if place else None,
             "contact_name": str(name)[:NAME_MAX_CHARS] if name else None,
-            "contact_phone": _mobile_in(data)}
+            "contact_phone": mobile_in(data)}
 
 
 def citizen_request_for(session, instance) -> CitizenRequest:

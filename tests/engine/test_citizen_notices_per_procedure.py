@@ -95,3 +95,25 @@ def test_a_complaint_and_a_meeting_staff_registered_get_codes_and_citizen_sides(
         filed = db.scalars(select(CitizenRequest).where(CitizenRequest.instance_id == instance.id)).one()
         assert instance.tracking_code.startswith(prefix) and filed.service_code == service
 
+
+
+def test_a_desk_items_answer_is_sent_once_signed_by_the_mardom_salam_secretariat(app, db):
+    from mardom_salam_support import add_request, deploy_all, hold_meeting, make_meeting, up_to_meeting
+    from models import OutboxMessage
+    from programmes.mardom_salam import requests as msr
+    deploy_all(app)
+    meeting = make_meeting(app, db)
+    up_to_meeting(db, meeting)
+    desk = add_request(db, meeting, kind="desk", phone="09121110009")
+    hold_meeting(db, meeting)
+    officer = user(db, "special_followup_officer")
+    msr.register_desk_requests(db, meeting, officer)
+    msr.answer_desk_request(db, desk, officer, "پاسخ نخست")
+    msr.answer_desk_request(db, desk, officer, "پاسخ اصلاح‌شده")  # a correction: on the page, not resent
+    db.commit()
+    sent = db.scalars(select(OutboxMessage).where(OutboxMessage.recipient == "09121110009")
+                      .order_by(OutboxMessage.id)).all()
+    assert [m.template for m in sent] == ["desk_code_issued", "desk_answer"]
+    assert all(m.instance_id == meeting.instance_id for m in sent)
+    assert "پاسخ نخست" in sent[1].body and sent[1].body.endswith("دبیرخانه مردم سلام شهرداری")
+    assert desk.answer == "پاسخ اصلاح‌شده"

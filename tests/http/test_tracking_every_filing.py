@@ -192,3 +192,12 @@ def test_a_desk_code_is_followed_on_the_portal_and_open311_and_its_answer_is_sen
     assert record["status"] == "closed"
     staff_view = login("communications_office").get(f"/instances/{meeting.instance_id}").get_data(as_text=True)
     assert 'data-template="desk_answer"' in staff_view
+
+
+def test_a_landline_typed_in_a_form_gets_no_sms(app, citizen, login):
+    office = login("mayor_office_head_d1")
+    instance_id = start_on_page(office, "public_meetings", "d1")
+    drive(office, instance_id, "Task_register_request", {**MEETING, "phone": "07132222222"})
+    drive(office, instance_id, "Task_register_applicant", {**APPLICANT, "phone": "07132222222"})
+    drive(office, instance_id, "Task_schedule_meeting", SCHEDULE)
+    assert outbox_of(app, instance_id) == []  # the office calls a landline itself
