@@ -98,13 +98,15 @@ def notice_filed(session, request: CitizenRequest, follow_key: str) -> None:
 def notice_step(session, instance, completed, opened, started: bool = False) -> None:
     """Queue what this step of a tracked instance tells the citizen or the managers: the
     noticeOnComplete of the task it completed, then the noticeOnOpen of each task it opened."""
-    if not instance.tracking_code or started:
-        return  # untracked, or just filed: notice_filed or the intake form speaks first
+    if started:
+        return  # just filed: notice_filed or the intake form speaks first
     asked = [(completed, notice) for notice in _notices(instance, completed, "noticeOnComplete")]
     for task in opened:
         asked += [(task, notice) for notice in _notices(instance, task, "noticeOnOpen")]
     data = instance.data or {}
     for task, notice in asked:
+        if not instance.tracking_code and notice.name not in _UNTRACKED:
+            continue  # no citizen follows this instance
         if notice.applies(data):
             _SENDERS[notice.name](session, instance, task, data.get(notice.variable) if notice.variable else None)
 
@@ -144,10 +146,19 @@ def _meeting_scheduled(session, instance, _task, _value) -> None:
 
 
 def _draft_published(session, instance, _task, _value) -> None:
-    data = instance.data or {}
-    _tell_citizen(session, instance, "draft_published",
-                  {"draft_title": data.get("draft_title") or instance.title,
-                   "draft_url": data.get("draft_page") or None})
+    """Tell each citizen whose comment on the draft was approved and who left a mobile, once."""
+    from models.drafts import DraftComment, DraftRegulation
+    draft = session.scalars(select(DraftRegulation).where(
+        DraftRegulation.instance_id == instance.id)).first()
+    if draft is None or _already_told(session, instance, "draft_published"):
+        return
+    phones = session.scalars(select(DraftComment.contact_phone).where(
+        DraftComment.draft_id == draft.id, DraftComment.status == "approved",
+        DraftComment.contact_phone.is_not(None)).distinct()).all()
+    for phone in sorted(phones):  # only approved comments: a typed number is no consent
+        _queue(session, "draft_published", "sms", phone,
+               {"draft_title": draft.title, "office": office_of(instance),
+                "draft_url": engine_of(session).public_url(f"/p/drafts/{draft.id}")}, instance.id)
 
 
 def _answer_ready(session, instance, _task, answer_text) -> None:
@@ -188,3 +199,5 @@ _SENDERS = {"tracking_code_issued": _tracking_code, "message_referred": _referre
             "answer_ready": _answer_ready, "meeting_scheduled": _meeting_scheduled,
             "draft_published": _draft_published, "satisfaction_check": _ask_satisfaction,
             "escalation_to_manager": _tell_managers}
+# Notices an instance without a tracking code may send (its citizens are not its starter).
+_UNTRACKED = {"draft_published"}
