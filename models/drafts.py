@@ -63,6 +63,8 @@ class DraftComment(Base):
     draft_id: Mapped[int] = mapped_column(ForeignKey("draft_regulations.id"))
     section_id: Mapped[int] = mapped_column(ForeignKey("draft_sections.id"))
     author_name: Mapped[str] = mapped_column(String(120), default="")
+    # a mobile to be told when the final text is published (migration 0025); never shown
+    contact_phone: Mapped[str | None] = mapped_column(String(20))
     text: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     reason: Mapped[str] = mapped_column(Text, default="")  # why it was rejected

@@ -10,11 +10,18 @@ each item `name`, `name: variable` or either followed by `when variable=value`:
 
 The notices and the variable each reads from the instance's data:
   tracking_code_issued   the tracking code (once per instance)
+  message_referred       the request was referred to the unit responsible, with the date its
+                         answer is expected (the earliest due date of the tasks now open)
   answer_ready           the answer, in the variable named (required)
+  meeting_scheduled      a meeting's time and place (meeting_date, meeting_time, venue,
+                         mosque_name of the meeting_schedule form)
+  draft_published        the final text of a draft regulation is published (draft_title,
+                         draft_page of the draft_publication form)
   satisfaction_check     a fresh satisfaction link
   escalation_to_manager  e-mail to the district's managers; the variable (required) holds the
                          moment since which the citizen waits, so the e-mail says for how many
                          working hours (computed, not copied from a timer)
+Each is signed by the office of its procedure (programmes/citizens/notices.py, OFFICE_OF).
 Deploy refuses a value this module cannot read (modeling.rules).
 """
 import re
@@ -22,7 +29,8 @@ from dataclasses import dataclass
 
 NOTICE_PROPERTIES = ("noticeOnOpen", "noticeOnComplete")
 # notice -> whether it needs a variable
-NOTICES = {"tracking_code_issued": False, "answer_ready": True, "satisfaction_check": False,
+NOTICES = {"tracking_code_issued": False, "message_referred": False, "answer_ready": True,
+           "meeting_scheduled": False, "draft_published": False, "satisfaction_check": False,
            "escalation_to_manager": True}
 _ITEM = re.compile(r"^(?P<name>[a-z_]+)\s*(?::\s*(?P<variable>[A-Za-z_]\w*))?"
                    r"(?:\s+when\s+(?P<when_var>[A-Za-z_]\w*)\s*=\s*(?P<when_value>[^\s;]+))?$")

@@ -3,6 +3,8 @@
 A template is notifications/templates/<name>.txt: its first line is "Subject: ..." (the e-mail
 subject, itself a template; not used for SMS), the rest is the body. Both are rendered with the
 caller's context plus `channel` ("email" | "sms"), so one template can shorten its SMS text.
+Every template ends with _signature.txt, signed by the context's `office` (OFFICES: the 137
+centre, public relations, the complaints unit, the mayor's office, the Mardom Salam secretariat).
 """
 from pathlib import Path
 
@@ -19,10 +21,15 @@ TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 TEMPLATES: dict[str, dict[str, tuple[str, ...]]] = {
     "tracking_code_issued": {"required": ("tracking_code", "track_url"),
                              "optional": ("follow_key", "district_name")},
-    # A Mardom Salam request the 137 cycle cannot take: followed at the district's service desk,
-    # not on the portal, so the message carries no portal link.
-    "desk_code_issued": {"required": ("tracking_code",), "optional": ("district_name",)},
+    # A Mardom Salam request the 137 cycle cannot take: registered on the district's service
+    # desk the day after the meeting, followed on the portal (track_url) like any request.
+    "desk_code_issued": {"required": ("tracking_code",), "optional": ("district_name", "track_url")},
+    "desk_answer": {"required": ("tracking_code", "answer_text"), "optional": ("track_url",)},
     "answer_ready": {"required": ("tracking_code", "track_url", "answer_text"), "optional": ()},
+    "message_referred": {"required": ("tracking_code", "track_url"), "optional": ("expected_text",)},
+    "meeting_scheduled": {"required": ("tracking_code", "track_url", "meeting_when", "meeting_place"),
+                          "optional": ("district_name",)},
+    "draft_published": {"required": ("draft_title",), "optional": ("draft_url",)},
     "satisfaction_check": {"required": ("tracking_code", "satisfaction_url"), "optional": ()},
     "escalation_to_manager": {"required": ("tracking_code", "instance_title", "task_url",
                                            "hours_without_reply"),
@@ -34,6 +41,8 @@ TEMPLATES: dict[str, dict[str, tuple[str, ...]]] = {
     "staff_digest": {"required": ("day_text", "inbox_url"),
                      "optional": ("overdue", "due_today", "overdue_count", "due_today_count")},
 }
+# Who signs a citizen's message (the `office` of the context; None is the 137 centre).
+OFFICES = ("137", "public_relations", "complaints", "mayor_office", "mardom_salam")
 
 
 def fa_digits(value) -> str:
@@ -75,7 +84,8 @@ def render_notification(template: str, channel: str, context: dict) -> tuple[str
     missing = [key for key in spec["required"] if context.get(key) in (None, "")]
     if missing:
         raise ValueError(f"template {template!r} needs {', '.join(missing)}")
-    values = {key: None for key in spec["optional"]}
+    # Every template may name the office that signs it (_signature.txt: the 137 centre by default).
+    values = {key: None for key in (*spec["optional"], "office", "district_name")}
     values.update(context)
     values["channel"] = channel
     source, _, _ = _env.loader.get_source(_env, f"{template}.txt")

@@ -20,8 +20,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
 from programmes.messages137.tracking import normalise_tracking_code
-from programmes.citizens.requests import (OUTSIDE_CITY, SERVICES, SERVICES_BY_CODE, file_request,
-                                          is_public, public_request_clause, shown_description)
+from programmes.citizens.requests import (OUTSIDE_CITY, SERVICES, SERVICES_BY_CODE, STAFF_CHANNEL,
+                                          file_request, is_public, public_request_clause,
+                                          shown_description)
 from programmes.citizens.tracking import request_states
 from models.errors import InvalidData
 from models import CitizenRequest, District, Instance, utcnow
@@ -205,7 +206,8 @@ def find_requests(session, args) -> list[CitizenRequest]:
     """The requests GET requests asks for, newest first, at most MAX_RESULTS.
 
     service_request_id (a comma list) overrides every other filter but jurisdiction_id;
-    without dates the window is the last 90 days. Confidential cases are never listed.
+    without dates the window is the last 90 days. Confidential cases are never listed, nor,
+    but by their id, requests staff registered.
     """
     # A complaint about staff is confidential (people.access): never in the public list.
     query = _public_requests().where(Instance.confidential.is_(False))
@@ -217,7 +219,9 @@ def find_requests(session, args) -> list[CitizenRequest]:
         codes = [code for code in map(normalise_tracking_code, ids) if code]
         query = query.where(CitizenRequest.tracking_code.in_(codes))
     else:
-        query = _filtered(query, args)
+        # What staff registered from a call or a visit is followed by its code, never listed:
+        # the citizen did not publish it.
+        query = _filtered(query, args).where(CitizenRequest.channel != STAFF_CHANNEL)
     query = query.order_by(CitizenRequest.created_at.desc(), CitizenRequest.id.desc())
     return list(session.scalars(query.limit(MAX_RESULTS)).unique())
 

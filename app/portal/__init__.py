@@ -107,7 +107,10 @@ def _remember(code: str) -> None:
 def track():
     code, failed = request.values.get("code", ""), False
     if request.method == "POST":
-        found = citizen_requests.find_followed_request(db_session(), code, request.form.get("check"))
+        dbs, check = db_session(), request.form.get("check")
+        # a filing (137 message, complaint, meeting) or a Mardom Salam service-desk item (120-…)
+        found = citizen_requests.find_followed_request(dbs, code, check) or \
+            citizen_tracking.find_followed_desk_item(dbs, code, check)
         if found is not None:
             _remember(found.tracking_code)
             return redirect(url_for(".timeline", code=found.tracking_code), code=303)
@@ -117,10 +120,17 @@ def track():
 
 @bp.route("/track/<code>")
 def timeline(code):
-    found = citizen_requests.request_by_code(db_session(), code)
-    if found is None or found.tracking_code not in session.get(FOLLOWED_KEY, []):
-        return redirect(url_for(".track", code=code))
     dbs = db_session()
+    found = citizen_requests.request_by_code(dbs, code)
+    if found is None:
+        desk = citizen_tracking.desk_item_by_code(dbs, code)
+        if desk is None or desk.tracking_code not in session.get(FOLLOWED_KEY, []):
+            return redirect(url_for(".track", code=code))
+        return render_template("portal/timeline.html", req=desk, desk=True,
+                               steps=citizen_tracking.desk_timeline(desk),
+                               state=citizen_tracking.desk_state(desk), service=None)
+    if found.tracking_code not in session.get(FOLLOWED_KEY, []):
+        return redirect(url_for(".track", code=code))
     feedback_open = citizen_tracking.open_feedback_task(dbs, found) is not None
     return render_template("portal/timeline.html", req=found,
                            steps=citizen_tracking.citizen_timeline(dbs, found),

@@ -33,9 +33,10 @@ def draft_page(draft_id):
         return render_template("portal/draft_missing.html"), 404
     values, errors, status, closed = {}, {}, 200, False
     if request.method == "POST":
-        values = {k: request.form.get(k, "") for k in ("section", "name", "text")}
+        values = {k: request.form.get(k, "") for k in ("section", "name", "text", "phone")}
         try:
-            drafts.add_comment(session, draft, values["section"], values["name"], values["text"])
+            drafts.add_comment(session, draft, values["section"], values["name"], values["text"],
+                               values["phone"])
         except InvalidData as exc:
             errors, status = exc.details, 400
         except Conflict:

@@ -5,23 +5,23 @@ same way; it starts the public meetings procedure with the answers as start data
 mayor's office registers it with everything filled in. The citizen follows it like any
 request: a tracking code (prefix 102) and the follow-up key or their mobile number.
 """
-
-import secrets
+from datetime import date
 
 from sqlalchemy import select
 
 from models import CitizenRequest, District
 
 from programmes.citizens.notices import notice_filed
-from programmes.citizens.requests import follow_key_hash, new_follow_key, normalise_phone, portal_actor
+from programmes.citizens.requests import (MEETING_SERVICE, citizen_request_for, follow_key_hash,
+                                         new_follow_key, normalise_phone, portal_actor)
 from models.errors import InvalidData
 from formjs.forms import load_form, validate_submission
+from workcal.jalali import format_solar_date
 from engine import start_instance_for
 
 MEETING_FORM = "meeting_request"
 MEETING_PROCESS = "public_meetings"
 MEETING_PREFIX = "102"
-MEETING_SERVICE = "meeting_request"
 
 
 def meeting_form(session=None):
@@ -46,13 +46,33 @@ def request_meeting(session, district_code: str, posted: dict,
     except ValueError:
         mobile = None  # a landline: the citizen follows with the key, and hears by phone
     follow_key = new_follow_key()
-    request = CitizenRequest(
-        instance_id=instance.id, instance=instance, tracking_code=instance.tracking_code,
-        service_code=MEETING_SERVICE, channel="portal", district_id=district.id,
-        description=f"{clean['subject']}\n{clean['description']}", contact_name=clean["applicant_name"],
-        contact_phone=mobile, follow_key_sha256=follow_key_hash(follow_key),
-        api_token=secrets.token_urlsafe(24), satisfaction_answered=False)
-    session.add(request)
+    request = citizen_request_for(session, instance)  # made as the instance started
+    request.service_code, request.channel = MEETING_SERVICE, "portal"
+    request.description = f"{clean['subject']}\n{clean['description']}"
+    request.contact_name, request.contact_phone = clean["applicant_name"], mobile
+    request.follow_key_sha256 = follow_key_hash(follow_key)
     session.flush()
     notice_filed(session, request, follow_key)
     return request, follow_key
+
+
+def meeting_when_and_place(data: dict, district_name: str = "") -> tuple[str, str] | None:
+    """A scheduled meeting's time (Solar Hijri date and hour, Latin digits) and place, from the
+    meeting_schedule form's answers; None before the meeting is scheduled."""
+    day = str(data.get("meeting_date") or "")[:10]
+    if not day:
+        return None
+    try:
+        when = format_solar_date(date.fromisoformat(day))
+    except ValueError:
+        when = day
+    hour = str(data.get("meeting_time") or "").strip()
+    if "T" in hour:
+        hour = hour.split("T", 1)[1]
+    if hour:
+        when = f"{when} ساعت {hour[:5]}"
+    if data.get("venue") == "mosque":
+        place = f"مسجد {data.get('mosque_name') or ''}".strip()
+    else:
+        place = f"دفتر شهردار {district_name}".strip()
+    return when, place

@@ -248,17 +248,17 @@ def file_request(session, fields: dict, district_code: str, channel: str = "port
                                   title=f"{service.name_fa}: {clean['description'][:80]}",
                                   tracking_prefix=service.tracking_prefix)
     follow_key = new_follow_key()
-    request = CitizenRequest(
-        instance_id=instance.id, instance=instance, tracking_code=instance.tracking_code,
-        service_code=service.code, channel=channel, district_id=district.id,
-        description=clean["description"], address=clean["address"], lat=clean["lat"],
-        lon=clean["lon"], contact_name=clean["contact_name"], contact_phone=clean["contact_phone"],
-        contact_email=clean["contact_email"], follow_key_sha256=follow_key_hash(follow_key),
-        photo=None, photo_type=clean["photo_type"], media_url=clean["media_url"],
-        api_token=secrets.token_urlsafe(24), api_key_id=api_key_id, satisfaction_answered=False,
-        description_public=service.public and str(fields.get("description_public") or "").lower() in CONSENTED,
-        media_token=secrets.token_urlsafe(24) if clean["photo"] is not None else None)
-    session.add(request)
+    request = citizen_request_for(session, instance)  # made as the instance started
+    for name, value in dict(
+            service_code=service.code, channel=channel, description=clean["description"],
+            address=clean["address"], lat=clean["lat"], lon=clean["lon"],
+            contact_name=clean["contact_name"], contact_phone=clean["contact_phone"],
+            contact_email=clean["contact_email"], follow_key_sha256=follow_key_hash(follow_key),
+            photo=None, photo_type=clean["photo_type"], media_url=clean["media_url"],
+            api_key_id=api_key_id,
+            description_public=service.public and str(fields.get("description_public") or "").lower() in CONSENTED,
+            media_token=secrets.token_urlsafe(24) if clean["photo"] is not None else None).items():
+        setattr(request, name, value)
     session.flush()
     if clean["photo"] is not None:  # the bytes go to the document storage, not the database
         add_attachment(session, instance, None, PHOTO_FIELD, fields.get("photo_name") or "photo",
@@ -321,3 +321,71 @@ def find_followed_request(session, code_text, secret_text) -> CitizenRequest | N
     if request is None or not passes_follow_check(request, secret_text):
         return None
     return request
+
+
+# ------------------------------------------------------------------ every filing's citizen side
+
+STAFF_CHANNEL = "staff"  # registered by staff (phone, in person, letter): kept in step with the forms
+MEETING_SERVICE = "meeting_request"
+
+
+def _service_code(instance, data: dict) -> str:
+    if instance.process_key == "complaints":
+        return "complaint_employee" if data.get("complaint_type") == "employee" else "complaint_service"
+    if instance.process_key == "public_meetings":
+        return MEETING_SERVICE
+    category = str(data.get("category") or "")
+    return category if category in SERVICES_BY_CODE else (instance.process_key or "service")[:60]
+
+
+def mobile_in(data: dict) -> str | None:
+    """The citizen's mobile a form's data gives (citizen_phone or phone), or None."""
+    try:
+        return normalise_phone(data.get("citizen_phone") or data.get("phone"))
+    except ValueError:
+        return None  # a landline or a typo: no SMS, and no phone to check
+
+
+def _filed_fields(instance) -> dict:
+    """What the forms of a staff-registered filing say of the citizen and the request."""
+    data = instance.data or {}
+    text = str(data.get("description") or "").strip()
+    if instance.process_key == "public_meetings" and data.get("subject"):
+        text = f"{data['subject']}\n{text}".strip()
+    name = data.get("citizen_name") or data.get("complainant_name") or data.get("applicant_name")
+    place = data.get("location") or data.get("address")
+    return {"service_code": _service_code(instance, data),
+            "description": (text or instance.title or "")[:DESCRIPTION_MAX_CHARS],
+            "address": str(place)[:ADDRESS_MAX_CHARS] if place else None,
+            "contact_name": str(name)[:NAME_MAX_CHARS] if name else None,
+            "contact_phone": mobile_in(data)}
+
+
+def citizen_request_for(session, instance) -> CitizenRequest:
+    """The citizen side of a tracked instance: its row, made now from the instance's data if it
+    has none yet (a filing staff registered: no follow-up key, the phone's last digits open it)."""
+    request = session.scalars(select(CitizenRequest).where(
+        CitizenRequest.instance_id == instance.id)).first()
+    if request is not None:
+        return request
+    request = CitizenRequest(
+        instance_id=instance.id, instance=instance, tracking_code=instance.tracking_code,
+        channel=STAFF_CHANNEL, district_id=instance.district_id,
+        follow_key_sha256=secrets.token_hex(32),  # no key was issued: only the phone opens it
+        api_token=secrets.token_urlsafe(24), satisfaction_answered=False, **_filed_fields(instance))
+    session.add(request)
+    session.flush()
+    return request
+
+
+def keep_citizen_request(session, instance, _completed, _opened, _started: bool = False) -> None:
+    """After every step of a tracked instance: its citizen side exists from the moment its code
+    does, and one staff registered follows the forms (the phone typed at intake, corrected later)."""
+    if not instance.tracking_code:
+        return
+    request = citizen_request_for(session, instance)
+    if request.channel != STAFF_CHANNEL:
+        return  # the citizen's own words (portal, Open311, a Mardom Salam form) stay as filed
+    for name, value in _filed_fields(instance).items():
+        if getattr(request, name) != value:
+            setattr(request, name, value)

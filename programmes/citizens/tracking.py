@@ -3,7 +3,12 @@
 The timeline is read from the instance's event log and says only what the citizen may know:
 steps by name (received, referred, answered...), the answers given to them, never staff names
 or internal notes. The state is what Open311 calls status, status_notes and expected_datetime.
+Every filing has one from the moment its code is issued, whoever registered it: a 137 message,
+complaint or meeting request (CitizenRequest, kept by requests.keep_citizen_request) and a
+Mardom Salam service-desk item (its MardomSalamRequest row: desk_* below), each opened with the
+code and the last four digits of the citizen's mobile (or the follow-up key of a portal filing).
 """
+import hmac
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -11,11 +16,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
 from models import CitizenRequest, Event, HumanTask
+from models.mardom_salam import MardomSalamRequest
+from programmes.messages137.tracking import normalise_tracking_code
 
 from programmes.messages137.scores import FEEDBACK_TASK
-from programmes.citizens.requests import portal_actor
+from programmes.citizens.meetings import meeting_when_and_place
+from programmes.citizens.requests import normalise_follow_key, portal_actor
 from models.errors import Conflict, InvalidData, NotFound
 from engine import complete_task
+from workcal.jalali import to_persian_digits
 
 # task spec -> (step, data field holding what the citizen is told)
 _COMPLETED_STEPS = {
@@ -32,7 +41,7 @@ _COMPLETED_STEPS = {
     "Task_announce_result": ("announced", None),
     "Task_register_request": ("registered", None),
     "Task_schedule_meeting": ("scheduled", None),
-    "Task_announce_outcome": ("announced", None),
+    "Task_announce_outcome": ("announced", "outcome_summary"),  # told to the citizen
 }
 # Open311's status_notes: read by citizens in the city's apps, so in Persian (the city's language).
 NOTES = {"closed": "بسته شد.", "awaiting_feedback": "پاسخ داده شد؛ منتظر نظر شما درباره پاسخ هستیم.",
@@ -51,7 +60,8 @@ def citizen_timeline(session, request: CitizenRequest) -> list[Step]:
     """The steps of the request the citizen may see, oldest first."""
     events = session.scalars(select(Event).where(Event.instance_id == request.instance_id)
                              .order_by(Event.seq)).all()
-    steps = []
+    steps, so_far = [], {}  # so_far: the answers given up to each event (a complaint's answer)
+    district = request.instance.district.name_fa if request.instance.district else ""
     for event in events:
         data = event.data or {}
         if event.type == "instance_started":
@@ -61,11 +71,13 @@ def citizen_timeline(session, request: CitizenRequest) -> list[Step]:
         elif event.type == "instance_completed":
             steps.append(Step(event.at, "closed"))
         elif event.type == "task_completed" and event.task_spec in _COMPLETED_STEPS:
-            steps.append(_completed_step(event, data.get("data") or {}))
+            submitted = data.get("data") or {}
+            so_far.update(submitted)
+            steps.append(_completed_step(event, submitted, so_far, district))
     return steps
 
 
-def _completed_step(event, submitted: dict) -> Step:
+def _completed_step(event, submitted: dict, so_far: dict, district: str = "") -> Step:
     code, field = _COMPLETED_STEPS[event.task_spec]
     if event.task_spec == "Task_register_message":
         if submitted.get("outcome") == "answered":
@@ -76,8 +88,12 @@ def _completed_step(event, submitted: dict) -> Step:
     if event.task_spec == "Task_examine_service_complaint" or \
             event.task_spec == "Task_examine_employee_complaint":
         return Step(event.at, code)
-    if event.task_spec == "Task_announce_result":
-        return Step(event.at, "answered", None)
+    if event.task_spec == "Task_announce_result":  # the answer the review approved
+        return Step(event.at, "answered", so_far.get("answer_text") or None)
+    if event.task_spec == "Task_schedule_meeting":
+        scheduled = meeting_when_and_place(so_far, district)
+        return Step(event.at, code, to_persian_digits(
+            f"{scheduled[0]}، {scheduled[1]}") if scheduled else None)
     return Step(event.at, code, submitted.get(field) if field else None)
 
 
@@ -102,7 +118,8 @@ def request_states(session, requests) -> dict[int, dict]:
 def _state(instance, open_tasks) -> dict:
     data = instance.data or {}
     due = [task.due_at for task in open_tasks if task.due_at is not None]
-    answer = data.get("on_spot_answer") or data.get("reply_text") or data.get("answer_text")
+    answer = data.get("on_spot_answer") or data.get("reply_text") or (
+        data.get("answer_text") if instance.status == "completed" else None)  # a complaint's, once announced
     if instance.status == "completed":
         status, notes = "closed", answer or NOTES["closed"]
     else:
@@ -152,3 +169,43 @@ def request_of_instance(session, instance_id: int, with_photo: bool = False) -> 
     if with_photo:
         query = query.options(undefer(CitizenRequest.photo))
     return session.scalars(query).first()
+
+
+# ------------------------------------------------------------------ Mardom Salam desk items
+
+def desk_item_by_code(session, code_text) -> MardomSalamRequest | None:
+    """The service-desk item a typed code (120-…) names, or None."""
+    code = normalise_tracking_code(code_text)
+    if code is None:
+        return None
+    return session.scalars(select(MardomSalamRequest).where(
+        MardomSalamRequest.tracking_code == code, MardomSalamRequest.kind == "desk")).first()
+
+
+def find_followed_desk_item(session, code_text, secret_text) -> MardomSalamRequest | None:
+    """The desk item when its code and the last four digits of the citizen's mobile match."""
+    item = desk_item_by_code(session, code_text)
+    secret, phone = normalise_follow_key(secret_text), (item.citizen_phone or "") if item else ""
+    if item is None or len(secret) != 4 or len(phone) < 4 or not hmac.compare_digest(secret, phone[-4:]):
+        return None
+    return item
+
+
+def desk_timeline(item: MardomSalamRequest) -> list[Step]:
+    """What happened to a desk item: written at the meeting, coded on the desk, answered."""
+    steps = [Step(item.created_at, "received_at_meeting"), Step(item.created_at, "desk_registered")]
+    if item.answered_at is not None:
+        steps += [Step(item.answered_at, "answered", item.answer), Step(item.answered_at, "closed")]
+    return steps
+
+
+def desk_state(item: MardomSalamRequest) -> dict:
+    """request_state of a desk item: its answer, and the deadline the working group set."""
+    from datetime import time
+    from workcal.jalali import utc_of
+    closed = item.answered_at is not None
+    expected = utc_of(item.deadline, time(14, 30)) if item.deadline and not closed else None
+    return {"status": "closed" if closed else "open",
+            "status_notes": item.answer if closed else NOTES["in_progress"],
+            "expected_at": expected, "updated_at": item.answered_at or item.created_at,
+            "answer": item.answer}

@@ -145,8 +145,11 @@ def may_view(user: User, draft: DraftRegulation) -> bool:
 
 # ------------------------------------------------------------------ comments
 
-def add_comment(session, draft: DraftRegulation, section_id, name: str, text: str) -> DraftComment:
-    """A citizen's comment on a section, pending moderation; refused after the deadline."""
+def add_comment(session, draft: DraftRegulation, section_id, name: str, text: str,
+                phone=None) -> DraftComment:
+    """A citizen's comment on a section, pending moderation; refused after the deadline.
+    phone: a mobile to be told when the final text is published (optional, never shown)."""
+    from programmes.citizens.requests import normalise_phone
     if not is_open(draft):
         raise Conflict("The comment period of this draft has ended.")
     section = next((s for s in draft.sections if str(s.id) == str(section_id)), None)
@@ -160,10 +163,14 @@ def add_comment(session, draft: DraftRegulation, section_id, name: str, text: st
         errors["text"] = "Too long."
     if len(name) > NAME_MAX_CHARS:
         errors["name"] = "Too long."
+    try:
+        phone = normalise_phone(phone)
+    except ValueError:
+        errors["phone"] = "A mobile number of 11 digits starting with 09."
     if errors:
         raise InvalidData("The comment could not be accepted.", errors)
     comment = DraftComment(draft_id=draft.id, section_id=section.id, author_name=name, text=text,
-                           status="pending", reason="", created_at=utcnow())
+                           contact_phone=phone, status="pending", reason="", created_at=utcnow())
     session.add(comment)
     session.flush()
     return comment

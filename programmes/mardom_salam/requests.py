@@ -7,14 +7,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import object_session
 
 from engine import complete_task, send_message_for, start_instance_for, waiting_messages
-from models import CitizenRequest, HumanTask, Instance, User, clock
+from models import HumanTask, Instance, User, clock
 from models.mardom_salam import MardomSalamMeeting, MardomSalamRequest
 from people.permissions import may
 
 
 from workcal.store import calendar_for, using_calendar
 from programmes.messages137.tracking import new_tracking_code
-from programmes.citizens.requests import follow_key_hash, new_follow_key, normalise_phone
+from programmes.citizens.requests import citizen_request_for, normalise_phone
 from models.errors import Conflict, Forbidden, InvalidData
 from programmes.mardom_salam.schedule import (CATEGORIES, CHANNEL, CLOSING_MESSAGE,
                            DESK_PREFIX, MESSAGE_KEY,
@@ -66,13 +66,9 @@ def register_request(session, meeting: MardomSalamMeeting, user: User, fields: d
                                              title=f"مردم سلام: {description[:80]}")
         request.message_instance_id, request.message = message.id, message
         request.tracking_code = message.tracking_code
-        citizen = CitizenRequest(
-            instance_id=message.id, instance=message, tracking_code=message.tracking_code,
-            service_code=category, channel=CHANNEL, district_id=meeting.district_id,
-            description=description, address=location or None, contact_name=name,
-            contact_phone=phone, follow_key_sha256=follow_key_hash(new_follow_key()),
-            api_token=__import__("secrets").token_urlsafe(24), satisfaction_answered=False)
-        session.add(citizen)
+        citizen = citizen_request_for(session, message)  # made as the message started
+        citizen.service_code, citizen.channel, citizen.description = category, CHANNEL, description
+        citizen.address, citizen.contact_name, citizen.contact_phone = location or None, name, phone
         session.flush()
         from programmes.citizens.notices import notice_filed
         notice_filed(session, citizen, "")  # the code by SMS (the phone opens it, no key)
@@ -80,10 +76,18 @@ def register_request(session, meeting: MardomSalamMeeting, user: User, fields: d
     return request
 
 
-def _queue_sms(session, request: MardomSalamRequest, meeting: MardomSalamMeeting) -> None:
+def _queue_sms(session, request: MardomSalamRequest, meeting: MardomSalamMeeting,
+               template: str = "desk_code_issued", **context) -> None:
+    """Tell the citizen of a desk item (its code, its answer), signed by the Mardom Salam
+    secretariat; kept with the meeting's programme, whose page lists what was sent."""
     from notifications.outbox import queue_notification
-    queue_notification(session, "desk_code_issued", "sms", request.citizen_phone,
-                       {"tracking_code": request.tracking_code, "district_name": meeting.district.name_fa},
+    from programmes.citizens.notices import track_url
+    if not request.citizen_phone:
+        return
+    queue_notification(session, template, "sms", request.citizen_phone,
+                       {"tracking_code": request.tracking_code, "district_name": meeting.district.name_fa,
+                        "track_url": track_url(session, request.tracking_code),
+                        "office": "mardom_salam", **context},
                        instance_id=meeting.instance_id)
 
 
@@ -129,7 +133,10 @@ def answer_desk_request(session, request: MardomSalamRequest, user: User, answer
     answer = (answer or "").strip()
     if not answer:
         raise InvalidData("Write the answer.", {"answer": "Write the answer."})
+    first = request.answered_at is None
     request.answer, request.answered_at = answer[:4000], clock.utcnow()
+    if first:  # told once; a correction later stays on the tracking page
+        _queue_sms(session, request, request.meeting, "desk_answer", answer_text=request.answer)
     session.flush()
 
 

@@ -1,7 +1,8 @@
 """The 137 citizen-message cycle (processes/citizen_message_137.bpmn): tracking codes and deadlines.
 
-Tracking codes. Every instance of a process in TRACKED_PROCESSES gets a code when it starts,
-whatever the channel (the staff page, the API): `137-YYMMDD-XXXXXX`, the Solar Hijri date of
+Tracking codes. Every instance of a process in TRACKED_PROCESSES (a 137 message, a complaint,
+a request to meet the mayor) gets a code when it starts, whatever the channel (the staff page,
+the API, the portal): `137-YYMMDD-XXXXXX` (101 a complaint, 102 a meeting), the Solar Hijri date of
 intake (Tehran) and six random Crockford base32 characters (30 bits: about a billion codes a
 day, so a code cannot be guessed from another one). It is stored in `instances.tracking_code`
 (unique, so indexed) and put into the workflow's start data, so every form of the message
@@ -24,7 +25,10 @@ from workcal.store import calendar_for, using_calendar
 from engine import append_event
 from workcal.working_time import now as working_time_now
 
-TRACKED_PROCESSES = {"citizen_message_137": "137"}  # process key -> prefix of its codes
+# process key -> prefix of its codes: every filing a citizen follows gets one as it starts,
+# whoever registered it (the portal, Open311, staff on the phone or in person). A Mardom Salam
+# desk item's code (120) is issued on the desk (programmes/mardom_salam/requests.py).
+TRACKED_PROCESSES = {"citizen_message_137": "137", "complaints": "101", "public_meetings": "102"}
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 RANDOM_CHARS = 6
 _READ_AS = str.maketrans("OIL", "011")  # Crockford base32 reads these letters as digits

@@ -37,12 +37,16 @@ def test_an_unanswered_message_emails_its_districts_managers_when_it_reaches_the
     assert message.tracking_code in body and "/tasks/" in body
 
 
-def test_the_operator_registering_a_phone_message_sends_its_code_once(app, db):
+def test_the_operator_registering_a_phone_message_sends_its_code_once_then_the_referral(app, db):
     deploy_messages(app)
     message = referred_message(db)
-    assert outbox(db, message.id) == [("tracking_code_issued", "sms", INTAKE["citizen_phone"])]
+    assert outbox(db, message.id) == [("tracking_code_issued", "sms", INTAKE["citizen_phone"]),
+                                      ("message_referred", "sms", INTAKE["citizen_phone"])]
+    referral = db.scalars(select(OutboxMessage.body).where(
+        OutboxMessage.template == "message_referred")).one()
+    assert "۱۴۰۵/۰۹/۲۵ ۱۳:۰۰" in referral  # the service reply's due moment (SERVICE_DUE), Solar Hijri
     reply(db, message.id)
-    assert outbox(db, message.id)[1:] == [("answer_ready", "sms", INTAKE["citizen_phone"]),
+    assert outbox(db, message.id)[2:] == [("answer_ready", "sms", INTAKE["citizen_phone"]),
                                          ("satisfaction_check", "sms", INTAKE["citizen_phone"])]
     filed = db.scalars(select(CitizenRequest).where(CitizenRequest.instance_id == message.id)).one()
     assert filed.channel == "staff" and filed.satisfaction_token

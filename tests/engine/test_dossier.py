@@ -31,10 +31,10 @@ def test_dossier_has_facts_history_records_and_diagram_marks(app, db, complaints
         ("شکایت آزمایشی", complaints.version, complaints.content_sha256, "running")
     assert facts["started_by"] == {"username": "pr_expert_d1", "name": instance.started_by.display_name}
     assert facts["started_at"].endswith("+00:00") and facts["completed_at"] is None
-    assert [e["type"] for e in dossier["events"]] == ["instance_started", "task_completed"]
-    assert dossier["events"][1]["task"] == "Task_register_complaint"
-    assert dossier["events"][1]["data"]["data"]["subject"] == "چاله در خیابان"
-    assert dossier["events"][1]["prev_sha256"] == dossier["events"][0]["sha256"]
+    assert [e["type"] for e in dossier["events"]] == ["instance_started", "tracking_code_issued", "task_completed"]
+    assert dossier["events"][2]["task"] == "Task_register_complaint"
+    assert dossier["events"][2]["data"]["data"]["subject"] == "چاله در خیابان"
+    assert dossier["events"][2]["prev_sha256"] == dossier["events"][1]["sha256"]
     [record] = dossier["records"]
     assert record["code"] == "F-__-0-5-01" and record["data"]["address"] == "خیابان بهار"
     assert record["legal_hold"] is False and record["disposal"] is None

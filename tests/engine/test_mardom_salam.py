@@ -127,7 +127,8 @@ def test_desk_items_registered_next_working_day_with_their_code(deployed, db):
     assert desk.tracking_code.startswith("120-")
     sms = db.scalars(select(OutboxMessage).where(OutboxMessage.recipient == "09121110009")).one()
     assert sms.template == "desk_code_issued" and desk.tracking_code in sms.body
-    assert "/p/track" not in sms.body  # followed at the service desk, not on the portal
+    assert f"/p/track?code={desk.tracking_code}" in sms.body  # followed on the portal too
+    assert sms.body.endswith("دبیرخانه مردم سلام شهرداری")  # signed by the Mardom Salam secretariat
     assert "Task_desk_registration" not in ready_specs(db, meeting.instance_id)
 
 

@@ -38,11 +38,11 @@ def test_a_tracking_code_is_found_however_it_is_typed(app, db):
     assert citizen_messages.normalise_tracking_code("not a code") is None
 
 
-def test_processes_other_than_the_137_cycle_get_no_tracking_code(app, db, complaints):
+def test_a_complaint_registered_by_staff_gets_its_own_tracking_code(app, db, complaints):
     from engine.runtime import steps as runtime
     from engine_support import district_id, user
     instance = runtime.start_instance(db, "complaints", user(db, "pr_expert_d1"), district_id(db, "d1"))
-    assert instance.tracking_code is None and "tracking_code" not in instance.data
+    assert instance.tracking_code.startswith("101-") and instance.data["tracking_code"] == instance.tracking_code
 
 
 def test_a_message_answered_on_the_spot_is_closed_and_archived_without_referral(app, db):

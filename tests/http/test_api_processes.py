@@ -120,17 +120,18 @@ def test_events_are_a_hash_chain_with_actor_and_data(arrange, api):
     body = response.get_json()
     assert body["instance_id"] == instance_id
     events = body["events"]
-    assert [e["type"] for e in events] == ["instance_started", "task_completed"]
-    assert [e["seq"] for e in events] == [1, 2]
+    assert [e["type"] for e in events] == ["instance_started", "tracking_code_issued", "task_completed"]
+    assert [e["seq"] for e in events] == [1, 2, 3]
     for event in events:
         assert {"seq", "type", "actor", "data", "sha256", "prev_sha256", "at", "task"} <= set(event)
         assert len(event["sha256"]) == 64
     assert events[0]["prev_sha256"] == GENESIS_SHA256
-    assert events[1]["prev_sha256"] == events[0]["sha256"]
-    assert events[0]["actor"] == events[1]["actor"] == "pr_expert_d1"
+    assert events[1]["prev_sha256"] == events[0]["sha256"] and events[2]["prev_sha256"] == events[1]["sha256"]
+    assert events[0]["actor"] == events[2]["actor"] == "pr_expert_d1"
     assert events[0]["data"]["district"] == "d1"
-    assert events[1]["task"] == "Task_register_complaint"
-    assert events[1]["data"]["data"]["subject"] == REGISTER_SERVICE["subject"]
+    assert events[1]["data"]["tracking_code"].startswith("101-")
+    assert events[2]["task"] == "Task_register_complaint"
+    assert events[2]["data"]["data"]["subject"] == REGISTER_SERVICE["subject"]
 
 
 @pytest.fixture

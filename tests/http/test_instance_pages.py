@@ -50,7 +50,9 @@ def test_starting_in_own_district_opens_the_instance_page(app, arrange, login):
     task = arrange.only_open_task(instance.id)
     assert (task.task_spec, task.role) == ("Task_register_complaint", "pr_expert")
     page = browser.get(location_path(response))
-    assert translated(app, "Process started.") in alerts(page)
+    # a complaint is followed by its code from the start: the clerk reads it out to the citizen
+    assert translated(app, "Process started. Tracking code: %(code)s",
+                      code=instance.tracking_code) in alerts(page)
 
 
 def test_starting_without_a_title_uses_the_process_name(arrange, login):
@@ -94,19 +96,21 @@ def test_instance_page_shows_status_current_tasks_history_and_diagram(app, arran
     assert f'data-xml-url="/instances/{instance_id}/diagram.bpmn"' in body
     assert re.search(r"data-active='\[[^']*Task_register_complaint", body)
     rows = table_rows(response, "history")
-    assert len(rows) == 1
+    assert len(rows) == 2  # started, and its tracking code issued
     assert rows[0][0] == "۱"
     assert rows[0][2] == translated(app, "Instance started")
     assert rows[0][4] == arrange.display_name("pr_expert_d1")
+    assert rows[1][2] == translated(app, "Tracking code issued")
 
 
 def test_instance_page_history_grows_with_each_completion(app, arrange, login):
     instance_id, _ = arrange.registered_service_instance("d1")
     page = login("pr_expert_d1").get(f"/instances/{instance_id}")
     rows = table_rows(page, "history")
-    assert [r[2] for r in rows] == [translated(app, "Instance started"), translated(app, "Task completed")]
-    assert rows[1][3] == "ثبت شکایت"
-    assert rows[1][4] == arrange.display_name("pr_expert_d1")
+    assert [r[2] for r in rows] == [translated(app, "Instance started"), translated(app, "Tracking code issued"),
+                                    translated(app, "Task completed")]
+    assert rows[2][3] == "ثبت شکایت"
+    assert rows[2][4] == arrange.display_name("pr_expert_d1")
     # the row points to what was submitted, which the case shows with the form's labels
     anchor = re.search(r'<a href="#(case-step-\d+)">', page.get_data(as_text=True)).group(1)
     step = re.search(r'id="%s".*?</details>' % anchor, page.get_data(as_text=True), re.S).group(0)

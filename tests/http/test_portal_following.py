@@ -118,7 +118,8 @@ def test_a_message_registered_by_phone_also_gets_its_code_and_satisfaction_link(
     instance_id = start_on_page(operator, "citizen_message_137", "d1")
     drive(operator, instance_id, "Task_register_message",
           {**REFER, "channel": "phone", "citizen_phone": "09121112233"})
-    assert outbox_of(app, instance_id) == [("tracking_code_issued", "sms", "09121112233")]
+    assert outbox_of(app, instance_id) == [("tracking_code_issued", "sms", "09121112233"),
+                                           ("message_referred", "sms", "09121112233")]
     drive(login("department_head_d1"), instance_id, "Task_executive_reply", REPLY)
     code = instance_row(app, instance_id).tracking_code
     token = request_row(app, code).satisfaction_token
