@@ -41,7 +41,7 @@ def survey(token):
     link = surveys.open_link(session, token)
     if link is None:
         return _closed()
-    schema = surveys.public_schema(link.form_key, session)
+    schema = surveys.public_schema(link, session)
     shown = surveys.public_values(link.instance, schema)
     values, errors, status = shown, {}, 200
     rows = row_action_values(schema, request.form) if request.method == "POST" else None

@@ -9,6 +9,7 @@ whatever a client posts for them is dropped by form validation and never used.
 """
 from __future__ import annotations
 
+import copy
 import secrets
 
 from sqlalchemy import or_, select
@@ -18,6 +19,7 @@ from models import HumanTask, Instance, QualityRecord, SurveyAnswer, SurveyLink,
 from engine import append_event
 from formjs.forms import load_form
 from records.quality import record_type_for_form, retention_until
+from programmes.surveys.questionnaire import ANSWER_FORM, latest_questionnaire
 from programmes.surveys.summary import Answer, summarise
 from workcal.jalali import local_date
 from workcal.store import zone_of
@@ -87,12 +89,30 @@ def load_answers(session, instance_id: int, form_keys) -> list[Answer]:
     return answers
 
 
+def instance_form(session, instance_id: int, form_key: str) -> dict:
+    """The questionnaire the instance asks for a form key: a poll's own (its plan's latest
+    version), else the form."""
+    if form_key == ANSWER_FORM:
+        questionnaire = latest_questionnaire(session, instance_id)
+        if questionnaire is not None:
+            return questionnaire.schema
+    return load_form(form_key, session=session)
+
+
+def questionnaire_version(session, instance_id: int, form_key: str) -> int | None:
+    """The version of the poll's questionnaire an answer given now answers (None otherwise)."""
+    if form_key != ANSWER_FORM:
+        return None
+    questionnaire = latest_questionnaire(session, instance_id)
+    return questionnaire.version if questionnaire is not None else None
+
+
 def compute_summary(session, instance_id: int, summary_form: str) -> dict | None:
     """The table a summary form records, computed now from the instance's answers."""
     if summary_form not in SUMMARIES:
         return None
     _, form_keys = SUMMARIES[summary_form]
-    schemas = {key: load_form(key, session=session) for key in form_keys}
+    schemas = {key: instance_form(session, instance_id, key) for key in form_keys}
     return summarise(schemas, load_answers(session, instance_id, form_keys))
 
 
@@ -138,7 +158,9 @@ def keep_answer(session, task: HumanTask, user, data: dict, now) -> SurveyAnswer
         return None
     answer = SurveyAnswer(instance_id=task.instance_id, form_key=task.form_key,
                           district_id=task.district_id, data=data, channel="paper",
-                          created_at=now, created_by_id=user.id)
+                          created_at=now, created_by_id=user.id,
+                          questionnaire_version=questionnaire_version(
+                              session, task.instance_id, task.form_key))
     session.add(answer)
     return answer
 
@@ -196,9 +218,10 @@ def open_link(session, token: str) -> SurveyLink | None:
     return link
 
 
-def public_schema(form_key: str, session=None) -> dict:
-    """The questionnaire as a citizen sees it: the paper-only fields left out."""
-    schema = load_form(form_key, session=session)
+def public_schema(link: SurveyLink, session) -> dict:
+    """The questionnaire as a citizen sees it (a poll's own questions): the paper-only fields
+    left out."""
+    schema = copy.deepcopy(instance_form(session, link.instance_id, link.form_key))
     schema["components"] = [c for c in schema.get("components") or []
                             if not (isinstance(c, dict) and c.get("key") in PAPER_ONLY)]
     return schema
@@ -215,7 +238,8 @@ def store_public_answer(session, link: SurveyLink, clean: dict):
     """Store a validated public answer and log it in the instance history; flushes."""
     now, instance = utcnow(), link.instance
     data = dict(clean)
-    if "completed_on" in {c.get("key") for c in load_form(link.form_key, session=session).get("components", [])
+    if "completed_on" in {c.get("key") for c in instance_form(session, link.instance_id,
+                                                              link.form_key).get("components", [])
                           if isinstance(c, dict)}:
         data["completed_on"] = local_date(now, zone_of(session)).isoformat()
     record_type = record_type_for_form(link.form_key)
@@ -226,7 +250,9 @@ def store_public_answer(session, link: SurveyLink, clean: dict):
     else:
         row = SurveyAnswer(instance_id=instance.id, form_key=link.form_key,
                            district_id=instance.district_id, data=data, channel="public",
-                           created_at=now, created_by_id=None)
+                           created_at=now, created_by_id=None,
+                           questionnaire_version=questionnaire_version(session, instance.id,
+                                                                       link.form_key))
     session.add(row)
     session.flush()
     append_event(session, instance, "survey_answer_received",

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from models import Event, QualityRecord, SurveyAnswer
 from tests.survey_form_data import (  # noqa: F401 - shared with the other survey tests
     CITIZEN_FORM, CORRECTIVE_ACTION, MAYOR_ACTION, MAYOR_NO_ACTION, PLAN_APPROVE, PLAN_RETURN,
-    POLL_ANSWER, POLL_APPROVE, POLL_FILING, POLL_REPORT, POLL_SUMMARY, SURVEY_FOLLOWUP, SURVEY_PLAN)
+    POLL_ANSWER, POLL_APPROVE, POLL_FILING, POLL_QUESTIONS, POLL_REPORT, POLL_SUMMARY, SURVEY_FOLLOWUP, SURVEY_PLAN)
 
 # What a citizen fills on the public page: no questionnaire number, no date (the server's).
 PUBLIC_CITIZEN_FORM = {k: v for k, v in CITIZEN_FORM.items()
@@ -32,7 +32,7 @@ SURVEY_SUMMARY = {
 POLL_PLAN = {
     "poll_subject": "طرح پیاده‌راه‌سازی خیابان زند", "concerned_unit": "اداره حمل‌ونقل و ترافیک",
     "poll_objectives": "سنجش دیدگاه ساکنان و کسبه درباره پیاده‌راه",
-    "poll_questions": "آیا با پیاده‌راه‌سازی موافقید؟\nمهم‌ترین نگرانی شما چیست؟",
+    "poll_questions": POLL_QUESTIONS,
     "poll_method": "questionnaire_in_person", "target_population": "ساکنان و کسبه خیابان زند",
     "sampling_method": "stratified", "sample_size": "250", "start_date": "1404/08/01",
     "end_date": "1404/08/15", "estimated_cost": "۱۵۰,۰۰۰,۰۰۰",

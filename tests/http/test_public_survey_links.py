@@ -10,8 +10,9 @@ from sqlalchemy import select
 from app import create_app
 from app.demo import DEMO_PASSWORD
 from models import SurveyLink, utcnow
-from path_support import deploy, drive, ready_task, start_on_page
-from survey_support import (CITIZEN_FORM, PLAN_APPROVE, POLL_APPROVE, POLL_PLAN,
+from path_support import deploy, drive, html_form, ready_task, start_on_page
+from survey_support import (CITIZEN_FORM, PLAN_APPROVE, POLL_ANSWER, POLL_APPROVE, POLL_PLAN,
+                            POLL_QUESTIONS,
                             PUBLIC_CITIZEN_FORM, PUBLIC_POLL_ANSWER, PUBLIC_VISITOR_FORM,
                             SURVEY_PLAN, citizen, create_public_links, events, poll_answers,
                             public_links, records)
@@ -221,7 +222,7 @@ def test_the_button_needs_its_csrf_token(app, database_url, collecting_survey):
         protected.extensions["db_engine"].dispose()
 
 
-def test_poll_link_shows_the_subject_and_stores_a_public_poll_answer(app, login):
+def test_poll_link_asks_the_plans_own_questions_and_stores_a_public_poll_answer(app, login):
     deploy(app, "opinion_poll")
     expert, mayor = login("pr_expert_d1"), login("district_mayor_d1")
     instance_id = start_on_page(expert, "opinion_poll", "d1")
@@ -231,12 +232,22 @@ def test_poll_link_shows_the_subject_and_stores_a_public_poll_answer(app, login)
     assert set(links) == {"poll_answer"}
     page = citizen(app).get(links["poll_answer"]).get_data(as_text=True)
     assert POLL_PLAN["poll_subject"] in page and "readonly" in page
+    for asked in POLL_QUESTIONS:  # the plan's questions, each of its kind
+        assert asked["question"] in page
+    assert 'name="poll_answers.q1" value="o2"' in page and "نظری ندارم" in page
+    assert 'name="poll_answers.q2" value="5"' in page and 'name="poll_answers.q3"' in page
+    assert 'name="topic_importance"' not in page and 'name="support_plan"' not in page
+    # validated against the plan's questions: an option it does not offer stores nothing
+    wrong = citizen(app).post(links["poll_answer"], data=html_form(
+        {**PUBLIC_POLL_ANSWER, "poll_answers": {"q1": "agree", "q2": "9"}}))
+    assert wrong.status_code == 400 and poll_answers(app, instance_id) == []
     sent = citizen(app).post(links["poll_answer"],
-                             data={**PUBLIC_POLL_ANSWER, "poll_subject": "موضوع جعلی"})
+                             data=html_form({**PUBLIC_POLL_ANSWER, "poll_subject": "موضوع جعلی"}))
     assert sent.status_code == 303
     (answer,) = poll_answers(app, instance_id)
     assert (answer.channel, answer.created_by_id, answer.form_key) == ("public", None, "poll_answer")
-    assert answer.data["support_plan"] == "agree" and "poll_subject" not in answer.data
+    assert answer.data["poll_answers"] == POLL_ANSWER["poll_answers"]
+    assert "poll_subject" not in answer.data and answer.questionnaire_version == 1
     assert [r.code for r in records(app, instance_id)] == ["F-__-0-2-04"]  # no register record
     assert events(app, instance_id)[-1].data == {"form": "poll_answer", "channel": "public",
                                                  "answer_id": answer.id}
