@@ -21,6 +21,7 @@ from formjs.forms import load_form
 from records.quality import record_type_for_form, retention_until
 from programmes.surveys.questionnaire import ANSWER_FORM, latest_questionnaire
 from programmes.surveys.summary import Answer, summarise
+from programmes.surveys.tokens import ensure_signing_key, needs_token, spend_token
 from workcal.jalali import local_date
 from workcal.store import zone_of
 
@@ -192,8 +193,10 @@ def public_links(session, instance: Instance) -> list[SurveyLink]:
 
 
 def missing_links(session, instance: Instance) -> tuple[str, ...]:
-    """The questionnaires the instance takes answers to now that have no public link yet."""
-    made = {link.form_key for link in public_links(session, instance)}
+    """The questionnaires the instance takes answers to now that have no public link yet (or
+    a link that answers with personal tokens but has no secret to sign them: made before)."""
+    made = {link.form_key for link in public_links(session, instance)
+            if link.signing_key or not needs_token(link)}
     return tuple(key for key in collecting_forms(session, instance) if key not in made)
 
 
@@ -201,9 +204,15 @@ def create_public_links(session, instance: Instance, user) -> list[SurveyLink]:
     """Make the missing links of the questionnaires the instance takes answers to now (an
     explicit action of a user who may act on its collecting task; the caller checks that),
     and return them all. Once a link exists it is kept: calling again makes nothing."""
+    existing = {link.form_key: link for link in public_links(session, instance)}
     for form_key in missing_links(session, instance):
-        session.add(SurveyLink(token=secrets.token_urlsafe(TOKEN_BYTES), instance_id=instance.id,
-                               form_key=form_key, created_at=utcnow(), created_by_id=user.id))
+        link = existing.get(form_key)
+        if link is None:
+            link = SurveyLink(token=secrets.token_urlsafe(TOKEN_BYTES), instance_id=instance.id,
+                              form_key=form_key, created_at=utcnow(), created_by_id=user.id)
+            session.add(link)
+        if needs_token(link):
+            ensure_signing_key(link)
     session.flush()
     return public_links(session, instance)
 
@@ -234,8 +243,10 @@ def public_values(instance: Instance, schema: dict) -> dict:
             if isinstance(c, dict) and c.get("readonly") and c.get("key") in data}
 
 
-def store_public_answer(session, link: SurveyLink, clean: dict):
-    """Store a validated public answer and log it in the instance history; flushes."""
+def store_public_answer(session, link: SurveyLink, clean: dict, nonce: str | None = None):
+    """Store a validated public answer and log it in the instance history; flushes. nonce:
+    the personal token it spends (tokens.check_token), refused (TokenRefused) if spent meanwhile."""
+    spend_token(session, link, nonce)
     now, instance = utcnow(), link.instance
     data = dict(clean)
     if "completed_on" in {c.get("key") for c in instance_form(session, link.instance_id,

@@ -63,6 +63,18 @@ def create_public_links(browser, instance_id: int) -> dict[str, str]:
     return public_links(browser, instance_id)
 
 
+def personal_links(browser, instance_id: int, form_key: str, count: int = 1) -> list[str]:
+    """URL paths of fresh personal links of a survey's public link (one answer each), as the
+    instance page makes them for this user when asked (it stores nothing)."""
+    body = browser.get(f"/instances/{instance_id}?personal={form_key}&count={count}").get_data(
+        as_text=True)
+    area = re.search(r'<textarea[^>]*data-testid="personal-links" data-form="%s"[^>]*>([^<]*)<'
+                     % form_key, body)
+    assert area, f"no personal links of {form_key} on the page"
+    return [re.sub(r"^https?://[^/]+", "", html.unescape(url))
+            for url in area.group(1).split()]
+
+
 def citizen(app):
     """A client with no login (a citizen's browser)."""
     return app.test_client()

@@ -17,17 +17,19 @@ from survey_support import (CITIZEN_FORM, CORRECTIVE_ACTION, FORGED, MAYOR_ACTIO
                             POLL_FIELDWORK, POLL_FILING, POLL_PLAN, POLL_QUESTIONS, POLL_REPORT, POLL_RETURN,
                             POLL_SUMMARY, PUBLIC_CITIZEN_FORM, PUBLIC_POLL_ANSWER,
                             PUBLIC_VISITOR_FORM, SURVEY_FOLLOWUP, SURVEY_PLAN, SURVEY_SUMMARY,
-                            VISITOR_FORM, citizen, counts, create_public_links, question, records)
+                            VISITOR_FORM, citizen, counts, create_public_links, personal_links,
+                            question, records)
 
 F01, F02, F03, F04, F05, F06 = (f"F-__-0-2-0{i}" for i in range(1, 7))
 
 
 def _collect_survey(app, expert, instance_id, paper, public):
     """Enter paper forms through the loop and send public answers, then finish collecting."""
-    links = create_public_links(expert, instance_id)
-    for kind, answer in public:
+    create_public_links(expert, instance_id)
+    for kind, answer in public:  # each respondent with a personal link of their own
         form = {"citizen": PUBLIC_CITIZEN_FORM, "visitor": PUBLIC_VISITOR_FORM}[kind]
-        assert citizen(app).post(links[f"{kind}_survey"], data={**form, **answer}).status_code == 303
+        [link] = personal_links(expert, instance_id, f"{kind}_survey")
+        assert citizen(app).post(link, data={**form, **answer}).status_code == 303
     for kind, answer in paper:
         drive(expert, instance_id, "Task_collect_survey_forms", {"next_form": kind})
         task = f"Task_enter_{kind}_survey"
