@@ -10,8 +10,8 @@ from engine.deadlines import DEFAULT_DEADLINES, ReplyDeadlines
 from engine.hooks import Hooks
 from engine.spiff import workflows
 from engine.spiff.sandbox import BASE_HELPERS, SandboxScriptEngine
-from workcal.jalali import DEFAULT_TIMEZONE
 from formjs.versions import SCHEMAS_KEY
+from workcal.jalali import DEFAULT_TIMEZONE
 from workcal.store import SESSION_KEY as CALENDARS_KEY
 from workcal.store import CalendarStore
 
