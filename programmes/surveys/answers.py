@@ -69,7 +69,8 @@ def _register_codes(form_keys) -> dict[str, str]:
 
 
 def load_answers(session, instance_id: int, form_keys) -> list[Answer]:
-    """Every stored answer of the instance to those questionnaires, oldest first."""
+    """Every stored answer of the instance to those questionnaires, oldest first (a poll's, to
+    the version of its questionnaire it asks now)."""
     answers = []
     codes = _register_codes(form_keys)
     if codes:
@@ -86,7 +87,10 @@ def load_answers(session, instance_id: int, form_keys) -> list[Answer]:
         rows = session.scalars(select(SurveyAnswer).where(
             SurveyAnswer.instance_id == instance_id, SurveyAnswer.form_key.in_(others))
             .order_by(SurveyAnswer.id))
-        answers += [Answer(r.form_key, r.channel, r.data or {}) for r in rows]
+        # A poll's answers count against the questionnaire they answered: the latest one's.
+        current = {key: questionnaire_version(session, instance_id, key) for key in others}
+        answers += [Answer(r.form_key, r.channel, r.data or {}) for r in rows
+                    if current[r.form_key] is None or r.questionnaire_version == current[r.form_key]]
     return answers
 
 

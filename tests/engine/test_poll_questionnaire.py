@@ -7,6 +7,7 @@ from sqlalchemy import select
 from formjs.versions import task_schema
 from models import Event, PollQuestionnaire, SurveyAnswer
 from models.errors import InvalidData
+from programmes.surveys.answers import compute_summary
 from replay_support import deploy, do, ready_rows, start
 from tests.survey_form_data import (POLL_ANSWER, POLL_APPROVE, POLL_PLAN, POLL_QUESTIONS,
                                     POLL_RETURN)
@@ -82,6 +83,15 @@ def test_a_plan_returned_and_revised_makes_a_new_questionnaire_version(db, poll)
                                                                             "q3": "o1"}})
     [stored] = db.scalars(select(SurveyAnswer).where(SurveyAnswer.instance_id == poll)).all()
     assert stored.questionnaire_version == 2
+    # an answer to another version is not counted against this one's questions
+    db.add(SurveyAnswer(instance_id=poll, form_key="poll_answer", data={"poll_answers": {"q3": "o2"}},
+                        channel="public", questionnaire_version=1))
+    db.flush()
+    results = compute_summary(db, poll, "poll_summary")
+    assert results["respondents"] == 1
+    [form] = results["forms"]
+    third = next(q for q in form["questions"] if q["key"] == "poll_answers.q3")
+    assert {o["label"]: o["count"] for o in third["options"]} == {"صبح زود": 1, "شب": 0, "هیچ‌وقت": 0}
 
 
 def test_a_choice_question_without_two_options_is_refused_at_its_field(db, poll):
