@@ -118,7 +118,12 @@ def compute_summary(session, instance_id: int, summary_form: str) -> dict | None
         return None
     _, form_keys = SUMMARIES[summary_form]
     schemas = {key: instance_form(session, instance_id, key) for key in form_keys}
-    return summarise(schemas, load_answers(session, instance_id, form_keys))
+    results = summarise(schemas, load_answers(session, instance_id, form_keys))
+    for form in results["forms"]:  # a poll's: the version of its questionnaire summarised
+        version = questionnaire_version(session, instance_id, form["form_key"])
+        if version is not None:
+            form["questionnaire_version"] = version
+    return results
 
 
 def shown_results(session, task: HumanTask) -> dict | None:

@@ -152,6 +152,7 @@ def test_poll_collects_summarises_and_reports_to_the_unit_concerned(app, login, 
     assert 'data-testid="chart-poll_answer-poll_answers.q1"' in page  # per question of the plan
     assert all(q["question"] in page for q in POLL_QUESTIONS)
     assert f'data-kind="text" data-answered="{paper_answers}"' in page
+    assert 'data-testid="questionnaire-version" data-version="1"' in page
     drive(expert, instance_id, "Task_prepare_poll_summary", {**POLL_SUMMARY, **FORGED})
     (f05,) = records(app, instance_id, F05)
     results = f05.data["poll_results"]
