@@ -226,9 +226,12 @@ _POLL_PLAN = {
     "poll_subject": "طرح پیاده‌راه‌سازی خیابان فردوسی",
     "concerned_unit": "معاونت حمل‌ونقل و ترافیک",
     "poll_objectives": "سنجش نظر ساکنان و کسبه پیش از اجرای آزمایشی طرح پیاده‌راه در بافت مرکزی منطقه.",
-    "poll_questions": "۱. آیا با پیاده‌راه شدن خیابان فردوسی موافقید؟\n"
-                      "۲. مهم‌ترین نگرانی شما درباره این طرح چیست؟\n"
-                      "۳. چه ساعاتی برای ورود خودروهای خدماتی مناسب است؟",
+    "poll_questions": [
+        {"question": "آیا با پیاده‌راه شدن خیابان فردوسی موافقید؟", "kind": "choice",
+         "options": "موافقم\nمخالفم\nنظری ندارم"},
+        {"question": "مهم‌ترین نگرانی شما درباره این طرح چیست؟", "kind": "text", "options": ""},
+        {"question": "چه ساعاتی برای ورود خودروهای خدماتی مناسب است؟", "kind": "choice",
+         "options": "پیش از ساعت ۸ صبح\nپس از ساعت ۲۲\nهر دو"}],
     "poll_method": "questionnaire_in_person", "target_population": "ساکنان و کسبه خیابان فردوسی و کوچه‌های مجاور",
     "sampling_method": "stratified", "sample_size": 300, "estimated_cost": 45000000,
 }
@@ -244,7 +247,13 @@ def load_opinion_poll(demo: DemoWork) -> None:
         plan = dict(_POLL_PLAN, start_date=demo.iso(3), end_date=demo.iso(20))
         if code == "d2":
             plan.update(poll_subject="ساعت کار بازارچه محلی", concerned_unit="اداره خدمات شهری",
-                        poll_questions="۱. بازارچه در چه ساعاتی باز باشد؟\n۲. آیا جمعه‌ها هم باز باشد؟",
+                        poll_questions=[
+                            {"question": "بازارچه در چه ساعاتی باز باشد؟", "kind": "choice",
+                             "options": "۸ تا ۲۰\n۱۰ تا ۲۲\n۱۶ تا ۲۴"},
+                            {"question": "باز بودن بازارچه در روزهای جمعه تا چه اندازه برای شما مهم است؟",
+                             "kind": "scale", "options": ""},
+                            {"question": "پیشنهاد دیگر شما درباره بازارچه", "kind": "text",
+                             "options": ""}],
                         start_date=demo.iso(-3), end_date=demo.iso(10), sample_size=150)
         demo.do(instance, "Task_prepare_poll_plan", f"pr_expert_{code}", plan)
         if stage == "approval":
@@ -260,9 +269,8 @@ def load_opinion_poll(demo: DemoWork) -> None:
             demo.do(instance, "Task_enter_poll_answer", f"pr_expert_{code}", {
                 "questionnaire_number": f"P-{n:03d}", "respondent_type": kind, "age_group": age,
                 "gender": "female" if n % 2 else "male", "neighbourhood": "محله بازار",
-                "topic_importance": "4", "current_situation": "2", "support_plan": support,
-                "budget_priority": "agree", "enough_information": "disagree",
-                "poll_comment": "ساعت کار تا ۲۲ باشد." if n == 1 else ""})
+                "poll_answers": {"q1": "o2" if support == "agree" else "o1", "q2": str(2 + n),
+                                 "q3": "ساعت کار تا ۲۲ باشد." if n == 1 else ""}})
 
 
 # ==================================================================== public meetings

@@ -10,6 +10,7 @@ from engine.deadlines import DEFAULT_DEADLINES, ReplyDeadlines
 from engine.hooks import Hooks
 from engine.spiff import workflows
 from engine.spiff.sandbox import BASE_HELPERS, SandboxScriptEngine
+from formjs.versions import SCHEMAS_KEY
 from workcal.jalali import DEFAULT_TIMEZONE
 from workcal.store import SESSION_KEY as CALENDARS_KEY
 from workcal.store import CalendarStore
@@ -52,7 +53,8 @@ class Engine:
 
     def session_info(self) -> dict:
         """What a session factory puts into session.info so that domain functions find the parts."""
-        return {SESSION_KEY: self, CALENDARS_KEY: self.calendars}
+        return {SESSION_KEY: self, CALENDARS_KEY: self.calendars,
+                SCHEMAS_KEY: self.hooks.task_schemas}
 
 
 def build_engine(settings: Mapping) -> Engine:

@@ -19,6 +19,11 @@ class Hooks:
     # form, shown on its page while open and kept with its completion (what the person was shown);
     # a form field of one of its keys is read-only for that task (formjs.forms.readonly_fields).
     shown_data: dict = field(default_factory=dict)
+    # form key -> function (session, task) -> dict | None: the schema a task of that form is
+    # shown and validated with when its instance has one of its own (an opinion poll's
+    # questionnaire made from its plan); None: the form's version as usual. Read by
+    # formjs.versions.task_schema through session.info (Engine.session_info).
+    task_schemas: dict = field(default_factory=dict)
     # form key -> function (session, task) -> dict: data computed only at completion, replacing
     # what the client sent (a survey's summary tables).
     completion_data: dict = field(default_factory=dict)

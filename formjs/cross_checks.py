@@ -16,9 +16,22 @@ from formjs.conditions import UnsupportedExpression, holds
 #                                 the submitted values (formjs.conditions' subset; the row's
 #                                 or group's own values first, then the whole form's)
 #   check: "national_id"          the Iranian national ID (کد ملی): ten digits, check digit
+#   check: "options"              a list of options, one per line: 2 to MAX_OPTIONS distinct
+#                                 lines (a poll plan's choice question)
 # They run after every field is typed, and only on fields that have no error yet.
 
-CHECKS = frozenset({"national_id"})
+CHECKS = frozenset({"national_id", "options"})
+MAX_OPTIONS = 20
+
+
+def option_lines(text) -> list[str]:
+    """The distinct non-empty lines of a text, in order (the options of a choice question)."""
+    seen: list[str] = []
+    for line in str(text or "").splitlines():
+        line = line.strip()
+        if line and line not in seen:
+            seen.append(line)
+    return seen
 
 
 def is_national_id(text: str) -> bool:
@@ -63,6 +76,8 @@ def _check_field(comp, value, scope, fields, root, root_fields, msg, today):
         return None
     if props.get("check") == "national_id" and not (isinstance(value, str) and is_national_id(value)):
         return msg("national_id")
+    if props.get("check") == "options" and not 2 <= len(option_lines(value)) <= MAX_OPTIONS:
+        return msg("options", MAX_OPTIONS)
     if comp.get("type") != "datetime" or not isinstance(value, str) or len(value) < 10:
         return None
     other_key = props.get("notBefore")

@@ -146,7 +146,8 @@ def _field_problems(comp: Mapping, where: str, props: Mapping, fields: Mapping,
         if detail:
             problems.append(Problem("error", "required_when", {"where": where, "detail": detail}))
     check = props.get("check")
-    if check not in (None, "") and (check not in CHECKS or kind not in ("textfield", "number")):
+    if check not in (None, "") and (check not in CHECKS or kind not in (
+            ("textarea",) if check == "options" else ("textfield", "number"))):
         problems.append(Problem("error", "check", {"where": where, "check": str(check)}))
     return problems
 

@@ -29,6 +29,7 @@ _MESSAGES = {
         "past": "این تاریخ نباید در گذشته باشد.",
         "required_when": "با پاسخی که داده‌اید، پر کردن این فیلد الزامی است.",
         "national_id": "کد ملی معتبر نیست: ۱۰ رقم با رقم کنترل درست وارد کنید.",
+        "options": "دست‌کم دو و حداکثر {n} گزینه، هر گزینه در یک سطر، بنویسید.",
         "one_file": "این فیلد فقط یک پرونده می‌پذیرد.",
     },
     "en": {
@@ -55,6 +56,7 @@ _MESSAGES = {
         "past": "This date must not be in the past.",
         "required_when": "With the answers given, this field is required.",
         "national_id": "Not a valid national ID: enter 10 digits with a correct check digit.",
+        "options": "Write two to {n} options, one per line.",
         "one_file": "This field takes one file only.",
     },
 }

@@ -15,6 +15,10 @@ formjs.version_cache); the task page, its prefill and the validation of its post
 and API) read that version (`task_schema`: from the cache when it is the latest, else
 one query). NULL (tasks made before versions existed) reads the latest.
 
+A task whose instance has a schema of its own (an opinion poll's questionnaire, made from its
+plan) reads that instead: session.info[SCHEMAS_KEY] maps a form key to a function
+(session, task) -> schema | None, filled by the engine from its hooks (task_schemas).
+
 The latest version for everyone else comes from formjs.version_cache; the checks the
 editor runs before a save are in formjs.schema_checks.
 """
@@ -31,6 +35,8 @@ from models import HumanTask, ProcessVersion, utcnow
 from models.forms import FormVersion
 
 from formjs.version_cache import latest_schema, note_saved
+
+SCHEMAS_KEY = "task_schemas"  # session.info: form key -> function (session, task) -> dict | None
 
 
 def canonical_json(schema) -> str:
@@ -121,6 +127,11 @@ def task_schema(session, task: HumanTask) -> dict:
     """The schema of the version the task was created with (a private copy); the latest for a
     task made before versions existed. FormNotFound if neither exists."""
     from formjs.forms import FormNotFound, load_form
+    own = (session.info.get(SCHEMAS_KEY) or {}).get(task.form_key) if session is not None else None
+    if own is not None:
+        schema = own(session, task)
+        if schema is not None:
+            return copy.deepcopy(schema)
     if task.form_version is None:
         return load_form(task.form_key, session=session)
     # Versions never change: the cache of latest versions serves most tasks without a query.

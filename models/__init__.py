@@ -14,11 +14,11 @@ from .mardom_salam import MardomSalamCouncil, MardomSalamMeeting, MardomSalamReq
 from .notifications import OutboxMessage
 from .records import QualityRecord
 from .staff_notifications import InboxVisit, NotificationPreference, StaffNotification
-from .surveys import SurveyAnswer, SurveyLink
+from .surveys import PollQuestionnaire, SurveyAnswer, SurveyLink, SurveyTokenUse
 from .studio import ProcessDraft
 from .workflow import Event, HumanTask, Instance, ProcessVersion, Timer
 
 __all__ = ["ApiKey", "Attachment", "Letter", "LetterCounter", "MardomSalamCouncil", "MardomSalamMeeting", "MardomSalamRequest", "DraftAmendment", "DraftComment", "DraftRegulation", "DraftSection", "FormVersion", "ProcessDraft", "ChainDigest", "LegalHoldChange", "RecordDisposal", "Base", "make_engine", "make_session_factory", "utcnow", "CalendarDay", "CitizenRequest", "DistrictBoundary", "ApiToken",
-           "District", "Role", "RoleGrant", "Substitution", "Unit", "UnitCategory", "User", "OutboxMessage", "QualityRecord", "SurveyAnswer", "SurveyLink", "Event",
+           "District", "Role", "RoleGrant", "Substitution", "Unit", "UnitCategory", "User", "OutboxMessage", "QualityRecord", "PollQuestionnaire", "SurveyAnswer", "SurveyLink", "SurveyTokenUse", "Event",
            "HumanTask", "Instance", "ProcessVersion", "Timer",
            "InboxVisit", "NotificationPreference", "StaffNotification"]

@@ -28,11 +28,17 @@ CORRECTIVE_ACTION = {
 SURVEY_FOLLOWUP = {"followup_result": "effective", "followed_up_on": "1404/08/25",
                    "followup_notes": "در بازدید میدانی تأیید شد"}
 POLL_APPROVE = {"poll_plan_decision": "approve", "return_reason": ""}
+# The plan's questions (F-04): one of each kind; the answer form asks them in `poll_answers`.
+POLL_QUESTIONS = [
+    {"question": "آیا با پیاده‌راه‌سازی خیابان زند موافقید؟", "kind": "choice",
+     "options": "موافقم\nمخالفم\nنظری ندارم"},
+    {"question": "پیاده‌راه تا چه اندازه به رفت‌وآمد شما کمک می‌کند؟", "kind": "scale", "options": ""},
+    {"question": "مهم‌ترین نگرانی شما چیست؟", "kind": "text", "options": ""},
+]
 POLL_ANSWER = {
     "questionnaire_number": "۱۷", "respondent_type": "business", "age_group": "40_49",
-    "gender": "male", "neighbourhood": "محله زند", "topic_importance": "5",
-    "current_situation": "2", "support_plan": "agree", "budget_priority": "agree",
-    "enough_information": "disagree", "poll_comment": "پارکینگ کسبه پیش‌بینی شود",
+    "gender": "male", "neighbourhood": "محله زند",
+    "poll_answers": {"q1": "o1", "q2": "4", "q3": "پارکینگ کسبه پیش‌بینی شود"},
 }
 POLL_SUMMARY = {"findings": "بیشتر پاسخ‌دهندگان با پیاده‌راه موافق‌اند",
                 "conclusions": "نگرانی اصلی، پارکینگ کسبه است",
@@ -43,7 +49,7 @@ POLL_FILING = {"filed_on": "1404/08/25", "archive_reference": "۲۳۴/ر", "fili
 POLL_PLAN = {
     "poll_subject": "طرح پیاده‌راه‌سازی خیابان زند", "concerned_unit": "اداره حمل‌ونقل و ترافیک",
     "poll_objectives": "سنجش دیدگاه ساکنان و کسبه درباره پیاده‌راه", "poll_questions":
-    "آیا با پیاده‌راه‌سازی موافقید؟\nمهم‌ترین نگرانی شما چیست؟", "poll_method": "questionnaire_in_person",
+    POLL_QUESTIONS, "poll_method": "questionnaire_in_person",
     "target_population": "ساکنان و کسبه محدوده خیابان زند", "sampling_method": "stratified",
     "sample_size": "250", "start_date": "1404/08/01", "end_date": "1404/08/15",
     "estimated_cost": "۱۵۰,۰۰۰,۰۰۰",

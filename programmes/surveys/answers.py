@@ -9,6 +9,7 @@ whatever a client posts for them is dropped by form validation and never used.
 """
 from __future__ import annotations
 
+import copy
 import secrets
 
 from sqlalchemy import or_, select
@@ -18,7 +19,9 @@ from models import HumanTask, Instance, QualityRecord, SurveyAnswer, SurveyLink,
 from engine import append_event
 from formjs.forms import load_form
 from records.quality import record_type_for_form, retention_until
+from programmes.surveys.questionnaire import ANSWER_FORM, latest_questionnaire
 from programmes.surveys.summary import Answer, summarise
+from programmes.surveys.tokens import ensure_signing_key, needs_token, spend_token
 from workcal.jalali import local_date
 from workcal.store import zone_of
 
@@ -66,7 +69,8 @@ def _register_codes(form_keys) -> dict[str, str]:
 
 
 def load_answers(session, instance_id: int, form_keys) -> list[Answer]:
-    """Every stored answer of the instance to those questionnaires, oldest first."""
+    """Every stored answer of the instance to those questionnaires, oldest first (a poll's, to
+    the version of its questionnaire it asks now)."""
     answers = []
     codes = _register_codes(form_keys)
     if codes:
@@ -83,8 +87,29 @@ def load_answers(session, instance_id: int, form_keys) -> list[Answer]:
         rows = session.scalars(select(SurveyAnswer).where(
             SurveyAnswer.instance_id == instance_id, SurveyAnswer.form_key.in_(others))
             .order_by(SurveyAnswer.id))
-        answers += [Answer(r.form_key, r.channel, r.data or {}) for r in rows]
+        # A poll's answers count against the questionnaire they answered: the latest one's.
+        current = {key: questionnaire_version(session, instance_id, key) for key in others}
+        answers += [Answer(r.form_key, r.channel, r.data or {}) for r in rows
+                    if current[r.form_key] is None or r.questionnaire_version == current[r.form_key]]
     return answers
+
+
+def instance_form(session, instance_id: int, form_key: str) -> dict:
+    """The questionnaire the instance asks for a form key: a poll's own (its plan's latest
+    version), else the form."""
+    if form_key == ANSWER_FORM:
+        questionnaire = latest_questionnaire(session, instance_id)
+        if questionnaire is not None:
+            return questionnaire.schema
+    return load_form(form_key, session=session)
+
+
+def questionnaire_version(session, instance_id: int, form_key: str) -> int | None:
+    """The version of the poll's questionnaire an answer given now answers (None otherwise)."""
+    if form_key != ANSWER_FORM:
+        return None
+    questionnaire = latest_questionnaire(session, instance_id)
+    return questionnaire.version if questionnaire is not None else None
 
 
 def compute_summary(session, instance_id: int, summary_form: str) -> dict | None:
@@ -92,8 +117,13 @@ def compute_summary(session, instance_id: int, summary_form: str) -> dict | None
     if summary_form not in SUMMARIES:
         return None
     _, form_keys = SUMMARIES[summary_form]
-    schemas = {key: load_form(key, session=session) for key in form_keys}
-    return summarise(schemas, load_answers(session, instance_id, form_keys))
+    schemas = {key: instance_form(session, instance_id, key) for key in form_keys}
+    results = summarise(schemas, load_answers(session, instance_id, form_keys))
+    for form in results["forms"]:  # a poll's: the version of its questionnaire summarised
+        version = questionnaire_version(session, instance_id, form["form_key"])
+        if version is not None:
+            form["questionnaire_version"] = version
+    return results
 
 
 def shown_results(session, task: HumanTask) -> dict | None:
@@ -138,7 +168,9 @@ def keep_answer(session, task: HumanTask, user, data: dict, now) -> SurveyAnswer
         return None
     answer = SurveyAnswer(instance_id=task.instance_id, form_key=task.form_key,
                           district_id=task.district_id, data=data, channel="paper",
-                          created_at=now, created_by_id=user.id)
+                          created_at=now, created_by_id=user.id,
+                          questionnaire_version=questionnaire_version(
+                              session, task.instance_id, task.form_key))
     session.add(answer)
     return answer
 
@@ -170,8 +202,10 @@ def public_links(session, instance: Instance) -> list[SurveyLink]:
 
 
 def missing_links(session, instance: Instance) -> tuple[str, ...]:
-    """The questionnaires the instance takes answers to now that have no public link yet."""
-    made = {link.form_key for link in public_links(session, instance)}
+    """The questionnaires the instance takes answers to now that have no public link yet (or
+    a link that answers with personal tokens but has no secret to sign them: made before)."""
+    made = {link.form_key for link in public_links(session, instance)
+            if link.signing_key or not needs_token(link)}
     return tuple(key for key in collecting_forms(session, instance) if key not in made)
 
 
@@ -179,9 +213,15 @@ def create_public_links(session, instance: Instance, user) -> list[SurveyLink]:
     """Make the missing links of the questionnaires the instance takes answers to now (an
     explicit action of a user who may act on its collecting task; the caller checks that),
     and return them all. Once a link exists it is kept: calling again makes nothing."""
+    existing = {link.form_key: link for link in public_links(session, instance)}
     for form_key in missing_links(session, instance):
-        session.add(SurveyLink(token=secrets.token_urlsafe(TOKEN_BYTES), instance_id=instance.id,
-                               form_key=form_key, created_at=utcnow(), created_by_id=user.id))
+        link = existing.get(form_key)
+        if link is None:
+            link = SurveyLink(token=secrets.token_urlsafe(TOKEN_BYTES), instance_id=instance.id,
+                              form_key=form_key, created_at=utcnow(), created_by_id=user.id)
+            session.add(link)
+        if needs_token(link):
+            ensure_signing_key(link)
     session.flush()
     return public_links(session, instance)
 
@@ -196,9 +236,10 @@ def open_link(session, token: str) -> SurveyLink | None:
     return link
 
 
-def public_schema(form_key: str, session=None) -> dict:
-    """The questionnaire as a citizen sees it: the paper-only fields left out."""
-    schema = load_form(form_key, session=session)
+def public_schema(link: SurveyLink, session) -> dict:
+    """The questionnaire as a citizen sees it (a poll's own questions): the paper-only fields
+    left out."""
+    schema = copy.deepcopy(instance_form(session, link.instance_id, link.form_key))
     schema["components"] = [c for c in schema.get("components") or []
                             if not (isinstance(c, dict) and c.get("key") in PAPER_ONLY)]
     return schema
@@ -211,11 +252,14 @@ def public_values(instance: Instance, schema: dict) -> dict:
             if isinstance(c, dict) and c.get("readonly") and c.get("key") in data}
 
 
-def store_public_answer(session, link: SurveyLink, clean: dict):
-    """Store a validated public answer and log it in the instance history; flushes."""
+def store_public_answer(session, link: SurveyLink, clean: dict, nonce: str | None = None):
+    """Store a validated public answer and log it in the instance history; flushes. nonce:
+    the personal token it spends (tokens.check_token), refused (TokenRefused) if spent meanwhile."""
+    spend_token(session, link, nonce)
     now, instance = utcnow(), link.instance
     data = dict(clean)
-    if "completed_on" in {c.get("key") for c in load_form(link.form_key, session=session).get("components", [])
+    if "completed_on" in {c.get("key") for c in instance_form(session, link.instance_id,
+                                                              link.form_key).get("components", [])
                           if isinstance(c, dict)}:
         data["completed_on"] = local_date(now, zone_of(session)).isoformat()
     record_type = record_type_for_form(link.form_key)
@@ -226,7 +270,9 @@ def store_public_answer(session, link: SurveyLink, clean: dict):
     else:
         row = SurveyAnswer(instance_id=instance.id, form_key=link.form_key,
                            district_id=instance.district_id, data=data, channel="public",
-                           created_at=now, created_by_id=None)
+                           created_at=now, created_by_id=None,
+                           questionnaire_version=questionnaire_version(session, instance.id,
+                                                                       link.form_key))
     session.add(row)
     session.flush()
     append_event(session, instance, "survey_answer_received",

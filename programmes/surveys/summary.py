@@ -3,7 +3,11 @@
 Plain functions over form-js schemas and answer dicts: no database, no SpiffWorkflow. Every
 choice question of a form (radio, select, checklist) gets its count per option, split by
 channel (paper / public); a question whose options are all whole numbers (the 1-5 scales)
-also gets its mean. The result is JSON, stored as it is in the summary's quality record.
+also gets its mean. A field that declares its kind (the property `questionKind` of an opinion
+poll's questions, programmes/surveys/questionnaire.py) is counted as that kind: a `choice`
+with numbered options is no scale, and a `text` question gets its number of answers. Fields
+in a group with a path (a poll's `poll_answers`) are read at that path. The result is JSON,
+stored as it is in the summary's quality record.
 """
 from __future__ import annotations
 
@@ -24,12 +28,30 @@ class Answer:
     data: Mapping
 
 
-def _inputs(components) -> Iterable[Mapping]:
+def _inputs(components, prefix: str = "") -> Iterable[tuple[str, Mapping]]:
+    """(where the answer is: a key, or a dotted path in a group with a path; the component)."""
     for kind, comp in iter_components(components):
-        if kind == "group" and not comp.get("path"):
-            yield from _inputs(comp.get("components"))  # a path would nest the answers
+        if kind == "group":
+            path = comp.get("path")
+            yield from _inputs(comp.get("components"), f"{prefix}{path}." if path else prefix)
+        elif kind == "dynamiclist":
+            continue  # rows are no single answer
         elif comp.get("key") and not comp.get("readonly") and not comp.get("disabled"):
-            yield comp
+            yield prefix + comp["key"], comp
+
+
+def _value(data: Mapping, where: str):
+    """The answer at a key or dotted path of an answer's data (None when absent)."""
+    for step in where.split("."):
+        if not isinstance(data, Mapping):
+            return None
+        data = data.get(step)
+    return data
+
+
+def _declared_kind(comp: Mapping) -> str | None:
+    props = comp.get("properties")
+    return props.get("questionKind") if isinstance(props, Mapping) else None
 
 
 def form_title(schema: Mapping) -> str:
@@ -41,9 +63,15 @@ def form_title(schema: Mapping) -> str:
 
 
 def questions_of(schema: Mapping) -> list[dict]:
-    """The choice questions of a form: key, label, kind (scale/choice/multi) and options."""
+    """The questions of a form: key (a dotted path in a group with one), label, kind
+    (scale/choice/multi, or text when the field declares it) and options."""
     found = []
-    for comp in _inputs(schema.get("components")):
+    for where, comp in _inputs(schema.get("components")):
+        declared = _declared_kind(comp)
+        label = str(comp.get("label") or comp["key"])
+        if declared == "text" and comp.get("type") in TEXT_TYPES:
+            found.append({"key": where, "label": label, "kind": "text", "options": []})
+            continue
         if comp.get("type") not in CHOICE_TYPES:
             continue
         pairs = [(str(value), label) for value, label in options(comp)]
@@ -51,13 +79,14 @@ def questions_of(schema: Mapping) -> list[dict]:
             continue
         numeric = all(value.lstrip("-").isdigit() for value, _ in pairs) and len(pairs) >= 3
         kind = "multi" if comp["type"] == "checklist" else ("scale" if numeric else "choice")
-        found.append({"key": comp["key"], "label": str(comp.get("label") or comp["key"]),
-                      "kind": kind, "options": pairs})
+        if declared in ("scale", "choice") and kind != "multi":
+            kind = declared if declared == "choice" or numeric else kind
+        found.append({"key": where, "label": label, "kind": kind, "options": pairs})
     return found
 
 
 def _text_keys(schema: Mapping) -> list[str]:
-    return [comp["key"] for comp in _inputs(schema.get("components"))
+    return [where for where, comp in _inputs(schema.get("components"))
             if comp.get("type") in TEXT_TYPES]
 
 
@@ -79,11 +108,20 @@ def _mean(total: float, count: int) -> float | None:
 
 
 def summarise_question(question: Mapping, answers: list[Answer]) -> dict:
-    """Counts per option (and per channel), answered count and, for a scale, the mean."""
+    """Counts per option (and per channel), answered count and, for a scale, the mean; for a
+    text question, how many wrote an answer."""
+    if question["kind"] == "text":
+        answered = _by_channel()
+        for answer in answers:
+            if str(_value(answer.data, question["key"]) or "").strip():
+                answered[answer.channel] += 1
+        return {"key": question["key"], "label": question["label"], "kind": "text",
+                "answered": sum(answered.values()), "answered_by_channel": answered,
+                "options": []}
     counts = {value: _by_channel() for value, _ in question["options"]}
     answered, sums, scored = _by_channel(), dict.fromkeys(CHANNELS, 0.0), _by_channel()
     for answer in answers:
-        picked = [v for v in _chosen(answer.data.get(question["key"])) if v in counts]
+        picked = [v for v in _chosen(_value(answer.data, question["key"])) if v in counts]
         if not picked:
             continue
         answered[answer.channel] += 1
@@ -113,7 +151,7 @@ def summarise_form(form_key: str, schema: Mapping, answers: Iterable[Answer]) ->
     for answer in mine:
         by_channel[answer.channel] += 1
     text_keys = _text_keys(schema)
-    comments = sum(1 for a in mine if any(str(a.data.get(k) or "").strip() for k in text_keys))
+    comments = sum(1 for a in mine if any(str(_value(a.data, k) or "").strip() for k in text_keys))
     return {"form_key": form_key, "title": form_title(schema), "respondents": len(mine),
             "by_channel": by_channel, "comments": comments,
             "questions": [summarise_question(q, mine) for q in questions_of(schema)]}

@@ -75,8 +75,8 @@ def test_the_district_mayor_approves_a_poll_plan_seeing_its_questions(app, page)
     log_in(page, "district_mayor_d1")
     open_task(page, "بررسی و تأیید طرح افکارسنجی", instance_id)
     case = case_text(page)
-    for question in POLL_PLAN["poll_questions"].splitlines():
-        assert question in case
+    for question in POLL_PLAN["poll_questions"]:
+        assert question["question"] in case
     assert POLL_PLAN["poll_subject"] in case and "۱۴۰۴/۰۸/۰۱" in case
     page.check("input[name=poll_plan_decision][value=approve]")
     submit(page, instance_id)

@@ -70,6 +70,14 @@ CASES = [
      {"national_id": "کد ملی معتبر نیست: ۱۰ رقم با رقم کنترل درست وارد کنید."}),
     ([text("national_id", check="national_id")], {"national_id": ""}, {}),
     ([text("national_id", check="national_id")], {"national_id": "۰۰۱۰۳۵۰۸۲۹"}, {}),
+    # a list of options, one per line (a poll plan's choice question): two to twenty
+    ([{"type": "textarea", "key": "options", "label": "options", "properties": {"check": "options"}}],
+     {"options": "بله\n\n  بله  "}, {"options": "دست‌کم دو و حداکثر ۲۰ گزینه، هر گزینه در یک سطر، بنویسید."}),
+    ([{"type": "textarea", "key": "options", "label": "options", "properties": {"check": "options"}}],
+     {"options": "\n".join(f"گزینه {n}" for n in range(21))},
+     {"options": "دست‌کم دو و حداکثر ۲۰ گزینه، هر گزینه در یک سطر، بنویسید."}),
+    ([{"type": "textarea", "key": "options", "label": "options", "properties": {"check": "options"}}],
+     {"options": "بله\nخیر"}, {}),
     # inside a list's rows: the row's own fields first
     ([{"type": "dynamiclist", "path": "stays", "components": [
         day("arrive"), day("leave", "خروج", notBefore="arrive")]}],
@@ -237,6 +245,7 @@ def test_every_shipped_form_passes_the_schema_checks():
     (text("reason", requiredWhen="=decision ==="), "required_when"),
     (text("national_id", check="passport"), "check"),
     ({**DECISION, "properties": {"check": "national_id"}}, "check"),
+    (text("options", check="options"), "check"),  # options are lines: a textarea's
 ])
 def test_a_malformed_declaration_is_refused_by_name(component, code):
     schema = {"type": "default", "components": [text("subject"), day("start"), component]}
@@ -247,6 +256,7 @@ def test_well_formed_declarations_pass_the_schema_checks():
     schema = {"type": "default", "components": [
         day("start"), day("end", notBefore="start", notInPast="true"), DECISION,
         text("reason", requiredWhen='=decision = "return"'), text("nid", check="national_id"),
+        {"type": "textarea", "key": "choices", "label": "choices", "properties": {"check": "options"}},
         {**ITEMS, "properties": {"minRows": 1, "maxRows": "30", "rowsFrom": ".",
                                  "rowsMap": "title=subject, qty"}}]}
     assert check_schema(None, "example", schema) == []

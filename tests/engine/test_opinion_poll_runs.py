@@ -1,16 +1,18 @@
 """processes/opinion_poll.bpmn (افکارسنجی) run in memory through engine.harness: every path
 through its gateways, each task completed with data that first passes its form's validation;
-what each form shows read-only of the earlier tasks.
+what each form shows read-only of the earlier tasks. The answer task asks the plan's questions
+(programmes/surveys/questionnaire.py makes that form; the database keeps its versions).
 """
 from __future__ import annotations
 
 import pytest
 
-from formjs.forms import load_form, prefill_values
-from engine.harness import ready_task_ids
+from formjs.forms import load_form, prefill_values, validate_submission
+from engine.harness import complete_ready_task, ready_task_ids
 from engine.spiff.workflows import completed_elements, current_data, ready_human_tasks
 from people.roles import role_for_lane
 from survey_processes_support import POLL, end_events, start, submit
+from programmes.surveys.questionnaire import plan_questions, questionnaire_schema
 from tests.survey_form_data import (POLL_ANSWER, POLL_APPROVE, POLL_FIELDWORK, POLL_FILING,
                                     POLL_PLAN, POLL_REPORT, POLL_RETURN, POLL_SUMMARY)
 
@@ -33,11 +35,14 @@ def test_opinion_poll_runs_every_path_to_its_end_event(returns, answers):
         submit(wf, POLL, "Task_collect_poll_answers", {"next_poll_step": "answer"})
         assert ready_task_ids(wf) == ["Task_enter_poll_answer"]
         # the subject is shown read-only; the previous respondent's typed answers are not
-        shown = prefill_values(load_form("poll_answer"), current_data(wf))
+        questionnaire = questionnaire_schema(load_form("poll_answer"), plan_questions(current_data(wf)))
+        shown = prefill_values(questionnaire, current_data(wf))
         assert shown["poll_subject"] == POLL_PLAN["poll_subject"]
-        assert not shown.get("poll_comment") and not shown.get("neighbourhood")
-        stored = submit(wf, POLL, "Task_enter_poll_answer", POLL_ANSWER)
-        assert stored["poll_comment"] == POLL_ANSWER["poll_comment"] and "poll_subject" not in stored
+        assert not shown.get("poll_answers") and not shown.get("neighbourhood")
+        stored, errors = validate_submission(questionnaire, POLL_ANSWER)
+        assert not errors
+        complete_ready_task(wf, "Task_enter_poll_answer", stored)
+        assert stored["poll_answers"] == POLL_ANSWER["poll_answers"] and "poll_subject" not in stored
         assert ready_task_ids(wf) == ["Task_collect_poll_answers"]
     submit(wf, POLL, "Task_collect_poll_answers", {"next_poll_step": "finished"})
     assert ready_task_ids(wf) == ["Task_poll_fieldwork"]

@@ -38,7 +38,10 @@ def test_form_is_a_form_js_schema_with_validation(form_key):
     assert components[0]["type"] == "text" and PERSIAN.search(components[0]["text"])
     ids = [c["id"] for c in components]
     assert len(ids) == len(set(ids))
-    fields = [c for c in components if c["type"] != "text"]
+    lists = [c for c in components if c["type"] == "dynamiclist"]  # the plan's questions
+    assert all(SNAKE.fullmatch(c["path"]) and PERSIAN.search(c["label"]) for c in lists)
+    fields = [c for c in components if c["type"] not in ("text", "dynamiclist")]
+    fields += [row for c in lists for row in c["components"]]
     keys = [c["key"] for c in fields]
     assert len(keys) == len(set(keys))
     assert any(not c.get("readonly") for c in fields)

@@ -8,7 +8,9 @@ import json
 import pytest
 
 from formjs.forms import load_form
+from programmes.surveys.questionnaire import plan_questions, questionnaire_schema
 from programmes.surveys.summary import Answer, form_title, questions_of, summarise, summarise_form
+from tests.survey_form_data import POLL_PLAN
 
 SCHEMA = {"components": [
     {"type": "text", "text": "#### پرسشنامه نمونه\n\nتوضیح"},
@@ -99,10 +101,27 @@ def test_survey_summary_covers_both_questionnaires_and_is_json():
     assert _question(visitor, "visit_purpose")["kind"] == "choice"  # a select counts too
 
 
-def test_poll_answer_questions_are_the_scales_and_the_agree_disagree_statements():
-    schema = load_form("poll_answer")
+def test_a_polls_questions_are_those_of_its_plan_with_the_kind_each_declares():
+    schema = questionnaire_schema(load_form("poll_answer"), plan_questions(POLL_PLAN))
     kinds = {q["key"]: q["kind"] for q in questions_of(schema)}
-    assert kinds["topic_importance"] == kinds["current_situation"] == "scale"
-    assert kinds["support_plan"] == kinds["budget_priority"] == kinds["enough_information"] == "choice"
+    assert kinds["poll_answers.q1"] == "choice" and kinds["poll_answers.q2"] == "scale"
+    assert kinds["poll_answers.q3"] == "text"
+    assert kinds["respondent_type"] == "choice"  # the respondent's profile stays
+    assert not {"topic_importance", "support_plan", "poll_comment"} & set(kinds)  # no fixed five
     assert "poll_subject" not in kinds  # read-only: shown, never answered
     assert form_title(schema) == "پرسشنامه افکارسنجی از شهروندان"
+
+
+def test_a_polls_summary_is_per_question_counts_a_mean_and_written_answers():
+    schema = questionnaire_schema(load_form("poll_answer"), plan_questions(POLL_PLAN))
+    answers = [Answer("poll_answer", "paper", {"poll_answers": {"q1": "o1", "q2": "4", "q3": "پارکینگ"}}),
+               Answer("poll_answer", "public", {"poll_answers": {"q1": "o2", "q2": "2", "q3": " "}}),
+               Answer("poll_answer", "public", {"poll_answers": {"q1": "o1", "q2": "3"}})]
+    form = summarise({"poll_answer": schema}, answers)["forms"][0]
+    choice, scale, text = (_question(form, f"poll_answers.q{n}") for n in (1, 2, 3))
+    assert [o["label"] for o in choice["options"]] == ["موافقم", "مخالفم", "نظری ندارم"]
+    assert _counts(choice) == {"o1": (2, 1, 1), "o2": (1, 0, 1), "o3": (0, 0, 0)}
+    assert scale["mean"] == 3.0 and scale["answered"] == 3
+    assert text["kind"] == "text" and text["answered"] == 1 and text["options"] == []
+    assert text["answered_by_channel"] == {"paper": 1, "public": 0}
+    json.dumps(form)  # stored as it is

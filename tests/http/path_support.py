@@ -151,6 +151,8 @@ def html_form(data: dict, prefix: str = "") -> MultiDict:
             continue
         if value is True:
             fields.append((name, "on"))
+        elif isinstance(value, dict):  # a group with a path: `group.key`
+            fields.extend(html_form(value, f"{name}.").items(multi=True))
         elif isinstance(value, list) and value and isinstance(value[0], dict):
             for i, row in enumerate(value):
                 fields.extend(html_form(row, f"{name}[{i}].").items(multi=True))

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from models import Event, QualityRecord, SurveyAnswer
 from tests.survey_form_data import (  # noqa: F401 - shared with the other survey tests
     CITIZEN_FORM, CORRECTIVE_ACTION, MAYOR_ACTION, MAYOR_NO_ACTION, PLAN_APPROVE, PLAN_RETURN,
-    POLL_ANSWER, POLL_APPROVE, POLL_FILING, POLL_REPORT, POLL_SUMMARY, SURVEY_FOLLOWUP, SURVEY_PLAN)
+    POLL_ANSWER, POLL_APPROVE, POLL_FILING, POLL_QUESTIONS, POLL_REPORT, POLL_SUMMARY, SURVEY_FOLLOWUP, SURVEY_PLAN)
 
 # What a citizen fills on the public page: no questionnaire number, no date (the server's).
 PUBLIC_CITIZEN_FORM = {k: v for k, v in CITIZEN_FORM.items()
@@ -32,7 +32,7 @@ SURVEY_SUMMARY = {
 POLL_PLAN = {
     "poll_subject": "طرح پیاده‌راه‌سازی خیابان زند", "concerned_unit": "اداره حمل‌ونقل و ترافیک",
     "poll_objectives": "سنجش دیدگاه ساکنان و کسبه درباره پیاده‌راه",
-    "poll_questions": "آیا با پیاده‌راه‌سازی موافقید؟\nمهم‌ترین نگرانی شما چیست؟",
+    "poll_questions": POLL_QUESTIONS,
     "poll_method": "questionnaire_in_person", "target_population": "ساکنان و کسبه خیابان زند",
     "sampling_method": "stratified", "sample_size": "250", "start_date": "1404/08/01",
     "end_date": "1404/08/15", "estimated_cost": "۱۵۰,۰۰۰,۰۰۰",
@@ -61,6 +61,18 @@ def create_public_links(browser, instance_id: int) -> dict[str, str]:
     response = browser.post(f"/instances/{instance_id}/survey-links")
     assert response.status_code == 303, response.get_data(as_text=True)
     return public_links(browser, instance_id)
+
+
+def personal_links(browser, instance_id: int, form_key: str, count: int = 1) -> list[str]:
+    """URL paths of fresh personal links of a survey's public link (one answer each), as the
+    instance page makes them for this user when asked (it stores nothing)."""
+    body = browser.get(f"/instances/{instance_id}?personal={form_key}&count={count}").get_data(
+        as_text=True)
+    area = re.search(r'<textarea[^>]*data-testid="personal-links" data-form="%s"[^>]*>([^<]*)<'
+                     % form_key, body)
+    assert area, f"no personal links of {form_key} on the page"
+    return [re.sub(r"^https?://[^/]+", "", html.unescape(url))
+            for url in area.group(1).split()]
 
 
 def citizen(app):

@@ -10,24 +10,26 @@ opinion_poll: Gateway_poll_plan_decision approve/return; Gateway_next_poll_answe
 """
 import pytest
 
-from path_support import (deploy, drive, drive_api, end_events, finished, ready_task,
+from path_support import (deploy, drive, drive_api, end_events, finished, html_form, ready_task,
                           ready_task_data, records_of, refused, start_on_page)
 from survey_support import (CITIZEN_FORM, CORRECTIVE_ACTION, FORGED, MAYOR_ACTION,
                             MAYOR_NO_ACTION, PLAN_APPROVE, PLAN_RETURN, POLL_ANSWER, POLL_APPROVE,
-                            POLL_FIELDWORK, POLL_FILING, POLL_PLAN, POLL_REPORT, POLL_RETURN,
+                            POLL_FIELDWORK, POLL_FILING, POLL_PLAN, POLL_QUESTIONS, POLL_REPORT, POLL_RETURN,
                             POLL_SUMMARY, PUBLIC_CITIZEN_FORM, PUBLIC_POLL_ANSWER,
                             PUBLIC_VISITOR_FORM, SURVEY_FOLLOWUP, SURVEY_PLAN, SURVEY_SUMMARY,
-                            VISITOR_FORM, citizen, counts, create_public_links, question, records)
+                            VISITOR_FORM, citizen, counts, create_public_links, personal_links,
+                            question, records)
 
 F01, F02, F03, F04, F05, F06 = (f"F-__-0-2-0{i}" for i in range(1, 7))
 
 
 def _collect_survey(app, expert, instance_id, paper, public):
     """Enter paper forms through the loop and send public answers, then finish collecting."""
-    links = create_public_links(expert, instance_id)
-    for kind, answer in public:
+    create_public_links(expert, instance_id)
+    for kind, answer in public:  # each respondent with a personal link of their own
         form = {"citizen": PUBLIC_CITIZEN_FORM, "visitor": PUBLIC_VISITOR_FORM}[kind]
-        assert citizen(app).post(links[f"{kind}_survey"], data={**form, **answer}).status_code == 303
+        [link] = personal_links(expert, instance_id, f"{kind}_survey")
+        assert citizen(app).post(link, data={**form, **answer}).status_code == 303
     for kind, answer in paper:
         drive(expert, instance_id, "Task_collect_survey_forms", {"next_form": kind})
         task = f"Task_enter_{kind}_survey"
@@ -126,13 +128,18 @@ def test_poll_collects_summarises_and_reports_to_the_unit_concerned(app, login, 
         drive(expert, instance_id, "Task_prepare_poll_plan", POLL_PLAN)
     drive(mayor, instance_id, "Task_approve_poll_plan", POLL_APPROVE)
     link = create_public_links(expert, instance_id)["poll_answer"]
-    assert citizen(app).post(link, data={**PUBLIC_POLL_ANSWER, "support_plan": "disagree",
-                                         "topic_importance": "3"}).status_code == 303
+    assert citizen(app).post(link, data=html_form({**PUBLIC_POLL_ANSWER, "poll_answers": {
+        "q1": "o2", "q2": "3", "q3": ""}})).status_code == 303
     for _ in range(paper_answers):
         drive(expert, instance_id, "Task_collect_poll_answers", {"next_poll_step": "answer"})
         answer_task = ready_task(app, instance_id, "Task_enter_poll_answer")
-        assert POLL_PLAN["poll_subject"] in expert.get(f"/tasks/{answer_task.id}").get_data(
-            as_text=True)
+        paper = expert.get(f"/tasks/{answer_task.id}").get_data(as_text=True)
+        assert POLL_PLAN["poll_subject"] in paper  # and the plan's own questions, on paper too
+        assert all(q["question"] in paper for q in POLL_QUESTIONS)
+        assert 'name="poll_answers.q1"' in paper and 'name="support_plan"' not in paper
+        refused_answer = expert.post(f"/tasks/{answer_task.id}", data=html_form(
+            {**POLL_ANSWER, "poll_answers": {"q1": "o7", "q2": "4"}}))
+        assert refused_answer.status_code == 400
         drive(expert, instance_id, "Task_enter_poll_answer", POLL_ANSWER)
     drive(expert, instance_id, "Task_collect_poll_answers", {"next_poll_step": "finished"})
     assert citizen(app).get(link).status_code == 404
@@ -142,15 +149,20 @@ def test_poll_collects_summarises_and_reports_to_the_unit_concerned(app, login, 
     page = expert.get(f"/tasks/{summary.id}").get_data(as_text=True)
     total = paper_answers + 1
     assert f'data-total="{total}" data-paper="{paper_answers}" data-public="1"' in page
-    assert 'data-testid="chart-poll_answer-support_plan"' in page
+    assert 'data-testid="chart-poll_answer-poll_answers.q1"' in page  # per question of the plan
+    assert all(q["question"] in page for q in POLL_QUESTIONS)
+    assert f'data-kind="text" data-answered="{paper_answers}"' in page
+    assert 'data-testid="questionnaire-version" data-version="1"' in page
     drive(expert, instance_id, "Task_prepare_poll_summary", {**POLL_SUMMARY, **FORGED})
     (f05,) = records(app, instance_id, F05)
     results = f05.data["poll_results"]
     assert results["respondents"] == total
-    assert counts(question(results, "poll_answer", "support_plan")) == {
-        "agree": (paper_answers, 0), "disagree": (0, 1), "no_opinion": (0, 0)}
-    assert question(results, "poll_answer", "topic_importance")["mean"] == round(
-        (5 * paper_answers + 3) / total, 2)
+    assert counts(question(results, "poll_answer", "poll_answers.q1")) == {
+        "o1": (paper_answers, 0), "o2": (0, 1), "o3": (0, 0)}
+    assert question(results, "poll_answer", "poll_answers.q2")["mean"] == round(
+        (4 * paper_answers + 3) / total, 2)
+    written = question(results, "poll_answer", "poll_answers.q3")
+    assert (written["kind"], written["answered"]) == ("text", paper_answers)
 
     # F-06 goes to the department head of the district, who sees the results and acts
     report = ready_task(app, instance_id, "Task_poll_report")
@@ -197,7 +209,7 @@ def test_summary_completed_through_the_api_also_stores_the_computed_table(app, l
     drive(expert, instance_id, "Task_prepare_poll_plan", POLL_PLAN)
     drive(mayor, instance_id, "Task_approve_poll_plan", POLL_APPROVE)
     link = create_public_links(expert, instance_id)["poll_answer"]
-    assert citizen(app).post(link, data=PUBLIC_POLL_ANSWER).status_code == 303
+    assert citizen(app).post(link, data=html_form(PUBLIC_POLL_ANSWER)).status_code == 303
     client = api("pr_expert_d1")
     drive_api(client, instance_id, "Task_collect_poll_answers", {"next_poll_step": "finished"})
     drive_api(client, instance_id, "Task_poll_fieldwork", POLL_FIELDWORK)
