@@ -26,9 +26,9 @@ def test_the_ranking_shows_the_districts_in_order_with_persian_labels(app, db, l
         assert label in page, label
     rows = table_rows(response, "message-scores")
     # rank, district, received, on the spot, on time, late, open, overdue, median h, satisfaction %,
-    # working days late, score (message_scores_support: d2 -1 ahead of d1 -2).
-    assert rows == [["۱", "منطقه ۲", "۲", "۱", "۰", "۱", "۰", "۰", "۱۴.۵", "۰.۰", "۱", "-۱.۰"],
-                    ["۲", "منطقه ۱", "۳", "۱", "۱", "۰", "۱", "۱", "۷.۵", "۱۰۰.۰", "۲", "-۲.۰"]]
+    # working days late, score (message_scores_support: d2 -3 ahead of d1 -4).
+    assert rows == [["۱", "منطقه ۲", "۲", "۱", "۰", "۱", "۰", "۰", "۷۲.۵", "۰.۰", "۳", "-۳.۰"],
+                    ["۲", "منطقه ۱", "۳", "۱", "۱", "۰", "۱", "۱", "۱۲.۵", "۱۰۰.۰", "۴", "-۴.۰"]]
     assert 'data-testid="chart-score"' in page and "<script" not in page.split("<main")[-1].split("</main>")[0]
     assert 'href="/reports/137"' in page  # the nav link
 
@@ -57,13 +57,13 @@ def test_the_ranking_exports_as_csv_and_xlsx(app, db, login):
     lines = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
     assert lines[0][:4] == ["رتبه", "کد منطقه", "منطقه", "پیام‌های دریافتی"]
     assert [(line[0], line[1], line[-2], line[-1]) for line in lines[1:]] == \
-        [("1", "d2", "1", "-1.0"), ("2", "d1", "2", "-2.0")]
+        [("1", "d2", "3", "-3.0"), ("2", "d1", "4", "-4.0")]
     book = openpyxl.load_workbook(io.BytesIO(browser.get(f"/reports/137/export.xlsx{MONTH}").get_data()))
     sheet = book.active
     assert sheet.sheet_view.rightToLeft
     values = [list(row) for row in sheet.iter_rows(values_only=True)]
     assert values[0][2] == "منطقه" and [(r[0], r[1], r[3], r[-1]) for r in values[1:]] == \
-        [(1, "d2", 2, -1), (2, "d1", 3, -2)]
+        [(1, "d2", 2, -3), (2, "d1", 3, -4)]
 
 
 def test_district_staff_see_the_ranking_but_only_their_own_districts_messages(app, db, login):
@@ -95,4 +95,4 @@ def test_the_penalty_per_day_comes_from_the_settings(app, db, login):
     db.rollback()
     app.config["SCORE_PENALTY_PER_OVERDUE_DAY"] = 3
     rows = table_rows(login("central_pr").get(f"/reports/137{MONTH}"), "message-scores")
-    assert [(r[1], r[-1]) for r in rows] == [("منطقه ۲", "-۳.۰"), ("منطقه ۱", "-۶.۰")]
+    assert [(r[1], r[-1]) for r in rows] == [("منطقه ۲", "-۹.۰"), ("منطقه ۱", "-۱۲.۰")]
