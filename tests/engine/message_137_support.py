@@ -49,7 +49,8 @@ ESCALATIONS = ("Task_deputy_followup", "Task_manager_followup", "Task_inspection
 ACTORS = {"Task_register_message": "intake_operator_d1", "Task_executive_reply": "department_head_d1",
           "Task_deputy_followup": "deputy_d1", "Task_manager_followup": "manager_d1",
           "Task_inspection_followup": "central_inspection", "Task_feedback_call": "feedback_unit_d1",
-          "Task_field_investigation": "followup_unit_d1"}
+          "Task_field_investigation": "followup_unit_d1",
+          "Task_confirm_planned_work": "department_head_d1", "Task_planned_work_deputy": "deputy_d1"}
 
 
 def deploy_messages(app):

@@ -1,6 +1,6 @@
 """District scores of the 137 cycle (programmes/messages137/scores.py) over the fixture set of
 message_scores_support (messages A..F, dates and working hours counted there by hand)."""
-from datetime import datetime
+from datetime import datetime, timezone
 
 from message_scores_support import NOW, PERIOD, build_messages
 
@@ -61,3 +61,31 @@ def test_outcomes_are_read_at_the_end_of_a_period_already_over(app, db):
                                   now=NOW, district_id=d1.district_id)
     assert (d1_before.received, d1_before.open, d1_before.open_overdue, d1_before.score,
             d1_before.rank) == (1, 1, 1, -1.0, 1)
+
+
+def test_a_message_left_at_intake_past_its_deadline_counts_against_its_district(app, db):
+    """d1's only message is never registered for 15 days; d2 answers one message a day late:
+    d1 must not rank first, and the dashboard counts its intake as overdue work."""
+    from datetime import date, timedelta
+    from message_137_support import REFERRED, complete, deploy_messages, fire_at, start_message
+    from models import clock
+    from programmes.oversight.dashboard import open_work
+    deploy_messages(app)
+    clock.set_now(REFERRED)
+    untouched = start_message(db, "d1")
+    late = start_message(db, "d2")
+    complete(db, late.id, "Task_register_message",
+             {"channel": "phone", "category": "service", "description": "چاله در خیابان.",
+              "location": "خیابان گل", "outcome": "referred"}, username="intake_operator_d2")
+    fire_at(app, db, REFERRED + timedelta(hours=47))
+    complete(db, late.id, "Task_executive_reply", {"reply_text": "ترمیم شد."}, username="department_head_d2")
+    now = REFERRED + timedelta(days=15)
+    d1, d2 = sorted(district_scores(db, date(2026, 12, 13), date(2026, 12, 28), now=now),
+                    key=lambda s: s.code)
+    assert (d1.open, d1.open_overdue, d1.intake_overdue) == (1, 1, 1)
+    assert d1.working_days_late > d2.working_days_late == 1
+    assert [s.code for s in district_scores(db, date(2026, 12, 13), date(2026, 12, 28), now=now)] == ["d2", "d1"]
+    assert [r.instance_id for r in d1.late_replies] == [untouched.id]
+    rows = {(w.keys["district"], w.keys["role"]): w.overdue
+            for w in open_work(db, now.astimezone(timezone.utc).replace(tzinfo=None))}
+    assert rows[(d1.district_id, "intake_operator")] == 1
