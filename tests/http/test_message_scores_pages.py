@@ -22,7 +22,7 @@ def test_the_ranking_shows_the_districts_in_order_with_persian_labels(app, db, l
     assert response.status_code == 200
     page = page_text(response)
     for label in ("امتیاز مناطق در سامانه ۱۳۷", "پیام‌های دریافتی", "پاسخ در لحظه", "پاسخ با تأخیر",
-                  "باز و گذشته از مهلت", "میانه ساعت کاری تا بستن", "رضایت (٪)", "رتبه"):
+                  "باز و گذشته از مهلت", "میانه ساعت تا بستن", "رضایت (٪)", "رتبه"):
         assert label in page, label
     rows = table_rows(response, "message-scores")
     # rank, district, received, on the spot, on time, late, open, overdue, median h, satisfaction %,
@@ -31,6 +31,25 @@ def test_the_ranking_shows_the_districts_in_order_with_persian_labels(app, db, l
                     ["۲", "منطقه ۱", "۳", "۱", "۱", "۰", "۱", "۱", "۱۲.۵", "۱۰۰.۰", "۴", "-۴.۰"]]
     assert 'data-testid="chart-score"' in page and "<script" not in page.split("<main")[-1].split("</main>")[0]
     assert 'href="/reports/137"' in page  # the nav link
+
+
+def test_the_service_levels_show_the_shares_answered_in_the_categorys_hours_and_closed_in_3_days(app, db, login):
+    build_messages(app, db)
+    db.rollback()
+    response = login("central_pr").get(f"/reports/137{MONTH}")
+    page = page_text(response)
+    for label in ("سطح خدمت مرکز ۱۳۷", "پاسخ در مهلت دسته (٪)", "بسته در ۳ روز (٪)",
+                  "تعیین تکلیف با تاریخ انجام", "انجام در تاریخ تعیین‌شده", "مانده در پذیرش پس از مهلت"):
+        assert label in page, label
+    # d2: E on the spot (in time, closed at once), D 3 days late and closed after 145 h;
+    # d1: A on the spot, B on time and closed after 25 h, C overdue and open after 7 days.
+    assert table_rows(response, "message-sla") == [
+        ["منطقه ۲", "۵۰.۰ (۱ از ۲)", "۵۰.۰ (۱ از ۲)", "۰", "۰", "۰", "۰"],
+        ["منطقه ۱", "۶۶.۷ (۲ از ۳)", "۶۶.۷ (۲ از ۳)", "۰", "۰", "۰", "۰"]]
+    lines = list(csv.reader(io.StringIO(login("central_pr").get(
+        f"/reports/137/export.csv{MONTH}").get_data().decode("utf-8-sig"))))
+    sla = lines[0].index("پاسخ در مهلت دسته (٪)")
+    assert [line[sla:sla + 2] for line in lines[1:]] == [["50.0", "50.0"], ["66.7", "66.7"]]
 
 
 def test_the_drill_down_lists_exactly_the_late_messages_with_links(app, db, login):
