@@ -80,7 +80,10 @@ class MessageClock:
         """The moment `hours` 137 hours after start: calendar hours, or working hours."""
         if self.working:
             return working_time.add_working_hours(start, hours)
-        moment = _aware(start) + timedelta(hours=float(hours))
+        hours = float(hours)
+        if hours < 0:
+            raise ValueError("hours must not be negative")
+        moment = _aware(start) + timedelta(hours=hours)
         return moment.astimezone(active_calendar().tz)  # the running district's zone
 
     def message_hours_between(self, a, b) -> float:

@@ -4,6 +4,8 @@ MESSAGE_CLOCK=working. A reply at any point withdraws the open escalation tasks 
 timers. Dates: message_137_support."""
 from datetime import datetime, timedelta
 
+import pytest
+
 from engine.core import engine_of
 from engine.deadlines import MessageClock
 from engine_support import task_rows, timer_rows
@@ -115,3 +117,15 @@ def test_escalation_tasks_go_to_the_deputy_and_manager_of_the_district_and_the_i
     assert roles == {"Task_executive_reply": "department_head", "Task_deputy_followup": "deputy",
                      "Task_manager_followup": "manager",
                      "Task_inspection_followup": "central_inspection"}
+
+
+def test_the_137_clock_counts_calendar_hours_from_iso_text_in_the_citys_time_zone():
+    clock_ = MessageClock()
+    due = clock_.add_message_hours("2026-12-24T20:00:00", 24)  # naive = UTC; a Thursday night
+    assert due.replace(tzinfo=None) == datetime(2026, 12, 25, 23, 30)  # Friday 23:30 Tehran
+    assert str(due.tzinfo) == "Asia/Tehran"
+    assert clock_.message_hours_between("2026-12-24T20:00:00", due) == 24
+    with pytest.raises(ValueError):
+        clock_.add_message_hours("2026-12-24T20:00:00", -1)
+    with pytest.raises(KeyError, match="intake_hours"):
+        clock_.message_rule("lunch_hours")
