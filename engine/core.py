@@ -24,10 +24,10 @@ class Engine:
 
     calendars: CalendarStore = field(default_factory=CalendarStore)
     deadlines: ReplyDeadlines = field(default_factory=ReplyDeadlines)
-    message_clock: MessageClock = field(default_factory=MessageClock)
     hooks: Hooks = field(default_factory=Hooks)
     script_timeout_seconds: float = 2.0
     public_base_url: str = "http://127.0.0.1:5000"
+    message_clock: MessageClock = field(default_factory=MessageClock)
 
     def script_helpers(self) -> dict:
         """The functions every script and expression may call."""
