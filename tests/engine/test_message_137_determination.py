@@ -119,3 +119,13 @@ def test_the_citizens_texts_say_the_work_and_the_date_in_persian_digits():
     text = determination_notice("نصب تابلو", "2026-12-20", "بررسی شد.")
     assert text == "بررسی شد.؛ اقدام تعیین‌شده: نصب تابلو؛ تاریخ انجام: ۱۴۰۵/۰۹/۲۹."
     assert work_done_notice("نصب تابلو", "") == "اقدام تعیین‌شده انجام شد: نصب تابلو."
+
+
+def test_the_deputys_follow_up_of_a_missed_date_shows_what_was_promised(app, db):
+    from engine.runtime.task_data import task_data
+    from engine_support import ready_task
+    deploy_messages(app)
+    message = determined(db)
+    fire_at(app, db, END_OF_PLANNED_DAY)
+    deputy = ready_task(db, message.id, "Task_planned_work_deputy")
+    assert "۱۴۰۵/۰۹/۲۹" in task_data(db, deputy)["determination_text"]
