@@ -190,14 +190,15 @@ def _ranking_table(ranking) -> list[list]:
               _("Open and overdue"), _("Median hours to close"), _("Feedback calls"),
               _("Satisfied"), _("Satisfaction (%)"), _("Answered within the category's hours (%)"),
               _("Closed within 3 days (%)"), _("Determinations with a planned date"),
-              _("Done on the planned date"), _("Planned work overdue"),
+              _("Determined on time"), _("Done on the planned date"), _("Planned work overdue"),
               _("Left at intake past its deadline"), _("Working days late"), _("Score")]]
     for s in ranking:
         lines.append([s.rank or "", s.code, getattr(s, name), s.received, s.answered_on_spot,
                       s.answered_on_time, s.answered_late, s.open, s.open_overdue,
                       s.median_hours_to_close, s.feedback_calls, s.satisfied,
                       _percent(s.satisfaction_rate), _percent(s.sla_rate),
-                      _percent(s.closed_3_days_rate), s.planned, s.planned_done_on_date,
+                      _percent(s.closed_3_days_rate), s.planned, s.determined_on_time,
+                      s.planned_done_on_date,
                       s.planned_overdue, s.intake_overdue, s.working_days_late, s.score])
     return lines
 

@@ -22,7 +22,8 @@ workflow state nor instance data is loaded: each message is judged by its task r
 - determination (Qom 004): a reply that plans the work (what, by which date) is the
   determination: on time like any reply; the planned work then has its own follow-up task
   (Task_confirm_planned_work, due at the end of the planned date). Planned = messages with
-  such a task; done on the planned date = its work confirmed done by that due date without a
+  such a task; determined on time = those whose replies all came by their due dates; done on
+  the planned date = its work confirmed done by that due date without a
   new date (one follow-up task per reply); planned overdue = a follow-up still open past it;
 - satisfaction: feedback calls done, and the satisfied ones: a call not followed by a field
   investigation task (the process creates one exactly when the citizen is not satisfied);
@@ -101,6 +102,7 @@ class DistrictScore:
     closed_within_3_days: int = 0
     close_judged: int = 0
     planned: int = 0
+    determined_on_time: int = 0
     planned_done_on_date: int = 0
     planned_overdue: int = 0
     intake_overdue: int = 0
@@ -227,7 +229,7 @@ def _judge(score: DistrictScore, message, rows: list[_Row], as_of: datetime, day
     else:
         score.answered_on_time += 1
     _judge_sla(score, started_at, completed_at, replies, closed, intake_overdue, done, as_of)
-    _judge_planned(score, [r for r in rows if r.spec == PLANNED_TASK], len(replies), done, as_of)
+    _judge_planned(score, [r for r in rows if r.spec == PLANNED_TASK], replies, done, as_of)
     calls = sum(1 for r in rows if r.spec == FEEDBACK_TASK and done(r))
     investigations = sum(1 for r in rows if r.spec == INVESTIGATION_TASK)
     score.feedback_calls += calls
@@ -255,13 +257,15 @@ def _judge_sla(score, started_at, completed_at, replies, closed, intake_overdue,
         score.closed_within_3_days += bool(closed_in_time)
 
 
-def _judge_planned(score, planned: list[_Row], replies: int, done, as_of) -> None:
-    """A determination's planned work: done on its date, or open past it."""
+def _judge_planned(score, planned: list[_Row], replies: list[_Row], done, as_of) -> None:
+    """A determination: made on time; its planned work done on its date, or open past it."""
     if not planned:
         return
     score.planned += 1
+    score.determined_on_time += all(done(r) and (r.due_at is None or r.completed_at <= r.due_at)
+                                    for r in replies)
     last = planned[-1]
-    if done(last) and len(planned) <= replies and all(
+    if done(last) and len(planned) <= len(replies) and all(
             done(r) and (r.due_at is None or r.completed_at <= r.due_at) for r in planned):
         score.planned_done_on_date += 1
     if not done(last) and last.due_at is not None and last.due_at < as_of:

@@ -108,8 +108,8 @@ def test_scores_count_determinations_on_time_and_work_done_on_the_planned_date(a
     day = datetime(2026, 12, 20).date()
     [d1] = [s for s in district_scores(db, day.replace(day=13), day,
                                        now=datetime(2026, 12, 20, 9, 0)) if s.code == "d1"]
-    assert (d1.received, d1.answered_on_time, d1.planned, d1.planned_done_on_date,
-            d1.planned_overdue) == (2, 2, 2, 1, 0)
+    assert (d1.received, d1.answered_on_time, d1.planned, d1.determined_on_time,
+            d1.planned_done_on_date, d1.planned_overdue) == (2, 2, 2, 2, 1, 0)
     [later] = [s for s in district_scores(db, day.replace(day=13), day.replace(day=28),
                                           now=datetime(2026, 12, 28, 21, 0)) if s.code == "d1"]
     assert (later.planned, later.planned_done_on_date, later.planned_overdue) == (2, 1, 1)

@@ -44,8 +44,8 @@ def test_the_service_levels_show_the_shares_answered_in_the_categorys_hours_and_
     # d2: E on the spot (in time, closed at once), D 3 days late and closed after 145 h;
     # d1: A on the spot, B on time and closed after 25 h, C overdue and open after 7 days.
     assert table_rows(response, "message-sla") == [
-        ["منطقه ۲", "۵۰.۰ (۱ از ۲)", "۵۰.۰ (۱ از ۲)", "۰", "۰", "۰", "۰"],
-        ["منطقه ۱", "۶۶.۷ (۲ از ۳)", "۶۶.۷ (۲ از ۳)", "۰", "۰", "۰", "۰"]]
+        ["منطقه ۲", "۵۰.۰ (۱ از ۲)", "۵۰.۰ (۱ از ۲)", "۰", "۰", "۰", "۰", "۰"],
+        ["منطقه ۱", "۶۶.۷ (۲ از ۳)", "۶۶.۷ (۲ از ۳)", "۰", "۰", "۰", "۰", "۰"]]
     lines = list(csv.reader(io.StringIO(login("central_pr").get(
         f"/reports/137/export.csv{MONTH}").get_data().decode("utf-8-sig"))))
     sla = lines[0].index("پاسخ در مهلت دسته (٪)")
@@ -115,3 +115,23 @@ def test_the_penalty_per_day_comes_from_the_settings(app, db, login):
     app.config["SCORE_PENALTY_PER_OVERDUE_DAY"] = 3
     rows = table_rows(login("central_pr").get(f"/reports/137{MONTH}"), "message-scores")
     assert [(r[1], r[-1]) for r in rows] == [("منطقه ۲", "-۹.۰"), ("منطقه ۱", "-۱۲.۰")]
+
+
+def test_the_service_levels_count_determinations_made_on_time_and_work_done_on_its_date(app, db, login):
+    from datetime import datetime
+    from message_137_support import complete, deploy_messages
+    from models import clock
+    from test_message_137_determination import TEHRAN, determined
+    deploy_messages(app)
+    on_date, postponed = determined(db), determined(db)
+    clock.set_now(datetime(2026, 12, 20, 12, 0, tzinfo=TEHRAN))
+    complete(db, on_date.id, "Task_confirm_planned_work", {"work_status": "done", "work_note": "انجام شد."})
+    complete(db, postponed.id, "Task_confirm_planned_work",
+             {"work_status": "new_date", "planned_date": "1405/10/06", "work_note": "قیر نرسید."})
+    db.rollback()
+    clock.set_now(datetime(2026, 12, 20, 12, 5, tzinfo=TEHRAN))
+    rows = table_rows(login("central_pr").get(f"/reports/137{MONTH}"), "message-sla")
+    # district 1 only: both determined within 48 h, one done on its date; nothing overdue yet
+    # (the month is read on 1405/09/29 12:05, its clock).
+    assert [row[0] for row in rows] == ["منطقه ۱"]
+    assert rows[0][3:] == ["۲", "۲", "۱", "۰", "۰"]
