@@ -129,3 +129,19 @@ def test_the_deputys_follow_up_of_a_missed_date_shows_what_was_promised(app, db)
     fire_at(app, db, END_OF_PLANNED_DAY)
     deputy = ready_task(db, message.id, "Task_planned_work_deputy")
     assert "۱۴۰۵/۰۹/۲۹" in task_data(db, deputy)["determination_text"]
+
+
+def test_a_determination_with_a_missed_date_and_a_new_one_re_executes_as_recorded(app, db):
+    from replay_support import assert_replays
+    deploy_messages(app)
+    message = determined(db)
+    fire_at(app, db, END_OF_PLANNED_DAY)
+    clock.set_now(END_OF_PLANNED_DAY + timedelta(hours=10))
+    complete(db, message.id, "Task_confirm_planned_work",
+             {"work_status": "new_date", "planned_date": "1405/10/06", "work_note": "قیر نرسید."})
+    complete(db, message.id, "Task_confirm_planned_work", {"work_status": "done", "work_note": "انجام شد."})
+    complete(db, message.id, "Task_feedback_call", {"satisfied": "unreachable"})
+    fire_at(app, db, END_OF_PLANNED_DAY + timedelta(hours=35))
+    complete(db, message.id, "Task_feedback_call", {"satisfied": "yes"})
+    assert reload_instance(db, message.id).status == "completed"
+    assert_replays(db, message.id)
