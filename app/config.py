@@ -31,10 +31,20 @@ DEFAULTS = {
     "WORK_THURSDAY": "off",
     "WORK_THURSDAY_HOURS": "07:30-12:30",
     "TIMEZONE": DEFAULT_TIMEZONE,
-    # The 137 cycle: working hours the executive unit has to reply to a referred message, per
-    # category (Qom: service 24, technical and civil 48, urban planning 72); an unknown
-    # category gets the longest (programmes/messages137/tracking.py).
+    # The 137 cycle: hours the executive unit has to reply to (determine) a referred message,
+    # per category (Qom: service 24, technical and civil 48, urban planning 72); an unknown
+    # category gets the longest (engine/deadlines.py). MESSAGE_CLOCK says how the centre's hours
+    # are counted: "calendar" (the centre works around the clock; the sources' hours) or
+    # "working" (the district's working calendar); it applies to the reply deadlines, the
+    # escalation after 72 and 96 hours, the intake deadline and the call retries.
     "MESSAGE_DEADLINE_HOURS": "service=24,technical=48,urban_planning=72",
+    "MESSAGE_CLOCK": "calendar",
+    # Hours a message may wait at intake (Task_register_message) before it counts as overdue.
+    "MESSAGE_INTAKE_HOURS": 2.0,
+    # The feedback call when the citizen cannot be reached: try again after these hours, at most
+    # this many calls in all; then the message is closed as unreachable.
+    "MESSAGE_CALL_RETRY_HOURS": 24.0,
+    "MESSAGE_CALL_ATTEMPTS": 3,
     # District scores of the 137 cycle (/reports/137): points taken off a district for each
     # working day a reply is late (answered late or still open past its due date).
     "SCORE_PENALTY_PER_OVERDUE_DAY": 1.0,

@@ -4,6 +4,7 @@ heads are the demo department_head users."""
 from models import District
 from people.accounts import create_user, find_district, find_user, grant_role, hash_password
 from people.catalogue import seed_roles
+from programmes.messages137.channels import seed_channels
 from people.organisation import find_unit, save_unit
 from people.roles import ROLES
 
@@ -60,6 +61,7 @@ def _load_demo_units(session) -> None:
 def load_demo_data(session) -> int:
     """Create what is missing of the demo data; return how many users were created."""
     seed_roles(session)
+    seed_channels(session)  # the migration seeds them too; tests empty every table
     for code, name_fa, name_en in DEMO_DISTRICTS:
         if find_district(session, code) is None:
             session.add(District(code=code, name_fa=name_fa, name_en=name_en))

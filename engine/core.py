@@ -6,7 +6,7 @@ programmes register their hooks on it, and every session the app makes carries i
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from engine.deadlines import DEFAULT_DEADLINES, ReplyDeadlines
+from engine.deadlines import DEFAULT_DEADLINES, MessageClock, ReplyDeadlines
 from engine.hooks import Hooks
 from engine.spiff import workflows
 from engine.spiff.sandbox import BASE_HELPERS, SandboxScriptEngine
@@ -20,19 +20,20 @@ SESSION_KEY = "bpmn_engine"  # session.info: the Engine of the app that made the
 
 @dataclass
 class Engine:
-    """Parts: the working calendars, the reply deadlines, the script sandbox's limits, the
-    public address links start with, and the programmes' hooks."""
+    """Parts: the working calendars, the reply deadlines and the 137 clock, the script
+    sandbox's limits, the public address links start with, and the programmes' hooks."""
 
     calendars: CalendarStore = field(default_factory=CalendarStore)
     deadlines: ReplyDeadlines = field(default_factory=ReplyDeadlines)
     hooks: Hooks = field(default_factory=Hooks)
     script_timeout_seconds: float = 2.0
     public_base_url: str = "http://127.0.0.1:5000"
+    message_clock: MessageClock = field(default_factory=MessageClock)
 
     def script_helpers(self) -> dict:
         """The functions every script and expression may call."""
         return {**BASE_HELPERS, "reply_deadline_hours": self.deadlines.reply_deadline_hours,
-                **self.hooks.script_helpers}
+                **self.message_clock.helpers(), **self.hooks.script_helpers}
 
     def script_engine(self) -> SandboxScriptEngine:
         """A sandboxed script engine with this engine's helpers and time limit."""
@@ -66,6 +67,10 @@ def build_engine(settings: Mapping) -> Engine:
                                 settings.get("WORK_THURSDAY_HOURS", "07:30-12:30"),
                                 settings.get("TIMEZONE", DEFAULT_TIMEZONE)),
         deadlines=ReplyDeadlines(settings.get("MESSAGE_DEADLINE_HOURS", DEFAULT_DEADLINES)),
+        message_clock=MessageClock(settings.get("MESSAGE_CLOCK", "calendar"),
+                                   settings.get("MESSAGE_INTAKE_HOURS", 2.0),
+                                   settings.get("MESSAGE_CALL_RETRY_HOURS", 24.0),
+                                   settings.get("MESSAGE_CALL_ATTEMPTS", 3)),
         script_timeout_seconds=float(settings.get("SCRIPT_TIMEOUT_SECONDS", 2.0)),
         public_base_url=settings.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"))
     # Iran's holidays for a decade take a second to compute: once now, not inside the first

@@ -1,5 +1,5 @@
 """Drive a workflow in memory, without a database, on the code path production runs (tests, tools)."""
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 # Re-exported for callers outside engine/: what a failing script or expression of a task raises
@@ -26,8 +26,7 @@ def workflow_from_bpmn(xml: bytes | str, data: dict | None = None, *, check_code
     parsed = parse_definition(xml, check_code=check_code)
     engine = engine or Engine()
     if timeout_seconds is not None:
-        engine = Engine(engine.calendars, engine.deadlines, engine.hooks, timeout_seconds,
-                        engine.public_base_url)
+        engine = replace(engine, script_timeout_seconds=timeout_seconds)
     # Shared by content hash with the versions of the same file, as deployed workflows are, so
     # that dump_workflow stores its states without specs and load_workflow finds them again.
     spec, subprocess_specs = cache_specs(parsed.content_sha256, parsed.spec, parsed.subprocess_specs)

@@ -4,6 +4,7 @@ from .boundaries import DistrictBoundary
 from .audit import ChainDigest, LegalHoldChange, RecordDisposal
 from .base import Base, make_engine, make_session_factory, utcnow
 from .calendar import CalendarDay
+from .channels import MessageChannel
 from .documents import Attachment
 from .drafts import DraftAmendment, DraftComment, DraftRegulation, DraftSection
 from .forms import FormVersion
@@ -21,4 +22,4 @@ from .workflow import Event, HumanTask, Instance, ProcessVersion, Timer
 __all__ = ["ApiKey", "Attachment", "Letter", "LetterCounter", "MardomSalamCouncil", "MardomSalamMeeting", "MardomSalamRequest", "DraftAmendment", "DraftComment", "DraftRegulation", "DraftSection", "FormVersion", "ProcessDraft", "ChainDigest", "LegalHoldChange", "RecordDisposal", "Base", "make_engine", "make_session_factory", "utcnow", "CalendarDay", "CitizenRequest", "DistrictBoundary", "ApiToken",
            "District", "Role", "RoleGrant", "Substitution", "Unit", "UnitCategory", "User", "OutboxMessage", "QualityRecord", "PollQuestionnaire", "SurveyAnswer", "SurveyLink", "SurveyTokenUse", "Event",
            "HumanTask", "Instance", "ProcessVersion", "Timer",
-           "InboxVisit", "NotificationPreference", "StaffNotification"]
+           "InboxVisit", "NotificationPreference", "StaffNotification", "MessageChannel"]

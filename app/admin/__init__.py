@@ -9,6 +9,7 @@ URL table:
   GET   /admin/units/<id>  POST /admin/units/<id>    unit_edit
   POST  /admin/units/import                          units_import (multipart: file)
   GET   /admin/roles  POST /admin/roles              roles        (list, add)
+  GET   /admin/channels  POST /admin/channels        channels     (137 intake channels: list, add)
   GET   /admin/users                                 users        (?q= username or name)
   GET   /admin/users/<id>                            user_memberships
   POST  /admin/users/<id>/grants                     grant_add    (role, scope, unit|district, from, until)

@@ -10,6 +10,7 @@ from people.accounts import AccountError, find_district, grant_role, revoke_gran
 from people.catalogue import create_role, list_roles, roles_of
 from people.organisation import UnitImportError, find_unit, import_units_csv, save_unit, unit_tree
 from people.substitutes import end_substitution, list_substitutions, name_substitute
+from programmes.messages137.channels import add_channel, list_channels
 
 from ..db import db_session
 from ..i18n import translate_error
@@ -144,6 +145,29 @@ def roles():
                     title=row.title_fa), "success")
             return redirect(url_for("admin.roles"), code=303)
     return render_template("admin/roles.html", roles=list_roles(session), values=values,
+                           errors=errors), status
+
+
+# ---------------------------------------------------------------- 137 intake channels
+
+@bp.route("/channels", methods=["GET", "POST"])
+@organisation_admin
+def channels():
+    session = db_session()
+    values, errors, status = {}, {}, 200
+    if request.method == "POST":
+        values = {key: request.form.get(key, "") for key in ("code", "title_fa", "title_en")}
+        try:
+            row = add_channel(session, values["code"], values["title_fa"], values["title_en"],
+                              current_user)
+        except InvalidData as exc:
+            session.rollback()
+            errors, status = _field_errors(exc), 400
+        else:
+            flash(_("The channel %(title)s was added: the 137 intake form offers it now.",
+                    title=row.title_fa), "success")
+            return redirect(url_for("admin.channels"), code=303)
+    return render_template("admin/channels.html", channels=list_channels(session), values=values,
                            errors=errors), status
 
 

@@ -187,13 +187,19 @@ def _ranking_table(ranking) -> list[list]:
     name = "name_fa" if is_rtl() else "name_en"
     lines = [[_("Rank"), _("District code"), _("District"), _("Messages received"),
               _("Answered on the spot"), _("Answered on time"), _("Answered late"), _("Still open"),
-              _("Open and overdue"), _("Median working hours to close"), _("Feedback calls"),
-              _("Satisfied"), _("Satisfaction (%)"), _("Working days late"), _("Score")]]
+              _("Open and overdue"), _("Median hours to close"), _("Feedback calls"),
+              _("Satisfied"), _("Satisfaction (%)"), _("Answered within the category's hours (%)"),
+              _("Closed within 3 days (%)"), _("Determinations with a planned date"),
+              _("Determined on time"), _("Done on the planned date"), _("Planned work overdue"),
+              _("Left at intake past its deadline"), _("Working days late"), _("Score")]]
     for s in ranking:
         lines.append([s.rank or "", s.code, getattr(s, name), s.received, s.answered_on_spot,
                       s.answered_on_time, s.answered_late, s.open, s.open_overdue,
                       s.median_hours_to_close, s.feedback_calls, s.satisfied,
-                      _percent(s.satisfaction_rate), s.working_days_late, s.score])
+                      _percent(s.satisfaction_rate), _percent(s.sla_rate),
+                      _percent(s.closed_3_days_rate), s.planned, s.determined_on_time,
+                      s.planned_done_on_date,
+                      s.planned_overdue, s.intake_overdue, s.working_days_late, s.score])
     return lines
 
 
@@ -207,6 +213,8 @@ def _charts(ranking) -> list[tuple[str, str, list]]:
     return [("chart-score", _("Score"), items((s, s.score) for s in ranked)),
             ("chart-on-time", _("Answered on the spot or on time (%)"),
              items((s, _percent(s.on_time_rate)) for s in ranked)),
+            ("chart-sla", _("Answered within the category's hours (%)"),
+             items((s, _percent(s.sla_rate)) for s in ranked)),
             ("chart-satisfaction", _("Satisfaction (%)"),
              items((s, _percent(s.satisfaction_rate)) for s in ranked)),
             ("chart-overdue", _("Open and overdue"), items((s, s.open_overdue) for s in ranked))]

@@ -19,7 +19,7 @@ from SpiffWorkflow.bpmn.script_engine.python_environment import (BasePythonScrip
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from models.errors import SandboxViolation
-from engine.deadlines import ReplyDeadlines
+from engine.deadlines import MessageClock, ReplyDeadlines
 from workcal.working_time import WORKING_TIME_HELPERS
 from models import clock
 
@@ -243,9 +243,10 @@ def days_from_now_iso(n: float) -> str:
 # Every diagram may call these; working-time helpers count on the instance's calendar. An
 # Engine (engine.core) adds reply_deadline_hours with its own deadlines and the programmes' helpers.
 BASE_HELPERS = {"now_iso": now_iso, "days_from_now_iso": days_from_now_iso, **WORKING_TIME_HELPERS}
-# What the deploy-time checks and a bare script engine know: the base helpers and the default
-# deadlines.
-DEFAULT_HELPERS = {**BASE_HELPERS, "reply_deadline_hours": ReplyDeadlines().reply_deadline_hours}
+# What the deploy-time checks and a bare script engine know: the base helpers, the default
+# deadlines and the default 137 clock.
+DEFAULT_HELPERS = {**BASE_HELPERS, "reply_deadline_hours": ReplyDeadlines().reply_deadline_hours,
+                   **MessageClock().helpers()}
 
 
 class SandboxEnvironment(BasePythonScriptEngineEnvironment):

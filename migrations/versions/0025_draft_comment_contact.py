@@ -1,7 +1,7 @@
 """draft_comments.contact_phone: told when the final text is published
 
 Revision ID: 0025
-Revises: 0023
+Revises: 0024
 Create Date: 2026-12-06 13:30:00
 
 A citizen commenting on a draft regulation may leave a mobile number to be told by SMS when
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = '0025'
-down_revision = '0023'
+down_revision = '0024'
 branch_labels = None
 depends_on = None
 

@@ -1,12 +1,17 @@
-"""The 137 citizen-message centre: tracking codes, deadlines by category, district scores."""
+"""The 137 citizen-message centre: tracking codes, deadlines by category, determinations,
+intake channels, district scores."""
 
 
 def register(engine) -> None:
     """Tracked processes get a tracking code when they start, logged once started; the intake
-    form offers the district's units to refer a message to."""
-    from programmes.messages137.referral import INTAKE_FORM, referral_options
+    form offers the channels and the district's units to refer a message to."""
+    from programmes.messages137.determination import SCRIPT_HELPERS
+    from programmes.messages137.referral import INTAKE_FORM, intake_options
     from programmes.messages137.tracking import issue_tracking_code, log_tracking_code
     engine.hooks.instance_starting.append(issue_tracking_code)
     engine.hooks.instance_started.append(log_tracking_code)
-    # The operator refers a message to one of the district's units (routing by candidateUnit).
-    engine.hooks.shown_data[INTAKE_FORM] = referral_options
+    # The operator chooses the channel (message_channels) and refers a message to one of the
+    # district's units (routing by candidateUnit).
+    engine.hooks.shown_data[INTAKE_FORM] = intake_options
+    # The diagram composes the determination reported to the citizen (Qom 004).
+    engine.hooks.script_helpers.update(SCRIPT_HELPERS)

@@ -6,18 +6,30 @@ workflow state nor instance data is loaded: each message is judged by its task r
 
 - answered on the spot: closed with no executive-unit reply task (the operator answered);
 - open: not yet answered by the operator nor by the executive unit (a reply task still ready,
-  or the intake task not done); overdue: that reply is past its due date (`reply_due_at`);
+  or the intake task not done); overdue: that reply is past its due date (`reply_due_at`), or
+  the intake is past its own (`intake_due_at`, MESSAGE_INTAKE_HOURS after receipt): a message
+  nobody registered costs its district like a late reply;
 - answered on time / late: referred and every referral round replied; late when any round's
   reply came after its due date (a message sent back by the follow-up unit gets a new round).
   So received = on the spot + on time + late + open. A replied message waiting for the
   feedback call counts as answered; it is closed when its instance completes.
-- median time to close: working hours (the district's calendar) from receipt to closure, of
-  the messages closed by as_of;
+- median time to close: 137 hours (MESSAGE_CLOCK: calendar hours, or working hours of the
+  district's calendar) from receipt to closure, of the messages closed by as_of;
+- SLA (sources 003/004): answered within the category's hours = on the spot, or every reply
+  by its due date (`reply_due_at` is the category's hours after referral), of the messages
+  that can be judged (answered, or past a due date); closed within 3 days = closed within 72
+  hours of receipt, of those closed or received 72 hours before as_of (Mashhad: 85-90 %);
+- determination (Qom 004): a reply that plans the work (what, by which date) is the
+  determination: on time like any reply; the planned work then has its own follow-up task
+  (Task_confirm_planned_work, due at the end of the planned date). Planned = messages with
+  such a task; determined on time = those whose replies all came by their due dates; done on
+  the planned date = its work confirmed done by that due date without a
+  new date (one follow-up task per reply); planned overdue = a follow-up still open past it;
 - satisfaction: feedback calls done, and the satisfied ones: a call not followed by a field
   investigation task (the process creates one exactly when the citizen is not satisfied);
-- penalty: each reply past its due date costs SCORE_PENALTY_PER_OVERDUE_DAY points per working
-  day late (any part of a working day counts as one, a late reply at least one), whether
-  answered late or still open; score = -penalty (0 is best).
+- penalty: each reply (or intake) past its due date costs SCORE_PENALTY_PER_OVERDUE_DAY points
+  per working day late (any part of a working day counts as one, a late reply at least one),
+  whether answered late or still open; score = -penalty (0 is best).
 
 Ranking: score (highest first), then the share answered on time (on the spot + on time, of
 all answered; a district that answered none comes after), then fewer open overdue messages,
@@ -26,13 +38,14 @@ district that received no message in the period is not ranked (rank 0) and is li
 """
 import math
 from dataclasses import dataclass, field
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from statistics import median
 
 from sqlalchemy import select
 
 from models import District, HumanTask, Instance, utcnow
 
+from engine import engine_of
 from workcal.store import calendar_for, using_calendar, zone_of
 from workcal.calendar import to_utc
 from workcal.jalali import utc_bounds
@@ -43,7 +56,9 @@ REGISTER_TASK = "Task_register_message"
 REPLY_TASK = "Task_executive_reply"
 FEEDBACK_TASK = "Task_feedback_call"
 INVESTIGATION_TASK = "Task_field_investigation"
-TASK_SPECS = (REGISTER_TASK, REPLY_TASK, FEEDBACK_TASK, INVESTIGATION_TASK)
+PLANNED_TASK = "Task_confirm_planned_work"
+TASK_SPECS = (REGISTER_TASK, REPLY_TASK, FEEDBACK_TASK, INVESTIGATION_TASK, PLANNED_TASK)
+CLOSE_HOURS = 72  # Mashhad's "within 3 days"
 DEFAULT_PENALTY_PER_DAY = 1.0
 _CHUNK = 500
 
@@ -82,6 +97,15 @@ class DistrictScore:
     feedback_calls: int = 0
     satisfied: int = 0
     working_days_late: int = 0
+    within_sla: int = 0
+    sla_judged: int = 0
+    closed_within_3_days: int = 0
+    close_judged: int = 0
+    planned: int = 0
+    determined_on_time: int = 0
+    planned_done_on_date: int = 0
+    planned_overdue: int = 0
+    intake_overdue: int = 0
     score: float = 0.0
     rank: int = 0
     late_replies: list[LateReply] = field(default_factory=list, repr=False)
@@ -95,6 +119,21 @@ class DistrictScore:
     def on_time_rate(self) -> float | None:
         """Share of the answered messages answered on the spot or on time (None: none answered)."""
         return (self.answered_on_spot + self.answered_on_time) / self.answered if self.answered else None
+
+    @property
+    def sla_rate(self) -> float | None:
+        """Share answered within the category's hours, of the messages that can be judged."""
+        return self.within_sla / self.sla_judged if self.sla_judged else None
+
+    @property
+    def closed_3_days_rate(self) -> float | None:
+        """Share closed within 3 days of receipt, of the messages that can be judged."""
+        return self.closed_within_3_days / self.close_judged if self.close_judged else None
+
+    @property
+    def planned_on_date_rate(self) -> float | None:
+        """Share of the planned works done on their planned date (None: none planned)."""
+        return self.planned_done_on_date / self.planned if self.planned else None
 
     @property
     def satisfaction_rate(self) -> float | None:
@@ -144,33 +183,43 @@ def _days_late(hours_late: float, day_hours: float) -> int:
     return max(1, math.ceil(hours_late / day_hours - 1e-9))
 
 
+def _late(score: DistrictScore, message, row: _Row, done, as_of: datetime, day_hours: float) -> None:
+    """Count a reply (or intake) past its due date: days late and the drill-down entry."""
+    instance_id, _, tracking_code, started_at, _ = message
+    if row.due_at is None:
+        return
+    if done(row) and row.completed_at > row.due_at:
+        late_hours, replied_at = working_hours_between(row.due_at, row.completed_at), row.completed_at
+    elif not done(row) and row.due_at < as_of:
+        late_hours, replied_at = working_hours_between(row.due_at, as_of), None
+    else:
+        return
+    days = _days_late(late_hours, day_hours)
+    score.working_days_late += days
+    score.late_replies.append(LateReply(instance_id, tracking_code, started_at, row.due_at,
+                                        replied_at, days))
+
+
 def _judge(score: DistrictScore, message, rows: list[_Row], as_of: datetime, day_hours: float) -> None:
     """Add one message to its district's figures (the district's calendar is the active one)."""
-    instance_id, _, tracking_code, started_at, completed_at = message
+    _, _, _, started_at, completed_at = message
     done = lambda r: r.status == "completed" and r.completed_at is not None and r.completed_at < as_of
     rows = [r for r in rows if r.created_at < as_of and r.status != "cancelled"]
     replies = [r for r in rows if r.spec == REPLY_TASK]
+    intakes = [r for r in rows if r.spec == REGISTER_TASK]
     closed = completed_at is not None and completed_at < as_of
     score.received += 1
-    for reply in replies:
-        if reply.due_at is None:
-            continue
-        if done(reply) and reply.completed_at > reply.due_at:
-            late_hours, replied_at = working_hours_between(reply.due_at, reply.completed_at), reply.completed_at
-        elif not done(reply) and reply.due_at < as_of:
-            late_hours, replied_at = working_hours_between(reply.due_at, as_of), None
-        else:
-            continue
-        days = _days_late(late_hours, day_hours)
-        score.working_days_late += days
-        score.late_replies.append(LateReply(instance_id, tracking_code, started_at, reply.due_at,
-                                            replied_at, days))
+    for row in intakes + replies:
+        _late(score, message, row, done, as_of, day_hours)
     outstanding = [r for r in replies if not done(r)]
+    intake_overdue = any(not done(r) and r.due_at is not None and r.due_at < as_of for r in intakes)
+    score.intake_overdue += intake_overdue
     if not replies:
         if closed:
             score.answered_on_spot += 1
         else:
             score.open += 1  # the intake is not done yet
+            score.open_overdue += intake_overdue
     elif outstanding:
         score.open += 1
         if any(r.due_at is not None and r.due_at < as_of for r in outstanding):
@@ -179,12 +228,48 @@ def _judge(score: DistrictScore, message, rows: list[_Row], as_of: datetime, day
         score.answered_late += 1
     else:
         score.answered_on_time += 1
+    _judge_sla(score, started_at, completed_at, replies, closed, intake_overdue, done, as_of)
+    _judge_planned(score, [r for r in rows if r.spec == PLANNED_TASK], replies, done, as_of)
     calls = sum(1 for r in rows if r.spec == FEEDBACK_TASK and done(r))
     investigations = sum(1 for r in rows if r.spec == INVESTIGATION_TASK)
     score.feedback_calls += calls
     score.satisfied += max(0, calls - investigations)
     if closed:
         score.closed += 1
+
+
+def _judge_sla(score, started_at, completed_at, replies, closed, intake_overdue, done, as_of) -> None:
+    """Answered within the category's hours; closed within 3 days (only once they can be judged)."""
+    if not replies:  # answered on the spot, or still at intake: judged once past its due date
+        on_time, judged = closed, closed or intake_overdue
+    else:
+        due = [r.due_at for r in replies if r.due_at is not None]
+        on_time = all(done(r) and (r.due_at is None or r.completed_at <= r.due_at) for r in replies)
+        judged = on_time or any(d < as_of for d in due) or any(
+            done(r) and r.due_at is not None and r.completed_at > r.due_at for r in replies)
+    if judged:
+        score.sla_judged += 1
+        score.within_sla += bool(on_time)
+    limit = started_at + timedelta(hours=CLOSE_HOURS)
+    closed_in_time = closed and completed_at <= limit
+    if closed_in_time or limit <= as_of:
+        score.close_judged += 1
+        score.closed_within_3_days += bool(closed_in_time)
+
+
+def _judge_planned(score, planned: list[_Row], replies: list[_Row], done, as_of) -> None:
+    """A determination: made on time; its planned work done on its date, or open past it."""
+    if not planned:
+        return
+    score.planned += 1
+    score.determined_on_time += all(done(r) and (r.due_at is None or r.completed_at <= r.due_at)
+                                    for r in replies)
+    last = planned[-1]
+    if done(last) and len(planned) <= len(replies) and all(
+            done(r) and (r.due_at is None or r.completed_at <= r.due_at) for r in planned):
+        score.planned_done_on_date += 1
+    if not done(last) and last.due_at is not None and last.due_at < as_of:
+        score.planned_overdue += 1
 
 
 def rank(scores: list[DistrictScore]) -> list[DistrictScore]:
@@ -211,6 +296,7 @@ def district_scores(session, period_start: date, period_end: date, now: datetime
     messages = [m for m in _messages(session, start, end, district_id) if m.district_id in scores]
     rows = _task_rows(session, [m.id for m in messages])
     hours_to_close: dict[int, list[float]] = {}
+    message_hours = engine_of(session).message_clock.message_hours_between
     for district, score in scores.items():
         calendar = calendar_for(session, district)
         day_hours = working_day_hours(calendar)
@@ -219,7 +305,7 @@ def district_scores(session, period_start: date, period_end: date, now: datetime
                 _judge(score, message, rows.get(message.id, []), as_of, day_hours)
                 if message.completed_at is not None and message.completed_at < as_of:
                     hours_to_close.setdefault(district, []).append(
-                        working_hours_between(message.started_at, message.completed_at))
+                        message_hours(message.started_at, message.completed_at))
         closing = hours_to_close.get(district)
         score.median_hours_to_close = round(median(closing), 1) if closing else None
         score.score = round(-penalty_per_day * score.working_days_late, 2) + 0.0

@@ -5,7 +5,9 @@ over instances or tasks, so they stay fast at 100,000 instances (bench/dashboard
   (`OPEN_WORK_GROUPS`: a unit is one more entry there); for each group how many, how many are
   overdue (past `due_at`) and their age in working days of the district's calendar since the
   task was created, in buckets [0, 1), [1, 3), [3, 10) and 10 or more. A working day is the
-  calendar's full day (7 h by default), as the 137 scores count days late.
+  calendar's full day (7 h by default), as the 137 scores count days late. A 137 message at
+  intake is due MESSAGE_INTAKE_HOURS after receipt (`intake_due_at`), so one nobody registered
+  counts as overdue work of the intake operators of its district.
 - The 137 messages (process citizen_message_137) received in the last 8 Solar Hijri weeks
   (Saturday to Friday, in the city's time zone), with the definitions of
   programmes/messages137/scores.py: answered on the spot = closed without an executive reply

@@ -1,9 +1,16 @@
 """Shared pieces of the 137 message tests: deploy the process, start a message, act as each
 unit, move the settable clock and let the scheduler fire what became due.
 
-The calendar: Sunday 1405/09/22 (2026-12-13) 10:00 Tehran is the referral. Working days are
-Saturday to Wednesday, 07:30-14:30 (7 h); Thursday and Friday are off and Wednesday
-1405/10/02 (2026-12-23, the birthday of Imam Ali) is an official holiday. Counted by hand:
+The referral: Sunday 1405/09/22 (2026-12-13) 10:00 Tehran. The 137 centre counts calendar
+hours (MESSAGE_CLOCK=calendar, the default):
+
+  service 24 h           -> Monday 1405/09/23 10:00
+  technical 48 h         -> Tuesday 1405/09/24 10:00
+  72 h (urban planning, deputy) -> Wednesday 1405/09/25 10:00
+  96 h (manager, inspection)    -> Thursday 1405/09/26 10:00 (a day off: the centre still counts)
+
+With MESSAGE_CLOCK=working (Saturday to Wednesday, 07:30-14:30 (7 h); Thursday and Friday off;
+Wednesday 1405/10/02 (2026-12-23, the birthday of Imam Ali) an official holiday):
 
   service 24 h           -> Wednesday 1405/09/25 13:00 (4.5 + 7 + 7 + 5.5)
   technical 48 h         -> Tuesday 1405/10/01 09:00 (the 18th-19th off)
@@ -24,10 +31,15 @@ PROCESS = Path(__file__).resolve().parents[2] / "processes" / "citizen_message_1
 KEY = "citizen_message_137"
 TEHRAN = ZoneInfo("Asia/Tehran")
 REFERRED = datetime(2026, 12, 13, 10, 0, tzinfo=TEHRAN)
-SERVICE_DUE = datetime(2026, 12, 16, 9, 30)        # naive UTC = 13:00 Tehran
-TECHNICAL_DUE = datetime(2026, 12, 22, 5, 30)      # 09:00 Tehran
-DEPUTY_DUE = datetime(2026, 12, 28, 8, 30)         # 12:00 Tehran
-MANAGER_DUE = datetime(2027, 1, 3, 4, 30)          # 08:00 Tehran
+SERVICE_DUE = datetime(2026, 12, 14, 6, 30)        # naive UTC = 10:00 Tehran
+TECHNICAL_DUE = datetime(2026, 12, 15, 6, 30)
+DEPUTY_DUE = datetime(2026, 12, 16, 6, 30)
+MANAGER_DUE = datetime(2026, 12, 17, 6, 30)
+# The same in working hours (MESSAGE_CLOCK=working)
+WORKING_SERVICE_DUE = datetime(2026, 12, 16, 9, 30)   # 13:00 Tehran
+WORKING_TECHNICAL_DUE = datetime(2026, 12, 22, 5, 30)  # 09:00 Tehran
+WORKING_DEPUTY_DUE = datetime(2026, 12, 28, 8, 30)     # 12:00 Tehran
+WORKING_MANAGER_DUE = datetime(2027, 1, 3, 4, 30)      # 08:00 Tehran
 
 INTAKE = {"channel": "phone", "category": "service", "description": "چراغ کوچه خاموش است.",
           "location": "خیابان بهار، کوچه ۱۲", "citizen_name": "مریم احمدی",
@@ -37,7 +49,8 @@ ESCALATIONS = ("Task_deputy_followup", "Task_manager_followup", "Task_inspection
 ACTORS = {"Task_register_message": "intake_operator_d1", "Task_executive_reply": "department_head_d1",
           "Task_deputy_followup": "deputy_d1", "Task_manager_followup": "manager_d1",
           "Task_inspection_followup": "central_inspection", "Task_feedback_call": "feedback_unit_d1",
-          "Task_field_investigation": "followup_unit_d1"}
+          "Task_field_investigation": "followup_unit_d1",
+          "Task_confirm_planned_work": "department_head_d1", "Task_planned_work_deputy": "deputy_d1"}
 
 
 def deploy_messages(app):

@@ -1,20 +1,23 @@
 """A small set of 137 messages in two districts, driven through the real process with the clock,
 shared by the engine and HTTP tests of the district scores (programmes/messages137/scores.py).
 
-Calendar: Saturday to Wednesday 07:30-14:30 Tehran (7 h), Thursday and Friday off, no holiday
+The 137 hours are calendar hours (MESSAGE_CLOCK=calendar); days late are working days of the
+calendar: Saturday to Wednesday 07:30-14:30 Tehran (7 h), Thursday and Friday off, no holiday
 between 1405/09/22 and 1405/09/29. Period: the Solar Hijri month 1405/09 (2026-11-22 ..
 2026-12-21); the figures are read on Sunday 1405/09/29 (2026-12-20) 10:00 Tehran (NOW).
-A service message referred on Sunday 1405/09/22 10:00 is due Wednesday 1405/09/25 13:00.
+A service message referred on Sunday 1405/09/22 10:00 is due Monday 1405/09/23 10:00 (24 h);
+every intake is done at once (due 2 h after receipt).
 
-  F  d1  received 1405/08/28 (the month before), intake never done: not counted
+  F  d1  received Thursday 1405/08/28 10:00 (the month before), intake never done: not counted
+         in 1405/09; in 1405/08 its intake is 1 working day overdue (Saturday 1405/08/30 07:30-14:30)
   A  d1  received 09/22 10:00, answered on the spot                  closed in 0 h
-  B  d1  referred 09/22 10:00, replied Tue 09/24 10:00 (on time), citizen satisfied at 11:00
-         closed in 4.5 (Sun 10:00-14:30) + 7 (Mon) + 3.5 (Tue 07:30-11:00) = 15 working h
-  C  d1  referred 09/22 10:00, no reply by NOW: open and overdue by 1.5 (Wed 13:00-14:30)
-         + 7 (Sat) + 2.5 (Sun 07:30-10:00) = 11 working h = 2 working days (7 h a day, rounded up)
-  D  d2  referred 09/22 10:00, replied Sat 09/28 09:00: late by 1.5 + 1.5 = 3 h = 1 day;
-         citizen not satisfied (10:00), field check confirms the answer (11:00): closed in
-         4.5 + 7 + 7 + 7 + 3.5 = 29 working h
+  B  d1  referred 09/22 10:00, replied Mon 09/23 09:00 (on time), citizen satisfied at 11:00:
+         closed in 25 h
+  C  d1  referred 09/22 10:00, no reply by NOW: open and overdue by 4.5 (Mon 10:00-14:30)
+         + 7 (Tue) + 7 (Wed) + 7 (Sat) + 2.5 (Sun 07:30-10:00) = 28 working h = 4 working days
+  D  d2  referred 09/22 10:00, replied Sat 09/28 09:00: late by 4.5 + 7 + 7 + 1.5 = 20 working
+         h = 3 days; citizen not satisfied (10:00), field check confirms the answer (11:00):
+         closed in 6 days and 1 h = 145 h
   E  d2  received Mon 09/23 09:00, answered on the spot             closed in 0 h
 """
 from datetime import date, datetime
@@ -81,11 +84,13 @@ def build_messages(app, db) -> dict[str, int]:
     _at((12, 14), 9)
     ids["E"] = _start(db, "d2")
     _register(db, ids["E"], "d2", "answered")
-    _at((12, 15), 10)
+    _at((12, 14), 9)
     _complete(db, ids["B"], "Task_executive_reply", "department_head_d1", {"reply_text": "تعمیر شد."})
-    _at((12, 15), 11)
+    _at((12, 14), 11)
     _complete(db, ids["B"], "Task_feedback_call", "feedback_unit_d1", {"satisfied": "yes"})
     _at((12, 19), 9)
+    db.rollback()  # on SQLite a transaction holds the write lock: let the scheduler in
+    fire_due_timers(app.extensions["db_sessions"])  # C's and D's escalations, as the scheduler would
     _complete(db, ids["D"], "Task_executive_reply", "department_head_d2", {"reply_text": "تعمیر شد."})
     _at((12, 19), 10)
     _complete(db, ids["D"], "Task_feedback_call", "feedback_unit_d2",
@@ -95,5 +100,5 @@ def build_messages(app, db) -> dict[str, int]:
               {"answer_confirmed": "yes", "investigation_findings": "چراغ روشن است."})
     db.rollback()  # on SQLite a transaction holds the write lock: let the scheduler in
     clock.set_now(NOW)
-    assert fire_due_timers(app.extensions["db_sessions"]) == 0  # the 72 h timers are not due yet
+    assert fire_due_timers(app.extensions["db_sessions"]) == 0  # the escalations fired on Saturday
     return ids

@@ -101,21 +101,25 @@ def test_open_work_refuses_a_grouping_it_does_not_know(app, db):
 
 def test_messages_driven_through_the_real_137_process_give_the_figures_computed_by_hand(app, db):
     """tests/engine/message_scores_support.py (same NOW): A and E answered on the spot, B replied
-    after 48 h and closed after 49 h, C still waiting for its reply (due Wed 12-16 13:00), D
-    replied after 143 h and closed after 145 h, F's intake never done (received 11-19)."""
+    after 23 h and closed after 25 h, C still waiting for its reply (due Mon 12-14 10:00; its
+    deputy, manager and inspection office asked on Saturday 12-19), D replied after 143 h and
+    closed after 145 h, F's intake never done (received 11-19, overdue 2 hours later)."""
     from message_scores_support import build_messages
     build_messages(app, db)
     d1, d2 = _ids(db)
     board = build_dashboard(db, utcnow())
     first, second = board.messages_by_district[d1], board.messages_by_district[d2]
     assert (first.received, first.answered, first.closed) == (4, 2, 2)       # F A B C
-    assert (first.within, first.judged) == ({24: 1, 48: 2, 72: 2}, {24: 4, 48: 4, 72: 4})
+    assert (first.within, first.judged) == ({24: 2, 48: 2, 72: 2}, {24: 4, 48: 4, 72: 4})
     assert (first.closed_within, first.close_judged) == (2, 4)
     assert (second.received, second.answered, second.closed) == (2, 2, 2)   # D E
     assert (second.within, second.closed_within, second.close_judged) == ({24: 1, 48: 1, 72: 1}, 1, 2)
     rows = {(w.keys["district"], w.keys["role"]): (w.open, w.overdue, w.age) for w in open_work(db, utcnow())}
-    assert rows == {(d1, "intake_operator"): (1, 0, {"lt1": 0, "1to3": 0, "3to10": 0, "gt10": 1}),    # F
-                    (d1, "department_head"): (1, 1, {"lt1": 0, "1to3": 0, "3to10": 1, "gt10": 0})}    # C
+    escalated = (1, 0, {"lt1": 0, "1to3": 1, "3to10": 0, "gt10": 0})  # Saturday 09:00, no due date
+    assert rows == {(d1, "intake_operator"): (1, 1, {"lt1": 0, "1to3": 0, "3to10": 0, "gt10": 1}),    # F
+                    (d1, "department_head"): (1, 1, {"lt1": 0, "1to3": 0, "3to10": 1, "gt10": 0}),    # C
+                    (d1, "deputy"): escalated, (d1, "manager"): escalated,
+                    (d1, "central_inspection"): escalated}
 
 
 def test_a_districts_own_closure_moves_its_tasks_ages_and_no_other_districts(app, db):

@@ -1,5 +1,5 @@
 """137 intake: a tracking code at once, the answer on the spot, the reply deadline by category
-(MESSAGE_DEADLINE_HOURS), counted in working hours. Dates: message_137_support."""
+(MESSAGE_DEADLINE_HOURS), counted in calendar hours (MESSAGE_CLOCK). Dates: message_137_support."""
 import re
 
 import pytest
@@ -59,7 +59,7 @@ def test_a_message_answered_on_the_spot_is_closed_and_archived_without_referral(
 
 @pytest.mark.parametrize("category, due", [("service", SERVICE_DUE), ("technical", TECHNICAL_DUE),
                                            ("urban_planning", DEPUTY_DUE)])
-def test_the_executive_units_reply_is_due_in_working_hours_by_category(app, db, category, due):
+def test_the_executive_units_reply_is_due_in_calendar_hours_by_category(app, db, category, due):
     deploy_messages(app)
     message = referred_message(db, category)
     [reply_task] = task_rows(db, message.id, "ready")
@@ -73,7 +73,7 @@ def test_the_deadlines_by_category_come_from_the_settings(app, db, monkeypatch):
     deploy_messages(app)
     monkeypatch.setattr(engine_of(db), "deadlines", ReplyDeadlines("service=48,technical=72"))
     message = referred_message(db, "service")
-    assert task_rows(db, message.id, "ready")[0].due_at == TECHNICAL_DUE  # 48 working hours
+    assert task_rows(db, message.id, "ready")[0].due_at == TECHNICAL_DUE  # 48 hours
     # A category the settings do not name gets the longest deadline configured.
     other = referred_message(db, "urban_planning")
     assert task_rows(db, other.id, "ready")[0].due_at == DEPUTY_DUE
@@ -90,3 +90,16 @@ def test_the_app_reads_the_deadlines_from_its_configuration(database_url):
     with pytest.raises(ValueError, match="not a number"):
         create_app({"DATABASE_URL": database_url, "TESTING": True,
                     "MESSAGE_DEADLINE_HOURS": "service=soon"})
+
+
+def test_the_app_reads_the_137_clock_and_rules_from_its_configuration(database_url):
+    from app import create_app
+    app = create_app({"DATABASE_URL": database_url, "TESTING": True, "MESSAGE_CLOCK": "working",
+                      "MESSAGE_INTAKE_HOURS": 4, "MESSAGE_CALL_ATTEMPTS": 5})
+    clock_ = app.extensions["bpmn_engine"].message_clock
+    assert clock_.working and clock_.message_rule("intake_hours") == 4
+    assert app.extensions["bpmn_engine"].script_helpers()["message_rule"]("call_attempts") == 5
+    with pytest.raises(ValueError, match="MESSAGE_CLOCK"):
+        create_app({"DATABASE_URL": database_url, "TESTING": True, "MESSAGE_CLOCK": "lunar"})
+    with pytest.raises(ValueError, match="MESSAGE_INTAKE_HOURS"):
+        create_app({"DATABASE_URL": database_url, "TESTING": True, "MESSAGE_INTAKE_HOURS": -1})

@@ -81,11 +81,10 @@ def test_each_return_to_the_executive_unit_gets_a_new_deadline_and_escalation(ap
     clock.set_now(REFERRED + timedelta(days=7))  # sent back on Sunday 1405/09/29 10:00
     complete(db, message.id, "Task_field_investigation", NOT_CONFIRMED)
     [again] = task_rows(db, message.id, "ready")
-    # 24 working hours from the return: 4.5 + 7 + 7, the holiday of the 23rd and the weekend,
-    # 5.5 on Saturday 1405/10/06: 13:00 Tehran.
-    assert (again.task_spec, again.due_at) == ("Task_executive_reply", datetime(2026, 12, 26, 9, 30))
+    # 24 hours from the return: Monday 1405/09/30 10:00 Tehran.
+    assert (again.task_spec, again.due_at) == ("Task_executive_reply", datetime(2026, 12, 21, 6, 30))
     waiting = [t for t in timer_rows(db, message.id) if t.status == "waiting"]
-    # 72 working hours from the return: Monday 1405/10/14 12:00 Tehran.
-    assert [(t.task_spec, t.due_at) for t in waiting] == [("Timer_no_reply_72h", datetime(2027, 1, 4, 8, 30))]
+    # 72 hours from the return: Wednesday 1405/10/02 10:00 Tehran (an official holiday).
+    assert [(t.task_spec, t.due_at) for t in waiting] == [("Timer_no_reply_72h", datetime(2026, 12, 23, 6, 30))]
     assert fire_at(app, db, waiting[0].due_at) == 1
     assert ready(db, message.id) == ["Task_deputy_followup", "Task_executive_reply"]

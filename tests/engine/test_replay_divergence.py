@@ -43,7 +43,9 @@ def test_each_step_tells_who_did_what_and_which_data_it_changed(app, db):
     assert registered.actor.username == "intake_operator_d1" and registered.actor_name
     assert registered.task_spec == registered.ran_element == "Task_register_message"
     assert registered.submitted["outcome"] == "referred"
-    assert replied.task_name and replied.submitted == {"reply_text": "لامپ تعویض شد."}
+    assert replied.task_name and replied.submitted == {"reply_kind": "resolved", "planned_work": "",
+                                                       "planned_date": None,
+                                                       "reply_text": "لامپ تعویض شد."}
     assert ("reply_text", None, "لامپ تعویض شد.") in replied.changes
     assert replied.data_after["reply_text"] == "لامپ تعویض شد."
     assert replied.element_counts["Task_register_message"] == 1
@@ -85,7 +87,8 @@ def test_a_completion_whose_recorded_data_was_altered_diverges_at_that_event(app
     message = replied_message(db)
     complete(db, message, "Task_feedback_call", NOT_SATISFIED)
     [reply_event] = events_of(db, message, "task_completed", "Task_executive_reply")
-    set_event_data(db, reply_event, {**reply_event.data, "data": {"reply_text": "جعلی"}})
+    set_event_data(db, reply_event, {**reply_event.data,
+                                     "data": {**reply_event.data["data"], "reply_text": "جعلی"}})
     replay = verified(db, message)
     assert not replay.matches
     assert replay.first_divergence == reply_event.seq

@@ -2,7 +2,8 @@
 offered to them, an escalation, a task due soon and overdue, the daily digest; once per event
 per person, in the step's (or job's) transaction, e-mail held in quiet hours except escalations.
 
-The 137 calendar of message_137_support: referred Sunday 1405/09/22 (2026-12-13) 10:00
+The 137 calendar of message_137_support, counted in working hours here (MESSAGE_CLOCK=working,
+so that due dates fall inside working days): referred Sunday 1405/09/22 (2026-12-13) 10:00
 Tehran; a service message's reply is due Wednesday 1405/09/25 13:00 (SERVICE_DUE, 09:30 UTC).
 Seven working hours before it (the due-soon window): Tuesday 13:00 Tehran.
 """
@@ -14,8 +15,13 @@ from sqlalchemy import select
 from app.scheduler import staff_notices_job
 from engine.runtime import steps as runtime
 from engine_support import ready_task, user
-from message_137_support import (DEPUTY_DUE, INTAKE, MANAGER_DUE, SERVICE_DUE, deploy_messages,
-                                 fire_at, referred_message, start_message)
+import pytest
+
+from engine.deadlines import MessageClock
+from message_137_support import (INTAKE, deploy_messages, fire_at, referred_message, start_message)
+from message_137_support import WORKING_DEPUTY_DUE as DEPUTY_DUE
+from message_137_support import WORKING_MANAGER_DUE as MANAGER_DUE
+from message_137_support import WORKING_SERVICE_DUE as SERVICE_DUE
 from models import HumanTask, OutboxMessage, StaffNotification, clock
 from notifications.staff import preferences_of, save_preferences
 from people.access import users_offered
@@ -23,6 +29,12 @@ from programmes.staff.events import (notify_due_soon, notify_overdue, notify_ste
                                      send_digests)
 
 TEHRAN = ZoneInfo("Asia/Tehran")
+
+
+@pytest.fixture(autouse=True)
+def working_hours_clock(app, monkeypatch):
+    """The 137 hours as working hours: these tests are about working days, not the 137 clock."""
+    monkeypatch.setattr(app.extensions["bpmn_engine"], "message_clock", MessageClock("working"))
 
 
 def told(db, kind=None, username=None):

@@ -22,15 +22,34 @@ def test_the_ranking_shows_the_districts_in_order_with_persian_labels(app, db, l
     assert response.status_code == 200
     page = page_text(response)
     for label in ("امتیاز مناطق در سامانه ۱۳۷", "پیام‌های دریافتی", "پاسخ در لحظه", "پاسخ با تأخیر",
-                  "باز و گذشته از مهلت", "میانه ساعت کاری تا بستن", "رضایت (٪)", "رتبه"):
+                  "باز و گذشته از مهلت", "میانه ساعت تا بستن", "رضایت (٪)", "رتبه"):
         assert label in page, label
     rows = table_rows(response, "message-scores")
     # rank, district, received, on the spot, on time, late, open, overdue, median h, satisfaction %,
-    # working days late, score (message_scores_support: d2 -1 ahead of d1 -2).
-    assert rows == [["۱", "منطقه ۲", "۲", "۱", "۰", "۱", "۰", "۰", "۱۴.۵", "۰.۰", "۱", "-۱.۰"],
-                    ["۲", "منطقه ۱", "۳", "۱", "۱", "۰", "۱", "۱", "۷.۵", "۱۰۰.۰", "۲", "-۲.۰"]]
+    # working days late, score (message_scores_support: d2 -3 ahead of d1 -4).
+    assert rows == [["۱", "منطقه ۲", "۲", "۱", "۰", "۱", "۰", "۰", "۷۲.۵", "۰.۰", "۳", "-۳.۰"],
+                    ["۲", "منطقه ۱", "۳", "۱", "۱", "۰", "۱", "۱", "۱۲.۵", "۱۰۰.۰", "۴", "-۴.۰"]]
     assert 'data-testid="chart-score"' in page and "<script" not in page.split("<main")[-1].split("</main>")[0]
     assert 'href="/reports/137"' in page  # the nav link
+
+
+def test_the_service_levels_show_the_shares_answered_in_the_categorys_hours_and_closed_in_3_days(app, db, login):
+    build_messages(app, db)
+    db.rollback()
+    response = login("central_pr").get(f"/reports/137{MONTH}")
+    page = page_text(response)
+    for label in ("سطح خدمت مرکز ۱۳۷", "پاسخ در مهلت دسته (٪)", "بسته در ۳ روز (٪)",
+                  "تعیین تکلیف با تاریخ انجام", "انجام در تاریخ تعیین‌شده", "مانده در پذیرش پس از مهلت"):
+        assert label in page, label
+    # d2: E on the spot (in time, closed at once), D 3 days late and closed after 145 h;
+    # d1: A on the spot, B on time and closed after 25 h, C overdue and open after 7 days.
+    assert table_rows(response, "message-sla") == [
+        ["منطقه ۲", "۵۰.۰ (۱ از ۲)", "۵۰.۰ (۱ از ۲)", "۰", "۰", "۰", "۰", "۰"],
+        ["منطقه ۱", "۶۶.۷ (۲ از ۳)", "۶۶.۷ (۲ از ۳)", "۰", "۰", "۰", "۰", "۰"]]
+    lines = list(csv.reader(io.StringIO(login("central_pr").get(
+        f"/reports/137/export.csv{MONTH}").get_data().decode("utf-8-sig"))))
+    sla = lines[0].index("پاسخ در مهلت دسته (٪)")
+    assert [line[sla:sla + 2] for line in lines[1:]] == [["50.0", "50.0"], ["66.7", "66.7"]]
 
 
 def test_the_drill_down_lists_exactly_the_late_messages_with_links(app, db, login):
@@ -57,13 +76,13 @@ def test_the_ranking_exports_as_csv_and_xlsx(app, db, login):
     lines = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
     assert lines[0][:4] == ["رتبه", "کد منطقه", "منطقه", "پیام‌های دریافتی"]
     assert [(line[0], line[1], line[-2], line[-1]) for line in lines[1:]] == \
-        [("1", "d2", "1", "-1.0"), ("2", "d1", "2", "-2.0")]
+        [("1", "d2", "3", "-3.0"), ("2", "d1", "4", "-4.0")]
     book = openpyxl.load_workbook(io.BytesIO(browser.get(f"/reports/137/export.xlsx{MONTH}").get_data()))
     sheet = book.active
     assert sheet.sheet_view.rightToLeft
     values = [list(row) for row in sheet.iter_rows(values_only=True)]
     assert values[0][2] == "منطقه" and [(r[0], r[1], r[3], r[-1]) for r in values[1:]] == \
-        [(1, "d2", 2, -1), (2, "d1", 3, -2)]
+        [(1, "d2", 2, -3), (2, "d1", 3, -4)]
 
 
 def test_district_staff_see_the_ranking_but_only_their_own_districts_messages(app, db, login):
@@ -95,4 +114,24 @@ def test_the_penalty_per_day_comes_from_the_settings(app, db, login):
     db.rollback()
     app.config["SCORE_PENALTY_PER_OVERDUE_DAY"] = 3
     rows = table_rows(login("central_pr").get(f"/reports/137{MONTH}"), "message-scores")
-    assert [(r[1], r[-1]) for r in rows] == [("منطقه ۲", "-۳.۰"), ("منطقه ۱", "-۶.۰")]
+    assert [(r[1], r[-1]) for r in rows] == [("منطقه ۲", "-۹.۰"), ("منطقه ۱", "-۱۲.۰")]
+
+
+def test_the_service_levels_count_determinations_made_on_time_and_work_done_on_its_date(app, db, login):
+    from datetime import datetime
+    from message_137_support import complete, deploy_messages
+    from models import clock
+    from test_message_137_determination import TEHRAN, determined
+    deploy_messages(app)
+    on_date, postponed = determined(db), determined(db)
+    clock.set_now(datetime(2026, 12, 20, 12, 0, tzinfo=TEHRAN))
+    complete(db, on_date.id, "Task_confirm_planned_work", {"work_status": "done", "work_note": "انجام شد."})
+    complete(db, postponed.id, "Task_confirm_planned_work",
+             {"work_status": "new_date", "planned_date": "1405/10/06", "work_note": "قیر نرسید."})
+    db.rollback()
+    clock.set_now(datetime(2026, 12, 20, 12, 5, tzinfo=TEHRAN))
+    rows = table_rows(login("central_pr").get(f"/reports/137{MONTH}"), "message-sla")
+    # district 1 only: both determined within 48 h, one done on its date; nothing overdue yet
+    # (the month is read on 1405/09/29 12:05, its clock).
+    assert [row[0] for row in rows] == ["منطقه ۱"]
+    assert rows[0][3:] == ["۲", "۲", "۱", "۰", "۰"]

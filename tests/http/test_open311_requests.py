@@ -61,7 +61,8 @@ def test_one_request_is_a_list_of_one_with_every_spec_field_and_tehran_times(app
     assert record["agency_responsible"] == "شهرداری منطقه ۱"
     assert record["requested_datetime"] == "2026-11-25T10:30:00+03:30"
     assert record["updated_datetime"] == "2026-11-25T10:30:00+03:30"
-    assert record["expected_datetime"] is None
+    # The intake is due MESSAGE_INTAKE_HOURS (2 h) after receipt: the only due date so far.
+    assert record["expected_datetime"] == "2026-11-25T12:30:00+03:30"
     assert (record["lat"], record["long"]) == (34.64, 50.875)
     assert record["media_url"] == "https://photos.example.org/lamp.jpg"
 

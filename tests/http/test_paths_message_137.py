@@ -3,8 +3,11 @@ staff work it on the task pages (and one whole path through the JSON API):
 
   answered on the spot -> archived;  referred, replied in time, citizen satisfied -> archived;
   not satisfied -> the special follow-up unit confirms -> closed;  not confirmed -> back to
-  the executive unit -> second round -> satisfied;  no reply -> the deputy after 72 working
-  hours -> the manager and the inspection office after 24 more -> the reply withdraws them.
+  the executive unit -> second round -> satisfied;  no reply -> the deputy after 72 hours ->
+  the manager and the inspection office after 24 more -> the reply withdraws them;
+  a determination with a planned date -> the work confirmed done on the follow-up task ->
+  feedback;  the citizen unreachable -> called again after the retry hours -> closed as
+  unreachable after the last attempt.
 
 At each end: the instance is completed and its archive classification is in its data (read
 through GET /api/v1/instances/<id>). The calendar and the deadlines: message_137_support.py.
@@ -174,7 +177,7 @@ def test_no_reply_escalates_to_deputy_then_manager_and_inspection_until_the_repl
     instance_id = referred_on_page(staff, "urban_planning")
     assert waiting_timers(app, instance_id) == [("Timer_no_reply_72h", DEPUTY_DUE)]
 
-    # 72 working hours without a reply: the district's deputy is asked to follow it up
+    # 72 hours without a reply: the district's deputy is asked to follow it up
     assert fire_timers_when_due(app, instance_id) == ["Timer_no_reply_72h"]
     assert ready_specs(app, instance_id) == ["Task_deputy_followup", "Task_executive_reply"]
     assert waiting_timers(app, instance_id) == [("Timer_no_reply_96h", MANAGER_DUE)]
@@ -182,7 +185,7 @@ def test_no_reply_escalates_to_deputy_then_manager_and_inspection_until_the_repl
     refused(login("deputy_d2"), deputy_task.id, ESCALATION)
     step(staff, instance_id, "Task_deputy_followup", ESCALATION)
 
-    # 24 working hours more: the manager and the city-wide inspection office as well
+    # 24 hours more: the manager and the city-wide inspection office as well
     assert fire_timers_when_due(app, instance_id) == ["Timer_no_reply_96h"]
     assert ready_specs(app, instance_id) == ["Task_executive_reply", "Task_inspection_followup",
                                              "Task_manager_followup"]
@@ -213,3 +216,46 @@ def test_no_reply_escalates_to_deputy_then_manager_and_inspection_until_the_repl
     done = finished(staff("Task_register_message"), instance_id)
     assert done["Task_deputy_followup"] == 1
     assert "Task_manager_followup" not in done and "Task_inspection_followup" not in done
+
+
+def test_a_determination_keeps_the_message_open_until_the_work_is_confirmed_done(
+        app, messages, staff, api, login):
+    from datetime import timedelta
+    instance_id = referred_on_page(staff, "technical")
+    head = staff("Task_executive_reply")
+    reply_task = ready_task(app, instance_id, "Task_executive_reply")
+    page = head.get(f"/tasks/{reply_task.id}").get_data(as_text=True)
+    assert "تعیین تکلیف: کار در تاریخ تعیین‌شده انجام می‌شود" in page and "تاریخ انجام" in page
+    # A planned date in the past, or none, is refused in Persian and changes nothing.
+    for date in ("1405/09/01", ""):
+        bad = head.post(f"/tasks/{reply_task.id}", data={
+            "reply_kind": "scheduled", "reply_text": "بررسی شد.", "planned_work": "آسفالت", "planned_date": date})
+        assert bad.status_code == 400
+        assert task_row(app, reply_task.id).status == "ready"
+    step(staff, instance_id, "Task_executive_reply", {
+        "reply_kind": "scheduled", "reply_text": "بررسی شد.", "planned_work": "آسفالت کوچه",
+        "planned_date": "۱۴۰۵/۰۹/۲۹"})
+    assert ready_specs(app, instance_id) == ["Task_confirm_planned_work"]
+    follow_up = ready_task(app, instance_id, "Task_confirm_planned_work")
+    shown = head.get(f"/tasks/{follow_up.id}").get_data(as_text=True)
+    assert "آسفالت کوچه" in shown and "۱۴۰۵/۰۹/۲۹" in shown
+    assert waiting_timers(app, instance_id)[0][0] == "Timer_planned_date_passed"
+    clock.set_now(REFERRED + timedelta(days=6))
+    drive(head, instance_id, "Task_confirm_planned_work", {"work_status": "done", "work_note": "آسفالت شد."})
+    step(staff, instance_id, "Task_feedback_call", SATISFIED)
+    assert archived(api, staff, instance_id)["closure"] == "citizen_satisfied"
+
+
+def test_an_unreachable_citizen_is_called_again_then_the_message_closes_as_unreachable(
+        app, messages, staff, api):
+    instance_id = referred_on_page(staff)
+    step(staff, instance_id, "Task_executive_reply", REPLY)
+    call = ready_task(app, instance_id, "Task_feedback_call")
+    page = staff("Task_feedback_call").get(f"/tasks/{call.id}").get_data(as_text=True)
+    assert "شهروند در دسترس نبود؛ تماس دوباره" in page
+    for attempt in range(3):
+        step(staff, instance_id, "Task_feedback_call", {"satisfied": "unreachable"})
+        if attempt < 2:
+            assert ready_specs(app, instance_id) == []
+            assert fire_timers_when_due(app, instance_id) == ["Timer_call_retry"]
+    assert archived(api, staff, instance_id)["closure"] == "citizen_unreachable"
