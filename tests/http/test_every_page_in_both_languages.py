@@ -41,7 +41,7 @@ USERS = ("pr_expert_d1", "district_mayor_d1", "central_pr", "auditor", "process_
 # Paths walked on the pages, from test_every_review_shows_what_it_decides: each leaves tasks
 # done (with their quality records) and one open.
 PATHS = ("citizen_message_137/Task_deputy_followup", "citizen_message_137/Task_field_investigation",
-         "complaints/Task_review_answer", "complaints/Task_followup_overdue_service",
+         "complaints/Task_review_answer", "complaints/Task_followup_overdue",
          "news/Task_sign_rebuttal", "press_conference/Task_approve_report",
          "citizen_survey/Task_review_survey_plan", "opinion_poll/Task_approve_poll_plan",
          "website_update/Task_check_publication", "public_meetings/Task_check_order")
