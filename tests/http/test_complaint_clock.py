@@ -109,6 +109,11 @@ def test_at_exactly_the_deadline_the_mayor_sees_the_complaint_and_orders_the_uni
     assert "اداره خدمات شهری" in page  # the district's units to choose from
 
     clock.set_now(DEADLINE + timedelta(hours=1))
+    # only a unit of the complaint's district, and a deadline of 1 to 10 working days
+    for wrong in ({"order_unit": "d2-services"}, {"order_days": "0"}, {"order_days": "2.5"}):
+        refused = mayor.post(f"/tasks/{overdue.id}", data=html_form({**MAYOR_ORDER, **wrong}))
+        assert refused.status_code == 400, wrong
+        assert task_row(app, overdue.id).status == "ready"
     drive(mayor, instance_id, "Task_followup_overdue", {**MAYOR_ORDER, "order_days": "3"})
     order = ready_task(app, instance_id, "Task_carry_out_order")
     session = app.extensions["db_sessions"]()
