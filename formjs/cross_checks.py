@@ -88,7 +88,9 @@ def _check_field(comp, value, scope, fields, root, root_fields, msg, today):
 
 def days_ago_limit(value) -> int | None:
     """maxDaysAgo as a whole number of days from 0 to 36500 (None when absent or malformed)."""
-    text = normalise_digits(str(value)).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        return None
+    text = normalise_digits(str(value)).strip()
     return int(text) if text.isdigit() and int(text) <= 36500 else None
 
 
