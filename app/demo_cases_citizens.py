@@ -122,13 +122,13 @@ def load_complaints(demo: DemoWork) -> None:
         examiner = "pr_expert" if kind == "service" else "complaints_expert"
         exam_task = "Task_examine_service_complaint" if kind == "service" else "Task_examine_employee_complaint"
         if case == "due_today":
-            # Registered ten working days ago, later in the day than now: due today. On a day
-            # off no working-day deadline falls today (tonight's Mardom Salam briefing does):
-            # nine working days ago, due the next working day.
+            # Filed ten working days ago, later in the day than now: due today (the deadline
+            # counts from receipt). On a day off no working-day deadline falls today (tonight's
+            # Mardom Salam briefing does): nine working days ago, due the next working day.
             working = is_working_day(calendar_for(demo.session, demo.district(code).id), demo.today)
             hour = min(max(jalali.local_time(demo.now, demo.tz).hour + 1, 8), 14) if working else 10
-            registered = demo.moment(10 if working else 9, f"{hour}:00", code)
-            filed = registered - timedelta(minutes=30)
+            filed = demo.moment(10 if working else 9, f"{hour}:00", code)
+            registered = filed + timedelta(minutes=30)
         else:
             back = {"review": 6, "overdue": 13, "new_d2": 0, "new_d1": 0}[case]
             filed = demo.moment(back, "09:10", code) if back else demo.now - timedelta(hours=2)

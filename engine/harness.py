@@ -69,10 +69,14 @@ class HumanTaskSpec:
     properties: dict
 
 
-def human_task_specs(workflow: BpmnWorkflow) -> dict[str, HumanTaskSpec]:
-    """The user and manual tasks of the workflow's main process, by BPMN id."""
+def human_task_specs(workflow: BpmnWorkflow, nested: bool = False) -> dict[str, HumanTaskSpec]:
+    """The user and manual tasks of the workflow's main process (nested: and of its
+    sub-processes), by BPMN id."""
     out = {}
-    for spec in workflow.spec.task_specs.values():
+    specs = list(workflow.spec.task_specs.values())
+    if nested:
+        specs += [spec for sub in workflow.subprocess_specs.values() for spec in sub.task_specs.values()]
+    for spec in specs:
         if getattr(spec, "manual", False):
             properties = (getattr(spec, "extensions", None) or {}).get("properties", {})
             out[spec.bpmn_id] = HumanTaskSpec(spec.bpmn_id, getattr(spec, "lane", None), dict(properties))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import timedelta
 
 from formjs.components import (INPUT_TYPES, is_flag, is_readonly, iter_components,
                                normalise_digits, properties_of as _properties)
@@ -12,6 +13,8 @@ from formjs.conditions import UnsupportedExpression, holds
 # A field declares them with form-js custom properties (text values, kept by the editor):
 #   notBefore: "start_date"       a date (or date and time) not before that field's value
 #   notInPast: "true"             a date not before today in the city's time zone
+#   notInFuture: "true"           a date not after today (a day something happened: a receipt)
+#   maxDaysAgo: "30"              a date at most that many days before today (a typo guard)
 #   requiredWhen: "=decision = \"return\""   required when the FEEL condition holds over
 #                                 the submitted values (formjs.conditions' subset; the row's
 #                                 or group's own values first, then the whole form's)
@@ -90,7 +93,20 @@ def _check_field(comp, value, scope, fields, root, root_fields, msg, today):
                 return msg("not_before", label=_label(other_comp))
     if is_flag(props.get("notInPast")) and value[:10] < today.isoformat():
         return msg("past")
+    if is_flag(props.get("notInFuture")) and value[:10] > today.isoformat():
+        return msg("future")
+    days = days_ago_limit(props.get("maxDaysAgo"))
+    if days is not None and value[:10] < (today - timedelta(days=days)).isoformat():
+        return msg("days_ago", days)
     return None
+
+
+def days_ago_limit(value) -> int | None:
+    """maxDaysAgo as a whole number of days from 0 to 36500 (None when absent or malformed)."""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        return None
+    text = normalise_digits(str(value)).strip()
+    return int(text) if text.isdigit() and int(text) <= 36500 else None
 
 
 def cross_check(components, scope, where, errors, msg, today, root, root_fields) -> None:

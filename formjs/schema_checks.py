@@ -16,6 +16,7 @@ from models import ProcessVersion
 from models.messages import Message
 
 from formjs.conditions import expression_error, hide_expression
+from formjs.cross_checks import days_ago_limit
 from formjs.rows import parse_rows_map
 from formjs.validation import (CHECKS, CONTAINER_TYPES, DISPLAY_TYPES, INPUT_TYPES, MAX_ROWS,
                                field_components, iter_components)
@@ -140,6 +141,13 @@ def _field_problems(comp: Mapping, where: str, props: Mapping, fields: Mapping,
     if flag not in (None, "") and (kind != "datetime" or not (
             isinstance(flag, bool) or (isinstance(flag, str) and flag.strip().lower() in ("true", "false")))):
         problems.append(Problem("error", "not_in_past", {"where": where}))
+    flag = props.get("notInFuture")
+    if flag not in (None, "") and (kind != "datetime" or not (
+            isinstance(flag, bool) or (isinstance(flag, str) and flag.strip().lower() in ("true", "false")))):
+        problems.append(Problem("error", "not_in_future", {"where": where}))
+    days = props.get("maxDaysAgo")
+    if days not in (None, "") and (kind != "datetime" or days_ago_limit(days) is None):
+        problems.append(Problem("error", "max_days_ago", {"where": where}))
     condition = props.get("requiredWhen")
     if condition not in (None, ""):
         detail = expression_error(condition) if isinstance(condition, str) else Message("not text")

@@ -75,7 +75,7 @@ REGISTER = (
     RecordType("F-__-0-5-01", "فرم پیگیری شکایت شهروندان", "Citizen complaint follow-up form", 24,
                "واحد ارزیابی عملکرد و پاسخگویی به شکایات", "complaints_expert", "paper", "complaint_register",
                followup_forms=("complaint_examination", "complaint_review", "complaint_overdue",
-                               "complaint_announcement")),
+                               "complaint_order_report", "complaint_announcement")),
     RecordType("F-__-0-5-02", "گزارش دوره‌ای رسیدگی به شکایات شهروندان", "Periodic report of complaint handling",
                60, "واحد ارزیابی عملکرد و پاسخگویی به شکایات", "complaints_expert", "electronic", "complaint_report",
                "archive"),

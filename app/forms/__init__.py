@@ -54,6 +54,8 @@ PROBLEMS = {
     "rows_source": N_("The dynamic list %(where)s names its first rows wrongly: rowsFrom is a path in the task data (or .), rowsMap pairs its own fields with the source's (name=reporter, outlet)."),
     "not_before": N_("The date %(where)s must not be before %(other)s, but %(other)s is not another date field of this form."),
     "not_in_past": N_("notInPast of %(where)s must be true or false, on a date field."),
+    "not_in_future": N_("notInFuture of %(where)s must be true or false, on a date field."),
+    "max_days_ago": N_("maxDaysAgo of %(where)s must be a whole number of days, on a date field."),
     "required_when": N_("The condition requiredWhen of %(where)s cannot be evaluated: %(detail)s"),
     "check": N_("The field %(where)s asks for the check %(check)s; the one known is national_id, on a text field."),
     "key_used": N_("The key %(key)s is no longer in the form, but the diagram %(process)s still mentions it."),

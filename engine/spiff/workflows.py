@@ -342,7 +342,13 @@ def active_elements(workflow: BpmnWorkflow) -> list[str]:
 
 
 def current_data(workflow: BpmnWorkflow) -> dict:
-    """The data a person would call "the instance's data": that of the latest task."""
+    """The data a person would call "the instance's data": that of the latest task, with that
+    of the latest task of each embedded sub-process still running over it, outermost first
+    (its tasks complete in a workflow of their own: a complaint's examination, review and
+    announcement while the main line waits on the sub-process)."""
     task = workflow.last_task
     data = dict(task.data) if task is not None else {}
+    for sub in sorted(workflow.get_active_subprocesses(), key=lambda sp: sp.depth):
+        if sub.last_task is not None:
+            data.update(sub.last_task.data)
     return json.loads(json.dumps(data, default=str))

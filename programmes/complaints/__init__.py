@@ -1,4 +1,5 @@
-"""Complaints (F-__-0-5-01 follow-up records, the periodic report F-__-0-5-02)."""
+"""Complaints (F-__-0-5-01 follow-up records, the periodic report F-__-0-5-02, the clock from
+receipt and the district mayor's order on an overdue complaint)."""
 
 PROCESS_KEY = "complaints"
 REGISTER_TASK = "Task_register_complaint"
@@ -6,9 +7,16 @@ REGISTER_TASK = "Task_register_complaint"
 
 def register(engine) -> None:
     """A complaint about staff is confidential from the moment it is known to be one (filed as
-    such, or registered as such); the register keeps the complaint's follow-up record."""
+    such, or registered as such); the register keeps the complaint's follow-up record; a filed
+    complaint's receipt day, the mayor's unit choices and the wait for the ordered unit."""
     engine.hooks.instance_starting.append(mark_staff_complaint_at_start)
     engine.hooks.task_completed.append(mark_staff_complaint_at_register)
+    # The clock counts from receipt: a complaint the citizen filed was received then.
+    from programmes.complaints import handling
+    engine.hooks.shown_data[handling.REGISTER_FORM] = handling.filed_receipt
+    # The district mayor orders one of the district's units; the answer waits for its report.
+    engine.hooks.shown_data[handling.OVERDUE_FORM] = handling.order_unit_options
+    engine.hooks.completion_checks[handling.ANNOUNCEMENT_FORM] = handling.check_order_reported
 
 
 def _about_staff(data) -> bool:

@@ -13,9 +13,9 @@ report of a district and a period (dates inclusive, in the city's time zone: TIM
 
 A period not over yet is counted up to now (data["as_of"], data["complete"] False).
 
-The deadline is the due date of the complaint's first examination task (dueInWorkingDays of
-the diagram: the same 10 working days as its boundary timer, on the district's working
-calendar); a complaint with no such date gets DEFAULT_ANSWER_DAYS from its registration.
+The deadline is the due date of the complaint's first examination task (answer_due_at of the
+diagram: 10 working days from receipt on the district's working calendar, the moment of its
+boundary timer); a complaint with no such date gets DEFAULT_ANSWER_DAYS from its registration.
 
 One report per district and period: generating it again replaces the figures of the same
 record (data["revision"] counts the generations). The natural period is a Solar Hijri month.

@@ -6,13 +6,16 @@ BPMN_FILE = ROOT / "processes" / "complaints.bpmn"
 FORMS_DIR = ROOT / "forms"
 PROCESS_ID = "complaints"
 
-# user task id -> (lane, formKey, dueInWorkingDays or None)
+# The one deadline of a complaint (10 working days from receipt), in the task data.
+ANSWER_DUE = "answer_due_at"
+
+# user task id -> (lane, formKey, dueAtVariable or None)
 EXPECTED_USER_TASKS = {
-    "Task_register_complaint": ("کارشناس روابط عمومی", "complaint_register", None),
-    "Task_examine_service_complaint": ("کارشناس روابط عمومی", "complaint_examination", "10"),
-    "Task_examine_employee_complaint": ("کارشناس پاسخگویی به شکایات", "complaint_examination", "10"),
-    "Task_followup_overdue_service": ("شهردار منطقه", "complaint_overdue", None),
-    "Task_followup_overdue_employee": ("شهردار منطقه", "complaint_overdue", None),
-    "Task_review_answer": ("مسئول روابط عمومی", "complaint_review", None),
-    "Task_announce_result": ("کارشناس روابط عمومی", "complaint_announcement", None),
+    "Task_register_complaint": ("کارشناس روابط عمومی", "complaint_register", ANSWER_DUE),
+    "Task_examine_service_complaint": ("کارشناس روابط عمومی", "complaint_examination", ANSWER_DUE),
+    "Task_examine_employee_complaint": ("کارشناس پاسخگویی به شکایات", "complaint_examination", ANSWER_DUE),
+    "Task_review_answer": ("مسئول روابط عمومی", "complaint_review", ANSWER_DUE),
+    "Task_announce_result": ("کارشناس روابط عمومی", "complaint_announcement", ANSWER_DUE),
+    "Task_followup_overdue": ("شهردار منطقه", "complaint_overdue", None),
+    "Task_carry_out_order": ("رئیس اداره", "complaint_order_report", "order_due_at"),
 }

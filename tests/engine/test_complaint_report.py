@@ -118,7 +118,8 @@ def test_a_complaint_keeps_one_follow_up_form_that_shows_each_later_step(db, com
     assert [s["data"].get("justified") for s in steps[::2]] == ["yes", "no", None]
     assert steps[1]["data"]["decision"] == "return" and steps[3]["data"]["decision"] == "approve"
     assert steps[4]["data"]["announcement_channel"] == "letter"
-    assert steps[0]["due_at"] and steps[4]["due_at"] is None  # the examination's deadline
+    # one deadline, counted from receipt: examination, review and announcement share it
+    assert steps[0]["due_at"] and {s["due_at"] for s in steps} == {steps[0]["due_at"]}
     events = db.scalars(select(Event).where(Event.instance_id == instance_id,
                                             Event.type == "task_completed").order_by(Event.seq)).all()
     assert [e.data.get("record") for e in events] == ["F-__-0-5-01"] + [None] * 5
@@ -135,10 +136,17 @@ def test_the_mayors_overdue_follow_up_is_added_to_the_follow_up_form(db, complai
     overdue = db.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id,
                                                  HumanTask.form_key == "complaint_overdue")).one()
     runtime.complete_task(db, overdue.id, user(db, "district_mayor_d1"),
-                          {"overdue_action": "تذکر کتبی به واحد"})
+                          {"order_unit": "d1-services", "overdue_action": "تذکر کتبی به واحد",
+                           "order_days": 2})
     db.commit()
-    [step] = followup_record(db, instance_id).data["followup"]
-    assert (step["form"], step["by"]) == ("complaint_overdue", "district_mayor_d1")
+    order = db.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id,
+                                               HumanTask.form_key == "complaint_order_report")).one()
+    runtime.complete_task(db, order.id, user(db, "department_head_d1"),
+                          {"order_action_taken": "تذکر داده شد", "order_result": "done"})
+    db.commit()
+    steps = followup_record(db, instance_id).data["followup"]
+    assert [(s["form"], s["by"]) for s in steps] == [
+        ("complaint_overdue", "district_mayor_d1"), ("complaint_order_report", "department_head_d1")]
 
 
 def test_only_the_register_task_of_the_complaints_diagram_produces_the_follow_up_form():
@@ -154,7 +162,7 @@ def test_only_the_register_task_of_the_complaints_diagram_produces_the_follow_up
     assert complaints_xml.count('value="complaint_register"') == 1
     followups = {form for record in REGISTER for form in record.followup_forms}
     assert followups == {"complaint_examination", "complaint_review", "complaint_overdue",
-                         "complaint_announcement"}
+                         "complaint_order_report", "complaint_announcement"}
     assert not followups & set(RECORDS_BY_FORM)  # a follow-up step never starts a record
 
 

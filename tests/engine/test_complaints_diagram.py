@@ -51,15 +51,22 @@ def test_every_lane_names_a_known_role(xml_tree):
     lanes = {lane.get("name") for lane in xml_tree.iterfind(".//bpmn:lane", NS)}
     titles = {role.title_fa for role in ROLES}
     assert lanes == {"کارشناس روابط عمومی", "کارشناس پاسخگویی به شکایات",
-                     "مسئول روابط عمومی", "شهردار منطقه"}
+                     "مسئول روابط عمومی", "شهردار منطقه", "رئیس اداره"}
     assert lanes <= titles
     assert all(role_for_lane(name) for name in lanes)
 
 
+def _nodes(process):
+    """Every flow node, also inside the sub-process (which itself sits in no lane: SpiffWorkflow
+    3.2 would give its tasks the sub-process's lane instead of their own)."""
+    return [el for tag in FLOW_NODE_TAGS for el in process.iterfind(f".//bpmn:{tag}", NS)]
+
+
 def test_diagram_has_a_shape_for_every_node_and_an_edge_for_every_flow(xml_tree):
     process = xml_tree.find("bpmn:process", NS)
-    node_ids = {el.get("id") for tag in FLOW_NODE_TAGS for el in process.iterfind(f"bpmn:{tag}", NS)}
-    flow_ids = {el.get("id") for el in process.iterfind("bpmn:sequenceFlow", NS)}
+    node_ids = {el.get("id") for el in _nodes(process)}
+    in_lanes = node_ids - {"SubProcess_answer"}
+    flow_ids = {el.get("id") for el in process.iterfind(".//bpmn:sequenceFlow", NS)}
     lane_ids = {el.get("id") for el in process.iterfind(".//bpmn:lane", NS)}
     participant_ids = {el.get("id") for el in xml_tree.iterfind(".//bpmn:participant", NS)}
     plane = xml_tree.find("bpmndi:BPMNDiagram/bpmndi:BPMNPlane", NS)
@@ -93,9 +100,14 @@ def test_diagram_has_a_shape_for_every_node_and_an_edge_for_every_flow(xml_tree)
             assert lx < cx < lx + lw and ly < cy < ly + lh, f"{ref.text} outside {lane.get('name')}"
     # every node is in exactly one lane
     refs = [ref.text for ref in process.iterfind(".//bpmn:flowNodeRef", NS)]
-    assert sorted(refs) == sorted(node_ids)
+    assert sorted(refs) == sorted(in_lanes)
+    # the sub-process's nodes are drawn inside it
+    sx, sy, sw, sh = bounds("SubProcess_answer")
+    for el in _nodes(process.find("bpmn:subProcess", NS)):
+        x, y, w, h = bounds(el.get("id"))
+        assert sx < x and x + w < sx + sw and sy < y and y + h < sy + sh, el.get("id")
     # edges start and end on their source and target shapes
-    for flow in process.iterfind("bpmn:sequenceFlow", NS):
+    for flow in process.iterfind(".//bpmn:sequenceFlow", NS):
         points = [(float(p.get("x")), float(p.get("y")))
                   for p in edges[flow.get("id")].iterfind("di:waypoint", NS)]
         for (px_, py_), ref in ((points[0], flow.get("sourceRef")), (points[-1], flow.get("targetRef"))):
@@ -107,7 +119,7 @@ def test_conditions_and_timers_are_plain_expressions(xml_tree):
     allowed = (ast.Expression, ast.Compare, ast.BoolOp, ast.And, ast.Or, ast.Name, ast.Load,
                ast.Constant, ast.Eq, ast.NotEq)
     process = xml_tree.find("bpmn:process", NS)
-    conditions = process.findall("bpmn:sequenceFlow/bpmn:conditionExpression", NS)
+    conditions = process.findall(".//bpmn:sequenceFlow/bpmn:conditionExpression", NS)
     assert len(conditions) == 6
     for condition in conditions:
         tree = ast.parse(condition.text.strip(), mode="eval")
@@ -116,8 +128,8 @@ def test_conditions_and_timers_are_plain_expressions(xml_tree):
             if isinstance(node, ast.Name):
                 assert not node.id.startswith("_"), condition.text
     # every gateway split has a condition (or a default) on each outgoing flow
-    for gateway in process.iterfind("bpmn:exclusiveGateway", NS):
-        outgoing = [f for f in process.iterfind("bpmn:sequenceFlow", NS)
+    for gateway in process.iterfind(".//bpmn:exclusiveGateway", NS):
+        outgoing = [f for f in process.iterfind(".//bpmn:sequenceFlow", NS)
                     if f.get("sourceRef") == gateway.get("id")]
         if len(outgoing) > 1:
             for flow in outgoing:
@@ -127,16 +139,22 @@ def test_conditions_and_timers_are_plain_expressions(xml_tree):
     for tag in FLOW_NODE_TAGS:
         if "Gateway" in tag:
             continue
-        for el in process.iterfind(f"bpmn:{tag}", NS):
-            outgoing = [f for f in process.iterfind("bpmn:sequenceFlow", NS)
+        for el in process.iterfind(f".//bpmn:{tag}", NS):
+            outgoing = [f for f in process.iterfind(".//bpmn:sequenceFlow", NS)
                         if f.get("sourceRef") == el.get("id")]
             assert len(outgoing) <= 1, el.get("id")
-    # the deadline is 10 working days on the working calendar (workcal/working_time.py)
+    # One deadline: the moment the scripts computed from receipt (10 working days on the
+    # working calendar), on the sub-process that holds examination, rework, review and
+    # announcement, so a return for rework does not restart it.
     timers = process.findall(".//bpmn:timerEventDefinition/*", NS)
-    assert [(t.tag.rsplit("}", 1)[-1], t.text) for t in timers] == [
-        ("timeDate", "add_working_days(now(), 10)")] * 2
-    for boundary in process.iterfind("bpmn:boundaryEvent", NS):
-        assert boundary.get("cancelActivity") == "false"
+    assert [(t.tag.rsplit("}", 1)[-1], t.text) for t in timers] == [("timeDate", "answer_due_at")]
+    boundaries = list(process.iterfind(".//bpmn:boundaryEvent", NS))
+    assert [(b.get("attachedToRef"), b.get("cancelActivity")) for b in boundaries] == [
+        ("SubProcess_answer", "false")]
+    scripts = {s.get("id"): s.findtext("bpmn:script", namespaces=NS)
+               for s in process.iterfind(".//bpmn:scriptTask", NS)}
+    assert "add_working_days(received_at, 10)" in scripts["Script_start_clock"]
+    assert "add_working_days(received_at, 10)" in scripts["Script_count_from_receipt"]
 
 
 def test_conditions_compile_under_restricted_python(xml_tree):
@@ -144,6 +162,9 @@ def test_conditions_compile_under_restricted_python(xml_tree):
     process = xml_tree.find("bpmn:process", NS)
     expressions = [c.text.strip() for c in process.iterfind(".//bpmn:conditionExpression", NS)]
     expressions += [t.text.strip() for t in process.iterfind(".//bpmn:timeDate", NS)]
+    for script in process.iterfind(".//bpmn:scriptTask/bpmn:script", NS):
+        result = restricted.compile_restricted_exec(script.text)
+        assert not result.errors, (script.text, result.errors)
     for expression in expressions:
         result = restricted.compile_restricted_eval(expression)
         assert not result.errors, (expression, result.errors)
@@ -153,7 +174,7 @@ def test_conditions_compile_under_restricted_python(xml_tree):
 # ---------------------------------------------------------------- tasks, lanes and forms
 
 def test_every_user_task_has_a_form_and_a_role_lane():
-    specs = human_task_specs(workflow_from_bpmn(BPMN_FILE.read_bytes()))
+    specs = human_task_specs(workflow_from_bpmn(BPMN_FILE.read_bytes()), nested=True)
     assert set(specs) == set(EXPECTED_USER_TASKS)
     for name, spec in specs.items():
         lane, form_key, due = EXPECTED_USER_TASKS[name]
@@ -162,8 +183,10 @@ def test_every_user_task_has_a_form_and_a_role_lane():
         assert (FORMS_DIR / f"{properties['formKey']}.form.json").is_file(), form_key
         assert spec.lane == lane, name
         assert role_for_lane(spec.lane) is not None, spec.lane
-        assert properties.get("dueInWorkingDays") == due, name
-        assert "dueInHours" not in properties, name
+        assert properties.get("dueAtVariable") == due, name
+        assert not {"dueInWorkingDays", "dueInWorkingHours", "dueInHours"} & set(properties), name
+    # the district mayor's order goes to the unit it names
+    assert specs["Task_carry_out_order"].properties["candidateUnit"] == "order_unit"
 
 
 FORM_KEYS = sorted({form_key for _, form_key, _ in EXPECTED_USER_TASKS.values()})
@@ -187,7 +210,7 @@ def test_form_is_a_form_js_schema(form_key):
         assert c["type"] in INPUT_TYPES, c
         assert SNAKE.fullmatch(c["key"]), c["key"]
         assert PERSIAN.search(c["label"]), c["key"]
-        if c["type"] in ("select", "radio", "checklist"):
+        if c["type"] in ("select", "radio", "checklist") and "valuesKey" not in c:
             assert c["values"] and all(PERSIAN.search(v["label"]) for v in c["values"]), c["key"]
         if c["type"] == "datetime":
             assert c["subtype"] == "date"
@@ -218,5 +241,16 @@ def test_form_fields_match_what_the_process_reads():
     announcement = form("complaint_announcement")
     assert {v["value"] for v in announcement["announcement_channel"]["values"]} == {
         "letter", "sms", "phone", "in_person"}
+    # the receipt day: not in the future, not more than 30 days back (empty: the start day)
+    assert register["received_on"]["type"] == "datetime"
+    assert not register["received_on"].get("validate", {}).get("required")
+    assert register["received_on"]["properties"] == {"notInFuture": "true", "maxDaysAgo": "30"}
     overdue = form("complaint_overdue")
-    assert next(c for c in overdue.values() if c["type"] == "textarea")["validate"]["required"]
+    assert overdue["overdue_action"]["validate"]["required"] is True
+    assert overdue["order_unit"]["valuesKey"] == "unit_options"
+    assert overdue["order_unit"]["validate"]["required"] is True
+    assert overdue["order_days"]["validate"] == {"required": True, "min": 1, "max": 10}
+    assert overdue["received_on"]["readonly"] and overdue["answer_due_on"]["readonly"]
+    report = form("complaint_order_report")
+    assert report["overdue_action"]["readonly"] and report["order_due_on"]["readonly"]
+    assert report["order_action_taken"]["validate"]["required"] is True

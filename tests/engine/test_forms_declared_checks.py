@@ -59,6 +59,13 @@ CASES = [
     ([day("due", notInPast="true")], {"due": "2026-02-28"}, {"due": "این تاریخ نباید در گذشته باشد."}),
     ([day("due", notInPast="true")], {"due": "2026-03-01"}, {}),
     ([day("due", notInPast="false")], {"due": "2020-01-01"}, {}),
+    # a day something happened: not in the future, not more than N days back (a receipt)
+    ([day("received", notInFuture="true")], {"received": "2026-03-02"},
+     {"received": "این تاریخ نباید در آینده باشد."}),
+    ([day("received", notInFuture="true")], {"received": "1404/12/10"}, {}),
+    ([day("received", maxDaysAgo="30")], {"received": "2026-01-29"},
+     {"received": "این تاریخ نباید بیش از ۳۰ روز پیش از امروز باشد."}),
+    ([day("received", maxDaysAgo="۳۰")], {"received": "2026-01-30"}, {}),
     # required when another field has a value
     ([DECISION, text("reason", requiredWhen='=decision = "return"')], {"decision": "return"},
      {"reason": "با پاسخی که داده‌اید، پر کردن این فیلد الزامی است."}),
@@ -97,11 +104,15 @@ def test_declared_checks(components, data, expected):
 
 def test_declared_checks_speak_english_when_the_page_does():
     errors = check([day("start", "Start"), day("end", notBefore="start"), day("due", notInPast="true"),
-                    text("national_id", check="national_id")],
+                    text("national_id", check="national_id"), day("received", notInFuture="true"),
+                    day("letter", maxDaysAgo="30")],
                    {"start": "2026-05-02", "end": "2026-05-01", "due": "2020-01-01",
-                    "national_id": "1234567890"}, locale="en")
+                    "national_id": "1234567890", "received": "2026-03-05", "letter": "2025-12-01"},
+                   locale="en")
     assert errors == {"end": "This date must not be before “Start”.",
                       "due": "This date must not be in the past.",
+                      "received": "This date must not be in the future.",
+                      "letter": "This date must not be more than 30 days before today.",
                       "national_id": "Not a valid national ID: enter 10 digits with a correct check digit."}
 
 
@@ -242,6 +253,11 @@ def test_every_shipped_form_passes_the_schema_checks():
     (text("end", notBefore="start"), "not_before"),
     (day("end", notInPast="yes"), "not_in_past"),
     (text("end", notInPast="true"), "not_in_past"),
+    (day("end", notInFuture="soon"), "not_in_future"),
+    (text("end", notInFuture="true"), "not_in_future"),
+    (day("end", maxDaysAgo="a month"), "max_days_ago"),
+    (day("end", maxDaysAgo="-3"), "max_days_ago"),
+    (text("end", maxDaysAgo="30"), "max_days_ago"),
     (text("reason", requiredWhen="=decision ==="), "required_when"),
     (text("national_id", check="passport"), "check"),
     ({**DECISION, "properties": {"check": "national_id"}}, "check"),
@@ -255,6 +271,7 @@ def test_a_malformed_declaration_is_refused_by_name(component, code):
 def test_well_formed_declarations_pass_the_schema_checks():
     schema = {"type": "default", "components": [
         day("start"), day("end", notBefore="start", notInPast="true"), DECISION,
+        day("received", notInFuture="true", maxDaysAgo="30"),
         text("reason", requiredWhen='=decision = "return"'), text("nid", check="national_id"),
         {"type": "textarea", "key": "choices", "label": "choices", "properties": {"check": "options"}},
         {**ITEMS, "properties": {"minRows": 1, "maxRows": "30", "rowsFrom": ".",

@@ -116,13 +116,32 @@ def test_the_district_mayor_sees_it_while_the_overdue_follow_up_is_theirs(app, c
     mayor = login("district_mayor_d1")
     assert mayor.get(f"/instances/{instance_id}").status_code == 403
     fire_timers_when_due(app, instance_id)
-    assert ready_task(app, instance_id, "Task_followup_overdue_employee").role == "district_mayor"
+    assert ready_task(app, instance_id, "Task_followup_overdue").role == "district_mayor"
     assert mayor.get(f"/instances/{instance_id}").status_code == 200
     assert listed(mayor, "/instances", instance_id)
-    drive(mayor, instance_id, "Task_followup_overdue_employee",
-          {"overdue_action": "به واحد بازرسی تذکر داده شد.", "overdue_note": ""})
+    drive(mayor, instance_id, "Task_followup_overdue",
+          {"order_unit": "d1-services", "order_days": "2", "overdue_note": "",
+           "overdue_action": "اداره خدمات شهری رسیدگی و گزارش کند."})
     assert mayor.get(f"/instances/{instance_id}").status_code == 403
     assert not listed(mayor, "/instances", instance_id)
+
+
+def test_the_unit_the_mayor_orders_sees_it_only_while_the_order_is_theirs(app, complaints, login):
+    instance_id = registered(login, REGISTER_EMPLOYEE)
+    unit_head, other_head = login("department_head_d1"), login("department_head_d2")
+    fire_timers_when_due(app, instance_id)
+    assert unit_head.get(f"/instances/{instance_id}").status_code == 403
+    drive(login("district_mayor_d1"), instance_id, "Task_followup_overdue",
+          {"order_unit": "d1-services", "order_days": "2", "overdue_note": "",
+           "overdue_action": "اداره خدمات شهری رسیدگی و گزارش کند."})
+    order = ready_task(app, instance_id, "Task_carry_out_order")
+    assert order.role == "department_head"
+    assert unit_head.get(f"/instances/{instance_id}").status_code == 200
+    assert other_head.get(f"/instances/{instance_id}").status_code == 403
+    assert login("pr_head_d1").get(f"/instances/{instance_id}").status_code == 403
+    drive(unit_head, instance_id, "Task_carry_out_order",
+          {"order_action_taken": "رسیدگی شد.", "order_result": "done", "order_note": ""})
+    assert unit_head.get(f"/instances/{instance_id}").status_code == 403
 
 
 def test_the_register_of_a_staff_complaint_leads_pr_back_to_the_inbox(app, complaints, login):

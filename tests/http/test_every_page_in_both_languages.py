@@ -42,7 +42,7 @@ USERS = ("pr_expert_d1", "district_mayor_d1", "central_pr", "auditor", "process_
 # done (with their quality records) and one open.
 # The complaint's overdue follow-up first: each walk fires the next due timer of all instances,
 # and a 137 message's calendar-hour escalation (waiting 96 h) falls before its 10 working days.
-PATHS = ("complaints/Task_review_answer", "complaints/Task_followup_overdue_service",
+PATHS = ("complaints/Task_review_answer", "complaints/Task_followup_overdue",
          "citizen_message_137/Task_deputy_followup", "citizen_message_137/Task_field_investigation",
          "news/Task_sign_rebuttal", "press_conference/Task_approve_report",
          "citizen_survey/Task_review_survey_plan", "opinion_poll/Task_approve_poll_plan",

@@ -16,6 +16,7 @@ from http_support import EXAMINATION, REGISTER_EMPLOYEE, REGISTER_SERVICE
 from message_137_support import ACTORS, INTAKE, REFERRED
 from path_support import deploy, drive, fire_timers_when_due, page_text_of, ready_task, start_on_page
 from survey_form_data import PLAN_APPROVE, POLL_PLAN, SURVEY_PLAN
+from test_paths_complaints import MAYOR_ORDER
 from test_paths_message_137 import ESCALATION, NOT_SATISFIED, REPLY
 from test_paths_news import APPROVE as NEWS_APPROVE
 from test_paths_news import MISREPORTED, NEWS, REBUTTAL, RELEASE
@@ -60,9 +61,14 @@ REVIEWS = {
     "complaints/Task_examine_employee_complaint": Review(
         "complaints", [("Task_register_complaint", EXPERT, REGISTER_EMPLOYEE)], "complaints_expert_d1",
         {"Task_register_complaint": ["complainant_name", "subject", "description"]}),
-    "complaints/Task_followup_overdue_service": Review(
+    "complaints/Task_followup_overdue": Review(
         "complaints", [("Task_register_complaint", EXPERT, REGISTER_SERVICE), TIMERS], MAYOR,
-        {"Task_register_complaint": ["subject", "description"]}),
+        {"Task_register_complaint": ["complainant_name", "subject", "description"]}),
+    "complaints/Task_carry_out_order": Review(
+        "complaints", [("Task_register_complaint", EXPERT, REGISTER_SERVICE), TIMERS,
+                       ("Task_followup_overdue", MAYOR, MAYOR_ORDER)], "department_head_d1",
+        {"Task_followup_overdue": ["order_unit", "overdue_action", "order_days"],
+         "Task_register_complaint": ["subject", "description"]}),
     "complaints/Task_review_answer": Review(
         "complaints", [("Task_register_complaint", EXPERT, REGISTER_SERVICE),
                        ("Task_examine_service_complaint", EXPERT, EXAMINATION)], HEAD,
@@ -119,7 +125,6 @@ OWN_PAGE = {
     "mardom_salam_council/Task_council_review": "the district's requests (Mardom Salam pages)",
     "citizen_survey/Task_report_to_mayor": "the summary of the answers (survey summary panel)",
     "citizen_survey/Task_follow_up_corrective_action": "the corrective action and summary panel",
-    "complaints/Task_followup_overdue_employee": "as Task_followup_overdue_service, other branch",
     "citizen_message_137/Task_manager_followup": "as Task_deputy_followup, 24 hours later",
     "citizen_message_137/Task_inspection_followup": "as Task_deputy_followup, 24 hours later",
     "mardom_salam/Task_classify_overdue": "the Mardom Salam request pages",

@@ -80,7 +80,8 @@ def test_one_request_in_xml_is_well_formed_with_persian_intact(app, three):
     assert record["service_name"] == "شکایت از خدمات" and record["description"] == DESCRIPTION
     assert record["agency_responsible"] == "شهرداری منطقه ۲"
     assert record["requested_datetime"] == "2026-11-15T10:30:00+03:30"
-    assert record["expected_datetime"] is None and record["zipcode"] is None
+    # a complaint is answered within 10 working days of its filing (its register task's due date)
+    assert record["expected_datetime"] == "2026-11-29T10:30:00+03:30" and record["zipcode"] is None
     assert record["lat"] == "34.64" and record["long"] == "50.875"
 
 
