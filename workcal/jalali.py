@@ -8,7 +8,8 @@ Dates. parse_solar_date reads a Solar Hijri date typed as 1405/01/05 (any of the
 "/", "-" or "." between the parts; a four-digit year from 1300 to 1499) as a Gregorian date,
 ValueError otherwise; parse_solar_month reads a month 1405/08. format_solar_date,
 format_solar_datetime and format_solar_month write them back with Latin digits; the Solar
-month helpers give a month's Gregorian bounds, the month of a day and the months before it.
+month helpers give a month's Gregorian bounds, the month of a day and the months before it;
+add_solar_months counts months (and years) in the Solar Hijri calendar (retention periods).
 
 Time zone. The city's local time is the TIMEZONE setting; the app's engine holds it
 (workcal.store.CalendarStore.tz, carried by every session: workcal.store.zone_of(session)).
@@ -187,3 +188,16 @@ def recent_solar_months(today: date, count: int = 12) -> list[tuple[int, int]]:
     while len(months) < count:
         months.append(_month_before(*months[-1]))
     return months
+
+
+def add_solar_months(day: date, months: int) -> date:
+    """The same Solar Hijri day `months` later (or earlier), clamped to that month's last day.
+
+    15 Esfand 1403 + 24 months is 15 Esfand 1405; 31 Shahrivar + 1 month is 30 Mehr; 30 Esfand
+    of a leap year + 12 months is 29 Esfand. A year is 12 months.
+    """
+    year, month, day_of_month = solar_parts(day)
+    index = month - 1 + months
+    year, month = year + index // 12, index % 12 + 1
+    first, last = solar_month_bounds(year, month)
+    return solar_to_gregorian(year, month, min(day_of_month, (last - first).days + 1))
