@@ -10,6 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from models import QualityRecord
+from models.shredding import reveal_personal, seal_personal
 from workcal.jalali import add_solar_months, local_date
 from workcal.store import zone_of
 
@@ -124,11 +125,17 @@ def follow_up_record(session, task, user, data: dict, now) -> QualityRecord | No
     step = {"task": task.task_spec, "name": task.name, "form": task.form_key,
             "at": now.isoformat(timespec="seconds"), "by": user.username,
             "due_at": task.due_at.isoformat(timespec="seconds") if task.due_at else None,
-            "data": data}
+            "data": seal_personal(session, task.instance_id, data)}
     # A new dict: the JSON column does not notice changes made inside the stored one.
     previous = record.data or {}
     record.data = {**previous, "followup": [*previous.get("followup", []), step]}
     return record
+
+
+def record_data(session, record: QualityRecord) -> dict:
+    """A record's data as shown: its citizen's personal data opened, or "destroyed" (models
+    .shredding.DESTROYED) once the record's case key was destroyed."""
+    return reveal_personal(session, record.instance_id, record.data or {})
 
 
 def current_record(session, instance_id: int | None, code: str) -> QualityRecord | None:
@@ -158,6 +165,7 @@ def keep_record(session, task, user, data: dict, now) -> QualityRecord | None:
     record_type = record_type_for_form(task.form_key)
     if record_type is None:
         return None
+    data = seal_personal(session, task.instance_id, data)  # the citizen's data under the case's key
     with session.no_autoflush:
         previous = current_record(session, task.instance_id, record_type.code) \
             if record_type.revised else None

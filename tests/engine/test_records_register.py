@@ -59,7 +59,9 @@ def test_completing_a_register_form_keeps_its_quality_record_until_its_retention
     db.commit()
     record = db.query(QualityRecord).one()
     assert record.code == "F-__-0-5-01" and record.instance_id == instance.id
-    assert record.data["complainant_name"] == REGISTER_SERVICE["complainant_name"]
+    from records.quality import record_data
+    assert record.data["complainant_name"].startswith("sealed:")  # the citizen's, under the case's key
+    assert record_data(db, record)["complainant_name"] == REGISTER_SERVICE["complainant_name"]
     assert record.retention_until == add_solar_months(local_date(record.created_at), 24)
     event = db.query(Event).filter_by(instance_id=instance.id, type="task_completed").one()
     assert event.data["record"] == "F-__-0-5-01"
