@@ -19,7 +19,7 @@ from models import District
 from people.permissions import may
 
 from ..db import db_session
-from ..i18n import local_zone, localize_digits, translate_error
+from ..i18n import local_zone, localize_digits, ltr, translate_error
 from ..records.listing import parse_day
 from . import bp
 from .integrity_views import auditor_required
@@ -50,8 +50,9 @@ def retention_page():
 def disposal_sentence(disposal) -> str:
     """A disposal of the log in the past tense, in the page's language."""
     sentence = retention.disposal_sentence(disposal, local_zone())
-    # the day in the page's digits; the record's code and number stay as the register writes them
-    return _(sentence.template).format(record=sentence.params["record"],
+    # the code isolated left to right, the record's number and the day in the page's digits
+    code, _sep, number = sentence.params["record"].partition(" #")
+    return _(sentence.template).format(record=f"{ltr(code)} #{localize_digits(number)}",
                                        day=localize_digits(sentence.params["day"]))
 
 

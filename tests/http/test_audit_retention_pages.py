@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from app import create_app
 from records.retention import awaiting_approval, dispose_due_records
+from workcal.jalali import to_persian_digits
 from models import QualityRecord, utcnow
 from models.audit import LegalHoldChange
 from people.accounts import find_district
@@ -81,7 +82,8 @@ def test_an_auditor_places_and_releases_a_hold_and_the_record_is_disposed_after(
     log = section(browser.get("/audit/retention").get_data(as_text=True), "disposal-log")
     assert f'data-record="{record_id}" data-action="destroyed"' in log
     assert "کار نگهداری شبانه" in log
-    assert f"پرونده F-__-0-2-07 #{record_id} در تاریخ " in log and "امحا شد." in log
+    assert f"پرونده \u2066F-__-0-2-07\u2069 #{to_persian_digits(record_id)} در تاریخ " in log
+    assert "امحا شد." in log
 
 
 def test_the_disposal_log_filters_by_code_and_date(app, login):
