@@ -20,8 +20,8 @@ from datetime import datetime
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import DateTime, ForeignKey, LargeBinary, select
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import DateTime, ForeignKey, LargeBinary, event, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, object_session
 
 from .base import Base, utcnow
 
@@ -209,7 +209,53 @@ def _walk_sealed(data, change):
     return change(data) if is_sealed(data) else data
 
 
+def personal_values(data) -> set[str]:
+    """The plain personal values in data, at any depth (what to blank where they were copied)."""
+    found: set[str] = set()
+    _walk(data, lambda value: found.add(str(value)) or value)
+    return {value for value in found if not is_sealed(value) and value != DESTROYED}
+
+
 def blank_personal(data):
     """A copy of data with every personal field's value replaced by DESTROYED (what is stored
     in plain text, e.g. a workflow's state, loses it when its case's key is destroyed)."""
     return _walk(data, lambda value: DESTROYED)
+
+
+# ---------------------------------------------------------------- sealed columns of a row
+
+def sealed_column(stored: str) -> property:
+    """A row's personal value kept sealed in its column `stored` (an attribute of the row, whose
+    class also has instance_id and lists the property in __sealed__): set in plain text, sealed
+    at the flush (seal_pending_rows), read opened (DESTROYED once the case's key is gone)."""
+    def read(row):
+        value = getattr(row, stored)
+        if not is_sealed(value):
+            return value  # not flushed yet, or kept before sealing began
+        opened = row.__dict__.setdefault("_opened_values", {})  # a row read once, then detached
+        session = object_session(row)
+        if session is not None:
+            opened[value] = open_value(case_key(session, row.instance_id), row.instance_id, value)
+        return opened.get(value, value)  # never opened and detached: still sealed
+
+    def write(row, value):
+        setattr(row, stored, value)
+    return property(read, write)
+
+
+@event.listens_for(Session, "before_flush")
+def seal_pending_rows(session, _flush_context, _instances) -> None:
+    """Seal the plain personal values of new and changed rows with sealed columns."""
+    for row in [*session.new, *session.dirty]:
+        sealed = getattr(type(row), "__sealed__", None)
+        if not sealed or getattr(row, "instance_id", None) is None:
+            continue
+        for stored in sealed.values():
+            value = getattr(row, stored)
+            if value in (None, "") or is_sealed(value):
+                continue
+            if is_key_destroyed(session, row.instance_id):
+                setattr(row, stored, DESTROYED)
+            else:
+                setattr(row, stored, seal_value(case_key(session, row.instance_id, create=True),
+                                                row.instance_id, value))

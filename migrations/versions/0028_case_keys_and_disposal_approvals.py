@@ -10,6 +10,8 @@ case_keys: one row per case (instance) with its random key wrapped by the master
 and with it every sealed personal value of the case (models/shredding.py).
 disposal_proposals: the retention job proposes each record due for destruction; it is destroyed
 only after a member of the records committee approved it (records/retention.py).
+citizen_requests: the citizen's contact and place are kept sealed with the case's key, longer
+than the plain text: Text.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -44,9 +46,21 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('disposal_proposals', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_disposal_proposals_approved_at'), ['approved_at'], unique=False)
+    # A sealed value is longer than the plain one: the citizen's contact and place become Text
+    # (existing plain values stay readable: only values written from now on are sealed).
+    with op.batch_alter_table('citizen_requests', schema=None) as batch_op:
+        for column, length in (('address', 500), ('contact_name', 200), ('contact_phone', 20),
+                               ('contact_email', 255)):
+            batch_op.alter_column(column, existing_type=sa.String(length=length), type_=sa.Text(),
+                                  existing_nullable=True)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('citizen_requests', schema=None) as batch_op:
+        for column, length in (('address', 500), ('contact_name', 200), ('contact_phone', 20),
+                               ('contact_email', 255)):
+            batch_op.alter_column(column, existing_type=sa.Text(), type_=sa.String(length=length),
+                                  existing_nullable=True)
     with op.batch_alter_table('disposal_proposals', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_disposal_proposals_approved_at'))
     op.drop_table('disposal_proposals')

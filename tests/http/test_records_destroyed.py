@@ -7,8 +7,13 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from models import CaseKey, Event, Instance, QualityRecord
+from sqlalchemy import text
+
+from engine import shred_case
+from models import CaseKey, CitizenRequest, Event, Instance, QualityRecord
+from models.notifications import OutboxMessage
 from models.shredding import DESTROYED
+from portal_support import FILED, deploy_citizen_processes, file_on_portal
 from records.retention import dispose_due_records
 from test_audit_dossier import finished_complaint, pdf_text
 
@@ -82,3 +87,27 @@ def test_a_destroyed_record_leaves_no_personal_data_anywhere_and_the_chain_verif
     assert chain.exit_code == 0 and "every chain is intact" in chain.output
     verify = runner.invoke(args=["audit", "verify", "--instance", str(instance_id)])
     assert verify.exit_code == 0 and f"instance {instance_id} (complaints): OK" in verify.output, verify.output
+
+
+def test_a_citizen_requests_contact_is_stored_sealed_and_goes_with_its_cases_key(app, login, db):
+    deploy_citizen_processes(app)
+    code, _key = file_on_portal(app.test_client())
+    request = db.scalars(select(CitizenRequest).where(CitizenRequest.tracking_code == code)).one()
+    raw = db.execute(text("SELECT address, contact_name, contact_phone, contact_email "
+                          "FROM citizen_requests WHERE id = :id"), {"id": request.id}).one()
+    assert all(value.startswith("sealed:v1:") for value in raw)
+    assert (request.contact_name, request.contact_phone, request.address) == (
+        "مریم احمدی", "09123456789", FILED["address"])
+    assert "مریم احمدی" in login("auditor").get(f"/instances/{request.instance_id}").get_data(as_text=True)
+
+    shred_case(db, request.instance_id)
+    db.commit()
+    db.expire_all()
+    assert (request.contact_name, request.address) == (DESTROYED, DESTROYED)
+    assert (request.contact_phone, request.contact_email) == (None, None)  # nothing is sent again
+    sent = db.execute(select(OutboxMessage.recipient, OutboxMessage.subject, OutboxMessage.body,
+                             OutboxMessage.status).where(OutboxMessage.instance_id == request.instance_id)).all()
+    assert sent and shows_personal(json.dumps([list(row) for row in sent], ensure_ascii=False)) == []
+    assert all(row.status == "failed" for row in sent if row.recipient == DESTROYED)
+    page = login("auditor").get(f"/instances/{request.instance_id}").get_data(as_text=True)
+    assert shows_personal(page) == [] and "maryam@example.org" not in page and DESTROYED in page
