@@ -180,3 +180,15 @@ def test_bad_record_ids_get_a_persian_error_and_nothing_is_approved(app, login, 
     with app.extensions["db_sessions"]() as s:
         assert [r.id for r in awaiting_approval(s)] == [record_id]
         assert dispose_due_records(s) == []
+
+
+def test_flask_audit_dispose_proposes_then_destroys_what_the_committee_approved(app, login):
+    record_id = add_record(app, "F-__-0-2-07", date.today() - timedelta(days=3))
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["audit", "dispose"])
+    assert first.exit_code == 0 and "0 record(s) disposed of, 1 awaiting the records committee" in first.output
+    assert login("records_committee").post("/audit/disposals", data={"all": "1"}).status_code == 303
+    second = runner.invoke(args=["audit", "dispose"])
+    assert second.exit_code == 0, second.output
+    assert f"Record F-__-0-2-07 #{record_id} was destroyed on 14" in second.output
+    assert record_row(app, record_id).disposal == "destroyed"
