@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 JOB = "retention job"
 ACTIONS = {"archive": "archived", "destroy": "destroyed"}
+MAX_RECORD_ID = 2**31 - 1  # a larger number is no record's (and would overflow the query)
 
 
 def disposal_sentence(disposal: RecordDisposal, tz=None) -> Message:
@@ -149,7 +150,7 @@ def approve_disposals(session, record_ids, user) -> list[DisposalProposal]:
     ids = []
     for raw in record_ids or ():
         text = str(raw).strip()
-        if not text.isdigit():
+        if not text.isdigit() or int(text) > MAX_RECORD_ID:
             raise InvalidData("{record_id} is not the number of a record awaiting approval.",
                               {"records": "invalid"}, record_id=text or "—")
         ids.append(int(text))

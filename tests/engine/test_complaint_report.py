@@ -12,7 +12,7 @@ from engine.runtime import steps as runtime
 from programmes.complaints.report import complaint_figures, generate_complaint_report
 from workcal.jalali import parse_solar_month, previous_solar_month, solar_month_bounds
 from models.errors import InvalidData
-from records.quality import RECORDS_BY_FORM, REGISTER, record_type_for_form
+from records.quality import RECORDS_BY_FORM, REGISTER, record_data, record_type_for_form
 from workcal.jalali import add_solar_months, local_date
 from engine.runtime.timers import fire_next_due_timers
 from models import Event, HumanTask, QualityRecord, User, clock
@@ -110,8 +110,9 @@ def test_a_complaint_keeps_one_follow_up_form_that_shows_each_later_step(db, com
     assert db.scalars(select(QualityRecord.code).where(QualityRecord.instance_id == instance_id)
                       ).all() == ["F-__-0-5-01"]
     record = followup_record(db, instance_id)
-    assert record.data["complainant_name"] == REGISTER_SERVICE["complainant_name"]
-    steps = record.data["followup"]
+    shown = record_data(db, record)  # the citizen's name is stored sealed with the case's key
+    assert shown["complainant_name"] == REGISTER_SERVICE["complainant_name"]
+    steps = shown["followup"]
     assert [(s["task"], s["by"]) for s in steps] == [
         ("Task_examine_service_complaint", "pr_expert_d1"), ("Task_review_answer", "pr_head_d1"),
         ("Task_examine_service_complaint", "pr_expert_d1"), ("Task_review_answer", "pr_head_d1"),

@@ -166,7 +166,7 @@ def test_the_committee_page_is_refused_to_other_roles(app, login):
         assert [r.id for r in awaiting_approval(s)] == [record_id]
 
 
-@pytest.mark.parametrize("sent", [["abc"], ["999999"], []])
+@pytest.mark.parametrize("sent", [["abc"], ["999999"], ["99999999999999999999"], []])
 def test_bad_record_ids_get_a_persian_error_and_nothing_is_approved(app, login, sent):
     record_id = add_record(app, "F-__-0-2-07", date.today() - timedelta(days=3))
     with app.extensions["db_sessions"]() as s:
