@@ -1,11 +1,11 @@
 """Destroying a case's personal data: its key (models.shredding), and what is kept of it in
 plain text to run the case (the stored workflow state, the instance's data, the citizen
-request's contact, the messages sent to the citizen)."""
+request's contact, a Mardom Salam request's citizen, the messages sent to the citizen)."""
 import json
 
 from sqlalchemy import select
 
-from models import CitizenRequest, Instance
+from models import CitizenRequest, Instance, MardomSalamRequest
 from models.notifications import OutboxMessage
 from models.shredding import DESTROYED, blank_personal, destroy_case_key, personal_values
 
@@ -29,6 +29,11 @@ def shred_case(session, instance_id: int, now=None) -> None:
         request.contact_phone = request.contact_email = None
         request.contact_name = DESTROYED if request.contact_name else None
         request.address = DESTROYED if request.address else None
+    # A Mardom Salam request filed as a 137 message keeps the citizen's name and phone too.
+    for item in session.scalars(select(MardomSalamRequest).where(
+            MardomSalamRequest.message_instance_id == instance_id)):
+        values |= {v for v in (item.citizen_name, item.citizen_phone) if v}
+        item.citizen_name, item.citizen_phone = DESTROYED, None
     _blank_messages(session, instance_id, values)
     if instance is None:
         return

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from engine.events import list_events, read_events
 from engine.runtime import steps as runtime
-from models import CaseKey, HumanTask, QualityRecord, User
+from models import CaseKey, HumanTask, Instance, QualityRecord, User
 from models.shredding import (DESTROYED, PERSONAL_FIELDS, KeyRing, destroy_case_key, is_sealed,
                               reveal_personal, seal_personal)
 from people.accounts import find_district, find_user
@@ -105,3 +105,23 @@ def test_the_cases_key_goes_only_with_the_last_of_its_kept_records(db, complaint
     dispose_due_records(db)
     db.commit()
     assert db.get(CaseKey, instance_id).wrapped_key is None
+
+
+def test_shredding_a_mardom_salam_message_blanks_the_request_and_its_sms(app, db):
+    from mardom_salam_support import add_request, deploy_all, make_meeting, up_to_meeting
+    from engine import shred_case
+    from models import OutboxMessage
+    deploy_all(app)
+    meeting = make_meeting(app, db)
+    up_to_meeting(db, meeting)
+    request = add_request(db, meeting)
+    message_id = request.message_instance_id
+    shred_case(db, message_id)
+    db.commit()
+    db.expire_all()
+    assert (request.citizen_name, request.citizen_phone) == (DESTROYED, None)
+    sms = db.scalars(select(OutboxMessage).where(OutboxMessage.instance_id == message_id)).all()
+    assert sms and all("09121110001" not in m.recipient + m.body and "علی رضایی" not in m.body
+                       for m in sms)
+    instance = db.get(Instance, message_id)
+    assert "09121110001" not in instance.state_json and instance.data["citizen_phone"] == DESTROYED
