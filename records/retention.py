@@ -141,6 +141,15 @@ def awaiting_approval(session, limit: int = 500) -> list[QualityRecord]:
         .order_by(QualityRecord.retention_until, QualityRecord.id).limit(limit)))
 
 
+def proposals_of(session, records) -> dict[int, DisposalProposal]:
+    """The committee's proposals of these records, by record id (a record never proposed: absent)."""
+    ids = [record.id for record in records]
+    if not ids:
+        return {}
+    return {p.record_id: p for p in session.scalars(
+        select(DisposalProposal).where(DisposalProposal.record_id.in_(ids)))}
+
+
 def approve_disposals(session, record_ids, user) -> list[DisposalProposal]:
     """A committee member approves destroying some of the proposed records (the next run of the
     retention job destroys them). Every id must be of a record awaiting approval, or nothing is

@@ -36,10 +36,11 @@ def retention_page():
     except ValueError:
         since = until = None
         error = _("Type a day like 1403/05/20.")
+    due = retention.due_records(session)
     return render_template(
         "audit/retention.html", error=error, register=REGISTER, rules=retention.rule_text,
         args={k: args.get(k, "") for k in ("code", "from", "to")},
-        due=retention.due_records(session), held=retention.held_records(session),
+        due=due, proposals=retention.proposals_of(session, due), held=retention.held_records(session),
         held_due=retention.held_due_count(session), holds=retention.hold_history(session, 50),
         log=retention.disposal_log(session, code, since, until),
         awaiting=retention.awaiting_approval(session), disposal_sentence=disposal_sentence,

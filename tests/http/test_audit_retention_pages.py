@@ -75,7 +75,11 @@ def test_an_auditor_places_and_releases_a_hold_and_the_record_is_disposed_after(
     committee = login("records_committee")
     assert f'data-record="{record_id}"' in section(committee.get("/audit/disposals").get_data(as_text=True),
                                                    "awaiting-approval")
+    due = section(browser.get("/audit/retention").get_data(as_text=True), "retention-due")
+    assert "در انتظار کمیسیون" in due
     assert committee.post("/audit/disposals", data={"records": [str(record_id)]}).status_code == 303
+    due = section(browser.get("/audit/retention").get_data(as_text=True), "retention-due")
+    assert "تأییدشده توسط کمیسیون امحای سوابق" in due
     with app.extensions["db_sessions"]() as s:
         assert len(dispose_due_records(s)) == 1
         s.commit()
