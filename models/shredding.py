@@ -84,6 +84,16 @@ def _cache(session) -> dict:
     return session.info.setdefault(_CACHE, {})
 
 
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_case_keys(session, *_args) -> None:
+    """Keys are remembered for one transaction only: a key made in a transaction that rolled
+    back was never stored (sealing with it would lose the data), and another transaction may
+    have destroyed one since."""
+    session.info.pop(_CACHE, None)
+
+
 def case_key(session, instance_id: int, create: bool = False) -> bytes | None:
     """The case's key; None once destroyed, or when it has none and create is False."""
     cache = _cache(session)

@@ -125,3 +125,13 @@ def test_shredding_a_mardom_salam_message_blanks_the_request_and_its_sms(app, db
                        for m in sms)
     instance = db.get(Instance, message_id)
     assert "09121110001" not in instance.state_json and instance.data["citizen_phone"] == DESTROYED
+
+
+def test_a_key_made_in_a_rolled_back_transaction_is_not_used_again(app, db, complaints):
+    instance_id = started(db)
+    seal_personal(db, instance_id, CASE)  # makes the case's key, never stored
+    db.rollback()
+    sealed = seal_personal(db, instance_id, CASE)
+    db.commit()
+    with app.extensions["db_sessions"]() as other:  # knows only the stored key
+        assert reveal_personal(other, instance_id, sealed) == CASE
