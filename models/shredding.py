@@ -35,7 +35,8 @@ DESTROYED = "امحا شده"  # what a destroyed value reads as, on every page 
 PREFIX = "sealed:v1:"  # a sealed value: this, then base64url of nonce + AES-GCM ciphertext
 DEVELOPMENT_KEY = "dev-only-personal-data-key"  # app/config.py's default; never in production
 SESSION_KEY = "personal_key_ring"  # session.info: the KeyRing of the app that made the session
-_CACHE = "personal_case_keys"  # session.info: instance id -> unwrapped key (None: destroyed)
+_CACHE = "personal_case_keys"  # session.info: instance id -> key, None (destroyed) or NO_KEY
+NO_KEY = b""  # the case has no key (yet): nothing of it was sealed
 
 
 class CaseKey(Base):
@@ -97,11 +98,12 @@ def _forget_case_keys(session, *_args) -> None:
 def case_key(session, instance_id: int, create: bool = False) -> bytes | None:
     """The case's key; None once destroyed, or when it has none and create is False."""
     cache = _cache(session)
-    if instance_id in cache:
-        return cache[instance_id]
+    if instance_id in cache and not (create and cache[instance_id] == NO_KEY):
+        return cache[instance_id] or None
     with session.no_autoflush:  # asked in the middle of a step: flush nothing first
         row = session.get(CaseKey, instance_id)
     if row is None and not create:
+        cache[instance_id] = NO_KEY
         return None
     if row is None:
         key = AESGCM.generate_key(bit_length=256)
@@ -131,8 +133,9 @@ def is_key_destroyed(session, instance_id: int | None) -> bool:
     """True once the case's key was destroyed."""
     if instance_id is None:
         return False
-    if _cache(session).get(instance_id, b"") is None:
-        return True
+    cache = _cache(session)
+    if instance_id in cache:
+        return cache[instance_id] is None
     with session.no_autoflush:
         return session.scalar(select(CaseKey.destroyed_at).where(
             CaseKey.instance_id == instance_id)) is not None
@@ -196,10 +199,18 @@ def seal_personal(session, instance_id: int | None, data):
 
 
 def reveal_personal(session, instance_id: int | None, data):
-    """A copy of data with every sealed value opened (DESTROYED once its key is gone)."""
-    if instance_id is None or not _holds_sealed(data):
+    """A copy of data with every sealed value opened (DESTROYED once its key is gone).
+
+    Once the case's key is destroyed every personal field reads as DESTROYED, also a value kept
+    in plain text from before sealing began (the event log keeps it: the chain hashes it).
+    """
+    if instance_id is None or not (_holds_sealed(data) or _holds_personal(data)):
         return data
     key = case_key(session, instance_id)
+    if key is None and _cache(session).get(instance_id) is None:  # destroyed
+        return _walk_sealed(blank_personal(data), lambda text: DESTROYED)
+    if not _holds_sealed(data):
+        return data
     return _walk_sealed(data, lambda text: open_value(key, instance_id, text))
 
 

@@ -135,3 +135,13 @@ def test_a_key_made_in_a_rolled_back_transaction_is_not_used_again(app, db, comp
     db.commit()
     with app.extensions["db_sessions"]() as other:  # knows only the stored key
         assert reveal_personal(other, instance_id, sealed) == CASE
+
+
+def test_once_destroyed_even_a_value_kept_in_plain_text_from_before_sealing_reads_destroyed(db, complaints):
+    instance_id = started(db)
+    legacy = {"data": {"complainant_name": "مریم احمدی", "subject": "چاله"}}  # an event of before
+    assert reveal_personal(db, instance_id, legacy) == legacy  # no key: nothing sealed, shown as kept
+    destroy_case_key(db, instance_id)
+    db.commit()
+    assert reveal_personal(db, instance_id, legacy) == {
+        "data": {"complainant_name": DESTROYED, "subject": "چاله"}}
