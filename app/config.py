@@ -2,6 +2,7 @@
 import os
 from pathlib import Path
 
+from models.shredding import DEVELOPMENT_KEY
 from workcal.jalali import DEFAULT_TIMEZONE
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -9,6 +10,10 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULTS = {
     "DATABASE_URL": f"sqlite:///{ROOT / 'instance' / 'city.sqlite'}",
     "SECRET_KEY": "dev-only-change-me",
+    # The master key that wraps each case's own key for citizens' personal data (name, phone,
+    # national ID ...: models/shredding.py). Any long random text; set it in production and
+    # never lose it: without it no personal data can be read. The default is for development.
+    "PERSONAL_DATA_KEY": DEVELOPMENT_KEY,
     "PORT": 5000,
     "TIMER_POLL_SECONDS": 1.0,
     "TIMER_BATCH_SIZE": 50,          # instances whose due timers fire in one transaction

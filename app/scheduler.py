@@ -11,7 +11,7 @@ from audit.integrity import make_daily_digest
 from programmes.mardom_salam.schedule import DEFAULT_FIRST_DATE, DEFAULT_TIME
 from programmes.mardom_salam.council import (JobResult, deadline_days_of, deadline_months_of, parse_district_codes,
                                          run_meeting_schedule)
-from records.retention import dispose_due_records, held_due_count
+from records.retention import awaiting_approval, dispose_due_records, held_due_count
 from engine import fire_due_timer_batch
 from notifications import send_due_notifications, transports_from_config
 from programmes.staff.events import notify_due_soon, notify_overdue, send_digests
@@ -93,11 +93,13 @@ def make_digest_job(session_factory) -> str | None:
 def dispose_records_job(session_factory) -> int:
     """Dispose of the records past their keeping period in one transaction; return how many."""
     outcome = run_job(session_factory, "disposing of records",
-                      lambda session: (dispose_due_records(session), held_due_count(session)))
+                      lambda session: (dispose_due_records(session), held_due_count(session),
+                                       len(awaiting_approval(session))))
     if outcome is None:
         return 0
-    disposals, held = outcome
-    log.info("retention: %s records disposed of, %s kept under legal hold", len(disposals), held)
+    disposals, held, waiting = outcome
+    log.info("retention: %s records disposed of, %s kept under legal hold, %s awaiting the records "
+             "committee", len(disposals), held, waiting)
     return len(disposals)
 
 

@@ -10,8 +10,7 @@ from formjs.readable import readable_fields
 from documents import attachments_of_instance, attachments_of_record
 from models import QualityRecord, User, utcnow
 
-from engine import verify_chain
-from engine import instance_overview
+from engine import instance_overview, list_events, revealed_data, verify_chain
 from records.quality import RECORDS_BY_CODE, district_code
 
 
@@ -32,7 +31,9 @@ def _person(user: User | None) -> dict | None:
 def instance_dossier(session, instance) -> dict:
     """Everything an auditor exports about one instance, JSON-ready (read-only)."""
     overview = instance_overview(session, instance)
-    events = overview["events"]
+    # The chain is checked on the rows as stored (personal data sealed); each event also
+    # carries its payload as shown (opened, or "destroyed" once the case's key is gone).
+    events, shown = list_events(session, instance.id), {e.seq: e for e in overview["events"]}
     records = list(session.scalars(select(QualityRecord).where(
         QualityRecord.instance_id == instance.id).order_by(QualityRecord.created_at,
                                                            QualityRecord.id)))
@@ -70,7 +71,8 @@ def instance_dossier(session, instance) -> dict:
             "actor_id": e.actor_id, "actor": _person(e.actor), "task": e.task_spec,
             "spiff_task_id": e.spiff_task_id,
             "task_name": (e.data or {}).get("task") if isinstance(e.data, dict) else None,
-            "data": e.data, "sha256": e.sha256, "prev_sha256": e.prev_sha256,
+            "data": e.data, "shown_data": shown[e.seq].data if e.seq in shown else e.data,
+            "sha256": e.sha256, "prev_sha256": e.prev_sha256,
         } for e in events],
         # What each step submitted, with its form's labels, as the task pages show it.
         "case": case_of(session, instance).as_dict(),
@@ -109,6 +111,7 @@ def _record_fields(session, record_type, data) -> list[dict]:
 
 def _record(record: QualityRecord, district: str, author: User | None, session=None) -> dict:
     record_type = RECORDS_BY_CODE.get(record.code)
+    data = revealed_data(session, record.instance_id, record.data)
     number = re.sub(r"\D", "", district)  # district d3 → F-03-… as the records pages show it
     return {
         "id": record.id,
@@ -118,8 +121,8 @@ def _record(record: QualityRecord, district: str, author: User | None, session=N
         "title_en": record_type.title_en if record_type else None,
         "created_at": iso(record.created_at),
         "created_by": _person(author),
-        "data": record.data,
-        "fields": _record_fields(session, record_type, record.data),
+        "data": data,
+        "fields": _record_fields(session, record_type, data),
         "retention_until": iso(record.retention_until),
         "legal_hold": bool(record.legal_hold),
         "disposal": record.disposal,

@@ -105,7 +105,8 @@ def case_steps(session, instance: Instance, style: Style = PERSIAN) -> list[Step
         task = tasks.get(event.spiff_task_id)
         if task is None:
             continue
-        data = event.data.get("data") if isinstance(event.data, Mapping) else None
+        shown = engine.revealed_data(session, instance.id, event.data)  # personal data opened, or destroyed
+        data = shown.get("data") if isinstance(shown, Mapping) else None
         fields = readable_fields(_schema(session, task, schemas), data, style)
         step = Step(event.id, event.seq, task.task_spec, task.name, task.form_key, task.form_version,
                     task.role, event.actor, event.at, fields)

@@ -9,7 +9,8 @@ runtime/ runs instances (start, complete, messages, timers, claims, task data), 
 the hash-chained log, replay/ re-executes it, migration.py moves instances between versions.
 """
 from engine.core import Engine, build_engine, engine_of
-from engine.events import GENESIS_SHA256, append_event, event_digest, list_events, verify_chain
+from engine.events import (GENESIS_SHA256, EventView, append_event, event_digest, list_events,
+                           read_events, revealed_data, verify_chain)
 from engine.hooks import Hooks
 from engine.migration import (TEMPLATES as MIGRATION_TEMPLATES, MigrationRefused,
                               check_migration, migrate_instance, migrate_instances,
@@ -20,6 +21,7 @@ from engine.runtime.steps import (complete_task, get_task, latest_version, open_
                                   require_ready, send_message, send_message_for, start_instance,
                                   start_instance_for, waiting_messages)
 from engine.runtime.task_actions import claim_task, reassign_task, unclaim_task
+from engine.runtime.shredding import shred_case
 from engine.runtime.task_data import server_data, shown_task_data, task_data
 from engine.runtime.timers import fire_due_timer_batch, fire_next_due_timers
 from engine.spiff.parsing import BPMN_NS, parse_definition
@@ -28,7 +30,8 @@ from engine.spiff.xmlsafe import dtd_line, parse_bpmn_xml, safe_parser, validate
 
 __all__ = [
     "Engine", "build_engine", "engine_of", "Hooks",
-    "GENESIS_SHA256", "append_event", "event_digest", "list_events", "verify_chain",
+    "GENESIS_SHA256", "EventView", "append_event", "event_digest", "list_events", "read_events",
+    "revealed_data", "verify_chain", "shred_case",
     "MIGRATION_TEMPLATES", "MigrationRefused", "check_migration",
     "migrate_instance", "migrate_instances", "running_instances",
     "instance_overview", "Replay", "iter_verify", "replay_instance", "verify_instance",

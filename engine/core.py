@@ -11,6 +11,7 @@ from engine.hooks import Hooks
 from engine.spiff import workflows
 from engine.spiff.sandbox import BASE_HELPERS, SandboxScriptEngine
 from formjs.versions import SCHEMAS_KEY
+from models.shredding import DEVELOPMENT_KEY, KeyRing
 from workcal.jalali import DEFAULT_TIMEZONE
 from workcal.store import SESSION_KEY as CALENDARS_KEY
 from workcal.store import CalendarStore
@@ -29,6 +30,8 @@ class Engine:
     script_timeout_seconds: float = 2.0
     public_base_url: str = "http://127.0.0.1:5000"
     message_clock: MessageClock = field(default_factory=MessageClock)
+    # The master key that wraps each case's key for its personal data (models.shredding).
+    keys: KeyRing = field(default_factory=KeyRing)
 
     def script_helpers(self) -> dict:
         """The functions every script and expression may call."""
@@ -55,7 +58,7 @@ class Engine:
     def session_info(self) -> dict:
         """What a session factory puts into session.info so that domain functions find the parts."""
         return {SESSION_KEY: self, CALENDARS_KEY: self.calendars,
-                SCHEMAS_KEY: self.hooks.task_schemas}
+                SCHEMAS_KEY: self.hooks.task_schemas, **self.keys.session_info()}
 
 
 def build_engine(settings: Mapping) -> Engine:
@@ -72,7 +75,8 @@ def build_engine(settings: Mapping) -> Engine:
                                    settings.get("MESSAGE_CALL_RETRY_HOURS", 24.0),
                                    settings.get("MESSAGE_CALL_ATTEMPTS", 3)),
         script_timeout_seconds=float(settings.get("SCRIPT_TIMEOUT_SECONDS", 2.0)),
-        public_base_url=settings.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"))
+        public_base_url=settings.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
+        keys=KeyRing(settings.get("PERSONAL_DATA_KEY", DEVELOPMENT_KEY)))
     # Iran's holidays for a decade take a second to compute: once now, not inside the first
     # script that counts working time (it would count against the script's time limit).
     engine.calendars.calendar()

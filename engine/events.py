@@ -1,10 +1,19 @@
-"""The append-only event log of an instance, chained by SHA-256."""
+"""The append-only event log of an instance, chained by SHA-256.
+
+A citizen's personal data in a payload (models.shredding.PERSONAL_FIELDS) is stored sealed
+with the case's key and hashed as sealed: once the key is destroyed the values read as
+destroyed and the chain still verifies. The chain checks read the stored rows (list_events);
+everything that shows or re-applies a payload reads it opened (read_events, revealed_data).
+"""
 import hashlib
 import json
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import select
 
-from models import Event, utcnow
+from models import Event, User, utcnow
+from models.shredding import reveal_personal, seal_personal
 
 GENESIS_SHA256 = "0" * 64
 
@@ -30,7 +39,7 @@ def append_event(session, instance, type_: str, *, actor=None, task_spec=None,
     seq, prev = _chain_head(session, instance)
     seq += 1
     at = utcnow()
-    data = json.loads(json.dumps(data or {}, default=str))
+    data = seal_personal(session, instance.id, json.loads(json.dumps(data or {}, default=str)))
     actor_id = actor.id if actor is not None else None
     event = Event(instance_id=instance.id, seq=seq, type=type_, task_spec=task_spec,
                   spiff_task_id=spiff_task_id, actor_id=actor_id, at=at, data=data,
@@ -69,3 +78,39 @@ def verify_chain(events) -> int | None:
             return ev.seq
         prev = ev.sha256
     return None
+
+
+@dataclass
+class EventView:
+    """An event as it is shown and re-applied: its payload with personal data opened (or
+    destroyed); never written back (the stored row keeps the sealed payload)."""
+    id: int
+    instance_id: int
+    seq: int
+    type: str
+    task_spec: str | None
+    spiff_task_id: str | None
+    actor_id: int | None
+    at: datetime
+    data: dict
+    prev_sha256: str
+    sha256: str
+    actor: User | None = field(default=None, repr=False)
+
+
+def revealed_data(session, instance_id: int, data):
+    """A payload with its sealed personal values opened (models.shredding.DESTROYED if gone)."""
+    return reveal_personal(session, instance_id, data)
+
+
+def view_of(session, event: Event) -> EventView:
+    """An event row as shown: its payload opened."""
+    return EventView(event.id, event.instance_id, event.seq, event.type, event.task_spec,
+                     event.spiff_task_id, event.actor_id, event.at,
+                     revealed_data(session, event.instance_id, event.data), event.prev_sha256,
+                     event.sha256, event.actor)
+
+
+def read_events(session, instance_id: int) -> list[EventView]:
+    """The instance's events in order, as shown and re-applied (payloads opened)."""
+    return [view_of(session, event) for event in list_events(session, instance_id)]

@@ -1,4 +1,5 @@
-"""Audit tables: the daily digest of chain heads, the disposal log of records, legal holds."""
+"""Audit tables: the daily digest of chain heads, the disposal log of records, legal holds, the
+records committee's approvals of destruction."""
 from datetime import date, datetime
 
 from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text
@@ -50,3 +51,17 @@ class LegalHoldChange(Base):
     by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
 
     by: Mapped[User] = relationship(lazy="joined")
+
+
+class DisposalProposal(Base):
+    """A record the retention job found due for destruction, put to the records committee: it
+    is destroyed only once a member approved it (records/retention.py)."""
+    __tablename__ = "disposal_proposals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("quality_records.id"), unique=True)
+    proposed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    approved_by: Mapped[User | None] = relationship(lazy="joined")

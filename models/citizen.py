@@ -12,6 +12,7 @@ from sqlalchemy import (Boolean, false, DateTime, Float, ForeignKey, Integer, La
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from .base import Base, utcnow
+from .shredding import sealed_column
 from .workflow import Instance
 
 
@@ -26,12 +27,15 @@ class CitizenRequest(Base):
     channel: Mapped[str] = mapped_column(String(16))  # portal | open311
     district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"), index=True)
     description: Mapped[str] = mapped_column(Text)
-    address: Mapped[str | None] = mapped_column(String(500))
+    # The citizen's contact and place are personal data: each column holds it sealed with the
+    # case's key (models.shredding; migration 0028 widened them), the properties below read and
+    # write it in plain text.
+    sealed_address: Mapped[str | None] = mapped_column("address", Text)
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
-    contact_name: Mapped[str | None] = mapped_column(String(200))
-    contact_phone: Mapped[str | None] = mapped_column(String(20))
-    contact_email: Mapped[str | None] = mapped_column(String(255))
+    sealed_contact_name: Mapped[str | None] = mapped_column("contact_name", Text)
+    sealed_contact_phone: Mapped[str | None] = mapped_column("contact_phone", Text)
+    sealed_contact_email: Mapped[str | None] = mapped_column("contact_email", Text)
     # sha256 of the follow-up key shown once at filing (phone-less citizens follow with it)
     follow_key_sha256: Mapped[str] = mapped_column(String(64))
     photo: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
@@ -51,3 +55,10 @@ class CitizenRequest(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
 
     instance: Mapped[Instance] = relationship(lazy="joined")
+
+    __sealed__ = {"address": "sealed_address", "contact_name": "sealed_contact_name",
+                  "contact_phone": "sealed_contact_phone", "contact_email": "sealed_contact_email"}
+    address = sealed_column("sealed_address")
+    contact_name = sealed_column("sealed_contact_name")
+    contact_phone = sealed_column("sealed_contact_phone")
+    contact_email = sealed_column("sealed_contact_email")

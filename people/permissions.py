@@ -54,6 +54,8 @@ PERMISSIONS: dict[str, Permission] = {
     "audit": _permission(CITY, "auditor", "admin"),  # integrity checks, digests, retention page
     "verify_instances": _permission(DISTRICT, "auditor", "admin"),  # re-execution (/audit/verify)
     "place_legal_holds": _permission(CITY, "auditor"),
+    # Approving the destruction of records the retention job proposed (records/retention.py).
+    "approve_disposals": _permission(CITY, "records_committee"),
     # Open311 API keys (app/api_keys).
     "manage_api_keys": _permission(CITY, "admin"),
     # The organisation (app/admin): units, roles, memberships, substitutes.

@@ -48,6 +48,8 @@ ROLES = (
          "Mayor's office special follow-up officer", city_wide=True),
     Role("mayor_bureau_head", "مدیرکل حوزه شهردار", "Director general of the mayor's bureau",
          city_wide=True),
+    # Approves the destruction of records whose keeping period ended (records/retention.py)
+    Role("records_committee", "کمیسیون امحای سوابق", "Records disposal committee", city_wide=True),
 )
 
 ROLES_BY_CODE = {role.code: role for role in ROLES}

@@ -4,13 +4,15 @@ Each completed form whose key appears here becomes a stored quality record, kept
 `retention_until` and then archived or destroyed by rule. "__" in a code stands for the
 district number, filled in when a record is shown.
 """
-import calendar
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select
 
 from models import QualityRecord
+from models.shredding import reveal_personal, seal_personal
+from workcal.jalali import add_jalali_months, local_date
+from workcal.store import zone_of
 
 
 @dataclass(frozen=True)
@@ -96,17 +98,13 @@ def record_type_followed_by(form_key: str | None) -> RecordType | None:
     return RECORDS_BY_FOLLOWUP_FORM.get(form_key or "")
 
 
-def add_months(day: date, months: int) -> date:
-    """The same day `months` later (clamped to the month's last day)."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def retention_until(created_at: datetime | date, record_type: RecordType) -> date:
-    """The last day a record must be kept."""
-    created = created_at.date() if isinstance(created_at, datetime) else created_at
-    return add_months(created, record_type.retention_months)
+def retention_until(created_at: datetime | date, record_type: RecordType, tz=None) -> date:
+    """The last day a record must be kept: its period counted in Solar Hijri months from the
+    local day it was made (a moment is naive UTC; tz: the city's zone, the default otherwise),
+    as the register's periods are (a 24-month record of 15 Esfand 1403 is kept until 15 Esfand
+    1405)."""
+    created = local_date(created_at, tz) if isinstance(created_at, datetime) else created_at
+    return add_jalali_months(created, record_type.retention_months)
 
 
 def district_code(code: str, district_number: str | int) -> str:
@@ -127,11 +125,17 @@ def follow_up_record(session, task, user, data: dict, now) -> QualityRecord | No
     step = {"task": task.task_spec, "name": task.name, "form": task.form_key,
             "at": now.isoformat(timespec="seconds"), "by": user.username,
             "due_at": task.due_at.isoformat(timespec="seconds") if task.due_at else None,
-            "data": data}
+            "data": seal_personal(session, task.instance_id, data)}
     # A new dict: the JSON column does not notice changes made inside the stored one.
     previous = record.data or {}
     record.data = {**previous, "followup": [*previous.get("followup", []), step]}
     return record
+
+
+def record_data(session, record: QualityRecord) -> dict:
+    """A record's data as shown: its citizen's personal data opened, or "destroyed" (models
+    .shredding.DESTROYED) once the record's case key was destroyed."""
+    return reveal_personal(session, record.instance_id, record.data or {})
 
 
 def current_record(session, instance_id: int | None, code: str) -> QualityRecord | None:
@@ -161,13 +165,15 @@ def keep_record(session, task, user, data: dict, now) -> QualityRecord | None:
     record_type = record_type_for_form(task.form_key)
     if record_type is None:
         return None
+    data = seal_personal(session, task.instance_id, data)  # the citizen's data under the case's key
     with session.no_autoflush:
         previous = current_record(session, task.instance_id, record_type.code) \
             if record_type.revised else None
         earlier = record_revisions(session, previous) if previous is not None else []
     record = QualityRecord(code=record_type.code, instance_id=task.instance_id, human_task_id=task.id,
                            district_id=task.district_id, data=data, created_at=now,
-                           created_by_id=user.id, retention_until=retention_until(now, record_type),
+                           created_by_id=user.id,
+                           retention_until=retention_until(now, record_type, zone_of(session)),
                            revision=1, legal_hold=False)
     if previous is not None:
         record.revision = previous.revision + 1

@@ -1,10 +1,15 @@
-"""Retention of quality records: archive or destroy them when their period ends, legal holds.
+"""Retention of quality records: archive or destroy them when their period ends, legal holds,
+the records committee's approval of each destruction.
 
-The register (records.quality.REGISTER) gives each record type its period and what happens at
-its end. A destroyed record keeps its code, dates and ids (the register shows it existed) and
+The register (records.quality.REGISTER) gives each record type its period (Solar Hijri months)
+and what happens at its end. An archived record keeps everything, read-only, and needs no
+approval. A record to be destroyed is first proposed: the job that finds it due puts it to the
+records committee (DisposalProposal), and only a record a member approved is destroyed by a
+later run. A destroyed record keeps its code, dates and ids (the register shows it existed) and
 loses its data and its files (documents.attachments_of_record: deleted from the storage, their
-rows marked disposed); an archived one keeps everything, read-only. A record under legal hold is
-never disposed of until an auditor releases it.
+rows marked disposed); when no other record of its case is kept, the case's key goes too
+(engine.shred_case): the citizen's personal data is then unreadable everywhere, event log
+included. A record under legal hold is never disposed of until an auditor releases it.
 """
 import logging
 from datetime import date, datetime, time, timedelta
@@ -13,9 +18,12 @@ from sqlalchemy import func, select
 
 from documents import attachments_of_record, dispose_attachments
 from models import QualityRecord, utcnow
-from models.audit import LegalHoldChange, RecordDisposal
+from engine import shred_case
+from models.messages import Message
+from models.audit import DisposalProposal, LegalHoldChange, RecordDisposal
 from people.permissions import may
 
+from workcal.jalali import format_solar_date, local_date
 from workcal.store import local_today
 from models.errors import Conflict, Forbidden, InvalidData, NotFound
 from records.quality import RECORDS_BY_CODE, record_revisions
@@ -24,6 +32,16 @@ log = logging.getLogger(__name__)
 
 JOB = "retention job"
 ACTIONS = {"archive": "archived", "destroy": "destroyed"}
+MAX_RECORD_ID = 2**31 - 1  # a larger number is no record's (and would overflow the query)
+
+
+def disposal_sentence(disposal: RecordDisposal, tz=None) -> Message:
+    """A disposal in the past tense: "Record F-__-0-2-07 #12 was destroyed on 1405/09/15."
+    (Persian: «پرونده … در تاریخ … امحا شد»); the day is Solar Hijri, local (tz)."""
+    template = ("Record {record} was destroyed on {day}." if disposal.action == "destroyed"
+                else "Record {record} was archived on {day}.")
+    return Message(template, record=f"{disposal.record_code} #{disposal.record_id}",
+                   day=format_solar_date(local_date(disposal.disposed_at, tz)))
 
 
 def rule_text(code: str) -> str | None:
@@ -54,7 +72,8 @@ def held_due_count(session, today: date | None = None) -> int:
 
 def dispose_due_records(session, today: date | None = None, by=None,
                         batch_size: int = 500) -> list[RecordDisposal]:
-    """Archive or destroy every record due before today; one logged disposal per record.
+    """Archive every record due before today, destroy those of them the records committee
+    approved and propose the others to it; one logged disposal per record.
 
     by: the user who ran it (None: the retention job). Records of a code missing from the
     register are left alone: without a rule nothing may be destroyed.
@@ -75,11 +94,17 @@ def dispose_due_records(session, today: date | None = None, by=None,
                 skipped.add(record.id)
                 continue
             action = ACTIONS[record_type.disposal]
+            if action == "destroyed" and not _approved(session, record, now):
+                skipped.add(record.id)  # proposed to the committee: destroyed once approved
+                continue
+            record.disposed_at, record.disposal = now, action
             if action == "destroyed":
                 record.data = {}  # a new value: the JSON column must see the change
                 # its files go too: rows marked, bytes deleted once this commits (documents)
                 dispose_attachments(session, attachments_of_record(session, record), now)
-            record.disposed_at, record.disposal = now, action
+                if record.instance_id is not None and not _case_keeps_records(session, record):
+                    session.flush()  # the record counts as destroyed from here on
+                    shred_case(session, record.instance_id, now)
             disposal = RecordDisposal(
                 record_id=record.id, record_code=record.code, district_id=record.district_id,
                 action=action, rule=rule_text(record.code), retention_until=record.retention_until,
@@ -88,6 +113,71 @@ def dispose_due_records(session, today: date | None = None, by=None,
             session.add(disposal)
             done.append(disposal)
         session.flush()  # the batch drops out of the next query
+
+
+def _approved(session, record: QualityRecord, now) -> bool:
+    """True if the committee approved destroying the record; proposes it when not yet."""
+    proposal = session.scalars(select(DisposalProposal).where(
+        DisposalProposal.record_id == record.id)).first()
+    if proposal is None:
+        session.add(DisposalProposal(record_id=record.id, proposed_at=now))
+        return False
+    return proposal.approved_at is not None
+
+
+def _case_keeps_records(session, record: QualityRecord) -> bool:
+    """True if another record of the record's case is still kept (not destroyed): the case's
+    key, which its personal data needs, stays while one is."""
+    return session.scalar(select(func.count()).select_from(QualityRecord).where(
+        QualityRecord.instance_id == record.instance_id, QualityRecord.id != record.id,
+        (QualityRecord.disposal.is_(None)) | (QualityRecord.disposal != "destroyed"))) > 0
+
+
+def awaiting_approval(session, limit: int = 500) -> list[QualityRecord]:
+    """Records proposed for destruction that no committee member approved yet, oldest first."""
+    return list(session.scalars(
+        select(QualityRecord).join(DisposalProposal, DisposalProposal.record_id == QualityRecord.id)
+        .where(DisposalProposal.approved_at.is_(None), QualityRecord.disposed_at.is_(None))
+        .order_by(QualityRecord.retention_until, QualityRecord.id).limit(limit)))
+
+
+def proposals_of(session, records) -> dict[int, DisposalProposal]:
+    """The committee's proposals of these records, by record id (a record never proposed: absent)."""
+    ids = [record.id for record in records]
+    if not ids:
+        return {}
+    return {p.record_id: p for p in session.scalars(
+        select(DisposalProposal).where(DisposalProposal.record_id.in_(ids)))}
+
+
+def approve_disposals(session, record_ids, user) -> list[DisposalProposal]:
+    """A committee member approves destroying some of the proposed records (the next run of the
+    retention job destroys them). Every id must be of a record awaiting approval, or nothing is
+    approved."""
+    if not may(user, "approve_disposals"):
+        raise Forbidden("Only a member of the records committee may approve the destruction of records.")
+    ids = []
+    for raw in record_ids or ():
+        text = str(raw).strip()
+        if not text.isdigit() or int(text) > MAX_RECORD_ID:
+            raise InvalidData("{record_id} is not the number of a record awaiting approval.",
+                              {"records": "invalid"}, record_id=text or "—")
+        ids.append(int(text))
+    if not ids:
+        raise InvalidData("Choose the records whose destruction you approve.", {"records": "required"})
+    pending = {p.record_id: p for p in session.scalars(
+        select(DisposalProposal).join(QualityRecord, QualityRecord.id == DisposalProposal.record_id)
+        .where(DisposalProposal.record_id.in_(ids), DisposalProposal.approved_at.is_(None),
+               QualityRecord.disposed_at.is_(None)))}
+    missing = [i for i in ids if i not in pending]
+    if missing:
+        raise InvalidData("{record_id} is not the number of a record awaiting approval.",
+                          {"records": "invalid"}, record_id=missing[0])
+    now = utcnow()
+    for proposal in pending.values():
+        proposal.approved_at, proposal.approved_by_id = now, user.id
+    session.flush()
+    return list(pending.values())
 
 
 def set_legal_hold(session, record_id: int, user, on: bool, reason: str) -> QualityRecord:

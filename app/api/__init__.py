@@ -32,7 +32,7 @@ from modeling.deploy import list_processes
 import engine
 from engine import claim_task, open_tasks, send_message, unclaim_task
 from models.errors import Forbidden, InvalidData, NotFound, WorkflowError
-from engine import list_events
+from engine import read_events
 from models import District, Instance, utcnow
 from people import access
 from people.accounts import authenticate, issue_api_token
@@ -128,7 +128,7 @@ def instance(instance_id):
 def instance_events(instance_id):
     session = db_session()
     found = _viewable_instance(session, instance_id)
-    return jsonify({"instance_id": found.id, "events": [event_json(e) for e in list_events(session, found.id)]})
+    return jsonify({"instance_id": found.id, "events": [event_json(e) for e in read_events(session, found.id)]})
 
 
 @bp.post("/instances/<int:instance_id>/messages")

@@ -1,4 +1,5 @@
-"""`flask audit chain [--instance ID]` and `flask audit digest [--day YYYY-MM-DD]`.
+"""`flask audit chain [--instance ID]`, `flask audit digest [--day YYYY-MM-DD]` and
+`flask audit dispose` (the retention job, now).
 
 The commands are registered on the `audit` AppGroup of app/cli.py (audit_cli.add_command).
 """
@@ -7,6 +8,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from audit import integrity
+from records import retention
 
 
 @click.command("chain")
@@ -46,7 +48,25 @@ def digest_command(day):
         session.close()
 
 
-COMMANDS = (chain_command, digest_command)
+@click.command("dispose")
+@with_appcontext
+def dispose_command():
+    """Run the retention job now: archive what is due, destroy what the records committee
+    approved, propose the rest to it; one line per disposal, in the past tense."""
+    session = current_app.extensions["db_sessions"]()
+    try:
+        disposals = retention.dispose_due_records(session)
+        waiting = len(retention.awaiting_approval(session))
+        session.commit()
+        zone = current_app.extensions["bpmn_engine"].calendars.tz
+        for disposal in disposals:
+            click.echo(retention.disposal_sentence(disposal, zone))
+        click.echo(f"{len(disposals)} record(s) disposed of, {waiting} awaiting the records committee")
+    finally:
+        session.close()
+
+
+COMMANDS = (chain_command, digest_command, dispose_command)
 
 
 def register(group) -> None:

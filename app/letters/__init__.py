@@ -20,7 +20,7 @@ from models.errors import Forbidden, NotFound
 from people.permissions import may
 from records.letters import (KINDS, MAX_ID, check_letter_access, find_letter, get_letter,
                              issue_letter, letter_kinds_of, may_see_record)
-from records.quality import RECORDS_BY_CODE
+from records.quality import RECORDS_BY_CODE, record_data
 
 from ..audit.dossier_views import render_pdf
 from ..db import db_session
@@ -116,7 +116,7 @@ def _context(letter: Letter, web: bool) -> dict:
         task = session.get(HumanTask, record.human_task_id) if record.human_task_id else None
         schema = load_record_form(record_type.form_key if record_type else None, session, task)
         context.update(record=record, record_type=record_type, code=record_code(record.code, district),
-                       fields=describe_record(schema, record.data), author=(
+                       fields=describe_record(schema, record_data(session, record)), author=(
                            session.get(User, record.created_by_id) if record.created_by_id else None))
     if letter.instance_id is not None:
         instance = session.get(Instance, letter.instance_id)

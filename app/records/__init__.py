@@ -9,7 +9,7 @@ URL table:
 from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user, login_required
 
-from records.quality import REGISTER
+from records.quality import REGISTER, record_data
 from people.permissions import may
 from models import HumanTask
 from workcal.store import local_today
@@ -56,7 +56,8 @@ def record(record_id):
         abort(404)  # another district's record too: its existence is not the user's business
     task = session.get(HumanTask, row.record.human_task_id) if row.record.human_task_id else None
     schema = load_record_form(row.record_type.form_key if row.record_type else None, session, task)
-    return render_template("records/record.html", row=row, fields=describe_record(schema, row.record.data),
+    fields = describe_record(schema, record_data(session, row.record))
+    return render_template("records/record.html", row=row, fields=fields,
                            may_hold=may(current_user, "place_legal_holds"),
                            revisions=list_revisions(session, row.record))
 

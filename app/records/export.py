@@ -13,7 +13,7 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 
-from records.quality import RECORDS_BY_CODE
+from records.quality import RECORDS_BY_CODE, record_data
 from workcal import jalali
 
 from ..i18n import is_rtl, local_zone
@@ -70,7 +70,8 @@ def build_table(session, user, filters: RecordFilters) -> list[list]:
         labels = [field.label for field in describe_record(schema, {}, localize=False)]
         lines = []
         for row in rows:
-            fields = describe_record(schema, row.record.data, localize=False, with_unknown=True)
+            fields = describe_record(schema, record_data(session, row.record), localize=False,
+                                     with_unknown=True)
             lines.append(_fixed_cells(row) + [f.text for f in fields[:len(labels)]]
                          + [_labelled_json(fields[len(labels):])])
         # Values the form no longer asks for are rare; their column only appears when needed.
@@ -84,7 +85,7 @@ def build_table(session, user, filters: RecordFilters) -> list[list]:
         if form_key not in schemas:
             schemas[form_key] = load_record_form(form_key, session)
         values = {}
-        for field in describe_record(schemas[form_key], row.record.data, localize=False,
+        for field in describe_record(schemas[form_key], record_data(session, row.record), localize=False,
                                      with_unknown=True):
             if field.text:
                 labels.setdefault(field.label, len(labels))

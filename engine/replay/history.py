@@ -3,7 +3,7 @@ from sqlalchemy import select
 
 from models import HumanTask, Instance
 
-from engine.events import list_events
+from engine.events import read_events
 from engine.core import engine_of
 from engine.spiff.workflows import active_elements, completed_elements
 
@@ -17,7 +17,7 @@ def instance_overview(session, instance: Instance) -> dict:
         "instance": instance,
         "open_tasks": [t for t in tasks if t.status == "ready"],
         "tasks": tasks,
-        "events": list_events(session, instance.id),
+        "events": read_events(session, instance.id),
         "completed_elements": completed_elements(workflow),
         "active_elements": active_elements(workflow) if instance.status == "running" else [],
     }

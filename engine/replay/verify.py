@@ -14,7 +14,7 @@ from sqlalchemy import select
 from models import Instance, ProcessVersion, User, clock
 
 from workcal.store import calendar_for, using_calendar
-from engine.events import list_events
+from engine.events import read_events
 from engine.replay.compare import (COUNTS, DATA_IN_ROW, DATA_IN_STATE, OPEN_TASKS, active_difference,
                              counts_difference, data_changes, data_difference)
 from engine.replay.run import FAILS, RUN_REASONS, Diverged, Run
@@ -80,7 +80,7 @@ def replay_instance(session, instance: Instance, keep_steps: bool = True) -> Rep
     """Re-execute an instance's recorded events and compare the result with its stored state."""
     result = Replay(instance.id)
     with session.no_autoflush:  # read-only: never flush the caller's pending changes
-        events = list_events(session, instance.id)
+        events = read_events(session, instance.id)
         run = Run(session, instance, events)
         # Each event runs at its recorded time in this context only (models.clock): other
         # requests and the scheduler keep the real time meanwhile.

@@ -6,6 +6,7 @@ from sqlalchemy import bindparam, select
 from models import Event, HumanTask
 
 from engine.core import engine_of
+from engine.events import revealed_data
 from engine.spiff.workflows import find_ready_task
 
 _SUBMITTED = (select(Event.data).where(Event.instance_id == bindparam("instance_id"),
@@ -36,6 +37,7 @@ def task_data(session, task: HumanTask) -> dict:
     elif task.status == "completed":
         event = session.scalars(_SUBMITTED, {"instance_id": task.instance_id,
                                              "spiff_task_id": task.spiff_task_id}).first()
+        event = revealed_data(session, task.instance_id, event)  # personal data opened
         if isinstance(event, dict) and isinstance(event.get("data"), dict):
             return _json_safe(event["data"])
     return _json_safe(instance.data)

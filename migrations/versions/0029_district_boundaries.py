@@ -1,7 +1,7 @@
 """district_boundaries and citizen_requests.description_public: the portal's map and privacy
 
 Revision ID: 0029
-Revises: 0027
+Revises: 0028
 Create Date: 2026-12-06 13:20:00
 
 A district's boundary is the GeoJSON polygon an administrator uploaded (/admin/boundaries);
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 
 revision = '0029'
-down_revision = '0027'
+down_revision = '0028'
 branch_labels = None
 depends_on = None
 

@@ -12,7 +12,8 @@ from engine.runtime import steps as runtime
 from programmes.complaints.report import complaint_figures, generate_complaint_report
 from workcal.jalali import parse_solar_month, previous_solar_month, solar_month_bounds
 from models.errors import InvalidData
-from records.quality import RECORDS_BY_FORM, REGISTER, add_months, record_type_for_form
+from records.quality import RECORDS_BY_FORM, REGISTER, record_data, record_type_for_form
+from workcal.jalali import add_jalali_months, local_date
 from engine.runtime.timers import fire_next_due_timers
 from models import Event, HumanTask, QualityRecord, User, clock
 from people.accounts import find_district
@@ -109,8 +110,9 @@ def test_a_complaint_keeps_one_follow_up_form_that_shows_each_later_step(db, com
     assert db.scalars(select(QualityRecord.code).where(QualityRecord.instance_id == instance_id)
                       ).all() == ["F-__-0-5-01"]
     record = followup_record(db, instance_id)
-    assert record.data["complainant_name"] == REGISTER_SERVICE["complainant_name"]
-    steps = record.data["followup"]
+    shown = record_data(db, record)  # the citizen's name is stored sealed with the case's key
+    assert shown["complainant_name"] == REGISTER_SERVICE["complainant_name"]
+    steps = shown["followup"]
     assert [(s["task"], s["by"]) for s in steps] == [
         ("Task_examine_service_complaint", "pr_expert_d1"), ("Task_review_answer", "pr_head_d1"),
         ("Task_examine_service_complaint", "pr_expert_d1"), ("Task_review_answer", "pr_head_d1"),
@@ -124,7 +126,7 @@ def test_a_complaint_keeps_one_follow_up_form_that_shows_each_later_step(db, com
                                             Event.type == "task_completed").order_by(Event.seq)).all()
     assert [e.data.get("record") for e in events] == ["F-__-0-5-01"] + [None] * 5
     assert [e.data.get("followup_of") for e in events] == [None] + ["F-__-0-5-01"] * 5
-    assert record.retention_until == add_months(record.created_at.date(), 24)
+    assert record.retention_until == add_jalali_months(local_date(record.created_at), 24)
 
 
 def test_the_mayors_overdue_follow_up_is_added_to_the_follow_up_form(db, complaints):
@@ -237,7 +239,7 @@ def test_the_report_is_stored_as_a_record_and_generating_it_again_replaces_it(db
     assert first.data["period"] == {"start": "2026-09-23", "end": "2026-10-22", "label": "1405/07"}
     assert first.data["figures"]["received"] == 5 and first.data["revision"] == 1
     assert first.data["complete"] is True and first.data["generated_by"] == "complaints_expert_d1"
-    assert first.retention_until == add_months(first.created_at.date(), 60)
+    assert first.retention_until == add_jalali_months(local_date(first.created_at), 60)
     complaint(db, announce=False)
     place(db, db.scalars(select(QualityRecord.instance_id).order_by(QualityRecord.id.desc())).first(),
           tehran(1405, 7, 30))

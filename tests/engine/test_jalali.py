@@ -204,3 +204,19 @@ def test_add_jalali_months_keeps_a_datetimes_time_and_zone():
 def test_add_jalali_years_counts_solar_years(start, years, expected):
     day = jalali.parse_solar_date(start)
     assert jalali.format_solar_date(jalali.add_jalali_years(day, years)) == expected
+
+
+@pytest.mark.parametrize("day, months, expected", [
+    ("1403/12/15", 24, "1405/12/15"),
+    ("1403/12/30", 12, "1404/12/29"),   # leap Esfand to a common one: its last day
+    ("1402/12/29", 12, "1403/12/29"),   # not the 30th, though 1403's Esfand has one
+    ("1403/06/31", 1, "1403/07/30"),    # the first six months have 31 days, the next five 30
+    ("1403/11/30", 1, "1403/12/30"),
+    ("1404/11/30", 1, "1404/12/29"),
+    ("1404/12/10", 1, "1405/01/10"),    # across the new year
+    ("1404/01/31", -1, "1403/12/30"),   # backwards too
+    ("1404/05/20", 0, "1404/05/20"),
+])
+def test_solar_hijri_months_are_added_with_month_ends_clamped(day, months, expected):
+    result = jalali.add_jalali_months(jalali.parse_solar_date(day), months)
+    assert jalali.format_solar_date(result) == expected

@@ -57,6 +57,10 @@ ROWS = [
     ("auditor", CITY_WIDE, "place_legal_holds", None, True),
     ("auditor", D1, "place_legal_holds", None, False),
     ("admin", CITY_WIDE, "place_legal_holds", None, False),
+    # Approving destruction: a city-wide member of the records committee only.
+    ("records_committee", CITY_WIDE, "approve_disposals", None, True),
+    ("records_committee", D1, "approve_disposals", None, False),
+    ("auditor", CITY_WIDE, "approve_disposals", None, False),
     # Open311 API keys: a city-wide administrator.
     ("admin", CITY_WIDE, "manage_api_keys", None, True),
     ("admin", D1, "manage_api_keys", None, False),
@@ -153,6 +157,7 @@ def test_the_table_is_exactly_this():
         "audit": (CITY, {"auditor", "admin"}),
         "verify_instances": (DISTRICT, {"auditor", "admin"}),
         "place_legal_holds": (CITY, {"auditor"}),
+        "approve_disposals": (CITY, {"records_committee"}),
         "manage_api_keys": (CITY, {"admin"}),
         "manage_organisation": (CITY, {"admin"}),
         "generate_complaint_reports_district": (DISTRICT, {"complaints_expert", "pr_head"}),

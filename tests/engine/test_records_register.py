@@ -1,7 +1,10 @@
 """The quality-records register: every record of the procedure, its retention and its form."""
 from datetime import date, datetime
 
-from records.quality import REGISTER, add_months, district_code, record_type_for_form, retention_until
+import pytest
+
+from records.quality import REGISTER, district_code, record_type_for_form, retention_until
+from workcal.jalali import add_jalali_months, local_date, parse_solar_date
 
 
 def test_register_holds_the_twenty_records_of_the_procedure_once_each():
@@ -17,10 +20,26 @@ def test_retention_periods_follow_section_7_2():
     assert periods["F-__-0-2-16"] == 60 and periods["F-__-0-5-01"] == 24
 
 
-def test_retention_until_counts_calendar_months_and_clamps_month_ends():
+@pytest.mark.parametrize("made, form, kept_until", [
+    # a 2-year record completed 15 Esfand 1403 is kept until 15 Esfand 1405 (not a day off)
+    ("1403/12/15", "complaint_register", "1405/12/15"),
+    ("1403/12/30", "citizen_survey", "1404/12/29"),      # 30 Esfand of a leap year, a year on
+    ("1403/06/31", "meeting_request", "1403/12/30"),     # 31 Shahrivar + 6 months: leap Esfand
+    ("1404/06/31", "meeting_request", "1404/12/29"),     # ... and Esfand of a common year
+    ("1404/01/31", "meeting_request", "1404/07/30"),     # 31 Farvardin + 6: Mehr has 30 days
+    ("1404/07/30", "meeting_request", "1405/01/30"),     # across the new year
+    ("1404/10/01", "survey_summary", "1409/10/01"),      # 60 months
+])
+def test_retention_until_counts_solar_hijri_months_and_clamps_month_ends(made, form, kept_until):
+    record_type = record_type_for_form(form)
+    assert retention_until(parse_solar_date(made), record_type) == parse_solar_date(kept_until)
+
+
+def test_retention_counts_from_the_local_day_a_record_was_made():
     survey = record_type_for_form("citizen_survey")
-    assert retention_until(datetime(2026, 11, 25, 9, 30), survey) == date(2027, 11, 25)
-    assert add_months(date(2026, 8, 31), 6) == date(2027, 2, 28)
+    # 22:00 UTC on 4 March 2025 is already 15 Esfand 1403 in Tehran
+    assert retention_until(datetime(2025, 3, 4, 22, 0), survey) == parse_solar_date("1404/12/15")
+    assert retention_until(datetime(2025, 3, 4, 12, 0), survey) == parse_solar_date("1404/12/14")
 
 
 def test_district_is_filled_into_the_code():
@@ -40,8 +59,10 @@ def test_completing_a_register_form_keeps_its_quality_record_until_its_retention
     db.commit()
     record = db.query(QualityRecord).one()
     assert record.code == "F-__-0-5-01" and record.instance_id == instance.id
-    assert record.data["complainant_name"] == REGISTER_SERVICE["complainant_name"]
-    assert record.retention_until == add_months(record.created_at.date(), 24)
+    from records.quality import record_data
+    assert record.data["complainant_name"].startswith("sealed:")  # the citizen's, under the case's key
+    assert record_data(db, record)["complainant_name"] == REGISTER_SERVICE["complainant_name"]
+    assert record.retention_until == add_jalali_months(local_date(record.created_at), 24)
     event = db.query(Event).filter_by(instance_id=instance.id, type="task_completed").one()
     assert event.data["record"] == "F-__-0-5-01"
 

@@ -1,5 +1,6 @@
 """Retention: records past their period are archived or destroyed by their register rule,
-each disposal logged with the rule; legal holds keep a record until an auditor releases it."""
+each disposal logged with the rule; a destruction waits for the records committee's approval;
+legal holds keep a record until an auditor releases it."""
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -7,8 +8,8 @@ from sqlalchemy import func, select
 
 from app.scheduler import dispose_records_job
 from models.errors import Conflict, Forbidden, InvalidData
-from records.retention import (dispose_due_records, held_due_count,
-                              set_legal_hold)
+from records.retention import (approve_disposals, awaiting_approval, disposal_sentence,
+                               dispose_due_records, held_due_count, set_legal_hold)
 from models import QualityRecord, User, clock
 from models.audit import LegalHoldChange, RecordDisposal
 from people.accounts import find_district
@@ -30,6 +31,15 @@ def user(db, username) -> User:
     return db.scalars(select(User).where(User.username == username)).one()
 
 
+def propose_and_approve(db, today=TODAY):
+    """A run that proposes what is due, and the committee approving all of it."""
+    done = dispose_due_records(db, today=today)
+    proposed = [r.id for r in awaiting_approval(db)]
+    if proposed:
+        approve_disposals(db, proposed, user(db, "records_committee"))
+    return done
+
+
 def test_an_archive_rule_keeps_the_data_and_marks_the_record_archived(db):
     record_id = add_record(db, ARCHIVE, TODAY - timedelta(days=1))
     disposals = dispose_due_records(db, today=TODAY)
@@ -45,6 +55,7 @@ def test_an_archive_rule_keeps_the_data_and_marks_the_record_archived(db):
 
 def test_a_destroy_rule_empties_the_data_and_keeps_code_dates_and_ids(db):
     record_id = add_record(db, DESTROY, TODAY - timedelta(days=30))
+    propose_and_approve(db)
     dispose_due_records(db, today=TODAY)
     db.commit()
     record = db.get(QualityRecord, record_id)
@@ -78,6 +89,7 @@ def test_a_legal_hold_is_skipped_then_disposed_after_release(db):
     assert "پرونده قضایی" in record.disposal_note and "auditor" in record.disposal_note
     set_legal_hold(db, record_id, auditor, False, "پرونده بسته شد")
     db.commit()
+    assert propose_and_approve(db) == []
     [logged] = dispose_due_records(db, today=TODAY)
     db.commit()
     assert logged.record_id == record_id and db.get(QualityRecord, record_id).data == {}
@@ -90,7 +102,8 @@ def test_a_legal_hold_is_skipped_then_disposed_after_release(db):
 def test_running_twice_disposes_nothing_twice(db):
     for code in (ARCHIVE, DESTROY, DESTROY):
         add_record(db, code, TODAY - timedelta(days=2))
-    assert len(dispose_due_records(db, today=TODAY)) == 3
+    assert len(propose_and_approve(db)) == 1  # the archive needs no approval
+    assert len(dispose_due_records(db, today=TODAY)) == 2
     db.commit()
     assert dispose_due_records(db, today=TODAY) == []
     db.commit()
@@ -114,8 +127,43 @@ def test_the_job_disposes_by_the_clocks_date_in_one_transaction(app, db):
     record_id = add_record(db, DESTROY, date(2026, 11, 24))
     clock.set_now(datetime(2026, 11, 24, 12, 0))
     assert dispose_records_job(app.extensions["db_sessions"]) == 0
+    assert awaiting_approval(db) == []
     clock.set_now(datetime(2026, 11, 25, 0, 0))
+    assert dispose_records_job(app.extensions["db_sessions"]) == 0  # proposed to the committee
+    approve_disposals(db, [record_id], user(db, "records_committee"))
+    db.commit()
     assert dispose_records_job(app.extensions["db_sessions"]) == 1
     assert dispose_records_job(app.extensions["db_sessions"]) == 0
     db.expire_all()
     assert db.get(QualityRecord, record_id).disposal == "destroyed"
+
+
+def test_a_destruction_waits_for_the_committee_and_only_approved_records_go(db):
+    first, second = (add_record(db, DESTROY, TODAY - timedelta(days=3)) for _ in range(2))
+    assert dispose_due_records(db, today=TODAY) == []
+    assert [r.id for r in awaiting_approval(db)] == [first, second]
+    approve_disposals(db, [second], user(db, "records_committee"))
+    [logged] = dispose_due_records(db, today=TODAY)
+    db.commit()
+    assert logged.record_id == second and db.get(QualityRecord, second).disposal == "destroyed"
+    assert db.get(QualityRecord, first).disposed_at is None
+    assert [r.id for r in awaiting_approval(db)] == [first]
+
+
+def test_only_the_records_committee_approves_and_only_records_awaiting_it(db):
+    record_id = add_record(db, DESTROY, TODAY - timedelta(days=3))
+    not_proposed = add_record(db, DESTROY, TODAY + timedelta(days=3))
+    dispose_due_records(db, today=TODAY)
+    for username in ("auditor", "admin"):
+        with pytest.raises(Forbidden):
+            approve_disposals(db, [record_id], user(db, username))
+    for bad in (["x"], [not_proposed], [record_id, 99999], []):
+        with pytest.raises(InvalidData):
+            approve_disposals(db, bad, user(db, "records_committee"))
+    assert [r.id for r in awaiting_approval(db)] == [record_id]  # nothing was approved
+
+
+def test_a_disposal_is_told_in_the_past_tense_with_its_solar_hijri_day(db):
+    logged = RecordDisposal(record_id=12, record_code=DESTROY, action="destroyed", rule="",
+                            disposed_at=datetime(2026, 12, 5, 23, 0), by="retention job")
+    assert disposal_sentence(logged) == "Record F-__-0-2-07 #12 was destroyed on 1405/09/15."

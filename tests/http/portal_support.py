@@ -43,6 +43,8 @@ def request_row(app, code: str) -> CitizenRequest:
     session = app.extensions["db_sessions"]()
     try:
         row = session.scalars(select(CitizenRequest).where(CitizenRequest.tracking_code == code)).one()
+        # the contact is stored sealed (models.shredding): opened while the session can
+        (row.address, row.contact_name, row.contact_phone, row.contact_email)
         session.expunge(row)
         return row
     finally:

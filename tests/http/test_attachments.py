@@ -13,8 +13,8 @@ from path_support import deploy, drive, html_form, ready_task, start_on_page, ta
 from http_support import EXAMINATION, REGISTER_SERVICE
 from sqlalchemy import select
 
-from models import Attachment, QualityRecord
-from records.retention import dispose_due_records
+from models import Attachment, QualityRecord, User
+from records.retention import approve_disposals, dispose_due_records
 
 PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
 PROGRAM = b"MZ\x90\x00\x03" + b"\x00" * 60  # a Windows program, whatever its name says
@@ -314,8 +314,11 @@ def expire(app, record_id, disposal_code=None):
 def test_retention_destroys_the_records_files_and_marks_their_rows(app, citizen, login, files_dir):
     instance_id, record_id = complaint_with_files(app, citizen, login)
     assert len(stored_files(files_dir)) == 2
-    expire(app, record_id)  # F-__-0-5-01: destroyed at the end of its period
+    expire(app, record_id)  # F-__-0-5-01: destroyed at the end of its period, once approved
     with app.extensions["db_sessions"]() as s:
+        assert dispose_due_records(s) == []
+        committee = s.scalars(select(User).where(User.username == "records_committee")).one()
+        approve_disposals(s, [record_id], committee)
         assert [d.action for d in dispose_due_records(s)] == ["destroyed"]
         assert len(stored_files(files_dir)) == 2  # nothing is deleted before the commit
         s.commit()
@@ -330,7 +333,10 @@ def test_a_rolled_back_disposal_deletes_no_file(app, citizen, login, files_dir):
     _instance_id, record_id = complaint_with_files(app, citizen, login)
     expire(app, record_id)
     with app.extensions["db_sessions"]() as s:
-        dispose_due_records(s)
+        dispose_due_records(s)  # proposed, then approved: the next run would destroy it
+        approve_disposals(s, [record_id], s.scalars(select(User).where(User.username == "records_committee")).one())
+        s.commit()
+        assert [d.action for d in dispose_due_records(s)] == ["destroyed"]
         s.rollback()
     assert len(stored_files(files_dir)) == 2
 

@@ -1,11 +1,14 @@
-"""The retention page: due records, legal holds (auditors only, CSRF on) and the disposal log."""
+"""The retention page: due records, legal holds (auditors only, CSRF on) and the disposal log;
+the records committee's approval page (committee only; bad ids refused in Persian)."""
 import re
 from datetime import date, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from app import create_app
-from records.retention import dispose_due_records
+from records.retention import awaiting_approval, dispose_due_records
+from workcal.jalali import to_persian_digits
 from models import QualityRecord, utcnow
 from models.audit import LegalHoldChange
 from people.accounts import find_district
@@ -67,16 +70,33 @@ def test_an_auditor_places_and_releases_a_hold_and_the_record_is_disposed_after(
     assert browser.post(f"/audit/records/{record_id}/release", data={"reason": "رأی صادر شد"}).status_code == 303
     assert record_row(app, record_id).legal_hold is False
     with app.extensions["db_sessions"]() as s:
+        assert dispose_due_records(s) == []  # proposed to the records committee first
+        s.commit()
+    committee = login("records_committee")
+    assert f'data-record="{record_id}"' in section(committee.get("/audit/disposals").get_data(as_text=True),
+                                                   "awaiting-approval")
+    due = section(browser.get("/audit/retention").get_data(as_text=True), "retention-due")
+    assert "در انتظار کمیسیون" in due
+    assert committee.post("/audit/disposals", data={"records": [str(record_id)]}).status_code == 303
+    due = section(browser.get("/audit/retention").get_data(as_text=True), "retention-due")
+    assert "تأییدشده توسط کمیسیون امحای سوابق" in due
+    with app.extensions["db_sessions"]() as s:
         assert len(dispose_due_records(s)) == 1
         s.commit()
     log = section(browser.get("/audit/retention").get_data(as_text=True), "disposal-log")
     assert f'data-record="{record_id}" data-action="destroyed"' in log
     assert "کار نگهداری شبانه" in log
+    assert f"پرونده \u2066F-__-0-2-07\u2069 #{to_persian_digits(record_id)} در تاریخ " in log
+    assert "امحا شد." in log
 
 
 def test_the_disposal_log_filters_by_code_and_date(app, login):
     archived = add_record(app, "F-__-0-2-03", date(2020, 1, 1))
     destroyed = add_record(app, "F-__-0-2-07", date(2020, 1, 1))
+    with app.extensions["db_sessions"]() as s:
+        dispose_due_records(s)
+        s.commit()
+    assert login("records_committee").post("/audit/disposals", data={"all": "1"}).status_code == 303
     with app.extensions["db_sessions"]() as s:
         dispose_due_records(s)
         s.commit()
@@ -135,3 +155,44 @@ def test_an_auditor_holds_a_record_not_yet_due_from_its_own_page_and_releases_it
     assert record_row(app, record_id).legal_hold is False
     staff_page = login("pr_head_d1").get(f"/records/{record_id}").get_data(as_text=True)
     assert 'data-testid="record-hold-form"' not in staff_page
+
+
+def test_the_committee_page_is_refused_to_other_roles(app, login):
+    record_id = add_record(app, "F-__-0-2-07", date.today() - timedelta(days=3))
+    with app.extensions["db_sessions"]() as s:
+        dispose_due_records(s)
+        s.commit()
+    for username in ("auditor", "admin", "pr_head_d1"):
+        browser = login(username)
+        assert browser.get("/audit/disposals").status_code == 403
+        assert browser.post("/audit/disposals", data={"records": [str(record_id)]}).status_code == 403
+    with app.extensions["db_sessions"]() as s:
+        assert [r.id for r in awaiting_approval(s)] == [record_id]
+
+
+@pytest.mark.parametrize("sent", [["abc"], ["999999"], ["99999999999999999999"], []])
+def test_bad_record_ids_get_a_persian_error_and_nothing_is_approved(app, login, sent):
+    record_id = add_record(app, "F-__-0-2-07", date.today() - timedelta(days=3))
+    with app.extensions["db_sessions"]() as s:
+        dispose_due_records(s)
+        s.commit()
+    response = login("records_committee").post("/audit/disposals", data={"records": sent})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    error = section(html, "approval-error") if 'data-testid="approval-error"' in html else html
+    assert "در انتظار تأیید امحا نیست" in error or "انتخاب کنید" in error
+    with app.extensions["db_sessions"]() as s:
+        assert [r.id for r in awaiting_approval(s)] == [record_id]
+        assert dispose_due_records(s) == []
+
+
+def test_flask_audit_dispose_proposes_then_destroys_what_the_committee_approved(app, login):
+    record_id = add_record(app, "F-__-0-2-07", date.today() - timedelta(days=3))
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["audit", "dispose"])
+    assert first.exit_code == 0 and "0 record(s) disposed of, 1 awaiting the records committee" in first.output
+    assert login("records_committee").post("/audit/disposals", data={"all": "1"}).status_code == 303
+    second = runner.invoke(args=["audit", "dispose"])
+    assert second.exit_code == 0, second.output
+    assert f"Record F-__-0-2-07 #{record_id} was destroyed on 14" in second.output
+    assert record_row(app, record_id).disposal == "destroyed"
