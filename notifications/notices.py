@@ -20,7 +20,7 @@ The notices and the variable each reads from the instance's data:
   satisfaction_check     a fresh satisfaction link
   escalation_to_manager  e-mail to the district's managers; the variable (required) holds the
                          moment since which the citizen waits, so the e-mail says for how many
-                         working hours (computed, not copied from a timer)
+                         hours of the 137 clock (computed, not copied from a timer)
 Each is signed by the office of its procedure (programmes/citizens/notices.py, OFFICE_OF).
 Deploy refuses a value this module cannot read (modeling.rules).
 """

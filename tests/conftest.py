@@ -124,6 +124,8 @@ def app(request, database_url, _shared_app):
         yield application
     finally:
         transaction.rollback()
+        # A calendar entry the test made is rolled back: so must be the calendars cached from it.
+        application.extensions["bpmn_engine"].calendars.invalidate()
         application.extensions["db_sessions"] = real_sessions
         application.config.clear()
         application.config.update(config)

@@ -25,7 +25,6 @@ from models import CitizenRequest, HumanTask, RoleGrant, User, clock
 from notifications.notices import parse_notices
 from workcal.jalali import format_solar_datetime
 from workcal.store import calendar_for, using_calendar
-from workcal.working_time import working_hours_between
 
 
 def track_url(session, code: str) -> str:
@@ -179,9 +178,11 @@ def _ask_satisfaction(session, instance, _task=None, _value=None) -> None:
 
 
 def _tell_managers(session, instance, task, waiting_since) -> None:
-    """E-mail the district's managers, saying how many working hours the citizen has waited."""
+    """E-mail the district's managers, saying how many hours the citizen has waited (the 137
+    clock's hours: calendar hours, or working hours where the city counts them)."""
     with using_calendar(calendar_for(session, instance.district_id)):
-        hours = round(working_hours_between(waiting_since, clock.now())) if waiting_since else None
+        hours = round(engine_of(session).message_clock.message_hours_between(
+            waiting_since, clock.now())) if waiting_since else None
     managers = session.scalars(
         select(User).join(RoleGrant, RoleGrant.user_id == User.id)
         .where(RoleGrant.role == "manager", User.is_active.is_(True), User.email.is_not(None),

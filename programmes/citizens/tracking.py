@@ -19,6 +19,7 @@ from models import CitizenRequest, Event, HumanTask
 from models.mardom_salam import MardomSalamRequest
 from programmes.messages137.tracking import normalise_tracking_code
 
+from programmes.messages137.determination import determination_notice, work_done_notice
 from programmes.messages137.scores import FEEDBACK_TASK
 from programmes.citizens.meetings import meeting_when_and_place
 from programmes.citizens.requests import normalise_follow_key, portal_actor
@@ -30,6 +31,7 @@ from workcal.jalali import to_persian_digits
 _COMPLETED_STEPS = {
     "Task_register_message": ("registered", None),
     "Task_executive_reply": ("replied", "reply_text"),
+    "Task_confirm_planned_work": ("work_done", None),
     "Task_deputy_followup": ("followed_up", None),
     "Task_manager_followup": ("followed_up", None),
     "Task_inspection_followup": ("followed_up", None),
@@ -84,7 +86,16 @@ def _completed_step(event, submitted: dict, so_far: dict, district: str = "") ->
             return Step(event.at, "answered", submitted.get("on_spot_answer"))
         return Step(event.at, "referred")
     if event.task_spec == "Task_feedback_call":
-        return Step(event.at, "satisfied" if submitted.get("satisfied") == "yes" else "not_satisfied")
+        said = submitted.get("satisfied")
+        return Step(event.at, {"yes": "satisfied", "unreachable": "unreachable"}.get(said, "not_satisfied"))
+    if event.task_spec == "Task_executive_reply" and submitted.get("reply_kind") == "scheduled":
+        return Step(event.at, "planned", determination_notice(
+            submitted.get("planned_work"), submitted.get("planned_date"), submitted.get("reply_text")))
+    if event.task_spec == "Task_confirm_planned_work":
+        if submitted.get("work_status") == "new_date":
+            return Step(event.at, "planned", determination_notice(
+                so_far.get("planned_work"), submitted.get("planned_date"), submitted.get("work_note")))
+        return Step(event.at, code, work_done_notice(so_far.get("planned_work"), submitted.get("work_note")))
     if event.task_spec == "Task_examine_service_complaint" or \
             event.task_spec == "Task_examine_employee_complaint":
         return Step(event.at, code)

@@ -9,9 +9,10 @@ day, so a code cannot be guessed from another one). It is stored in `instances.t
 shows it. find_by_tracking_code reads what a citizen or clerk types: Persian digits, lower
 case, spaces, and the letters Crockford base32 reads as digits (O = 0, I and L = 1).
 
-Deadlines. The executive unit's reply is due a number of working hours after referral that
-depends on the message's category (MESSAGE_DEADLINE_HOURS); diagrams read it with the engine's
-script helper `reply_deadline_hours(category)` (engine/deadlines.py).
+Deadlines. The executive unit's reply is due a number of 137 hours after referral (calendar
+hours unless MESSAGE_CLOCK=working) that depends on the message's category
+(MESSAGE_DEADLINE_HOURS); diagrams read it with the engine's script helpers
+`reply_deadline_hours(category)` and `add_message_hours` (engine/deadlines.py).
 """
 import re
 import secrets

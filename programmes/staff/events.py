@@ -25,6 +25,8 @@ ESCALATION_TASKS = frozenset({
     ("citizen_message_137", "Task_deputy_followup"),
     ("citizen_message_137", "Task_manager_followup"),
     ("citizen_message_137", "Task_inspection_followup"),
+    ("citizen_message_137", "Task_planned_work_deputy"),
+    ("complaints", "Task_followup_overdue"),
     ("mardom_salam", "Task_classify_overdue"),
 })
 # A task overdue for longer than this when first seen (e.g. the day this feature is switched

@@ -35,6 +35,7 @@ def test_an_unanswered_message_emails_its_districts_managers_when_it_reaches_the
     body = db.scalars(select(OutboxMessage.body).where(
         OutboxMessage.template == "escalation_to_manager")).one()
     assert message.tracking_code in body and "/tasks/" in body
+    assert "۹۶ ساعت" in body  # the 137 clock's calendar hours since referral, not working hours
 
 
 def test_the_operator_registering_a_phone_message_sends_its_code_once_then_the_referral(app, db):
@@ -44,7 +45,7 @@ def test_the_operator_registering_a_phone_message_sends_its_code_once_then_the_r
                                       ("message_referred", "sms", INTAKE["citizen_phone"])]
     referral = db.scalars(select(OutboxMessage.body).where(
         OutboxMessage.template == "message_referred")).one()
-    assert "۱۴۰۵/۰۹/۲۵ ۱۳:۰۰" in referral  # the service reply's due moment (SERVICE_DUE), Solar Hijri
+    assert "۱۴۰۵/۰۹/۲۳ ۱۰:۰۰" in referral  # the service reply's due moment (SERVICE_DUE: 24 calendar hours), Solar Hijri
     reply(db, message.id)
     assert outbox(db, message.id)[2:] == [("answer_ready", "sms", INTAKE["citizen_phone"]),
                                          ("satisfaction_check", "sms", INTAKE["citizen_phone"])]

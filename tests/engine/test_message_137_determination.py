@@ -9,7 +9,8 @@ from sqlalchemy import select
 from engine_support import reload_instance, task_rows, timer_rows
 from message_137_support import (REFERRED, TEHRAN, complete, deploy_messages, fire_at, ready,
                                  referred_message, statuses)
-from models import OutboxMessage, clock
+from models import CitizenRequest, OutboxMessage, clock
+from programmes.citizens.tracking import citizen_timeline
 from programmes.messages137.determination import determination_notice, work_done_notice
 from programmes.messages137.scores import district_scores
 
@@ -145,3 +146,14 @@ def test_a_determination_with_a_missed_date_and_a_new_one_re_executes_as_recorde
     complete(db, message.id, "Task_feedback_call", {"satisfied": "yes"})
     assert reload_instance(db, message.id).status == "completed"
     assert_replays(db, message.id)
+
+
+def test_the_citizens_timeline_shows_the_determination_then_the_work_done(app, db):
+    deploy_messages(app)
+    message = determined(db)
+    request = db.scalars(select(CitizenRequest).where(CitizenRequest.instance_id == message.id)).one()
+    planned = [step for step in citizen_timeline(db, request) if step.code == "planned"]
+    assert len(planned) == 1 and "آسفالت کوچه ۱۲" in planned[0].text and "۱۴۰۵/۰۹/۲۹" in planned[0].text
+    complete(db, message.id, "Task_confirm_planned_work", {"work_status": "done", "work_note": "آسفالت شد."})
+    done = citizen_timeline(db, request)[-1]
+    assert done.code == "work_done" and "آسفالت کوچه ۱۲" in done.text

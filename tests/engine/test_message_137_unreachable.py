@@ -7,7 +7,10 @@ from engine.core import engine_of
 from engine.deadlines import MessageClock
 from engine_support import reload_instance, task_rows, timer_rows
 from message_137_support import REFERRED, complete, deploy_messages, fire_at, ready, referred_message, reply
-from models import clock
+from sqlalchemy import select
+
+from models import CitizenRequest, OutboxMessage, clock
+from programmes.citizens.tracking import citizen_timeline
 
 UNREACHABLE = {"satisfied": "unreachable", "feedback_note": "تلفن پاسخ نداد."}
 
@@ -63,3 +66,33 @@ def test_the_attempts_and_retry_hours_are_settings(app, db, monkeypatch):
     complete(db, other.id, "Task_feedback_call", UNREACHABLE)
     [retry] = [t for t in timer_rows(db, other.id) if t.status == "waiting"]
     assert retry.due_at == datetime(2026, 12, 13, 10, 30)  # naive UTC: 14:00 Tehran, 2 h after the call
+
+
+def sent(db, instance_id, template) -> int:
+    db.expire_all()
+    return len(db.scalars(select(OutboxMessage).where(
+        OutboxMessage.instance_id == instance_id, OutboxMessage.template == template)).all())
+
+
+def test_a_call_again_sends_neither_the_answer_nor_a_new_satisfaction_link_again(app, db):
+    deploy_messages(app)
+    message = replied(db)
+    first_link = db.scalars(select(CitizenRequest.satisfaction_token).where(
+        CitizenRequest.instance_id == message.id)).one()
+    assert (sent(db, message.id, "answer_ready"), sent(db, message.id, "satisfaction_check")) == (1, 1)
+    complete(db, message.id, "Task_feedback_call", UNREACHABLE)
+    assert fire_at(app, db, REFERRED + timedelta(hours=26)) == 1
+    assert ready(db, message.id) == ["Task_feedback_call"]
+    assert (sent(db, message.id, "answer_ready"), sent(db, message.id, "satisfaction_check")) == (1, 1)
+    # The link the citizen already has still works.
+    assert db.scalars(select(CitizenRequest.satisfaction_token).where(
+        CitizenRequest.instance_id == message.id)).one() == first_link
+
+
+def test_the_citizens_timeline_says_the_call_found_no_one_not_that_they_were_unhappy(app, db):
+    deploy_messages(app)
+    message = replied(db)
+    complete(db, message.id, "Task_feedback_call", UNREACHABLE)
+    request = db.scalars(select(CitizenRequest).where(CitizenRequest.instance_id == message.id)).one()
+    codes = [step.code for step in citizen_timeline(db, request)]
+    assert codes[-1] == "unreachable" and "not_satisfied" not in codes

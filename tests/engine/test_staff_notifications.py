@@ -245,3 +245,15 @@ def test_a_digest_by_sms_is_one_short_line_with_the_counts(app, db):
     [sms] = db.scalars(select(OutboxMessage).where(OutboxMessage.template == "staff_digest")).all()
     assert (sms.channel, sms.recipient) == ("sms", "09120001111")
     assert "۱ مهلت گذشته، ۰ با مهلت امروز" in sms.body and len(sms.body) < 160
+
+
+def test_a_planned_date_passed_without_the_work_done_is_an_escalation_to_the_deputy(app, db):
+    from message_137_support import REFERRED, complete
+    deploy_messages(app)
+    message = referred_message(db, "technical")
+    clock.set_now(REFERRED + timedelta(hours=5))
+    complete(db, message.id, "Task_executive_reply", {
+        "reply_kind": "scheduled", "reply_text": "بررسی شد.", "planned_work": "آسفالت کوچه ۱۲",
+        "planned_date": "1405/09/29"})
+    fire_at(app, db, datetime(2026, 12, 20, 20, 30))  # the end of 1405/09/29, Tehran
+    assert ("escalation", "deputy_d1", "Task_planned_work_deputy") in told(db, "escalation")
