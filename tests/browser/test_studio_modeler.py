@@ -138,12 +138,14 @@ def test_properties_panel_writes_form_due_date_notice_and_condition_into_the_sav
     page.select_option("select[name=city-formKey]", "complaint_review")
     page.fill("input[name=city-dueInWorkingHours]", "48")
     page.wait_for_function("window.cityStudio.modeler.get('commandStack')._stack.length >= 2")  # debounced
-    notice = page.locator("input[name=city-noticeOnOpen]")
-    assert notice.input_value() == "answer_ready: answer_text"  # what the diagram tells the citizen
-    notice.fill("answer_ready: answer_text; satisfaction_check")
+    notice = page.locator("input[name=city-noticeOnComplete]")
+    # what the diagram tells the citizen
+    assert notice.input_value() == "answer_ready: answer_text when announcement_channel=sms"
+    notice.fill("answer_ready: answer_text when announcement_channel=sms; satisfaction_check")
     page.wait_for_function("window.cityStudio.modeler.get('commandStack')._stack.length >= 3")
     shows = page.locator("input[name=city-caseForms]")  # which earlier forms its page shows
-    assert shows.input_value() == "complaint_examination, complaint_register"
+    assert shows.input_value() == ("complaint_examination, complaint_register, complaint_order_report, "
+                                   "complaint_overdue")
     shows.fill("complaint_review")
     page.wait_for_function("window.cityStudio.modeler.get('commandStack')._stack.length >= 4")
     # A gateway's flow: its condition, a Python expression (the BPMN provider has no field for it).
@@ -159,7 +161,9 @@ def test_properties_panel_writes_form_due_date_notice_and_condition_into_the_sav
     task = ET.fromstring(xml.encode("utf-8")).find(f".//{BPMN}userTask[@id='Task_announce_result']")
     props = {p.get("name"): p.get("value") for p in task.iter(f"{SPIFF}property")}
     assert props == {"formKey": "complaint_review", "dueInWorkingHours": "48",
-                     "noticeOnOpen": "answer_ready: answer_text; satisfaction_check",
+                     "dueAtVariable": "answer_due_at",
+                     "noticeOnComplete": "answer_ready: answer_text when announcement_channel=sms; "
+                                         "satisfaction_check",
                      "caseForms": "complaint_review",  # and what the panel does not edit, kept:
                      "candidateRole": '"complaints_expert" if complaint_type == "employee" else ""'}
     flow = ET.fromstring(xml.encode("utf-8")).find(f".//{BPMN}sequenceFlow[@id='Flow_type_service']")
