@@ -94,8 +94,9 @@ pango:
 setup: venv assets pango
 	$(VENV)/bin/flask setup
 
+# run.py is a development server: the development secrets are fine there (APP_ENV).
 run: setup
-	$(PY) run.py
+	APP_ENV="$${APP_ENV:-development}" $(PY) run.py
 
 # ---------------------------------------------------------------- tests
 # Browser tests drive Debian's Chromium (/usr/bin/chromium) through Python

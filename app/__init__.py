@@ -1,20 +1,23 @@
 """The Flask application factory."""
 from flask import Flask, g
 
-from .config import load_config
+from .config import check_secrets, load_config
 
 
 def create_app(config: dict | None = None) -> Flask:
-    """Build the app: config, engine and programmes, database, login, i18n, blueprints, CLI, scheduler."""
+    """Build the app: config (refused with development secrets in production), engine and
+    programmes, database, login, security headers, i18n, blueprints, CLI, scheduler."""
     app = Flask(__name__)
     app.config.update(load_config(config))
+    check_secrets(app.config)
     # The BPMN engine, built once from the settings, with every programme's hooks on it.
     from programmes import build_city_engine
     app.extensions["bpmn_engine"] = build_city_engine(app.config)
 
-    from . import db, errors, extensions, i18n
+    from . import db, errors, extensions, i18n, security
     db.init_db(app)
     extensions.init_extensions(app)
+    security.init_security(app)
     i18n.init_i18n(app)
     errors.init_error_pages(app)
 

@@ -12,7 +12,8 @@ from modeling.deploy import deploy_directory, deploy_process, list_processes
 from models.errors import BpmnValidationError, WorkflowError
 from models import District
 from notifications import send_due_notifications, transports_from_config
-from people.accounts import AccountError, create_user, find_district, find_user, grant_role
+from people.accounts import (AccountError, create_user, deactivate_user, find_district, find_user,
+                             grant_role)
 from people.catalogue import create_role, list_roles, seed_roles
 from people.organisation import UnitImportError, find_unit, import_units_csv, save_unit, unit_tree
 from people.substitutes import name_substitute
@@ -139,6 +140,14 @@ def users_grant(username, role, district_code, city):
         grant_role(session, user, role, district)
     _commit_or_fail(_session(), work)
     click.echo(f"granted {role} to {username} {'city-wide' if city else 'in ' + district_code}")
+
+
+@users_cli.command("deactivate")
+@click.argument("username")
+def users_deactivate(username):
+    """Stop USERNAME logging in: their sessions and API tokens end at once."""
+    _commit_or_fail(_session(), lambda s: deactivate_user(s, _find_user_or_fail(s, username)))
+    click.echo(f"deactivated {username}")
 
 
 def _find_user_or_fail(session, username):

@@ -7,13 +7,28 @@ from workcal.jalali import DEFAULT_TIMEZONE
 
 ROOT = Path(__file__).resolve().parent.parent
 
+DEVELOPMENT_SECRET_KEY = "dev-only-change-me"
+
 DEFAULTS = {
+    # "development" (`make run`, the `flask` command through .flaskenv) or "production": outside
+    # development and tests (TESTING) the app refuses to start while a secret below keeps its
+    # development default (check_secrets).
+    "APP_ENV": "production",
     "DATABASE_URL": f"sqlite:///{ROOT / 'instance' / 'city.sqlite'}",
-    "SECRET_KEY": "dev-only-change-me",
+    # Signs the session cookie: whoever knows it can log in as anyone. Long random text.
+    "SECRET_KEY": DEVELOPMENT_SECRET_KEY,
     # The master key that wraps each case's own key for citizens' personal data (name, phone,
     # national ID ...: models/shredding.py). Any long random text; set it in production and
     # never lose it: without it no personal data can be read. The default is for development.
     "PERSONAL_DATA_KEY": DEVELOPMENT_KEY,
+    # The login cookie (Flask's session cookie; Flask-Login's remember cookie follows it):
+    # Secure (sent over HTTPS only; None = on when PUBLIC_BASE_URL is https), HttpOnly (no
+    # script reads it) and SameSite (Lax: not sent with another site's POST or frames).
+    "SESSION_COOKIE_SECURE": None,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    # Strict-Transport-Security max-age, sent when PUBLIC_BASE_URL is https (0 = never).
+    "HSTS_SECONDS": 31536000,
     "PORT": 5000,
     "TIMER_POLL_SECONDS": 1.0,
     "TIMER_BATCH_SIZE": 50,          # instances whose due timers fire in one transaction
@@ -144,21 +159,79 @@ DEFAULTS = {
 }
 
 
+# Settings read as yes/no whose default is None ("decide from other settings").
+_OPTIONAL_BOOLEANS = {"SESSION_COOKIE_SECURE"}
+
+# The secrets a deployment must set, and how to make one (check_secrets).
+SECRETS = ("SECRET_KEY", "PERSONAL_DATA_KEY")
+_SHORTEST_SECRET = 32
+_GENERATE = "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
+
+
+class ConfigError(RuntimeError):
+    """A setting that keeps the app from starting (the message names it and the fix)."""
+
+
+def _as_boolean(raw: str) -> bool:
+    return raw.strip().lower() in ("1", "true", "yes", "on")
+
+
 def load_config(overrides: dict | None = None) -> dict:
-    """Defaults, then environment variables of the same name, then explicit overrides."""
+    """Defaults, then environment variables of the same name, then explicit overrides; then
+    the settings derived from others (the cookie flags). create_app then runs check_secrets."""
     config = dict(DEFAULTS)
     for key, default in DEFAULTS.items():
         raw = os.environ.get(key)
         if raw is None:
             continue
-        if isinstance(default, bool):
-            config[key] = raw.strip().lower() in ("1", "true", "yes", "on")
+        if isinstance(default, bool) or key in _OPTIONAL_BOOLEANS:
+            config[key] = _as_boolean(raw)
         elif isinstance(default, (int, float)) and not isinstance(default, bool):
             config[key] = type(default)(raw)
         else:
             config[key] = raw
-    unknown = set(overrides or {}) - set(DEFAULTS) - {"SERVER_NAME", "SESSION_COOKIE_SECURE"}
+    unknown = set(overrides or {}) - set(DEFAULTS) - {"SERVER_NAME"}
     if unknown:
         raise KeyError(f"Unknown configuration keys: {sorted(unknown)}")
     config.update(overrides or {})
+    _derive_cookie_settings(config)
     return config
+
+
+def is_development(config: dict) -> bool:
+    """True in development (APP_ENV) and in tests (TESTING): the secrets may keep their defaults."""
+    return config["APP_ENV"] == "development" or bool(config["TESTING"])
+
+
+def check_secrets(config: dict) -> None:
+    """ConfigError outside development and tests if a secret is unset, its development
+    default or too short to be random; the message says which and how to make one."""
+    if config["APP_ENV"] not in ("development", "production"):
+        raise ConfigError(f"APP_ENV must be development or production, not {config['APP_ENV']!r}.")
+    if is_development(config):
+        return
+    defaults = {"SECRET_KEY": DEVELOPMENT_SECRET_KEY, "PERSONAL_DATA_KEY": DEVELOPMENT_KEY}
+    for key in SECRETS:
+        value = str(config.get(key) or "")
+        if value == defaults[key] or len(value) < _SHORTEST_SECRET:
+            raise ConfigError(
+                f"{key} is {'the development default' if value == defaults[key] else 'not set or too short'}: "
+                f"outside development (APP_ENV=production, the default) it must be a random text "
+                f"of at least {_SHORTEST_SECRET} characters. Make one with\n    {_GENERATE}\n"
+                f"and set it in the environment ({key}=...). For a development server, set "
+                f"APP_ENV=development instead (`make run` does).")
+
+
+def _derive_cookie_settings(config: dict) -> None:
+    """Secure cookies when the site is served over HTTPS (unless set); SameSite checked; the
+    remember cookie (Flask-Login) with the session cookie's flags."""
+    if config["SESSION_COOKIE_SECURE"] is None:
+        config["SESSION_COOKIE_SECURE"] = str(config["PUBLIC_BASE_URL"]).lower().startswith("https://")
+    same_site = config["SESSION_COOKIE_SAMESITE"]
+    if same_site not in ("Lax", "Strict", "None"):
+        raise ConfigError(f"SESSION_COOKIE_SAMESITE must be Lax, Strict or None, not {same_site!r}.")
+    if same_site == "None" and not config["SESSION_COOKIE_SECURE"]:
+        raise ConfigError("SESSION_COOKIE_SAMESITE=None needs SESSION_COOKIE_SECURE=1 (browsers refuse it otherwise).")
+    config["REMEMBER_COOKIE_SECURE"] = config["SESSION_COOKIE_SECURE"]
+    config["REMEMBER_COOKIE_HTTPONLY"] = config["SESSION_COOKIE_HTTPONLY"]
+    config["REMEMBER_COOKIE_SAMESITE"] = same_site

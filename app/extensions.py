@@ -26,10 +26,17 @@ def init_extensions(app) -> None:
     limiter.init_app(app)
 
     @login_manager.user_loader
-    def _load_user(user_id: str):
+    def _load_user(session_id: str):
+        # "id:version" (User.get_id): a cookie from before a logout, a new password or a
+        # deactivation names an older version and logs no one in; so does a bare id.
         from .db import db_session
-        user = db_session().get(User, int(user_id)) if user_id.isdigit() else None
-        return user if user is not None and user.is_active else None
+        user_id, _, version = session_id.partition(":")
+        if not (user_id.isdigit() and version.isdigit()):
+            return None
+        user = db_session().get(User, int(user_id))
+        if user is None or not user.is_active or user.session_version != int(version):
+            return None
+        return user
 
     @login_manager.unauthorized_handler
     def _unauthorized():

@@ -37,7 +37,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/bench.sqlite"
         upgrade_database(url)
-        app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False})
+        app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False,
+                          "APP_ENV": "development"})
         with app.app_context():
             session = app.extensions["db_sessions"]()
             load_demo_data(session)

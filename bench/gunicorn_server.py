@@ -32,7 +32,7 @@ def gunicorn_bin() -> str:
 
 def start_server(url: str, port: int, workers: int, threads: int, log_path: Path):
     """(process, command) of gunicorn serving the app on this database, once every worker answers."""
-    env = dict(os.environ, DATABASE_URL=url, SCHEDULER_ENABLED="0")
+    env = dict(os.environ, DATABASE_URL=url, SCHEDULER_ENABLED="0", APP_ENV="development")
     cmd = [gunicorn_bin(), "-w", str(workers), "-k", "gthread", "--threads", str(threads),
            "--keep-alive", "30", "-b", f"127.0.0.1:{port}", "--log-level", "warning",
            "app:create_app()"]

@@ -1,7 +1,8 @@
 """Districts, users, roles, units, role grants (memberships), substitutes and API tokens."""
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import (Boolean, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint, event,
+                        text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, utcnow
@@ -28,6 +29,10 @@ class User(Base):
     locale: Mapped[str] = mapped_column(String(8), default="fa")
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Part of the id a login session carries (get_id): moving it on ends every session signed
+    # before. Logging out moves it (people.accounts.end_sessions); so do a new password and
+    # deactivation (the listeners below), whatever code makes them.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
 
     grants: Mapped[list["RoleGrant"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin")
@@ -45,11 +50,25 @@ class User(Base):
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        # "id:version": a session cookie names the version it was given with (app/extensions.py).
+        return f"{self.id}:{self.session_version or 0}"
 
     @property
     def display_name(self) -> str:
         return self.full_name or self.username
+
+
+@event.listens_for(User.password_hash, "set", active_history=True)
+def _password_changed(user, value, previous, _initiator):
+    # A user's first hash (a new row) ends nothing; a changed one ends every session.
+    if isinstance(previous, str) and value != previous:
+        user.session_version = (user.session_version or 0) + 1
+
+
+@event.listens_for(User.is_active, "set", active_history=True)
+def _deactivated(user, value, previous, _initiator):
+    if previous is True and not value:
+        user.session_version = (user.session_version or 0) + 1
 
 
 def _in_force(valid_from, valid_until, now: datetime) -> bool:

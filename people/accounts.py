@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import joinedload
 
 from models import ApiToken, District, RoleGrant, User, utcnow
@@ -80,6 +80,19 @@ def authenticate(session, username: str, password: str) -> User | None:
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user
+
+
+def end_sessions(session, user: User) -> None:
+    """End every login session of the user (logging out: the cookies they carry stop working)."""
+    user.session_version = (user.session_version or 0) + 1
+    session.flush()
+
+
+def deactivate_user(session, user: User) -> None:
+    """Stop the user logging in: their sessions end (models.people) and their API tokens go."""
+    user.is_active = False
+    session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
+    session.flush()
 
 
 def grant_role(session, user: User, role: str, district: District | None, unit=None,

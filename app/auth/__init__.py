@@ -7,10 +7,10 @@ URL table:
 """
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from urllib.parse import urlsplit
 
-from people.accounts import authenticate
+from people.accounts import authenticate, end_sessions
 
 from ..db import db_session
 from ..i18n import LOCALES
@@ -39,6 +39,9 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    # Not only this cookie: every session of the user ends, so a copy of it is worthless too.
+    if current_user.is_authenticated:
+        end_sessions(db_session(), current_user)
     logout_user()
     return redirect(url_for("auth.login"))
 

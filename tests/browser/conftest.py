@@ -26,6 +26,41 @@ def live_server(app, database_url):
         yield url
 
 
+# What the browser refused under the Content-Security-Policy (app/security.py) in the running
+# test: every context made through the `chromium` fixture reports its console here.
+CSP_VIOLATIONS = []
+
+
+class _CspWatchingBrowser:
+    """The browser, whose every new context records Content-Security-Policy violations."""
+
+    def __init__(self, browser):
+        self._browser = browser
+
+    def new_context(self, **options):
+        context = self._browser.new_context(**options)
+        context.on("console", _note_csp_violation)
+        return context
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
+
+
+def _note_csp_violation(message):
+    if "Content Security Policy" in message.text:
+        CSP_VIOLATIONS.append(message.text)
+
+
+@pytest.fixture(autouse=True)
+def _no_csp_violations():
+    """Fails the test (at teardown) if a page it opened broke the Content-Security-Policy:
+    an inline script, an event handler attribute, a script or image from elsewhere."""
+    CSP_VIOLATIONS.clear()
+    yield
+    violations, CSP_VIOLATIONS[:] = list(CSP_VIOLATIONS), []
+    assert not violations, "Content-Security-Policy violations:\n" + "\n".join(violations)
+
+
 @pytest.fixture(scope="session")
 def chromium():
     if not CHROMIUM.exists():
@@ -34,7 +69,7 @@ def chromium():
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
                                     args=CHROMIUM_ARGS)
-        yield browser
+        yield _CspWatchingBrowser(browser)
         browser.close()
 
 

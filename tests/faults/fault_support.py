@@ -48,6 +48,7 @@ class Server:
 
     def start(self, timeout: float = 40.0) -> "Server":
         env = {**os.environ, "DATABASE_URL": self.database_url, "SECRET_KEY": "fault-tests",
+               "APP_ENV": "development",  # the test database's personal data use the development key
                "PORT": str(self.port), "SCHEDULER_ENABLED": "0", "PYTHONUNBUFFERED": "1"}
         if _has_gunicorn():
             command = [sys.executable, "-m", "gunicorn", "--workers", "2", "-k", "gthread",

@@ -18,7 +18,8 @@ from app.scheduler import fire_due_timers  # noqa: E402
 
 
 def main(database_url: str, fire_before_hang: int, batch_size: int) -> None:
-    app = create_app({"DATABASE_URL": database_url, "SCHEDULER_ENABLED": False})
+    app = create_app({"DATABASE_URL": database_url, "SCHEDULER_ENABLED": False,
+                      "APP_ENV": "development"})
     engine = app.extensions["db_engine"]
     fired = []  # instances advanced by committed transactions
 
