@@ -1,6 +1,7 @@
 """The app served on a free local port for a real browser (CSRF on, as in production), and the
 steps the browser tests share: log in, start a complaint, check a page fits a phone's screen."""
 import threading
+import time
 from contextlib import contextmanager
 
 from werkzeug.serving import make_server
@@ -33,6 +34,22 @@ def serve(served):
         thread.join(timeout=10)
         server.server_close()
         served.extensions["db_engine"].dispose()
+
+
+def wait_for_js(tab, expression, arg=None, timeout=10.0):
+    """The expression's value (a function string is called with arg) once it is truthy.
+
+    Instead of tab.wait_for_function: Playwright polls that inside the page with eval, which the
+    pages' Content-Security-Policy (no 'unsafe-eval') refuses; each evaluate() here comes
+    from the browser's DevTools protocol, which the policy lets through."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = tab.evaluate(expression, arg)
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout} s: {expression}")
+        tab.wait_for_timeout(50)
 
 
 def log_in(page, username):

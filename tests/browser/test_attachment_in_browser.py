@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from engine.runtime import steps as runtime
-from live_server import log_in
+from live_server import log_in, wait_for_js
 from models import HumanTask, Instance
 from people.accounts import find_user
 
@@ -62,9 +62,8 @@ def test_a_photo_attached_on_the_portal_is_seen_by_the_examiner(app, page, tmp_p
     assert image.count() == 1
     image.scroll_into_view_if_needed()
     # Loaded and decoded by the browser: the very picture, not a broken-image icon.
-    assert page.wait_for_function(
-        "img => img.complete && img.naturalWidth === 2 && img.naturalHeight === 2",
-        arg=image.element_handle()).json_value()
+    assert wait_for_js(page, "img => img.complete && img.naturalWidth === 2 && img.naturalHeight === 2",
+                       arg=image.element_handle())
     assert "broken-bench.png" in page.locator("[data-testid=attachments]").inner_text()
     page.screenshot(path=str(shots / "attachment-on-task.png"), full_page=True)
     # The examiner's own form takes evidence files too.

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from app.demo import load_demo_data
-from live_server import browser_app, log_in, serve
+from live_server import browser_app, log_in, serve, wait_for_js
 from tests.conftest import empty_all_tables
 from modeling.deploy import deploy_directory
 
@@ -126,7 +126,7 @@ MISSING_SHAPES = """ids => ids.filter(id =>
 def test_diagram_imports_without_warnings_and_draws_every_element(tab, path):
     response = tab.goto(f"/processes/{process_key(path)}")
     assert response.status == 200
-    tab.wait_for_function("window.bpmnImport && window.bpmnImport.done")
+    wait_for_js(tab, "window.bpmnImport && window.bpmnImport.done")
     outcome = tab.evaluate("window.bpmnImport")
     assert outcome["error"] is None
     assert outcome["warnings"] == []

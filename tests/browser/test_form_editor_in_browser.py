@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from live_server import log_in, start_complaint
+from live_server import log_in, start_complaint, wait_for_js
 
 pytestmark = pytest.mark.browser
 expect = pytest.importorskip("playwright.sync_api").expect
@@ -33,9 +33,8 @@ def test_a_process_owner_edits_a_label_saves_a_version_and_previews_it(app, comp
     label.click()
     page.keyboard.press("Control+A")
     page.keyboard.type(NEW_LABEL)
-    page.wait_for_function(
-        """label => window.formEditor.saveSchema().components
-              .some(c => c.key === 'subject' && c.label === label)""", arg=NEW_LABEL)
+    wait_for_js(page, """label => window.formEditor.saveSchema().components
+                             .some(c => c.key === 'subject' && c.label === label)""", arg=NEW_LABEL)
 
     status = page.get_by_test_id("editor-status")
     page.get_by_test_id("validate").click()

@@ -4,7 +4,7 @@ a step before the move fetches v1's diagram (no task C), the move and the steps 
 which version's BPMN each step's page loads, and what the page says about it.)"""
 import pytest
 
-from live_server import log_in
+from live_server import log_in, wait_for_js
 from tests.http.test_audit_replay_page import migrated_instance
 
 pytestmark = pytest.mark.browser
@@ -17,7 +17,7 @@ def open_step(page, instance_id, step) -> str:
     response = fetched.value
     version = page.get_by_test_id("step-detail").get_attribute("data-version")
     assert response.ok and response.url.endswith(f"/versions/{version}/diagram.bpmn")
-    page.wait_for_function("window.bpmnImport && window.bpmnImport.done")
+    wait_for_js(page, "window.bpmnImport && window.bpmnImport.done")
     assert "HTTP" not in (page.get_by_test_id("diagram").get_attribute("data-error") or "")
     return response.text()
 

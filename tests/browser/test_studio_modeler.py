@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from engine.runtime import steps as runtime
-from live_server import log_in, start_complaint
+from live_server import log_in, start_complaint, wait_for_js
 from models import HumanTask, Instance
 
 pytestmark = pytest.mark.browser
@@ -40,8 +40,8 @@ def select_flow(page, element_id):
 
 def wait_for_panel(page, element_id):
     """The properties panel shows the element (its ID field, rendered even in a closed group)."""
-    page.wait_for_function("id => (document.querySelector('#studio-panel input[name=id]') || {}).value === id",
-                           arg=element_id)
+    wait_for_js(page, "id => (document.querySelector('#studio-panel input[name=id]') || {}).value === id",
+                arg=element_id)
 
 
 def open_group(page, group):
@@ -54,7 +54,7 @@ def run_action(page, name):
     """Click Save draft / Validate / Deploy and wait for its outcome ('ok' or 'failed')."""
     page.evaluate("document.body.dataset.studioAction = ''")
     page.locator(f"[data-testid=studio-{name}]").click()
-    page.wait_for_function("['ok', 'failed'].includes(document.body.dataset.studioAction)")
+    wait_for_js(page, "['ok', 'failed'].includes(document.body.dataset.studioAction)")
     return page.evaluate("document.body.dataset.studioAction")
 
 
@@ -76,7 +76,7 @@ def test_owner_renames_a_task_deploys_and_only_new_instances_take_the_new_versio
     select_element(page, "Task_register_complaint")
     open_group(page, "general")
     page.fill("textarea[name=name]", NEW_LABEL)
-    page.wait_for_function("document.body.dataset.dirty === 'true'")  # after the panel's debounce
+    wait_for_js(page, "document.body.dataset.dirty === 'true'")  # after the panel's debounce
     assert page.locator("[data-testid=studio-unsaved]").is_visible()
 
     assert run_action(page, "deploy") == "ok", page.locator("[data-testid=studio-status]").inner_text()
@@ -137,24 +137,24 @@ def test_properties_panel_writes_form_due_date_notice_and_condition_into_the_sav
     assert page.locator("select[name=city-formKey]").input_value() == "complaint_announcement"
     page.select_option("select[name=city-formKey]", "complaint_review")
     page.fill("input[name=city-dueInWorkingHours]", "48")
-    page.wait_for_function("window.cityStudio.modeler.get('commandStack')._stack.length >= 2")  # debounced
+    wait_for_js(page, "window.cityStudio.modeler.get('commandStack')._stack.length >= 2")  # debounced
     notice = page.locator("input[name=city-noticeOnComplete]")
     # what the diagram tells the citizen
     assert notice.input_value() == "answer_ready: answer_text when announcement_channel=sms"
     notice.fill("answer_ready: answer_text when announcement_channel=sms; satisfaction_check")
-    page.wait_for_function("window.cityStudio.modeler.get('commandStack')._stack.length >= 3")
+    wait_for_js(page, "window.cityStudio.modeler.get('commandStack')._stack.length >= 3")
     shows = page.locator("input[name=city-caseForms]")  # which earlier forms its page shows
     assert shows.input_value() == ("complaint_examination, complaint_register, complaint_order_report, "
                                    "complaint_overdue")
     shows.fill("complaint_review")
-    page.wait_for_function("window.cityStudio.modeler.get('commandStack')._stack.length >= 4")
+    wait_for_js(page, "window.cityStudio.modeler.get('commandStack')._stack.length >= 4")
     # A gateway's flow: its condition, a Python expression (the BPMN provider has no field for it).
     select_flow(page, "Flow_type_service")
     open_group(page, "city-system")
     condition = page.locator("textarea[name=city-condition]")
     assert condition.input_value() == 'complaint_type == "service"'
     condition.fill('complaint_type in ("service", "other")')
-    page.wait_for_function("window.cityStudio.modeler.get('commandStack')._stack.length >= 5")
+    wait_for_js(page, "window.cityStudio.modeler.get('commandStack')._stack.length >= 5")
 
     assert run_action(page, "save") == "ok"
     xml = page.evaluate("fetch('/studio/complaints/source.bpmn').then(r => r.text())")
