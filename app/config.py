@@ -162,8 +162,8 @@ DEFAULTS = {
 # Settings read as yes/no whose default is None ("decide from other settings").
 _OPTIONAL_BOOLEANS = {"SESSION_COOKIE_SECURE"}
 
-# The secrets a deployment must set, and how to make one (check_secrets).
-SECRETS = ("SECRET_KEY", "PERSONAL_DATA_KEY")
+# The secrets a deployment must set, with their development values (check_secrets).
+SECRETS = {"SECRET_KEY": DEVELOPMENT_SECRET_KEY, "PERSONAL_DATA_KEY": DEVELOPMENT_KEY}
 _SHORTEST_SECRET = 32
 _GENERATE = "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
 
@@ -204,22 +204,25 @@ def is_development(config: dict) -> bool:
 
 
 def check_secrets(config: dict) -> None:
-    """ConfigError outside development and tests if a secret is unset, its development
-    default or too short to be random; the message says which and how to make one."""
+    """ConfigError outside development and tests if a secret is unset (its development
+    default) or too short to be random; the message names each and says how to make one."""
     if config["APP_ENV"] not in ("development", "production"):
         raise ConfigError(f"APP_ENV must be development or production, not {config['APP_ENV']!r}.")
     if is_development(config):
         return
-    defaults = {"SECRET_KEY": DEVELOPMENT_SECRET_KEY, "PERSONAL_DATA_KEY": DEVELOPMENT_KEY}
-    for key in SECRETS:
+    problems = []
+    for key, development_value in SECRETS.items():
         value = str(config.get(key) or "")
-        if value == defaults[key] or len(value) < _SHORTEST_SECRET:
-            raise ConfigError(
-                f"{key} is {'the development default' if value == defaults[key] else 'not set or too short'}: "
-                f"outside development (APP_ENV=production, the default) it must be a random text "
-                f"of at least {_SHORTEST_SECRET} characters. Make one with\n    {_GENERATE}\n"
-                f"and set it in the environment ({key}=...). For a development server, set "
-                f"APP_ENV=development instead (`make run` does).")
+        if value in ("", development_value):
+            problems.append(f"{key} is not set (it has the development default)")
+        elif len(value) < _SHORTEST_SECRET:
+            problems.append(f"{key} is too short")
+    if problems:
+        raise ConfigError(
+            f"{'; '.join(problems)}. Outside development (APP_ENV=production, the default) each "
+            f"must be a random text of at least {_SHORTEST_SECRET} characters; make one with\n"
+            f"    {_GENERATE}\nand set it in the environment (e.g. SECRET_KEY=...). For a "
+            f"development server, set APP_ENV=development instead (`make run` does).")
 
 
 def _derive_cookie_settings(config: dict) -> None:

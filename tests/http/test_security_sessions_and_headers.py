@@ -81,20 +81,27 @@ def test_production_refuses_to_start_without_a_secret_key_and_says_how_to_make_o
 
 
 def test_production_refuses_the_development_secret_key_given_explicitly(app):
-    with pytest.raises(ConfigError, match="SECRET_KEY is the development default"):
+    with pytest.raises(ConfigError, match="SECRET_KEY is not set"):
         _app(app, SECRET_KEY=DEVELOPMENT_SECRET_KEY, PERSONAL_DATA_KEY=REAL_SECRETS["PERSONAL_DATA_KEY"])
 
 
 def test_production_refuses_the_development_personal_data_key(app):
-    with pytest.raises(ConfigError, match="PERSONAL_DATA_KEY is the development default"):
+    with pytest.raises(ConfigError, match="PERSONAL_DATA_KEY is not set"):
         _app(app, SECRET_KEY=REAL_SECRETS["SECRET_KEY"])
     with pytest.raises(ConfigError, match="PERSONAL_DATA_KEY"):
         _app(app, SECRET_KEY=REAL_SECRETS["SECRET_KEY"], PERSONAL_DATA_KEY=DEVELOPMENT_KEY)
 
 
 def test_production_refuses_a_short_secret(app):
-    with pytest.raises(ConfigError, match="SECRET_KEY is not set or too short"):
+    with pytest.raises(ConfigError, match="SECRET_KEY is too short"):
         _app(app, SECRET_KEY="changeme", PERSONAL_DATA_KEY=REAL_SECRETS["PERSONAL_DATA_KEY"])
+
+
+def test_production_names_every_missing_secret_at_once(app):
+    with pytest.raises(ConfigError) as refused:
+        _app(app, SECRET_KEY="")
+    assert "SECRET_KEY is not set" in str(refused.value)
+    assert "PERSONAL_DATA_KEY is not set" in str(refused.value)
 
 
 def test_production_is_the_default_and_the_environment_supplies_the_secrets(app, monkeypatch):
