@@ -1,9 +1,9 @@
 """Districts, users, roles, units, role grants (memberships), substitutes and API tokens."""
 from datetime import datetime
 
-from sqlalchemy import (Boolean, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint, event,
-                        text)
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import (Boolean, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint, delete,
+                        event, text)
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from .base import Base, utcnow
 
@@ -60,15 +60,30 @@ class User(Base):
 
 @event.listens_for(User.password_hash, "set", active_history=True)
 def _password_changed(user, value, previous, _initiator):
-    # A user's first hash (a new row) ends nothing; a changed one ends every session.
+    # A user's first hash (a new row) ends nothing; a changed one ends every session and token.
     if isinstance(previous, str) and value != previous:
-        user.session_version = (user.session_version or 0) + 1
+        _end_access(user)
 
 
 @event.listens_for(User.is_active, "set", active_history=True)
 def _deactivated(user, value, previous, _initiator):
     if previous is True and not value:
-        user.session_version = (user.session_version or 0) + 1
+        _end_access(user)
+
+
+def _end_access(user: User) -> None:
+    """Every login session ends now; the API tokens go at the next flush (_drop_api_tokens)."""
+    user.session_version = (user.session_version or 0) + 1
+    user.__dict__["_drop_api_tokens"] = True
+
+
+@event.listens_for(Session, "before_flush")
+def _drop_api_tokens(session, _flush_context, _instances) -> None:
+    """Delete the API tokens of users whose password changed or who were deactivated: a token
+    taken with an old password, or revived by reactivation, must not work."""
+    for user in list(session.dirty):
+        if isinstance(user, User) and user.__dict__.pop("_drop_api_tokens", False):
+            session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
 
 
 def _in_force(valid_from, valid_until, now: datetime) -> bool:

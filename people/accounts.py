@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from models import ApiToken, District, RoleGrant, User, utcnow
@@ -89,9 +89,8 @@ def end_sessions(session, user: User) -> None:
 
 
 def deactivate_user(session, user: User) -> None:
-    """Stop the user logging in: their sessions end (models.people) and their API tokens go."""
+    """Stop the user logging in: their sessions end and their API tokens go (models.people)."""
     user.is_active = False
-    session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
     session.flush()
 
 

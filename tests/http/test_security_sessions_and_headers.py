@@ -16,7 +16,7 @@ from models import ApiToken
 from models.shredding import DEVELOPMENT_KEY
 from people.accounts import deactivate_user, find_user, hash_password
 from tests.database_support import TEST_CONFIG
-from http_support import location_path
+from http_support import Arrange, location_path
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "app" / "templates"
 REAL_SECRETS = {"SECRET_KEY": "k" * 48, "PERSONAL_DATA_KEY": "p" * 48}
@@ -168,6 +168,23 @@ def test_the_old_cookie_no_longer_logs_in_after_a_password_change(app, db):
     fresh = app.test_client()
     fresh.post("/login", data={"username": "pr_expert_d1", "password": "a new long password 42"})
     assert _logged_in(fresh)
+
+
+def test_a_password_change_also_ends_the_users_api_tokens(app, db, api):
+    token = api("pr_expert_d1")
+    other = api("pr_head_d1")
+    find_user(db, "pr_expert_d1").password_hash = hash_password("a new long password 42")
+    db.commit()
+    assert token.get("/api/v1/tasks").status_code == 401
+    assert other.get("/api/v1/tasks").status_code == 200
+
+
+def test_a_user_deactivated_by_any_code_and_reactivated_gets_no_old_session_or_token_back(app, db, api):
+    client, token = _log_in(app), api("pr_expert_d1")
+    Arrange(app).set_active("pr_expert_d1", False)
+    Arrange(app).set_active("pr_expert_d1", True)
+    assert not _logged_in(client)
+    assert token.get("/api/v1/tasks").status_code == 401
 
 
 def test_a_login_that_rehashes_the_password_keeps_its_own_session(app, db, real_password_hashing):
