@@ -1,5 +1,5 @@
-"""Serve the system on http://127.0.0.1:5000 with the timer scheduler running."""
-import os
+"""Serve the system on http://127.0.0.1:5000 with the timer scheduler running (a development
+server: `make run` sets APP_ENV=development; otherwise the secrets must be set, app/config.py)."""
 import sys
 
 from app import create_app
@@ -10,6 +10,6 @@ if __name__ == "__main__":
         app = create_app({"SCHEDULER_ENABLED": True})
     except ConfigError as exc:
         sys.exit(f"error: {exc}")
-    port = int(os.environ.get("PORT", app.config["PORT"]))
+    port = int(app.config["PORT"])  # PORT from the environment, read by app/config.py
     print(f"Serving on http://127.0.0.1:{port}  (demo logins: see README.md or `flask setup`)")
     app.run(host="127.0.0.1", port=port, threaded=True, use_reloader=False)
