@@ -180,7 +180,7 @@ def check_invariants(session) -> dict:
         f"rows only {completed_rows - set(completions)}, events only {set(completions) - completed_rows}")
 
     for instance in instances:
-        workflow = load_workflow(instance.state_json)
+        workflow = load_workflow(instance.state_json, instance.version)  # the server cached its specs, not this process
         ready = {t.spiff_task_id for t in ready_human_tasks(workflow)} if instance.status == "running" else set()
         open_rows = {t.spiff_task_id for t in rows if t.instance_id == instance.id and t.status == "ready"}
         assert open_rows == ready, f"instance {instance.id}: open rows {open_rows} != ready {ready}"
