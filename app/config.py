@@ -93,6 +93,14 @@ DEFAULTS = {
     "LDAP_BIND_TEMPLATE": "",
     "LDAP_START_TLS": False,
     "LDAP_TIMEOUT_SECONDS": 5.0,
+    # Login through the city's OpenID Connect provider (app/auth/oidc.py; off unless all three
+    # are set): its issuer URL (its /.well-known/openid-configuration is read), this site's
+    # client id and secret there (redirect URI: <site>/login/oidc/callback), and the ID token's
+    # claim holding the username. A provider's login needs an active local user of that name.
+    "OIDC_ISSUER": "",
+    "OIDC_CLIENT_ID": "",
+    "OIDC_CLIENT_SECRET": "",
+    "OIDC_USERNAME_CLAIM": "preferred_username",
     # Notifications (notifications/): outbox messages are sent by the scheduler every
     # NOTIFY_POLL_SECONDS, retried with backoff (30 s doubling, at most 1 h) up to
     # NOTIFY_MAX_ATTEMPTS times; a claimed row is another sender's again after NOTIFY_LEASE_SECONDS.

@@ -5,6 +5,7 @@ URL table:
   POST     /logout          logout
   POST     /lang/<code>     set_language
   GET/POST /password        change_password (password.py)
+  GET      /login/oidc, /login/oidc/callback   the city's single sign-on (oidc.py)
 """
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -57,4 +58,4 @@ def set_language(code):
     return redirect(_safe_next(request.form.get("next")))
 
 
-from . import password  # noqa: E402,F401  (registers /password)
+from . import oidc, password  # noqa: E402,F401  (register /login/oidc..., /password)

@@ -1,13 +1,16 @@
 """Issue 19, safe on the internet: login throttling with back-off (pages and API), the password
 policy (CLI, admin pages, one's own password), LDAP login, and rate limits shared through Redis,
-behind trusted proxies, per Open311 api_key."""
+behind trusted proxies, per Open311 api_key; login through LDAP and OpenID Connect."""
 import os
+import time
 import uuid
 from datetime import datetime
+from urllib.parse import parse_qs, urlsplit
 
 import ldap3
 import pytest
 import redis
+from joserfc.jwk import RSAKey
 from sqlalchemy import select
 
 import people.directory
@@ -15,6 +18,7 @@ from app import create_app
 from app.demo import DEMO_PASSWORD
 from app.extensions import limiter
 from http_support import alerts, page_text, translated
+from oidc_provider import CLIENT_ID, CLIENT_SECRET, FakeProvider
 from models import LoginFailure, User, clock
 from open311_support import BASE, issue_key
 from people.accounts import authenticate, find_user
@@ -415,3 +419,88 @@ def test_the_storage_uri_and_proxies_are_read_from_the_environment(monkeypatch):
     monkeypatch.setenv("TRUSTED_PROXIES", "2")
     config = load_config()
     assert config["RATELIMIT_STORAGE_URI"] == "redis://cache:6379/1" and config["TRUSTED_PROXIES"] == 2
+
+
+# ---------------------------------------------------------------- OpenID Connect
+
+@pytest.fixture
+def provider(app):
+    """The fake provider, and the app configured to log in through it."""
+    fake = FakeProvider()
+    app.config.update(OIDC_ISSUER=fake.issuer, OIDC_CLIENT_ID=CLIENT_ID, OIDC_CLIENT_SECRET=CLIENT_SECRET)
+    yield fake
+    fake.stop()
+
+
+def _to_provider(client, next_=None):
+    """Follow the login page's button: the redirect to the provider, and its query."""
+    response = client.get("/login/oidc", query_string={"next": next_} if next_ else None)
+    assert response.status_code == 302
+    target = urlsplit(response.headers["Location"])
+    assert target.path == "/authorize"
+    return {k: v[0] for k, v in parse_qs(target.query).items()}
+
+
+def _callback(client, query, code="code-1"):
+    return client.get(urlsplit(query["redirect_uri"]).path,
+                      query_string={**parse_qs(urlsplit(query["redirect_uri"]).query), "code": code,
+                                    "state": query["state"]})
+
+
+def test_the_login_page_offers_the_city_login_only_when_configured(app, provider):
+    assert 'data-testid="oidc-login"' in app.test_client().get("/login").get_data(as_text=True)
+    app.config["OIDC_ISSUER"] = ""
+    assert 'data-testid="oidc-login"' not in app.test_client().get("/login").get_data(as_text=True)
+    assert app.test_client().get("/login/oidc").status_code == 404
+
+
+def test_the_providers_id_token_logs_the_local_user_in_and_follows_next(app, provider):
+    client = app.test_client()
+    query = _to_provider(client, next_="/instances")
+    assert query["client_id"] == CLIENT_ID and "openid" in query["scope"]
+    provider.issue("code-1", query["nonce"], preferred_username="pr_expert_d1")
+    response = _callback(client, query)
+    assert response.status_code == 302, page_text(response)
+    assert urlsplit(response.headers["Location"]).path == "/instances"
+    assert client.get("/").status_code == 200
+    assert provider.token_requests[0]["code"] == "code-1"
+
+
+@pytest.mark.parametrize("what", ["wrong nonce", "another key", "wrong audience", "expired", "forged state"])
+def test_an_id_token_or_state_that_does_not_check_out_logs_nobody_in(app, provider, what):
+    client = app.test_client()
+    query = _to_provider(client)
+    claims = {"preferred_username": "pr_expert_d1"}
+    nonce, key = query["nonce"], None
+    if what == "wrong nonce":
+        nonce = "not-the-nonce"
+    elif what == "another key":
+        key = RSAKey.generate_key(2048, parameters={"kid": "k1"})
+    elif what == "wrong audience":
+        claims["aud"] = "another-client"
+    elif what == "expired":
+        claims["exp"] = int(time.time()) - 600
+    elif what == "forged state":
+        query["state"] = "made-up-state"
+    provider.issue("code-1", nonce, key, **claims)
+    response = _callback(client, query)
+    assert response.status_code == 401
+    assert alerts(response) == [translated(app, "The city's login service did not confirm who you are.")]
+    assert client.get("/").status_code == 302
+
+
+def test_a_provider_user_unknown_here_is_refused_with_a_persian_message(app, provider):
+    client = app.test_client()
+    query = _to_provider(client)
+    provider.issue("code-1", query["nonce"], preferred_username="stranger")
+    response = _callback(client, query)
+    assert response.status_code == 403
+    assert alerts(response) == [translated(
+        app, "No active account here matches your city login; ask the administrator.")]
+
+
+def test_an_unreachable_provider_gives_a_clear_page_not_a_500(app):
+    app.config.update(OIDC_ISSUER="http://127.0.0.1:1", OIDC_CLIENT_ID=CLIENT_ID, OIDC_CLIENT_SECRET=CLIENT_SECRET)
+    response = app.test_client().get("/login/oidc")
+    assert response.status_code == 502
+    assert alerts(response) == [translated(app, "The city's login service cannot be reached; try again later.")]
