@@ -15,7 +15,7 @@ URL table:
   GET   /open311/v2/requests/<service_request_id>.<fmt> request_detail
   GET   /open311/v2/tokens/<token>.<fmt>                token
 """
-from flask import Blueprint, request
+from flask import Blueprint, g, request
 from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import HTTPException
 
@@ -33,9 +33,11 @@ def limit_key() -> str:
     """Whom a limit counts: the client's valid api_key when it sends one (an app's users behind
     many addresses share its allowance; users behind one NAT don't share one cap), else the
     client address. An unknown key counts as the address: made-up keys get no fresh allowance."""
-    raw = request.values.get("api_key")
-    key = key_for(db_session(), raw) if raw else None
-    return f"api_key:{key.id}" if key is not None else get_remote_address()
+    if "open311_limit_key" not in g:  # once per request, whatever the number of limits
+        raw = request.values.get("api_key")
+        key = key_for(db_session(), raw) if raw else None
+        g.open311_limit_key = f"api_key:{key.id}" if key is not None else get_remote_address()
+    return g.open311_limit_key
 
 
 def _limit(view):
