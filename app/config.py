@@ -65,6 +65,9 @@ DEFAULTS = {
     "PORTAL_TRACK_RATE_LIMIT": "10 per minute;50 per day",  # code + check attempts
     "OPEN311_RATE_LIMIT": "120 per minute",
     "OPEN311_POST_RATE_LIMIT": "30 per minute",
+    # Redis unreachable: count in each process's memory meanwhile (and look for Redis again)
+    # rather than answer the public pages with errors.
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
     # A prefix for the limits' keys (several sites sharing one Redis keep their counts apart).
     "RATELIMIT_KEY_PREFIX": "",
     # How many proxies in front of the site set X-Forwarded-For / -Proto (0: none; then the

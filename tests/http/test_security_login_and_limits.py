@@ -324,9 +324,11 @@ def test_an_unreachable_directory_refuses_without_an_error(app, monkeypatch):
 def limiter_kept():
     """The process-wide limiter's storage as the shared app set it, put back after a test whose
     apps pointed it elsewhere (create_app re-initialises it)."""
-    saved = (limiter._storage, limiter._limiter, limiter._key_prefix)
+    names = ("_storage", "_limiter", "_key_prefix", "_storage_dead", "_fallback_limiter")
+    saved = {name: getattr(limiter, name) for name in names}
     yield
-    limiter._storage, limiter._limiter, limiter._key_prefix = saved
+    for name, value in saved.items():
+        setattr(limiter, name, value)
 
 
 def _app(database_url, **settings):
@@ -411,6 +413,12 @@ def test_memory_storage_is_per_app_so_redis_is_what_shares(app, database_url, li
     assert [_services(first.test_client()) for _ in range(2)] == [200, 200]
     second = _app(database_url, **settings)
     assert [_services(second.test_client()) for _ in range(2)] == [200, 200]
+
+
+def test_an_unreachable_redis_falls_back_to_memory_instead_of_errors(app, database_url, limiter_kept):
+    gone = _app(database_url, RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0", OPEN311_RATE_LIMIT="2 per minute")
+    client = gone.test_client()
+    assert [_services(client) for _ in range(3)] == [200, 200, 429]
 
 
 def test_the_storage_uri_and_proxies_are_read_from_the_environment(monkeypatch):
