@@ -19,7 +19,7 @@ from app.demo import DEMO_PASSWORD
 from app.extensions import limiter
 from http_support import alerts, page_text, translated
 from oidc_provider import CLIENT_ID, CLIENT_SECRET, FakeProvider
-from models import LoginFailure, User, clock
+from models import LoginFailure, clock
 from open311_support import BASE, issue_key
 from people.accounts import authenticate, find_user
 from people.passwords import PasswordPolicy, WeakPassword, check_password
@@ -313,7 +313,7 @@ def test_without_ldap_settings_the_directory_password_does_not_log_in(app, direc
     assert _post_login(app.test_client(), "pr_expert_d1", "Directory-Secret-1").status_code == 401
 
 
-def test_an_unreachable_directory_refuses_without_an_error(app, monkeypatch):
+def test_an_unreachable_directory_refuses_without_an_error(app):
     app.config.update(LDAP_URL="ldap://127.0.0.1:1", LDAP_BIND_TEMPLATE=BIND, LDAP_TIMEOUT_SECONDS=1.0)
     assert _post_login(app.test_client(), "pr_expert_d1", "Directory-Secret-1").status_code == 401
 
