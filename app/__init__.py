@@ -10,6 +10,12 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__)
     app.config.update(load_config(config))
     check_secrets(app.config)
+    if app.config["TRUSTED_PROXIES"]:
+        # The client's address and scheme as the trusted proxies saw them: rate limits and login
+        # throttling count per address. Without proxies a forged X-Forwarded-For changes nothing.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     # The BPMN engine, built once from the settings, with every programme's hooks on it.
     from programmes import build_city_engine
     app.extensions["bpmn_engine"] = build_city_engine(app.config)

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
+from flask_babel import force_locale
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
@@ -13,17 +14,19 @@ from models.errors import BpmnValidationError, WorkflowError
 from models import District
 from notifications import send_due_notifications, transports_from_config
 from people.accounts import (AccountError, create_user, deactivate_user, find_district, find_user,
-                             grant_role)
+                             grant_role, set_password)
+from people.passwords import WeakPassword
 from people.catalogue import create_role, list_roles, seed_roles
 from people.organisation import UnitImportError, find_unit, import_units_csv, save_unit, unit_tree
 from people.substitutes import name_substitute
 from workcal import jalali
 
 from .audit.integrity_cli import register as register_audit_commands
+from .auth.attempts import password_policy
 from .audit.verify_cli import verify_command
 from .demo import DEMO_PASSWORD, demo_logins, load_demo_data
 from .demo_work import load_demo_work
-from .i18n import local_zone
+from .i18n import local_zone, translate_error
 from .migrate import upgrade_database
 from .organisation import message_categories, parse_period, problem_text_both
 from .scheduler import create_due_meetings, fire_due_timers, mardom_salam_settings
@@ -54,6 +57,10 @@ def _commit_or_fail(session, action):
         session.rollback()
         raise click.ClickException("\n".join(
             [exc.message, *(problem_text_both(p) for p in exc.problems)])) from exc
+    except WeakPassword as exc:
+        session.rollback()
+        with force_locale("fa"):
+            raise click.ClickException(f"{exc} / {translate_error(exc)}") from exc
     except (AccountError, BpmnValidationError, WorkflowError) as exc:
         session.rollback()
         raise click.ClickException(str(exc)) from exc
@@ -115,9 +122,20 @@ def db_upgrade_command():
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option("--name", "full_name", default="")
 def users_create(username, password, full_name):
-    """Create a user."""
-    _commit_or_fail(_session(), lambda s: create_user(s, username, password, full_name))
+    """Create a user (the password must pass the policy: people/passwords.py)."""
+    policy = password_policy(current_app.config)
+    _commit_or_fail(_session(), lambda s: create_user(s, username, password, full_name, policy=policy))
     click.echo(f"created user {username}")
+
+
+@users_cli.command("set-password")
+@click.argument("username")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+def users_set_password(username, password):
+    """Give USERNAME a new password (the policy applies)."""
+    policy = password_policy(current_app.config)
+    _commit_or_fail(_session(), lambda s: set_password(s, _find_user_or_fail(s, username), password, policy))
+    click.echo(f"new password set for {username}")
 
 
 @users_cli.command("grant")

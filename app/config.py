@@ -71,7 +71,8 @@ DEFAULTS = {
     # Where citizens reach this system: links in e-mails and SMS start with it.
     "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
     # Abuse limits of the public portal and Open311 (Flask-Limiter syntax, per client address;
-    # "memory://" counts per process: give a redis:// URI when several processes serve).
+    # Open311 per api_key when a valid one is sent). "memory://" counts per process: give a
+    # redis://host:6379/0 URI when several workers or nodes serve, so they share the counts.
     "RATELIMIT_ENABLED": True,
     "RATELIMIT_STORAGE_URI": "memory://",
     "PORTAL_RATE_LIMIT": "60 per minute",          # every public page
@@ -79,6 +80,45 @@ DEFAULTS = {
     "PORTAL_TRACK_RATE_LIMIT": "10 per minute;50 per day",  # code + check attempts
     "OPEN311_RATE_LIMIT": "120 per minute",
     "OPEN311_POST_RATE_LIMIT": "30 per minute",
+    # Redis unreachable: count in each process's memory meanwhile (and look for Redis again)
+    # rather than answer the public pages with errors.
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+    # A prefix for the limits' keys (several sites sharing one Redis keep their counts apart).
+    "RATELIMIT_KEY_PREFIX": "",
+    # How many proxies in front of the site set X-Forwarded-For / -Proto (0: none; then the
+    # client address is the connection's, and a forged header changes nothing). Limits and login
+    # throttling count per client address, so behind a proxy set this or all share one count.
+    "TRUSTED_PROXIES": 0,
+    # Passwords people choose (people/passwords.py): the shortest, and the least zxcvbn score
+    # (0-4: 3 = "safely unguessable"; 0 = no estimate). Common passwords and the username are
+    # always refused.
+    "PASSWORD_MIN_LENGTH": 10,
+    "PASSWORD_MIN_SCORE": 3,
+    # Login throttling (people/throttle.py): failures allowed per username and per client
+    # address before each next attempt waits 2, 4, 8 ... seconds, at most LOGIN_MAX_WAIT_SECONDS;
+    # a count with no failure for LOGIN_FORGET_AFTER_SECONDS starts again. An address counts
+    # more failures freely (a carrier's NAT puts many people behind one).
+    "LOGIN_ACCOUNT_FREE_FAILURES": 5,
+    "LOGIN_ADDRESS_FREE_FAILURES": 20,
+    "LOGIN_MAX_WAIT_SECONDS": 900,
+    "LOGIN_FORGET_AFTER_SECONDS": 86400,
+    # Login through the city's LDAP / Active Directory (people/directory.py; "" = off): its
+    # address (ldaps://dc.city.local), how a username becomes the bind name
+    # ("uid={username},ou=people,dc=qom,dc=ir" or "{username}@city.local"), StartTLS on ldap://,
+    # and the timeout. Local passwords keep working; a directory login needs an active local
+    # user of the same username (roles are granted here).
+    "LDAP_URL": "",
+    "LDAP_BIND_TEMPLATE": "",
+    "LDAP_START_TLS": False,
+    "LDAP_TIMEOUT_SECONDS": 5.0,
+    # Login through the city's OpenID Connect provider (app/auth/oidc.py; off unless all three
+    # are set): its issuer URL (its /.well-known/openid-configuration is read), this site's
+    # client id and secret there (redirect URI: <site>/login/oidc/callback), and the ID token's
+    # claim holding the username. A provider's login needs an active local user of that name.
+    "OIDC_ISSUER": "",
+    "OIDC_CLIENT_ID": "",
+    "OIDC_CLIENT_SECRET": "",
+    "OIDC_USERNAME_CLAIM": "preferred_username",
     # Notifications (notifications/): outbox messages are sent by the scheduler every
     # NOTIFY_POLL_SECONDS, retried with backoff (30 s doubling, at most 1 h) up to
     # NOTIFY_MAX_ATTEMPTS times; a claimed row is another sender's again after NOTIFY_LEASE_SECONDS.

@@ -10,7 +10,10 @@ from people.permissions import may
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
-# Limits are set per endpoint on the public blueprints only; staff pages have logins instead.
+# Limits are set per endpoint on the public blueprints only; staff pages have logins instead
+# (throttled: people/throttle.py). Counted per client address (request.remote_addr, the proxies'
+# X-Forwarded-For with TRUSTED_PROXIES) in RATELIMIT_STORAGE_URI: memory per process, or Redis
+# shared by every worker and node; init_app reads it and RATELIMIT_KEY_PREFIX from the config.
 limiter = Limiter(key_func=get_remote_address)
 
 

@@ -9,6 +9,7 @@ from .documents import Attachment
 from .drafts import DraftAmendment, DraftComment, DraftRegulation, DraftSection
 from .forms import FormVersion
 from .letters import Letter, LetterCounter
+from .login_throttle import LoginFailure
 from .citizen import CitizenRequest
 from .people import ApiToken, District, Role, RoleGrant, Substitution, Unit, UnitCategory, User
 from .mardom_salam import MardomSalamCouncil, MardomSalamMeeting, MardomSalamRequest
@@ -20,7 +21,7 @@ from .surveys import PollQuestionnaire, SurveyAnswer, SurveyLink, SurveyTokenUse
 from .studio import ProcessDraft
 from .workflow import Event, HumanTask, Instance, ProcessVersion, Timer
 
-__all__ = ["ApiKey", "Attachment", "Letter", "LetterCounter", "MardomSalamCouncil", "MardomSalamMeeting", "MardomSalamRequest", "DraftAmendment", "DraftComment", "DraftRegulation", "DraftSection", "FormVersion", "ProcessDraft", "CaseKey", "ChainDigest", "DisposalProposal", "LegalHoldChange", "RecordDisposal", "Base", "make_engine", "make_session_factory", "utcnow", "CalendarDay", "CitizenRequest", "DistrictBoundary", "ApiToken",
+__all__ = ["ApiKey", "Attachment", "Letter", "LetterCounter", "LoginFailure", "MardomSalamCouncil", "MardomSalamMeeting", "MardomSalamRequest", "DraftAmendment", "DraftComment", "DraftRegulation", "DraftSection", "FormVersion", "ProcessDraft", "CaseKey", "ChainDigest", "DisposalProposal", "LegalHoldChange", "RecordDisposal", "Base", "make_engine", "make_session_factory", "utcnow", "CalendarDay", "CitizenRequest", "DistrictBoundary", "ApiToken",
            "District", "Role", "RoleGrant", "Substitution", "Unit", "UnitCategory", "User", "OutboxMessage", "QualityRecord", "PollQuestionnaire", "SurveyAnswer", "SurveyLink", "SurveyTokenUse", "Event",
            "HumanTask", "Instance", "ProcessVersion", "Timer",
            "InboxVisit", "NotificationPreference", "StaffNotification", "MessageChannel"]

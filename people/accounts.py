@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload
 from models import ApiToken, District, RoleGrant, User, utcnow
 
 from .catalogue import roles_of
+from .passwords import BASIC_POLICY, PasswordPolicy, check_password
 
 _hasher = PasswordHasher()
 # Verifying against a dummy hash keeps unknown usernames as slow as wrong passwords.
@@ -28,13 +29,13 @@ def hash_password(password: str) -> str:
 
 def create_user(session, username: str, password: str, full_name: str = "",
                 email: str | None = None, phone: str | None = None,
-                password_hash: str | None = None) -> User:
-    """Create a user; AccountError if the name is taken or the password too short."""
+                password_hash: str | None = None, policy: PasswordPolicy = BASIC_POLICY) -> User:
+    """Create a user; AccountError if the name is taken, WeakPassword if the policy refuses
+    the password (the basic one unless a person chose it: pass the city's)."""
     username = username.strip()
     if not username or len(username) > 80:
         raise AccountError("A username of 1 to 80 characters is required.")
-    if len(password) < 8:
-        raise AccountError("The password must have at least 8 characters.")
+    check_password(password, username, policy)
     # A caller creating many users with one password may pass its hash, made once:
     # argon2 is slow on purpose.
     password_hash = password_hash or hash_password(password)
@@ -45,6 +46,13 @@ def create_user(session, username: str, password: str, full_name: str = "",
     session.add(user)
     session.flush()
     return user
+
+
+def set_password(session, user: User, password: str, policy: PasswordPolicy) -> None:
+    """Give the user a new password the policy allows (WeakPassword otherwise)."""
+    check_password(password, user.username, policy)
+    user.password_hash = hash_password(password)
+    session.flush()
 
 
 def service_account(session, username: str, full_name: str) -> User:

@@ -11,7 +11,9 @@ URL table:
   GET   /admin/roles  POST /admin/roles              roles        (list, add)
   GET   /admin/channels  POST /admin/channels        channels     (137 intake channels: list, add)
   GET   /admin/users                                 users        (?q= username or name)
+  GET   /admin/users/new  POST /admin/users/new      user_new     (username, full_name, password twice)
   GET   /admin/users/<id>                            user_memberships
+  POST  /admin/users/<id>/password                   user_password (password twice; accounts.py)
   POST  /admin/users/<id>/grants                     grant_add    (role, scope, unit|district, from, until)
   POST  /admin/users/<id>/grants/<grant_id>/remove   grant_remove
   GET   /admin/substitutes  POST /admin/substitutes  substitutes  (list, add)
@@ -52,3 +54,4 @@ def last_day(moment):
 
 from . import views  # noqa: E402,F401  (registers the routes)
 from . import boundaries  # noqa: E402,F401  districts' boundaries (app/admin/boundaries.py)
+from . import accounts  # noqa: E402,F401  a new user, a user's new password (app/admin/accounts.py)

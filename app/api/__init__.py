@@ -35,12 +35,13 @@ from models.errors import Forbidden, InvalidData, NotFound, WorkflowError
 from engine import read_events
 from models import District, Instance, utcnow
 from people import access
-from people.accounts import authenticate, issue_api_token
+from people.accounts import issue_api_token
 from people.organisation import find_unit, members, units_answering
 
 from programmes.oversight.dashboard import build_dashboard
 
 from .. import task_service
+from ..auth.attempts import attempt_login
 from ..dashboard import DashboardRefused, dashboard_json, dashboard_scope
 from ..db import db_session
 from ..documents.uploads import api_task_data
@@ -73,9 +74,15 @@ def _body() -> dict:
 def token():
     body = _body()
     session = db_session()
-    user = authenticate(session, str(body.get("username", "")), str(body.get("password", "")))
+    attempt = attempt_login(session, str(body.get("username", "")), str(body.get("password", "")))
+    user = attempt.user
     if user is None:
-        return json_error(401, "Wrong username or password.")
+        response = (json_error(429, "Too many failed logins: try again after Retry-After seconds.",
+                               {"retry_after_seconds": attempt.wait_seconds})
+                    if attempt.refused_unchecked else json_error(401, "Wrong username or password."))
+        if attempt.wait_seconds:
+            response.headers["Retry-After"] = str(attempt.wait_seconds)
+        return response
     hours = current_app.config["API_TOKEN_HOURS"]
     return jsonify({"token": issue_api_token(session, user, hours), "token_type": "Bearer",
                     "expires_in_seconds": int(hours * 3600)})

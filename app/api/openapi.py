@@ -12,7 +12,8 @@ def _json(schema):
 def _errors(*codes):
     text = {400: "Invalid input; details maps each field to its message", 401: "No valid token",
             403: "Another district's or role's resource", 404: "Not found",
-            409: "Already completed or claimed by someone else"}
+            409: "Already completed or claimed by someone else",
+            429: "Too many failed logins for this username or address; wait Retry-After seconds"}
     return {str(c): {"description": text[c], **_json(_ref("Error"))} for c in codes}
 
 
@@ -98,7 +99,7 @@ def openapi_document() -> dict:
             "/auth/token": {"post": {**_op("Exchange username and password for a bearer token",
                                            {"type": "object", "properties": {"token": {"type": "string"},
                                             "token_type": {"type": "string"}, "expires_in_seconds": {"type": "integer"}}},
-                                           400, 401, body={"type": "object", "required": ["username", "password"],
+                                           400, 401, 429, body={"type": "object", "required": ["username", "password"],
                                            "properties": {"username": {"type": "string"}, "password": {"type": "string"}}}),
                                      "security": []}},
             "/processes": {"get": _op("Deployed processes (latest versions)",

@@ -4,16 +4,19 @@ URL table:
   GET/POST /login           login
   POST     /logout          logout
   POST     /lang/<code>     set_language
+  GET/POST /password        change_password (password.py)
+  GET      /login/oidc, /login/oidc/callback   the city's single sign-on (oidc.py)
 """
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from urllib.parse import urlsplit
 
-from people.accounts import authenticate, end_sessions
+from people.accounts import end_sessions
 
 from ..db import db_session
 from ..i18n import LOCALES
+from .attempts import attempt_login, wait_notice
 
 bp = Blueprint("auth", __name__)
 
@@ -27,14 +30,20 @@ def _safe_next(target: str | None) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    error = None
+    error = notice = None
     if request.method == "POST":
-        user = authenticate(db_session(), request.form.get("username", ""), request.form.get("password", ""))
-        if user is not None:
-            login_user(user)
+        attempt = attempt_login(db_session(), request.form.get("username", ""), request.form.get("password", ""))
+        if attempt.user is not None:
+            login_user(attempt.user)
             return redirect(_safe_next(request.args.get("next")))
-        error = _("Wrong username or password.")
-    return render_template("auth/login.html", error=error), 401 if error else 200
+        if not attempt.refused_unchecked:
+            error = _("Wrong username or password.")
+        if attempt.wait_seconds:
+            notice = wait_notice(attempt.wait_seconds)
+        wait = {"Retry-After": str(attempt.wait_seconds)} if attempt.wait_seconds else {}
+        return render_template("auth/login.html", error=error, notice=notice), (
+            429 if attempt.refused_unchecked else 401), wait
+    return render_template("auth/login.html")
 
 
 @bp.route("/logout", methods=["POST"])
@@ -52,3 +61,6 @@ def set_language(code):
         abort(404)
     session["lang"] = code
     return redirect(_safe_next(request.form.get("next")))
+
+
+from . import oidc, password  # noqa: E402,F401  (register /login/oidc..., /password)

@@ -15,7 +15,8 @@ URL table:
   GET   /open311/v2/requests/<service_request_id>.<fmt> request_detail
   GET   /open311/v2/tokens/<token>.<fmt>                token
 """
-from flask import Blueprint, request
+from flask import Blueprint, g, request
+from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import HTTPException
 
 from ..api_keys.keys import key_for
@@ -28,9 +29,20 @@ bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
 FMT = "<any(json, xml):fmt>"
 
 
+def limit_key() -> str:
+    """Whom a limit counts: the client's valid api_key when it sends one (an app's users behind
+    many addresses share its allowance; users behind one NAT don't share one cap), else the
+    client address. An unknown key counts as the address: made-up keys get no fresh allowance."""
+    if "open311_limit_key" not in g:  # once per request, whatever the number of limits
+        raw = request.values.get("api_key")
+        key = key_for(db_session(), raw) if raw else None
+        g.open311_limit_key = f"api_key:{key.id}" if key is not None else get_remote_address()
+    return g.open311_limit_key
+
+
 def _limit(view):
-    """Every Open311 endpoint's limit per client address (config OPEN311_RATE_LIMIT)."""
-    return limiter.limit(config_limit("OPEN311_RATE_LIMIT"))(view)
+    """Every Open311 endpoint's limit per api_key or client address (config OPEN311_RATE_LIMIT)."""
+    return limiter.limit(config_limit("OPEN311_RATE_LIMIT"), key_func=limit_key)(view)
 
 
 def _requested_format() -> str:
@@ -67,7 +79,7 @@ def service(service_code, fmt):
 
 @bp.post(f"/requests.{FMT}")
 @_limit
-@limiter.limit(config_limit("OPEN311_POST_RATE_LIMIT"))
+@limiter.limit(config_limit("OPEN311_POST_RATE_LIMIT"), key_func=limit_key)
 def create_request(fmt):
     session = db_session()
     api_key = key_for(session, request.form.get("api_key"))

@@ -40,16 +40,18 @@ class Server:
     """The real application served by gunicorn (2 gthread workers) in its own process group,
     or by run.py when gunicorn is not installed."""
 
-    def __init__(self, database_url: str, log_path: Path):
+    def __init__(self, database_url: str, log_path: Path, settings: dict | None = None):
         self.database_url = database_url
         self.log_path = log_path
+        self.settings = settings or {}  # more settings (environment variables) for the server
         self.port = free_port()
         self.process = None
 
     def start(self, timeout: float = 40.0) -> "Server":
         env = {**os.environ, "DATABASE_URL": self.database_url, "SECRET_KEY": "fault-tests",
                "APP_ENV": "development",  # the test database's personal data use the development key
-               "PORT": str(self.port), "SCHEDULER_ENABLED": "0", "PYTHONUNBUFFERED": "1"}
+               "PORT": str(self.port), "SCHEDULER_ENABLED": "0", "PYTHONUNBUFFERED": "1",
+               **self.settings}
         if _has_gunicorn():
             command = [sys.executable, "-m", "gunicorn", "--workers", "2", "-k", "gthread",
                        "--threads", "4", "--bind", f"127.0.0.1:{self.port}",

@@ -58,7 +58,7 @@ def test_users_create_refuses_a_taken_username(cli, count):
 def test_users_create_refuses_a_short_password(cli, db):
     result = cli("users", "create", "shorty", "--password", "short")
     assert result.exit_code != 0
-    assert "8 characters" in result.output
+    assert "10 characters" in result.output
     assert find_user(db, "shorty") is None
 
 
