@@ -6,6 +6,7 @@ from sqlalchemy import or_, select
 
 from models import District, RoleGrant, Unit, User, utcnow
 from models.errors import InvalidData, NotFound
+from engine import append_operator_event
 from people.accounts import AccountError, find_district, grant_role, revoke_grant
 from people.catalogue import create_role, list_roles, roles_of
 from people.organisation import UnitImportError, find_unit, import_units_csv, save_unit, unit_tree
@@ -231,8 +232,10 @@ def grant_add(user_id):
         errors["until"] = _("Write the days as 1405/09/15, the last one not before the first.")
     if not errors:
         try:
-            grant_role(session, user, values["role"], district, unit=unit, valid_from=valid_from,
-                       valid_until=valid_until)
+            grant = grant_role(session, user, values["role"], district, unit=unit,
+                               valid_from=valid_from, valid_until=valid_until)
+            append_operator_event(session, "role_granted", actor=current_user,
+                                  reason=request.form.get("reason", ""), data=grant_data(grant))
         except AccountError as exc:
             errors["role"] = _(str(exc))
     if errors:
@@ -249,9 +252,20 @@ def grant_remove(user_id, grant_id):
     grant = session.get(RoleGrant, grant_id)
     if grant is None or grant.user_id != user.id:
         return render_template("error.html", message=_("There is no such membership.")), 404
+    data = grant_data(grant)
     revoke_grant(session, grant.id, current_user)
+    append_operator_event(session, "role_revoked", actor=current_user,
+                          reason=request.form.get("reason", ""), data=data)
     flash(_("The membership was removed."), "success")
     return redirect(url_for("admin.user_memberships", user_id=user.id), code=303)
+
+
+def grant_data(grant) -> dict:
+    """A membership as the city-wide chain of operator actions records it."""
+    return {"user_id": grant.user_id, "username": grant.user.username, "role": grant.role,
+            "district_id": grant.district_id, "unit_id": grant.unit_id,
+            "valid_from": grant.valid_from.isoformat() if grant.valid_from else None,
+            "valid_until": grant.valid_until.isoformat() if grant.valid_until else None}
 
 
 # ---------------------------------------------------------------- substitutes
