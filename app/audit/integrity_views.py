@@ -89,9 +89,20 @@ def action_details(action) -> list[tuple[str, str]]:
             if data.get(key) not in (None, "")]
 
 
+def _fix_text(fix) -> str:
+    """A repair's note in the page's language (as stored, if it no longer formats)."""
+    try:
+        _element, template, params = fix
+        return _(template).format(**params)
+    except (ValueError, KeyError, IndexError, TypeError):
+        return str(fix)
+
+
 def action_reason(action) -> str:
     """Why: the operator's words, or for a disposal the end of the register's retention period."""
     data = action.data or {}
+    if action.type == "diagram_repaired" and data.get("fixes"):  # the repairs, translated
+        return "؛ ".join(_fix_text(fix) for fix in data["fixes"])
     if action.type in RULE_TYPES and data.get("retention_months") is not None and (
             data.get("reason") or "").startswith(str(data.get("record_code"))):
         return _("The retention period of %(months)s months in the register ended.",

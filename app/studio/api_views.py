@@ -178,10 +178,11 @@ def import_file():
     _draft, problems = studio.save_draft(db_session(), key, result.xml, current_user, source="import")
     if result.notes:  # the diagram was changed on the way in: who, when and what, in the chain
         append_operator_event(db_session(), "diagram_repaired", actor=current_user,
-                              reason=f"{len(result.notes)} fix(es) on import of {upload.filename}",
-                              data={"process_key": key, "filename": upload.filename,
-                                    "fixes": [[element_id, str(note)]
-                                              for element_id, note in result.notes]})
+                              reason="; ".join(str(note) for _element, note in result.notes),
+                              data={"process_key": key, "filename": upload.filename, "fixes": [
+                                  [element_id, getattr(note, "template", str(note)),
+                                   getattr(note, "params", {})]
+                                  for element_id, note in result.notes]})
     for element_id, note in result.notes:
         flash(_("Fixed on import (%(element)s): %(note)s",
                 element=say_value(element_id) if element_id else "—", note=say(note)), "info")

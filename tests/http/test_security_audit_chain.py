@@ -188,8 +188,8 @@ def test_a_diagram_repaired_on_import_is_in_the_chain(login, db, monkeypatch):
     assert response.status_code == 303
     [repaired] = actions(db, "diagram_repaired")
     assert repaired.actor.username == "process_owner"
-    assert repaired.data["fixes"] == [["Task_register", "The task had no lane."]]
-    assert repaired.data["reason"] == "1 fix(es) on import of diagram.bpmn"
+    assert repaired.data["fixes"] == [["Task_register", "The task had no lane.", {}]]
+    assert repaired.data["reason"] == "The task had no lane."
 
 
 def test_grants_calendar_entries_and_api_keys_are_in_the_chain(login, db):
