@@ -142,6 +142,9 @@ def roles():
         except InvalidData as exc:
             errors, status = _field_errors(exc), 400
         else:
+            append_operator_event(session, "role_created", actor=current_user,
+                                  reason=request.form.get("reason", ""),
+                                  data={"role": row.code, "city_wide": values["city_wide"]})
             flash(_("The role %(title)s was added: lanes and grants may name it now.",
                     title=row.title_fa), "success")
             return redirect(url_for("admin.roles"), code=303)
@@ -293,6 +296,12 @@ def substitutes():
             try:
                 name_substitute(session, people["user"], people["substitute"], valid_from,
                                 valid_until, values["reason"], current_user)
+                append_operator_event(session, "substitute_named", actor=current_user,
+                                      reason=values["reason"], data={
+                                          "username": people["user"].username,
+                                          "substitute": people["substitute"].username,
+                                          "valid_from": valid_from.isoformat(),
+                                          "valid_until": valid_until.isoformat()})
             except InvalidData as exc:
                 errors = _field_errors(exc)
         if errors:
@@ -310,7 +319,12 @@ def substitutes():
 @organisation_admin
 def substitute_end(substitution_id):
     try:
-        end_substitution(db_session(), substitution_id, current_user)
+        ended = end_substitution(db_session(), substitution_id, current_user)
+        append_operator_event(db_session(), "substitution_ended", actor=current_user,
+                              reason=request.form.get("reason", ""),
+                              data={"substitution_id": substitution_id,
+                                    "username": ended.user.username,
+                                    "substitute": ended.substitute.username})
     except NotFound as exc:
         return render_template("error.html", message=translate_error(exc)), 404
     flash(_("The substitution was ended."), "success")

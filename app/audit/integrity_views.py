@@ -67,6 +67,8 @@ OPERATOR_LABELS = {
     "process_deployed": N_("Process version deployed"),
     "diagram_repaired": N_("Diagram repaired on import"),
     "role_granted": N_("Role granted"), "role_revoked": N_("Role removed"),
+    "role_created": N_("Role added"), "substitute_named": N_("Substitute named"),
+    "substitution_ended": N_("Substitution ended"),
     "calendar_entry_added": N_("Working calendar entry added"),
     "calendar_entry_removed": N_("Working calendar entry removed"),
     "api_key_created": N_("API key created"), "api_key_revoked": N_("API key revoked"),

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 import modeling.repair
-from audit.integrity import canonical_sha256, current_heads
+from audit.integrity import canonical_sha256, check_city_chain, current_heads
 from audit.signing import DEV_KEY_NAME, write_key_file
 from engine import list_operator_events
 from http_support import page_text
@@ -210,3 +210,10 @@ def test_grants_calendar_entries_and_api_keys_are_in_the_chain(login, db):
     [key] = actions(db, "api_key_created")
     assert (key.actor.username, key.data["reason"]) == ("admin", "سامانه ۱۳۷ استان")
     assert not re.search(r"[A-Za-z0-9_-]{40,}", json.dumps(key.data))  # never the key itself
+    assert admin.post("/admin/substitutes", data={
+        "user": "pr_expert_d1", "substitute": "pr_expert_d2", "from": "1405/10/01",
+        "until": "1405/10/10", "reason": "مرخصی استحقاقی"}).status_code == 303
+    [named] = actions(db, "substitute_named")
+    assert (named.actor.username, named.data["reason"], named.data["substitute"]) == (
+        "admin", "مرخصی استحقاقی", "pr_expert_d2")
+    assert check_city_chain(db) == []
