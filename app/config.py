@@ -30,8 +30,9 @@ DEFAULTS = {
     # (PEM, or the base64 of its 32 bytes; from the environment) or a PEM file's path. Make one
     # with `flask audit keygen --out PATH`. Without either, a development system (on the
     # default PERSONAL_DATA_KEY) generates a key marked DEVELOPMENT-ONLY into AUDIT_DEV_KEY_DIR
-    # ("" = the instance folder); any other refuses to make a digest. AUDIT_PUBLIC_KEY (base64)
-    # pins the key `flask audit verify` trusts (e.g. on a machine without the private key).
+    # ("" = the instance folder); any other refuses to make a digest. AUDIT_PUBLIC_KEY (base64;
+    # several separated by commas after a key change) pins the keys `flask audit verify` and the
+    # digest check trust (e.g. on a machine without the private key).
     "AUDIT_SIGNING_KEY": "",
     "AUDIT_SIGNING_KEY_FILE": "",
     "AUDIT_PUBLIC_KEY": "",

@@ -305,8 +305,9 @@ def parse_digest_file(exported) -> dict:
         raise DigestFileError("This file is not a chain digest.") from exc
 
 
-def compare_with_digest(session, exported, chunk: int = 500) -> list[ChainProblem]:
-    """What changed since a kept digest: its own hash, then each head it lists.
+def compare_with_digest(session, exported, chunk: int = 500, public_key=None) -> list[ChainProblem]:
+    """What changed since a kept digest: its own hash and signature (public_key: the trusted
+    key or keys; None: not checked), then each head it lists.
 
     A head holds while the event at that seq still has that hash; events appended since are
     the chain growing, not a change.
@@ -316,6 +317,10 @@ def compare_with_digest(session, exported, chunk: int = 500) -> list[ChainProble
     if canonical_sha256(data["heads"]) != data["digest_sha256"]:
         problems.append(_problem("digest", None, None, Message("The file's digest_sha256 does not match "
                                  "its list of heads: the file itself was edited.")))
+    if public_key and data["signature"] and not signature_holds(
+            public_key, digest_signed_text(data), data["signature"]):
+        problems.append(_problem("signature", None, None, Message(
+            "The signature of the kept copy of {day} does not match it.", day=data["day"])))
     stored = _stored_digest(session, data["day"])
     if stored is not None and stored.digest_sha256 != data["digest_sha256"]:
         problems.append(_problem("digest", None, None, Message("The digest stored for {day} is {stored}…, "
@@ -386,8 +391,8 @@ def check_city_chain(session) -> list[ChainProblem]:
 
 
 def verify_digests(session, public_key, copies_dir=None) -> list[ChainProblem]:
-    """Every stored digest against its signature (public_key: the trusted Ed25519 public key,
-    None: none configured), its list of heads, and the chains now: a history rewritten with its
+    """Every stored digest against its signature (public_key: the trusted Ed25519 public key or
+    a list of them; None or []: none configured), its list of heads, and the chains now: a history rewritten with its
     hashes recomputed, or a digest rewritten to match, is caught here. copies_dir: a directory
     of copies kept outside the database (write_digest_copy), compared with the stored ones."""
     problems = []
@@ -398,7 +403,7 @@ def verify_digests(session, public_key, copies_dir=None) -> list[ChainProblem]:
             problems.append(_problem("unsigned", None, None, Message(
                 "The digest of {day} is not signed: it cannot show that it was not rewritten.",
                 day=day)))
-        elif public_key is None:
+        elif not public_key:
             problems.append(_problem("signature", None, None, Message(
                 "No public key is configured to check the signature of the digest of {day}.",
                 day=day)))
@@ -458,7 +463,7 @@ def _copy_problems(stored, folder: Path, public_key) -> list[ChainProblem]:
                 "The digest of {day} in the database ({stored}…) differs from the copy kept "
                 "outside it ({kept}…): the stored digest was replaced.", day=day,
                 stored=_short(row.digest_sha256), kept=_short(kept["digest_sha256"]))))
-        if public_key is not None and kept["signature"] and not signature_holds(
+        if public_key and kept["signature"] and not signature_holds(
                 public_key, digest_signed_text(kept), kept["signature"]):
             problems.append(_problem("copy", None, None, Message(
                 "The signature of the kept copy of {day} does not match it.", day=day)))

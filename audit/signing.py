@@ -143,16 +143,18 @@ def signer_from_settings(settings, instance_dir: Path, development: bool) -> Dig
     return DigestSigner(load_private_key(dev_path.read_bytes()), str(dev_path), development=True)
 
 
-def trusted_public_key(settings, signer: DigestSigner | None) -> Ed25519PublicKey | None:
-    """The public key verification trusts: AUDIT_PUBLIC_KEY if set, else the signer's."""
-    pinned = (settings.get("AUDIT_PUBLIC_KEY") or "").strip()
+def trusted_public_keys(settings, signer: DigestSigner | None) -> list[Ed25519PublicKey]:
+    """The public keys verification trusts: those of AUDIT_PUBLIC_KEY (several, separated by
+    commas, when the key was changed: digests signed by the old one still verify), else the
+    signer's."""
+    pinned = [part for part in (settings.get("AUDIT_PUBLIC_KEY") or "").replace(",", " ").split()]
     if pinned:
         try:
-            return load_public_key(pinned)
+            return [load_public_key(part) for part in pinned]
         except (ValueError, TypeError) as exc:
-            raise SigningKeyError("AUDIT_PUBLIC_KEY is not an Ed25519 public key (the base64 of 32 "
-                                  "bytes, as `flask audit keygen` prints it).") from exc
-    return signer.public_key if signer is not None else None
+            raise SigningKeyError("AUDIT_PUBLIC_KEY is not a list of Ed25519 public keys (each the "
+                                  "base64 of 32 bytes, as `flask audit keygen` prints it).") from exc
+    return [signer.public_key] if signer is not None else []
 
 
 def signed_text(day: str, digest_sha256: str, instance_count: int, city_seq, city_sha256) -> bytes:
@@ -162,12 +164,16 @@ def signed_text(day: str, digest_sha256: str, instance_count: int, city_seq, cit
                       sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 
-def signature_holds(public_key: Ed25519PublicKey, message: bytes, signature: str | None) -> bool:
-    """True if signature (base64) is public_key's signature of message."""
+def signature_holds(public_keys, message: bytes, signature: str | None) -> bool:
+    """True if signature (base64) is the signature of message by one of public_keys (a key or
+    a list of keys)."""
     if not signature:
         return False
-    try:
-        public_key.verify(base64.b64decode(signature, validate=True), message)
-        return True
-    except (InvalidSignature, ValueError, TypeError):
-        return False
+    keys = public_keys if isinstance(public_keys, (list, tuple)) else [public_keys]
+    for key in keys:
+        try:
+            key.verify(base64.b64decode(signature, validate=True), message)
+            return True
+        except (InvalidSignature, ValueError, TypeError):
+            continue
+    return False

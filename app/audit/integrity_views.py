@@ -25,7 +25,7 @@ from people.permissions import may
 from ..db import db_session
 from ..i18n import N_, chain_explanation, localize_digits
 from . import bp
-from .keys import digest_signer
+from .keys import digest_signer, trusted_public_keys
 from audit.signing import SigningKeyError
 
 MAX_PROBLEMS = 1000  # a page, not a dump: a database rewritten wholesale still renders
@@ -120,6 +120,13 @@ def _signing_key():
         return None, str(exc)
 
 
+def _trusted_keys() -> list:
+    try:
+        return trusted_public_keys(current_app.config)
+    except SigningKeyError:
+        return []
+
+
 @bp.route("/digests")
 @auditor_required
 def digests():
@@ -163,7 +170,8 @@ def check_digest():
     upload = request.files.get("digest")
     content = upload.read() if upload else request.form.get("digest_text", "").encode("utf-8")
     try:
-        problems = integrity.compare_with_digest(db_session(), content)
+        problems = integrity.compare_with_digest(db_session(), content,
+                                                 public_key=_trusted_keys() or None)
         kept = integrity.parse_digest_file(content)
     except integrity.DigestFileError:
         return render_template("audit/digest_check.html", error=_("This file is not a chain digest."),

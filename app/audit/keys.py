@@ -24,20 +24,15 @@ def digest_signer(settings) -> signing.DigestSigner:
                                         is_development(settings))
 
 
-def trusted_public_key(settings):
-    """The public key digests are checked with: AUDIT_PUBLIC_KEY, else the signing key's (None)."""
+def trusted_public_keys(settings) -> list:
+    """The public keys digests are checked with: AUDIT_PUBLIC_KEY's, else the signing key's
+    (none without a key); SigningKeyError if AUDIT_PUBLIC_KEY is malformed."""
     if (settings.get("AUDIT_PUBLIC_KEY") or "").strip():
-        return signing.trusted_public_key(settings, None)
+        return signing.trusted_public_keys(settings, None)
     try:
-        return digest_signer(settings).public_key
+        return [digest_signer(settings).public_key]
     except signing.SigningKeyError:
-        return None
-
-
-def public_key_text(settings) -> str | None:
-    """The trusted public key as base64 (what the audit page shows), None without a key."""
-    key = trusted_public_key(settings)
-    return signing.public_key_text(key) if key is not None else None
+        return []
 
 
 def make_signed_digest(session, settings, day=None) -> dict:

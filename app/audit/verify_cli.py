@@ -13,7 +13,7 @@ from engine import Replay, iter_verify, verify_instance
 from models import Instance
 from models.audit import ChainDigest
 
-from .keys import trusted_public_key
+from .keys import trusted_public_keys
 
 
 def verdict_line(instance_id: int, process_key: str, replay: Replay) -> str:
@@ -66,10 +66,10 @@ def _check_digests(session, always: bool) -> int:
     """Print what is wrong with the signed digests; the number of problems. Says nothing when
     there is no digest and nothing wrong, unless asked (always)."""
     try:
-        public_key = trusted_public_key(current_app.config)
+        public_keys = trusted_public_keys(current_app.config)
     except signing.SigningKeyError as exc:
         raise click.ClickException(str(exc)) from exc
-    problems = integrity.verify_digests(session, public_key,
+    problems = integrity.verify_digests(session, public_keys,
                                         current_app.config.get("AUDIT_DIGEST_DIR") or None)
     count = session.scalar(select(func.count()).select_from(ChainDigest)) or 0
     for problem in problems:

@@ -151,8 +151,19 @@ def test_the_key_itself_may_come_from_the_environment_as_base64(tmp_path):
     chosen = signing.signer_from_settings({"AUDIT_SIGNING_KEY": base64.b64encode(raw).decode()},
                                           tmp_path, development=False)
     assert chosen.public_text == signing.public_key_text(key.public_key())
-    pinned = signing.trusted_public_key({"AUDIT_PUBLIC_KEY": chosen.public_text}, None)
+    [pinned] = signing.trusted_public_keys({"AUDIT_PUBLIC_KEY": chosen.public_text}, None)
     assert signing.public_key_text(pinned) == chosen.public_text
+
+
+def test_after_a_key_change_digests_of_the_old_key_verify_when_both_are_pinned(db, complaints, app, tmp_path):
+    run_instance(app, "d1")
+    old, new = signer(tmp_path, "old.pem"), signer(tmp_path, "new.pem")
+    make_daily_digest(db, DAY, signer=old)
+    make_daily_digest(db, DAY + timedelta(days=1), signer=new)
+    db.commit()
+    assert [p.kind for p in verify_digests(db, [new.public_key])] == ["signature"]
+    both = signing.trusted_public_keys({"AUDIT_PUBLIC_KEY": f"{old.public_text}, {new.public_text}"}, None)
+    assert verify_digests(db, both) == []
 
 
 def _recompute_chain(db, instance_id):

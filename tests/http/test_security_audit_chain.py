@@ -217,3 +217,18 @@ def test_grants_calendar_entries_and_api_keys_are_in_the_chain(login, db):
     assert (named.actor.username, named.data["reason"], named.data["substitute"]) == (
         "admin", "مرخصی استحقاقی", "pr_expert_d2")
     assert check_city_chain(db) == []
+
+
+def test_an_uploaded_digest_whose_signature_does_not_hold_is_shown(keyed, audit, login, complaints):
+    run_instance(keyed, "d1")
+    assert audit("digest", "--day", "2026-11-25").exit_code == 0
+    auditor = login("auditor")
+    kept = auditor.get("/audit/digests/2026-11-25.json").get_json()
+    assert kept["signature"] and kept["public_key"]
+
+    def check(content):
+        return page_text(auditor.post("/audit/digests/check", content_type="multipart/form-data",
+                                      data={"digest": (io.BytesIO(content), "kept.json")}))
+    assert 'data-kind="signature"' not in check(json.dumps(kept).encode())
+    kept["city_seq"] += 1
+    assert 'data-kind="signature"' in check(json.dumps(kept).encode())
