@@ -176,6 +176,7 @@ def test_a_migration_is_in_both_chains_with_actor_and_reason_and_still_verifies(
     assert [e.data["version"] for e in deployed if e.data["process_key"] == "migration_demo"] == [1, 2]
     page = page_text(login("auditor").get("/audit/actions"))
     assert "پرونده به نسخهٔ دیگری منتقل شد" in page and "اصلاح مسیر بررسی" in page
+    assert "اصلاح مسیر بررسی" in page_text(owner.get(f"/instances/{at_a}"))  # in its history too
 
 
 def test_a_diagram_repaired_on_import_is_in_the_chain(login, db, monkeypatch):
