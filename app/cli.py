@@ -210,6 +210,9 @@ def users_substitute(username, other, from_day, until_day, reason):
     def work(session):
         name_substitute(session, _find_user_or_fail(session, username),
                         _find_user_or_fail(session, other), valid_from, valid_until, reason)
+        append_operator_event(session, "substitute_named", reason=reason, data={
+            "username": username, "substitute": other, "valid_from": valid_from.isoformat(),
+            "valid_until": valid_until.isoformat(), "by": "command line"})
     _commit_or_fail(_session(), work)
     click.echo(f"{other} stands in for {username} from {from_day} until {until_day}")
 
@@ -232,9 +235,14 @@ def roles_list():
 @click.option("--fa", "title_fa", required=True, help="Persian title (a lane may use it).")
 @click.option("--en", "title_en", required=True, help="English title.")
 @click.option("--city", is_flag=True, help="A role normally granted for the whole city.")
-def roles_create(code, title_fa, title_en, city):
+@click.option("--reason", default="", help="Why (kept in the audit chain of operator actions).")
+def roles_create(code, title_fa, title_en, city, reason):
     """Add a role that lanes and grants may name."""
-    _commit_or_fail(_session(), lambda s: create_role(s, code, title_fa, title_en, city))
+    def work(session):
+        row = create_role(session, code, title_fa, title_en, city)
+        append_operator_event(session, "role_created", reason=reason,
+                              data={"role": row.code, "city_wide": city, "by": "command line"})
+    _commit_or_fail(_session(), work)
     click.echo(f"added role {code}")
 
 

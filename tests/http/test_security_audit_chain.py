@@ -233,3 +233,18 @@ def test_an_uploaded_digest_whose_signature_does_not_hold_is_shown(keyed, audit,
     assert 'data-kind="signature"' not in check(json.dumps(kept).encode())
     kept["city_seq"] += 1
     assert 'data-kind="signature"' in check(json.dumps(kept).encode())
+
+
+def test_grants_and_roles_made_on_the_command_line_are_in_the_chain(app, db):
+    runner = app.test_cli_runner()
+    made = runner.invoke(args=["roles", "create", "archivist", "--fa", "بایگان", "--en", "Archivist",
+                               "--reason", "واحد بایگانی تازه"])
+    assert made.exit_code == 0, made.output
+    granted = runner.invoke(args=["users", "grant", "pr_expert_d1", "archivist", "--district", "d1",
+                                  "--reason", "حکم کارگزینی ۴۵"])
+    assert granted.exit_code == 0, granted.output
+    [role] = actions(db, "role_created")
+    [grant] = actions(db, "role_granted")
+    assert (role.actor, role.data["role"], role.data["reason"]) == (None, "archivist", "واحد بایگانی تازه")
+    assert (grant.data["username"], grant.data["role"], grant.data["reason"], grant.data["by"]) == (
+        "pr_expert_d1", "archivist", "حکم کارگزینی ۴۵", "command line")
