@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from programmes.complaints import report as complaint_report
 from modeling.deploy import deploy_directory, deploy_process, list_processes
+from engine import append_operator_event
 from models.errors import BpmnValidationError, WorkflowError
 from models import District
 from notifications import send_due_notifications, transports_from_config
@@ -24,6 +25,7 @@ from workcal import jalali
 from .audit.integrity_cli import register as register_audit_commands
 from .auth.attempts import password_policy
 from .audit.verify_cli import verify_command
+from .admin.views import grant_data
 from .demo import DEMO_PASSWORD, demo_logins, load_demo_data
 from .demo_work import load_demo_work
 from .i18n import local_zone, translate_error
@@ -143,7 +145,8 @@ def users_set_password(username, password):
 @click.argument("role")
 @click.option("--district", "district_code", help="District code, e.g. d1.")
 @click.option("--city", is_flag=True, help="Grant the role for the whole city.")
-def users_grant(username, role, district_code, city):
+@click.option("--reason", default="", help="Why (kept in the audit chain of operator actions).")
+def users_grant(username, role, district_code, city, reason):
     """Grant ROLE to USERNAME in a district (--district D) or city-wide (--city)."""
     if bool(city) == bool(district_code):
         raise click.UsageError("Give exactly one of --district D or --city.")
@@ -155,7 +158,9 @@ def users_grant(username, role, district_code, city):
         district = None if city else find_district(session, district_code)
         if not city and district is None:
             raise AccountError(f"No district {district_code!r}.")
-        grant_role(session, user, role, district)
+        grant = grant_role(session, user, role, district)
+        append_operator_event(session, "role_granted", reason=reason,
+                              data={**grant_data(grant), "by": "command line"})
     _commit_or_fail(_session(), work)
     click.echo(f"granted {role} to {username} {'city-wide' if city else 'in ' + district_code}")
 
@@ -191,7 +196,8 @@ def _period_or_fail(from_text, until_text):
 @click.option("--city", is_flag=True, help="The role for the whole city.")
 @click.option("--from", "from_day", help="First day, 1405/09/15 or 2026-12-06 (default: now).")
 @click.option("--until", "until_day", help="Last day, included (default: open).")
-def users_assign(username, role, unit_code, district_code, city, from_day, until_day):
+@click.option("--reason", default="", help="Why (kept in the audit chain of operator actions).")
+def users_assign(username, role, unit_code, district_code, city, from_day, until_day, reason):
     """Make USERNAME hold ROLE in a unit, a district or the city, optionally for a period."""
     if sum(bool(x) for x in (unit_code, district_code, city)) != 1:
         raise click.UsageError("Give exactly one of --unit U, --district D or --city.")
@@ -208,8 +214,10 @@ def users_assign(username, role, unit_code, district_code, city, from_day, until
             district = find_district(session, district_code)
             if district is None:
                 raise AccountError(f"No district {district_code!r}.")
-        grant_role(session, user, role, district, unit=unit, valid_from=valid_from,
-                   valid_until=valid_until)
+        grant = grant_role(session, user, role, district, unit=unit, valid_from=valid_from,
+                           valid_until=valid_until)
+        append_operator_event(session, "role_granted", reason=reason,
+                              data={**grant_data(grant), "by": "command line"})
     _commit_or_fail(_session(), work)
     where = f"in unit {unit_code}" if unit_code else (f"in {district_code}" if district_code else "city-wide")
     period = f" from {from_day or 'now'} until {until_day or 'further notice'}" if from_day or until_day else ""
@@ -229,6 +237,9 @@ def users_substitute(username, other, from_day, until_day, reason):
     def work(session):
         name_substitute(session, _find_user_or_fail(session, username),
                         _find_user_or_fail(session, other), valid_from, valid_until, reason)
+        append_operator_event(session, "substitute_named", reason=reason, data={
+            "username": username, "substitute": other, "valid_from": valid_from.isoformat(),
+            "valid_until": valid_until.isoformat(), "by": "command line"})
     _commit_or_fail(_session(), work)
     click.echo(f"{other} stands in for {username} from {from_day} until {until_day}")
 
@@ -251,9 +262,14 @@ def roles_list():
 @click.option("--fa", "title_fa", required=True, help="Persian title (a lane may use it).")
 @click.option("--en", "title_en", required=True, help="English title.")
 @click.option("--city", is_flag=True, help="A role normally granted for the whole city.")
-def roles_create(code, title_fa, title_en, city):
+@click.option("--reason", default="", help="Why (kept in the audit chain of operator actions).")
+def roles_create(code, title_fa, title_en, city, reason):
     """Add a role that lanes and grants may name."""
-    _commit_or_fail(_session(), lambda s: create_role(s, code, title_fa, title_en, city))
+    def work(session):
+        row = create_role(session, code, title_fa, title_en, city)
+        append_operator_event(session, "role_created", reason=reason,
+                              data={"role": row.code, "city_wide": city, "by": "command line"})
+    _commit_or_fail(_session(), work)
     click.echo(f"added role {code}")
 
 
@@ -316,10 +332,11 @@ def units_import(path):
 
 @processes_cli.command("deploy")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def processes_deploy(path):
+@click.option("--reason", default="", help="Why (kept in the audit chain of operator actions).")
+def processes_deploy(path, reason):
     """Validate and deploy a .bpmn file as a new version (or say it is unchanged)."""
     version, created = _commit_or_fail(
-        _session(), lambda s: deploy_process(s, path.read_bytes(), filename=path.name))
+        _session(), lambda s: deploy_process(s, path.read_bytes(), filename=path.name, reason=reason))
     click.echo(f"{version.process_key} v{version.version} {'deployed' if created else 'unchanged'}")
 
 

@@ -41,6 +41,20 @@ DEFAULTS = {
     "COMPLAINT_REPORT_CRON": "0 6 * * *",
     # The daily digest of every instance's chain head (audit/integrity.py; crontab, in TIMEZONE; "" = never).
     "CHAIN_DIGEST_CRON": "30 0 * * *",
+    # The Ed25519 key that signs each daily digest, kept outside the database: the key itself
+    # (PEM, or the base64 of its 32 bytes; from the environment) or a PEM file's path. Make one
+    # with `flask audit keygen --out PATH`. Without either, a development system (on the
+    # default PERSONAL_DATA_KEY) generates a key marked DEVELOPMENT-ONLY into AUDIT_DEV_KEY_DIR
+    # ("" = the instance folder); any other refuses to make a digest. AUDIT_PUBLIC_KEY (base64;
+    # several separated by commas after a key change) pins the keys `flask audit verify` and the
+    # digest check trust (e.g. on a machine without the private key).
+    "AUDIT_SIGNING_KEY": "",
+    "AUDIT_SIGNING_KEY_FILE": "",
+    "AUDIT_PUBLIC_KEY": "",
+    "AUDIT_DEV_KEY_DIR": "",
+    # A directory outside the database (another disk, a mounted share) where each signed digest
+    # is also written as chain-digest-<day>.json; `flask audit verify` compares them ("" = none).
+    "AUDIT_DIGEST_DIR": "",
     # Archive or destroy quality records past their retention period (records/retention.py; "" = never).
     "RETENTION_CRON": "0 3 * * *",
     # The working calendar (workcal/store.py): full working days, their hours, Thursday

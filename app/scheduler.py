@@ -7,7 +7,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from programmes.complaints.report import generate_monthly_reports
-from audit.integrity import make_daily_digest
+from audit.signing import SigningKeyError
 from programmes.mardom_salam.schedule import DEFAULT_FIRST_DATE, DEFAULT_TIME
 from programmes.mardom_salam.council import (JobResult, deadline_days_of, deadline_months_of, parse_district_codes,
                                          run_meeting_schedule)
@@ -16,6 +16,8 @@ from engine import fire_due_timer_batch
 from notifications import send_due_notifications, transports_from_config
 from programmes.staff.events import notify_due_soon, notify_overdue, send_digests
 from workcal.jalali import local_zone
+
+from .audit.keys import keep_copy, make_signed_digest
 
 log = logging.getLogger(__name__)
 
@@ -81,13 +83,25 @@ def generate_complaint_reports(session_factory, now=None) -> int:
     return len(made)
 
 
-def make_digest_job(session_factory) -> str | None:
-    """Today's digest of every chain head in one transaction; its sha256 (None on failure)."""
-    sha = run_job(session_factory, "making the daily chain digest",
-                  lambda session: make_daily_digest(session).digest_sha256)
-    if sha is not None:
-        log.info("chain digest of today: %s", sha)
-    return sha
+def make_digest_job(session_factory, settings) -> str | None:
+    """Today's digest of every chain head, signed, in one transaction, then its copy kept
+    outside the database; its sha256 (None on failure, or without a signing key: logged)."""
+    try:
+        exported = run_job(session_factory, "making the daily chain digest",
+                           lambda session: make_signed_digest(session, settings), reraise=True)
+    except SigningKeyError as exc:
+        log.error("the daily chain digest was not made: %s", exc)
+        return None
+    except Exception:  # noqa: BLE001 - e.g. the database went away: the next run tries again
+        log.error("making the daily chain digest failed", exc_info=True)
+        return None
+    try:
+        keep_copy(exported, settings)
+    except OSError:
+        log.error("the copy of the chain digest of %s could not be written", exported["day"],
+                  exc_info=True)
+    log.info("chain digest of today: %s", exported["digest_sha256"])
+    return exported["digest_sha256"]
 
 
 def dispose_records_job(session_factory) -> int:
@@ -158,8 +172,8 @@ def start_scheduler(app) -> BackgroundScheduler:
             id="generate_complaint_reports")
     if app.config["CHAIN_DIGEST_CRON"].strip():
         scheduler.add_job(make_digest_job, complaint_report_trigger(app.config["CHAIN_DIGEST_CRON"], tz),
-                          args=[app.extensions["db_sessions"]], max_instances=1, coalesce=True,
-                          misfire_grace_time=6 * 3600, id="make_chain_digest")
+                          args=[app.extensions["db_sessions"], app.config], max_instances=1,
+                          coalesce=True, misfire_grace_time=6 * 3600, id="make_chain_digest")
     if app.config["RETENTION_CRON"].strip():
         scheduler.add_job(dispose_records_job, complaint_report_trigger(app.config["RETENTION_CRON"], tz),
                           args=[app.extensions["db_sessions"]], max_instances=1, coalesce=True,

@@ -9,8 +9,10 @@ runtime/ runs instances (start, complete, messages, timers, claims, task data), 
 the hash-chained log, replay/ re-executes it, migration.py moves instances between versions.
 """
 from engine.core import Engine, build_engine, engine_of
-from engine.events import (GENESIS_SHA256, EventView, append_event, event_digest, list_events,
-                           read_events, revealed_data, verify_chain)
+from engine.events import (GENESIS_SHA256, EventView, append_event, append_operator_event,
+                           city_chain_head, event_digest, list_events, list_operator_events,
+                           operator_digest, read_events, revealed_data, verify_chain,
+                           verify_city_chain)
 from engine.hooks import Hooks
 from engine.migration import (TEMPLATES as MIGRATION_TEMPLATES, MigrationRefused,
                               check_migration, migrate_instance, migrate_instances,
@@ -31,7 +33,8 @@ from engine.spiff.xmlsafe import dtd_line, parse_bpmn_xml, safe_parser, validate
 __all__ = [
     "Engine", "build_engine", "engine_of", "Hooks",
     "GENESIS_SHA256", "EventView", "append_event", "event_digest", "list_events", "read_events",
-    "revealed_data", "verify_chain", "shred_case",
+    "revealed_data", "verify_chain", "shred_case", "append_operator_event", "city_chain_head",
+    "list_operator_events", "operator_digest", "verify_city_chain",
     "MIGRATION_TEMPLATES", "MigrationRefused", "check_migration",
     "migrate_instance", "migrate_instances", "running_instances",
     "instance_overview", "Replay", "iter_verify", "replay_instance", "verify_instance",

@@ -1,4 +1,6 @@
-"""The append-only event log of an instance, chained by SHA-256.
+"""The append-only event log of an instance, chained by SHA-256, and the city-wide chain of
+operator actions (legal holds, disposals, deploys, migrations, grants ...), hashed the same way
+with instance 0: replay reads only an instance's own log, so it never meets them.
 
 A citizen's personal data in a payload (models.shredding.PERSONAL_FIELDS) is stored sealed
 with the case's key and hashed as sealed: once the key is destroyed the values read as
@@ -10,12 +12,15 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from models import Event, User, utcnow
+from models.audit import OperatorEvent
 from models.shredding import reveal_personal, seal_personal
 
 GENESIS_SHA256 = "0" * 64
+CITY_CHAIN = 0  # the instance id the city-wide chain hashes with (no instance has it)
+_CITY_LOCK = 190_032  # PostgreSQL advisory lock: one appender of the city chain at a time
 
 
 def event_digest(prev_sha256: str, instance_id: int, seq: int, type_: str, task_spec,
@@ -114,3 +119,58 @@ def view_of(session, event: Event) -> EventView:
 def read_events(session, instance_id: int) -> list[EventView]:
     """The instance's events in order, as shown and re-applied (payloads opened)."""
     return [view_of(session, event) for event in list_events(session, instance_id)]
+
+
+# --- The city-wide chain of operator actions --------------------------------------------------
+
+def append_operator_event(session, type_: str, *, actor=None, reason: str = "",
+                          data=None) -> OperatorEvent:
+    """Append one operator action to the city-wide chain with who, when and why; flushes.
+
+    Appenders are serialised (an advisory lock held to the end of the transaction on
+    PostgreSQL; SQLite has one writer), and seq is unique, so the chain never forks.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CITY_LOCK})
+    seq, prev = city_chain_head(session)
+    seq += 1
+    at = utcnow()
+    payload = json.loads(json.dumps({**(data or {}), "reason": (reason or "").strip()},
+                                    default=str))
+    actor_id = actor.id if actor is not None else None
+    event = OperatorEvent(seq=seq, type=type_, actor_id=actor_id, at=at, data=payload,
+                          prev_sha256=prev,
+                          sha256=operator_digest(prev, seq, type_, actor_id, at, payload))
+    session.add(event)
+    session.flush()
+    return event
+
+
+def operator_digest(prev_sha256: str, seq: int, type_: str, actor_id, at, data) -> str:
+    """The hash of an operator action: event_digest with instance 0 and no task."""
+    return event_digest(prev_sha256, CITY_CHAIN, seq, type_, None, None, actor_id, at, data)
+
+
+def city_chain_head(session) -> tuple[int, str]:
+    """(seq, sha256) of the newest operator action; (0, genesis) when there is none."""
+    last = session.execute(select(OperatorEvent.seq, OperatorEvent.sha256)
+                           .order_by(OperatorEvent.seq.desc()).limit(1)).first()
+    return (last.seq, last.sha256) if last else (0, GENESIS_SHA256)
+
+
+def list_operator_events(session, limit: int | None = None, newest_first: bool = False):
+    """The operator actions in chain order (or the newest first)."""
+    order = OperatorEvent.seq.desc() if newest_first else OperatorEvent.seq
+    query = select(OperatorEvent).order_by(order)
+    return list(session.scalars(query.limit(limit) if limit else query))
+
+
+def verify_city_chain(events) -> int | None:
+    """The seq of the first operator action whose hash or link does not hold, or None."""
+    prev = GENESIS_SHA256
+    for expected_seq, ev in enumerate(events, start=1):
+        if ev.seq != expected_seq or ev.prev_sha256 != prev or ev.sha256 != operator_digest(
+                prev, ev.seq, ev.type, ev.actor_id, ev.at, ev.data):
+            return ev.seq
+        prev = ev.sha256
+    return None

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
 from engine.core import engine_of
-from engine.events import append_event
+from engine.events import append_event, append_operator_event
 from engine.runtime.steps import advance_instance, open_tasks, task_role
 from engine.spiff.version_switch import TEMPLATES as SWITCH_TEMPLATES
 from engine.spiff.version_switch import Problem, switch_version
@@ -81,8 +81,12 @@ def check_migration(session, instance: Instance, target_version: ProcessVersion)
     return problems
 
 
-def migrate_instance(session, instance_id: int, target_version_id: int, user) -> Instance:
+def migrate_instance(session, instance_id: int, target_version_id: int, user,
+                     reason: str = "") -> Instance:
     """Move one running instance to a newer version of its process; flushes, never commits.
+
+    Written into the instance's chain (instance_migrated, which replay re-applies) and into the
+    city-wide chain of operator actions, each with who, when and why (reason).
 
     Forbidden for anyone but a process owner; MigrationRefused (a Conflict) with the problems.
     """
@@ -98,9 +102,14 @@ def migrate_instance(session, instance_id: int, target_version_id: int, user) ->
         raise MigrationRefused(instance.id, target.version, problems)
     source = instance.version
     instance.process_version_id, instance.version = target.id, target
-    append_event(session, instance, "instance_migrated", actor=user, data={
-        "from_version": source.version, "to_version": target.version,
-        "from_sha256": source.content_sha256, "to_sha256": target.content_sha256})
+    moved = {"from_version": source.version, "to_version": target.version,
+             "from_sha256": source.content_sha256, "to_sha256": target.content_sha256}
+    reason = (reason or "").strip()
+    append_event(session, instance, "instance_migrated", actor=user,
+                 data={**moved, "reason": reason} if reason else moved)
+    append_operator_event(session, "instance_migrated", actor=user, reason=reason,
+                          data={"instance_id": instance.id, "process_key": instance.process_key,
+                                **moved})
     advance_instance(session, instance, workflow, user)
     _resync_open_rows(session, instance, workflow, target)
     session.flush()
@@ -131,14 +140,14 @@ def _latest_form_versions(session, form_key) -> dict:
     return versions_for_new_tasks(session, [form_key]) if form_key else {}
 
 
-def migrate_instances(session, instance_ids, target_version_id: int, user):
+def migrate_instances(session, instance_ids, target_version_id: int, user, reason: str = ""):
     """Move many instances, each all or nothing in a savepoint: (migrated ids, {id: problems})."""
     _require_migrator(user)
     migrated, refused = [], {}
     for instance_id in instance_ids:
         try:
             with session.begin_nested():
-                migrate_instance(session, instance_id, target_version_id, user)
+                migrate_instance(session, instance_id, target_version_id, user, reason)
             migrated.append(instance_id)
         except MigrationRefused as exc:
             refused[instance_id] = exc.problems

@@ -5,11 +5,14 @@ from sqlalchemy import func, select
 
 from models import ProcessVersion
 
+from engine import append_operator_event
 from engine.spiff.parsing import parse_definition
 
 
-def deploy_process(session, xml: bytes, user=None, filename: str | None = None) -> tuple[ProcessVersion, bool]:
-    """Validate and deploy; return (version, created). An unchanged file makes no new version."""
+def deploy_process(session, xml: bytes, user=None, filename: str | None = None,
+                   reason: str = "") -> tuple[ProcessVersion, bool]:
+    """Validate and deploy; return (version, created). An unchanged file makes no new version;
+    a new one is written into the city-wide chain of operator actions (who, when, why)."""
     parsed = parse_definition(xml, session=session)
     latest = session.scalars(select(ProcessVersion)
                              .where(ProcessVersion.process_key == parsed.process_key)
@@ -23,6 +26,9 @@ def deploy_process(session, xml: bytes, user=None, filename: str | None = None) 
         deployed_by_id=user.id if user is not None else None)
     session.add(version)
     session.flush()
+    append_operator_event(session, "process_deployed", actor=user, reason=reason, data={
+        "process_key": version.process_key, "version": version.version,
+        "content_sha256": version.content_sha256, "filename": filename})
     return version, True
 
 

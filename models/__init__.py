@@ -1,7 +1,7 @@
 """SQLAlchemy models for every table; import from here."""
 from .api_keys import ApiKey
 from .boundaries import DistrictBoundary
-from .audit import ChainDigest, DisposalProposal, LegalHoldChange, RecordDisposal
+from .audit import ChainDigest, DisposalProposal, LegalHoldChange, OperatorEvent, RecordDisposal
 from .base import Base, make_engine, make_session_factory, utcnow
 from .calendar import CalendarDay
 from .channels import MessageChannel
@@ -21,7 +21,7 @@ from .surveys import PollQuestionnaire, SurveyAnswer, SurveyLink, SurveyTokenUse
 from .studio import ProcessDraft
 from .workflow import Event, HumanTask, Instance, ProcessVersion, Timer
 
-__all__ = ["ApiKey", "Attachment", "Letter", "LetterCounter", "LoginFailure", "MardomSalamCouncil", "MardomSalamMeeting", "MardomSalamRequest", "DraftAmendment", "DraftComment", "DraftRegulation", "DraftSection", "FormVersion", "ProcessDraft", "CaseKey", "ChainDigest", "DisposalProposal", "LegalHoldChange", "RecordDisposal", "Base", "make_engine", "make_session_factory", "utcnow", "CalendarDay", "CitizenRequest", "DistrictBoundary", "ApiToken",
+__all__ = ["ApiKey", "Attachment", "Letter", "LetterCounter", "LoginFailure", "MardomSalamCouncil", "MardomSalamMeeting", "MardomSalamRequest", "DraftAmendment", "DraftComment", "DraftRegulation", "DraftSection", "FormVersion", "ProcessDraft", "CaseKey", "ChainDigest", "DisposalProposal", "LegalHoldChange", "OperatorEvent", "RecordDisposal", "Base", "make_engine", "make_session_factory", "utcnow", "CalendarDay", "CitizenRequest", "DistrictBoundary", "ApiToken",
            "District", "Role", "RoleGrant", "Substitution", "Unit", "UnitCategory", "User", "OutboxMessage", "QualityRecord", "PollQuestionnaire", "SurveyAnswer", "SurveyLink", "SurveyTokenUse", "Event",
            "HumanTask", "Instance", "ProcessVersion", "Timer",
            "InboxVisit", "NotificationPreference", "StaffNotification", "MessageChannel"]

@@ -1,5 +1,5 @@
-"""Audit tables: the daily digest of chain heads, the disposal log of records, legal holds, the
-records committee's approvals of destruction."""
+"""Audit tables: the daily digest of chain heads, the city-wide chain of operator actions, the
+disposal log of records, legal holds, the records committee's approvals of destruction."""
 from datetime import date, datetime
 
 from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text
@@ -21,6 +21,32 @@ class ChainDigest(Base):
     # [[instance_id, last_event_seq, last_event_sha256], ...] by instance id: what was hashed,
     # kept so that an auditor can export the day and check it again later.
     heads: Mapped[list] = mapped_column(JSON, default=list)
+    # The head of the city-wide chain of operator actions that day (OperatorEvent; 0 and the
+    # genesis hash while it is empty), and the Ed25519 signature of the digest's signed text
+    # (audit.signing) with the fingerprint of the key that made it; NULL: made before signing.
+    city_seq: Mapped[int | None] = mapped_column(Integer)
+    city_sha256: Mapped[str | None] = mapped_column(String(64))
+    signature: Mapped[str | None] = mapped_column(String(128))
+    key_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class OperatorEvent(Base):
+    """One operator action (a legal hold, a disposal, a deploy, a migration, a grant, a calendar
+    entry, an API key ...) in the city-wide chain: hashed like an instance's events
+    (engine.events.event_digest with instance 0), each pointing to the one before."""
+    __tablename__ = "operator_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, unique=True)
+    type: Mapped[str] = mapped_column(String(64), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # What was acted on and why: {"reason": ..., "record_id": ..., ...}
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    prev_sha256: Mapped[str] = mapped_column(String(64))
+    sha256: Mapped[str] = mapped_column(String(64))
+
+    actor: Mapped[User | None] = relationship(lazy="joined")
 
 
 class RecordDisposal(Base):

@@ -10,6 +10,8 @@ loses its data and its files (documents.attachments_of_record: deleted from the 
 rows marked disposed); when no other record of its case is kept, the case's key goes too
 (engine.shred_case): the citizen's personal data is then unreadable everywhere, event log
 included. A record under legal hold is never disposed of until an auditor releases it.
+Each proposal, approval, archiving, destruction and legal hold change is also written into the
+city-wide chain of operator actions (engine.append_operator_event) with who, when and why.
 """
 import logging
 from datetime import date, datetime, time, timedelta
@@ -18,7 +20,7 @@ from sqlalchemy import func, select
 
 from documents import attachments_of_record, dispose_attachments
 from models import QualityRecord, utcnow
-from engine import shred_case
+from engine import append_operator_event, shred_case
 from models.messages import Message
 from models.audit import DisposalProposal, LegalHoldChange, RecordDisposal
 from people.permissions import may
@@ -111,6 +113,8 @@ def dispose_due_records(session, today: date | None = None, by=None,
                 disposed_at=now, by=JOB if by is None else f"user {by.id}",
                 by_id=None if by is None else by.id)
             session.add(disposal)
+            append_operator_event(session, f"record_{action}", actor=by,
+                                  reason=disposal.rule or "", data=_record_data(record))
             done.append(disposal)
         session.flush()  # the batch drops out of the next query
 
@@ -121,6 +125,8 @@ def _approved(session, record: QualityRecord, now) -> bool:
         DisposalProposal.record_id == record.id)).first()
     if proposal is None:
         session.add(DisposalProposal(record_id=record.id, proposed_at=now))
+        append_operator_event(session, "disposal_proposed", reason=rule_text(record.code) or "",
+                              data=_record_data(record))
         return False
     return proposal.approved_at is not None
 
@@ -150,10 +156,10 @@ def proposals_of(session, records) -> dict[int, DisposalProposal]:
         select(DisposalProposal).where(DisposalProposal.record_id.in_(ids)))}
 
 
-def approve_disposals(session, record_ids, user) -> list[DisposalProposal]:
+def approve_disposals(session, record_ids, user, reason: str = "") -> list[DisposalProposal]:
     """A committee member approves destroying some of the proposed records (the next run of the
     retention job destroys them). Every id must be of a record awaiting approval, or nothing is
-    approved."""
+    approved. reason: the committee's note (the register's rule when none is given)."""
     if not may(user, "approve_disposals"):
         raise Forbidden("Only a member of the records committee may approve the destruction of records.")
     ids = []
@@ -174,10 +180,23 @@ def approve_disposals(session, record_ids, user) -> list[DisposalProposal]:
         raise InvalidData("{record_id} is not the number of a record awaiting approval.",
                           {"records": "invalid"}, record_id=missing[0])
     now = utcnow()
+    records = {r.id: r for r in session.scalars(select(QualityRecord).where(QualityRecord.id.in_(ids)))}
     for proposal in pending.values():
         proposal.approved_at, proposal.approved_by_id = now, user.id
+        record = records[proposal.record_id]
+        append_operator_event(session, "disposal_approved", actor=user,
+                              reason=(reason or "").strip() or rule_text(record.code) or "",
+                              data=_record_data(record))
     session.flush()
     return list(pending.values())
+
+
+def _record_data(record: QualityRecord) -> dict:
+    """What an operator action on a record names: the record, never its content."""
+    record_type = RECORDS_BY_CODE.get(record.code)
+    return {"record_id": record.id, "record_code": record.code, "district_id": record.district_id,
+            "instance_id": record.instance_id,
+            "retention_months": record_type.retention_months if record_type else None}
 
 
 def set_legal_hold(session, record_id: int, user, on: bool, reason: str) -> QualityRecord:
@@ -204,7 +223,8 @@ def set_legal_hold(session, record_id: int, user, on: bool, reason: str) -> Qual
         if revision is record or not (on and revision.disposal == "destroyed"):
             revision.legal_hold, revision.disposal_note = on, note
     session.add(LegalHoldChange(record_id=record.id, hold=on, reason=reason, at=now, by_id=user.id))
-    session.flush()
+    append_operator_event(session, "legal_hold_placed" if on else "legal_hold_released",
+                          actor=user, reason=reason, data=_record_data(record))
     return record
 
 

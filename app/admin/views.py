@@ -6,6 +6,7 @@ from sqlalchemy import or_, select
 
 from models import District, RoleGrant, Unit, User, utcnow
 from models.errors import InvalidData, NotFound
+from engine import append_operator_event
 from people.accounts import AccountError, find_district, grant_role, revoke_grant
 from people.catalogue import create_role, list_roles, roles_of
 from people.organisation import UnitImportError, find_unit, import_units_csv, save_unit, unit_tree
@@ -141,6 +142,9 @@ def roles():
         except InvalidData as exc:
             errors, status = _field_errors(exc), 400
         else:
+            append_operator_event(session, "role_created", actor=current_user,
+                                  reason=request.form.get("reason", ""),
+                                  data={"role": row.code, "city_wide": values["city_wide"]})
             flash(_("The role %(title)s was added: lanes and grants may name it now.",
                     title=row.title_fa), "success")
             return redirect(url_for("admin.roles"), code=303)
@@ -231,8 +235,10 @@ def grant_add(user_id):
         errors["until"] = _("Write the days as 1405/09/15, the last one not before the first.")
     if not errors:
         try:
-            grant_role(session, user, values["role"], district, unit=unit, valid_from=valid_from,
-                       valid_until=valid_until)
+            grant = grant_role(session, user, values["role"], district, unit=unit,
+                               valid_from=valid_from, valid_until=valid_until)
+            append_operator_event(session, "role_granted", actor=current_user,
+                                  reason=request.form.get("reason", ""), data=grant_data(grant))
         except AccountError as exc:
             errors["role"] = _(str(exc))
     if errors:
@@ -249,9 +255,20 @@ def grant_remove(user_id, grant_id):
     grant = session.get(RoleGrant, grant_id)
     if grant is None or grant.user_id != user.id:
         return render_template("error.html", message=_("There is no such membership.")), 404
+    data = grant_data(grant)
     revoke_grant(session, grant.id, current_user)
+    append_operator_event(session, "role_revoked", actor=current_user,
+                          reason=request.form.get("reason", ""), data=data)
     flash(_("The membership was removed."), "success")
     return redirect(url_for("admin.user_memberships", user_id=user.id), code=303)
+
+
+def grant_data(grant) -> dict:
+    """A membership as the city-wide chain of operator actions records it."""
+    return {"user_id": grant.user_id, "username": grant.user.username, "role": grant.role,
+            "district_id": grant.district_id, "unit_id": grant.unit_id,
+            "valid_from": grant.valid_from.isoformat() if grant.valid_from else None,
+            "valid_until": grant.valid_until.isoformat() if grant.valid_until else None}
 
 
 # ---------------------------------------------------------------- substitutes
@@ -279,6 +296,12 @@ def substitutes():
             try:
                 name_substitute(session, people["user"], people["substitute"], valid_from,
                                 valid_until, values["reason"], current_user)
+                append_operator_event(session, "substitute_named", actor=current_user,
+                                      reason=values["reason"], data={
+                                          "username": people["user"].username,
+                                          "substitute": people["substitute"].username,
+                                          "valid_from": valid_from.isoformat(),
+                                          "valid_until": valid_until.isoformat()})
             except InvalidData as exc:
                 errors = _field_errors(exc)
         if errors:
@@ -296,7 +319,12 @@ def substitutes():
 @organisation_admin
 def substitute_end(substitution_id):
     try:
-        end_substitution(db_session(), substitution_id, current_user)
+        ended = end_substitution(db_session(), substitution_id, current_user)
+        append_operator_event(db_session(), "substitution_ended", actor=current_user,
+                              reason=request.form.get("reason", ""),
+                              data={"substitution_id": substitution_id,
+                                    "username": ended.user.username,
+                                    "substitute": ended.substitute.username})
     except NotFound as exc:
         return render_template("error.html", message=translate_error(exc)), 404
     flash(_("The substitution was ended."), "success")

@@ -8,6 +8,7 @@ from models.errors import Forbidden, InvalidData, NotFound
 from models import utcnow
 from models.api_keys import ApiKey
 from people.permissions import may
+from engine import append_operator_event
 
 NAME_MAX_CHARS = 200
 PREFIX_CHARS = 6
@@ -40,6 +41,8 @@ def issue_api_key(session, name: str, user) -> tuple[ApiKey, str]:
                  created_by_id=user.id, created_at=utcnow())
     session.add(row)
     session.flush()
+    append_operator_event(session, "api_key_created", actor=user, reason=name,
+                          data={"api_key_id": row.id, "prefix": row.prefix})
     return row, key
 
 
@@ -52,6 +55,8 @@ def revoke_api_key(session, key_id: int, user) -> ApiKey:
     if row.revoked_at is None:
         row.revoked_at = utcnow()
         session.flush()
+        append_operator_event(session, "api_key_revoked", actor=user, reason=row.name,
+                              data={"api_key_id": row.id, "prefix": row.prefix})
     return row
 
 

@@ -1,14 +1,19 @@
-"""`flask audit chain [--instance ID]`, `flask audit digest [--day YYYY-MM-DD]` and
-`flask audit dispose` (the retention job, now).
+"""`flask audit chain [--instance ID]`, `flask audit digest [--day YYYY-MM-DD]` (signed, and
+copied to AUDIT_DIGEST_DIR), `flask audit keygen [--out PATH]` and `flask audit dispose` (the
+retention job, now). `flask audit verify` (verify_cli.py) checks the signed digests too.
 
 The commands are registered on the `audit` AppGroup of app/cli.py (audit_cli.add_command).
 """
+from pathlib import Path
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from audit import integrity
+from audit import integrity, signing
 from records import retention
+
+from .keys import keep_copy, make_signed_digest
 
 
 @click.command("chain")
@@ -38,14 +43,45 @@ def chain_command(instance_id):
               help="The day (Tehran) the digest is for; today by default.")
 @with_appcontext
 def digest_command(day):
-    """Make the daily digest of every chain head (once a day) and print its SHA-256."""
+    """Make the daily digest of every chain head (once a day), signed, and print its SHA-256."""
     session = current_app.extensions["db_sessions"]()
     try:
-        digest = integrity.make_daily_digest(session, day.date() if day else None)
+        exported = make_signed_digest(session, current_app.config, day.date() if day else None)
         session.commit()
-        click.echo(f"{digest.day.isoformat()} {digest.instance_count} {digest.digest_sha256}")
+    except signing.SigningKeyError as exc:
+        session.rollback()
+        raise click.ClickException(str(exc)) from exc
     finally:
         session.close()
+    try:
+        kept = keep_copy(exported, current_app.config)
+    except OSError as exc:
+        raise click.ClickException(f"The digest was made, but its copy could not be written to "
+                                   f"AUDIT_DIGEST_DIR: {exc}") from exc
+    click.echo(f"{exported['day']} {exported['instance_count']} {exported['digest_sha256']} "
+               f"signed by key {exported['key_id']}" + (f", kept in {kept}" if kept else ""))
+
+
+@click.command("keygen")
+@click.option("--out", "out", type=click.Path(dir_okay=False), default=None,
+              help="Write the private key to this file (mode 600, never overwritten); "
+                   "without it the key is printed for AUDIT_SIGNING_KEY.")
+@with_appcontext
+def keygen_command(out):
+    """Make an Ed25519 key to sign the daily digests; print its public key."""
+    pem = signing.generate_key_pem()
+    public = signing.load_private_key(pem).public_key()
+    if out:
+        try:
+            signing.write_key_file(Path(out), pem)
+        except FileExistsError as exc:
+            raise click.ClickException(f"{out} exists: a signing key is never overwritten.") from exc
+        click.echo(f"private key written to {out}: set AUDIT_SIGNING_KEY_FILE={out}; keep it "
+                   "outside the database and its backups")
+    else:
+        click.echo(pem.decode("ascii").strip())
+    click.echo(f"public key (AUDIT_PUBLIC_KEY): {signing.public_key_text(public)}")
+    click.echo(f"key id: {signing.key_id_of(public)}")
 
 
 @click.command("dispose")
@@ -66,7 +102,7 @@ def dispose_command():
         session.close()
 
 
-COMMANDS = (chain_command, digest_command, dispose_command)
+COMMANDS = (chain_command, digest_command, keygen_command, dispose_command)
 
 
 def register(group) -> None:

@@ -98,7 +98,8 @@ def approve_disposals():
     else:
         ids = request.form.getlist("records")
     try:
-        approved = retention.approve_disposals(session, ids, current_user)
+        approved = retention.approve_disposals(session, ids, current_user,
+                                               request.form.get("reason", ""))
     except WorkflowError as exc:
         session.rollback()
         if exc.status == 403:

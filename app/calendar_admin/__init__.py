@@ -17,6 +17,7 @@ from workcal.calendar import CALENDAR_KINDS
 from workcal.jalali import format_solar_date
 from models import District
 from people.permissions import may
+from engine import append_operator_event
 
 from ..db import db_session
 from ..i18n import N_, is_rtl, translate_error
@@ -56,9 +57,11 @@ def calendar_page():
 def add_entry():
     form = {key: request.form.get(key, "") for key in ("day", "kind", "start", "end", "district", "note")}
     try:
-        calendars.add_entry(db_session(), current_user, form["day"], form["kind"], note=form["note"],
-                            start=form["start"], end=form["end"],
-                            district_id=request.form.get("district", type=int))
+        row = calendars.add_entry(db_session(), current_user, form["day"], form["kind"],
+                                  note=form["note"], start=form["start"], end=form["end"],
+                                  district_id=request.form.get("district", type=int))
+        append_operator_event(db_session(), "calendar_entry_added", actor=current_user,
+                              reason=row.note, data=_entry_data(row))
     except Forbidden as exc:
         return render_template("error.html", message=translate_error(exc)), 403
     except WorkflowError as exc:
@@ -68,11 +71,20 @@ def add_entry():
     return redirect(url_for("calendar_admin.calendar_page"), code=303)
 
 
+def _entry_data(row) -> dict:
+    """A calendar entry as the city-wide chain of operator actions records it."""
+    return {"day": row.day.isoformat(), "kind": row.kind, "district_id": row.district_id,
+            "start": row.start_time.isoformat() if row.start_time else None,
+            "end": row.end_time.isoformat() if row.end_time else None}
+
+
 @bp.route("/entries/<int:entry_id>/delete", methods=["POST"])
 @login_required
 def remove_entry(entry_id):
     try:
-        calendars.remove_entry(db_session(), current_user, entry_id)
+        row = calendars.remove_entry(db_session(), current_user, entry_id)
+        append_operator_event(db_session(), "calendar_entry_removed", actor=current_user,
+                              reason=request.form.get("reason", ""), data=_entry_data(row))
     except WorkflowError as exc:
         return render_template("error.html", message=translate_error(exc)), exc.status
     flash(_("The calendar entry was removed."), "success")

@@ -26,7 +26,7 @@ from modeling import studio
 from modeling.deploy import list_versions
 from models.errors import BpmnValidationError, WorkflowError
 from modeling.diff import compare, unified
-from engine import parse_bpmn_xml
+from engine import append_operator_event, parse_bpmn_xml
 from people.permissions import may
 
 from . import bp
@@ -176,6 +176,13 @@ def import_file():
     if key is None:
         return _error_page(_("The file has no executable process with a usable id."))
     _draft, problems = studio.save_draft(db_session(), key, result.xml, current_user, source="import")
+    if result.notes:  # the diagram was changed on the way in: who, when and what, in the chain
+        append_operator_event(db_session(), "diagram_repaired", actor=current_user,
+                              reason="; ".join(str(note) for _element, note in result.notes),
+                              data={"process_key": key, "filename": upload.filename, "fixes": [
+                                  [element_id, getattr(note, "template", str(note)),
+                                   getattr(note, "params", {})]
+                                  for element_id, note in result.notes]})
     for element_id, note in result.notes:
         flash(_("Fixed on import (%(element)s): %(note)s",
                 element=say_value(element_id) if element_id else "—", note=say(note)), "info")

@@ -96,7 +96,8 @@ def migrate_submit(key):
     if not ids:
         return render_template("studio/migrate_result.html", key=key, target=target, migrated=[],
                                refused=[], none_chosen=True, problem_text=problem_text)
-    migrated_ids, refused = migrate_instances(session, ids, target.id, current_user)
+    migrated_ids, refused = migrate_instances(session, ids, target.id, current_user,
+                                              request.form.get("reason", ""))
     migrated = [session.get(Instance, i) for i in migrated_ids]
     refused_rows = [(i, session.get(Instance, i), problems) for i, problems in refused.items()]
     return render_template("studio/migrate_result.html", key=key, target=target, migrated=migrated,

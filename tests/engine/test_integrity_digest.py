@@ -54,8 +54,8 @@ def test_a_digest_made_twice_for_a_day_is_one_row(app, db, instances):
 
 def test_the_job_makes_todays_digest_in_its_own_transaction(app, db, instances):
     clock.set_now(clock.now().replace(year=2026, month=11, day=25, hour=21, minute=0))  # 00:30 Tehran
-    sha = make_digest_job(app.extensions["db_sessions"])
-    assert make_digest_job(app.extensions["db_sessions"]) == sha
+    sha = make_digest_job(app.extensions["db_sessions"], app.config)
+    assert make_digest_job(app.extensions["db_sessions"], app.config) == sha
     row = db.scalars(select(ChainDigest)).one()
     assert row.day == date(2026, 11, 26) and row.digest_sha256 == sha  # Tehran's date, not UTC's
 

@@ -66,7 +66,7 @@ def test_a_failing_report_job_writes_nothing_and_the_digest_job_still_runs(app, 
     monkeypatch.setattr(scheduler, "generate_monthly_reports", _write_then_fail("report"))
     assert generate_complaint_reports(sessions) == 0
     assert _district_codes(app, "report") == []
-    sha = make_digest_job(sessions)
+    sha = make_digest_job(sessions, app.config)
     assert sha is not None
     with app.extensions["db_sessions"]() as session:
         assert session.scalar(select(ChainDigest.digest_sha256)) == sha
