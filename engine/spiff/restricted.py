@@ -1,4 +1,8 @@
-"""Run the Python in diagrams (scripts, conditions, timers) under RestrictedPython, bounded in time."""
+"""The Python of diagrams under RestrictedPython: the policy, the guards and the time bound.
+
+Pure (RestrictedPython, the standard library, models.errors and models.messages only): the
+script worker process (engine/spiff/script_worker.py) loads it without SQLAlchemy or SpiffWorkflow.
+"""
 
 import ast
 import builtins
@@ -6,22 +10,15 @@ import functools
 import operator
 import sys
 import time
-from datetime import timedelta
+import re
 
 from RestrictedPython import PrintCollector, compile_restricted_eval, compile_restricted_exec
 from RestrictedPython.Guards import (full_write_guard, guarded_iter_unpack_sequence,
                                      guarded_unpack_sequence, raise_, safe_builtins, safer_getattr)
 from RestrictedPython.transformer import INSPECT_ATTRIBUTES, RestrictingNodeTransformer, copy_locations
-from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
-from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
-from SpiffWorkflow.bpmn.script_engine.python_environment import (BasePythonScriptEngineEnvironment,
-                                                                 TaskDataEnvironment)
-from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from models.errors import SandboxViolation
-from engine.deadlines import MessageClock, ReplyDeadlines
-from workcal.working_time import WORKING_TIME_HELPERS
-from models import clock
+from models.messages import Message
 
 # SpiffWorkflow looks for frames of this file name to report the failing script line.
 CODE_FILENAME = "<string>"
@@ -32,7 +29,13 @@ MAX_INT_BITS = 100_000      # largest integer `*`, `**` or `<<` may produce (~30
 FORBIDDEN_CALLS = frozenset((
     "open compile globals locals vars dir getattr setattr delattr type object super input help "
     "exit quit memoryview classmethod staticmethod property").split())
-_BINOPS = {ast.Mult: "*", ast.Pow: "**", ast.LShift: "<<"}
+_BINOPS = {ast.Mult: "*", ast.Pow: "**", ast.LShift: "<<", ast.Mod: "%"}
+# String methods whose result grows with an argument, inside one C call ('x'.ljust(10**9)).
+ALLOCATING_METHODS = frozenset(("ljust", "rjust", "center", "zfill", "expandtabs", "replace"))
+# A printf-style conversion: its width and precision ("*" takes them from the arguments).
+_PERCENT_SPEC = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?[hlL]?[a-zA-Z%]")
+# A format spec's width and precision in an f-string ({x:>20.3f}).
+_FORMAT_WIDTH = re.compile(r"(\d+)")
 _REFUSED = {
     # RestrictedPython accepts imports and only fails them at run time; refuse them up front.
     ast.Import: "import statements are not allowed.",
@@ -64,9 +67,31 @@ class _SandboxPolicy(RestrictingNodeTransformer):
     def visit_Call(self, node):
         if isinstance(node.func, ast.Name) and node.func.id in FORBIDDEN_CALLS:
             self.error(node, f'"{node.func.id}" is not available in the sandbox.')
+        if isinstance(node.func, ast.Attribute) and node.func.attr in ALLOCATING_METHODS:
+            for arg in node.args:
+                size = _constant_int(arg)
+                if size is not None and size > MAX_ITEMS:
+                    self.error(node, f'"{node.func.attr}" with {_shown(size)} would build a string '
+                                     f"too large (limit {MAX_ITEMS:,} characters).")
         return super().visit_Call(node)
 
+    def visit_JoinedStr(self, node):
+        for value in node.values:
+            spec = value.format_spec if isinstance(value, ast.FormattedValue) else None
+            if spec is None:
+                continue
+            for part in spec.values:
+                if not isinstance(part, ast.Constant):
+                    self.error(node, "a computed width in an f-string is not allowed; write the number.")
+                elif any(int(n) > MAX_ITEMS for n in _FORMAT_WIDTH.findall(str(part.value))):
+                    self.error(node, f"an f-string width would build a string too large "
+                                     f"(limit {MAX_ITEMS:,} characters).")
+        return super().visit_JoinedStr(node)
+
     def visit_BinOp(self, node):
+        refusal = _static_binop_refusal(node)
+        if refusal:
+            self.error(node, refusal)
         node = super().visit_BinOp(node)
         symbol = _BINOPS.get(type(node.op))
         if symbol is None:
@@ -99,6 +124,66 @@ class _SandboxPolicy(RestrictingNodeTransformer):
         return node
 
     visit_For = visit_While
+
+
+def _constant_int(node, depth: int = 0):
+    """The value of an integer written as constants (10**9, 4 * 1000), or None; huge ones capped."""
+    if depth > 20:
+        return None
+    if isinstance(node, ast.Constant) and isinstance(node.value, int) and not isinstance(node.value, bool):
+        return node.value
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        value = _constant_int(node.operand, depth + 1)
+        return None if value is None else (-value if isinstance(node.op, ast.USub) else value)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.Pow, ast.Add, ast.LShift)):
+        left, right = _constant_int(node.left, depth + 1), _constant_int(node.right, depth + 1)
+        if left is None or right is None:
+            return None
+        if isinstance(node.op, ast.Add):
+            return left + right
+        try:
+            symbol = {ast.Mult: "*", ast.Pow: "**", ast.LShift: "<<"}[type(node.op)]
+            return _guarded_op(symbol, left, right) if right >= 0 else None
+        except SandboxViolation:
+            return 1 << MAX_INT_BITS  # "larger than any limit", without computing it
+    return None
+
+
+def _shown(number: int) -> str:
+    return f"{number:,}" if number.bit_length() < 64 else "a huge number"
+
+
+def _percent_refusal(template) -> str | None:
+    """Why a printf-style template may not be used, or None (a width of "*" or a huge one)."""
+    text = template if isinstance(template, str) else bytes(template).decode("latin-1")
+    for width, precision in _PERCENT_SPEC.findall(text):
+        for part in (width, precision):
+            if part == "*":
+                return '"*" widths in % formatting are not allowed; write the number.'
+            if part and int(part) > MAX_ITEMS:
+                return f"a % width would build a string too large (limit {MAX_ITEMS:,} characters)."
+    return None
+
+
+def _static_binop_refusal(node) -> str | None:
+    """What deploy refuses in `a * b` and `a % b` written with constants."""
+    if isinstance(node.op, ast.Mod) and isinstance(node.left, ast.Constant) \
+            and isinstance(node.left.value, (str, bytes)):
+        return _percent_refusal(node.left.value)
+    if isinstance(node.op, ast.Mult):
+        for seq, count in ((node.left, node.right), (node.right, node.left)):
+            n = _constant_int(count)
+            if n is None:
+                continue
+            if isinstance(seq, ast.Constant) and isinstance(seq.value, (str, bytes)):
+                length = len(seq.value)
+            elif isinstance(seq, (ast.List, ast.Tuple)):
+                length = len(seq.elts)
+            else:
+                continue
+            if length * n > MAX_ITEMS:
+                return f"the repeated sequence would be too large (limit {MAX_ITEMS:,} items)."
+    return None
 
 
 def _insert_check(body: list) -> None:
@@ -154,17 +239,23 @@ def _guarded_op(symbol: str, left, right):
         if ints and left and left.bit_length() + right > MAX_INT_BITS:
             raise _too_large("the shifted number", MAX_INT_BITS, "bits")
         return left << right
+    if symbol == "%":
+        if isinstance(left, (str, bytes)):
+            refusal = _percent_refusal(left)
+            if refusal:
+                raise SandboxViolation(refusal)
+        return left % right
     raise SandboxViolation(f"operator {symbol!r} is not guarded")
 
 
 _INPLACE = {"+=": operator.iadd, "-=": operator.isub, "/=": operator.itruediv,
-            "//=": operator.ifloordiv, "%=": operator.imod, ">>=": operator.irshift,
+            "//=": operator.ifloordiv, ">>=": operator.irshift,
             "|=": operator.ior, "&=": operator.iand, "^=": operator.ixor, "@=": operator.imatmul}
 
 
 def _inplacevar(op: str, left, right):
     """Carry out `x op= y` for RestrictedPython (it rewrites augmented assignment into this call)."""
-    if op in ("*=", "**=", "<<="):
+    if op in ("*=", "**=", "<<=", "%="):
         return _guarded_op(op[:-1], left, right)
     if op not in _INPLACE:
         raise SandboxViolation(f"operator {op!r} is not allowed")
@@ -177,9 +268,33 @@ def _getattr(obj, name, default=raise_):
         raise SandboxViolation(f'access to the attribute "{name}" is not allowed')
     try:
         # raise_ makes a missing attribute an AttributeError, not RestrictedPython's silent None.
-        return safer_getattr(obj, name, default)
+        value = safer_getattr(obj, name, default)
     except NotImplementedError as exc:
         raise SandboxViolation(str(exc)) from None
+    if name in ALLOCATING_METHODS and callable(value):
+        return functools.partial(_bounded_method, value, name, obj)
+    return value
+
+
+def _bounded_method(method, name: str, obj, *args, **kwargs):
+    """Call str.ljust, .zfill, .replace ... after checking the length of what it would build."""
+    # obj is a string, or the class itself (str.ljust(s, n)): then the string is the first argument.
+    text = obj if isinstance(obj, (str, bytes, bytearray)) else (args[0] if args else "")
+    numbers = [a for a in (*args, *kwargs.values()) if isinstance(a, int) and not isinstance(a, bool)]
+    size = 0
+    if name == "expandtabs":
+        size = len(text) * max(numbers or [8])
+    elif name == "replace":
+        strings = [a for a in args if isinstance(a, (str, bytes, bytearray))]
+        old, new = (strings[-2:] if len(strings) >= 2 else (None, None))
+        if old is not None and len(new) > len(old):
+            found = len(text) + 1 if not old else text.count(old)
+            size = len(text) + found * (len(new) - len(old))
+    else:
+        size = max(numbers or [0])
+    if size > MAX_ITEMS:
+        raise _too_large(f'the string "{name}" builds', MAX_ITEMS, "characters")
+    return method(*args, **kwargs)
 
 
 def _range(*args):
@@ -230,142 +345,122 @@ GUARDS = {
 _INJECTED = frozenset(GUARDS) | {"_sandbox_check_", "_print", "__builtins__"}
 
 
-def now_iso() -> str:
-    """Current UTC time (the settable clock) as an ISO 8601 string (seconds precision)."""
-    return clock.now().replace(microsecond=0).isoformat()
 
 
-def days_from_now_iso(n: float) -> str:
-    """UTC time n calendar days from now as an ISO 8601 string (seconds precision)."""
-    return (clock.now() + timedelta(days=n)).replace(microsecond=0).isoformat()
+def fresh_guards() -> dict:
+    """The guards and a fresh builtins dict per run, so nothing a run does to it leaks into the next."""
+    return {**GUARDS, "__builtins__": dict(SANDBOX_BUILTINS)}
 
 
-# Every diagram may call these; working-time helpers count on the instance's calendar. An
-# Engine (engine.core) adds reply_deadline_hours with its own deadlines and the programmes' helpers.
-BASE_HELPERS = {"now_iso": now_iso, "days_from_now_iso": days_from_now_iso, **WORKING_TIME_HELPERS}
-# What the deploy-time checks and a bare script engine know: the base helpers, the default
-# deadlines and the default 137 clock.
-DEFAULT_HELPERS = {**BASE_HELPERS, "reply_deadline_hours": ReplyDeadlines().reply_deadline_hours,
-                   **MessageClock().helpers()}
+def refused_code(source: str, mode: str, what: str):
+    """The compiled code of a script or expression; SandboxViolation if the sandbox refuses it."""
+    code, error = compile_code(source, mode)
+    if error:
+        raise SandboxViolation(f"{what} refused by the sandbox: {error}")
+    return code
 
 
-class SandboxEnvironment(BasePythonScriptEngineEnvironment):
-    """TaskDataEnvironment's semantics, but compiled by RestrictedPython and stopped after a time limit."""
+def run_bounded(run, code, scope: dict, timeout_seconds: float, what: str):
+    """Run eval/exec of code in scope, stopped with SandboxViolation after timeout_seconds."""
+    deadline = time.monotonic() + timeout_seconds
+    message = f"the {what} ran longer than {timeout_seconds:g} s and was stopped"
+    running = True
 
-    def __init__(self, helpers: dict | None = None, timeout_seconds: float = 2.0):
-        super().__init__(environment_globals=dict(DEFAULT_HELPERS if helpers is None else helpers))
-        self.timeout_seconds = timeout_seconds
+    def check():
+        # Also fires if sandboxed code runs after the call returned (e.g. a late finally).
+        if not running or time.monotonic() > deadline:
+            raise SandboxViolation(message)
 
-    def evaluate(self, expression, context, external_context=None):
-        """Return the value of an expression over the task data."""
-        code = self._code(expression, "eval", "expression")
-        self._prepare_context(context)
-        scope = {**self.globals, **(external_context or {}), **context, **self._guards()}
-        return self._bounded(eval, code, scope, "expression")
+    def trace_lines(frame, event, arg):
+        if time.monotonic() > deadline:
+            raise SandboxViolation(message)
+        return trace_lines
 
-    def execute(self, script, context, external_context=None):
-        """Run a script whose assignments land in the task data `context`."""
-        code = self._code(script, "exec", "script")
-        self.check_for_overwrite(context, external_context or {})
-        self._prepare_context(context)
-        context.update({**self.globals, **(external_context or {}), **self._guards()})
-        try:
-            self._bounded(exec, code, context, "script")
-        finally:
-            self._remove_globals_and_functions_from_context(context, external_context)
-        return True
+    def trace_calls(frame, event, arg):
+        if time.monotonic() > deadline:
+            raise SandboxViolation(message)
+        # Line events only for diagram code: helpers and guards are trusted and short.
+        return trace_lines if frame.f_code.co_filename == CODE_FILENAME else None
 
-    def call_service(self, context, **kwargs):
-        """Refuse: this engine calls no external services."""
-        raise NotImplementedError("Service tasks are not supported by this engine.")
-
-    def _prepare_context(self, context):
-        pass
-
-    def _remove_globals_and_functions_from_context(self, context, external_context=None):
-        """Drop helpers, guards, functions and iterators the run left in the task data."""
-        for key in list(context):
-            value = context[key]
-            # Iterators (e.g. generator expressions) would run sandboxed code later, unbounded.
-            if (key in _INJECTED or callable(value) or hasattr(value, "__next__")
-                    or key in self.globals or (external_context and key in external_context)):
-                context.pop(key)
-
-    # Upstream's check, unchanged: task data must not hide a helper function.
-    check_for_overwrite = TaskDataEnvironment.check_for_overwrite
-
-    def _code(self, source, mode, what):
-        code, error = compile_code(source, mode)
-        if error:
-            raise SandboxViolation(f"{what} refused by the sandbox: {error}")
-        return code
-
-    @staticmethod
-    def _guards():
-        # A fresh builtins dict per run, so nothing a run does to it can leak into the next.
-        return {**GUARDS, "__builtins__": dict(SANDBOX_BUILTINS)}
-
-    def _bounded(self, run, code, scope, what):
-        """Run eval/exec of code in scope, stopped with SandboxViolation after timeout_seconds."""
-        deadline = time.monotonic() + self.timeout_seconds
-        message = f"the {what} ran longer than {self.timeout_seconds:g} s and was stopped"
-        running = True
-
-        def check():
-            # Also fires if sandboxed code runs after the call returned (e.g. a late finally).
-            if not running or time.monotonic() > deadline:
-                raise SandboxViolation(message)
-
-        def trace_lines(frame, event, arg):
-            if time.monotonic() > deadline:
-                raise SandboxViolation(message)
-            return trace_lines
-
-        def trace_calls(frame, event, arg):
-            if time.monotonic() > deadline:
-                raise SandboxViolation(message)
-            # Line events only for diagram code: helpers and guards are trusted and short.
-            return trace_lines if frame.f_code.co_filename == CODE_FILENAME else None
-
-        scope["_sandbox_check_"] = check
-        previous = sys.gettrace()
-        # settrace is per thread, so this works in Flask's request threads (unlike signals).
-        sys.settrace(trace_calls)
-        try:
-            return run(code, scope)
-        except NameError as exc:
-            name = getattr(exc, "name", None)
-            if name and hasattr(builtins, name) and name not in scope["__builtins__"]:
-                raise SandboxViolation(f'"{name}" is not available in the sandbox') from None
-            raise
-        finally:
-            running = False
-            sys.settrace(previous)
+    scope["_sandbox_check_"] = check
+    previous = sys.gettrace()
+    # settrace is per thread, so this works in Flask's request threads (unlike signals).
+    sys.settrace(trace_calls)
+    try:
+        return run(code, scope)
+    except NameError as exc:
+        name = getattr(exc, "name", None)
+        if name and hasattr(builtins, name) and name not in scope["__builtins__"]:
+            raise SandboxViolation(f'"{name}" is not available in the sandbox') from None
+        raise
+    finally:
+        running = False
+        sys.settrace(previous)
 
 
-class SandboxScriptEngine(PythonScriptEngine):
-    """SpiffWorkflow script engine running everything through a SandboxEnvironment."""
+def strip_context(context: dict, helpers, external_context=None) -> None:
+    """Drop helpers, guards, functions and iterators a run left in the task data."""
+    for key in list(context):
+        value = context[key]
+        # Iterators (e.g. generator expressions) would run sandboxed code later, unbounded.
+        if (key in INJECTED or callable(value) or hasattr(value, "__next__")
+                or key in helpers or (external_context and key in external_context)):
+            context.pop(key)
 
-    def __init__(self, environment=None, helpers: dict | None = None, timeout_seconds: float = 2.0):
-        super().__init__(environment=environment or SandboxEnvironment(helpers, timeout_seconds))
 
-    def evaluate(self, task, expression, external_context=None):
-        """Evaluate an expression for a task; keep the cause's message in the raised exception."""
-        try:
-            return self.environment.evaluate(expression, task.data, external_context)
-        except SpiffWorkflowException as exc:
-            exc.add_note(f"Error evaluating expression '{expression}'")
-            raise
-        except Exception as exc:
-            # Upstream drops the cause's text here, which would hide a sandbox refusal.
-            raise WorkflowTaskException(
-                f"Error evaluating expression '{expression}': {exc.__class__.__name__}: {exc}",
-                task=task, exception=exc) from exc
+INJECTED = _INJECTED
 
-    def call_service(self, task, **kwargs):
-        """Refuse service tasks clearly (upstream's version fails with a NameError on `script`)."""
-        operation = kwargs.get("operation_name") or "unknown operation"
-        raise WorkflowTaskException(
-            f"Service tasks are not supported by this engine (service task asked for '{operation}').",
-            task=task)
+# What a script may leave in the task data, and what a form or the API may submit: the
+# defaults of the settings SCRIPT_MAX_DATA_BYTES and SCRIPT_MAX_DATA_DEPTH.
+DEFAULT_MAX_DATA_BYTES = 1_000_000
+DEFAULT_MAX_DATA_DEPTH = 50
 
+
+class DataTooLarge(SandboxViolation):
+    """Data over the size or depth bound; its message is a Message for the pages to translate."""
+
+    def __init__(self, message, params: tuple = ()):
+        super().__init__(message)
+        self.params = params  # (kind, what, limit): how the worker's answer names it
+
+
+def data_too_large(kind: str, what: str, limit: int) -> DataTooLarge:
+    """The refusal of data over a bound: kind "depth" or "size", what "the task data" or another."""
+    if what not in _BOUNDED:
+        what = "the task data"
+    template = ("{what} nests deeper than {limit} levels." if kind == "depth"
+                else "{what} is larger than {limit} bytes.")
+    return DataTooLarge(Message(template, what=Message(what), limit=int(limit)), (kind, what, int(limit)))
+
+
+# What check_data_bounds may name (the worker's answer is checked against this list).
+_BOUNDED = ("the task data", "the expression's value", "the submitted data", "the message payload")
+
+
+def check_data_bounds(value, max_bytes: int = DEFAULT_MAX_DATA_BYTES,
+                      max_depth: int = DEFAULT_MAX_DATA_DEPTH, what: str = "the task data") -> None:
+    """DataTooLarge if value would take more than max_bytes as JSON or nests deeper than max_depth.
+
+    Iterative and stopped at the bound, so a value of shared parts (a = [a, a] sixty times,
+    2**60 items once written out) or a cycle is refused after max_bytes steps, not expanded.
+    """
+    size = 0
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > max_depth:
+            raise data_too_large("depth", what, max_depth)
+        if isinstance(item, (str, bytes, bytearray)):
+            size += len(item) + 2
+        elif isinstance(item, dict):
+            size += 2 + 2 * len(item)
+            for key, child in item.items():
+                size += len(key) + 3 if isinstance(key, str) else 8
+                stack.append((child, depth + 1))
+        elif isinstance(item, (list, tuple, set, frozenset)):
+            size += 2 + len(item)
+            stack.extend((child, depth + 1) for child in item)
+        else:
+            size += 8
+        if size > max_bytes:
+            raise data_too_large("size", what, max_bytes)
