@@ -19,6 +19,7 @@ from engine.spiff.restricted import (CODE_FILENAME, DEFAULT_MAX_DATA_BYTES,  # n
                                      compile_code, fresh_guards, refused_code, run_bounded,
                                      strip_context)
 from models import clock
+from models.errors import SandboxViolation
 from workcal.working_time import WORKING_TIME_HELPERS
 
 
@@ -141,6 +142,14 @@ class SandboxScriptEngine(PythonScriptEngine):
             raise WorkflowTaskException(
                 f"Error evaluating expression '{expression}': {exc.__class__.__name__}: {exc}",
                 task=task, exception=exc) from exc
+
+    def create_task_exec_exception(self, task, script, err):
+        """Upstream's exception, without the class name before a sandbox's own refusal."""
+        if not isinstance(err, SandboxViolation):
+            return super().create_task_exec_exception(task, script, err)
+        line_number, error_line = self.get_error_line_number_and_content(script, err)
+        return WorkflowTaskException(str(err), task=task, exception=err, line_number=line_number,
+                                     error_line=error_line)
 
     def get_error_line_number_and_content(self, script, err):
         """The failing line: from the worker's report, else from this process's traceback."""
