@@ -398,6 +398,7 @@ def _limit_self(memory_bytes: int, timezones) -> None:
                   2.0, 10_000, 10), {})
     pickle.dumps(_run_request(("run", "eval", "1 % 2", {}, None, [], 2.0, 100, 5), {}))
     resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a worker killed at its CPU limit dumps nothing
     resource.setrlimit(resource.RLIMIT_NOFILE, (3, 3))  # stdin, stdout, stderr: nothing new
     resource.setrlimit(resource.RLIMIT_NPROC, (0, 0))
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
@@ -413,7 +414,6 @@ def child_main() -> None:
     """The worker's loop: one request at a time until its caller closes the pipe."""
     import resource
     sys.stdout = sys.stderr  # fd 1 is the channel; nothing else may write there
-    sys.setrecursionlimit(400)  # a deep recursion is a RecursionError, not a crashed C stack
     _, memory_bytes, timezones = _child_receive()
     _limit_self(memory_bytes, timezones)
     proxies: dict = {}
