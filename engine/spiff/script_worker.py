@@ -324,6 +324,16 @@ def _child_receive():
     return pickle.loads(_child_read(length))
 
 
+def _child_request():
+    """The next request, or the reason it cannot be read (the frame is consumed either way)."""
+    (length,) = _HEADER.unpack(_child_read(_HEADER.size))
+    frame = _child_read(length)
+    try:
+        return pickle.loads(frame), None
+    except Exception as exc:  # noqa: BLE001 - e.g. a datetime of a time zone not loaded
+        return None, f"the task data could not be passed to the script: {exc}"[:500]
+
+
 def _zone_by_key(zone):
     return zone.__class__, (zone.key,)  # not ZoneInfo._unpickle, which pickles through getattr
 
@@ -384,13 +394,16 @@ def _run_request(request, proxies: dict):
     return scope
 
 
+_ZONES: list = []  # held, so that the zones stay in ZoneInfo's cache
+
+
 def _limit_self(memory_bytes: int, timezones) -> None:
     """Load what later calls need, then give up files, sockets, children and address space."""
     import resource
     import zoneinfo
     for key in timezones:
         try:
-            zoneinfo.ZoneInfo(key)  # cached: unpickling a datetime of this zone opens no file
+            _ZONES.append(zoneinfo.ZoneInfo(key))  # cached: a datetime of this zone opens no file
         except Exception:  # noqa: BLE001 - an unknown zone fails the calls that use it
             pass
     # Warm up the lazy imports of a first run (encodings, RestrictedPython's parts).
@@ -418,7 +431,10 @@ def child_main() -> None:
     _limit_self(memory_bytes, timezones)
     proxies: dict = {}
     while True:
-        request = _child_receive()
+        request, unreadable = _child_request()
+        if unreadable:
+            _child_send(("fail", "SandboxViolation", unreadable, None, True, None))
+            continue
         # The processor limit of this call: what it used so far plus the script's time.
         soft = int(_cpu_used() + request[6] + GRACE_SECONDS) + 1
         resource.setrlimit(resource.RLIMIT_CPU, (soft, resource.RLIM_INFINITY))

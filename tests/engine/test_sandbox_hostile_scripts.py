@@ -164,3 +164,20 @@ def test_api_refuses_a_task_completion_nested_too_deep(app, db, api):
     assert answer.status_code == 400
     assert answer.get_json()["details"] == {"data": "too deep"}
     assert runtime.open_tasks(db, instance)[0].id == task.id
+
+
+def test_a_worker_runs_with_no_new_files_no_children_and_a_bounded_address_space():
+    limits = script_worker.WorkerLimits(memory_mb=300, workers=1)
+    env = IsolatedEnvironment(timeout_seconds=1.0, limits=limits)
+    env.execute("y = 1", {})
+    pid = script_worker._pool_for(limits).idle[0].process.pid
+    table = {line[:26].strip(): line[26:].split()[:2]
+             for line in open(f"/proc/{pid}/limits").read().splitlines()[1:]}
+    assert table["Max open files"] == ["3", "3"]
+    assert table["Max file size"] == ["0", "0"]
+    assert table["Max processes"] == ["0", "0"]
+    assert table["Max address space"] == [str(300 * 1024 * 1024)] * 2
+    assert table["Max cpu time"][0] != "unlimited"
+    assert sorted(os.listdir(f"/proc/{pid}/fd")) == ["0", "1", "2"]
+    with pytest.raises(SandboxViolation, match="Too many open files"):
+        env.execute("y = 'x'.encode('idna')", {})  # a lazy import: even Python cannot open a file
