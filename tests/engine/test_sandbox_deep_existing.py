@@ -36,4 +36,4 @@ def test_an_instance_with_data_nested_600_deep_does_not_fail_its_pages(app, db, 
     assert set(got.values()) <= {200, 302}, got
     # Its step is refused with a clear message, not a 500.
     answer = client.post(f"/api/v1/tasks/{task.id}/complete", json={"data": {}})
-    assert answer.status_code == 409 and "nested too deeply" in answer.get_json()["error"], answer.get_json()
+    assert answer.status_code == 409 and "تودرتویی" in answer.get_json()["error"], answer.get_json()
