@@ -228,6 +228,13 @@ def _rebuilt(name: str, text: str, line: int | None, extra) -> Exception:
     return exc
 
 
+def _text_of(exc: Exception) -> str:
+    """An exception's message (a KeyError's without the quotes its str() adds)."""
+    if isinstance(exc, KeyError) and len(exc.args) == 1:
+        return str(exc.args[0])
+    return str(exc)
+
+
 def _call_helper(helpers: dict, name: str, args, kwargs, deadline: float):
     """A helper the script asked for, run here and stopped like the script when time is up."""
     if name not in helpers:
@@ -243,7 +250,7 @@ def _call_helper(helpers: dict, name: str, args, kwargs, deadline: float):
     try:
         return ("ret", helpers[name](*args, **kwargs))
     except Exception as exc:  # noqa: BLE001 - the script sees the helper's error as its own
-        return ("raise", type(exc).__name__, str(exc))
+        return ("raise", type(exc).__name__, _text_of(exc))
     finally:
         sys.settrace(previous)
 
@@ -272,7 +279,12 @@ def run_in_worker(mode: str, source: str, data: dict, external_context: dict | N
             while True:
                 message = worker.receive(deadline, max_frame)
                 if message[0] == "call":
-                    worker.send(_call_helper(helpers, message[1], message[2], message[3], deadline))
+                    answer = _call_helper(helpers, message[1], message[2], message[3], deadline)
+                    try:
+                        worker.send(answer)
+                    except (pickle.PicklingError, TypeError, AttributeError):
+                        worker.send(("raise", "TypeError", f"the helper {message[1]} gave a value "
+                                                           "a script cannot use"))
                     continue
                 if message[0] == "ok":
                     value = message[1]
@@ -446,7 +458,7 @@ def child_main() -> None:
             _child_send(("fail", "DataTooLarge", str(exc), None, True, exc.params))
         except Exception as exc:  # noqa: BLE001 - every failure of the code goes back as text
             try:
-                _child_send(("fail", type(exc).__name__, str(exc)[:2000], _failing_line(exc), True, None))
+                _child_send(("fail", type(exc).__name__, _text_of(exc)[:2000], _failing_line(exc), True, None))
             except Exception as inner:  # noqa: BLE001 - e.g. an unpicklable result
                 _child_send(("fail", "SandboxViolation",
                              f"the script's result cannot be stored: {inner}"[:500], None, True, None))
