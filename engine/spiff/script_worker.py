@@ -32,6 +32,7 @@ from models.messages import Message
 _HEADER = struct.Struct("!Q")
 # Seconds a worker may take beyond the script's own time limit (its answer, a helper's turn).
 GRACE_SECONDS = 1.5
+STARTUP_SECONDS = 30.0  # a new worker's import and warm-up, before any script's clock runs
 _ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # Stubs for the packages above restricted.py, so their __init__ (SQLAlchemy, SpiffWorkflow) never runs.
 _CHILD_CODE = (
@@ -89,8 +90,15 @@ class _Worker:
             [sys.executable, "-I", "-c", _CHILD_CODE], stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, close_fds=True,
             start_new_session=True, cwd="/")
-        self.calls = 0
         self.send(("limits", limits.memory_mb * 1024 * 1024, tuple(limits.timezones)))
+        # Started and limited before its first call's time limit begins (a busy machine is slow here).
+        try:
+            ready = self.receive(time.monotonic() + STARTUP_SECONDS, 1024)
+        except (TimeoutError, WorkerDied, SandboxViolation):
+            ready = None
+        if ready != ("ready",):
+            self.kill()
+            raise WorkerDied("the worker did not start")
 
     def alive(self) -> bool:
         return self.process.poll() is None
@@ -266,7 +274,10 @@ def run_in_worker(mode: str, source: str, data: dict, external_context: dict | N
     # A pickle is longer than the JSON size estimate for non-Latin text; leave room.
     max_frame = 4 * max_data_bytes + (1 << 20)
     for attempt in (1, 2):
-        worker = pool.acquire()
+        try:
+            worker = pool.acquire()
+        except WorkerDied:
+            raise _worker_died(what, limits) from None
         healthy = False
         try:
             deadline = time.monotonic() + timeout_seconds + GRACE_SECONDS
@@ -441,6 +452,7 @@ def child_main() -> None:
     sys.stdout = sys.stderr  # fd 1 is the channel; nothing else may write there
     _, memory_bytes, timezones = _child_receive()
     _limit_self(memory_bytes, timezones)
+    _child_send(("ready",))
     proxies: dict = {}
     while True:
         request, unreadable = _child_request()
