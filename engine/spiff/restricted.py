@@ -428,8 +428,8 @@ def data_too_large(kind: str, what: str, limit: int) -> DataTooLarge:
     """The refusal of data over a bound: kind "depth" or "size", what "the task data" or another."""
     if what not in _BOUNDED:
         what = "the task data"
-    template = ("{what} nests deeper than {limit} levels." if kind == "depth"
-                else "{what} is larger than {limit} bytes.")
+    template = ("{what} nests deeper than {limit} levels" if kind == "depth"
+                else "{what} is larger than {limit} bytes")
     return DataTooLarge(Message(template, what=Message(what), limit=int(limit)), (kind, what, int(limit)))
 
 

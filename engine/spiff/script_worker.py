@@ -317,7 +317,7 @@ def run_in_worker(mode: str, source: str, data: dict, external_context: dict | N
 
 
 def _out_of_memory(what: str, limits: WorkerLimits, line=None) -> SandboxViolation:
-    exc = SandboxViolation(Message("the {what} needed more memory than allowed ({limit} MB) and was stopped.",
+    exc = SandboxViolation(Message("the {what} needed more memory than allowed ({limit} MB) and was stopped",
                                    what=Message(what), limit=limits.memory_mb))
     exc.script_line = line
     return exc
@@ -326,7 +326,7 @@ def _out_of_memory(what: str, limits: WorkerLimits, line=None) -> SandboxViolati
 def _worker_died(what: str, limits: WorkerLimits) -> SandboxViolation:
     return SandboxViolation(Message(
         "the {what} was stopped: its worker process ended at a limit (memory {limit} MB or "
-        "processor time). Nothing it did was kept.", what=Message(what), limit=limits.memory_mb))
+        "processor time). Nothing it did was kept", what=Message(what), limit=limits.memory_mb))
 
 
 # ------------------------------------------------------------------ the worker process
