@@ -288,7 +288,7 @@ def run_in_worker(mode: str, source: str, data: dict, external_context: dict | N
                     continue
                 raise
             while True:
-                message = worker.receive(deadline, max_frame)
+                message = _well_formed(worker.receive(deadline, max_frame))
                 if message[0] == "call":
                     answer = _call_helper(helpers, message[1], message[2], message[3], deadline)
                     try:
@@ -314,6 +314,18 @@ def run_in_worker(mode: str, source: str, data: dict, external_context: dict | N
             raise _worker_died(what, limits) from None
         finally:
             pool.release(worker, healthy)
+
+
+_SHAPES = {"call": (4, str, tuple, dict), "ok": (2,), "fail": (6, str, str)}
+
+
+def _well_formed(message) -> tuple:
+    """A worker's answer of a known kind and shape; WorkerDied otherwise (it broke the protocol)."""
+    shape = _SHAPES.get(message[0]) if isinstance(message, tuple) and message else None
+    if shape is None or len(message) != shape[0] or not all(
+            isinstance(part, kind) for part, kind in zip(message[1:], shape[1:])):
+        raise WorkerDied("the worker's answer is not of the protocol")
+    return message
 
 
 def _out_of_memory(what: str, limits: WorkerLimits, line=None) -> SandboxViolation:
