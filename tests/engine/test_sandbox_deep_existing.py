@@ -33,6 +33,10 @@ def test_an_instance_with_data_nested_600_deep_does_not_fail_its_pages(app, db, 
     client = api("pr_expert_d1")
     got.update({path: client.get(path).status_code
                 for path in (f"/api/v1/instances/{instance.id}", f"/api/v1/tasks/{task.id}")})
+    auditor = login("auditor")
+    got.update({path: auditor.get(path).status_code
+                for path in (f"/audit/instances/{instance.id}/replay", f"/audit/instances/{instance.id}/dossier.json",
+                             f"/instances/{instance.id}")})
     assert set(got.values()) <= {200, 302}, got
     # Its step is refused with a clear message, not a 500.
     answer = client.post(f"/api/v1/tasks/{task.id}/complete", json={"data": {}})
