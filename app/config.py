@@ -210,6 +210,13 @@ DEFAULTS = {
     "DOCUMENTS_SCAN_COMMAND": "",
     "DOCUMENTS_SCAN_TIMEOUT_SECONDS": 60.0,
     "TESTING": False,
+    # Diagram code runs in worker processes (engine/spiff/script_worker.py): each one's address
+    # space, how many run at once per web process, and the bounds of the task data a script
+    # leaves or a form or the API submits (JSON size in bytes, nesting depth).
+    "SCRIPT_MEMORY_MB": 512,
+    "SCRIPT_WORKERS": 4,
+    "SCRIPT_MAX_DATA_BYTES": 1_000_000,
+    "SCRIPT_MAX_DATA_DEPTH": 50,
 }
 
 

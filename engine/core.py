@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 from engine.deadlines import DEFAULT_DEADLINES, MessageClock, ReplyDeadlines
 from engine.hooks import Hooks
 from engine.spiff import workflows
-from engine.spiff.sandbox import BASE_HELPERS, SandboxScriptEngine
+from engine.spiff.sandbox import (BASE_HELPERS, DEFAULT_MAX_DATA_BYTES, DEFAULT_MAX_DATA_DEPTH,
+                                  SandboxScriptEngine, check_data_bounds)
+from engine.spiff.script_worker import WorkerLimits
 from formjs.versions import SCHEMAS_KEY
 from models.shredding import DEVELOPMENT_KEY, KeyRing
 from workcal.jalali import DEFAULT_TIMEZONE
@@ -28,6 +30,10 @@ class Engine:
     deadlines: ReplyDeadlines = field(default_factory=ReplyDeadlines)
     hooks: Hooks = field(default_factory=Hooks)
     script_timeout_seconds: float = 2.0
+    # The worker processes' limits, and the bounds of task data (scripts, forms, the API).
+    script_limits: WorkerLimits = field(default_factory=WorkerLimits)
+    max_data_bytes: int = DEFAULT_MAX_DATA_BYTES
+    max_data_depth: int = DEFAULT_MAX_DATA_DEPTH
     public_base_url: str = "http://127.0.0.1:5000"
     message_clock: MessageClock = field(default_factory=MessageClock)
     # The master key that wraps each case's key for its personal data (models.shredding).
@@ -41,7 +47,13 @@ class Engine:
     def script_engine(self) -> SandboxScriptEngine:
         """A sandboxed script engine with this engine's helpers and time limit."""
         return SandboxScriptEngine(helpers=self.script_helpers(),
-                                   timeout_seconds=self.script_timeout_seconds)
+                                   timeout_seconds=self.script_timeout_seconds,
+                                   max_data_bytes=self.max_data_bytes,
+                                   max_data_depth=self.max_data_depth, limits=self.script_limits)
+
+    def check_data(self, data, what: str = "the submitted data") -> None:
+        """DataTooLarge (a SandboxViolation) if data is over this engine's size or depth bound."""
+        check_data_bounds(data, self.max_data_bytes, self.max_data_depth, what)
 
     def new_workflow(self, version, data: dict | None = None):
         """A fresh workflow of a deployed version, with initial data on its start task."""
@@ -75,6 +87,12 @@ def build_engine(settings: Mapping) -> Engine:
                                    settings.get("MESSAGE_CALL_RETRY_HOURS", 24.0),
                                    settings.get("MESSAGE_CALL_ATTEMPTS", 3)),
         script_timeout_seconds=float(settings.get("SCRIPT_TIMEOUT_SECONDS", 2.0)),
+        script_limits=WorkerLimits(
+            memory_mb=int(settings.get("SCRIPT_MEMORY_MB", 512)),
+            workers=max(1, int(settings.get("SCRIPT_WORKERS", 4))),
+            timezones=tuple(dict.fromkeys((settings.get("TIMEZONE", DEFAULT_TIMEZONE), "UTC")))),
+        max_data_bytes=int(settings.get("SCRIPT_MAX_DATA_BYTES", DEFAULT_MAX_DATA_BYTES)),
+        max_data_depth=int(settings.get("SCRIPT_MAX_DATA_DEPTH", DEFAULT_MAX_DATA_DEPTH)),
         public_base_url=settings.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
         keys=KeyRing(settings.get("PERSONAL_DATA_KEY", DEVELOPMENT_KEY)))
     # Iran's holidays for a decade take a second to compute: once now, not inside the first

@@ -65,3 +65,8 @@ class Conflict(WorkflowError):
 class InvalidData(WorkflowError):
     """Submitted form data failed validation; details maps field key -> message."""
     status = 400
+
+
+class UnreadableState(Conflict):
+    """A stored workflow state the engine cannot read back (data nested deeper than it can
+    follow, stored before the bounds on task data): its pages still show, its steps are refused."""

@@ -2,6 +2,7 @@
 from sqlalchemy import select
 
 from models import HumanTask, Instance
+from models.errors import UnreadableState
 
 from engine.events import read_events
 from engine.core import engine_of
@@ -10,7 +11,10 @@ from engine.spiff.workflows import active_elements, completed_elements
 
 def instance_overview(session, instance: Instance) -> dict:
     """Everything the instance page shows, without touching other instances."""
-    workflow = engine_of(session).load_workflow(instance.state_json, instance.version)
+    try:
+        workflow = engine_of(session).load_workflow(instance.state_json, instance.version)
+    except UnreadableState:
+        workflow = None  # the page shows what the rows and the log say, without the diagram's marks
     tasks = session.scalars(select(HumanTask).where(HumanTask.instance_id == instance.id)
                             .order_by(HumanTask.created_at, HumanTask.id)).all()
     return {
@@ -18,6 +22,6 @@ def instance_overview(session, instance: Instance) -> dict:
         "open_tasks": [t for t in tasks if t.status == "ready"],
         "tasks": tasks,
         "events": read_events(session, instance.id),
-        "completed_elements": completed_elements(workflow),
-        "active_elements": active_elements(workflow) if instance.status == "running" else [],
+        "completed_elements": completed_elements(workflow) if workflow else {},
+        "active_elements": active_elements(workflow) if workflow and instance.status == "running" else [],
     }

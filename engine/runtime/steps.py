@@ -18,6 +18,7 @@ from workcal.store import calendar_for, using_calendar, zone_of
 from engine.core import engine_of
 from models.errors import Conflict, Forbidden, InvalidData, NotFound, WorkflowError
 from engine.events import GENESIS_SHA256, append_event
+from engine.spiff.sandbox import DataTooLarge
 from formjs import versions as form_versions
 from formjs.forms import FormNotFound, readonly_fields, validate_submission
 from engine.spiff.workflows import (current_data, deliver_message, dump_workflow, find_ready_task,
@@ -200,6 +201,7 @@ def start_instance_for(session, process_key: str, actor: User, district: Distric
     """
     if data is not None and not isinstance(data, dict):
         raise InvalidData("data must be an object.", {"data": "must be an object"})
+    check_submitted_bounds(session, data or {})
     version = latest_version(session, process_key)
     data = dict(data or {})
     instance = Instance(process_version_id=version.id, version=version, process_key=process_key,
@@ -256,6 +258,20 @@ def require_free_for(task: HumanTask, user: User) -> None:
                        who=task.assignee.display_name)
 
 
+def check_submitted_bounds(session, data, what: str = "the submitted data") -> None:
+    """InvalidData if submitted data is over the engine's size or depth bound (as a script's
+    result would be), before anything looks into it."""
+    try:
+        engine_of(session).check_data(data, what)
+    except DataTooLarge as exc:
+        kind, _what, limit = exc.params
+        if kind == "depth":
+            raise InvalidData("The submitted data nests deeper than {limit} levels.",
+                              {"data": "too deep"}, limit=limit) from None
+        raise InvalidData("The submitted data is larger than {limit} bytes.",
+                          {"data": "too large"}, limit=limit) from None
+
+
 def validate_task_data(task: HumanTask, data, locale: str = "fa", server_keys=()) -> dict:
     """Check submitted data against the task's form; InvalidData with per-field messages.
 
@@ -265,6 +281,7 @@ def validate_task_data(task: HumanTask, data, locale: str = "fa", server_keys=()
         data = {}
     if not isinstance(data, dict):
         raise InvalidData("data must be an object.", {"data": "must be an object"})
+    check_submitted_bounds(object_session(task), data)
     if not task.form_key:
         return {}
     try:  # the version the task was created with
@@ -364,6 +381,7 @@ def send_message_for(session, instance: Instance, actor: User, name: str,
     """Deliver a message on behalf of actor without checking roles (callers check access)."""
     if instance.status != "running":
         raise Conflict("This instance is no longer running.")
+    check_submitted_bounds(session, payload or {}, "the message payload")
     workflow = engine_of(session).load_workflow(instance.state_json, instance.version)
     if not deliver_message(workflow, name, payload or {}):
         raise Conflict("This instance is not waiting for the message {name}.",

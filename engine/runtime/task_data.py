@@ -4,6 +4,7 @@ import json
 from sqlalchemy import bindparam, select
 
 from models import Event, HumanTask
+from models.errors import UnreadableState
 
 from engine.core import engine_of
 from engine.events import revealed_data
@@ -30,8 +31,11 @@ def task_data(session, task: HumanTask) -> dict:
     """
     instance = task.instance
     if task.status == "ready" and instance.state_json:
-        spiff_task = find_ready_task(engine_of(session).load_workflow(instance.state_json, instance.version),
-                                     task.spiff_task_id)
+        try:
+            workflow = engine_of(session).load_workflow(instance.state_json, instance.version)
+        except UnreadableState:
+            workflow = None  # shown from the instance's data; completing it is refused
+        spiff_task = find_ready_task(workflow, task.spiff_task_id) if workflow else None
         if spiff_task is not None:
             return _json_safe(spiff_task.data)
     elif task.status == "completed":

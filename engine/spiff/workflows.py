@@ -15,6 +15,7 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
 from models import clock
+from models.errors import UnreadableState
 
 from engine.spiff.parsing import parse_definition
 from engine.spiff.pruning import PRUNED_COMPLETIONS, prune_history
@@ -154,6 +155,17 @@ def dump_workflow(workflow: BpmnWorkflow) -> str:
 
 def load_workflow(state_json: str, version=None,
                   script_engine: SandboxScriptEngine | None = None) -> BpmnWorkflow:
+    """Deserialize a stored workflow (see _load_workflow); UnreadableState if its data nests
+    deeper than the deserializer can follow, rather than a RecursionError on every page."""
+    try:
+        return _load_workflow(state_json, version, script_engine)
+    except RecursionError:
+        raise UnreadableState("The stored state of this instance holds data nested too deeply "
+                              "to be read; it cannot go on. Its history is kept.") from None
+
+
+def _load_workflow(state_json: str, version=None,
+                   script_engine: SandboxScriptEngine | None = None) -> BpmnWorkflow:
     """Deserialize a stored workflow and give it a sandboxed script engine.
 
     version: the ProcessVersion the state belongs to (an instance's .version). A state stored
