@@ -104,6 +104,21 @@ def element_properties(version, bpmn_id: str) -> dict:
     return {}
 
 
+START_DATA_KEYS = "startDataKeys"  # the start event's property: the data a caller may start with
+
+
+def start_data_keys(version) -> set[str]:
+    """The keys of start data a caller may give (the main process's start events' property
+    startDataKeys, a comma list); none when the diagram declares none."""
+    spec, _subprocess_specs = specs_for(version)
+    keys = set()
+    for task_spec in spec.task_specs.values():
+        if type(task_spec).__name__ == "StartEvent":
+            properties = (getattr(task_spec, "extensions", None) or {}).get("properties", {})
+            keys.update(k.strip() for k in (properties.get(START_DATA_KEYS) or "").split(",") if k.strip())
+    return keys
+
+
 def element_names(version) -> dict[str, str]:
     """BPMN id -> name of every named element of a deployed version (its events, tasks and
     gateways), so pages can say "the ten-day deadline" rather than its id."""
@@ -306,6 +321,27 @@ def waiting_message_names(workflow: BpmnWorkflow) -> list[str]:
         if isinstance(definition, MessageEventDefinition) and definition.name not in names:
             names.append(definition.name)
     return names
+
+
+EXTERNAL_MESSAGE_ROLE = "externalMessageRole"  # the catch event's property: who may send it from outside
+
+
+def waiting_message_roles(workflow: BpmnWorkflow, name: str) -> list[str | None]:
+    """For each event waiting now for the named message, the role its externalMessageRole
+    property names (None: an internal message, sent only by the system after its checks)."""
+    roles = []
+    for task in workflow.get_tasks(state=TaskState.WAITING):
+        definition = getattr(task.task_spec, "event_definition", None)
+        if isinstance(definition, MessageEventDefinition) and definition.name == name:
+            properties = (getattr(task.task_spec, "extensions", None) or {}).get("properties", {})
+            roles.append((properties.get(EXTERNAL_MESSAGE_ROLE) or "").strip() or None)
+    return roles
+
+
+def external_message_names(workflow: BpmnWorkflow) -> list[str]:
+    """Names of the messages the workflow waits for now that a diagram lets callers send."""
+    return [name for name in waiting_message_names(workflow)
+            if all(waiting_message_roles(workflow, name))]
 
 
 def deliver_message(workflow: BpmnWorkflow, name: str, payload: dict) -> bool:
