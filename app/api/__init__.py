@@ -3,10 +3,14 @@
 URL table:
   POST  /api/v1/auth/token                    token
   GET   /api/v1/processes                     processes
-  POST  /api/v1/processes/<key>/instances     start_instance
+  POST  /api/v1/processes/<key>/instances     start_instance  (data: only the keys of the
+                                                            start event's startDataKeys)
   GET   /api/v1/instances/<id>                instance
   GET   /api/v1/instances/<id>/events         instance_events
-  POST  /api/v1/instances/<id>/messages       instance_message  ({"name": ..., "payload": {...}})
+  POST  /api/v1/instances/<id>/messages       instance_message  ({"name": ..., "payload": {...}};
+                                                            only a message whose catch event
+                                                            declares externalMessageRole, by
+                                                            a holder of that role)
   GET   /api/v1/tasks                         tasks        (process, district, overdue)
   GET   /api/v1/tasks/<id>                    task         (with its form and its own data)
   POST  /api/v1/tasks/<id>/claim              claim
