@@ -25,9 +25,9 @@ from .i18n import N_
 
 MAX_ID = 2**31 - 1  # the largest value of an integer column (PostgreSQL's int4)
 MIN_INT = -(2**31)
-# Parameters the views read with type=int (or as an id): what they may hold.
+# Parameters the views read with type=int (or as an id; a district by its id or its code).
 INT_PARAMS = frozenset({"page", "per_page", "instance", "instance_id", "task_id", "record_id",
-                        "step", "version", "a", "b", "target", "ids", "count"})
+                        "step", "version", "a", "b", "target", "ids", "count", "district"})
 # Not allowed in XML 1.0 documents (and NUL not in PostgreSQL text): every C0 control but tab,
 # line feed and carriage return, DEL, lone surrogates, and the two non-characters U+FFFE/U+FFFF.
 FORBIDDEN_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
@@ -83,8 +83,11 @@ def _bad_number() -> str | None:
     for source in (request.args, request.form):
         for name in INT_PARAMS.intersection(source.keys()):
             for value in source.getlist(name):
-                text = value.strip()
-                if text.lstrip("-").isdigit() and text.isascii() and not MIN_INT <= int(text) <= MAX_ID:
+                try:  # as the views read it (type=int): signs, spaces, any script's digits
+                    number = int(value)
+                except ValueError:
+                    continue  # not a number: the view answers it (a district's code, say)
+                if not MIN_INT <= number <= MAX_ID:
                     return name
     return None
 

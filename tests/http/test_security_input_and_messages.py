@@ -123,7 +123,12 @@ def test_a_huge_page_or_district_id_answers_400_not_500(arrange, api, login):
     for query in (f"page={HUGE}", f"per_page={HUGE}", "page=99999999999999999999"):
         assert token.get(f"/api/v1/tasks?{query}").status_code == 400, query
     assert token.get("/api/v1/tasks?page=2147483647").status_code == 200
-    assert login("pr_expert_d1").get(f"/inbox?page={HUGE}").status_code == 400
+    browser = login("pr_expert_d1")
+    assert browser.get(f"/?page={HUGE}").status_code == 400
+    assert browser.get("/?page=%2B99999999999").status_code == 400  # a sign, as int() reads it
+    assert browser.get("/", query_string={"page": "۹" * 11}).status_code == 400  # Persian digits
+    assert browser.get(f"/?district={HUGE}").status_code == 400
+    assert browser.get("/?district=d1").status_code == 200
     response = token.post("/api/v1/processes/complaints/instances", json={"district": HUGE})
     assert response.status_code == 400 and arrange.instance_count() == 0
 
