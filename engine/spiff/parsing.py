@@ -147,7 +147,7 @@ def _check_lanes_and_forms(spec, subprocess_specs, check_forms: bool, session=No
     return lanes, forms, errors
 
 
-EXTERNAL_MESSAGE_ROLE = "externalMessageRole"
+EXTERNAL_MESSAGE_ROLE = "externalMessageRole"  # a message catch event's: who may send it from outside
 
 
 def _check_message_roles(spec, subprocess_specs, session=None) -> list[BpmnError]:

@@ -9,6 +9,7 @@ from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (CycleTimerEventDefinition,
                                                               TimerEventDefinition)
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
@@ -16,7 +17,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from models import clock
 
-from engine.spiff.parsing import parse_definition
+from engine.spiff.parsing import EXTERNAL_MESSAGE_ROLE, parse_definition
 from engine.spiff.pruning import PRUNED_COMPLETIONS, prune_history
 from engine.spiff.sandbox import SandboxScriptEngine
 from engine.spiff.timer_events import register_clock_timers
@@ -113,9 +114,10 @@ def start_data_keys(version) -> set[str]:
     spec, _subprocess_specs = specs_for(version)
     keys = set()
     for task_spec in spec.task_specs.values():
-        if type(task_spec).__name__ == "StartEvent":
+        if isinstance(task_spec, StartEvent):
             properties = (getattr(task_spec, "extensions", None) or {}).get("properties", {})
-            keys.update(k.strip() for k in (properties.get(START_DATA_KEYS) or "").split(",") if k.strip())
+            declared = (properties.get(START_DATA_KEYS) or "").split(",")
+            keys.update(key.strip() for key in declared if key.strip())
     return keys
 
 
@@ -321,9 +323,6 @@ def waiting_message_names(workflow: BpmnWorkflow) -> list[str]:
         if isinstance(definition, MessageEventDefinition) and definition.name not in names:
             names.append(definition.name)
     return names
-
-
-EXTERNAL_MESSAGE_ROLE = "externalMessageRole"  # the catch event's property: who may send it from outside
 
 
 def waiting_message_roles(workflow: BpmnWorkflow, name: str) -> list[str | None]:
