@@ -7,12 +7,13 @@ instance only with the start data its diagram declares; the portal's follow-up k
 session cookie once shown; /reports/137 renders in both languages; draft_regulation starts."""
 import re
 import xml.etree.ElementTree as ET
-from datetime import timedelta
+from datetime import timedelta, timezone
 
 import pytest
 from sqlalchemy import select
 
-from models import CitizenRequest, Event, HumanTask, Instance, Timer, utcnow
+from app.scheduler import fire_due_timers
+from models import CitizenRequest, Event, HumanTask, Instance, Timer, clock, utcnow
 from models.errors import BpmnValidationError
 from people.accounts import find_district
 from http_support import PROCESSES
@@ -248,3 +249,12 @@ def test_draft_regulation_started_from_the_api_or_the_start_page_waits_for_its_c
     # The default comment period: seven days.
     timer = db.scalars(select(Timer).where(Timer.instance_id == iid)).one()
     assert abs(timer.due_at - (utcnow() + timedelta(days=7))) < timedelta(minutes=5)
+    # At its end the review opens, and its page shows (there is no draft page to link to).
+    db.rollback()
+    clock.set_now(timer.due_at.replace(tzinfo=timezone.utc) + timedelta(minutes=1))
+    fire_due_timers(app.extensions["db_sessions"])
+    db.expire_all()
+    [review] = db.scalars(select(HumanTask).where(HumanTask.instance_id == iid)).all()
+    assert (review.task_spec, review.status) == ("Task_review_comments", "ready")
+    review_id = review.id
+    assert login("department_head_d1").get(f"/tasks/{review_id}").status_code == 200
