@@ -3,8 +3,8 @@
 URL table:
   POST  /api/v1/auth/token                    token
   GET   /api/v1/processes                     processes
-  POST  /api/v1/processes/<key>/instances     start_instance  (data: only the keys of the
-                                                            start event's startDataKeys)
+  POST  /api/v1/processes/<key>/instances     start_instance  (data: only the fields of the
+                                                            start form, startDataKeys)
   GET   /api/v1/instances/<id>                instance
   GET   /api/v1/instances/<id>/events         instance_events
   POST  /api/v1/instances/<id>/messages       instance_message  ({"name": ..., "payload": {...}};

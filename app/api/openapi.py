@@ -109,8 +109,9 @@ def openapi_document() -> dict:
                 body={"type": "object", "required": ["district"], "properties": {
                     "district": {"type": ["string", "integer"], "description": "district code or id"},
                     "data": {"type": "object", "description": (
-                        "initial data: only the keys the process's start event declares "
-                        "(BPMN property startDataKeys); any other key is refused with 400")},
+                        "initial data: only the fields of the form the instance opens with "
+                        "(read-only ones excepted) and the keys its start event declares (BPMN "
+                        "property startDataKeys); any other key is refused with 400")},
                     "title": {"type": "string"}}})},
             "/instances/{instance_id}": {"get": _op("An instance with its open tasks", _ref("Instance"), 401, 403, 404,
                                                     params=[_path_id("instance_id")])},

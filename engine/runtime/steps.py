@@ -19,10 +19,11 @@ from engine.core import engine_of
 from models.errors import Conflict, Forbidden, InvalidData, NotFound, WorkflowError
 from engine.events import GENESIS_SHA256, append_event
 from formjs import versions as form_versions
-from formjs.forms import FormNotFound, readonly_fields, validate_submission
+from formjs.forms import (FormNotFound, form_fields, load_form, readonly_fields,
+                          validate_submission)
 from engine.spiff.workflows import (current_data, deliver_message, dump_workflow,
                                     external_message_names, find_ready_task, ready_human_tasks,
-                                    run_engine, start_data_keys, waiting_message_names,
+                                    run_engine, start_data_declared, waiting_message_names,
                                     waiting_message_roles, waiting_timers)
 from workcal.working_time import task_due_at
 
@@ -191,15 +192,24 @@ def start_instance(session, process_key: str, user: User, district_id: int,
 
 
 def check_start_data(session, process_key: str, data) -> None:
-    """A caller from outside (the API) starts an instance only with the data its diagram's
-    start event declares (startDataKeys): other keys could set what the process computes
-    itself (a deadline, a complaint's confidentiality). InvalidData names each other key."""
+    """A caller from outside (the API) starts an instance only with data its diagram takes:
+    the fields of its start form (the form of the task it opens first, which shows them as a
+    draft, a read-only field excepted) and the keys its start event declares (startDataKeys).
+    Any other key could set what the process computes itself (a deadline, a date of receipt).
+    InvalidData names each other key."""
     if data is None:
         return
     if not isinstance(data, dict):
         raise InvalidData("data must be an object.", {"data": "must be an object"})
-    allowed = start_data_keys(latest_version(session, process_key))
-    unknown = sorted(str(key) for key in data if key not in allowed)
+    keys, forms = start_data_declared(latest_version(session, process_key))
+    for form_key in forms:
+        try:
+            fields = form_fields(load_form(form_key, session=session))
+        except (FormNotFound, ValueError):
+            continue  # refused at deploy; nothing of it is accepted
+        keys.update(field["path"].split(".")[0].split("[")[0] for field in fields
+                    if not field["readonly"])
+    unknown = sorted(str(key) for key in data if key not in keys)
     if unknown:
         raise InvalidData("This process does not take {keys} at its start.",
                           {key: "not a start field of this process" for key in unknown},

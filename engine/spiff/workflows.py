@@ -9,7 +9,9 @@ from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (CycleTimerEventDefinition,
                                                               TimerEventDefinition)
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
@@ -105,20 +107,34 @@ def element_properties(version, bpmn_id: str) -> dict:
     return {}
 
 
-START_DATA_KEYS = "startDataKeys"  # the start event's property: the data a caller may start with
+START_DATA_KEYS = "startDataKeys"  # the start event's property: data a caller may start with more
 
 
-def start_data_keys(version) -> set[str]:
-    """The keys of start data a caller may give (the main process's start events' property
-    startDataKeys, a comma list); none when the diagram declares none."""
+def start_data_declared(version) -> tuple[set[str], set[str]]:
+    """What a caller may start an instance of this version with: (the keys its start events
+    declare in startDataKeys, a comma list; the form keys of the start form, i.e. the forms of
+    the user tasks the instance opens first: those reached from the start through scripts and
+    gateways, before anything waits)."""
     spec, _subprocess_specs = specs_for(version)
-    keys = set()
-    for task_spec in spec.task_specs.values():
-        if isinstance(task_spec, StartEvent):
-            properties = (getattr(task_spec, "extensions", None) or {}).get("properties", {})
-            declared = (properties.get(START_DATA_KEYS) or "").split(",")
-            keys.update(key.strip() for key in declared if key.strip())
-    return keys
+    keys, forms, seen = set(), set(), set()
+    ahead = [task_spec for task_spec in spec.task_specs.values() if isinstance(task_spec, StartEvent)]
+    for start in ahead:
+        properties = (getattr(start, "extensions", None) or {}).get("properties", {})
+        declared = (properties.get(START_DATA_KEYS) or "").split(",")
+        keys.update(key.strip() for key in declared if key.strip())
+    while ahead:
+        task_spec = ahead.pop()
+        if id(task_spec) in seen:
+            continue
+        seen.add(id(task_spec))
+        properties = (getattr(task_spec, "extensions", None) or {}).get("properties", {})
+        if getattr(task_spec, "manual", False):
+            if properties.get("formKey"):
+                forms.add(properties["formKey"])
+        elif isinstance(task_spec, StartEvent) or not isinstance(task_spec, (CatchingEvent,
+                                                                             SubWorkflowTask)):
+            ahead.extend(task_spec.outputs)  # a script, a gateway: the instance runs on
+    return keys, forms
 
 
 def element_names(version) -> dict[str, str]:

@@ -185,13 +185,19 @@ def test_open311_refuses_control_characters_and_its_xml_parses_after_the_post(ap
 
 # ------------------------------------------------------------------ start data, follow-up key
 
-def test_the_api_start_refuses_start_data_the_diagram_does_not_declare(arrange, api):
-    response = api("pr_expert_d1").post("/api/v1/processes/complaints/instances",
-                                        json={"district": "d1", "data": {"complaint_type": "employee",
-                                                                         "answer_due_at": "2000-01-01"}})
+def test_the_api_start_takes_only_the_fields_of_the_start_form(arrange, api):
+    client = api("pr_expert_d1")
+    url = "/api/v1/processes/complaints/instances"
+    # What the process computes itself (its deadline, the moment of receipt) is not start data.
+    response = client.post(url, json={"district": "d1", "data": {
+        "subject": "چراغ خاموش", "answer_due_at": "2000-01-01", "received_at": "2000-01-01"}})
     assert response.status_code == 400
-    assert set(response.get_json()["details"]) == {"answer_due_at", "complaint_type"}
+    assert set(response.get_json()["details"]) == {"answer_due_at", "received_at"}
     assert arrange.instance_count() == 0
+    # The fields of the form the instance opens with (complaint_register) are: a draft there.
+    response = client.post(url, json={"district": "d1", "data": {"subject": "چراغ خاموش",
+                                                                 "channel": "phone"}})
+    assert response.status_code == 201 and response.get_json()["data"]["subject"] == "چراغ خاموش"
 
 
 def test_the_follow_up_key_leaves_the_session_cookie_once_shown(app):
