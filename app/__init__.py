@@ -20,12 +20,13 @@ def create_app(config: dict | None = None) -> Flask:
     from programmes import build_city_engine
     app.extensions["bpmn_engine"] = build_city_engine(app.config)
 
-    from . import db, errors, extensions, i18n, security
+    from . import db, errors, extensions, i18n, input_guard, security
     db.init_db(app)
     extensions.init_extensions(app)
     security.init_security(app)
     i18n.init_i18n(app)
     errors.init_error_pages(app)
+    input_guard.init_input_guard(app)  # ids, numbers and control characters out of range
 
     from .admin import bp as admin_bp
     from .api import bp as api_bp

@@ -19,9 +19,9 @@ from engine.migration import (TEMPLATES as MIGRATION_TEMPLATES, MigrationRefused
                               running_instances)
 from engine.replay.history import instance_overview
 from engine.replay.verify import Replay, iter_verify, replay_instance, verify_instance
-from engine.runtime.steps import (complete_task, get_task, latest_version, open_tasks,
-                                  require_ready, send_message, send_message_for, start_instance,
-                                  start_instance_for, waiting_messages)
+from engine.runtime.steps import (check_start_data, complete_task, get_task, latest_version,
+                                  open_tasks, require_ready, send_message, send_message_for,
+                                  start_instance, start_instance_for, waiting_messages)
 from engine.runtime.task_actions import claim_task, reassign_task, unclaim_task
 from engine.runtime.shredding import shred_case
 from engine.runtime.task_data import server_data, shown_task_data, task_data
@@ -38,8 +38,9 @@ __all__ = [
     "MIGRATION_TEMPLATES", "MigrationRefused", "check_migration",
     "migrate_instance", "migrate_instances", "running_instances",
     "instance_overview", "Replay", "iter_verify", "replay_instance", "verify_instance",
-    "complete_task", "get_task", "latest_version", "open_tasks", "require_ready", "send_message",
-    "send_message_for", "start_instance", "start_instance_for", "waiting_messages",
+    "check_start_data", "complete_task", "get_task", "latest_version", "open_tasks",
+    "require_ready", "send_message", "send_message_for", "start_instance", "start_instance_for",
+    "waiting_messages",
     "claim_task", "reassign_task", "unclaim_task", "shown_task_data", "server_data", "task_data",
     "fire_due_timer_batch", "fire_next_due_timers",
     "BPMN_NS", "parse_definition", "element_names", "element_properties",

@@ -3,10 +3,14 @@
 URL table:
   POST  /api/v1/auth/token                    token
   GET   /api/v1/processes                     processes
-  POST  /api/v1/processes/<key>/instances     start_instance
+  POST  /api/v1/processes/<key>/instances     start_instance  (data: only the fields of the
+                                                            start form, startDataKeys)
   GET   /api/v1/instances/<id>                instance
   GET   /api/v1/instances/<id>/events         instance_events
-  POST  /api/v1/instances/<id>/messages       instance_message  ({"name": ..., "payload": {...}})
+  POST  /api/v1/instances/<id>/messages       instance_message  ({"name": ..., "payload": {...}};
+                                                            only a message whose catch event
+                                                            declares externalMessageRole, by
+                                                            a holder of that role)
   GET   /api/v1/tasks                         tasks        (process, district, overdue)
   GET   /api/v1/tasks/<id>                    task         (with its form and its own data)
   POST  /api/v1/tasks/<id>/claim              claim
@@ -46,6 +50,7 @@ from ..dashboard import DashboardRefused, dashboard_json, dashboard_scope
 from ..db import db_session
 from ..documents.uploads import api_task_data
 from ..i18n import translate_error
+from ..input_guard import int_in_range
 from .auth import json_error, token_required
 from .openapi import openapi_document
 from .serialize import event_json, instance_json, process_json, task_json
@@ -98,7 +103,7 @@ def _district_id(session, value):
     if isinstance(value, bool) or not isinstance(value, (int, str)):
         return None  # JSON true is an int to Python; it must not mean district 1
     if isinstance(value, int):
-        return value
+        return value if int_in_range(value) else None  # no district has an id past 32 bits
     district = session.scalars(select(District).where(District.code == str(value))).first()
     return district.id if district else None
 
@@ -108,6 +113,7 @@ def _district_id(session, value):
 def start_instance(key):
     body = _body()
     session = db_session()
+    engine.check_start_data(session, key, body.get("data"))  # only what the diagram declares
     instance = engine.start_instance(session, key, g.api_user, _district_id(session, body.get("district")),
                                       body.get("data"), title=str(body.get("title") or "")[:300])
     return jsonify(instance_json(instance, open_tasks(session, instance))), 201

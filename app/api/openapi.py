@@ -109,7 +109,11 @@ def openapi_document() -> dict:
                 status="201", params=[{"name": "key", "in": "path", "required": True, "schema": {"type": "string"}}],
                 body={"type": "object", "required": ["district"], "properties": {
                     "district": {"type": ["string", "integer"], "description": "district code or id"},
-                    "data": {"type": "object"}, "title": {"type": "string"}}})},
+                    "data": {"type": "object", "description": (
+                        "initial data: only the fields of the form the instance opens with "
+                        "(read-only ones excepted) and the keys its start event declares (BPMN "
+                        "property startDataKeys); any other key is refused with 400")},
+                    "title": {"type": "string"}}})},
             "/instances/{instance_id}": {"get": _op("An instance with its open tasks", _ref("Instance"), 401, 403, 404,
                                                     params=[_path_id("instance_id")])},
             "/instances/{instance_id}/events": {"get": _op(
@@ -117,7 +121,9 @@ def openapi_document() -> dict:
                     "instance_id": {"type": "integer"}, "events": {"type": "array", "items": _ref("Event")}}},
                 401, 403, 404, params=[_path_id("instance_id")])},
             "/instances/{instance_id}/messages": {"post": _op(
-                "Deliver a named message to an instance waiting for it", _ref("Instance"),
+                "Deliver a named message to an instance waiting for it: only a message its "
+                "diagram declares receivable from outside (externalMessageRole), by a holder of "
+                "that role (else 403)", _ref("Instance"),
                 400, 401, 403, 404, 409, params=[_path_id("instance_id")],
                 body={"type": "object", "required": ["name"], "properties": {
                     "name": {"type": "string"}, "payload": {"type": "object"}}})},

@@ -13,9 +13,15 @@ from flask import Response
 from workcal import jalali
 
 from ..i18n import local_zone
+from ..input_guard import strip_forbidden_characters
 
 FORMATS = ("json", "xml")
 _MIMETYPES = {"json": "application/json; charset=utf-8", "xml": "application/xml; charset=utf-8"}
+
+
+# Dates a client may ask for: far enough for any request, near enough that a window of 90 days
+# before or a time zone's offset never leaves what datetime and the databases hold.
+MIN_YEAR, MAX_YEAR = 1900, 2999
 
 
 class Open311Error(Exception):
@@ -41,6 +47,9 @@ def parse_w3c(name: str, text: str) -> datetime:
     except ValueError:
         raise Open311Error(400, f"{name} must be a W3C datetime such as 2026-11-20T00:00:00Z "
                                 f"or 2026-11-20T00:00:00+03:30; got {text!r}.") from None
+    if not MIN_YEAR <= moment.year <= MAX_YEAR:
+        raise Open311Error(400, f"{name} must be a date between the years {MIN_YEAR} and {MAX_YEAR}; "
+                                f"got {text!r}.")
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=local_zone())
     return moment.astimezone(timezone.utc).replace(tzinfo=None)
@@ -51,7 +60,9 @@ def _xml_text(value) -> str | None:
         return None
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    # Text stored before the input guard may hold characters XML cannot carry: the document
+    # must parse for every client all the same.
+    return strip_forbidden_characters(str(value))
 
 
 def _xml_item(tag: str, record: dict) -> ET.Element:

@@ -91,7 +91,9 @@ def boundaries():
 
 @bp.route("/requests/filed")
 def filed():
-    shown = session.get(FILED_KEY)
+    # Shown once: the follow-up key does not stay in the session cookie, which a shared
+    # computer or a proxy's log would keep (the tracking code stays followed, _remember).
+    shown = session.pop(FILED_KEY, None)
     if not shown:
         return redirect(url_for(".home"))
     return render_template("portal/filed.html", code=shown["code"], key=shown["key"])

@@ -20,10 +20,12 @@ from models.errors import Conflict, Forbidden, InvalidData, NotFound, WorkflowEr
 from engine.events import GENESIS_SHA256, append_event
 from engine.spiff.sandbox import DataTooLarge
 from formjs import versions as form_versions
-from formjs.forms import FormNotFound, readonly_fields, validate_submission
-from engine.spiff.workflows import (current_data, deliver_message, dump_workflow, find_ready_task,
-                                    ready_human_tasks, run_engine, waiting_message_names,
-                                    waiting_timers)
+from formjs.forms import (FormNotFound, form_fields, load_form, readonly_fields,
+                          validate_submission)
+from engine.spiff.workflows import (current_data, deliver_message, dump_workflow,
+                                    external_message_names, find_ready_task, ready_human_tasks,
+                                    run_engine, start_data_declared, waiting_message_names,
+                                    waiting_message_roles, waiting_timers)
 from workcal.working_time import task_due_at
 
 
@@ -188,6 +190,31 @@ def start_instance(session, process_key: str, user: User, district_id: int,
     if not access.can_start_in_district(user, district.id):
         raise Forbidden("You hold no role in this district.")
     return start_instance_for(session, process_key, user, district, data, title)
+
+
+def check_start_data(session, process_key: str, data) -> None:
+    """A caller from outside (the API) starts an instance only with data its diagram takes:
+    the fields of its start form (the form of the task it opens first, which shows them as a
+    draft, a read-only field excepted) and the keys its start event declares (startDataKeys).
+    Any other key could set what the process computes itself (a deadline, a date of receipt).
+    InvalidData names each other key."""
+    if data is None:
+        return
+    if not isinstance(data, dict):
+        raise InvalidData("data must be an object.", {"data": "must be an object"})
+    keys, forms = start_data_declared(latest_version(session, process_key))
+    for form_key in forms:
+        try:
+            fields = form_fields(load_form(form_key, session=session))
+        except (FormNotFound, ValueError):
+            continue  # refused at deploy; nothing of it is accepted
+        keys.update(field["path"].split(".")[0].split("[")[0] for field in fields
+                    if not field["readonly"])
+    unknown = sorted(str(key) for key in data if key not in keys)
+    if unknown:
+        raise InvalidData("This process does not take {keys} at its start.",
+                          {key: "not a start field of this process" for key in unknown},
+                          keys=", ".join(unknown))
 
 
 def start_instance_for(session, process_key: str, actor: User, district: District,
@@ -362,7 +389,10 @@ def complete_task(session, task_id: int, user: User, data: dict | None, locale: 
 
 
 def send_message(session, instance_id: int, user: User, name: str, payload: dict | None) -> Instance:
-    """Deliver a named message (with a JSON payload) to a running instance waiting for it."""
+    """Deliver a named message (with a JSON payload) from outside (the API) to a running instance
+    waiting for it: only a message whose catch event declares externalMessageRole, and only by
+    a holder of that role in the instance's district (or city-wide). Internal messages (a Mardom
+    Salam programme's closing) are sent by the system after its own checks (send_message_for)."""
     instance = session.get(Instance, instance_id, options=_INSTANCE_WITH_STATE)
     if instance is None:
         raise NotFound("Instance {id} does not exist.", id=instance_id)
@@ -373,7 +403,18 @@ def send_message(session, instance_id: int, user: User, name: str, payload: dict
         raise InvalidData("payload must be an object.", {"payload": "must be an object"})
     if instance.status != "running":
         raise Conflict("This instance is no longer running.")
-    return send_message_for(session, instance, user, name, payload)
+    workflow = engine_of(session).load_workflow(instance.state_json, instance.version)
+    roles = waiting_message_roles(workflow, name)
+    if not roles:
+        raise Conflict("This instance is not waiting for the message {name}.",
+                       {"waiting_for": external_message_names(workflow)}, name=name)
+    if not all(roles):
+        raise Forbidden("The message {name} is not accepted from outside: the system sends it "
+                        "after its own checks.", name=name)
+    if not all(access.has_role(user, role, instance.district_id) for role in roles):
+        raise Forbidden("Only a holder of the role {role} in this district may send the message "
+                        "{name}.", role=", ".join(sorted(set(roles))), name=name)
+    return _deliver(session, instance, workflow, user, name, payload)
 
 
 def send_message_for(session, instance: Instance, actor: User, name: str,
@@ -383,6 +424,11 @@ def send_message_for(session, instance: Instance, actor: User, name: str,
         raise Conflict("This instance is no longer running.")
     check_submitted_bounds(session, payload or {}, "the message payload")
     workflow = engine_of(session).load_workflow(instance.state_json, instance.version)
+    return _deliver(session, instance, workflow, actor, name, payload)
+
+
+def _deliver(session, instance: Instance, workflow, actor: User, name: str,
+             payload: dict | None) -> Instance:
     if not deliver_message(workflow, name, payload or {}):
         raise Conflict("This instance is not waiting for the message {name}.",
                        {"waiting_for": waiting_message_names(workflow)}, name=name)

@@ -4,9 +4,11 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
 from people.catalogue import roles_of
+from people.permissions import READ_ONLY_ROLES
 from people.roles import role_for_lane  # the built-in roles, for parsing without a session
 
 from engine.problems.explain import explain_exception
@@ -145,6 +147,31 @@ def _check_lanes_and_forms(spec, subprocess_specs, check_forms: bool, session=No
     return lanes, forms, errors
 
 
+EXTERNAL_MESSAGE_ROLE = "externalMessageRole"  # a message catch event's: who may send it from outside
+
+
+def _check_message_roles(spec, subprocess_specs, session=None) -> list[BpmnError]:
+    """externalMessageRole (who may send a message from outside, the API) only on an event that
+    catches a message, naming a known role that may act."""
+    known = roles_of(session).is_role
+    errors = []
+    for task_spec in _task_specs(spec, subprocess_specs):
+        properties = (getattr(task_spec, "extensions", None) or {}).get("properties", {})
+        if EXTERNAL_MESSAGE_ROLE not in properties:
+            continue
+        role = (properties.get(EXTERNAL_MESSAGE_ROLE) or "").strip()
+        if not isinstance(getattr(task_spec, "event_definition", None), MessageEventDefinition):
+            errors.append(BpmnError(Message("{property} belongs on an event that catches a message",
+                                            property=EXTERNAL_MESSAGE_ROLE),
+                                    element_id=task_spec.bpmn_id, tag="intermediateCatchEvent"))
+        elif not known(role) or role in READ_ONLY_ROLES:
+            errors.append(BpmnError(Message("{property} names {role!r}, which is not a role that may "
+                                            "act; give a role's code (see people/roles.py)",
+                                            property=EXTERNAL_MESSAGE_ROLE, role=role),
+                                    element_id=task_spec.bpmn_id, tag="intermediateCatchEvent"))
+    return errors
+
+
 def parse_definition(xml: bytes | str, check_forms: bool = True, check_code: bool = True,
                      session=None, check_lanes: bool = True) -> ParsedDefinition:
     """Validate a BPMN file completely and build its specs; raise BpmnValidationError.
@@ -172,6 +199,8 @@ def parse_definition(xml: bytes | str, check_forms: bool = True, check_code: boo
         raise BpmnValidationError(_with_lines(explain_exception(exc, tree), tree)) from exc
     lanes, forms, errors = _check_lanes_and_forms(spec, subprocess_specs, check_forms, session,
                                                   check_lanes)
+    if check_lanes:  # a stored version's were checked at deploy
+        errors += _check_message_roles(spec, subprocess_specs, session)
     if errors:
         raise BpmnValidationError(_with_lines(errors, tree))
     process = tree.getroot().find(f"bpmn:process[@id='{process_key}']", NS)

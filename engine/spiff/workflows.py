@@ -9,6 +9,9 @@ from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (CycleTimerEventDefinition,
                                                               TimerEventDefinition)
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
@@ -17,7 +20,7 @@ from SpiffWorkflow.util.task import TaskState
 from models import clock
 from models.errors import UnreadableState
 
-from engine.spiff.parsing import parse_definition
+from engine.spiff.parsing import EXTERNAL_MESSAGE_ROLE, parse_definition
 from engine.spiff.pruning import PRUNED_COMPLETIONS, prune_history
 from engine.spiff.sandbox import SandboxScriptEngine
 from engine.spiff.timer_events import register_clock_timers
@@ -103,6 +106,36 @@ def element_properties(version, bpmn_id: str) -> dict:
             if getattr(task_spec, "bpmn_id", None) == bpmn_id:
                 return dict((getattr(task_spec, "extensions", None) or {}).get("properties", {}))
     return {}
+
+
+START_DATA_KEYS = "startDataKeys"  # the start event's property: data a caller may start with more
+
+
+def start_data_declared(version) -> tuple[set[str], set[str]]:
+    """What a caller may start an instance of this version with: (the keys its start events
+    declare in startDataKeys, a comma list; the form keys of the start form, i.e. the forms of
+    the user tasks the instance opens first: those reached from the start through scripts and
+    gateways, before anything waits)."""
+    spec, _subprocess_specs = specs_for(version)
+    keys, forms, seen = set(), set(), set()
+    ahead = [task_spec for task_spec in spec.task_specs.values() if isinstance(task_spec, StartEvent)]
+    for start in ahead:
+        properties = (getattr(start, "extensions", None) or {}).get("properties", {})
+        declared = (properties.get(START_DATA_KEYS) or "").split(",")
+        keys.update(key.strip() for key in declared if key.strip())
+    while ahead:
+        task_spec = ahead.pop()
+        if id(task_spec) in seen:
+            continue
+        seen.add(id(task_spec))
+        properties = (getattr(task_spec, "extensions", None) or {}).get("properties", {})
+        if getattr(task_spec, "manual", False):
+            if properties.get("formKey"):
+                forms.add(properties["formKey"])
+        elif isinstance(task_spec, StartEvent) or not isinstance(task_spec, (CatchingEvent,
+                                                                             SubWorkflowTask)):
+            ahead.extend(task_spec.outputs)  # a script, a gateway: the instance runs on
+    return keys, forms
 
 
 def element_names(version) -> dict[str, str]:
@@ -318,6 +351,24 @@ def waiting_message_names(workflow: BpmnWorkflow) -> list[str]:
         if isinstance(definition, MessageEventDefinition) and definition.name not in names:
             names.append(definition.name)
     return names
+
+
+def waiting_message_roles(workflow: BpmnWorkflow, name: str) -> list[str | None]:
+    """For each event waiting now for the named message, the role its externalMessageRole
+    property names (None: an internal message, sent only by the system after its checks)."""
+    roles = []
+    for task in workflow.get_tasks(state=TaskState.WAITING):
+        definition = getattr(task.task_spec, "event_definition", None)
+        if isinstance(definition, MessageEventDefinition) and definition.name == name:
+            properties = (getattr(task.task_spec, "extensions", None) or {}).get("properties", {})
+            roles.append((properties.get(EXTERNAL_MESSAGE_ROLE) or "").strip() or None)
+    return roles
+
+
+def external_message_names(workflow: BpmnWorkflow) -> list[str]:
+    """Names of the messages the workflow waits for now that a diagram lets callers send."""
+    return [name for name in waiting_message_names(workflow)
+            if all(waiting_message_roles(workflow, name))]
 
 
 def deliver_message(workflow: BpmnWorkflow, name: str, payload: dict) -> bool:

@@ -43,10 +43,16 @@ def test_start_by_district_id_works_too(arrange, api):
     assert response.status_code == 201 and response.get_json()["district"] == "d1"
 
 
-def test_start_with_initial_data_puts_it_on_the_instance(arrange, api):
-    response = start(api("pr_expert_d1"), data={"source": "137"})
+def test_start_with_initial_data_its_start_event_declares_puts_it_on_the_instance(arrange, api):
+    arrange.deploy(MESSAGE_WAIT)  # startDataKeys "source, topic"
+    client = api("pr_expert_d1")
+    response = client.post("/api/v1/processes/message_wait/instances",
+                           json={"district": "d1", "data": {"source": "137"}})
     assert response.status_code == 201
     assert response.get_json()["data"]["source"] == "137"
+    # Keys the diagram does not declare are refused (issue 19): nothing starts.
+    refused = start(client, data={"source": "137"})
+    assert refused.status_code == 400 and set(refused.get_json()["details"]) == {"source"}
 
 
 def test_start_of_an_unknown_process_is_404(arrange, api):

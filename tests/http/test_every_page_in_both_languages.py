@@ -38,6 +38,14 @@ from app.demo import DEMO_PASSWORD
 
 # One user of each role group; None is the anonymous citizen.
 USERS = ("pr_expert_d1", "district_mayor_d1", "central_pr", "auditor", "process_owner", None)
+# A demo user of every other role (app/demo.py): each sees pages or parts of pages the groups
+# above do not (administration, disposals, confidential cases, Mardom Salam's desks, reports,
+# the dashboard of a deputy): rendered in both languages for server errors only.
+OTHER_ROLES = ("admin", "records_committee", "complaints_expert_d1", "central_inspection",
+               "pr_head_d1", "communications_office", "special_followup_officer",
+               "followup_working_group_d1", "mayor_bureau_head", "intake_operator_d1",
+               "feedback_unit_d1", "followup_unit_d1", "department_head_d1", "deputy_d1",
+               "manager_d1", "mayor_office_head_d1")
 # Paths walked on the pages, from test_every_review_shows_what_it_decides: each leaves tasks
 # done (with their quality records) and one open.
 # The complaint's overdue follow-up first: each walk fires the next due timer of all instances,
@@ -318,3 +326,22 @@ def test_every_page_answers_in_both_languages_and_persian_pages_show_no_english(
     report = "\n".join(errors) + "\n" + "\n".join(
         f"{url}: {', '.join(sorted(words))}" for url, words in sorted(english.items()))
     assert not errors and not english, report
+
+
+def test_every_page_answers_without_a_server_error_for_a_user_of_every_other_role(app, db, login):
+    seed_city(app, db, login)
+    urls = urls_of(app, parameter_values(app))
+    assert "/reports/137" in urls
+    errors = []
+    for username in OTHER_ROLES:
+        for lang in ("fa", "en"):
+            client = client_for(app, username, lang)
+            for url in urls:
+                try:
+                    status = client.get(url).status_code
+                except Exception as error:  # noqa: BLE001 - TESTING propagates a 500's cause
+                    errors.append(f"500 {url} as {username} in {lang}: {error!r}")
+                    continue
+                if status >= 500:
+                    errors.append(f"{status} {url} as {username} in {lang}")
+    assert not errors, "\n".join(errors)
