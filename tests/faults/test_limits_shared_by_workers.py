@@ -1,31 +1,8 @@
 """Two gunicorn workers share one rate limit through Redis and one login back-off through the
 database: the 10-per-minute limit lets 10 requests through, not 10 per worker."""
-import os
-import uuid
-
-import pytest
-import redis
 
 from fault_support import Server, request
-
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/3")
-
-
-@pytest.fixture
-def redis_prefix():
-    """A key prefix of this test alone; its keys deleted afterwards."""
-    store = redis.Redis.from_url(REDIS_URL)
-    try:
-        store.ping()
-    except redis.exceptions.ConnectionError:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(f"no Redis at {REDIS_URL} (.ci/run starts one)")
-    prefix = f"test-workers-{uuid.uuid4().hex}"
-    yield prefix
-    for key in store.scan_iter(match=f"*{prefix}*"):
-        store.delete(key)
-    store.close()
+from tests.redis_support import REDIS_URL, redis_prefix  # noqa: F401 - a fixture
 
 
 def test_two_workers_share_the_limit_in_redis_and_the_login_back_off(app, database_url, tmp_path, redis_prefix):

@@ -1,9 +1,7 @@
 """Issue 19, safe on the internet: login throttling with back-off (pages and API), the password
 policy (CLI, admin pages, one's own password), LDAP login, and rate limits shared through Redis,
 behind trusted proxies, per Open311 api_key; login through LDAP and OpenID Connect."""
-import os
 import time
-import uuid
 from datetime import datetime
 from urllib.parse import parse_qs, urlsplit
 
@@ -28,7 +26,7 @@ from tests.database_support import TEST_CONFIG
 
 START = datetime(2026, 12, 6, 8, 0, 0)
 STRONG = "Narenji-Kooh-Dasht-42"
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/3")
+from tests.redis_support import REDIS_URL, redis_prefix  # noqa: F401 - a fixture
 
 
 def _post_login(client, username, password, **kw):
@@ -376,23 +374,6 @@ def test_open311_counts_per_valid_api_key_and_otherwise_per_address(app, databas
     assert [with_key(key_b) for _ in range(2)] == [200, 200]  # same address, its own allowance
     assert [_services(client) for _ in range(2)] == [200, 200]  # no key: the address's own
     assert with_key("made-up-key") == 429  # an unknown key counts as the address
-
-
-@pytest.fixture
-def redis_prefix():
-    """A key prefix of this test alone in the test Redis; its keys deleted afterwards."""
-    store = redis.Redis.from_url(REDIS_URL)
-    try:
-        store.ping()
-    except redis.exceptions.ConnectionError:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(f"no Redis at {REDIS_URL} (.ci/run starts one)")
-    prefix = f"test-limits-{uuid.uuid4().hex}"
-    yield prefix
-    for key in store.scan_iter(match=f"*{prefix}*"):
-        store.delete(key)
-    store.close()
 
 
 def test_two_apps_on_one_redis_share_the_counts(app, database_url, limiter_kept, redis_prefix):
