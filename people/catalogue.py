@@ -64,10 +64,9 @@ def list_roles(session) -> list[RoleRow]:
     return list(session.scalars(select(RoleRow).order_by(RoleRow.built_in.desc(), RoleRow.id)))
 
 
-def create_role(session, code: str, title_fa: str, title_en: str, city_wide: bool = False,
-                user=None) -> RoleRow:
-    """Add a role (InvalidData, per field, for a bad or taken code or a title another role
-    already uses: a lane name must name one role)."""
+def checked_code_and_titles(code, title_fa, title_en) -> tuple[str, str, str, dict]:
+    """The stripped code and titles of a catalogue entry (a role, a 137 channel) and what is
+    wrong with them, per field."""
     code, title_fa, title_en = (code or "").strip(), (title_fa or "").strip(), (title_en or "").strip()
     errors = {}
     if not CODE_PATTERN.match(code):
@@ -76,6 +75,14 @@ def create_role(session, code: str, title_fa: str, title_en: str, city_wide: boo
         errors["title_fa"] = "A Persian title of 1 to 200 characters is required."
     if not title_en or len(title_en) > 200:
         errors["title_en"] = "An English title of 1 to 200 characters is required."
+    return code, title_fa, title_en, errors
+
+
+def create_role(session, code: str, title_fa: str, title_en: str, city_wide: bool = False,
+                user=None) -> RoleRow:
+    """Add a role (InvalidData, per field, for a bad or taken code or a title another role
+    already uses: a lane name must name one role)."""
+    code, title_fa, title_en, errors = checked_code_and_titles(code, title_fa, title_en)
     catalogue = roles_of(session)
     if "code" not in errors and (catalogue.is_role(code) or catalogue.role_for_lane(code)):
         errors["code"] = "This code is taken by another role."

@@ -3,12 +3,11 @@
 intake form's channel choice offers them (valuesKey `channel_options`, the engine's shown_data
 hook), so a channel added here is offered at the next intake.
 """
-import re
-
 from sqlalchemy import func, select
 
 from models import MessageChannel
 from models.errors import InvalidData
+from people.catalogue import checked_code_and_titles
 
 # The seed (migration 0024 keeps a copy): the source gives the number, not the names.
 BUILT_IN_CHANNELS = (
@@ -26,7 +25,6 @@ BUILT_IN_CHANNELS = (
     ("field", "گزارش ناظران و بازرسان میدانی", "Field inspectors' report"),
     ("api", "سامانه‌های دیگر (API)", "Other systems (API)"),
 )
-CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 
 
 def seed_channels(session) -> int:
@@ -51,14 +49,7 @@ def list_channels(session) -> list[MessageChannel]:
 def add_channel(session, code: str, title_fa: str, title_en: str, user=None) -> MessageChannel:
     """Add a channel at the end of the list (InvalidData, per field, for a bad or taken code or
     title; nothing is written then)."""
-    code, title_fa, title_en = (code or "").strip(), (title_fa or "").strip(), (title_en or "").strip()
-    errors = {}
-    if not CODE_PATTERN.match(code):
-        errors["code"] = "A code of 2 to 40 lower-case Latin letters, digits or _, starting with a letter."
-    if not title_fa or len(title_fa) > 200:
-        errors["title_fa"] = "A Persian title of 1 to 200 characters is required."
-    if not title_en or len(title_en) > 200:
-        errors["title_en"] = "An English title of 1 to 200 characters is required."
+    code, title_fa, title_en, errors = checked_code_and_titles(code, title_fa, title_en)
     channels = list_channels(session)
     if "code" not in errors and any(c.code == code for c in channels):
         errors["code"] = "This code is taken by another channel."
