@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from engine.deadlines import DEFAULT_DEADLINES, MessageClock, ReplyDeadlines
 from engine.hooks import Hooks
 from engine.spiff import workflows
-from engine.spiff.sandbox import (BASE_HELPERS, DEFAULT_MAX_DATA_BYTES, DEFAULT_MAX_DATA_DEPTH,
-                                  SandboxScriptEngine, check_data_bounds)
+from engine.spiff.data_bounds import (DEFAULT_MAX_DATA_BYTES, DEFAULT_MAX_DATA_DEPTH,
+                                      check_data_bounds)
+from engine.spiff.sandbox import BASE_HELPERS, SandboxScriptEngine
 from engine.spiff.script_worker import WorkerLimits
 from formjs.versions import SCHEMAS_KEY
 from models.shredding import DEVELOPMENT_KEY, KeyRing

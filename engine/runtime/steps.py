@@ -18,7 +18,7 @@ from workcal.store import calendar_for, using_calendar, zone_of
 from engine.core import engine_of
 from models.errors import Conflict, Forbidden, InvalidData, NotFound, WorkflowError
 from engine.events import GENESIS_SHA256, append_event
-from engine.spiff.sandbox import DataTooLarge
+from engine.spiff.data_bounds import DataTooLarge
 from formjs import versions as form_versions
 from formjs.forms import (FormNotFound, form_fields, load_form, readonly_fields,
                           validate_submission)

@@ -4,7 +4,7 @@ import re
 from models.errors import BpmnError
 from models.messages import Message
 
-from engine.spiff.sandbox import compile_code
+from engine.spiff.sandbox_policy import compile_code
 
 
 def check_expression(source: str) -> str | None:

@@ -12,12 +12,11 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from engine.deadlines import MessageClock, ReplyDeadlines
 from engine.spiff import script_worker
-# Re-exported: the deploy-time checks and the tests use them from here.
-from engine.spiff.restricted import (CODE_FILENAME, DEFAULT_MAX_DATA_BYTES,  # noqa: F401
-                                     DEFAULT_MAX_DATA_DEPTH, FORBIDDEN_CALLS, GUARDS, MAX_INT_BITS,
-                                     MAX_ITEMS, SANDBOX_BUILTINS, DataTooLarge, check_data_bounds,
-                                     compile_code, fresh_guards, refused_code, run_bounded,
-                                     strip_context)
+from engine.spiff.data_bounds import (DEFAULT_MAX_DATA_BYTES, DEFAULT_MAX_DATA_DEPTH,
+                                      check_data_bounds)
+from engine.spiff.restricted import run_bounded, strip_context
+from engine.spiff.sandbox_guards import fresh_guards
+from engine.spiff.sandbox_policy import refused_code
 from models import clock
 from models.errors import SandboxViolation
 from workcal.working_time import WORKING_TIME_HELPERS

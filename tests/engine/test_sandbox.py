@@ -10,7 +10,8 @@ import pytest
 from engine.spiff.code_checks import check_expression, check_script, find_code_errors
 from models.errors import SandboxViolation
 from engine.harness import WorkflowTaskException, evaluate, workflow_from_bpmn
-from engine.spiff.sandbox import GUARDS, SandboxEnvironment
+from engine.spiff.sandbox import SandboxEnvironment
+from engine.spiff.sandbox_guards import GUARDS
 from engine.spiff.workflows import run_engine
 from engine.spiff.xmlsafe import parse_bpmn_xml
 
