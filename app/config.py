@@ -39,7 +39,7 @@ DEFAULTS = {
     # Each run makes the previous Solar Hijri month's reports that are missing, so a daily run
     # makes them once a month, on the 1st of the Solar month, and catches up after downtime.
     "COMPLAINT_REPORT_CRON": "0 6 * * *",
-    # The daily digest of every instance's chain head (audit/integrity.py; crontab, in TIMEZONE; "" = never).
+    # The daily digest of every instance's chain head (audit/digests.py; crontab, in TIMEZONE; "" = never).
     "CHAIN_DIGEST_CRON": "30 0 * * *",
     # The Ed25519 key that signs each daily digest, kept outside the database: the key itself
     # (PEM, or the base64 of its 32 bytes; from the environment) or a PEM file's path. Make one

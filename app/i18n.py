@@ -167,7 +167,7 @@ def say(message) -> str:
 
 
 def chain_explanation(problem) -> str:
-    """An integrity problem's explanation (audit.integrity.ChainProblem) in the page's language:
+    """An integrity problem's explanation (audit.chain_problem.ChainProblem) in the page's language:
     event types by their label, numbers in the page's digits, hashes isolated."""
     if problem.template is None:
         return problem.explanation

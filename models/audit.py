@@ -10,7 +10,7 @@ from .people import User
 
 
 class ChainDigest(Base):
-    """The heads of every instance's event chain on one day, hashed together (audit.integrity)."""
+    """The heads of every instance's event chain on one day, hashed together (audit.digests)."""
     __tablename__ = "chain_digests"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

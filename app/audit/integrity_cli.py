@@ -10,7 +10,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from audit import integrity, signing
+from audit import event_chain, signing
 from records import retention
 
 from .keys import keep_copy, make_signed_digest
@@ -23,8 +23,8 @@ def chain_command(instance_id):
     """Check the event hash chains; exit 1 if any was tampered with."""
     session = current_app.extensions["db_sessions"]()
     try:
-        problems = (integrity.check_instance(session, instance_id) if instance_id is not None
-                    else integrity.check_all(session))
+        problems = (event_chain.check_instance(session, instance_id) if instance_id is not None
+                    else event_chain.check_all(session))
         count = 0
         for problem in problems:
             count += 1

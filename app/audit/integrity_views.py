@@ -17,7 +17,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from audit import integrity
+from audit.digests import (DigestFileError, compare_with_digest, digest_export, list_digests,
+                           parse_digest_file)
+from audit.event_chain import check_all, check_instance, instance_count
+from audit.operator_chain import check_city_chain
 from engine import list_operator_events
 from models.audit import ChainDigest
 from people.permissions import may
@@ -49,10 +52,10 @@ def integrity_page():
     instance_id = request.args.get("instance", type=int)
     problems, checked = None, 0
     if instance_id is not None:
-        problems, checked = integrity.check_instance(session, instance_id), 1
+        problems, checked = check_instance(session, instance_id), 1
     elif scope == "all":
-        problems = list(islice(integrity.check_all(session), MAX_PROBLEMS))
-        checked = integrity.instance_count(session)
+        problems = list(islice(check_all(session), MAX_PROBLEMS))
+        checked = instance_count(session)
     return render_template("audit/integrity.html", problems=problems, by_instance=_grouped(problems),
                            checked=checked, instance_id=instance_id,
                            truncated=problems is not None and len(problems) >= MAX_PROBLEMS)
@@ -131,7 +134,7 @@ def _trusted_keys() -> list:
 @auditor_required
 def digests():
     signer, key_problem = _signing_key()
-    return render_template("audit/digests.html", digests=integrity.list_digests(db_session()),
+    return render_template("audit/digests.html", digests=list_digests(db_session()),
                            signer=signer, key_problem=key_problem)
 
 
@@ -139,7 +142,7 @@ def digests():
 @auditor_required
 def operator_actions():
     session = db_session()
-    problems = integrity.check_city_chain(session)
+    problems = check_city_chain(session)
     actions = list_operator_events(session, limit=MAX_ACTIONS, newest_first=True)
     return render_template("audit/operator_actions.html", actions=actions,
                            problems=[chain_explanation(p) for p in problems],
@@ -158,7 +161,7 @@ def digest_json(day):
     if digest is None:
         abort(404)
     signer, _problem = _signing_key()
-    body = json.dumps(integrity.digest_export(digest, signer.public_text if signer else None),
+    body = json.dumps(digest_export(digest, signer.public_text if signer else None),
                       ensure_ascii=False, indent=1)
     return Response(body, mimetype="application/json", headers={
         "Content-Disposition": f'attachment; filename="chain-digest-{wanted.isoformat()}.json"'})
@@ -170,10 +173,10 @@ def check_digest():
     upload = request.files.get("digest")
     content = upload.read() if upload else request.form.get("digest_text", "").encode("utf-8")
     try:
-        problems = integrity.compare_with_digest(db_session(), content,
-                                                 public_key=_trusted_keys() or None)
-        kept = integrity.parse_digest_file(content)
-    except integrity.DigestFileError:
+        problems = compare_with_digest(db_session(), content,
+                                       public_key=_trusted_keys() or None)
+        kept = parse_digest_file(content)
+    except DigestFileError:
         return render_template("audit/digest_check.html", error=_("This file is not a chain digest."),
                                problems=None, kept=None), 400
     return render_template("audit/digest_check.html", error=None, problems=problems, kept=kept,

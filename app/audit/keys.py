@@ -5,7 +5,7 @@ serves, and refuses to make an unsigned digest with a message saying which setti
 """
 from pathlib import Path
 
-from audit import integrity, signing
+from audit import digests, signing
 from models.shredding import DEVELOPMENT_KEY
 
 from ..config import ROOT
@@ -40,8 +40,8 @@ def make_signed_digest(session, settings, day=None) -> dict:
     """The day's digest, signed, as exported (SigningKeyError before anything is written
     without a key); keep_copy writes it outside the database once committed."""
     signer = digest_signer(settings)
-    digest = integrity.make_daily_digest(session, day, signer=signer)
-    return integrity.digest_export(digest, signer.public_text)
+    digest = digests.make_daily_digest(session, day, signer=signer)
+    return digests.digest_export(digest, signer.public_text)
 
 
 def keep_copy(exported: dict, settings):
@@ -49,4 +49,4 @@ def keep_copy(exported: dict, settings):
     folder = (settings.get("AUDIT_DIGEST_DIR") or "").strip()
     if not folder:
         return None
-    return integrity.write_digest_copy(exported, folder)
+    return digests.write_digest_copy(exported, folder)

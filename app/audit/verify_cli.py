@@ -8,7 +8,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
-from audit import integrity, signing
+from audit import digests, signing
 from engine import Replay, iter_verify, verify_instance
 from models import Instance
 from models.audit import ChainDigest
@@ -69,8 +69,8 @@ def _check_digests(session, always: bool) -> int:
         public_keys = trusted_public_keys(current_app.config)
     except signing.SigningKeyError as exc:
         raise click.ClickException(str(exc)) from exc
-    problems = integrity.verify_digests(session, public_keys,
-                                        current_app.config.get("AUDIT_DIGEST_DIR") or None)
+    problems = digests.verify_digests(session, public_keys,
+                                      current_app.config.get("AUDIT_DIGEST_DIR") or None)
     count = session.scalar(select(func.count()).select_from(ChainDigest)) or 0
     for problem in problems:
         where = (f"instance {problem.instance_id} seq {problem.seq} " if problem.instance_id

@@ -7,7 +7,7 @@ from engine.runtime import steps as runtime
 
 from engine.runtime import task_actions
 from engine.events import GENESIS_SHA256, event_digest, verify_chain
-from audit.integrity import check_all, check_chain, check_instance
+from audit.event_chain import check_all, check_chain, check_instance
 from models import Event, HumanTask, Instance, User
 
 REGISTER = {"complainant_name": "مریم احمدی", "phone": "09123456789", "channel": "phone",

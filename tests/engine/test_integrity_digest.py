@@ -12,8 +12,8 @@ from app.scheduler import make_digest_job
 from engine.runtime import steps as runtime
 from engine.runtime import task_actions
 from engine.events import event_digest
-from audit.integrity import (canonical_sha256, check_instance, compare_with_digest, digest_export,
-                              make_daily_digest)
+from audit.digests import canonical_sha256, compare_with_digest, digest_export, make_daily_digest
+from audit.event_chain import check_instance
 from models import Event, HumanTask, Instance, clock
 from models.audit import ChainDigest
 from test_integrity_chain import _user, run_instance, sql

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from audit import signing
-from audit.integrity import (check_city_chain, digest_export, make_daily_digest, verify_digests,
-                             write_digest_copy)
+from audit.digests import digest_export, make_daily_digest, verify_digests, write_digest_copy
+from audit.operator_chain import check_city_chain
 from engine import append_operator_event, list_operator_events, verify_city_chain
 from engine.events import event_digest
 from models import Event, Instance
@@ -95,7 +95,7 @@ def test_a_digest_rewritten_to_match_no_longer_carries_a_valid_signature(db, com
     _recompute_chain(db, instance_id)
     assert "changed" in [p.kind for p in verify_digests(db, key.public_key)]
     # ... and the intruder rewrites the digest's heads and hash too: the signature no longer holds
-    from audit.integrity import canonical_sha256, current_heads
+    from audit.digests import canonical_sha256, current_heads
     heads = current_heads(db)
     sql(db, "UPDATE chain_digests SET heads = :h, digest_sha256 = :s",
         h=json.dumps(heads), s=canonical_sha256(heads))
@@ -179,5 +179,5 @@ def _recompute_chain(db, instance_id):
         prev = sha
     db.get(Instance, instance_id).last_event_sha256 = prev
     db.commit()
-    from audit.integrity import check_instance
+    from audit.event_chain import check_instance
     assert check_instance(db, instance_id) == []  # the chain alone looks intact

@@ -6,7 +6,7 @@ import json
 from sqlalchemy import text
 
 from engine.events import event_digest
-from audit.integrity import make_daily_digest
+from audit.digests import make_daily_digest
 from http_support import page_text
 from models import Event
 

@@ -21,7 +21,7 @@ from datetime import date, timedelta
 import lxml.html
 from sqlalchemy import select
 
-from audit.integrity import make_daily_digest
+from audit.digests import make_daily_digest
 from programmes.complaints.report import generate_complaint_report
 from records.retention import dispose_due_records
 from models import (ChainDigest, CitizenRequest, District, Event, HumanTask, Instance,

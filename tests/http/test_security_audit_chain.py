@@ -13,7 +13,8 @@ import pytest
 from sqlalchemy import select
 
 import modeling.repair
-from audit.integrity import canonical_sha256, check_city_chain, current_heads
+from audit.digests import canonical_sha256, current_heads
+from audit.operator_chain import check_city_chain
 from audit.signing import DEV_KEY_NAME, write_key_file
 from engine import list_operator_events
 from http_support import page_text
