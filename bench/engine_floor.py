@@ -31,8 +31,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from engine.spiff.parsing import parse_definition  # noqa: E402
-from engine.spiff.workflows import (dump_workflow, find_ready_task, load_workflow,  # noqa: E402
-                              new_workflow, ready_human_tasks, run_engine)
+from engine.spiff.workflow_tasks import find_ready_task  # noqa: E402
+from engine.spiff.workflows import (dump_workflow, load_workflow, new_workflow,  # noqa: E402
+                                    ready_human_tasks, run_engine)
 
 BPMN = ROOT / "processes" / "complaints.bpmn"
 

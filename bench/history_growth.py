@@ -6,14 +6,15 @@ field review, back to the answer). The aim is a flat cost; the target is a step 
 rounds costing no more than 2x a step after 1.
 
 For each checkpoint the script drives one instance through the rounds with
-engine.runtime.steps.complete_task on a real database (a session per step, committed, as a request
-does), then measures:
+engine.runtime.completing.complete_task on a real database (a session per step, committed, as a
+request does), then measures:
 
 - full step: complete_task + commit in a fresh session (task and instance rows read, state
   deserialized, task run, engine run, state serialized, task index, timers and events written);
   the median of --samples steps that follow the checkpoint;
 - engine step: the pure in-memory step (complete the ready human task and run the engine, as
-  engine.runtime.steps does between load and store) on a deserialized copy, median of --samples;
+  engine.runtime.completing does between load and store) on a deserialized copy, median of
+  --samples;
 - deserialize / serialize: load_workflow and dump_workflow of the state at the checkpoint;
 - state: the stored state_json size; tasks: the number of tasks in the live tree.
 
@@ -43,10 +44,11 @@ from sqlalchemy import select  # noqa: E402
 
 from app.demo import load_demo_data  # noqa: E402
 from app.migrate import upgrade_database  # noqa: E402
-from engine.runtime import steps as runtime  # noqa: E402
+import engine as runtime  # noqa: E402
 from modeling.deploy import deploy_process  # noqa: E402
-from engine.spiff.workflows import (completed_elements, dump_workflow, find_ready_task,  # noqa: E402
-                              load_workflow, ready_human_tasks, run_engine)
+from engine.spiff.workflow_tasks import completed_elements, find_ready_task  # noqa: E402
+from engine.spiff.workflows import (dump_workflow, load_workflow,  # noqa: E402
+                                    ready_human_tasks, run_engine)
 from programmes import build_city_engine  # noqa: E402
 from models import HumanTask, Instance, User, make_engine, make_session_factory  # noqa: E402
 from people.accounts import find_district  # noqa: E402

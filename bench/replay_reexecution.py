@@ -28,7 +28,7 @@ from sqlalchemy import func, select  # noqa: E402
 
 from app.demo import load_demo_data  # noqa: E402
 from app.migrate import upgrade_database  # noqa: E402
-from engine.runtime import steps as runtime  # noqa: E402
+import engine as runtime  # noqa: E402
 from modeling.deploy import deploy_process  # noqa: E402
 from engine.replay.verify import iter_verify, replay_instance  # noqa: E402
 from programmes import build_city_engine  # noqa: E402

@@ -9,7 +9,7 @@ scheduler count it creates a throw-away database bench_timers_<pid>_<n> (dropped
 end unless --keep), migrates it, loads the demo users, deploys the tiny process below
 (start -> intermediate timer with timeDate `due` taken from the instance data, lane
 pr_expert -> user task -> end) and starts --instances real instances through
-engine.runtime.steps.start_instance (--create-workers processes, committing every --batch),
+engine.runtime.starting.start_instance (--create-workers processes, committing every --batch),
 their `due` spread evenly (shuffled) over a window of --window seconds that opens once all
 are started. Then it runs N scheduler processes, each calling
 app.scheduler.fire_due_timers(session_factory) on an interval of --poll seconds the way
@@ -130,7 +130,7 @@ def prepare(url):
 # ------------------------------------------------------------------ starting instances
 def start_worker(url, dues_iso, batch, out):
     """Start one instance per due date, committing every batch; report the ids."""
-    from engine.runtime import steps as runtime
+    import engine as runtime
     from models import make_engine, make_session_factory
     from people.accounts import find_district, find_user
     from programmes import build_city_engine

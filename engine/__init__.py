@@ -19,15 +19,17 @@ from engine.migration import (TEMPLATES as MIGRATION_TEMPLATES, MigrationRefused
                               running_instances)
 from engine.replay.history import instance_overview
 from engine.replay.verify import Replay, iter_verify, replay_instance, verify_instance
-from engine.runtime.steps import (check_start_data, complete_task, get_task, latest_version,
-                                  open_tasks, require_ready, send_message, send_message_for,
-                                  start_instance, start_instance_for, waiting_messages)
+from engine.runtime.completing import complete_task, get_task, require_ready
+from engine.runtime.messages import send_message, send_message_for, waiting_messages
+from engine.runtime.starting import (check_start_data, latest_version, start_instance,
+                                     start_instance_for)
+from engine.runtime.steps import open_tasks
 from engine.runtime.task_actions import claim_task, reassign_task, unclaim_task
 from engine.runtime.shredding import shred_case
 from engine.runtime.task_data import server_data, shown_task_data, task_data
 from engine.runtime.timers import fire_due_timer_batch, fire_next_due_timers
 from engine.spiff.parsing import BPMN_NS, parse_definition
-from engine.spiff.workflows import element_names, element_properties
+from engine.spiff.elements import element_names, element_properties
 from engine.spiff.xmlsafe import dtd_line, parse_bpmn_xml, safe_parser, validate_bpmn_xsd, xml_bytes
 
 __all__ = [

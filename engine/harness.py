@@ -9,7 +9,8 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine.spiff.parsing import parse_definition
 from engine.core import Engine
-from engine.spiff.workflows import cache_specs, find_ready_task, ready_human_tasks, run_engine
+from engine.spiff.workflow_tasks import find_ready_task
+from engine.spiff.workflows import cache_specs, ready_human_tasks, run_engine
 
 __all__ = ["HumanTaskSpec", "WorkflowTaskException", "complete_ready_task", "evaluate",
            "human_task_specs", "ready_task_data", "ready_task_ids", "workflow_from_bpmn"]

@@ -6,7 +6,7 @@ from models.errors import UnreadableState
 
 from engine.events import read_events
 from engine.core import engine_of
-from engine.spiff.workflows import active_elements, completed_elements
+from engine.spiff.workflow_tasks import active_elements, completed_elements
 
 
 def instance_overview(session, instance: Instance) -> dict:

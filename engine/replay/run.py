@@ -13,8 +13,9 @@ from models import HumanTask, Instance, ProcessVersion, Timer
 
 from engine.spiff.version_switch import switch_version
 from engine.core import engine_of
-from engine.spiff.workflows import (active_elements, completed_elements, deliver_message, make_timers_due,
-                                    run_engine)
+from engine.spiff.workflow_tasks import (active_elements, completed_elements, deliver_message,
+                                         make_timers_due)
+from engine.spiff.workflows import run_engine
 
 NO_EFFECT = {"tracking_code_issued", "task_claimed", "task_unclaimed", "task_reassigned",
              # A public survey answer goes to the register, not into the workflow: the summary

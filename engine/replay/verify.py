@@ -19,7 +19,8 @@ from engine.replay.compare import (COUNTS, DATA_IN_ROW, DATA_IN_STATE, OPEN_TASK
                              counts_difference, data_changes, data_difference)
 from engine.replay.run import FAILS, RUN_REASONS, Diverged, Run
 from engine.core import engine_of
-from engine.spiff.workflows import active_elements, completed_elements, current_data
+from engine.spiff.workflow_tasks import active_elements, completed_elements
+from engine.spiff.workflows import current_data
 
 # Reasons, as English templates (see replay_compare: the page translates them); the ones of
 # re-applying an event are in replay_run.

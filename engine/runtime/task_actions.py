@@ -7,7 +7,7 @@ from people import access
 
 from models.errors import Conflict, Forbidden, InvalidData
 from engine.events import append_event
-from engine.runtime.steps import get_task, require_free_for, require_ready
+from engine.runtime.completing import get_task, require_free_for, require_ready
 
 
 def flush_or_conflict(session) -> None:

@@ -8,7 +8,7 @@ from models.errors import UnreadableState
 
 from engine.core import engine_of
 from engine.events import revealed_data
-from engine.spiff.workflows import find_ready_task
+from engine.spiff.workflow_tasks import find_ready_task
 
 _SUBMITTED = (select(Event.data).where(Event.instance_id == bindparam("instance_id"),
                                        Event.type == "task_completed",

@@ -15,7 +15,7 @@ from models import Instance, Timer, utcnow
 from engine.events import append_event
 from engine.runtime.steps import advance_instance
 from engine.core import engine_of
-from engine.spiff.workflows import make_timers_due
+from engine.spiff.workflow_tasks import make_timers_due
 
 log = logging.getLogger(__name__)
 

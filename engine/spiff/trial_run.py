@@ -7,7 +7,8 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 
 from engine.spiff.parsing import CityBpmnParser
 from engine.spiff.sandbox import SandboxScriptEngine
-from engine.spiff.workflows import find_ready_task, ready_human_tasks, run_engine
+from engine.spiff.workflow_tasks import find_ready_task
+from engine.spiff.workflows import ready_human_tasks, run_engine
 
 
 def spiff_loads(tree) -> None:

@@ -59,7 +59,7 @@ def issue_tracking_code(session, instance: Instance, data: dict,
     prefix: the code's prefix for an instance of another process that needs one (a
     complaint filed on the portal); by default only TRACKED_PROCESSES get a code.
 
-    Called by engine.runtime.steps.start_instance before the workflow first runs. The event
+    Called by engine.runtime.starting.start_instance before the workflow first runs. The event
     `tracking_code_issued` is where sending the code to the citizen hooks in (issue 6:
     put an SMS for data["citizen_phone"] into the outbox, sent after commit).
     """

@@ -8,7 +8,7 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from app.demo import DEMO_PASSWORD
-from engine.runtime import steps as runtime
+import engine as runtime
 from people.accounts import find_district, find_user
 from tests.database_support import TEST_CONFIG
 

@@ -4,7 +4,7 @@ opens the examination task, and sees the photo on the task page (and opens it)."
 import pytest
 from sqlalchemy import select
 
-from engine.runtime import steps as runtime
+import engine as runtime
 from live_server import log_in, wait_for_js
 from models import HumanTask, Instance
 from people.accounts import find_user

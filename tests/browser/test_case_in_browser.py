@@ -4,7 +4,7 @@ sees a poll plan's questions on the page where he approves it."""
 import pytest
 
 from tests.conftest import PROCESSES, deploy_file
-from engine.runtime import steps as runtime
+import engine as runtime
 from live_server import log_in, start_complaint
 from people.accounts import find_district, find_user
 from survey_form_data import POLL_PLAN

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from conftest import _new_tab
-from engine.runtime import steps as runtime
+import engine as runtime
 from live_server import log_in
 from models import HumanTask, QualityRecord
 from people.accounts import find_district, find_user

@@ -9,7 +9,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from engine.runtime import steps as runtime
+import engine as runtime
 from live_server import log_in
 from modeling.deploy import deploy_process
 from models import HumanTask, clock

@@ -3,7 +3,7 @@ notification of a task offered to them, marks it read, and sets their channels."
 import pytest
 
 from app.demo import DEMO_PASSWORD
-from engine.runtime import steps as runtime
+import engine as runtime
 from people.accounts import find_district, find_user
 
 pytestmark = pytest.mark.browser

@@ -3,7 +3,7 @@ answer, in Chromium; the municipality's staff act through the engine in between.
 import pytest
 from sqlalchemy import select
 
-from engine.runtime import steps as runtime
+import engine as runtime
 from live_server import fits_the_screen
 from models import HumanTask, Instance
 from people.accounts import find_user

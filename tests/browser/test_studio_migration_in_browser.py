@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from engine.runtime import steps as runtime
+import engine as runtime
 from live_server import log_in
 from models import HumanTask, Instance
 from people.accounts import find_district, find_user

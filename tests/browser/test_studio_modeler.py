@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from sqlalchemy import select
 
-from engine.runtime import steps as runtime
+import engine as runtime
 from live_server import log_in, start_complaint, wait_for_js
 from models import HumanTask, Instance
 

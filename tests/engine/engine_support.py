@@ -1,7 +1,7 @@
 """Shared helpers of the engine tests: fixture files, users, districts, task and event rows.
 
-The tests call engine.runtime.steps with a session and commit after each call, the way a
-request or scheduler job does at its boundary.
+The tests call the engine's runtime (engine.runtime) with a session and commit after each call,
+the way a request or scheduler job does at its boundary.
 """
 from pathlib import Path
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from app.scheduler import create_due_meetings, fire_due_timers
 from programmes.mardom_salam import requests as msr
-from engine.runtime import steps as runtime
+import engine as runtime
 from modeling.deploy import deploy_process
 from engine_support import task_rows, user
 from models import clock

@@ -22,7 +22,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from app.scheduler import fire_due_timers
-from engine.runtime import steps as runtime
+import engine as runtime
 from modeling.deploy import deploy_process
 from engine_support import district_id, ready_specs, task_rows, user
 from models import clock

@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from app.scheduler import fire_due_timers
-from engine.runtime import steps as runtime
+import engine as runtime
 from modeling.deploy import deploy_process
 from models import HumanTask, clock
 from people.accounts import find_district, find_user

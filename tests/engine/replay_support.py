@@ -1,4 +1,4 @@
-"""Driving instances of processes/*.bpmn through engine.runtime.steps for the replay tests, and
+"""Driving instances of processes/*.bpmn through engine.runtime for the replay tests, and
 checking that a replay matches and left the caller's session clean.
 
 Self-contained (no other test support module) so the HTTP tests can import it as
@@ -10,10 +10,11 @@ from pathlib import Path
 from sqlalchemy import select
 
 from app.scheduler import fire_due_timers
-from engine.runtime import steps as runtime
+import engine as runtime
 from modeling.deploy import deploy_process
 from engine.replay.verify import verify_instance
-from engine.spiff.workflows import find_task, load_workflow
+from engine.spiff.workflow_tasks import find_task
+from engine.spiff.workflows import load_workflow
 from models import District, HumanTask, Instance, clock
 from people.accounts import find_user
 

@@ -14,7 +14,8 @@ from lxml import etree
 
 from formjs.forms import load_form, validate_submission
 from engine.harness import complete_ready_task, ready_task_ids, workflow_from_bpmn
-from engine.spiff.workflows import completed_elements, ready_human_tasks, run_engine
+from engine.spiff.workflow_tasks import completed_elements
+from engine.spiff.workflows import ready_human_tasks, run_engine
 from people.roles import role_for_lane
 from tests.diagram_conventions import FLOW_NODE_TAGS, NS
 

@@ -7,7 +7,8 @@ from lxml import etree
 from modeling.repair import repair_bpmn
 from engine.harness import complete_ready_task, ready_task_ids, workflow_from_bpmn
 from engine.spiff.parsing import parse_definition
-from engine.spiff.workflows import run_engine, waiting_message_names, waiting_timers
+from engine.spiff.workflow_tasks import waiting_message_names, waiting_timers
+from engine.spiff.workflows import run_engine
 from models import clock
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from engine.runtime import steps as runtime
+import engine as runtime
 from engine.spiff.parsing import parse_definition
 from engine_support import deploy, district_id, fixture_bytes, user
 from message_137_support import (DEPUTY_DUE, INTAKE, MANAGER_DUE, deploy_messages, fire_at,

@@ -3,7 +3,7 @@ its citizen side from the moment its code is issued, whoever registered it."""
 import pytest
 from sqlalchemy import select
 
-from engine.runtime import steps as runtime
+import engine as runtime
 from engine_support import district_id, user
 from message_137_support import INTAKE, deploy_messages
 from models import CitizenRequest, Instance

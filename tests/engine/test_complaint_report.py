@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from app.scheduler import generate_complaint_reports, start_scheduler
-from engine.runtime import steps as runtime
+import engine as runtime
 from programmes.complaints.report import complaint_figures, generate_complaint_report
 from workcal.jalali import parse_solar_month, previous_solar_month, solar_month_bounds
 from models.errors import InvalidData

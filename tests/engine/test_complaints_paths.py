@@ -13,9 +13,9 @@ import pytest
 from complaints_support import BPMN_FILE, EXPECTED_USER_TASKS
 from engine.harness import (complete_ready_task, ready_task_data, ready_task_ids,
                             workflow_from_bpmn)
-from engine.spiff.workflows import (active_elements, completed_elements, dump_workflow,
-                              load_workflow, make_timers_due, ready_human_tasks, run_engine,
-                              waiting_timers)
+from engine.spiff.workflow_tasks import (active_elements, completed_elements, make_timers_due,
+                                         waiting_timers)
+from engine.spiff.workflows import dump_workflow, load_workflow, ready_human_tasks, run_engine
 from models import clock
 from people.roles import role_for_lane
 

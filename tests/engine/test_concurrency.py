@@ -9,7 +9,7 @@ import threading
 import pytest
 from sqlalchemy import select
 
-from engine.runtime import steps as runtime
+import engine as runtime
 from models.errors import Conflict
 from engine.events import verify_chain
 from engine.spiff.workflows import load_workflow, ready_human_tasks

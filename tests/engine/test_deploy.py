@@ -5,7 +5,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from engine.runtime import steps as runtime
+import engine as runtime
 from modeling.deploy import deploy_process
 from models.errors import BpmnValidationError
 from engine.spiff.parsing import content_sha256

@@ -3,7 +3,7 @@ import json
 
 from sqlalchemy import select
 
-from engine.runtime import steps as runtime
+import engine as runtime
 from audit.dossier import instance_dossier
 from models import District, HumanTask, User
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from app.scheduler import fire_due_timers
 from programmes.drafts import comments as drafts
 from programmes.drafts import review as draft_review
-from engine.runtime import steps as runtime
+import engine as runtime
 from models.errors import Conflict, Forbidden, InvalidData
 from models import District, HumanTask, Instance, clock, utcnow
 from people.accounts import find_user

@@ -16,7 +16,8 @@ from formjs.version_cache import cache_of
 
 from formjs import versions as form_versions
 
-from engine.runtime import steps as runtime
+import engine as runtime
+from engine.runtime.completing import validate_task_data
 from modeling.deploy import deploy_process
 from models.errors import InvalidData
 from formjs.forms import load_form, load_form_file
@@ -78,7 +79,7 @@ def test_a_form_of_a_process_deployed_before_versions_existed_is_its_file(app, d
     task = start(db)
     assert task.form_version == 1
     assert form_versions.task_schema(db, task) == load_form_file(KEY)
-    assert runtime.validate_task_data(task, REGISTER)
+    assert validate_task_data(task, REGISTER)
     # The editor's first save stores the file as version 1, then version 2.
     form_versions.save_version(db, KEY, with_new_field(), user(db, "process_owner"))
     db.commit()
@@ -94,14 +95,14 @@ def test_a_running_task_keeps_its_version_and_a_new_task_gets_the_new_one(app, d
 
     # The ready task reads version 1 and completes without the new required field.
     assert "national_id" not in {c.get("key") for c in form_versions.task_schema(db, old_task)["components"]}
-    assert runtime.validate_task_data(old_task, REGISTER)["subject"] == REGISTER["subject"]
+    assert validate_task_data(old_task, REGISTER)["subject"] == REGISTER["subject"]
 
     new_task = start(db)
     assert new_task.form_version == 2
     with pytest.raises(InvalidData) as refused:
-        runtime.validate_task_data(new_task, REGISTER)
+        validate_task_data(new_task, REGISTER)
     assert set(refused.value.details) == {"national_id"}
-    assert runtime.validate_task_data(new_task, {**REGISTER, "national_id": "0012345678"})
+    assert validate_task_data(new_task, {**REGISTER, "national_id": "0012345678"})
 
     # Everyone else reads the latest: this process forgot its cache when the save committed.
     assert "national_id" in {c.get("key") for c in load_form(KEY, session=db)["components"]}

@@ -12,15 +12,16 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from engine.runtime import steps as runtime
+import engine as runtime
 
 from engine.spiff import workflows
 from engine.harness import complete_ready_task, ready_task_ids, ready_tasks, workflow_from_bpmn
 from engine.replay.history import instance_overview
 from engine.runtime.timers import fire_next_due_timers
-from engine.spiff.workflows import (PRUNED_COMPLETIONS, completed_elements, current_data,
-                              deliver_message, dump_workflow, load_workflow, make_timers_due,
-                              run_engine, waiting_message_names, waiting_timers)
+from engine.spiff.pruning import PRUNED_COMPLETIONS
+from engine.spiff.workflow_tasks import (completed_elements, deliver_message, make_timers_due,
+                                         waiting_message_names, waiting_timers)
+from engine.spiff.workflows import current_data, dump_workflow, load_workflow, run_engine
 from models import clock
 from engine_support import (deploy, district_id, event_rows, fixture_bytes, ready_specs,
                             ready_task, reload_instance, timer_rows, user)

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from engine.runtime import steps as runtime
+import engine as runtime
 from models.errors import Forbidden
 from engine.migration import (MigrationRefused, check_migration, migrate_instance,
                                        migrate_instances)

@@ -3,7 +3,7 @@ cut off directly in the database are each reported with their kind and seq."""
 import pytest
 from sqlalchemy import select, text
 
-from engine.runtime import steps as runtime
+import engine as runtime
 
 from engine.runtime import task_actions
 from engine.events import GENESIS_SHA256, event_digest, verify_chain

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from app.audit.integrity_cli import register
 from app.scheduler import make_digest_job
-from engine.runtime import steps as runtime
+import engine as runtime
 from engine.runtime import task_actions
 from engine.events import event_digest
 from audit.digests import canonical_sha256, compare_with_digest, digest_export, make_daily_digest

@@ -39,7 +39,7 @@ def test_a_tracking_code_is_found_however_it_is_typed(app, db):
 
 
 def test_a_complaint_registered_by_staff_gets_its_own_tracking_code(app, db, complaints):
-    from engine.runtime import steps as runtime
+    import engine as runtime
     from engine_support import district_id, user
     instance = runtime.start_instance(db, "complaints", user(db, "pr_expert_d1"), district_id(db, "d1"))
     assert instance.tracking_code.startswith("101-") and instance.data["tracking_code"] == instance.tracking_code

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.runtime import steps as runtime
+import engine as runtime
 from models.errors import Conflict, Forbidden
 from models import Event, HumanTask
 from people.accounts import find_district, find_user

@@ -9,7 +9,8 @@ import pytest
 
 from formjs.forms import load_form, prefill_values, validate_submission
 from engine.harness import complete_ready_task, ready_task_ids
-from engine.spiff.workflows import completed_elements, current_data, ready_human_tasks
+from engine.spiff.workflow_tasks import completed_elements
+from engine.spiff.workflows import current_data, ready_human_tasks
 from people.roles import role_for_lane
 from survey_processes_support import POLL, end_events, start, submit
 from programmes.surveys.questionnaire import plan_questions, questionnaire_schema

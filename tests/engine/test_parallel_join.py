@@ -19,8 +19,8 @@ import pytest
 
 from engine.spiff import workflows
 from engine.harness import complete_ready_task, ready_task_ids, workflow_from_bpmn
-from engine.spiff.workflows import (completed_elements, current_data, dump_workflow, load_workflow,
-                              run_engine, waiting_timers)
+from engine.spiff.workflow_tasks import completed_elements, waiting_timers
+from engine.spiff.workflows import current_data, dump_workflow, load_workflow, run_engine
 from models import clock
 
 START = datetime(2026, 3, 1, 8, 0)

@@ -8,8 +8,8 @@ import pytest
 
 from formjs.forms import load_form, validate_submission
 from engine.harness import complete_ready_task, ready_task_data, ready_task_ids, workflow_from_bpmn
-from engine.spiff.workflows import (active_elements, completed_elements, dump_workflow, load_workflow,
-                              ready_human_tasks, run_engine)
+from engine.spiff.workflow_tasks import active_elements, completed_elements
+from engine.spiff.workflows import dump_workflow, load_workflow, ready_human_tasks, run_engine
 from pr_processes_support import (ACCURATE_COVERAGE, INFORM_REQUEST, MISREPORTED_COVERAGE, PATHS,
                                   PROCESS_IDS, PROCESSES, PathCase, flow_nodes, tree_of)
 from tests.diagram_conventions import NS

@@ -24,8 +24,8 @@ from formjs.forms import load_form, validate_submission
 from engine.harness import (complete_ready_task, ready_task_data, ready_task_ids,
                             workflow_from_bpmn)
 from records.quality import record_type_for_form
-from engine.spiff.workflows import (completed_elements, dump_workflow, find_ready_task, load_workflow,
-                              ready_human_tasks, run_engine)
+from engine.spiff.workflow_tasks import completed_elements, find_ready_task
+from engine.spiff.workflows import dump_workflow, load_workflow, ready_human_tasks, run_engine
 from people.roles import ROLES_BY_CODE, role_for_lane
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -102,7 +102,7 @@ class Run:
 
         engine.harness.complete_ready_task wants exactly one ready task per BPMN id; with
         parallel instances several wait at once, so the instance is picked by its order and
-        completed the way the harness (and engine.runtime.steps.complete_task) does.
+        completed the way the harness (and engine.runtime.completing.complete_task) does.
         """
         clean = self._submit(bpmn_id, data)
         task = find_ready_task(self.wf, self.order_tasks(bpmn_id)[number].spiff_task_id)

@@ -47,7 +47,7 @@ def test_district_is_filled_into_the_code():
 
 
 def test_completing_a_register_form_keeps_its_quality_record_until_its_retention_date(db, complaints):
-    from engine.runtime import steps as runtime
+    import engine as runtime
     from models import Event, HumanTask, QualityRecord
     from people.accounts import find_district, find_user
     from tests.http.http_support import REGISTER_SERVICE
@@ -68,7 +68,7 @@ def test_completing_a_register_form_keeps_its_quality_record_until_its_retention
 
 
 def test_a_form_outside_the_register_keeps_no_record(db, complaints):
-    from engine.runtime import steps as runtime
+    import engine as runtime
     from models import HumanTask, QualityRecord
     from people.accounts import find_district, find_user
     from tests.http.http_support import EXAMINATION, REGISTER_SERVICE

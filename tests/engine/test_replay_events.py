@@ -4,7 +4,7 @@ from pathlib import Path
 
 from sqlalchemy import select, update
 
-from engine.runtime import steps as runtime
+import engine as runtime
 from engine.core import engine_of
 from models import Event
 from people.accounts import find_district, find_user

@@ -1,4 +1,4 @@
-"""Running instances through engine.runtime.steps: the task index, forms, gateways, sub-processes,
+"""Running instances through engine.runtime: the task index, forms, gateways, sub-processes,
 the event log, claiming, district scoping, and the sandbox at run time.
 
 Each runtime call is followed by a commit, as the request boundary would do.
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.runtime import steps as runtime
+import engine as runtime
 
 from engine.runtime import task_actions
 from models.errors import Conflict, Forbidden, InvalidData

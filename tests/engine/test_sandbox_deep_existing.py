@@ -2,7 +2,7 @@
 import json
 
 from engine.core import engine_of
-from engine.runtime import steps as runtime
+import engine as runtime
 from engine_support import deploy, district_id, user
 from models import Instance
 

@@ -10,7 +10,7 @@ from xml.sax.saxutils import escape
 import pytest
 
 from engine.core import engine_of
-from engine.runtime import steps as runtime
+import engine as runtime
 from engine.spiff import script_worker
 from engine.spiff.parsing import content_sha256
 from engine.spiff.sandbox import IsolatedEnvironment

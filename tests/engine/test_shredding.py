@@ -8,7 +8,7 @@ from cryptography.exceptions import InvalidTag
 from sqlalchemy import select
 
 from engine.events import list_events, read_events
-from engine.runtime import steps as runtime
+import engine as runtime
 from models import CaseKey, HumanTask, Instance, QualityRecord, User
 from models.shredding import (DESTROYED, PERSONAL_FIELDS, KeyRing, destroy_case_key, is_sealed,
                               reveal_personal, seal_personal)

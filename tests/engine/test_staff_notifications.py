@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from app.scheduler import staff_notices_job
-from engine.runtime import steps as runtime
+import engine as runtime
 from engine_support import ready_task, user
 import pytest
 

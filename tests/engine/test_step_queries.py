@@ -10,7 +10,7 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import event, select, update
 
-from engine.runtime import steps as runtime
+import engine as runtime
 
 from engine.runtime import task_actions
 from models.errors import Conflict

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from engine.runtime import steps as runtime
+import engine as runtime
 from engine.runtime import task_actions
 from engine_support import deploy, district_id, event_rows, ready_task, user
 from models import HumanTask, clock

@@ -1,6 +1,7 @@
 """processes/citizen_survey.bpmn (نظرسنجی از شهروندان) run in memory through engine.harness:
 every path through every gateway, each task completed with data that first passes its form's
-validation (as engine.runtime.steps.complete_task does); what each form shows of the earlier tasks.
+validation (as engine.runtime.completing.complete_task does); what each form shows of the
+earlier tasks.
 """
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import pytest
 from formjs.forms import load_form, prefill_values, validate_submission
 from engine.harness import ready_task_data, ready_task_ids
 from records.quality import record_type_for_form
-from engine.spiff.workflows import completed_elements, current_data, ready_human_tasks
+from engine.spiff.workflow_tasks import completed_elements
+from engine.spiff.workflows import current_data, ready_human_tasks
 from people.roles import role_for_lane
 from survey_processes_support import SURVEY, end_events, start, submit
 from tests.survey_form_data import (CITIZEN_FORM, CORRECTIVE_ACTION, MAYOR_ACTION, MAYOR_NO_ACTION,

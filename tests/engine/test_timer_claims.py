@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.scheduler import fire_due_timers
-from engine.runtime import steps as runtime
+import engine as runtime
 from models import Event, HumanTask, Timer
 from people.accounts import find_district, find_user
 from tests.conftest import deploy_file

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 from app.scheduler import fire_due_timers, start_scheduler
-from engine.runtime import steps as runtime
+import engine as runtime
 from models.errors import Conflict
 from engine.events import verify_chain
 from engine.runtime.timers import fire_next_due_timers

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from engine.runtime import steps as runtime
+import engine as runtime
 from engine.harness import complete_ready_task, ready_task_ids, workflow_from_bpmn
 from engine.spiff.workflows import (SPEC_SHA256_KEY, VERSION_KEY, dump_workflow, load_workflow,
-                              ready_human_tasks, run_engine, specs_for)
+                                    ready_human_tasks, run_engine, specs_for)
 from engine_support import (deploy, district_id, fixture_bytes, ready_specs, ready_task,
                             reload_instance, user)
 from models import ProcessVersion

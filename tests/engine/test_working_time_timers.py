@@ -12,12 +12,13 @@ import pytest
 
 from app.scheduler import fire_due_timers
 from workcal import store as calendar_store
-from engine.runtime import steps as runtime
+import engine as runtime
 from models.errors import BpmnValidationError
 from engine.harness import ready_task_ids, workflow_from_bpmn
 from engine.spiff.parsing import parse_definition
 from engine.spiff.sandbox import SandboxEnvironment
-from engine.spiff.workflows import load_workflow, run_engine, waiting_timers
+from engine.spiff.workflow_tasks import waiting_timers
+from engine.spiff.workflows import load_workflow, run_engine
 from engine_support import (deploy, district_id, fixture_bytes, ready_specs, ready_task,
                             timer_rows, user)
 from models import clock

@@ -16,7 +16,8 @@ from pathlib import Path
 from sqlalchemy import event, exc, select
 
 from engine.events import list_events, verify_chain
-from engine.spiff.workflows import load_workflow, ready_human_tasks, waiting_timers
+from engine.spiff.workflow_tasks import waiting_timers
+from engine.spiff.workflows import load_workflow, ready_human_tasks
 from models import Event, HumanTask, Instance, Timer
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from engine.runtime import steps as runtime
+import engine as runtime
 from models import District, Event, HumanTask, Instance, User, utcnow
 
 PROCESSES = Path(__file__).resolve().parents[2] / "processes"

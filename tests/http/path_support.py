@@ -18,7 +18,8 @@ from pathlib import Path
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
-from engine.spiff.workflows import find_task, load_workflow
+from engine.spiff.workflow_tasks import find_task
+from engine.spiff.workflows import load_workflow
 from models import District, Event, HumanTask, Instance, QualityRecord
 
 PROCESSES = Path(__file__).resolve().parents[2] / "processes"

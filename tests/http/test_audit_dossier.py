@@ -8,7 +8,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from engine.runtime import steps as runtime
+import engine as runtime
 
 from engine.runtime import task_actions
 from engine.events import event_digest

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from engine.runtime import steps as runtime
+import engine as runtime
 from engine.migration import migrate_instance
 from models import HumanTask
 from people.accounts import find_district, find_user

@@ -12,7 +12,7 @@ from app import create_app
 from app.demo import load_demo_data
 from app.scheduler import fire_due_timers
 from programmes.drafts import comments as drafts
-from engine.runtime import steps as runtime
+import engine as runtime
 from models import HumanTask, clock
 from models.drafts import DraftComment, DraftRegulation
 from people.accounts import find_user

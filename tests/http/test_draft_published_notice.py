@@ -5,7 +5,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from app.scheduler import fire_due_timers
-from engine.runtime import steps as runtime
+import engine as runtime
 from models import HumanTask, OutboxMessage, clock
 from models.drafts import DraftComment
 from people.accounts import find_user

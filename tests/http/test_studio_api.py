@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from engine.runtime import steps as runtime
+import engine as runtime
 from models import District, Instance, ProcessVersion, User
 from models.studio import ProcessDraft
 

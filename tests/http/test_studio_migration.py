@@ -5,7 +5,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from app.studio.migration_views import REASON_TEMPLATES
-from engine.runtime import steps as runtime
+import engine as runtime
 from engine.migration import TEMPLATES
 from http_support import page_text
 from models import Event, HumanTask, Instance
