@@ -1,4 +1,5 @@
 """Deploy-time checks of the Python in diagrams: what the sandbox would refuse, found before it runs."""
+import ast
 import re
 
 from models.errors import BpmnError
@@ -76,6 +77,11 @@ def find_code_errors(tree) -> list[BpmnError]:
             source = element.text or ""
             error = source.strip() and (check_expression if mode == "eval" else check_script)(source)
             if not error:
+                timer = _timer_problem(element, source)
+                if timer is not None:
+                    owner = _owner(element)
+                    errors.append(BpmnError(timer, element_id=owner.get("id"), line=element.sourceline,
+                                            tag=owner.tag.rsplit("}", 1)[-1]))
                 continue
             syntax = any(f": {kind}:" in error for kind in ("SyntaxError", "IndentationError", "TabError"))
             text = (Message("{what} is not valid Python: {detail}", what=what, detail=_said(error))
@@ -86,3 +92,25 @@ def find_code_errors(tree) -> list[BpmnError]:
                                     line=element.sourceline, tag=owner.tag.rsplit("}", 1)[-1]))
     errors.sort(key=lambda e: e.line or 0)
     return errors
+
+
+# A bare ISO 8601 duration (P1D, PT48H) is a Python name: it passes the sandbox and then fails
+# every instance that reaches the timer with a NameError. (Quoted text that is not ISO 8601 is
+# modeling.rules' check_timers, with the texts engine.spiff.timer_events reads.)
+_BARE_DURATION = re.compile(r"^P(\d|T\d)[0-9A-Z]*$", re.IGNORECASE)
+_TIMER_KINDS = ("timeDuration", "timeDate", "timeCycle")
+
+
+def _timer_problem(element, source: str) -> Message | None:
+    """A timer's duration left unquoted: the sandbox lets it through, every instance then fails."""
+    if element.tag.rsplit("}", 1)[-1] not in _TIMER_KINDS:
+        return None
+    try:
+        body = ast.parse(source.strip(), mode="eval").body
+    except SyntaxError:
+        return None
+    if isinstance(body, ast.Name) and _BARE_DURATION.match(body.id):
+        return Message('The timer\'s time {value} is not in quotes: write "{value}" (an ISO 8601 '
+                       'duration) or a Python expression such as add_working_days(now(), 10).',
+                       value=body.id)
+    return None

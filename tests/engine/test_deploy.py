@@ -1,6 +1,7 @@
 """Deploying BPMN files: versions by content hash, instances pinned to their version,
 refusals that name the element and line, and `flask processes deploy`."""
 import re
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -144,3 +145,17 @@ def test_cli_deploy_exit_codes(app, db):
     assert "Task_bad" in bad.output and "names no role" in bad.output
     assert "Traceback" not in bad.output
     assert version_rows(db, "t_lane_no_role") == []
+
+
+def test_a_bare_duration_is_refused_at_deploy_and_a_malformed_quoted_one_is_no_timer_text():
+    """P1D unquoted is a Python name (NameError in every instance at the timer); "P1X" made
+    SpiffWorkflow raise a bare Exception that the studio's check did not catch (a 500)."""
+    from engine.spiff.parsing import parse_definition
+    from engine.spiff.timer_events import timer_text_ok
+    quoted = (Path(__file__).parent / "fixtures" / "parallel_join_timer_to_end.bpmn").read_bytes()
+    bare = quoted.replace(b'"PT1H"</bpmn:timeDuration>', b"P1D</bpmn:timeDuration>")
+    with pytest.raises(BpmnValidationError) as refused:
+        parse_definition(bare)
+    assert "P1D is not in quotes" in str(refused.value)
+    parse_definition(quoted)  # the quoted one deploys
+    assert timer_text_ok("timeDuration", "P1D") and not timer_text_ok("timeDuration", "P1X")

@@ -157,3 +157,26 @@ def test_an_empty_draft_is_refused_and_a_utf16_file_is_kept_as_text(owner):
     assert post_xml(owner, "/studio/studio_demo/draft", utf16).get_json()["problems"] == []
     assert b"Register the request" in owner.get("/studio/studio_demo/source.bpmn").get_data()
     assert owner.post("/studio/studio_demo/deploy").get_json()["version"] == 1
+
+
+@pytest.mark.parametrize("time, said", [
+    ('"P1X"', "'P1X'"),
+    ("P1D", "The timer's time P1D is not in quotes"),
+])
+def test_a_timer_time_that_would_fail_every_instance_is_a_problem_not_a_500(owner, db, time, said):
+    xml = (STUDIO / "bad_timer.bpmn").read_bytes().replace(b'"ten days"', time.encode())
+    owner.post("/lang/en")
+    for url in ("/studio/validate", "/studio/studio_demo/draft"):
+        answer = post_xml(owner, url, xml)
+        assert answer.status_code == 200, url
+        [problem] = answer.get_json()["problems"]
+        assert problem["element_id"] == "Timer_deadline" and said in problem["message"]
+    deployed = post_xml(owner, "/studio/studio_demo/deploy", xml)
+    assert deployed.status_code in (400, 422) and said in deployed.get_data(as_text=True)
+    assert db.scalars(select(ProcessVersion).where(ProcessVersion.process_key == "studio_demo")).all() == []
+
+
+def test_an_unquoted_timer_duration_is_explained_in_persian(owner):
+    xml = (STUDIO / "bad_timer.bpmn").read_bytes().replace(b'"ten days"', b"P1D")
+    [problem] = post_xml(owner, "/studio/validate", xml).get_json()["problems"]
+    assert "در گیومه نیست" in problem["message"] and "P1D" in problem["message"]
