@@ -20,7 +20,10 @@ from engine.spiff.workflows import run_engine
 NO_EFFECT = {"tracking_code_issued", "task_claimed", "task_unclaimed", "task_reassigned",
              # A public survey answer goes to the register, not into the workflow: the summary
              # task that reads the answers records the computed tables in its own completion.
-             "survey_answer_received", "instance_completed", "instance_error"}
+             "survey_answer_received", "instance_completed", "instance_error",
+             # A failed step after a timer, undone and put off (engine.runtime.timers): the
+             # timer fires later, with its own timer_fired event.
+             "timer_retry_scheduled"}
 # engine.runtime.timers._fire logs every due timer of an instance, then runs the engine once: timer
 # events this close together came from one scheduler pass and are re-applied the same way.
 SAME_FIRING = timedelta(seconds=1)
