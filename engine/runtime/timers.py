@@ -66,6 +66,9 @@ def _fire(session, instance: Instance, due: list[Timer]) -> None:
     attempt = max(timer.attempts or 0 for timer in due) + 1
     advance_instance(session, instance, workflow, None)
     if instance.status != "error":
+        for timer in due:  # a cycle timer waiting again starts its attempts afresh
+            if timer.status == "waiting":
+                timer.attempts, timer.last_error = 0, None
         return
     if attempt < engine_of(session).timer_retry_attempts:
         raise _StepFailed(instance.error_message or "")

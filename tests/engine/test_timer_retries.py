@@ -191,3 +191,28 @@ def test_the_scheduler_s_fast_path_puts_off_a_failed_step_the_same_way(app, db):
     assert ready_specs(db, healthy) == ["Task_after_archive"]
     for instance_id in (failing, healthy):
         assert_replays(db, instance_id)
+
+
+def test_a_repeating_timer_waiting_again_after_a_successful_retry_starts_its_attempts_afresh(app, db):
+    session = app.extensions["db_sessions"]()
+    try:
+        deploy_process(session, (FIXTURE.parent / "cycle_timer_then_failing_script.bpmn").read_bytes(),
+                       filename="cycle_timer_then_failing_script.bpmn")
+        session.commit()
+    finally:
+        session.close()
+    clock.set_now(STARTED)
+    due = STARTED + timedelta(hours=1)
+    instance_id = start(db, "t_cycle_retry",
+                        {"archive_down_until": (due + timedelta(minutes=3)).isoformat()})
+    fire_at(db, due)
+    fire_at(db, due + timedelta(seconds=60))
+    [timer] = timer_rows(db, instance_id)
+    assert (timer.status, timer.attempts) == ("waiting", 2)
+    fire_at(db, due + timedelta(seconds=180))  # the archive is back
+    instance = reload_instance(db, instance_id)
+    assert instance.data["reminded_at"] == (due + timedelta(seconds=180)).isoformat()
+    [timer] = timer_rows(db, instance_id)
+    assert (timer.status, timer.attempts, timer.last_error) == ("waiting", 0, None)
+    assert timer.due_at > naive(due + timedelta(seconds=180))
+    assert_replays(db, instance_id)
