@@ -208,6 +208,7 @@ EVENT_LABELS = {
     "survey_answer_received": N_("Answer received through the public link"),
     "tracking_code_issued": N_("Tracking code issued"),
     "instance_migrated": N_("Moved to another version"),
+    "timer_retry_scheduled": N_("The step after the timer failed; it will be tried again"),
 }
 
 
