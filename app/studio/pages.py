@@ -63,6 +63,7 @@ def _labels() -> dict:
         "deployed": _("Version {version} deployed."),
         "unchanged": _("Nothing changed: version {version} is already deployed."),
         "deployRefused": _("Deploy refused: {count} problem(s)."), "failed": _("The request failed:"),
+        "saveDisabled": _("Saving and deploying are off until the whole diagram is loaded."),
     }
 
 
