@@ -68,7 +68,10 @@ const FA = {
 
 export default function TranslateModule(lang) {
   const table = lang === 'fa' ? FA : {};
+  // Counts (the live checks' "{errors} Errors") in Persian digits on a Persian page.
+  const number = (value) => (lang === 'fa' && /^\d+$/.test(String(value))
+    ? String(value).replace(/\d/g, (d) => '۰۱۲۳۴۵۶۷۸۹'[d]) : value);
   const translate = (template, replacements = {}) => (table[template] || template)
-    .replace(/{([^}]+)}/g, (_, key) => (key in replacements ? replacements[key] : `{${key}}`));
+    .replace(/{([^}]+)}/g, (_, key) => (key in replacements ? number(replacements[key]) : `{${key}}`));
   return { translate: ['value', translate] };
 }
