@@ -50,3 +50,13 @@ def test_restoring_keeps_every_earlier_draft(db, owner):
     assert restored.bpmn_xml == VALID and restored.source == "restore"
     assert [d.id for d in studio.draft_history(db, "studio_demo")][-1] == first.id
     assert len(studio.draft_history(db, "studio_demo")) == 3
+
+
+def test_every_message_of_drafting_has_a_persian_translation():
+    from babel.messages.pofile import read_po
+    po_path = Path(__file__).resolve().parents[2] / "app/translations/fa/LC_MESSAGES/messages.po"
+    with open(po_path, "rb") as po:
+        catalog = read_po(po)
+    missing = [m for m in drafting.TEMPLATES + drafting.SAVE_TEMPLATES
+               if catalog.get(m) is None or not catalog.get(m).string]
+    assert missing == []
