@@ -190,3 +190,20 @@ def test_the_form_editor_speaks_persian_and_english_when_chosen(app, complaints,
     page.wait_for_selector("#form-editor[data-ready='1']")
     assert editor.locator("input[placeholder='Search components']").count() == 1
     assert "اجزا" not in editor.inner_text()
+
+
+def test_a_save_that_deletes_most_of_the_diagram_asks_first(app, complaints, page):
+    log_in(page, "process_owner")
+    open_studio(page, "complaints")
+    page.evaluate("""() => { const m = window.cityStudio.modeler;
+        const gone = m.get('elementRegistry').filter(e => /Task|Gateway|Event/.test(e.type) && !e.labelTarget);
+        m.get('modeling').removeElements(gone); }""")
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    assert run_action(page, "save") == "failed"
+    assert asked and "عنصر" in asked[0]
+    assert draft_rows(app, "complaints") == 0
+    page.once("dialog", lambda dialog: dialog.accept())
+    assert run_action(page, "save") == "ok"
+    assert draft_rows(app, "complaints") == 1
+    assert not page.js_errors
