@@ -30,6 +30,7 @@ from engine import append_operator_event, parse_bpmn_xml
 from people.permissions import may
 
 from . import bp
+from .draft_views import save_refused  # refuses saving a diagram the modeler did not load whole
 from ..db import db_session
 from ..i18n import N_, format_datetime, localize_digits, say, say_value, translate_error
 
@@ -110,6 +111,9 @@ def save_draft(key):
     xml = _posted_xml()
     if not xml.strip():
         return jsonify(error=_("Send the diagram's XML in the request body.")), 400
+    refused = save_refused(_valid_key(key), xml)
+    if refused is not None:
+        return refused
     draft, problems = studio.save_draft(db_session(), _valid_key(key), xml, current_user)
     return jsonify(saved_at=_iso(draft.saved_at), saved_at_display=format_datetime(draft.saved_at),
                    problems=_problems_json(problems))
