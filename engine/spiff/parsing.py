@@ -215,3 +215,43 @@ def element_name(xml: str, element_id: str) -> str | None:
     root = etree.fromstring(xml.encode("utf-8"), etree.XMLParser(resolve_entities=False))
     found = root.xpath("//*[@id=$i]", i=element_id)
     return found[0].get("name") if found else None
+
+
+# A stand-in for a timer the engine refused, so that the parse goes on to the elements after it
+# (SpiffWorkflow stops at its first refusal); the timer itself is reported by modeling.rules.
+_STAND_IN_TIMER = '"PT1H"'
+MAX_ENGINE_ROUNDS = 20
+
+
+def _set_aside_timers(root, errors: list[BpmnError]) -> bool:
+    """Give every refused timer event a readable stand-in time; whether one was changed."""
+    changed = False
+    for error in errors:
+        found = root.xpath("//*[@id=$i]", i=error.element_id) if error.element_id else []
+        definitions = found[0].findall(f"{{{BPMN_NS}}}timerEventDefinition") if found else []
+        for definition in definitions:
+            for child in list(definition):
+                definition.remove(child)
+            duration = etree.SubElement(definition, f"{{{BPMN_NS}}}timeDuration")
+            duration.text = _STAND_IN_TIMER
+            changed = True
+    return changed
+
+
+def collect_parse_errors(xml: bytes | str, session=None) -> list[BpmnError]:
+    """Every refusal of SpiffWorkflow's parse (parse_definition without the form and code checks
+    said elsewhere), not only the first: a refused timer is set aside and the parse goes on."""
+    xml_bytes = xml.encode("utf-8") if isinstance(xml, str) else xml
+    root = parse_bpmn_xml(xml_bytes).getroot()
+    errors = []
+    for _round in range(MAX_ENGINE_ROUNDS):
+        try:
+            parse_definition(xml_bytes, check_forms=False, check_code=False, session=session)
+            return errors
+        except BpmnValidationError as exc:
+            errors += [e for e in exc.errors if (e.element_id, str(e.message)) not in
+                       {(f.element_id, str(f.message)) for f in errors}]
+            if not _set_aside_timers(root, exc.errors):
+                return errors
+        xml_bytes = etree.tostring(root.getroottree(), xml_declaration=True, encoding="UTF-8")
+    return errors
