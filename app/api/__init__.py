@@ -281,3 +281,6 @@ def dashboard():
 @bp.get("/openapi.json")
 def openapi():
     return jsonify(openapi_document())
+
+
+from . import diagrams  # noqa: E402,F401  (routes on this blueprint)

@@ -70,12 +70,14 @@ def translate_problem_in(problem, locale: str) -> str:
         return translate_problem(problem)
 
 
-def _problems_json(problems) -> list[dict]:
+def problems_json(problems) -> list[dict]:
+    """Problems as JSON: the page's language, English and Persian."""
     return [{**p.as_dict(), "message": translate_problem(p), "message_en": p.message,
              "message_fa": translate_problem_in(p, "fa")} for p in problems]
 
 
-def _timers_json(xml) -> list[dict]:
+def timers_json(xml) -> list[dict]:
+    """Every timer's meaning as JSON (modeling.timer_meaning), in the page's language too."""
     return [{**t, "meaning": t["meaning_fa"] if is_rtl() else t["meaning_en"]} for t in studio.timers_of(xml)]
 
 
@@ -129,7 +131,7 @@ def save_draft(key):
         return jsonify(error=_("Send the diagram's XML in the request body.")), 400
     draft, problems = studio.save_draft(db_session(), _valid_key(key), xml, current_user)
     return jsonify(saved_at=_iso(draft.saved_at), saved_at_display=format_datetime(draft.saved_at),
-                   problems=_problems_json(problems), timers=_timers_json(xml))
+                   problems=problems_json(problems), timers=timers_json(xml))
 
 
 @bp.route("/validate", methods=["POST"])
@@ -138,7 +140,7 @@ def validate():
     _require("view_studio")
     xml = _posted_xml()
     problems = studio.check_diagram(db_session(), xml)
-    return jsonify(ok=not problems, problems=_problems_json(problems), timers=_timers_json(xml))
+    return jsonify(ok=not problems, problems=problems_json(problems), timers=timers_json(xml))
 
 
 @bp.route("/<key>/deploy", methods=["POST"])
@@ -148,7 +150,7 @@ def deploy(key):
     try:
         version, created = studio.deploy(db_session(), _valid_key(key), _posted_xml(), current_user)
     except studio.StudioRefused as exc:
-        return jsonify(problems=_problems_json(exc.problems)), 400
+        return jsonify(problems=problems_json(exc.problems)), 400
     except WorkflowError as exc:
         return jsonify(error=translate_error(exc)), exc.status
     except BpmnValidationError as exc:  # deploy_process refused what validation let through

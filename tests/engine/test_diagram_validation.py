@@ -1,0 +1,50 @@
+"""The one validation (modeling.validation.check_diagram) says every problem of a diagram at
+once, each on its element, in English and Persian; a refused timer hides no later engine problem."""
+import pytest
+
+from diagram_problems_support import SNIPPETS, VALID, diagram
+from modeling.validation import check_diagram, validate
+
+
+@pytest.mark.parametrize("names, bad_form", [
+    (("bare P1D", 'quoted "P1X"', "empty timer"), False),
+    (("unknown role lane", "hostile script", "unreachable element"), True),
+    (("empty timer", "parse error"), False),
+    (("bare P1D", "parse error"), False),
+    (tuple(SNIPPETS), True),
+], ids=["three timers", "roles forms sandbox reachability", "engine goes on past an empty timer",
+        "engine after a bare duration", "everything at once"])
+def test_every_problem_is_reported_on_its_element(names, bad_form):
+    xml, expected = diagram(*names, bad_form=bad_form)
+    problems = check_diagram(None, xml)
+    assert {(p.kind, p.element_id) for p in problems} == expected
+    assert len(problems) == len(expected)  # none said twice (an empty timer by rules and engine)
+
+
+def test_each_snippet_alone_is_exactly_its_problem():
+    for name, (_process, _lanes, expected) in SNIPPETS.items():
+        xml, _ = diagram(name)
+        assert {(p.kind, p.element_id) for p in validate(xml)} == expected, name
+
+
+def test_a_bare_duration_is_a_timer_problem_not_a_script_refusal():
+    [problem] = check_diagram(None, diagram("bare P1D")[0])
+    assert problem.kind == "timer" and "P1D is not in quotes" in problem.message
+    assert "sandbox" not in problem.message
+
+
+def test_the_engine_problem_after_a_refused_timer_is_pinned_on_the_call_activity():
+    problems = check_diagram(None, diagram("empty timer", "parse error")[0])
+    [engine] = [p for p in problems if p.kind == "bpmn"]
+    assert engine.element_id == "Call_missing" and "no_such_process" in engine.message and engine.line
+
+
+def test_a_process_key_that_differs_is_a_problem_with_the_others():
+    xml, expected = diagram("empty timer")
+    problems = check_diagram(None, xml, key="another_key")
+    assert {(p.kind, p.element_id) for p in problems} == expected | {("process_key", None)}
+
+
+def test_a_file_that_is_not_xml_is_one_problem_not_an_exception():
+    [problem] = check_diagram(None, VALID[:200])
+    assert problem.kind == "xml"
