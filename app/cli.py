@@ -25,7 +25,7 @@ from .demo_work import load_demo_work
 from .i18n import local_zone
 from .migrate import upgrade_database
 from .people_cli import roles_cli, units_cli, users_cli
-from .studio.problems_text import problem_lines
+from .studio.problems_text import problem_lines, refusal_line
 from .scheduler import create_due_meetings, fire_due_timers, mardom_salam_settings
 
 # AppGroup/with_appcontext: the commands need the app context however they are invoked
@@ -103,7 +103,7 @@ def processes_deploy(path, reason):
     if problems:
         for problem in problems:
             click.echo(problem_lines(problem), err=True)
-        raise click.ClickException(f"{len(problems)} problem(s); nothing was deployed")
+        raise click.ClickException(refusal_line(len(problems)))
     version, created = commit_or_fail(
         command_session(), lambda s: deploy_process(s, data, filename=path.name, reason=reason))
     click.echo(f"{version.process_key} v{version.version} {'deployed' if created else 'unchanged'}")

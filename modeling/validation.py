@@ -20,6 +20,15 @@ from modeling.rules import Problem, check_references, label, system_problems
 from modeling.timer_meaning import timer_meanings
 
 MAX_BYTES = 5_000_000
+# The group of each kind of problem (issue 20's list), for the studio, the API and the CLI.
+CATEGORIES = {"xml": "schema", "xsd": "schema", "reference": "references", "sandbox": "sandbox",
+              "form": "forms", "lane": "roles", "timer": "timers", "unreachable": "reachability",
+              "bpmn": "engine", "process_key": "engine"}
+
+
+def category_of(problem: Problem) -> str:
+    """schema, references, sandbox, forms, roles, timers, reachability or engine."""
+    return CATEGORIES.get(problem.kind, "engine")
 
 NOT_WELL_FORMED = "The file cannot be read: {detail}"
 NOT_BPMN = 'The diagram does not follow the BPMN 2.0 standard at "{name}": {detail}'
@@ -80,6 +89,8 @@ def _engine_problems(xml: bytes, root, said: list[Problem], session=None) -> lis
     problems = []
     for error in collect_parse_errors(xml, session=session):
         _pin_called_process(error, root)
+        if _element(root, error.element_id) is not None:
+            error.line = None  # the element's line in this file (the engine read a re-serialized copy)
         if error.element_id in timers_said:
             continue
         if error.message.startswith("the task is in lane"):

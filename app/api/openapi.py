@@ -40,7 +40,7 @@ SCHEMAS = {
     "Validation": {"type": "object", "properties": {
         "ok": {"type": "boolean"},
         "problems": {"type": "array", "items": {"type": "object", "properties": {
-            "element_id": {"type": ["string", "null"]}, "kind": {"type": "string"},
+            "element_id": {"type": ["string", "null"]}, "kind": {"type": "string"}, "category": {"type": "string"},
             "line": {"type": ["integer", "null"]}, "message": {"type": "string"},
             "message_en": {"type": "string"}, "message_fa": {"type": "string"}}}},
         "timers": {"type": "array", "items": {"type": "object", "properties": {

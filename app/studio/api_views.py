@@ -12,7 +12,8 @@ the form field `xml`; CSRF through the X-CSRFToken header):
   GET   /studio/<key>/export.bpmn          export       ?version=N | ?draft=1 (attachment)
   GET   /studio/<key>/versions             versions     (page)
   GET   /studio/<key>/diff?a=N&b=M         diff         (page)
-A problem is {element_id, message (in the page's language), message_en, message_fa, line, kind},
+A problem is {element_id, message (in the page's language), message_en, message_fa, line, kind,
+category (schema, references, sandbox, forms, roles, timers, reachability, engine)},
 found by modeling.validation.check_diagram (the CLI and the API ask the same); a timer is
 {element_id, kind, expression, meaning (in the page's language), meaning_fa, meaning_en}.
 Process owners write; administrators and auditors read.
@@ -30,6 +31,7 @@ from modeling import studio
 from modeling.deploy import list_versions
 from models.errors import BpmnValidationError, WorkflowError
 from modeling.diff import compare, unified
+from modeling.validation import category_of
 from engine import append_operator_event, parse_bpmn_xml
 from people.permissions import may
 
@@ -72,7 +74,7 @@ def translate_problem_in(problem, locale: str) -> str:
 
 def problems_json(problems) -> list[dict]:
     """Problems as JSON: the page's language, English and Persian."""
-    return [{**p.as_dict(), "message": translate_problem(p), "message_en": p.message,
+    return [{**p.as_dict(), "category": category_of(p), "message": translate_problem(p), "message_en": p.message,
              "message_fa": translate_problem_in(p, "fa")} for p in problems]
 
 

@@ -1,6 +1,8 @@
 """A diagram's problems as the command line says them: English, then Persian, on the element."""
 from flask_babel import force_locale
+from flask_babel import gettext as _
 
+from ..i18n import localize_digits
 from .api_views import translate_problem
 
 
@@ -11,3 +13,13 @@ def problem_lines(problem) -> str:
     with force_locale("fa"):
         persian = translate_problem(problem)
     return f"[{problem.kind}] {where}: {problem.message}\n    {persian}"
+
+
+REFUSED = "%(count)s problem(s); nothing was deployed"
+
+
+def refusal_line(count: int) -> str:
+    """How many problems stopped the deploy, in English and Persian."""
+    with force_locale("fa"):
+        persian = _(REFUSED, count=localize_digits(count))
+    return f"{REFUSED % {'count': count}} / {persian}"

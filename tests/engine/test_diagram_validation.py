@@ -48,3 +48,17 @@ def test_a_process_key_that_differs_is_a_problem_with_the_others():
 def test_a_file_that_is_not_xml_is_one_problem_not_an_exception():
     [problem] = check_diagram(None, VALID[:200])
     assert problem.kind == "xml"
+
+
+def test_every_executable_process_of_the_file_is_parsed_not_only_the_main_one():
+    xml, expected = diagram("empty timer")
+    other = ('<bpmn:process id="other_process" isExecutable="true">'
+             '<bpmn:startEvent id="Start_other"><bpmn:outgoing>F_other</bpmn:outgoing></bpmn:startEvent>'
+             '<bpmn:sequenceFlow id="F_other" sourceRef="Start_other" targetRef="Call_other" />'
+             '<bpmn:callActivity id="Call_other" calledElement="nowhere_else">'
+             '<bpmn:incoming>F_other</bpmn:incoming></bpmn:callActivity></bpmn:process>')
+    xml = xml.replace("</bpmn:definitions>", other + "</bpmn:definitions>")
+    problems = check_diagram(None, xml)
+    assert {(p.kind, p.element_id) for p in problems} == expected | {("bpmn", "Call_other")}
+    [call] = [p for p in problems if p.element_id == "Call_other"]
+    assert call.line == xml[:xml.index('id="Call_other"')].count("\n") + 1

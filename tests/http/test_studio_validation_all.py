@@ -32,6 +32,8 @@ def test_validate_and_save_list_every_problem_in_english_and_persian(owner):
         assert pinned(problems) == EXPECTED, url
         for problem in problems:
             assert problem["message"] == problem["message_fa"] != problem["message_en"]
+        assert {p["category"] for p in problems} == {"timers", "roles", "forms", "sandbox",
+                                                      "reachability", "engine"}
     timer = next(p for p in problems if p["element_id"] == "Timer_bare")
     assert "P1D" in timer["message_en"] and "در گیومه نیست" in timer["message_fa"]
 
@@ -83,6 +85,7 @@ def test_the_cli_prints_the_same_list_as_the_studio_and_deploys_nothing(app, own
     for problem in english:
         assert problem["message_fa"] in result.output
     assert f"{len(english)} problem(s); nothing was deployed" in result.output
+    assert "ایراد؛ چیزی به کار گرفته نشد" in result.output
     assert versions(db) == []
 
 
