@@ -225,10 +225,14 @@ _STAND_IN_TIMER = '"PT1H"'
 MAX_ENGINE_ROUNDS = 20
 
 
-def _set_aside_timers(root, errors: list[BpmnError]) -> bool:
-    """Give every refused timer event a readable stand-in time; whether one was changed."""
+def _set_aside_timers(root, errors: list[BpmnError], done: set) -> bool:
+    """Give every refused timer event a readable stand-in time, once each (done: their ids);
+    whether one was changed (if not, the parse cannot go on)."""
     changed = False
     for error in errors:
+        if error.element_id in done:
+            continue
+        done.add(error.element_id)
         found = root.xpath("//*[@id=$i]", i=error.element_id) if error.element_id else []
         definitions = found[0].findall(f"{{{BPMN_NS}}}timerEventDefinition") if found else []
         for definition in definitions:
@@ -242,7 +246,7 @@ def _set_aside_timers(root, errors: list[BpmnError]) -> bool:
 
 def _process_parse_errors(root, process_key: str, xml_bytes: bytes, session=None) -> list[BpmnError]:
     """The refusals of one process's parse, going on past each refused timer (set aside in root)."""
-    errors = []
+    errors, done = [], set()
     for _round in range(MAX_ENGINE_ROUNDS):
         try:
             parse_definition(xml_bytes, check_forms=False, check_code=False, session=session,
@@ -250,7 +254,7 @@ def _process_parse_errors(root, process_key: str, xml_bytes: bytes, session=None
             return errors
         except BpmnValidationError as exc:
             errors += exc.errors
-            if not _set_aside_timers(root, exc.errors):
+            if not _set_aside_timers(root, exc.errors, done):
                 return errors
         # The file as changed (the lines stay: only a timer's own children changed).
         xml_bytes = etree.tostring(root.getroottree(), xml_declaration=True, encoding="UTF-8")

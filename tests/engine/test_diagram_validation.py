@@ -62,3 +62,16 @@ def test_every_executable_process_of_the_file_is_parsed_not_only_the_main_one():
     assert {(p.kind, p.element_id) for p in problems} == expected | {("bpmn", "Call_other")}
     [call] = [p for p in problems if p.element_id == "Call_other"]
     assert call.line == xml[:xml.index('id="Call_other"')].count("\n") + 1
+
+
+def test_a_refused_timer_is_set_aside_once_so_the_engine_parse_always_ends():
+    """If a stand-in time does not help (the event is refused for something else), the parse
+    stops there instead of trying again."""
+    from engine.spiff.parsing import _set_aside_timers
+    from engine.spiff.xmlsafe import parse_bpmn_xml
+    from models.errors import BpmnError
+    root = parse_bpmn_xml(diagram("empty timer")[0].encode()).getroot()
+    refused, done = [BpmnError("refused", element_id="Timer_empty")], set()
+    assert _set_aside_timers(root, refused, done) is True
+    assert '"PT1H"' in root.xpath("//*[@id='Timer_empty']//*[local-name()='timeDuration']/text()")
+    assert _set_aside_timers(root, refused, done) is False
