@@ -46,9 +46,9 @@ def duration_meaning(text: str) -> tuple[str, str] | None:
 def _date_meaning(text: str) -> tuple[str, str] | None:
     try:
         moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
+        solar = format_solar_datetime(moment)  # local time of the city's zone
+    except (ValueError, OverflowError):  # not a date, or one the calendars cannot say
         return None
-    solar = format_solar_datetime(moment)  # local time of the city's zone
     return to_persian_digits(solar), solar
 
 
@@ -69,7 +69,7 @@ def _cycle_meaning(text: str) -> tuple[str, str] | None:
 
 
 def _text_meaning(kind: str, text: str) -> tuple[str, str] | None:
-    if kind == "timeCycle" or text.strip().upper().startswith("R"):
+    if kind == "timeCycle":
         return _cycle_meaning(text)
     if text.strip().upper().startswith("P"):
         return duration_meaning(text)
@@ -97,7 +97,7 @@ def timer_meaning(kind: str, source: str) -> tuple[str, str] | None:
         return None
     try:
         body = ast.parse(source.strip(), mode="eval").body
-    except SyntaxError:
+    except (SyntaxError, ValueError, RecursionError, MemoryError):  # the problem says why
         return None
     if isinstance(body, ast.Constant):
         return _text_meaning(kind, body.value) if isinstance(body.value, str) else None

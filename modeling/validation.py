@@ -168,9 +168,12 @@ def key_problems(xml: bytes | str, key: str) -> list[Problem]:
 
 
 
-def timers_of(xml: bytes | str) -> list[dict]:
-    """The meaning of every timer of a diagram (modeling.timer_meaning); [] if it cannot be read."""
+def timers_of(xml: bytes | str, problems: list[Problem] = ()) -> list[dict]:
+    """The meaning of every timer of a diagram (modeling.timer_meaning), but those the problems
+    fault (their problem says what is wrong instead); [] if the file cannot be read."""
+    faulted = {p.element_id for p in problems if p.kind in ("timer", "sandbox")}
     try:
-        return timer_meanings(parse_bpmn_xml(xml, max_bytes=MAX_BYTES).getroot())
+        found = timer_meanings(parse_bpmn_xml(xml, max_bytes=MAX_BYTES).getroot())
     except BpmnValidationError:
         return []
+    return [timer for timer in found if timer["element_id"] not in faulted]

@@ -34,7 +34,7 @@ def validate_diagram():
         raise Forbidden("Only process owners, administrators and auditors may use the studio.")
     xml = _xml()
     problems = studio.check_diagram(db_session(), xml)
-    return jsonify({"ok": not problems, "problems": problems_json(problems), "timers": timers_json(xml)})
+    return jsonify({"ok": not problems, "problems": problems_json(problems), "timers": timers_json(xml, problems)})
 
 
 @bp.post("/processes/<key>/deploy")

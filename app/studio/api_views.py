@@ -78,9 +78,11 @@ def problems_json(problems) -> list[dict]:
              "message_fa": translate_problem_in(p, "fa")} for p in problems]
 
 
-def timers_json(xml) -> list[dict]:
-    """Every timer's meaning as JSON (modeling.timer_meaning), in the page's language too."""
-    return [{**t, "meaning": t["meaning_fa"] if is_rtl() else t["meaning_en"]} for t in studio.timers_of(xml)]
+def timers_json(xml, problems=()) -> list[dict]:
+    """Every timer's meaning as JSON (modeling.timer_meaning), in the page's language too; not
+    for a timer with a problem."""
+    return [{**t, "meaning": t["meaning_fa"] if is_rtl() else t["meaning_en"]}
+            for t in studio.timers_of(xml, problems)]
 
 
 def _posted_xml() -> bytes:
@@ -133,7 +135,7 @@ def save_draft(key):
         return jsonify(error=_("Send the diagram's XML in the request body.")), 400
     draft, problems = studio.save_draft(db_session(), _valid_key(key), xml, current_user)
     return jsonify(saved_at=_iso(draft.saved_at), saved_at_display=format_datetime(draft.saved_at),
-                   problems=problems_json(problems), timers=timers_json(xml))
+                   problems=problems_json(problems), timers=timers_json(xml, problems))
 
 
 @bp.route("/validate", methods=["POST"])
@@ -142,7 +144,7 @@ def validate():
     _require("view_studio")
     xml = _posted_xml()
     problems = studio.check_diagram(db_session(), xml)
-    return jsonify(ok=not problems, problems=problems_json(problems), timers=timers_json(xml))
+    return jsonify(ok=not problems, problems=problems_json(problems), timers=timers_json(xml, problems))
 
 
 @bp.route("/<key>/deploy", methods=["POST"])

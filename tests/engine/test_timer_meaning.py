@@ -2,6 +2,7 @@
 import pytest
 
 from modeling.timer_meaning import RUN_TIME, timer_meaning, timer_meanings
+from modeling.validation import check_diagram, timers_of
 from engine.spiff.xmlsafe import parse_bpmn_xml
 from tests.engine.diagram_problems_support import diagram
 
@@ -30,6 +31,8 @@ def test_a_timer_expression_reads_as(kind, source, persian, english):
 @pytest.mark.parametrize("kind, source", [
     ("timeDuration", ""), ("timeDuration", "P1D"), ("timeDuration", '"P1X"'), ("timeCycle", '"P1D"'),
     ("timeDate", '"tomorrow"'), ("timeDuration", "now("), ("timeDuration", "12"),
+    ("timeDate", '"0001-01-01T00:00:00+14:00"'), ("timeDuration", "(" * 500 + ")" * 500),
+    ("timeDuration", '"\x00"'), ("timeDuration", '"R/P2D"'),
 ])
 def test_an_empty_or_unreadable_timer_has_no_meaning_its_problem_says_why(kind, source):
     assert timer_meaning(kind, source) is None
@@ -40,3 +43,11 @@ def test_every_timer_of_a_diagram_is_listed_with_its_element():
     found = timer_meanings(parse_bpmn_xml(xml.encode()).getroot())
     assert [(t["element_id"], t["meaning_fa"]) for t in found] == [("Timer_script", "۱ روز"),
                                                                    ("Timer_call", "۲ روز")]
+
+
+def test_a_timer_with_a_problem_gets_no_meaning_its_problem_speaks():
+    xml, _ = diagram("hostile script", "parse error")
+    xml = xml.replace('"P2D"', "1/0")  # a constant that fails: a timer problem
+    problems = check_diagram(None, xml)
+    assert ("timer", "Timer_call") in {(p.kind, p.element_id) for p in problems}
+    assert [t["element_id"] for t in timers_of(xml, problems)] == ["Timer_script"]
