@@ -2,6 +2,7 @@
 // deploy; the problems they report (problems.js); and the warning before leaving with
 // changes that were neither saved nor deployed. The JSON endpoints are app/studio/api_views.py.
 import ProblemView from './problems';
+import TimerView from './timers';
 
 export default class Studio {
   constructor(modeler, { config, problems, status, buttons }) {
@@ -11,6 +12,7 @@ export default class Studio {
     this.status = status;
     this.buttons = buttons || {};
     this.problems = new ProblemView(modeler, problems, this.labels);
+    this.timers = new TimerView(modeler, problems, this.problems);
     this.dirty = false;
     this.busy = false;
     // Every edit (palette, direct editing, properties panel) goes through the command stack.
@@ -78,6 +80,7 @@ export default class Studio {
       this._setDirty(false);
       // A draft may be saved with problems (only a deploy refuses them): show them at once.
       const count = this.problems.show((body && body.problems) || []);
+      this.timers.show((body && body.timers) || []);
       const saved = body && body.saved_at_display ? `${this.labels.saved} (${body.saved_at_display})` : this.labels.saved;
       this._say(count ? `${saved} ${this.labels.problemsFound.replace('{count}', count)}` : saved,
         count ? 'warning' : 'success');
@@ -91,6 +94,7 @@ export default class Studio {
       const body = await this._json(response);
       if (!body || !Array.isArray(body.problems)) { return this._failed(response); }
       const count = this.problems.show(body.problems);
+      this.timers.show(body.timers || []);
       this._say(count ? this.labels.problemsFound.replace('{count}', count) : this.labels.valid,
         count ? 'danger' : 'success');
       return count === 0;
