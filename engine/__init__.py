@@ -31,7 +31,7 @@ from engine.runtime.task_data import server_data, shown_task_data, task_data
 from engine.runtime.timers import fire_due_timer_batch, fire_next_due_timers
 from engine.spiff.parsing import BPMN_NS, parse_definition
 from engine.spiff.elements import element_names, element_properties
-from engine.trial import (Trial, TrialRefused, TrialSetup, complete_trial_task,
+from engine.trial import (DEFAULT_BUDGET as TRIAL_STEP_BUDGET, Trial, TrialRefused, TrialSetup, complete_trial_task,
                           fire_trial_timer, start_trial)
 from engine.spiff.xmlsafe import dtd_line, parse_bpmn_xml, safe_parser, validate_bpmn_xsd, xml_bytes
 
@@ -49,6 +49,6 @@ __all__ = [
     "claim_task", "reassign_task", "unclaim_task", "shown_task_data", "server_data", "task_data",
     "fire_due_timer_batch", "fire_next_due_timers",
     "BPMN_NS", "parse_definition", "element_names", "element_properties",
-    "Trial", "TrialRefused", "TrialSetup", "complete_trial_task", "fire_trial_timer", "start_trial",
+    "TRIAL_STEP_BUDGET", "Trial", "TrialRefused", "TrialSetup", "complete_trial_task", "fire_trial_timer", "start_trial",
     "dtd_line", "parse_bpmn_xml", "safe_parser", "validate_bpmn_xsd", "xml_bytes",
 ]

@@ -9,6 +9,7 @@ import spiffworkflowDescriptor from './spiffworkflow-moddle';
 import CityPropertiesProvider from './properties';
 import Studio from './actions';
 import TranslateModule from './translate';
+import attachTrial from './trial';
 
 const CityPropertiesModule = {
   __init__: ['cityPropertiesProvider'],
@@ -34,6 +35,7 @@ function open(options) {
   if (config.readOnly) { freeze(modeler); }
   const studio = new Studio(modeler, options);
   window.cityStudio = studio;
+  studio.trial = attachTrial(modeler, studio); // "Try it" (trial.js)
   return studio.load().then(() => studio);
 }
 
