@@ -4,6 +4,7 @@ calendar settings); nothing is written to the database. Exit 1 when a case fails
 in processes/ has none."""
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 
 from engine import TrialSetup
 from modeling.process_cases import keys_without_cases, load_cases, run_case
@@ -16,6 +17,7 @@ def register(group) -> None:
 
 @click.command("test")
 @click.argument("key", required=False)
+@with_appcontext
 def processes_test(key):
     """Run the BPMN unit cases of every process (or of KEY)."""
     setup = TrialSetup(engine=current_app.extensions["bpmn_engine"])

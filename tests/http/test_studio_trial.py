@@ -115,3 +115,14 @@ def test_without_xml_the_saved_draft_is_tried(owner):
     assert body["data"]["total"] == 10
     missing = owner.client.post("/studio/no_such_process/trial/start", json={"data": {}})
     assert missing.status_code == 400
+
+
+def test_flask_processes_test_runs_every_case_and_one_process(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["processes", "test"])
+    assert result.exit_code == 0, result.output
+    assert "ok   news:" in result.output and "FAIL" not in result.output
+    one = runner.invoke(args=["processes", "test", "draft_regulation"])
+    assert one.exit_code == 0 and one.output.count("ok ") == 1
+    missing = runner.invoke(args=["processes", "test", "no_such_process"])
+    assert missing.exit_code == 1 and "no case" in missing.output
