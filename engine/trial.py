@@ -129,7 +129,7 @@ def complete_trial_task(setup: TrialSetup, xml: bytes | str, state_json: str, sp
     task = next((t for t in ready_human_tasks(workflow) if t.spiff_task_id == task_id), None)
     if task is None:
         raise TrialRefused("This task is not open in this trial.")
-    clean = check_answers(setup, task.form_key, answers)
+    clean = check_answers(setup, task.form_key, answers, find_task(workflow, task_id).data)
     with using_calendar(setup.calendar_now()):  # its post-script's
         try:
             trial_run.run_human_task(workflow, task_id, clean)
@@ -147,9 +147,11 @@ def fire_trial_timer(setup: TrialSetup, xml: bytes | str, state_json: str, spent
     return _advance(setup, workflow, parsed.xml, spent, previous=state_json)
 
 
-def check_answers(setup: TrialSetup, form_key: str | None, answers) -> dict:
+def check_answers(setup: TrialSetup, form_key: str | None, answers, context=None) -> dict:
     """A task's answers typed and checked against its form (formjs), as a real completion's;
-    InvalidData with per-field messages. A task without a form takes no data."""
+    InvalidData with per-field messages. A task without a form takes no data. context: the
+    task's data, where a choice whose options the server gives (valuesKey) finds them (in a
+    trial, from the start data: no programme computes them)."""
     if answers is None:
         answers = {}
     if not isinstance(answers, dict):
@@ -161,6 +163,7 @@ def check_answers(setup: TrialSetup, form_key: str | None, answers) -> dict:
     if schema is None:
         raise InvalidData("The form {form} of this task is missing.", form=form_key)
     clean, errors = validate_submission(readonly_fields(schema, ()), answers, locale=setup.locale,
+                                        context=dict(context or {}),
                                         today=local_today(setup.calendar_now().tz))
     if errors:
         raise InvalidData("Some fields are not valid.", errors)
