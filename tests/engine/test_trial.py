@@ -114,3 +114,18 @@ def test_the_programmes_script_helpers_are_available_in_a_trial():
     trial = start_trial(TrialSetup(engine=engine), xml, {"n": 0})
     assert trial.status == "completed" and trial.path[-1] == "EndEvent_1"
     assert start_trial(TrialSetup(), xml, {"n": 0}).status == "error"  # a bare engine lacks it
+
+
+def test_a_choice_whose_options_the_server_gives_takes_them_from_the_task_data(setup):
+    xml = (TRIAL_XML.replace(b'value="news_review"', b'value="message_intake"'))
+    answers = {"channel": "phone", "category": "service", "description": "d", "location": "l",
+               "outcome": "answered"}
+    trial = start_trial(setup, xml, {"count": 1})
+    with pytest.raises(InvalidData) as refused:
+        complete_trial_task(setup, xml, trial.state_json, trial.steps, trial.tasks[0].id, answers)
+    assert list(refused.value.details) == ["channel"]
+    trial = start_trial(setup, xml, {"count": 1, "channel_options": [{"value": "phone", "label": "تلفن"}]})
+    trial = complete_trial_task(setup, xml, trial.state_json, trial.steps, trial.tasks[0].id, answers)
+    assert trial.data["channel"] == "phone" and trial.path[-1] == "Task_review"
+    # the loop's condition reads news_decision, which this form lacks: a problem on the gateway
+    assert trial.status == "error" and trial.problem.element_id == "Gateway_decision"

@@ -126,3 +126,11 @@ def test_flask_processes_test_runs_every_case_and_one_process(app):
     assert one.exit_code == 0 and one.output.count("ok ") == 1
     missing = runner.invoke(args=["processes", "test", "no_such_process"])
     assert missing.exit_code == 1 and "no case" in missing.output
+
+
+def test_a_trial_grown_past_the_token_bound_must_start_again(owner, monkeypatch):
+    from app.studio import trial_views
+    monkeypatch.setattr(trial_views, "MAX_TOKEN_CHARS", 200)
+    response = start(owner, {"count": 1})
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "آزمایش بزرگ‌تر از آن شد که نگه داشته شود؛ آن را دوباره آغاز کنید."
