@@ -5,6 +5,8 @@ URL table (JSON in, JSON out; CSRF through the X-CSRFToken header; permission ed
   POST  /studio/<key>/trial/step    {xml, token, task_id, form_key, form: [[name, value], ...]}
                                     or {..., answers: {...}} instead of form
   POST  /studio/<key>/trial/timer   {xml, token, timer_id}
+  POST  /studio/<key>/trial/rows    {form_key, form: [..., ["_rows", "add:L" | "remove:L[i]"]]}
+                                    -> {form_html}: a dynamic list's row added or removed
 
 Nothing is stored: the trial's state travels as a signed token (the app's secret key, this
 user and process, at most MAX_TOKEN_CHARS) that the browser sends back with the next step,
@@ -24,7 +26,8 @@ from werkzeug.datastructures import MultiDict
 
 from engine import (TRIAL_STEP_BUDGET, TrialRefused, TrialSetup, complete_trial_task,
                     fire_trial_timer, start_trial)
-from formjs.forms import FormNotFound, load_form, parse_html_form, prefill_values, shown_form
+from formjs.forms import (FormNotFound, load_form, parse_html_form, prefill_values,
+                          row_action_values, shown_form)
 from modeling import studio
 from models.errors import BpmnValidationError, InvalidData, WorkflowError
 from people.permissions import may
@@ -97,22 +100,28 @@ def _text(body: dict, name: str) -> str:
     return value
 
 
-def _answers(body: dict) -> dict | None:
-    """The answers of a step: JSON `answers`, or the rendered form's fields (`form`), parsed as
-    the task page parses a post."""
-    if "form" not in body:
-        return body.get("answers")
+def _posted_form(body: dict) -> tuple[dict | None, MultiDict]:
+    """The schema of the posted form_key (None: no form) and the posted fields."""
     pairs, form_key = body.get("form"), body.get("form_key")
     if not isinstance(pairs, list) or not all(isinstance(p, list) and len(p) == 2 and
                                               all(isinstance(v, str) for v in p) for p in pairs):
         raise _BadRequest(_("The trial's request lacks %(name)s.", name="form"))
     if not form_key:
-        return {}
+        return None, MultiDict()
     try:
         schema = load_form(form_key, session=db_session())
     except (FormNotFound, ValueError):
         raise _BadRequest(_("The form %(form)s of this task is missing.", form=form_key)) from None
-    return parse_html_form(schema, MultiDict([tuple(p) for p in pairs]))
+    return schema, MultiDict([tuple(p) for p in pairs])
+
+
+def _answers(body: dict) -> dict | None:
+    """The answers of a step: JSON `answers`, or the rendered form's fields (`form`), parsed as
+    the task page parses a post."""
+    if "form" not in body:
+        return body.get("answers")
+    schema, form = _posted_form(body)
+    return parse_html_form(schema, form) if schema is not None else {}
 
 
 def _answer(key: str, trial, budget: int):
@@ -199,3 +208,23 @@ def trial_timer(key):
         state, spent = _token_state(key, body)
         return fire_trial_timer(setup, xml, state, spent, _text(body, "timer_id"))
     return _trial_call(key, action)
+
+
+@bp.route("/<key>/trial/rows", methods=["POST"])
+@login_required
+def trial_rows(key):
+    """A dynamic list's "add a row" / "remove this row" in a trial's form: the form drawn
+    again with every typed value and one row more or less (as on the task page without
+    JavaScript); nothing runs."""
+    if not may(current_user, "edit_diagrams"):
+        return jsonify(error=_("Only those who edit diagrams may try them.")), 403
+    try:
+        schema, form = _posted_form(_body())
+    except _BadRequest as exc:
+        return jsonify(error=exc.message, errors=exc.errors), 400
+    values = row_action_values(schema, form) if schema is not None else None
+    if values is None:
+        return jsonify(error=_("The trial's request lacks %(name)s.", name="_rows")), 400
+    return jsonify(form_html=render_template(
+        "studio/_trial_form.html", schema=shown_form(schema, values), values=values,
+        prefix=f"trial-rows-{len(form)}-"))

@@ -134,3 +134,15 @@ def test_a_trial_grown_past_the_token_bound_must_start_again(owner, monkeypatch)
     response = start(owner, {"count": 1})
     assert response.status_code == 400
     assert response.get_json()["error"] == "آزمایش بزرگ‌تر از آن شد که نگه داشته شود؛ آن را دوباره آغاز کنید."
+
+
+def test_a_dynamic_list_row_is_added_to_a_trial_form_without_running_anything(owner, login):
+    form = [["poll_subject", "پارک"], ["poll_questions[0].question", "راضی هستید؟"],
+            ["poll_questions[0].kind", "text"], ["_rows", "add:poll_questions"]]
+    response = owner.client.post(f"{BASE}/rows", json={"form_key": "poll_plan", "form": form})
+    assert response.status_code == 200
+    html = response.get_json()["form_html"]
+    assert 'name="poll_questions[1].question"' in html and "راضی هستید؟" in html and "پارک" in html
+    assert owner.client.post(f"{BASE}/rows", json={"form_key": "poll_plan", "form": form[:1]}).status_code == 400
+    assert owner.client.post(f"{BASE}/rows", json={"form_key": "poll_plan", "form": "x"}).status_code == 400
+    assert login("auditor").client.post(f"{BASE}/rows", json={"form_key": "poll_plan", "form": form}).status_code == 403

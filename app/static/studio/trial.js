@@ -48,6 +48,25 @@ class TrialPanel {
     }, form);
   }
 
+  // A dynamic list's "add a row" / "remove this row": the server draws the form again.
+  async rows(task, form, fields, action) {
+    const pairs = [];
+    new FormData(form).forEach((value, name) => { if (typeof value === 'string') { pairs.push([name, value]); } });
+    pairs.push(['_rows', action]);
+    const response = await fetch(this.config.urls.rows, {
+      method: 'POST', credentials: 'same-origin',
+      body: JSON.stringify({ form_key: task.form_key || '', form: pairs }),
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json',
+        'X-CSRFToken': this.studio.config.csrfToken },
+    });
+    const body = await response.json().catch(() => null);
+    if (response.ok && body && body.form_html) {
+      fields.innerHTML = body.form_html; // drawn by the server's renderer, values escaped
+    } else {
+      this._status((body && body.error) || `HTTP ${response.status}`, 'danger');
+    }
+  }
+
   async fire(timer) {
     await this._send(this.config.urls.timer, { xml: await this.studio.xml(), token: this.token, timer_id: timer.id });
   }
@@ -138,8 +157,11 @@ class TrialPanel {
       card.append(fields, button);
       card.addEventListener('submit', (event) => {
         event.preventDefault();
-        if (event.submitter && event.submitter.name === '_rows') { return; } // rows: not in a trial
-        this.complete(task, card);
+        if (event.submitter && event.submitter.name === '_rows') {
+          this.rows(task, card, fields, event.submitter.value);
+        } else {
+          this.complete(task, card);
+        }
       });
       box.append(card);
     });
