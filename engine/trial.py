@@ -25,7 +25,7 @@ from engine.spiff.data_bounds import DataTooLarge
 from engine.spiff.parsing import parse_definition
 from engine.spiff.ready_tasks import ready_human_tasks
 from engine.spiff.workflow_tasks import find_task, waiting_timers
-from engine.spiff.workflows import current_data, dump_workflow, load_workflow
+from engine.spiff.workflows import current_data
 from formjs.forms import FormNotFound, load_form, readonly_fields, validate_submission
 from models.errors import BpmnValidationError, InvalidData
 from models.messages import Message
@@ -119,7 +119,7 @@ def start_trial(setup: TrialSetup, xml: bytes | str, data: dict | None = None) -
     _check_bounds(setup, data or {})
     parsed = parse_draft(xml, setup.session)
     workflow = trial_run.new_trial_workflow(parsed, setup.engine.script_engine(), data)
-    return _advance(setup, workflow, parsed.xml, spent=0, previous=None)
+    return _advance(setup, workflow, parsed, spent=0, previous=None)
 
 
 def complete_trial_task(setup: TrialSetup, xml: bytes | str, state_json: str, spent: int,
@@ -135,7 +135,7 @@ def complete_trial_task(setup: TrialSetup, xml: bytes | str, state_json: str, sp
             trial_run.run_human_task(workflow, task_id, clean)
         except Exception as exc:  # noqa: BLE001 - a failing post-script: a problem, not a crash
             return _failed(parsed.xml, exc, state_json, spent, workflow)
-    return _advance(setup, workflow, parsed.xml, spent + 1, previous=state_json)
+    return _advance(setup, workflow, parsed, spent + 1, previous=state_json)
 
 
 def fire_trial_timer(setup: TrialSetup, xml: bytes | str, state_json: str, spent: int,
@@ -144,7 +144,7 @@ def fire_trial_timer(setup: TrialSetup, xml: bytes | str, state_json: str, spent
     parsed, workflow = _resume(setup, xml, state_json)
     if not trial_run.fire_timer_now(workflow, timer_id):
         raise TrialRefused("This timer is not waiting in this trial.")
-    return _advance(setup, workflow, parsed.xml, spent, previous=state_json)
+    return _advance(setup, workflow, parsed, spent, previous=state_json)
 
 
 def check_answers(setup: TrialSetup, form_key: str | None, answers, context=None) -> dict:
@@ -192,13 +192,13 @@ def _resume(setup: TrialSetup, xml, state_json):
     if not isinstance(state_json, str) or trial_run.state_specs_sha256(state_json) != parsed.content_sha256:
         raise TrialRefused("The diagram changed since this trial started; start the trial again.")
     try:
-        workflow = load_workflow(state_json, None, setup.engine.script_engine())
+        workflow = trial_run.load_trial_state(state_json, parsed, setup.engine.script_engine())
     except Exception:  # noqa: BLE001 - a state from elsewhere: refused, never a crash
         raise TrialRefused("The diagram changed since this trial started; start the trial again.") from None
     return parsed, workflow
 
 
-def _advance(setup: TrialSetup, workflow, xml: str, spent: int, previous: str | None) -> Trial:
+def _advance(setup: TrialSetup, workflow, parsed, spent: int, previous: str | None) -> Trial:
     """Run to the next wait within the budget and describe where the trial stands."""
     left = setup.budget - spent
     with using_calendar(setup.calendar_now()):
@@ -206,17 +206,17 @@ def _advance(setup: TrialSetup, workflow, xml: str, spent: int, previous: str | 
             if left <= 0:
                 raise trial_run.TrialBudgetSpent(setup.budget)
             spent += trial_run.run_within(workflow, left)
-            return _described(setup, workflow, spent)
+            return _described(setup, workflow, parsed, spent)
         except trial_run.TrialBudgetSpent:
             problem = TrialProblem(None, Message(
                 "The trial stopped after {steps} engine steps without waiting for a person: "
                 "the diagram may loop without end.", steps=setup.budget))
             return _stopped(workflow, previous, spent, problem)
         except Exception as exc:  # noqa: BLE001 - any failure of the diagram's code is shown
-            return _failed(xml, exc, previous, spent, workflow)
+            return _failed(parsed.xml, exc, previous, spent, workflow)
 
 
-def _described(setup: TrialSetup, workflow, spent: int) -> Trial:
+def _described(setup: TrialSetup, workflow, parsed, spent: int) -> Trial:
     tasks = []
     for task in ready_human_tasks(workflow):
         data = find_task(workflow, task.spiff_task_id).data
@@ -225,7 +225,7 @@ def _described(setup: TrialSetup, workflow, spent: int) -> Trial:
                                json.loads(json.dumps(dict(data), default=str))))
     timers = [TrialTimer(t.spiff_task_id, t.task_spec, t.due_at.isoformat() + "Z")
               for t in waiting_timers(workflow)]
-    return Trial(state_json=dump_workflow(workflow),
+    return Trial(state_json=trial_run.dump_trial_state(workflow, parsed),
                  status="completed" if workflow.is_completed() else "waiting", steps=spent,
                  tasks=tasks, timers=timers, path=trial_run.path_taken(workflow),
                  data=current_data(workflow))

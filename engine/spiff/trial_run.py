@@ -11,7 +11,8 @@ from SpiffWorkflow.util.task import TaskState
 from engine.spiff.parsing import CityBpmnParser
 from engine.spiff.sandbox import SandboxScriptEngine
 from engine.spiff.workflow_tasks import find_ready_task, make_timers_due, waiting_timers
-from engine.spiff.workflows import SPEC_SHA256_KEY, cache_specs, ready_human_tasks, run_engine
+from engine.spiff.workflows import (SPEC_SHA256_KEY, dump_workflow, load_with_specs,
+                                    ready_human_tasks, run_engine)
 
 
 def spiff_loads(tree) -> None:
@@ -41,13 +42,23 @@ class TrialBudgetSpent(Exception):
 
 
 def new_trial_workflow(parsed, script_engine, data: dict | None) -> BpmnWorkflow:
-    """A fresh workflow of a parsed draft (specs shared by content hash, so states leave them
-    out), with start data on its start task."""
-    spec, subprocess_specs = cache_specs(parsed.content_sha256, parsed.spec, parsed.subprocess_specs)
-    workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine)
+    """A fresh workflow of a parsed draft, with start data on its start task. Its specs are not
+    put in the cache of deployed versions' specs (which is never emptied): every step of a
+    trial parses the diagram again (dump_trial_state, load_trial_state)."""
+    workflow = BpmnWorkflow(parsed.spec, parsed.subprocess_specs, script_engine=script_engine)
     for task in workflow.get_tasks(state=TaskState.READY):
         task.data.update(data or {})
     return workflow
+
+
+def dump_trial_state(workflow: BpmnWorkflow, parsed) -> str:
+    """A trial's state as JSON, without its specs (named by the diagram's content hash)."""
+    return dump_workflow(workflow, parsed.content_sha256)
+
+
+def load_trial_state(state_json: str, parsed, script_engine) -> BpmnWorkflow:
+    """A trial's workflow from its state and the diagram parsed again."""
+    return load_with_specs(state_json, parsed.spec, parsed.subprocess_specs, script_engine)
 
 
 def state_specs_sha256(state_json: str) -> str | None:

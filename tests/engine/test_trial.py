@@ -129,3 +129,14 @@ def test_a_choice_whose_options_the_server_gives_takes_them_from_the_task_data(s
     assert trial.data["channel"] == "phone" and trial.path[-1] == "Task_review"
     # the loop's condition reads news_decision, which this form lacks: a problem on the gateway
     assert trial.status == "error" and trial.problem.element_id == "Gateway_decision"
+
+
+def test_a_trial_leaves_its_draft_out_of_the_cache_of_deployed_specs(setup):
+    """Each edit of a draft is a new diagram: the cache of versions' specs is never emptied."""
+    from engine.spiff import workflows
+    from engine.spiff.parsing import content_sha256
+    xml = TRIAL_XML.replace(b'name="Prepare"', b'name="Prepare once more"')
+    trial = start_trial(setup, xml, {"count": 1})
+    trial = complete_trial_task(setup, xml, trial.state_json, trial.steps, trial.tasks[0].id,
+                                {"news_decision": "approve"})
+    assert trial.timers and content_sha256(xml) not in workflows._specs_by_sha256
