@@ -36,7 +36,7 @@ from workcal.store import calendar_for
 from . import bp
 from .api_views import translate_problem
 from ..db import db_session
-from ..i18n import format_datetime, say, translate_error
+from ..i18n import format_datetime, localize_digits, say, translate_error
 
 MAX_TOKEN_CHARS = 400_000  # a trial's signed state; past it the trial must start again
 TOKEN_MAX_AGE = 12 * 3600  # seconds: a trial left overnight starts again
@@ -136,6 +136,8 @@ def _answer(key: str, trial, budget: int):
         problem = {"element_id": trial.problem.element_id, "message": say(trial.problem.message)}
     return jsonify(
         status=trial.status, token=token, steps=trial.steps, budget=budget, path=trial.path,
+        steps_text=_("Engine steps: {steps} of {budget}").format(
+            steps=localize_digits(trial.steps), budget=localize_digits(budget)),
         counts=trial.counts, data=trial.data, problem=problem,
         tasks=[{"id": t.id, "element_id": t.element_id, "name": t.name, "form_key": t.form_key,
                 "form_html": _form_html(t)} for t in trial.tasks],

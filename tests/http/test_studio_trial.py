@@ -31,6 +31,7 @@ def test_a_draft_is_tried_step_by_step_with_its_form_and_path(owner, db):
     body = start(owner, {"count": 2}).get_json()
     assert body["status"] == "waiting" and body["path"] == ["StartEvent_1", "Script_prepare"]
     assert body["data"]["total"] == 4 and body["budget"] > body["steps"]
+    assert body["steps_text"] == "گام‌های موتور: ۳ از ۵۰۰"
     (task,) = body["tasks"]
     assert task["element_id"] == "Task_review" and 'name="news_decision"' in task["form_html"]
     # the form's fields as the browser posts them, parsed as the task page parses them

@@ -122,7 +122,7 @@ class TrialPanel {
     this._timers(body.timers || []);
     this.el('data-box').hidden = false;
     this.el('data').textContent = JSON.stringify(body.data || {}, null, 2);
-    const steps = this.labels.steps.replace('{steps}', body.steps).replace('{budget}', body.budget);
+    const steps = body.steps_text || '';
     const said = body.status === 'completed' ? this.labels.completed
       : body.status === 'error' ? this.labels.failed.replace(/:$/, '') : this.labels.waiting;
     this._status(`${said} ${steps}`, body.status === 'error' ? 'danger' : body.status === 'completed' ? 'success' : 'muted');
