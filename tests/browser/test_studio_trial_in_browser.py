@@ -2,6 +2,8 @@
 a small draft with start data, fills the review form (drawn by the task pages' renderer),
 completes it twice round its loop, fires the timer, and sees the path on the diagram with
 pass counts; a script error is pinned on its element."""
+import os
+
 import pytest
 from sqlalchemy import select
 
@@ -71,6 +73,8 @@ def test_owner_tries_a_draft_fills_its_form_and_sees_the_path(app, trial_draft, 
     task.locator("[data-testid=trial-complete]").click()
     assert wait_trial(page) == "waiting"
     assert count_badge(page, "Task_review") == "2"
+    if os.environ.get("TRIAL_SHOT"):
+        page.screenshot(path=os.environ["TRIAL_SHOT"], full_page=True)
 
     page.evaluate("document.body.dataset.trial = ''")
     page.locator("[data-testid=trial-fire][data-element-id=Timer_wait]").click()

@@ -111,7 +111,7 @@ class TrialPanel {
   }
 
   _show(body) {
-    if (body.token) { this.token = body.token; }
+    this.token = body.token || null; // a failed start leaves none; a failed step, the state before it
     this.el('reset').hidden = false;
     this._mark(body);
     const problem = this.el('problem');
@@ -124,7 +124,8 @@ class TrialPanel {
     this.el('data').textContent = JSON.stringify(body.data || {}, null, 2);
     const steps = body.steps_text || '';
     const said = body.status === 'completed' ? this.labels.completed
-      : body.status === 'error' ? this.labels.failed.replace(/:$/, '') : this.labels.waiting;
+      : body.status === 'error' ? this.labels.failed.replace(/:$/, '')
+        : (body.tasks || []).length ? this.labels.waiting : this.labels.waitingEvent;
     this._status(`${said} ${steps}`, body.status === 'error' ? 'danger' : body.status === 'completed' ? 'success' : 'muted');
     document.body.dataset.trial = body.status;
   }
@@ -174,7 +175,9 @@ class TrialPanel {
       const row = document.createElement('div');
       row.className = 'd-flex align-items-center gap-2 mb-2';
       const text = document.createElement('span');
-      text.textContent = `${timer.element_id} (${this.labels.due} ${timer.due_display})`;
+      const element = this.modeler.get('elementRegistry').get(timer.element_id);
+      const name = (element && element.businessObject.name) || timer.element_id;
+      text.textContent = `${name} (${this.labels.due} ${timer.due_display})`;
       const button = document.createElement('button');
       button.type = 'button';
       button.className = 'btn btn-sm btn-outline-warning';
