@@ -61,7 +61,10 @@ def _setup() -> TrialSetup:
 
 
 def _body() -> dict:
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # JSON nested deeper than Python's parser follows
+        body = None
     if not isinstance(body, dict):
         raise _BadRequest(_("Send the trial's request as a JSON object."))
     return body
@@ -183,6 +186,8 @@ def _trial_call(key: str, action):
         return _refused(exc, xml)
     except (TrialRefused, InvalidData) as exc:
         return jsonify(error=translate_error(exc), errors=exc.details), 400
+    except WorkflowError as exc:
+        return jsonify(error=translate_error(exc)), exc.status
 
 
 @bp.route("/<key>/trial/start", methods=["POST"])

@@ -14,6 +14,13 @@ def owner(login):
     return login("process_owner")
 
 
+def nested(depth):
+    value = {}
+    for _ in range(depth):
+        value = {"a": value}
+    return value
+
+
 def start(browser, data=None, xml=XML):
     return browser.client.post(f"{BASE}/start", json={"xml": xml, "data": data or {}})
 
@@ -83,6 +90,7 @@ def test_a_hostile_script_is_refused_with_the_diagram_problems(owner):
 def test_bad_requests_are_answered_in_persian_never_a_500(owner):
     for response in (owner.client.post(f"{BASE}/start", data="{not json", content_type="application/json"),
                      owner.client.post(f"{BASE}/start", json=["a list"]),
+                     owner.client.post(f"{BASE}/start", json={"xml": XML, "data": {"deep": nested(200)}}),
                      owner.client.post(f"{BASE}/start", json={"xml": XML, "data": [1, 2]}),
                      owner.client.post(f"{BASE}/start", json={"xml": 5}),
                      owner.client.post(f"{BASE}/start", json={"xml": "<not xml"}),
