@@ -246,7 +246,8 @@ def _failed(xml: str, exc: BaseException, previous: str | None, spent: int, work
     explained = explain_exception(exc, xml)
     first = explained[0] if explained else None
     element_id = (first.element_id if first is not None else None) or trial_run.failed_element(exc)
-    message = first.message if first is not None else Message("{detail}", detail=str(exc))
+    message = first.message if first is not None else Message(
+        "The diagram failed while running: {detail}", detail=str(exc))
     return _stopped(workflow, previous, spent, TrialProblem(element_id, message))
 
 

@@ -11,7 +11,8 @@ URL table (JSON in, JSON out; CSRF through the X-CSRFToken header; permission ed
 Nothing is stored: the trial's state travels as a signed token (the app's secret key, this
 user and process, at most MAX_TOKEN_CHARS) that the browser sends back with the next step,
 with the diagram's XML (a changed diagram refuses the old state). The answer: {status,
-token, steps, budget, path, counts, data, tasks: [{id, element_id, name, form_key, form_html}],
+token, steps, budget, path, counts, data, tasks: [{id, element_id, name, form_key, schema
+(form-js), form_html}],
 timers: [{id, element_id, due_at, due_display}], problem: {element_id, message} | null}; a
 diagram that would be refused at deploy answers 400 {problems}, bad input 400 {error, errors}.
 """
@@ -143,7 +144,7 @@ def _answer(key: str, trial, budget: int):
             steps=localize_digits(trial.steps), budget=localize_digits(budget)),
         counts=trial.counts, data=trial.data, problem=problem,
         tasks=[{"id": t.id, "element_id": t.element_id, "name": t.name, "form_key": t.form_key,
-                "form_html": _form_html(t)} for t in trial.tasks],
+                "schema": t.schema, "form_html": _form_html(t)} for t in trial.tasks],
         timers=[{"id": t.id, "element_id": t.element_id, "due_at": t.due_at,
                  "due_display": format_datetime(datetime.fromisoformat(t.due_at.rstrip("Z")))}
                 for t in trial.timers])

@@ -4,7 +4,7 @@ from pathlib import Path
 STUDIO = Path(__file__).resolve().parents[1] / "fixtures" / "studio"
 # Start (count) -> script total = count * 2 -> Review (form news_review) -> approved? -> a one
 # day timer -> end; "return" loops back to Review.
-TRIAL_XML = (STUDIO / "trial.bpmn").read_bytes()
+TRIAL_XML = (STUDIO.parent / "studio_trial.bpmn").read_bytes()
 HOSTILE_XML = (STUDIO / "sandbox_escape.bpmn").read_bytes()
 # A loop of a script and a gateway with no task that waits: runs until a budget stops it.
 RUNAWAY_XML = b"""<?xml version="1.0" encoding="UTF-8"?>

@@ -41,6 +41,7 @@ def test_a_draft_is_tried_step_by_step_with_its_form_and_path(owner, db):
     assert body["steps_text"] == "گام‌های موتور: ۳ از ۵۰۰"
     (task,) = body["tasks"]
     assert task["element_id"] == "Task_review" and 'name="news_decision"' in task["form_html"]
+    assert any(c.get("key") == "news_decision" for c in task["schema"]["components"])
     # the form's fields as the browser posts them, parsed as the task page parses them
     step = owner.client.post(f"{BASE}/step", json={"xml": XML, "token": body["token"], "task_id": task["id"],
                                             "form_key": "news_review",
