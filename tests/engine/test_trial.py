@@ -110,9 +110,10 @@ def test_a_trial_writes_no_row_and_sends_no_notice(app, db):
 def test_the_programmes_script_helpers_are_available_in_a_trial():
     engine = Engine()
     programmes.register_all(engine)
-    xml = RUNAWAY_XML.replace(b"n = n + 1", b"n = n + 1000001; text = end_of_day")
+    xml = RUNAWAY_XML.replace(b"n = n + 1", b'n = n + 1000001; over = end_of_day("2026-12-06").isoformat()')
     trial = start_trial(TrialSetup(engine=engine), xml, {"n": 0})
     assert trial.status == "completed" and trial.path[-1] == "EndEvent_1"
+    assert trial.data["over"] == "2026-12-07T00:00:00+03:30"  # the calendar's zone, Tehran
     assert start_trial(TrialSetup(), xml, {"n": 0}).status == "error"  # a bare engine lacks it
 
 
