@@ -24,6 +24,7 @@ from .demo import DEMO_PASSWORD, demo_logins, load_demo_data
 from .demo_work import load_demo_work
 from .i18n import local_zone
 from .migrate import upgrade_database
+from .processes_cli_test import register as register_process_tests
 from .people_cli import roles_cli, units_cli, users_cli
 from .studio.problems_text import problem_lines, refusal_line
 from .scheduler import create_due_meetings, fire_due_timers, mardom_salam_settings
@@ -35,6 +36,7 @@ reports_cli = AppGroup("reports", help="Generate periodic reports.")
 notifications_cli = AppGroup("notifications", help="Send the e-mails and SMS of the outbox.")
 audit_cli = AppGroup("audit", help="Verify instances, check the event chains, make the daily digest.")
 register_audit_commands(audit_cli)
+register_process_tests(processes_cli)
 audit_cli.add_command(verify_command)
 
 

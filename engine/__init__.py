@@ -6,7 +6,8 @@ parser and its checks. Inside: spiff/ is the SpiffWorkflow adapter (parser, seri
 spec cache, sandbox, timers, pruning, XML safety), problems/ says in words what is wrong with a
 diagram, core.py assembles an Engine from its parts, hooks.py is where programmes plug in,
 runtime/ runs instances (start, complete, messages, timers, claims, task data), events.py is
-the hash-chained log, replay/ re-executes it, migration.py moves instances between versions.
+the hash-chained log, replay/ re-executes it, migration.py moves instances between versions, trial.py runs a draft in memory (the studio's
+"Try it", the processes' unit cases).
 """
 from engine.core import Engine, build_engine, engine_of
 from engine.events import (GENESIS_SHA256, EventView, append_event, append_operator_event,
@@ -30,6 +31,8 @@ from engine.runtime.task_data import server_data, shown_task_data, task_data
 from engine.runtime.timers import fire_due_timer_batch, fire_next_due_timers
 from engine.spiff.parsing import BPMN_NS, parse_definition
 from engine.spiff.elements import element_names, element_properties
+from engine.trial import (DEFAULT_BUDGET as TRIAL_STEP_BUDGET, Trial, TrialRefused, TrialSetup, complete_trial_task,
+                          fire_trial_timer, start_trial)
 from engine.spiff.xmlsafe import dtd_line, parse_bpmn_xml, safe_parser, validate_bpmn_xsd, xml_bytes
 
 __all__ = [
@@ -46,5 +49,6 @@ __all__ = [
     "claim_task", "reassign_task", "unclaim_task", "shown_task_data", "server_data", "task_data",
     "fire_due_timer_batch", "fire_next_due_timers",
     "BPMN_NS", "parse_definition", "element_names", "element_properties",
+    "TRIAL_STEP_BUDGET", "Trial", "TrialRefused", "TrialSetup", "complete_trial_task", "fire_trial_timer", "start_trial",
     "dtd_line", "parse_bpmn_xml", "safe_parser", "validate_bpmn_xsd", "xml_bytes",
 ]

@@ -110,13 +110,15 @@ def _cached_sha256(workflow: BpmnWorkflow) -> str | None:
     return None
 
 
-def dump_workflow(workflow: BpmnWorkflow) -> str:
+def dump_workflow(workflow: BpmnWorkflow, content_sha256: str | None = None) -> str:
     """Serialize a workflow to JSON text.
 
     A workflow of cached specs (every workflow of a version) is stored without its specs, under
-    the content hash of its version; any other keeps SpiffWorkflow's full format.
+    the content hash of its version; any other keeps SpiffWorkflow's full format, unless the
+    caller names the content hash of its specs (a studio trial: it parses the diagram again
+    for every step, so its specs need not stay in the cache).
     """
-    sha = _cached_sha256(workflow)
+    sha = content_sha256 or _cached_sha256(workflow)
     if sha is None:
         return _serializer.serialize_json(workflow)
     _registry._encoder_mode = True  # as serialize_json: the JSON encoder converts nested objects
@@ -173,6 +175,18 @@ def _load_workflow(state_json: str, version=None,
         _serializer.migrate(dct)
         workflow = _converter.from_dict_with_specs(dct, spec, subprocess_specs)
     workflow.script_engine = script_engine or SandboxScriptEngine()
+    return workflow
+
+
+def load_with_specs(state_json: str, spec, subprocess_specs: dict,
+                    script_engine: SandboxScriptEngine) -> BpmnWorkflow:
+    """Deserialize a state stored without its specs (dump_workflow) with these spec objects."""
+    dct = json.loads(state_json)
+    dct.pop(SPEC_SHA256_KEY, None)
+    dct.pop("typename", None)
+    _serializer.migrate(dct)
+    workflow = _converter.from_dict_with_specs(dct, spec, subprocess_specs)
+    workflow.script_engine = script_engine
     return workflow
 
 

@@ -11,6 +11,7 @@ import Studio from './actions';
 import TranslateModule from './translate';
 import { lintConfig, lintModule } from './lint';
 import DiagramSwitch from './diagrams';
+import attachTrial from './trial';
 
 const CityPropertiesModule = {
   __init__: ['cityPropertiesProvider'],
@@ -39,6 +40,7 @@ function open(options) {
   const studio = new Studio(modeler, options);
   window.cityStudio = studio;
   if (options.diagrams) { studio.diagrams = new DiagramSwitch(modeler, options.diagrams, studio); }
+  studio.trial = attachTrial(modeler, studio); // "Try it" (trial.js)
   return studio.load().then(() => studio);
 }
 
