@@ -144,6 +144,9 @@ class Timer(Base):
     due_at: Mapped[datetime] = mapped_column(DateTime)
     status: Mapped[str] = mapped_column(String(16), default="waiting")  # waiting|fired|cancelled
     fired_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # When it began to wait (again, for a cycle timer): the time spent there is fired_at minus
+    # this (programmes.oversight.element_statistics; migration 0036). NULL: rows from before.
+    waiting_since: Mapped[datetime | None] = mapped_column(DateTime, default=utcnow)
 
     # Never read; as Event.instance: the instance row (its version check) is flushed first.
     instance: Mapped[Instance] = relationship(lazy="raise")
