@@ -22,6 +22,9 @@ URL table:
   GET   /api/v1/units                         units        (district: code or "city", category)
   GET   /api/v1/users                         users        (role, district, unit: for pickers)
   GET   /api/v1/dashboard                     dashboard    (?district=<code>; the /dashboard figures)
+  GET   /api/v1/processes/<key>/versions/<n>/statistics
+                                              process_statistics (per element: passed, waiting,
+                                                            average and p90 time; process_statistics.py)
   GET   /api/v1/openapi.json                  openapi
 """
 from flask import Blueprint, current_app, g, jsonify, request
@@ -281,3 +284,6 @@ def dashboard():
 @bp.get("/openapi.json")
 def openapi():
     return jsonify(openapi_document())
+
+
+from . import process_statistics  # noqa: E402,F401  (its route on bp)
