@@ -49,3 +49,21 @@ def test_the_diagram_carries_each_elements_figures_and_its_heat(app, page):
     assert heat(page) == {"Task_check": "4", "Timer_wait": "4", "Task_reply": "1"}
     assert page.locator("#diagram").get_attribute("data-heat") == "time"
     assert page.js_errors == []
+
+
+def test_on_a_phone_the_figures_table_fits_the_screen(app, phone):
+    db = app.extensions["db_sessions"]()
+    try:
+        build_history(app, db)
+    finally:
+        db.close()
+        clock.reset()
+    log_in(phone, "district_mayor_d1")
+    phone.goto(f"/processes/{PROCESS}/versions/1/statistics")
+    phone.wait_for_selector("#diagram[data-loaded=true]")
+    rows = phone.locator("[data-testid=statistics-table] tbody tr")
+    assert rows.count() == 3
+    assert rows.first.locator("[data-testid=passed]").is_visible()
+    # Nothing pushes the page sideways (a wide table scrolls inside its own box).
+    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert phone.js_errors == []
