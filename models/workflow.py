@@ -147,6 +147,9 @@ class Timer(Base):
     # Failed attempts of the step after it (engine.runtime.timers): each moved due_at on.
     attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
     last_error: Mapped[str | None] = mapped_column(Text)
+    # When it began to wait (again, for a cycle timer): the time spent there is fired_at minus
+    # this (programmes.oversight.element_statistics; migration 0036). NULL: rows from before.
+    waiting_since: Mapped[datetime | None] = mapped_column(DateTime, default=utcnow)
 
     # Never read; as Event.instance: the instance row (its version check) is flushed first.
     instance: Mapped[Instance] = relationship(lazy="raise")

@@ -85,6 +85,12 @@ PERMISSIONS: dict[str, Permission] = {
     # and administrators city-wide; a district's mayor, deputy and manager for their district.
     "view_dashboard": _permission(DISTRICT, "central_pr", "central_inspection", "auditor", "admin",
                                   "district_mayor", "deputy", "manager"),
+    # Per-element statistics of a process version, the heat map (programmes/oversight/
+    # element_statistics.py): the dashboard's readers and process owners, over the instances
+    # of the districts where they hold it that they may view (people.access).
+    "view_process_statistics": _permission(DISTRICT, "process_owner", "central_pr",
+                                           "central_inspection", "auditor", "admin",
+                                           "district_mayor", "deputy", "manager"),
 }
 
 # Roles that look and never act: a grant of one is never a right to start an instance or to act

@@ -24,6 +24,9 @@ URL table:
   GET   /api/v1/units                         units        (district: code or "city", category)
   GET   /api/v1/users                         users        (role, district, unit: for pickers)
   GET   /api/v1/dashboard                     dashboard    (?district=<code>; the /dashboard figures)
+  GET   /api/v1/processes/<key>/versions/<n>/statistics
+                                              process_statistics (per element: passed, waiting,
+                                                            average and p90 time; process_statistics.py)
   GET   /api/v1/openapi.json                  openapi
 """
 from flask import Blueprint, current_app, g, jsonify, request
@@ -286,3 +289,4 @@ def openapi():
 
 
 from . import diagrams  # noqa: E402,F401  (routes on this blueprint)
+from . import process_statistics  # noqa: E402,F401  (its route on bp)

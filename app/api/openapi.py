@@ -189,6 +189,16 @@ def openapi_document() -> dict:
                     "open_work": {"type": "object"}, "messages_137": {"type": "object"}}},
                 401, 403, 404, params=[_query("district", text="district code (central roles; "
                                                               "a district head: their own)")])},
+            "/processes/{key}/versions/{number}/statistics": {"get": _op(
+                "Per-element statistics of a process version (as its statistics page): for each "
+                "user task and timer, instances passed, waiting now, and the average and 90th "
+                "percentile of the time spent there (clock seconds, and in words), over the "
+                "instances the caller may view", {"type": "object", "properties": {
+                    "process": {"type": "string"}, "version": {"type": "integer"},
+                    "versions": {"type": "array", "items": {"type": "integer"}},
+                    "instances": {"type": "object"}, "elements": {"type": "array"}}},
+                401, 403, 404, params=[{"name": "key", "in": "path", "required": True,
+                                        "schema": {"type": "string"}}, _path_id("number")])},
             "/openapi.json": {"get": {**_op("This OpenAPI 3.1 description", {"type": "object"}),
                                       "security": []}},
         },

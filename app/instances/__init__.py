@@ -257,3 +257,6 @@ def photo(instance_id):
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+from . import statistics_views  # noqa: E402,F401  its routes on bp (per-element statistics)

@@ -158,6 +158,7 @@ def _sync_timers(session, instance, workflow) -> None:
         existing = by_spiff_id.get(timer.spiff_task_id)
         if existing is not None:
             existing.status, existing.due_at, existing.fired_at = "waiting", timer.due_at, None
+            existing.waiting_since = utcnow()
         else:
             session.add(Timer(instance_id=instance.id, spiff_task_id=timer.spiff_task_id,
                               task_spec=timer.task_spec, due_at=timer.due_at))

@@ -125,6 +125,9 @@ ROWS = [
     ("deputy", D1, "view_dashboard", D2, False),
     ("central_inspection", CITY_WIDE, "view_dashboard", D2, True),
     ("pr_expert", D1, "view_dashboard", D1, False),
+    ("process_owner", CITY_WIDE, "view_process_statistics", D1, True),
+    ("district_mayor", D1, "view_process_statistics", D2, False),
+    ("pr_expert", D1, "view_process_statistics", D1, False),
 ]
 
 
@@ -175,6 +178,9 @@ def test_the_table_is_exactly_this():
                                      "mayor_office_head", "department_head", "central_pr", "admin"}),
         "view_dashboard": (DISTRICT, {"central_pr", "central_inspection", "auditor", "admin",
                                       "district_mayor", "deputy", "manager"}),
+        "view_process_statistics": (DISTRICT, {"process_owner", "central_pr", "central_inspection",
+                                               "auditor", "admin", "district_mayor", "deputy",
+                                               "manager"}),
     }
     assert {permission for _, _, permission, _, _ in ROWS} == set(PERMISSIONS)
 
