@@ -57,7 +57,7 @@ BAD_DIAGRAMS = [
     ("timer without a time", diagram(
         START_END + '<bpmn:intermediateCatchEvent id="Wait_1" name="Wait"><bpmn:timerEventDefinition '
         'id="TD"/></bpmn:intermediateCatchEvent>' + flow("F1", "Start_1", "Wait_1")
-        + flow("F2", "Wait_1", "End_1")), "is a timer without a time"),
+        + flow("F2", "Wait_1", "End_1")), "has no time expression"),
     ("multi-instance without count", diagram(
         START_END + '<bpmn:subProcess id="Sub_1" name="Each"><bpmn:multiInstanceLoopCharacteristics/>'
         '<bpmn:startEvent id="S2"/><bpmn:endEvent id="E2"/>' + flow("F9", "S2", "E2")
