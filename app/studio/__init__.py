@@ -9,4 +9,4 @@ from flask import Blueprint
 
 bp = Blueprint("studio", __name__, url_prefix="/studio")
 
-from . import api_views, migration_views, pages  # noqa: E402,F401
+from . import api_views, migration_job_views, migration_views, pages  # noqa: E402,F401
