@@ -23,6 +23,7 @@ from .demo import DEMO_PASSWORD, demo_logins, load_demo_data
 from .demo_work import load_demo_work
 from .i18n import local_zone
 from .migrate import upgrade_database
+from .migration_cli import migrate_command
 from .people_cli import roles_cli, units_cli, users_cli
 from .scheduler import create_due_meetings, fire_due_timers, mardom_salam_settings
 
@@ -33,6 +34,7 @@ reports_cli = AppGroup("reports", help="Generate periodic reports.")
 notifications_cli = AppGroup("notifications", help="Send the e-mails and SMS of the outbox.")
 audit_cli = AppGroup("audit", help="Verify instances, check the event chains, make the daily digest.")
 register_audit_commands(audit_cli)
+processes_cli.add_command(migrate_command)
 audit_cli.add_command(verify_command)
 
 
