@@ -159,7 +159,7 @@ def test_bad_input_gets_a_persian_reason_and_changes_nothing(app, login, db):
              ({"district": "99999"}, "منطقه ۹۹۹۹۹ وجود ندارد"),
              ({"district": "d1"}, "d1 عدد نیست"),
              ({"started_from": "1405/13/40"}, "یک تاریخ خورشیدی مانند"),
-             ({"ids_filter": "999999"}, "نمونه ۹۹۹۹۹۹ نمونه‌ای از migration_demo نیست")]
+             ({"ids_filter": "999999"}, "پرونده ۹۹۹۹۹۹ پرونده‌ای از migration_demo نیست")]
     for extra, reason in cases:
         for action in ("move", "dry_run"):
             response = owner.post(URL, data={"ids": [at_a, at_b], "target": renamed.version,
