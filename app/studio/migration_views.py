@@ -33,7 +33,7 @@ from people.permissions import may
 from workcal import jalali
 
 from ..db import db_session
-from ..i18n import STATUS_LABELS, N_, localize_digits, translate_error
+from ..i18n import STATUS_LABELS, N_, is_rtl, localize_digits, ltr, translate_error
 from . import bp
 
 # engine.migration's reason templates, for the catalog (pybabel reads N_ here);
@@ -83,7 +83,8 @@ def process_owner_required(view):
 def problem_text(problem) -> str:
     """A refusal reason in the page's language (numbers in its digits)."""
     shown = {k: localize_digits(v) if isinstance(v, int)
-             else _(STATUS_LABELS[v]) if v in STATUS_LABELS else v for k, v in problem.params.items()}
+             else _(STATUS_LABELS[v]) if v in STATUS_LABELS
+             else ltr(v) if k == "element" and is_rtl() else v for k, v in problem.params.items()}
     return _(problem.template).format(**shown)
 
 

@@ -54,7 +54,8 @@ def test_a_process_owner_maps_dry_runs_and_moves_in_batches(app, page):
 
     page.get_by_test_id("dry-run-submit").click()
     page.wait_for_selector("[data-testid=dry-run]")
-    assert "B: بررسی و تأیید (Task_B)" in page.locator(f"tr[data-instance='{at_b}']").inner_text()
+    moves = page.locator(f"tr[data-instance='{at_b}'] [data-testid=moves]").inner_text()
+    assert "B: بررسی (Task_B) ← B: بررسی و تأیید (Task_B)" in moves
     assert page.locator(f"tr[data-instance='{at_a}']").get_attribute("data-check") == "refused"
     assert page.locator(f"#m-{at_a}").is_checked() and page.locator(f"#m-{at_b}").is_checked()
 
