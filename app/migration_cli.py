@@ -3,8 +3,8 @@ same activity mapping, dry run, filters and batches as the studio's page (engine
 import click
 from flask.cli import with_appcontext
 
-from engine.migration_jobs import (BATCH, dry_run, run_migration_batch, select_instances,
-                                   start_migration_job, target_version)
+from engine import (MIGRATION_BATCH as BATCH, dry_run, run_migration_batch, select_instances,
+                    start_migration_job, target_version)
 from models.errors import WorkflowError
 from people.accounts import find_district, find_user
 from workcal import jalali

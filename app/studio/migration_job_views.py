@@ -13,8 +13,7 @@ Each request moves one batch, so thousands of instances are never one long reque
 from flask import abort, redirect, render_template, url_for
 from flask_login import current_user
 
-from engine.migration_jobs import run_migration_batch
-from engine.spiff.version_switch import Problem
+from engine import MigrationProblem as Problem, run_migration_batch
 from models import Instance, MigrationJob
 
 from ..db import db_session

@@ -21,11 +21,9 @@ from flask import abort, current_app, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from engine import MIGRATION_TEMPLATES as TEMPLATES
-from engine.migration import effective_mapping, plan_migration
-from engine.migration_jobs import (BATCH, dry_run, run_migration_batch, select_instances, start_migration_job,
-                                   waiting_at)
-from engine.spiff.version_switch import version_elements
+from engine import (MIGRATION_BATCH as BATCH, dry_run, effective_mapping, plan_migration,
+                    run_migration_batch, select_instances, start_migration_job, version_elements,
+                    waiting_at)
 from modeling.deploy import list_versions
 from models import District
 from models.errors import InvalidData
