@@ -25,7 +25,7 @@ from engine import (MIGRATION_BATCH as BATCH, dry_run, effective_mapping, plan_m
                     run_migration_batch, select_instances, start_migration_job, version_elements,
                     waiting_at)
 from modeling.deploy import list_versions
-from models import District
+from models import District, MigrationJob
 from models.errors import InvalidData
 from people.permissions import may
 from workcal import jalali
@@ -164,13 +164,15 @@ def _page(session, key, versions, target, filters, mapping=None, plans=None, err
     if plans is None:  # the check of each listed instance, with the mapping as it stands
         plans = [plan_migration(session, instance, target, mapping) for instance in listed]
     districts = list(session.query(District).order_by(District.code))
+    unfinished = list(session.query(MigrationJob).filter(  # left off (a closed page): carry on
+        MigrationJob.process_key == key, MigrationJob.status == "running").order_by(MigrationJob.id))
     return render_template(
         "studio/migrate.html", key=key, versions=versions, latest=latest, target=target,
         filters=filters, districts=districts, plans=plans, total=len(instances),
         limit=PAGE_LIMIT, mapping_rows=_mapping_rows(session, instances, target, mapping),
         target_elements=version_elements(target), error=error, chosen_ids=chosen_ids,
         dry=request.method == "POST" and error is None, problem_text=problem_text,
-        statuses=STATUS_LABELS), status
+        statuses=STATUS_LABELS, unfinished=unfinished), status
 
 
 def _target(versions, number):

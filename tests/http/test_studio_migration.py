@@ -206,6 +206,8 @@ def test_a_big_move_goes_batch_by_batch_through_the_progress_page(app, login, db
     assert 'data-testid="continue-form"' in text and "migration_job.js" in text
     job_id = db.scalars(select(MigrationJob.id)).one()
     db.rollback()
+    text = page_text(owner.get(URL))  # a closed progress page: the job is found again
+    assert f'href="/studio/migration_demo/migrate/jobs/{job_id}"' in text
     text = page_text(owner.post(f"{URL}/jobs/{job_id}/step", follow_redirects=True))
     assert 'data-status="finished" data-done="2" data-total="2"' in text
     db.expire_all()
