@@ -5,6 +5,7 @@ from flask.cli import with_appcontext
 
 from engine import (MIGRATION_BATCH as BATCH, dry_run, run_migration_batch, select_instances,
                     start_migration_job, target_version)
+from models import MigrationJob
 from models.errors import WorkflowError
 from people.accounts import find_district, find_user
 from workcal import jalali
@@ -33,7 +34,8 @@ def _day(text):
 
 @click.command("migrate")
 @click.argument("key")
-@click.option("--to", "to_version", type=int, required=True, help="The target version number.")
+@click.option("--to", "to_version", type=int, help="The target version number.")
+@click.option("--job", "job_id", type=int, help="Carry on an unfinished move (e.g. one left by the page).")
 @click.option("--as", "username", required=True, help="The process owner who moves them (recorded).")
 @click.option("--map", "pairs", multiple=True, help="old_element=new_element (repeatable; old= : to nothing).")
 @click.option("--dry-run", is_flag=True, help="Say what would happen; change nothing.")
@@ -47,15 +49,22 @@ def _day(text):
 @click.option("--reason", default="", help="Why (kept in the audit chain of operator actions).")
 @click.option("--batch", "size", type=int, default=BATCH, show_default=True, help="Instances per commit.")
 @with_appcontext
-def migrate_command(key, to_version, username, pairs, dry_run, district_code, started_from, started_to,
-                    element, statuses, ids, reason, size):
+def migrate_command(key, to_version, job_id, username, pairs, dry_run, district_code, started_from,
+                    started_to, element, statuses, ids, reason, size):
     """Move running and failed instances of KEY to version --to, by an explicit activity mapping."""
+    if (to_version is None) == (job_id is None):
+        raise click.UsageError("give either --to (a new move) or --job (carry one on)")
     mapping = _mapping(pairs)
     session = command_session()
     try:
         user = find_user(session, username)
         if user is None:
             raise click.BadParameter(f"no user {username!r}", param_hint="--as")
+        if job_id is not None:
+            job = session.get(MigrationJob, job_id)
+            if job is None or job.process_key != key:
+                raise click.BadParameter(f"no move {job_id} of {key}", param_hint="--job")
+            return _run(session, job, user, size)
         district = find_district(session, district_code) if district_code else None
         if district_code and district is None:
             raise click.BadParameter(f"no district {district_code!r}", param_hint="--district")
@@ -74,19 +83,24 @@ def migrate_command(key, to_version, username, pairs, dry_run, district_code, st
                                            "started_to": started_to or "", "element": element or "",
                                            "status": list(statuses), "ids": ",".join(map(str, ids))})
         session.commit()
-        while job.status != "finished":
-            job = run_migration_batch(session, job.id, user, size)
-            session.commit()  # each batch is kept, whatever happens to the next
-            click.echo(f"{job.done}/{job.total}")
-        click.echo(f"migration {job.id}: moved {len(job.moved)}, refused {len(job.refused)}")
-        for instance_id, problems in job.refused.items():
-            click.echo(f"#{instance_id} refused: " + "; ".join(p["template"].format(**p["params"])
-                                                            for p in problems))
+        _run(session, job, user, size)
     except WorkflowError as exc:
         session.rollback()
         raise click.ClickException(str(exc)) from exc
     finally:
         session.close()
+
+
+def _run(session, job, user, size) -> None:
+    """Every remaining batch of a job, committing each; then what moved and what was refused."""
+    while job.status != "finished":
+        job = run_migration_batch(session, job.id, user, size)
+        session.commit()  # each batch is kept, whatever happens to the next
+        click.echo(f"{job.done}/{job.total}")
+    click.echo(f"migration {job.id}: moved {len(job.moved)}, refused {len(job.refused)}")
+    for instance_id, problems in job.refused.items():
+        click.echo(f"#{instance_id} refused: " + "; ".join(p["template"].format(**p["params"])
+                                                        for p in problems))
 
 
 def dry_run_plans(session, instances, target, mapping):

@@ -65,3 +65,17 @@ def test_bad_input_fails_with_a_message_and_changes_nothing(app, cli):
     result = cli("migration_demo", "--to", "7", "--as", "process_owner")
     assert result.exit_code != 0 and "Version 7 of migration_demo does not exist" in result.output
     assert versions_of(app, at_a, at_b) == [1, 1]
+
+
+def test_a_move_left_unfinished_by_the_page_is_carried_on_with_job(app, cli, login):
+    at_a, at_b, _versions = arrange(app, 2)
+    app.config["MIGRATION_BATCH"] = 1
+    login("process_owner").post("/studio/migration_demo/migrate",
+                                data={"ids": [at_a, at_b], "target": 2, "action": "move"})
+    assert versions_of(app, at_a, at_b) == [2, 1]  # the page's first batch only
+    with app.extensions["db_sessions"]() as session:
+        job_id = session.scalars(select(MigrationJob.id)).one()
+    result = cli("migration_demo", "--job", str(job_id), "--as", "process_owner")
+    assert result.exit_code == 0 and "2/2" in result.output and "moved 2, refused 0" in result.output
+    assert versions_of(app, at_a, at_b) == [2, 2]
+    assert cli("migration_demo", "--as", "process_owner").exit_code != 0  # neither --to nor --job
