@@ -41,7 +41,9 @@ NOT_NEWER = "Version {version} is not newer than version {current}, which this i
 NOT_RUNNING = "This instance is not running (it is {status})."
 UNREADABLE = "The stored state cannot be read: {error}"
 FAILED = "The move failed and was undone: {error}"
-TEMPLATES = (OTHER_PROCESS, NOT_NEWER, NOT_RUNNING, *SWITCH_TEMPLATES, UNREADABLE, FAILED)
+OTHER_KIND = ("The element {name} ({element}) cannot move to {new_name} ({new_element}), an element "
+              "of another kind.")
+TEMPLATES = (OTHER_PROCESS, NOT_NEWER, NOT_RUNNING, *SWITCH_TEMPLATES, UNREADABLE, FAILED, OTHER_KIND)
 MOVABLE = ("running", "error")  # an instance in error is moved, then retried
 
 
@@ -103,6 +105,12 @@ def _check(session, instance: Instance, target: ProcessVersion, mapping: dict | 
     new = {e.id: e for e in version_elements(target)}
     plan.moves = [(old, new.get(plan.mapping.get(old.id, old.id) or ""))
                   for old in open_elements(workflow)]
+    # A user task does not become a timer or a script: the state of one means nothing to the other.
+    plan.problems = [Problem(OTHER_KIND, {"name": old.name, "element": old.id, "new_name": new.name,
+                                          "new_element": new.id}, old.id, old.name)
+                     for old, new in plan.moves if new is not None and new.kind != old.kind]
+    if plan.problems:
+        return plan, None
     plan.problems = switch_version(workflow, target, plan.mapping)
     return plan, (None if plan.problems else workflow)
 

@@ -51,6 +51,8 @@ REASON_TEMPLATES = (
        "of version {version}."),
     N_("The stored state cannot be read: {error}"),
     N_("The move failed and was undone: {error}"),
+    N_("The element {name} ({element}) cannot move to {new_name} ({new_element}), an element "
+       "of another kind."),
 )
 # engine.migration_mapping's and engine.migration_jobs' refusals of bad input.
 INPUT_TEMPLATES = (
@@ -82,7 +84,7 @@ def problem_text(problem) -> str:
     """A refusal reason in the page's language (numbers in its digits)."""
     shown = {k: localize_digits(v) if isinstance(v, int)
              else _(STATUS_LABELS[v]) if v in STATUS_LABELS
-             else ltr(v) if k == "element" and is_rtl() else v for k, v in problem.params.items()}
+             else ltr(v) if k in ("element", "new_element") and is_rtl() else v for k, v in problem.params.items()}
     return _(problem.template).format(**shown)
 
 

@@ -199,3 +199,15 @@ def test_an_instance_in_error_is_moved_then_handed_to_the_retry(app, db):
     assert (instance.version.version, instance.status, retried) == (2, "error", [failed])
     assert instance.process_version_id != v1.id
     assert_replays(db, failed)
+
+
+def test_an_open_task_mapped_to_an_element_of_another_kind_is_refused(app, db, at_b):
+    v1, waiting_b, _waiting_a = at_b
+    target = deploy_file(app, MIGRATION / "renamed_both.bpmn")
+    plan = plan_migration(db, db.get(Instance, waiting_b), target, {"Task_B": "EndEvent_1"})
+    assert [p.element_id for p in plan.problems] == ["Task_B"]
+    assert "an element of another kind" in plan.problems[0].message
+    with pytest.raises(runtime.MigrationRefused):
+        migrate_instance(db, waiting_b, target.id, find_user(db, "process_owner"), mapping={"Task_B": "EndEvent_1"})
+    db.rollback()
+    assert db.get(Instance, waiting_b).process_version_id == v1.id

@@ -124,6 +124,10 @@ def test_a_dry_run_lists_what_would_happen_and_changes_nothing(app, login, db):
     assert row_a.group(1) == "refused" and "نگاشت نشده" in row_a.group(2)
     assert row_b.group(1) == "ok"
     assert 'B: بررسی <bdi dir="ltr">(Task_B)</bdi> ← B: کنترل <bdi dir="ltr">(Task_Check)</bdi>' in row_b.group(2)
+    text = page_text(owner.post(URL, data={"ids": [at_b], "target": renamed.version, "action": "dry_run",
+                                           "map-Task_B": "EndEvent_1"}))
+    row_b = re.search(rf'<tr data-instance="{at_b}" data-check="(\w+)">(.*?)</tr>', text, re.S)
+    assert row_b.group(1) == "refused" and "عنصری از نوع دیگری است" in row_b.group(2)
     db.expire_all()
     assert {db.get(Instance, i).version.version for i in (at_a, at_b)} == {1}
     assert db.scalars(select(MigrationJob)).all() == []
