@@ -100,7 +100,7 @@ def _versions_or_404(session, key: str):
     return versions
 
 
-def _number(text, what=None):
+def _number(text):
     text = jalali.to_ascii_digits(text or "").strip()
     if not text:
         return None
