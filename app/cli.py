@@ -25,6 +25,7 @@ from .demo_work import load_demo_work
 from .i18n import local_zone
 from .migrate import upgrade_database
 from .processes_cli_test import register as register_process_tests
+from .migration_cli import migrate_command
 from .people_cli import roles_cli, units_cli, users_cli
 from .studio.problems_text import problem_lines, refusal_line
 from .scheduler import create_due_meetings, fire_due_timers, mardom_salam_settings
@@ -37,6 +38,7 @@ notifications_cli = AppGroup("notifications", help="Send the e-mails and SMS of 
 audit_cli = AppGroup("audit", help="Verify instances, check the event chains, make the daily digest.")
 register_audit_commands(audit_cli)
 register_process_tests(processes_cli)
+processes_cli.add_command(migrate_command)
 audit_cli.add_command(verify_command)
 
 

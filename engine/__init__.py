@@ -16,8 +16,13 @@ from engine.events import (GENESIS_SHA256, EventView, append_event, append_opera
                            verify_city_chain)
 from engine.hooks import Hooks
 from engine.migration import (TEMPLATES as MIGRATION_TEMPLATES, MigrationRefused,
-                              check_migration, migrate_instance, migrate_instances,
-                              running_instances)
+                              check_migration, effective_mapping, migrate_instance,
+                              migrate_instances, plan_migration, running_instances)
+from engine.migration_jobs import (BATCH as MIGRATION_BATCH, TEMPLATES as MIGRATION_JOB_TEMPLATES,
+                                   dry_run, run_migration_batch, select_instances,
+                                   start_migration_job, target_version, waiting_at)
+from engine.migration_mapping import (NO_SUCH_ELEMENT, NO_SUCH_SOURCE, propose_mapping)
+from engine.spiff.version_switch import Problem as MigrationProblem, version_elements
 from engine.replay.history import instance_overview
 from engine.replay.verify import Replay, iter_verify, replay_instance, verify_instance
 from engine.runtime.completing import complete_task, get_task, require_ready
@@ -41,7 +46,10 @@ __all__ = [
     "revealed_data", "verify_chain", "shred_case", "append_operator_event", "city_chain_head",
     "list_operator_events", "operator_digest", "verify_city_chain",
     "MIGRATION_TEMPLATES", "MigrationRefused", "check_migration",
-    "migrate_instance", "migrate_instances", "running_instances",
+    "migrate_instance", "migrate_instances", "running_instances", "effective_mapping",
+    "plan_migration", "MIGRATION_BATCH", "MIGRATION_JOB_TEMPLATES", "dry_run", "run_migration_batch",
+    "select_instances", "start_migration_job", "target_version", "waiting_at", "NO_SUCH_ELEMENT",
+    "NO_SUCH_SOURCE", "propose_mapping", "MigrationProblem", "version_elements",
     "instance_overview", "Replay", "iter_verify", "replay_instance", "verify_instance",
     "check_start_data", "complete_task", "get_task", "latest_version", "open_tasks",
     "require_ready", "send_message", "send_message_for", "start_instance", "start_instance_for",

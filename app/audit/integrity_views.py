@@ -67,6 +67,8 @@ OPERATOR_LABELS = {
     "disposal_approved": N_("Destruction approved by the records committee"),
     "record_destroyed": N_("Record destroyed"), "record_archived": N_("Record archived"),
     "instance_migrated": N_("Instance moved to another version"),
+    "instances_migration_started": N_("Bulk move of instances to another version started"),
+    "instances_migration_finished": N_("Bulk move of instances to another version finished"),
     "process_deployed": N_("Process version deployed"),
     "diagram_repaired": N_("Diagram repaired on import"),
     "role_granted": N_("Role granted"), "role_revoked": N_("Role removed"),

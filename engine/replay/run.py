@@ -124,6 +124,8 @@ class Run:
             return self._check_no_effect(event)
         if self.workflow is None:
             raise Diverged(BEFORE_START, seq=event.seq, type=event.type)
+        if event.type == "instance_migrated":  # an instance in error is moved too
+            return self._migrate(event)
         if self.error is not None:
             raise Diverged(AFTER_ERROR, seq=event.seq, type=event.type, error=self.error)
         if event.type == "task_completed":
@@ -202,11 +204,14 @@ class Run:
             raise Diverged(FAILS, seq=event.seq, error=(
                 f"version {event.data.get('to_version')} of {self.instance.process_key} with "
                 "this content is not deployed"))
-        problems = switch_version(self.workflow, target)
+        # The mapping the move used (engine.migration_mapping); a move recorded before
+        # mappings existed has none and is re-applied with SpecDiff's alignment, as it was made.
+        problems = switch_version(self.workflow, target, event.data.get("mapping"))
         if problems:
             raise Diverged(FAILS, seq=event.seq, error="; ".join(p.message for p in problems))
         self.version = target
-        self._run(run_engine, self.workflow)
+        if self.error is None:  # an instance in error is not run by its move (its retry runs it)
+            self._run(run_engine, self.workflow)
         return None
 
     def _check_no_effect(self, event) -> None:

@@ -3,8 +3,12 @@ SpiffWorkflow.bpmn.util.diff), for engine.migration and the re-execution of an
 `instance_migrated` event (engine.replay). Private SpiffWorkflow APIs (the task tree) are used
 here, in the adapter, and nowhere else.
 
-Each (sub-)workflow's spec is compared with the new version's spec of the same name (SpecDiff:
-task specs aligned by BPMN id, an unmatched one by its place between aligned neighbours). Every
+Each (sub-)workflow's spec is compared with the new version's spec of the same name. With an
+explicit activity mapping (old BPMN id -> new BPMN id, engine.migration_mapping) an element is
+aligned by the mapping, else by the same BPMN id, else not at all (never by position); the
+internal specs without a BPMN id keep SpecDiff's alignment. Without a mapping (the re-execution of
+a move recorded before mappings existed) SpecDiff alone aligns: by BPMN id, an unmatched one by
+its place between aligned neighbours. Every
 task of the state is pointed at its aligned new spec; the ready and waiting tasks are then
 re-predicted from there (their descendants, all predictions, are rebuilt on the new spec, so a
 task added after the current one is reached). The task ids of the open tasks stay, so the task
@@ -29,7 +33,8 @@ from SpiffWorkflow.util.task import TaskState
 from engine.spiff.pruning import PRUNED_COMPLETIONS, prune_history
 from engine.spiff.workflows import _registry, specs_for
 
-_OPEN = TaskState.READY | TaskState.WAITING | TaskState.STARTED
+# An instance in error is moved too (then retried): its failed task counts as open.
+_OPEN = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
 _FINISHED = TaskState.COMPLETED | TaskState.CANCELLED | TaskState.ERROR
 
 # The reasons, as English templates (the page translates them: app/studio/migration_views.py).
@@ -40,7 +45,9 @@ MISSING_CONTAINER = ("The sub-process {name} ({element}), which has open tasks, 
                      "in version {version}.")
 LEFT_BEHIND = ("The element {name} ({element}) cannot be placed in version {version}: "
                "SpiffWorkflow cannot align this part of the state.")
-TEMPLATES = (MISSING_TASK, MISSING_TIMER, MISSING_MESSAGE, MISSING_CONTAINER, LEFT_BEHIND)
+UNMAPPED = ("The element {name} ({element}), where this instance waits, is mapped to no element "
+            "of version {version}.")
+TEMPLATES = (MISSING_TASK, MISSING_TIMER, MISSING_MESSAGE, MISSING_CONTAINER, LEFT_BEHIND, UNMAPPED)
 
 
 @dataclass
@@ -97,7 +104,21 @@ def _container(workflow, subprocess):
         return None
 
 
-def _open_problems(workflow, parts, alignments, version) -> list[Problem]:
+def _aligned(part_spec, new_spec, mapping):
+    """Old task spec -> new task spec of one (sub-)workflow; with a mapping, never by position."""
+    alignment = SpecDiff(_registry, part_spec, new_spec).alignment
+    if mapping is None:
+        return alignment
+    by_id = {s.bpmn_id: s for s in new_spec.task_specs.values() if getattr(s, "bpmn_id", None)}
+    for old in part_spec.task_specs.values():
+        bpmn_id = getattr(old, "bpmn_id", None)
+        if bpmn_id:  # a BPMN element: mapped, else the same id, else nothing
+            alignment[old] = by_id.get(mapping[bpmn_id]) if bpmn_id in mapping and mapping[bpmn_id] \
+                else (None if bpmn_id in mapping else by_id.get(bpmn_id))
+    return alignment
+
+
+def _open_problems(workflow, parts, alignments, version, mapping=None) -> list[Problem]:
     problems, named = [], set()
     for (part, new_spec), alignment in zip(parts, alignments):
         open_here = [t for t in part.tasks.values() if t.has_state(_OPEN)]
@@ -111,7 +132,9 @@ def _open_problems(workflow, parts, alignments, version) -> list[Problem]:
         for task in open_here:
             if alignment.get(task.task_spec) is None and task.id not in named:
                 named.add(task.id)
-                problems.append(_problem(_missing_template(workflow, task), task, version))
+                unmapped = mapping is not None and getattr(task.task_spec, "bpmn_id", None) in mapping
+                problems.append(_problem(UNMAPPED if unmapped else _missing_template(workflow, task),
+                                         task, version))
     return problems
 
 
@@ -160,17 +183,18 @@ def _reset_open(part) -> None:
             task._set_state(state)
 
 
-def switch_version(workflow, version) -> list[Problem]:
+def switch_version(workflow, version, mapping: dict | None = None) -> list[Problem]:
     """Move a workflow onto the specs of another version; the problems if it cannot.
 
+    mapping: old BPMN id -> new BPMN id (None: mapped to nothing); None: SpecDiff's alignment.
     With problems the workflow may be half changed: the caller throws it away.
     """
     spec, subprocess_specs = specs_for(version)
     prune_history(workflow)
     parts = _parts(workflow, spec, subprocess_specs)
-    alignments = [SpecDiff(_registry, part.spec, new_spec).alignment if new_spec is not None else {}
+    alignments = [_aligned(part.spec, new_spec, mapping) if new_spec is not None else {}
                   for part, new_spec in parts]
-    problems = _open_problems(workflow, parts, alignments, version)
+    problems = _open_problems(workflow, parts, alignments, version, mapping)
     if problems:
         return problems
     counts: dict[str, int] = {}
@@ -218,3 +242,39 @@ def _left_behind(workflow, spec, subprocess_specs, version) -> list[Problem]:
             if new_spec is None or new_spec.task_specs.get(task.task_spec.name) is not task.task_spec:
                 problems.append(_problem(LEFT_BEHIND, task, version))
     return problems
+
+
+@dataclass(frozen=True)
+class Element:
+    """A BPMN element of a version: its id, name and kind (the spec's class, e.g. UserTask)."""
+    id: str
+    name: str
+    kind: str
+
+
+def _as_element(spec) -> Element:
+    return Element(spec.bpmn_id, getattr(spec, "bpmn_name", None) or spec.bpmn_id, type(spec).__name__)
+
+
+def version_elements(version) -> list[Element]:
+    """Every BPMN element of a version (its sub-processes' too), in diagram order."""
+    spec, subprocess_specs = specs_for(version)
+    seen, elements = set(), []
+    for part in (spec, *subprocess_specs.values()):
+        for task_spec in part.task_specs.values():
+            bpmn_id = getattr(task_spec, "bpmn_id", None)
+            if bpmn_id and bpmn_id not in seen:
+                seen.add(bpmn_id)
+                elements.append(_as_element(task_spec))
+    return elements
+
+
+def open_elements(workflow) -> list[Element]:
+    """The elements where a workflow waits (ready, waiting, running or failed tasks), once each."""
+    seen, elements = set(), []
+    for task in workflow.get_tasks(state=_OPEN):
+        bpmn_id = getattr(task.task_spec, "bpmn_id", None)
+        if bpmn_id and bpmn_id not in seen:
+            seen.add(bpmn_id)
+            elements.append(_as_element(task.task_spec))
+    return elements

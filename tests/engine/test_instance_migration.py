@@ -70,7 +70,7 @@ def test_an_instance_at_a_moves_to_v2_keeps_its_task_and_reaches_the_new_task_c(
     event = db.scalars(select(Event).where(Event.instance_id == first).order_by(Event.seq.desc())).first()
     assert event.type == "instance_migrated" and event.actor_id == owner.id
     assert event.data == {"from_version": 1, "to_version": 2, "from_sha256": v1.content_sha256,
-                          "to_sha256": v2.content_sha256}
+                          "to_sha256": v2.content_sha256, "mapping": {"Task_A": "Task_A"}}
     complete(db, first, "Task_A")
     [row_b] = open_rows(db, first)
     assert (row_b.task_spec, row_b.name) == ("Task_B", "B: بررسی و تأیید")  # v2's label

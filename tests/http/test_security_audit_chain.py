@@ -163,20 +163,23 @@ def test_the_actions_page_is_for_auditors_and_shows_a_broken_chain(app, login, d
 
 
 def test_a_migration_is_in_both_chains_with_actor_and_reason_and_still_verifies(app, login, db, audit):
-    at_a, _at_b, versions = arrange_migration(app, 2)
+    at_a, _at_b, _versions = arrange_migration(app, 2)
     owner = login("process_owner")
-    assert owner.post(MIGRATE_URL, data={"ids": [at_a], "target": versions[2].id,
-                                         "reason": "اصلاح مسیر بررسی"}).status_code == 200
-    [moved] = actions(db, "instance_migrated")
-    assert (moved.actor.username, moved.data["reason"], moved.data["instance_id"]) == (
-        "process_owner", "اصلاح مسیر بررسی", at_a)
-    assert (moved.data["from_version"], moved.data["to_version"]) == (1, 2)
+    assert owner.post(MIGRATE_URL, data={"ids": [at_a], "target": 2, "action": "move",
+                                         "reason": "اصلاح مسیر بررسی"}).status_code == 302
+    # The bulk move is recorded once when it starts and once when it ends.
+    [started] = actions(db, "instances_migration_started")
+    [finished] = actions(db, "instances_migration_finished")
+    assert (started.actor.username, started.data["reason"], started.data["instance_ids"]) == (
+        "process_owner", "اصلاح مسیر بررسی", [at_a])
+    assert (started.data["to_version"], finished.data["moved"], finished.data["refused"]) == (2, [at_a], [])
+    assert finished.actor.username == "process_owner"
     verified = audit("verify", "--instance", str(at_a))
     assert verified.exit_code == 0 and "OK" in verified.output
     deployed = actions(db, "process_deployed")
     assert [e.data["version"] for e in deployed if e.data["process_key"] == "migration_demo"] == [1, 2]
     page = page_text(login("auditor").get("/audit/actions"))
-    assert "پرونده به نسخهٔ دیگری منتقل شد" in page and "اصلاح مسیر بررسی" in page
+    assert "انتقال گروهی پرونده‌ها به نسخهٔ دیگر آغاز شد" in page and "اصلاح مسیر بررسی" in page
     assert "اصلاح مسیر بررسی" in page_text(owner.get(f"/instances/{at_a}"))  # in its history too
 
 
