@@ -63,7 +63,7 @@ def log_in(page, username):
     page.fill("#username", username)
     page.fill("#password", DEMO_PASSWORD)
     page.locator("main form button").click()
-    page.wait_for_selector("[data-testid=current-user]")
+    page.wait_for_selector("[data-testid=current-user]", state="attached")  # folded menu on a phone
 
 
 def start_complaint(app, title="شکایت آزمایشی") -> int:
