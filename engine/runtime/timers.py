@@ -36,8 +36,8 @@ def _due_timers_query(now, skip_instance_ids):
 
 def _fire(session, instance: Instance, due: list[Timer]) -> None:
     if instance.status != "running":
-        for timer in due:
-            timer.status = "cancelled"
+        for timer in due:  # a suspended instance's timers wait for its resumption (incidents)
+            timer.status = "suspended" if instance.status == "suspended" else "cancelled"
         session.flush()
         return
     workflow = engine_of(session).load_workflow(instance.state_json, instance.version)
