@@ -281,3 +281,6 @@ def dashboard():
 @bp.get("/openapi.json")
 def openapi():
     return jsonify(openapi_document())
+
+
+from . import instance_actions  # noqa: E402,F401 - the incident actions' routes on bp

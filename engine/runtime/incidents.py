@@ -23,7 +23,7 @@ from people.permissions import districts_with, may
 from engine.core import engine_of
 from engine.events import append_event
 from engine.runtime.steps import advance_instance, check_submitted_bounds, store_state
-from engine.spiff.repair import (MoveRefused, active_activities, activities, apply_data_changes,
+from engine.spiff.repair import (NOT_ACTIVE, SAME_ELEMENT, MoveRefused, active_activities, activities, apply_data_changes,
                                  move_token as move_workflow_token, rerun_failed)
 from engine.spiff.workflows import current_data, ready_human_tasks
 
@@ -69,9 +69,19 @@ def _reason(reason) -> str:
 
 
 def _require_status(instance: Instance, *allowed: str) -> None:
-    if instance.status not in allowed:
-        raise Conflict("This action is not possible while the instance is {status}.",
-                       {"status": instance.status}, status=instance.status)
+    if instance.status in allowed:
+        return
+    details = {"status": instance.status}
+    # One sentence per status, so that each is translated whole.
+    if instance.status == "running":
+        raise Conflict("This action is not possible: the instance is running.", details)
+    if instance.status == "error":
+        raise Conflict("This action is not possible: the instance stopped with an error.", details)
+    if instance.status == "suspended":
+        raise Conflict("This action is not possible: the instance is suspended.", details)
+    if instance.status == "cancelled":
+        raise Conflict("This action is not possible: the instance was cancelled.", details)
+    raise Conflict("This action is not possible: the instance has finished.", details)
 
 
 def _workflow(session, instance: Instance):
@@ -149,7 +159,7 @@ def move_token(session, instance: Instance, user: User, from_element: str, to_el
     try:
         move_workflow_token(workflow, from_element, to_element)
     except MoveRefused as exc:
-        raise InvalidData(exc.template, {"element": "unknown"}, **exc.values) from None
+        raise _move_refused(exc) from None
     was = instance.status
     instance.status = "running"
     append_event(session, instance, TOKEN_MOVED, actor=user, task_spec=to_element,
@@ -160,6 +170,17 @@ def move_token(session, instance: Instance, user: User, from_element: str, to_el
         _clear_incident(instance)
     session.flush()
     return instance
+
+
+def _move_refused(exc: MoveRefused) -> InvalidData:
+    """The refusal in a template pybabel finds (app.i18n.translate_error translates it)."""
+    element = exc.values.get("element")
+    if exc.template == NOT_ACTIVE:
+        return InvalidData("No token is at {element} now.", {"from": "not active"}, element=element)
+    if exc.template == SAME_ELEMENT:
+        return InvalidData("The token is at {element} already.", {"to": "same"}, element=element)
+    return InvalidData("The process has no activity {element}.", {"element": "unknown"},
+                       element=element)
 
 
 def suspend_instance(session, instance: Instance, user: User, reason: str) -> Instance:
