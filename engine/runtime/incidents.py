@@ -217,7 +217,7 @@ def cancel_instance(session, instance: Instance, user: User, reason: str) -> Ins
     _require_status(instance, "running", "error", "suspended")
     text = _reason(reason)
     instance.status = "cancelled"
-    instance.completed_at = instance.updated_at = utcnow()
+    instance.updated_at = utcnow()  # not completed_at: reports read that as closed
     for status in ("ready", "suspended"):
         _set_rows(session, instance, HumanTask, status, "cancelled")
     for status in ("waiting", "suspended"):

@@ -230,3 +230,25 @@ def test_only_holders_of_repair_instances_in_the_district_may_act(db, incident_p
         runtime.cancel_instance(db, instance, other, "not mine")
     assert runtime.list_incidents(db, other) == [] and runtime.count_incidents(db, other) == 0
     assert runtime.count_incidents(db, user(db, "admin")) == 1
+
+
+def test_a_failing_post_script_of_a_user_task_is_retried_after_a_data_fix(app, db):
+    deploy(app, "incident_post_script.bpmn")
+    instance = runtime.start_instance(db, "t_incident_post", user(db, "pr_expert_d1"),
+                                      district_id(db, "d1"), {"amount": "3"})
+    db.commit()
+    runtime.complete_task(db, ready_task(db, instance.id, "Task_enter").id, user(db, "pr_expert_d1"), {})
+    runtime.set_instance_data(db, instance, owner(db), {"divisor": "0"}, "a bad divisor", merge=True)
+    db.commit()
+    runtime.complete_task(db, ready_task(db, instance.id, "Task_review").id, user(db, "pr_expert_d1"), {})
+    db.commit()
+    instance = reload_instance(db, instance.id)
+    assert instance.status == "error" and instance.failed_element == "Task_review"
+    assert "division by zero" in instance.error_message
+    verified(db, instance.id)
+    runtime.set_instance_data(db, instance, owner(db), {"divisor": "2"}, "the right divisor", merge=True)
+    runtime.retry_instance(db, instance, owner(db))
+    db.commit()
+    instance = reload_instance(db, instance.id)
+    assert instance.status == "completed" and instance.data["checked"] == 0.5
+    verified(db, instance.id)

@@ -98,6 +98,16 @@ def test_set_data_then_retry_runs_on_and_the_history_shows_the_diff(app, login, 
     assert 'data-testid="data-diff"' in page and "~ amount" in page
     assert "مبلغ اشتباه وارد شده بود" in page
     assert runtime.verify_instance(app.extensions["db_sessions"](), failed).matches
+    auditor = login("auditor")
+    replay = auditor.get(f"/audit/instances/{failed}/replay").get_data(as_text=True)
+    assert 'data-matches="true"' in replay
+    steps = [auditor.get(f"/audit/instances/{failed}/replay?step={n}").get_data(as_text=True)
+             for n in range(1, 8)]
+    data_step = next(page for page in steps if 'data-type="instance_data_set"' in page)
+    assert "مبلغ اشتباه وارد شده بود" in data_step and "مالک فرآیند" in data_step
+    assert 'data-testid="changes"' in data_step
+    verify = auditor.get(f"/audit/instances/{failed}/verify")
+    assert verify.status_code == 200
 
 
 def test_suspend_resume_and_cancel_through_the_panel(app, login):
