@@ -71,7 +71,8 @@ $(NPM_STAMP): package-lock.json package.json
 	npm ci --ignore-scripts --no-audit --no-fund
 	@touch $@
 
-$(VENDOR_STAMP): $(NPM_STAMP) scripts/copy-assets.mjs scripts/build-studio.mjs $(wildcard app/static/studio/*.js)
+$(VENDOR_STAMP): $(NPM_STAMP) scripts/copy-assets.mjs scripts/build-studio.mjs $(wildcard app/static/studio/*.js) \
+		$(wildcard modeling/bpmnlint-plugin-city/*.js modeling/bpmnlint-plugin-city/rules/*.js)
 	node scripts/copy-assets.mjs
 	node scripts/build-studio.mjs
 	@touch $@

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from programmes.complaints import report as complaint_report
 from modeling.deploy import deploy_directory, deploy_process, list_processes
+from modeling.validation import check_diagram
 from models.errors import WorkflowError
 from models import District
 from notifications import send_due_notifications, transports_from_config
@@ -24,6 +25,7 @@ from .demo_work import load_demo_work
 from .i18n import local_zone
 from .migrate import upgrade_database
 from .people_cli import roles_cli, units_cli, users_cli
+from .studio.problems_text import problem_lines, refusal_line
 from .scheduler import create_due_meetings, fire_due_timers, mardom_salam_settings
 
 # AppGroup/with_appcontext: the commands need the app context however they are invoked
@@ -90,9 +92,20 @@ def db_upgrade_command():
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--reason", default="", help="Why (kept in the audit chain of operator actions).")
 def processes_deploy(path, reason):
-    """Validate and deploy a .bpmn file as a new version (or say it is unchanged)."""
+    """Validate and deploy a .bpmn file as a new version (or say it is unchanged); a diagram with
+    problems (the studio's validation, modeling.validation) is refused with every one of them."""
+    data = path.read_bytes()
+    session = command_session()
+    try:
+        problems = check_diagram(session, data)
+    finally:
+        session.close()
+    if problems:
+        for problem in problems:
+            click.echo(problem_lines(problem), err=True)
+        raise click.ClickException(refusal_line(len(problems)))
     version, created = commit_or_fail(
-        command_session(), lambda s: deploy_process(s, path.read_bytes(), filename=path.name, reason=reason))
+        command_session(), lambda s: deploy_process(s, data, filename=path.name, reason=reason))
     click.echo(f"{version.process_key} v{version.version} {'deployed' if created else 'unchanged'}")
 
 

@@ -32,6 +32,11 @@ DEFAULTS = {
     "PORT": 5000,
     "TIMER_POLL_SECONDS": 1.0,
     "TIMER_BATCH_SIZE": 50,          # instances whose due timers fire in one transaction
+    # A step started by a timer that fails (a script raises) is tried again: at most this many
+    # attempts in all (1 = none again), the first again after TIMER_RETRY_BACKOFF_SECONDS, each
+    # next after twice the wait before; the last failure stops the instance (an incident).
+    "TIMER_RETRY_ATTEMPTS": 3,
+    "TIMER_RETRY_BACKOFF_SECONDS": 60.0,
     "SCRIPT_TIMEOUT_SECONDS": 2.0,
     "API_TOKEN_HOURS": 12.0,
     "SCHEDULER_ENABLED": False,      # run.py turns it on; tests and CLI leave it off

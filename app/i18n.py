@@ -209,6 +209,7 @@ EVENT_LABELS = {
     "survey_answer_received": N_("Answer received through the public link"),
     "tracking_code_issued": N_("Tracking code issued"),
     "instance_migrated": N_("Moved to another version"),
+    "timer_retry_scheduled": N_("The step after the timer failed; it will be tried again"),
     # The operator's repairs (engine.runtime.incidents).
     "instance_retried": N_("Failed step retried"), "instance_data_set": N_("Case data changed"),
     "token_moved": N_("Token moved"), "instance_suspended": N_("Instance suspended"),

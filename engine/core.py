@@ -37,6 +37,9 @@ class Engine:
     max_data_depth: int = DEFAULT_MAX_DATA_DEPTH
     public_base_url: str = "http://127.0.0.1:5000"
     message_clock: MessageClock = field(default_factory=MessageClock)
+    # A failed step after a timer: attempts in all, and the first wait (doubling each time).
+    timer_retry_attempts: int = 3
+    timer_retry_backoff_seconds: float = 60.0
     # The master key that wraps each case's key for its personal data (models.shredding).
     keys: KeyRing = field(default_factory=KeyRing)
 
@@ -95,6 +98,8 @@ def build_engine(settings: Mapping) -> Engine:
         max_data_bytes=int(settings.get("SCRIPT_MAX_DATA_BYTES", DEFAULT_MAX_DATA_BYTES)),
         max_data_depth=int(settings.get("SCRIPT_MAX_DATA_DEPTH", DEFAULT_MAX_DATA_DEPTH)),
         public_base_url=settings.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
+        timer_retry_attempts=max(1, int(settings.get("TIMER_RETRY_ATTEMPTS", 3))),
+        timer_retry_backoff_seconds=max(0.0, float(settings.get("TIMER_RETRY_BACKOFF_SECONDS", 60.0))),
         keys=KeyRing(settings.get("PERSONAL_DATA_KEY", DEVELOPMENT_KEY)))
     # Iran's holidays for a decade take a second to compute: once now, not inside the first
     # script that counts working time (it would count against the script's time limit).

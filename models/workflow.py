@@ -151,6 +151,9 @@ class Timer(Base):
     due_at: Mapped[datetime] = mapped_column(DateTime)
     status: Mapped[str] = mapped_column(String(16), default="waiting")  # waiting|fired|cancelled
     fired_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Failed attempts of the step after it (engine.runtime.timers): each moved due_at on.
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(Text)
 
     # Never read; as Event.instance: the instance row (its version check) is flushed first.
     instance: Mapped[Instance] = relationship(lazy="raise")

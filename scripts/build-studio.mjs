@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Bundles the process owners' studio (app/static/studio/*.js: the bpmn-js Modeler with its
-// properties panel and this system's own properties) into app/static/vendor/studio/ with
+// properties panel, this system's own properties and the live checks of bpmn-js-bpmnlint with
+// the rules of modeling/bpmnlint-plugin-city/) into app/static/vendor/studio/ with
 // esbuild. Run by `make assets` after copy-assets.mjs (which empties app/static/vendor/).
 import { build } from "esbuild";
 import { dirname, join } from "node:path";

@@ -3,6 +3,8 @@
 URL table:
   POST  /api/v1/auth/token                    token
   GET   /api/v1/processes                     processes
+  POST  /api/v1/processes/validate            validate_diagram  (diagrams.py: {"xml"} -> every problem)
+  POST  /api/v1/processes/<key>/deploy        deploy_diagram    (diagrams.py; process owners)
   POST  /api/v1/processes/<key>/instances     start_instance  (data: only the fields of the
                                                             start form, startDataKeys)
   GET   /api/v1/instances/<id>                instance
@@ -283,4 +285,5 @@ def openapi():
     return jsonify(openapi_document())
 
 
+from . import diagrams  # noqa: E402,F401  (routes on this blueprint)
 from . import instance_actions  # noqa: E402,F401 - the incident actions' routes on bp

@@ -34,7 +34,18 @@ def _query(name, schema_type="string", text=""):
     return {"name": name, "in": "query", "required": False, "schema": {"type": schema_type}, "description": text}
 
 
+_DIAGRAM = {"type": "object", "required": ["xml"], "properties": {"xml": {"type": "string",
+             "description": "the BPMN 2.0 file's text"}}}
 SCHEMAS = {
+    "Validation": {"type": "object", "properties": {
+        "ok": {"type": "boolean"},
+        "problems": {"type": "array", "items": {"type": "object", "properties": {
+            "element_id": {"type": ["string", "null"]}, "kind": {"type": "string"}, "category": {"type": "string"},
+            "line": {"type": ["integer", "null"]}, "message": {"type": "string"},
+            "message_en": {"type": "string"}, "message_fa": {"type": "string"}}}},
+        "timers": {"type": "array", "items": {"type": "object", "properties": {
+            "element_id": {"type": "string"}, "kind": {"type": "string"}, "expression": {"type": "string"},
+            "meaning": {"type": "string"}, "meaning_fa": {"type": "string"}, "meaning_en": {"type": "string"}}}}}},
     "Error": {"type": "object", "required": ["error", "details"],
               "properties": {"error": {"type": "string"}, "details": {"type": "object"}}},
     "Process": {"type": "object", "properties": {
@@ -104,6 +115,16 @@ def openapi_document() -> dict:
                                      "security": []}},
             "/processes": {"get": _op("Deployed processes (latest versions)",
                                       {"type": "object", "properties": {"processes": {"type": "array", "items": _ref("Process")}}}, 401)},
+            "/processes/validate": {"post": _op(
+                "Validate a diagram as the studio does: every problem on its element, every timer's meaning",
+                _ref("Validation"), 400, 401, 403, body=_DIAGRAM)},
+            "/processes/{key}/deploy": {"post": _op(
+                "Deploy a diagram as a new version of the process (process owners); a diagram with "
+                "problems is refused with all of them in details.problems", {"type": "object", "properties": {
+                    "key": {"type": "string"}, "version": {"type": "integer"}, "created": {"type": "boolean"}}},
+                400, 401, 403, 404, status="201",
+                params=[{"name": "key", "in": "path", "required": True, "schema": {"type": "string"}}],
+                body=_DIAGRAM)},
             "/processes/{key}/instances": {"post": _op(
                 "Start an instance of the latest version in a district", _ref("Instance"), 400, 401, 403, 404,
                 status="201", params=[{"name": "key", "in": "path", "required": True, "schema": {"type": "string"}}],

@@ -45,12 +45,11 @@ def replay(instance_id):
     last = len(result.steps)
     chosen = min(max(request.args.get("step", last, type=int) or last, 1), last)
     step = result.steps[chosen - 1]
-    final_counts = result.steps[-1].element_counts
-    pass_number = step.element_counts.get(step.ran_element) if step.ran_element else None
+    # Passes are counted per item inside a multi-instance activity (engine.replay.verify).
     return render_template("audit/replay.html", instance=instance, replay=result, step=step,
                            reason=None if result.matches else reason_text(result),
-                           chosen=chosen, last=last, pass_number=pass_number,
-                           pass_total=final_counts.get(step.ran_element) if step.ran_element else None)
+                           chosen=chosen, last=last, pass_number=step.pass_number,
+                           pass_total=step.pass_total)
 
 
 def _versions_run_on(session, instance: Instance) -> set[int]:

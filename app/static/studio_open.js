@@ -10,6 +10,7 @@
     canvas: document.getElementById('studio-canvas'),
     panel: document.getElementById('studio-panel'),
     problems: button('problems'),
+    diagrams: button('diagrams'),
     status: button('status'),
     buttons: { save: button('save'), validate: button('validate'), deploy: button('deploy'),
                unsaved: button('unsaved') }

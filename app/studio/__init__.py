@@ -4,9 +4,10 @@ Routes live in one module per area, registered on this blueprint (URL tables in 
   pages            the bpmn-js Modeler page of a process (with its properties panel)
   api_views        drafts, validation, deploy, versions and their differences, import/export
   migration_views  moving running instances to a newer version
+  draft_views      a new process, earlier versions and drafts opened and restored, the save guard
 """
 from flask import Blueprint
 
 bp = Blueprint("studio", __name__, url_prefix="/studio")
 
-from . import api_views, migration_views, pages  # noqa: E402,F401
+from . import api_views, draft_views, migration_views, pages  # noqa: E402,F401

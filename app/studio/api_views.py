@@ -4,20 +4,25 @@ URL table (JSON endpoints take the XML as the raw body, application/xml or text/
 the form field `xml`; CSRF through the X-CSRFToken header):
   GET   /studio/                           index        processes, drafts, import form (page)
   GET   /studio/<key>/source.bpmn          source       ?version=N | ?draft=1; default draft, else latest
-  POST  /studio/<key>/draft                save_draft   -> {saved_at, saved_at_display, problems}
-  POST  /studio/validate                   validate     -> {ok, problems}
+  POST  /studio/<key>/draft                save_draft   -> {saved_at, saved_at_display, problems, timers}
+  POST  /studio/validate                   validate     -> {ok, problems, timers}
   POST  /studio/<key>/deploy               deploy       body, or empty = the draft -> {version, created}
+                                                        | 400 {problems} (every one)
   POST  /studio/import                     import_file  multipart `file` -> 303 to the modeler page
   GET   /studio/<key>/export.bpmn          export       ?version=N | ?draft=1 (attachment)
   GET   /studio/<key>/versions             versions     (page)
   GET   /studio/<key>/diff?a=N&b=M         diff         (page)
-A problem is {element_id, message (in the page's language), line, kind}.
+A problem is {element_id, message (in the page's language), message_en, message_fa, line, kind,
+category (schema, references, sandbox, forms, roles, timers, reachability, engine)},
+found by modeling.validation.check_diagram (the CLI and the API ask the same); a timer is
+{element_id, kind, expression, meaning (in the page's language), meaning_fa, meaning_en}.
 Process owners write; administrators and auditors read.
 """
 from datetime import timezone
 
 from flask import (Response, abort, current_app, flash, jsonify, redirect, render_template,
                    request, url_for)
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.routing import BuildError
@@ -26,12 +31,14 @@ from modeling import studio
 from modeling.deploy import list_versions
 from models.errors import BpmnValidationError, WorkflowError
 from modeling.diff import compare, unified
+from modeling.validation import category_of
 from engine import append_operator_event, parse_bpmn_xml
 from people.permissions import may
 
 from . import bp
+from .draft_views import save_refused  # refuses saving a diagram the modeler did not load whole
 from ..db import db_session
-from ..i18n import N_, format_datetime, localize_digits, say, say_value, translate_error
+from ..i18n import N_, format_datetime, is_rtl, localize_digits, say, say_value, translate_error
 
 FIELD_LABELS = {
     "name": N_("Name"), "type": N_("Element type"), "incoming": N_("Incoming flows"),
@@ -58,8 +65,25 @@ def translate_problem(problem) -> str:
     return _(problem.template).format(**params)
 
 
-def _problems_json(problems) -> list[dict]:
-    return [{**p.as_dict(), "message": translate_problem(p)} for p in problems]
+def translate_problem_in(problem, locale: str) -> str:
+    """A problem's message in a given language ("en" is its English template filled in)."""
+    if locale == "en":
+        return problem.message
+    with force_locale(locale):
+        return translate_problem(problem)
+
+
+def problems_json(problems) -> list[dict]:
+    """Problems as JSON: the page's language, English and Persian."""
+    return [{**p.as_dict(), "category": category_of(p), "message": translate_problem(p), "message_en": p.message,
+             "message_fa": translate_problem_in(p, "fa")} for p in problems]
+
+
+def timers_json(xml, problems=()) -> list[dict]:
+    """Every timer's meaning as JSON (modeling.timer_meaning), in the page's language too; not
+    for a timer with a problem."""
+    return [{**t, "meaning": t["meaning_fa"] if is_rtl() else t["meaning_en"]}
+            for t in studio.timers_of(xml, problems)]
 
 
 def _posted_xml() -> bytes:
@@ -110,17 +134,21 @@ def save_draft(key):
     xml = _posted_xml()
     if not xml.strip():
         return jsonify(error=_("Send the diagram's XML in the request body.")), 400
+    refused = save_refused(_valid_key(key), xml)
+    if refused is not None:
+        return refused
     draft, problems = studio.save_draft(db_session(), _valid_key(key), xml, current_user)
     return jsonify(saved_at=_iso(draft.saved_at), saved_at_display=format_datetime(draft.saved_at),
-                   problems=_problems_json(problems))
+                   problems=problems_json(problems), timers=timers_json(xml, problems))
 
 
 @bp.route("/validate", methods=["POST"])
 @login_required
 def validate():
     _require("view_studio")
-    problems = studio.validate(_posted_xml(), db_session())
-    return jsonify(ok=not problems, problems=_problems_json(problems))
+    xml = _posted_xml()
+    problems = studio.check_diagram(db_session(), xml)
+    return jsonify(ok=not problems, problems=problems_json(problems), timers=timers_json(xml, problems))
 
 
 @bp.route("/<key>/deploy", methods=["POST"])
@@ -130,11 +158,13 @@ def deploy(key):
     try:
         version, created = studio.deploy(db_session(), _valid_key(key), _posted_xml(), current_user)
     except studio.StudioRefused as exc:
-        return jsonify(problems=_problems_json(exc.problems)), 400
+        return jsonify(problems=problems_json(exc.problems)), 400
     except WorkflowError as exc:
         return jsonify(error=translate_error(exc)), exc.status
     except BpmnValidationError as exc:  # deploy_process refused what validation let through
-        return jsonify(error="; ".join(say(e.message) for e in exc.errors)), 400
+        return jsonify(error="; ".join(say(e.message) for e in exc.errors), problems=[
+            {"element_id": e.element_id, "message": say(e.message), "line": e.line, "kind": "bpmn"}
+            for e in exc.errors]), 400
     return jsonify(version=version.version, created=created, key=version.process_key)
 
 

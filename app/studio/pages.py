@@ -63,6 +63,7 @@ def _labels() -> dict:
         "deployed": _("Version {version} deployed."),
         "unchanged": _("Nothing changed: version {version} is already deployed."),
         "deployRefused": _("Deploy refused: {count} problem(s)."), "failed": _("The request failed:"),
+        "saveDisabled": _("Saving and deploying are off until the whole diagram is loaded."),
     }
 
 
@@ -75,13 +76,18 @@ def modeler(key):
     if not _process_exists(db_session(), key):
         return render_template("error.html", message=_("There is no process %(key)s.", key=key)), 404
     read_only = access == "view"
-    config = {
-        "urls": _urls(key),
+    return render_template("studio/modeler.html", key=key, config=modeler_config(key, read_only),
+                           read_only=read_only)
+
+
+def modeler_config(key: str, read_only: bool, urls: dict | None = None) -> dict:
+    """The settings the studio's script reads from the page (#studio-config)."""
+    return {
+        "urls": urls or _urls(key),
         "forms": all_form_keys(db_session()),
         "roles": [{"code": r.code, "title_fa": r.title_fa, "title_en": r.title_en} for r in roles_of(db_session()).roles],
         "labels": _labels(), "lang": "fa" if is_rtl() else "en", "readOnly": read_only,
     }
-    return render_template("studio/modeler.html", key=key, config=config, read_only=read_only)
 
 
 def _urls(key: str) -> dict:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from models import HumanTask, Instance, ProcessVersion, Timer
 
+from engine.replay.items import Item, item_of
 from engine.spiff.version_switch import switch_version
 from engine.core import engine_of
 from engine.spiff.workflow_tasks import (active_elements, completed_elements, deliver_message,
@@ -21,7 +22,10 @@ from engine.spiff.repair import MoveRefused, apply_data_changes, move_token, rer
 NO_EFFECT = {"tracking_code_issued", "task_claimed", "task_unclaimed", "task_reassigned",
              # A public survey answer goes to the register, not into the workflow: the summary
              # task that reads the answers records the computed tables in its own completion.
-             "survey_answer_received", "instance_completed", "instance_error"}
+             "survey_answer_received", "instance_completed", "instance_error",
+             # A failed step after a timer, undone and put off (engine.runtime.timers): the
+             # timer fires later, with its own timer_fired event.
+             "timer_retry_scheduled"}
 # engine.runtime.timers._fire logs every due timer of an instance, then runs the engine once: timer
 # events this close together came from one scheduler pass and are re-applied the same way.
 SAME_FIRING = timedelta(seconds=1)
@@ -83,6 +87,8 @@ class Run:
                     self.created[spec].append(spiff_id)
         self.seen: dict[str, list] = {}  # bpmn id -> task ids of the re-execution, as they appeared
         self.mapped: dict[str, object] = {}  # recorded spiff id -> task id of the re-execution
+        # The multi-instance item the last event's task belongs to (engine.replay.items).
+        self.item: Item | None = None
 
     @property
     def status(self) -> str:
@@ -121,6 +127,7 @@ class Run:
 
     def apply(self, event, next_event) -> str | None:
         """Re-apply one event; the BPMN id it completed or fired, if any."""
+        self.item = None
         if event.type == "instance_started":
             return self._start(event)
         if event.type in NO_EFFECT:
@@ -162,6 +169,7 @@ class Run:
         task = self.pick(event, ready)
         if task is None:
             raise Diverged(NO_READY_TASK, seq=event.seq, element=event.task_spec)
+        self.item = item_of(task)
         task.data.update(copy.deepcopy(event.data.get("data") or {}))
         if self._run(task.run):  # the live step stops, without running on, if the task fails
             self._run(run_engine, self.workflow)
@@ -174,6 +182,7 @@ class Run:
         task = self.pick(event, waiting)
         if task is None:
             raise Diverged(NO_WAITING_TIMER, seq=event.seq, element=event.task_spec)
+        self.item = item_of(task)
         make_timers_due(self.workflow, [str(task.id)])
         same_pass = (next_event is not None and next_event.type == "timer_fired"
                      and abs(next_event.at - event.at) <= SAME_FIRING)

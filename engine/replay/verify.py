@@ -17,6 +17,7 @@ from workcal.store import calendar_for, using_calendar
 from engine.events import read_events
 from engine.replay.compare import (COUNTS, DATA_IN_ROW, DATA_IN_STATE, OPEN_TASKS, active_difference,
                              counts_difference, data_changes, data_difference)
+from engine.replay.items import Item
 from engine.replay.run import FAILS, RUN_REASONS, Diverged, Run
 from engine.core import engine_of
 from engine.spiff.workflow_tasks import active_elements, completed_elements
@@ -51,6 +52,12 @@ class ReplayStep:
     # The version of the process in force after this event: the one the instance started on,
     # then each `instance_migrated` event's target (engine.migration).
     version: ProcessVersion | None = None
+    # Inside a multi-instance activity: the item the event's task belongs to.
+    item: Item | None = None
+    # The how-manieth time this event ran its element (per item inside a multi-instance
+    # activity), and how many times it ran it in the whole history replayed.
+    pass_number: int | None = None
+    pass_total: int | None = None
 
     @property
     def migrated(self) -> bool:
@@ -87,6 +94,7 @@ def replay_instance(session, instance: Instance, keep_steps: bool = True) -> Rep
         # requests and the scheduler keep the real time meanwhile.
         with clock.context_moments(), using_calendar(calendar_for(session, instance.district_id)):
             _replay_events(run, events, result)
+        _count_passes(result.steps)
         result.status = run.status
         if result.matches:
             _compare_with_stored(session, instance, run, result)
@@ -120,10 +128,23 @@ def _replay_events(run: Run, events: list, result: Replay) -> None:
             result.diverge(event.seq, (FAILS, {"seq": event.seq, "error": run.error}))
         after = current_data(run.workflow) if run.workflow is not None else {}
         run.discover()
-        result.steps.append(_step(event, ran, data, after, run.workflow, run.version))
+        result.steps.append(_step(event, ran, data, after, run.workflow, run.version, run.item))
         data = after
         if not result.matches:
             return
+
+
+def _count_passes(steps: list[ReplayStep]) -> None:
+    """Number each step's run of its element among the steps that ran the same element for
+    the same item (the items of a parallel multi-instance activity interleave)."""
+    seen: dict[tuple, int] = {}
+    for step in steps:
+        if step.ran_element:
+            key = (step.ran_element, step.item)
+            seen[key] = step.pass_number = seen.get(key, 0) + 1
+    for step in steps:
+        if step.ran_element:
+            step.pass_total = seen[(step.ran_element, step.item)]
 
 
 def _with_data(event):
@@ -132,7 +153,7 @@ def _with_data(event):
                            task_spec=event.task_spec, spiff_task_id=event.spiff_task_id, data={})
 
 
-def _step(event, ran, before: dict, after: dict, workflow, version) -> ReplayStep:
+def _step(event, ran, before: dict, after: dict, workflow, version, item=None) -> ReplayStep:
     submitted = event.data.get("data") if event.type in ("instance_started", "task_completed") \
         else event.data.get("payload") if event.type == "message_received" else event.data
     task_name = event.data.get("task")
@@ -146,7 +167,7 @@ def _step(event, ran, before: dict, after: dict, workflow, version) -> ReplaySte
         data_after=after, changes=data_changes(before, after),
         element_counts=completed_elements(workflow) if workflow is not None else {},
         active=active_elements(workflow) if workflow is not None else [], ran_element=ran,
-        version=version)
+        version=version, item=item)
 
 
 def _spec_of(workflow, bpmn_id: str):

@@ -4,8 +4,14 @@ fire_next_due_timers handles one instance, fire_due_timer_batch a batch of them,
 caller's transaction. On PostgreSQL the
 timer rows are claimed with FOR UPDATE SKIP LOCKED and the instance row is
 locked, so several scheduler processes can poll together and each timer fires once.
+
+A step started by a timer that fails (a script raises) is tried again with backoff: the step is
+undone (a savepoint), the timer stays waiting with a later due_at and one more failed attempt,
+and "timer_retry_scheduled" is appended in the caller's transaction. The failure of the last of
+Engine.timer_retry_attempts stops the instance as any failed step does (advance_instance).
 """
 import logging
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import undefer
@@ -13,7 +19,7 @@ from sqlalchemy.orm import undefer
 from models import Instance, Timer, utcnow
 
 from engine.events import append_event
-from engine.runtime.steps import advance_instance
+from engine.runtime.steps import _OPEN_TASKS_KEY, advance_instance
 from engine.core import engine_of
 from engine.spiff.workflow_tasks import make_timers_due
 
@@ -34,7 +40,17 @@ def _due_timers_query(now, skip_instance_ids):
     return query.order_by(Timer.due_at)
 
 
+class _StepFailed(Exception):
+    """The step after due timers failed and they have attempts left: undo it, try it later."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
 def _fire(session, instance: Instance, due: list[Timer]) -> None:
+    """Fire the instance's due timers and run it on; _StepFailed if that failed and the
+    timers have attempts left (the caller undoes the step: its savepoint)."""
     if instance.status != "running":
         for timer in due:  # a suspended instance's timers wait for its resumption (incidents)
             timer.status = "suspended" if instance.status == "suspended" else "cancelled"
@@ -47,7 +63,43 @@ def _fire(session, instance: Instance, due: list[Timer]) -> None:
         append_event(session, instance, "timer_fired", task_spec=timer.task_spec,
                      spiff_task_id=timer.spiff_task_id, data={"due_at": timer.due_at.isoformat()})
     make_timers_due(workflow, [timer.spiff_task_id for timer in due])
+    attempt = max(timer.attempts or 0 for timer in due) + 1
     advance_instance(session, instance, workflow, None)
+    if instance.status != "error":
+        for timer in due:  # a cycle timer waiting again starts its attempts afresh
+            if timer.status == "waiting":
+                timer.attempts, timer.last_error = 0, None
+        return
+    if attempt < engine_of(session).timer_retry_attempts:
+        raise _StepFailed(instance.error_message or "")
+    for timer in due:  # the last attempt failed: the instance stopped; the row says how often
+        timer.attempts, timer.last_error = attempt, instance.error_message
+
+
+def _fire_or_put_off(session, instance: Instance, due: list[Timer], now) -> None:
+    """_fire in a savepoint; a failed step with attempts left is undone and retried later."""
+    try:
+        with session.begin_nested():
+            _fire(session, instance, due)
+    except _StepFailed as failure:
+        _put_off(session, instance, due, failure.message, now)
+
+
+def _put_off(session, instance: Instance, due: list[Timer], message: str, now) -> None:
+    """After an undone step: the timers wait again, each next attempt twice as long after."""
+    # The step's open tasks (engine.runtime.steps.open_tasks) were undone with it.
+    session.info.get(_OPEN_TASKS_KEY, {}).pop(instance.id, None)
+    engine = engine_of(session)
+    for timer in due:
+        timer.attempts = (timer.attempts or 0) + 1
+        timer.last_error = message
+        timer.due_at = now + timedelta(
+            seconds=engine.timer_retry_backoff_seconds * 2 ** (timer.attempts - 1))
+        append_event(session, instance, "timer_retry_scheduled", task_spec=timer.task_spec,
+                     spiff_task_id=timer.spiff_task_id,
+                     data={"attempt": timer.attempts, "attempts": engine.timer_retry_attempts,
+                           "due_at": timer.due_at.isoformat(), "message": message})
+    session.flush()
 
 
 def fire_next_due_timers(session, now=None, skip_instance_ids=()) -> int | None:
@@ -62,7 +114,7 @@ def fire_next_due_timers(session, now=None, skip_instance_ids=()) -> int | None:
     due = session.scalars(_locking(session, select(Timer).where(
         Timer.instance_id == instance.id, Timer.status == "waiting", Timer.due_at <= now),
         Timer, skip_locked=True)).all()
-    _fire(session, instance, due)
+    _fire_or_put_off(session, instance, due, now)
     return instance.id
 
 
@@ -71,9 +123,11 @@ def fire_due_timer_batch(session, now=None, limit: int = 50, skip_instance_ids=(
     """Fire the earliest `limit` due timers of several instances in one transaction.
 
     Returns (advanced instance ids, failed instance ids). isolate: each instance in a
-    savepoint; a failing one is rolled back alone, its timers stay due, the others go on.
-    Without it a failure propagates (two statements fewer per instance: the scheduler's fast
-    path, which retries isolated when a batch fails). One commit for the whole batch (the
+    savepoint; a failing one is rolled back alone, its timers stay due, the others go on; one
+    whose step failed with attempts left is rolled back alone and its timers put off (it counts
+    as advanced). Without it a failure propagates, a failed step with attempts left too (two
+    statements fewer per instance: the scheduler's fast path, which retries isolated when a
+    batch fails, and so puts those timers off the same way). One commit for the whole batch (the
     caller's) instead of one per instance is what lets a scheduler keep up with thousands of
     timers due in the same minute (bench/timers_due.py).
     """
@@ -98,6 +152,9 @@ def fire_due_timer_batch(session, now=None, limit: int = 50, skip_instance_ids=(
         try:
             with session.begin_nested():
                 _fire(session, instance, by_instance[instance.id])
+        except _StepFailed as failure:  # the savepoint undid the step: only put the timers off
+            _put_off(session, instance, by_instance[instance.id], failure.message, now)
+            advanced.append(instance.id)
         except Exception:  # noqa: BLE001 - one broken instance must not stop the others
             log.exception("firing the timers of instance %s failed", instance.id)
             failed.append(instance.id)

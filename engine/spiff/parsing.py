@@ -173,18 +173,20 @@ def _check_message_roles(spec, subprocess_specs, session=None) -> list[BpmnError
 
 
 def parse_definition(xml: bytes | str, check_forms: bool = True, check_code: bool = True,
-                     session=None, check_lanes: bool = True) -> ParsedDefinition:
+                     session=None, check_lanes: bool = True,
+                     process_key: str | None = None) -> ParsedDefinition:
     """Validate a BPMN file completely and build its specs; raise BpmnValidationError.
     session: forms made in the editor and roles added by administrators count as existing (the
     files and the built-in roles alone without one). check_lanes=False: a stored version, whose
-    lanes were checked when it was deployed."""
+    lanes were checked when it was deployed. process_key: another process of the file than its
+    main one (validation checks every executable process)."""
     xml_bytes = xml.encode("utf-8") if isinstance(xml, str) else xml
     tree = parse_bpmn_xml(xml_bytes)
     errors = (validate_bpmn_xsd(tree) + _reserved_id_errors(tree)
               + (find_code_errors(tree) if check_code else []))
     if errors:
         raise BpmnValidationError(errors)
-    process_key = _main_process_id(tree)
+    process_key = process_key or _main_process_id(tree)
     # A fresh parser per attempt: after a ValidationException a reused parser can
     # hand back a half-built spec.
     parser = CityBpmnParser(validator=None)
@@ -215,3 +217,69 @@ def element_name(xml: str, element_id: str) -> str | None:
     root = etree.fromstring(xml.encode("utf-8"), etree.XMLParser(resolve_entities=False))
     found = root.xpath("//*[@id=$i]", i=element_id)
     return found[0].get("name") if found else None
+
+
+# A stand-in for a timer the engine refused, so that the parse goes on to the elements after it
+# (SpiffWorkflow stops at its first refusal); the timer itself is reported by modeling.rules.
+_STAND_IN_TIMER = '"PT1H"'
+MAX_ENGINE_ROUNDS = 20
+
+
+def _set_aside_timers(root, errors: list[BpmnError], done: set) -> bool:
+    """Give every refused timer event a readable stand-in time, once each (done: their ids);
+    whether one was changed (if not, the parse cannot go on)."""
+    changed = False
+    for error in errors:
+        if error.element_id in done:
+            continue
+        done.add(error.element_id)
+        found = root.xpath("//*[@id=$i]", i=error.element_id) if error.element_id else []
+        definitions = found[0].findall(f"{{{BPMN_NS}}}timerEventDefinition") if found else []
+        for definition in definitions:
+            for child in list(definition):
+                definition.remove(child)
+            duration = etree.SubElement(definition, f"{{{BPMN_NS}}}timeDuration")
+            duration.text = _STAND_IN_TIMER
+            changed = True
+    return changed
+
+
+def _process_parse_errors(root, process_key: str, xml_bytes: bytes, session=None) -> list[BpmnError]:
+    """The refusals of one process's parse, going on past each refused timer (set aside in root)."""
+    errors, done = [], set()
+    for _round in range(MAX_ENGINE_ROUNDS):
+        try:
+            parse_definition(xml_bytes, check_forms=False, check_code=False, session=session,
+                             process_key=process_key)
+            return errors
+        except BpmnValidationError as exc:
+            errors += exc.errors
+            if not _set_aside_timers(root, exc.errors, done):
+                return errors
+        # The file as changed (the lines stay: only a timer's own children changed).
+        xml_bytes = etree.tostring(root.getroottree(), xml_declaration=True, encoding="UTF-8")
+    return errors
+
+
+def collect_parse_errors(xml: bytes | str, session=None) -> list[BpmnError]:
+    """Every refusal of SpiffWorkflow's parse (parse_definition without the form and code checks
+    said elsewhere), not only the first: each executable process is parsed (the main one
+    first), and a refused timer is set aside so that the parse goes on past it."""
+    xml_bytes = xml.encode("utf-8") if isinstance(xml, str) else xml
+    tree = parse_bpmn_xml(xml_bytes)
+    try:
+        main = _main_process_id(tree)
+    except BpmnValidationError as exc:
+        return exc.errors
+    root = tree.getroot()
+    keys = [main] + [p.get("id") for p in root.iterfind(f"{{{BPMN_NS}}}process")
+                     if p.get("isExecutable", "true") == "true" and p.get("id") != main]
+    errors, seen = [], set()
+    for key in keys:
+        if key != main:
+            xml_bytes = etree.tostring(tree, xml_declaration=True, encoding="UTF-8")
+        for error in _process_parse_errors(root, key, xml_bytes, session):
+            if (error.element_id, str(error.message)) not in seen:
+                seen.add((error.element_id, str(error.message)))
+                errors.append(error)
+    return errors

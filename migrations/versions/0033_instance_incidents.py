@@ -1,7 +1,8 @@
 """instances: the incident of an instance in error (failing element, when, how many times)
 
 Revision ID: 0033
-Revises: 0032
+Revises: 0034 (numbered 0033 when written; chained after main's 0034 so that a database
+already at 0034 still gets it)
 Create Date: 2026-12-06 16:00:00
 
 An instance whose step fails keeps the BPMN id and name of the element that failed, when it
@@ -14,7 +15,7 @@ import sqlalchemy as sa
 
 
 revision = '0033'
-down_revision = '0032'
+down_revision = '0034'
 branch_labels = None
 depends_on = None
 

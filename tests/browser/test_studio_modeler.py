@@ -187,3 +187,40 @@ def test_auditor_looks_at_the_diagram_without_changing_it(app, complaints, page)
     assert run_action(page, "validate") == "ok"
     assert page.locator("[data-testid=studio-problems] li").count() == 0
     assert not page.js_errors
+
+
+def import_into_modeler(page, xml: str):
+    """Put another diagram into the open modeler (as the owner would by drawing it)."""
+    page.evaluate("xml => window.cityStudio.modeler.importXML(xml)", xml)
+
+
+def test_validate_lists_every_problem_pins_each_and_says_what_the_timer_means(app, complaints, page):
+    from pathlib import Path
+    source = (Path(__file__).resolve().parents[2] / "processes" / "complaints.bpmn").read_text(encoding="utf-8")
+    broken = (source.replace(">answer_due_at</bpmn:timeDate>", ">P1D</bpmn:timeDate>")
+              .replace('name="شهردار منطقه"', 'name="Weather office"')
+              .replace('value="complaint_register"', 'value="no_such_form"'))
+    log_in(page, "process_owner")
+    open_studio(page)
+    import_into_modeler(page, broken)
+
+    assert run_action(page, "validate") == "failed"
+    problems = page.locator("[data-testid=studio-problems] li")
+    ids = problems.evaluate_all("items => items.map(li => li.dataset.elementId)")
+    pinned = {"BoundaryEvent_answer_deadline", "Lane_district_mayor", "Task_register_complaint"}
+    assert pinned <= set(ids) and len(ids) == len(set(ids)) == 3
+    for element_id in pinned:
+        group = page.locator(f".djs-element[data-element-id={element_id}]").first
+        assert "studio-problem" in group.get_attribute("class")
+        assert page.locator(f".studio-problem-badge[data-element-id={element_id}]").count() == 1
+    assert "P1D" in problems.filter(has=page.locator("text=BoundaryEvent_answer_deadline")).inner_text()
+
+    # Fixed with a working-days expression: no problem left on the timer, and its meaning shown.
+    import_into_modeler(page, broken.replace(">P1D</bpmn:timeDate>", ">add_working_days(now(), 2)</bpmn:timeDate>"))
+    assert run_action(page, "validate") == "failed"
+    ids = problems.evaluate_all("items => items.map(li => li.dataset.elementId)")
+    assert "BoundaryEvent_answer_deadline" not in ids and len(ids) == 2
+    timers = page.locator("[data-testid=studio-timers] li")
+    assert timers.count() == 1 and "۲ روز کاری" in timers.first.inner_text()
+    assert page.locator(".studio-timer-meaning[data-element-id=BoundaryEvent_answer_deadline]").inner_text() == "۲ روز کاری"
+    assert not page.js_errors

@@ -128,23 +128,26 @@ def test_invalid_file_is_refused_with_element_and_line(db, fixture, element_id, 
 # ---------------------------------------------------------------- CLI
 
 def test_cli_deploy_exit_codes(app, db):
+    """The CLI refuses what the studio refuses (a task without a form here), deploying nothing."""
     runner = app.test_cli_runner()
-    path = str(FIXTURES / "versioned_v1.bpmn")
+    path = str(FIXTURES / "studio" / "valid.bpmn")
 
     first = runner.invoke(args=["processes", "deploy", path])
     assert first.exit_code == 0, first.output
-    assert "t_versioned v1 deployed" in first.output
+    assert "studio_demo v1 deployed" in first.output
 
     second = runner.invoke(args=["processes", "deploy", path])
     assert second.exit_code == 0, second.output
     assert "unchanged" in second.output
-    assert [v.version for v in version_rows(db, "t_versioned")] == [1]
+    assert [v.version for v in version_rows(db, "studio_demo")] == [1]
 
-    bad = runner.invoke(args=["processes", "deploy", str(FIXTURES / "invalid_lane_no_role.bpmn")])
-    assert bad.exit_code != 0
-    assert "Task_bad" in bad.output and "names no role" in bad.output
-    assert "Traceback" not in bad.output
-    assert version_rows(db, "t_lane_no_role") == []
+    for fixture, element_id, words in (("invalid_lane_no_role.bpmn", "Lane_1", "names no role"),
+                                       ("versioned_v1.bpmn", "Task_first", "names no form")):
+        bad = runner.invoke(args=["processes", "deploy", str(FIXTURES / fixture)])
+        assert bad.exit_code != 0
+        assert element_id in bad.output and words in bad.output, bad.output
+        assert "Traceback" not in bad.output and "nothing was deployed" in bad.output
+    assert version_rows(db, "t_lane_no_role") == [] and version_rows(db, "t_versioned") == []
 
 
 def test_a_bare_duration_is_refused_at_deploy_and_a_malformed_quoted_one_is_no_timer_text():

@@ -252,3 +252,42 @@ def test_a_failing_post_script_of_a_user_task_is_retried_after_a_data_fix(app, d
     instance = reload_instance(db, instance.id)
     assert instance.status == "completed" and instance.data["checked"] == 0.5
     verified(db, instance.id)
+
+
+def test_a_timer_step_that_failed_three_times_is_fixed_by_setting_data_and_retrying(app, db):
+    """The issue's case: the step after a timer fails on every attempt (engine.runtime.timers
+    retries it with backoff), becomes an incident, and is repaired by set data + retry."""
+    from datetime import datetime, timezone
+    from pathlib import Path
+
+    from models import clock
+    from modeling.deploy import deploy_process
+
+    fixture = Path(__file__).resolve().parent / "fixtures" / "timer_then_failing_script.bpmn"
+    deploy_process(db, fixture.read_bytes(), filename=fixture.name)
+    db.commit()
+    started = datetime(2026, 12, 6, 8, 0, tzinfo=timezone.utc)
+    clock.set_now(started)
+    instance = runtime.start_instance(db, "t_timer_retry", owner(db), district_id(db, "d1"),
+                                      {"archive_down_until": (started + timedelta(days=1)).isoformat()})
+    db.commit()
+    moment = started
+    for _attempt in range(3):
+        [timer] = [t for t in timer_rows(db, instance.id) if t.status == "waiting"]
+        moment = timer.due_at.replace(tzinfo=timezone.utc)
+        clock.set_now(moment)
+        assert runtime.fire_next_due_timers(db) == instance.id
+        db.commit()
+    instance = reload_instance(db, instance.id)
+    assert instance.status == "error" and instance.failed_element == "Script_call_archive"
+    assert [i.id for i in runtime.list_incidents(db, owner(db))] == [instance.id]
+
+    clock.set_now(moment + timedelta(minutes=5))
+    runtime.set_instance_data(db, instance, owner(db), {"archive_down_until": started.isoformat()},
+                              "the archive is back; no need to wait", merge=True)
+    runtime.retry_instance(db, instance, owner(db), "archive reachable again")
+    db.commit()
+    instance = reload_instance(db, instance.id)
+    assert instance.status == "running" and ready_specs(db, instance.id) == ["Task_after_archive"]
+    assert runtime.count_incidents(db, owner(db)) == 0
+    verified(db, instance.id)

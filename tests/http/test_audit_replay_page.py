@@ -130,3 +130,32 @@ def test_only_the_versions_an_instance_ran_on_are_served_to_those_who_may_view_i
     assert auditor.get(url.format(99)).status_code == 404
     assert auditor.get("/audit/instances/999999/versions/1/diagram.bpmn").status_code == 404
     assert login("intake_operator_d2").get(url.format(1)).status_code == 403
+
+
+def test_each_step_inside_a_multi_instance_item_shows_its_order_and_its_own_passes(app, db, login):
+    # Three mayor's orders followed up side by side; order 2 went round twice.
+    from engine.replay.verify import verify_instance
+    from test_replay_items import ORDER_TEXTS, run_meeting_with_one_order_looped
+    meeting = run_meeting_with_one_order_looped(app, db)
+    steps = verify_instance(db, meeting).steps
+    second_round = max(i for i, s in enumerate(steps, start=1)
+                       if s.ran_element == "Task_order_followup" and s.item.number == 2)
+    first_of_order_3 = next(i for i, s in enumerate(steps, start=1)
+                            if s.ran_element == "Task_order_followup" and s.item.number == 3)
+    auditor = login("auditor")
+    page = auditor.get(f"/audit/instances/{meeting}/replay?step={second_round}").get_data(as_text=True)
+    item = re.search(r'data-testid="item"[^>]*>(.*?)</span>', page, re.S)
+    assert 'data-number="2"' in item.group(0)
+    assert "مورد ۲" in item.group(1) and ORDER_TEXTS[2] in item.group(1)
+    assert re.search(r'data-testid="pass">\s*بار ۲ از ۲', page)  # not 4 of 4: order 2's own rounds
+    page = auditor.get(f"/audit/instances/{meeting}/replay?step={first_of_order_3}").get_data(as_text=True)
+    assert ORDER_TEXTS[3] in re.search(r'data-testid="item"[^>]*>(.*?)</span>', page, re.S).group(1)
+    assert re.search(r'data-testid="pass">\s*بار ۱ از ۱', page)
+    # The history list names the item of every step inside the sub-process, and the rounds of
+    # the looped one.
+    listed = re.findall(r'data-testid="list-item">(.*?)</span>', page, re.S)
+    assert len(listed) == 8 and sum(ORDER_TEXTS[2] in text for text in listed) == 4
+    assert len(re.findall(r'data-testid="list-pass"', page)) == 4
+    auditor.post("/lang/en", data={"next": "/"})
+    page = auditor.get(f"/audit/instances/{meeting}/replay?step={second_round}").get_data(as_text=True)
+    assert "Item 2" in page and re.search(r'data-testid="pass">\s*pass 2 of 2', page)

@@ -139,7 +139,9 @@ def test_processes_deploy_refuses_a_lane_that_names_no_role(cli, count, tmp_path
                    .replace('name="شهردار منطقه"', 'name="Weather office"'), encoding="utf-8")
     result = cli("processes", "deploy", str(bad))
     assert result.exit_code == 1, result.output
-    assert "Weather office" in result.output and "Task_followup_overdue" in result.output
+    # Said on the lane, as the studio says it (modeling.validation), in English and Persian.
+    assert "Weather office" in result.output and "Lane_district_mayor" in result.output
+    assert "نام هیچ نقشی نیست" in result.output
     assert count(ProcessVersion) == 0
 
 

@@ -91,7 +91,7 @@ def test_validate_lists_each_problem_on_its_element(owner, fixture, kind, elemen
 
 
 def test_validate_accepts_a_valid_diagram_and_speaks_english_when_asked(owner):
-    assert post_xml(owner, "/studio/validate", VALID).get_json() == {"ok": True, "problems": []}
+    assert post_xml(owner, "/studio/validate", VALID).get_json() == {"ok": True, "problems": [], "timers": []}
     owner.post("/lang/en")
     body = post_xml(owner, "/studio/validate", (STUDIO / "unknown_lane.bpmn").read_bytes()).get_json()
     assert body["problems"][0]["message"].startswith('Lane "Somebody" names no role')

@@ -9,6 +9,8 @@ import spiffworkflowDescriptor from './spiffworkflow-moddle';
 import CityPropertiesProvider from './properties';
 import Studio from './actions';
 import TranslateModule from './translate';
+import { lintConfig, lintModule } from './lint';
+import DiagramSwitch from './diagrams';
 
 const CityPropertiesModule = {
   __init__: ['cityPropertiesProvider'],
@@ -16,7 +18,7 @@ const CityPropertiesModule = {
 };
 
 /**
- * options: {canvas, panel: elements; config: {urls: {source, draft, validate, deploy},
+ * options: {canvas, panel, diagrams (a <select>): elements; config: {urls: {source, draft, validate, deploy},
  * forms: [keys], roles: [{code, title_fa, title_en}], labels: {...}, lang, readOnly}}.
  * Resolves to the Studio once the diagram is imported (also left on window.cityStudio).
  */
@@ -27,13 +29,16 @@ function open(options) {
     propertiesPanel: { parent: options.panel },
     additionalModules: [
       BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, CityPropertiesModule,
-      { studioConfig: ['value', config] }, TranslateModule(config.lang),
+      { studioConfig: ['value', config] }, TranslateModule(config.lang), lintModule,
     ],
+    // Live checks while drawing (lint.js); the server still validates on save and deploy.
+    linting: { active: true, bpmnlint: lintConfig(config) },
     moddleExtensions: { spiffworkflow: spiffworkflowDescriptor },
   });
   if (config.readOnly) { freeze(modeler); }
   const studio = new Studio(modeler, options);
   window.cityStudio = studio;
+  if (options.diagrams) { studio.diagrams = new DiagramSwitch(modeler, options.diagrams, studio); }
   return studio.load().then(() => studio);
 }
 
