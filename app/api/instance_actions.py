@@ -12,10 +12,11 @@ Errors are JSON (the blueprint's WorkflowError handler): 400 bad input, 403 no p
 the instance's district, 404 no such instance, 409 the wrong status.
 """
 from flask import g, jsonify, request
+from sqlalchemy.orm.exc import StaleDataError
 
 from engine import (cancel_instance, get_instance_to_repair, move_token, open_tasks,
                     resume_instance, retry_instance, set_instance_data, suspend_instance)
-from models.errors import InvalidData
+from models.errors import Conflict, InvalidData
 
 from ..db import db_session
 from . import bp
@@ -44,7 +45,10 @@ def _act(instance_id: int, action):
     session = db_session()
     body = _body()
     instance = get_instance_to_repair(session, instance_id, g.api_user)
-    action(session, instance, body)
+    try:
+        action(session, instance, body)
+    except StaleDataError:  # another operator or a step changed the instance meanwhile
+        raise Conflict("The instance was changed meanwhile: look at it again and repeat the action.") from None
     return _answer(session, instance)
 
 
@@ -87,6 +91,9 @@ def set_data(instance_id):
     instance = get_instance_to_repair(session, instance_id, g.api_user)
     if "data" not in body:
         raise InvalidData("Give the data (a JSON object).", {"data": "required"})
-    changes = set_instance_data(session, instance, g.api_user, body.get("data"), body.get("reason"),
-                                merge=body.get("replace") is not True)
+    try:
+        changes = set_instance_data(session, instance, g.api_user, body.get("data"),
+                                    body.get("reason"), merge=body.get("replace") is not True)
+    except StaleDataError:
+        raise Conflict("The instance was changed meanwhile: look at it again and repeat the action.") from None
     return _answer(session, instance, changes=changes)

@@ -19,6 +19,7 @@ import json
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.orm.exc import StaleDataError
 
 from engine import (cancel_instance, count_incidents, element_choices, get_instance_to_repair,
                     list_incidents, may_repair, move_token, resume_instance, retry_instance,
@@ -35,6 +36,7 @@ from ..i18n import N_, localize_digits, translate_error
 bp = Blueprint("incidents", __name__)
 
 PERMISSION = "repair_instances"
+CHANGED_MEANWHILE = N_("The instance was changed meanwhile: look at it again and repeat the action.")
 # The kind of failure, from the exception class the engine's message begins with.
 FAILURE_KINDS = {
     "NameError": N_("a name the script uses is not defined"),
@@ -102,6 +104,9 @@ def _act(instance_id: int, action, done: str):
     except WorkflowError as exc:
         session.rollback()
         return _refused(instance_id, translate_error(exc), exc.status)
+    except StaleDataError:  # another operator or a step changed the instance meanwhile
+        session.rollback()
+        return _refused(instance_id, _(CHANGED_MEANWHILE), 409)
     if instance.status == "error":  # a retry or a move that failed again: kept, one failure more
         flash(_("The step failed again (%(n)s failures).", n=localize_digits(instance.failure_count)), "error")
     else:
