@@ -173,7 +173,7 @@ def test_bad_input_is_a_persian_error_and_changes_nothing(app, login, failed, ac
 
 def test_a_user_without_the_permission_or_of_another_district_is_refused(app, login, failed):
     with app.extensions["db_sessions"]() as db:
-        other = create_user(db, "owner_d2_incidents", DEMO_PASSWORD + "-x", full_name="Owner D2")
+        other = create_user(db, "owner_d2_incidents", DEMO_PASSWORD, full_name="Owner D2")
         grant_role(db, other, "admin", find_district(db, "d2"))
         db.commit()
     before = read(app, failed)
@@ -181,6 +181,11 @@ def test_a_user_without_the_permission_or_of_another_district_is_refused(app, lo
     page = expert.get(f"/instances/{failed}").get_data(as_text=True)
     response = expert.post(f"/instances/{failed}/operations/retry", data={"csrf_token": csrf(page)})
     assert response.status_code == 403
+    elsewhere = login("owner_d2_incidents")  # an administrator of district 2 only
+    assert elsewhere.get("/incidents").get_data(as_text=True).count('data-testid="incident"') == 0
+    response = post(elsewhere, failed, "cancel", reason="not mine")
+    assert response.status_code == 403
+    assert "شما اجازه ترمیم نمونه‌های این منطقه را ندارید" in response.get_data(as_text=True)
     assert read(app, failed) == before
 
 
