@@ -179,3 +179,5 @@ def register_cli(app) -> None:
     for command in (setup_command, db_upgrade_command, users_cli, roles_cli, units_cli,
                     processes_cli, reports_cli, notifications_cli, audit_cli, fire_timers_command):
         app.cli.add_command(command)
+    from .instances_cli import instances_cli  # the incident actions (flask instances ...)
+    app.cli.add_command(instances_cli)

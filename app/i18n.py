@@ -199,7 +199,8 @@ def N_(message: str) -> str:
     return message
 
 
-STATUS_LABELS = {"running": N_("Running"), "completed": N_("Completed"), "error": N_("Error")}
+STATUS_LABELS = {"running": N_("Running"), "completed": N_("Completed"), "error": N_("Error"),
+                 "suspended": N_("Suspended"), "cancelled": N_("Cancelled")}
 EVENT_LABELS = {
     "instance_started": N_("Instance started"), "task_completed": N_("Task completed"),
     "task_claimed": N_("Task claimed"), "task_unclaimed": N_("Task released"),
@@ -209,6 +210,10 @@ EVENT_LABELS = {
     "tracking_code_issued": N_("Tracking code issued"),
     "instance_migrated": N_("Moved to another version"),
     "timer_retry_scheduled": N_("The step after the timer failed; it will be tried again"),
+    # The operator's repairs (engine.runtime.incidents).
+    "instance_retried": N_("Failed step retried"), "instance_data_set": N_("Case data changed"),
+    "token_moved": N_("Token moved"), "instance_suspended": N_("Instance suspended"),
+    "instance_resumed": N_("Instance resumed"), "instance_cancelled": N_("Instance cancelled"),
 }
 
 

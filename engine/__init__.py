@@ -25,6 +25,11 @@ from engine.migration_mapping import (NO_SUCH_ELEMENT, NO_SUCH_SOURCE, propose_m
 from engine.spiff.version_switch import Problem as MigrationProblem, version_elements
 from engine.replay.history import instance_overview
 from engine.replay.verify import Replay, iter_verify, replay_instance, verify_instance
+from engine.runtime.incidents import (ACTION_EVENTS as INCIDENT_EVENTS, cancel_instance,
+                                      count_incidents, data_changes, element_choices,
+                                      get_instance_to_repair, list_incidents, may_repair,
+                                      move_token, resume_instance, retry_instance,
+                                      set_instance_data, suspend_instance)
 from engine.runtime.completing import complete_task, get_task, require_ready
 from engine.runtime.messages import send_message, send_message_for, waiting_messages
 from engine.runtime.starting import (check_start_data, latest_version, start_instance,
@@ -56,6 +61,9 @@ __all__ = [
     "waiting_messages",
     "claim_task", "reassign_task", "unclaim_task", "shown_task_data", "server_data", "task_data",
     "fire_due_timer_batch", "fire_next_due_timers",
+    "INCIDENT_EVENTS", "cancel_instance", "count_incidents", "data_changes", "element_choices",
+    "get_instance_to_repair", "list_incidents", "may_repair", "move_token", "resume_instance",
+    "retry_instance", "set_instance_data", "suspend_instance",
     "BPMN_NS", "parse_definition", "element_names", "element_properties",
     "TRIAL_STEP_BUDGET", "Trial", "TrialRefused", "TrialSetup", "complete_trial_task", "fire_trial_timer", "start_trial",
     "dtd_line", "parse_bpmn_xml", "safe_parser", "validate_bpmn_xsd", "xml_bytes",

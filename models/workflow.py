@@ -48,13 +48,20 @@ class Instance(Base):
     process_version_id: Mapped[int] = mapped_column(ForeignKey("process_versions.id"), index=True)
     process_key: Mapped[str] = mapped_column(String(120), index=True)
     district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"), index=True)
-    status: Mapped[str] = mapped_column(String(16), default="running", index=True)  # running|completed|error
+    # running|completed|error|suspended|cancelled (engine.runtime.incidents)
+    status: Mapped[str] = mapped_column(String(16), default="running", index=True)
     title: Mapped[str] = mapped_column(String(300), default="")
     tracking_code: Mapped[str | None] = mapped_column(String(32), unique=True)
     # Deferred: the stored workflow (KBs) only the engine reads; it undefers it where it loads one.
     state_json: Mapped[str] = mapped_column(Text, deferred=True)
     data: Mapped[dict] = mapped_column(JSON, default=dict)
-    error_message: Mapped[str | None] = mapped_column(Text)
+    error_message: Mapped[str | None] = mapped_column(Text)  # English, as the engine raised it
+    # The incident (migration 0033): the element that failed (BPMN id and name), when it last
+    # failed and how many times in a row (retries that failed again count; a success resets).
+    failed_element: Mapped[str | None] = mapped_column(String(200))
+    failed_element_name: Mapped[str | None] = mapped_column(String(300))
+    failed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    failure_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
     started_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -37,6 +37,9 @@ PERMISSIONS: dict[str, Permission] = {
     "view_studio": _permission(DISTRICT, "process_owner", "admin", "auditor"),
     "edit_diagrams": _permission(DISTRICT, "process_owner"),
     "migrate_instances": _permission(DISTRICT, "process_owner"),  # engine.migration
+    # Incidents (engine.runtime.incidents, app/incidents): retry, set data, move token,
+    # suspend/resume, cancel an instance of the district (or any, with a city-wide grant).
+    "repair_instances": _permission(DISTRICT, "process_owner", "admin"),
     # Forms (app/forms): open any form without a task, save new versions.
     "preview_forms": _permission(DISTRICT, "process_owner", "admin"),
     "edit_forms": _permission(DISTRICT, "process_owner"),

@@ -290,3 +290,4 @@ def openapi():
 
 from . import diagrams  # noqa: E402,F401  (routes on this blueprint)
 from . import process_statistics  # noqa: E402,F401  (its route on bp)
+from . import instance_actions  # noqa: E402,F401 - the incident actions' routes on bp

@@ -201,5 +201,32 @@ def openapi_document() -> dict:
                                         "schema": {"type": "string"}}, _path_id("number")])},
             "/openapi.json": {"get": {**_op("This OpenAPI 3.1 description", {"type": "object"}),
                                       "security": []}},
+            **repair_paths(),
         },
     }
+
+
+def repair_paths() -> dict:
+    """The incident actions (app/api/instance_actions.py): holders of repair_instances only."""
+    reason = {"reason": {"type": "string", "description": "why (required, except retry and resume)"}}
+    plain = {"type": "object", "properties": reason}
+    paths = {f"/instances/{{instance_id}}/{action}": {"post": _op(
+        summary, _ref("Instance"), 400, 401, 403, 404, 409, params=[_path_id("instance_id")], body=plain)}
+        for action, summary in (
+            ("retry", "Run the failed step of an instance in error again"),
+            ("suspend", "Suspend a running instance: its tasks and timers wait"),
+            ("resume", "Resume a suspended instance"),
+            ("cancel", "Cancel an instance: its open tasks and timers are cancelled"))}
+    paths["/instances/{instance_id}/data"] = {"patch": _op(
+        "Set the case data (merged over the top-level keys; replace: true replaces them all); "
+        "the event records the diff", {"type": "object", "properties": {
+            "instance": _ref("Instance"), "changes": {"type": "object"}}},
+        400, 401, 403, 404, 409, params=[_path_id("instance_id")],
+        body={"type": "object", "required": ["data", "reason"], "properties": {
+            "data": {"type": "object"}, "replace": {"type": "boolean"}, **reason}})}
+    paths["/instances/{instance_id}/move"] = {"post": _op(
+        "Move the token: cancel the activity `from` and start the activity `to`", _ref("Instance"),
+        400, 401, 403, 404, 409, params=[_path_id("instance_id")],
+        body={"type": "object", "required": ["from", "to", "reason"], "properties": {
+            "from": {"type": "string"}, "to": {"type": "string"}, **reason}})}
+    return paths

@@ -42,6 +42,7 @@ REASON_TEMPLATES = (
        "{status} (open: {open})."),
     N_("Event {seq} records an error ({message}), but re-execution ran without one."),
     N_("Event {seq} fails on re-execution: {error}"),
+    N_("Event {seq} retries the failed step, but on re-execution nothing has failed."),
     N_("The history does not begin with the start of the instance."),
     N_("The stored state cannot be read: {error}"),
     N_("After the last event the instance is {stored} in the stored state, {replayed} on re-execution."),

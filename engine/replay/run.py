@@ -17,6 +17,7 @@ from engine.core import engine_of
 from engine.spiff.workflow_tasks import (active_elements, completed_elements, deliver_message,
                                          make_timers_due)
 from engine.spiff.workflows import run_engine
+from engine.spiff.repair import MoveRefused, apply_data_changes, move_token, rerun_failed
 
 NO_EFFECT = {"tracking_code_issued", "task_claimed", "task_unclaimed", "task_reassigned",
              # A public survey answer goes to the register, not into the workflow: the summary
@@ -40,10 +41,14 @@ NOT_FINISHED = ("Event {seq} records that the instance finished, but on re-execu
                 "{status} (open: {open}).")
 NO_ERROR = "Event {seq} records an error ({message}), but re-execution ran without one."
 FAILS = "Event {seq} fails on re-execution: {error}"
+NOT_IN_ERROR = "Event {seq} retries the failed step, but on re-execution nothing has failed."
 PINNED = ("Event {seq} started version {recorded} of the process, but the instance is pinned to "
           "version {pinned}.")
 RUN_REASONS = (PINNED, BEFORE_START, AFTER_ERROR, NO_READY_TASK, NO_WAITING_TIMER, NO_WAITING_MESSAGE,
-               UNKNOWN_EVENT, STARTED_TWICE, NOT_FINISHED, NO_ERROR, FAILS)
+               UNKNOWN_EVENT, STARTED_TWICE, NOT_FINISHED, NO_ERROR, FAILS, NOT_IN_ERROR)
+# The operator's repairs (engine.runtime.incidents); they apply to an instance in error too.
+REPAIRS = {"instance_retried", "instance_data_set", "token_moved", "instance_suspended",
+           "instance_resumed", "instance_cancelled"}
 
 
 class Diverged(Exception):
@@ -59,6 +64,7 @@ class Run:
 
     def __init__(self, session, instance: Instance, events=()):
         self.instance, self.workflow, self.error = instance, None, None
+        self.suspended = self.cancelled = False  # the operator's suspend / cancel (no workflow effect)
         self.version: ProcessVersion | None = None  # the version in force after the last event
         self.session = session
         # An instance moved to another version (engine.migration) started on the
@@ -86,8 +92,12 @@ class Run:
 
     @property
     def status(self) -> str:
+        if self.cancelled:
+            return "cancelled"
         if self.error is not None:
             return "error"
+        if self.suspended:
+            return "suspended"
         return "completed" if self.workflow is not None and self.workflow.is_completed() else "running"
 
     def discover(self) -> None:
@@ -126,6 +136,8 @@ class Run:
             raise Diverged(BEFORE_START, seq=event.seq, type=event.type)
         if event.type == "instance_migrated":  # an instance in error is moved too
             return self._migrate(event)
+        if event.type in REPAIRS:
+            return self._repair(event)
         if self.error is not None:
             raise Diverged(AFTER_ERROR, seq=event.seq, type=event.type, error=self.error)
         if event.type == "task_completed":
@@ -212,6 +224,33 @@ class Run:
         self.version = target
         if self.error is None:  # an instance in error is not run by its move (its retry runs it)
             self._run(run_engine, self.workflow)
+        return None
+
+    def _repair(self, event) -> str | None:
+        """Re-apply an operator's repair as engine.runtime.incidents made it."""
+        data = event.data
+        if event.type == "instance_retried":
+            if self.error is None:
+                raise Diverged(NOT_IN_ERROR, seq=event.seq)
+            self.error = None
+            if self._run(rerun_failed, self.workflow):
+                self._run(run_engine, self.workflow)
+            return event.task_spec
+        if event.type == "instance_data_set":
+            apply_data_changes(self.workflow, data.get("changes") or {})
+            return None
+        if event.type == "token_moved":
+            try:
+                move_token(self.workflow, data.get("from"), data.get("to"))
+            except MoveRefused as exc:
+                raise Diverged(FAILS, seq=event.seq, error=str(exc)) from None
+            self.error = None
+            self._run(run_engine, self.workflow)
+            return data.get("to")
+        if event.type in ("instance_suspended", "instance_resumed"):
+            self.suspended = event.type == "instance_suspended"
+        else:
+            self.cancelled = True
         return None
 
     def _check_no_effect(self, event) -> None:

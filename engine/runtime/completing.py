@@ -13,7 +13,7 @@ from models.errors import Conflict, Forbidden, InvalidData, NotFound, WorkflowEr
 from engine.events import append_event
 from formjs import versions as form_versions
 from formjs.forms import FormNotFound, readonly_fields, validate_submission
-from engine.runtime.steps import advance_instance, check_submitted_bounds, store_state
+from engine.runtime.steps import advance_instance, check_submitted_bounds, note_failure, store_state
 from engine.spiff.workflow_tasks import find_ready_task
 
 
@@ -47,6 +47,9 @@ def require_ready(task: HumanTask) -> None:
         raise Conflict("This task was already completed by {who}.",
                        {"completed_by": task.completed_by.username if task.completed_by else None},
                        who=who)
+    if task.instance.status == "suspended":
+        raise Conflict("This instance is suspended: its tasks wait until it is resumed.",
+                       {"status": "suspended"})
     if task.status != "ready" or task.instance.status != "running":
         raise Conflict("This task is no longer open.", {"status": task.status})
 
@@ -126,7 +129,8 @@ def complete_task(session, task_id: int, user: User, data: dict | None, locale: 
             spiff_task.run()
         ran = True
     except Exception as exc:  # noqa: BLE001 - e.g. a failing post-script of the task
-        instance.status, instance.error_message, ran = "error", str(exc), False
+        note_failure(instance, workflow, exc)
+        ran = False
     now = utcnow()
     task.status, task.completed_at, task.completed_by_id, task.completed_by = \
         "completed", now, actor.id, actor

@@ -23,6 +23,7 @@ from engine.spiff.data_bounds import DataTooLarge
 from formjs import versions as form_versions
 from engine.spiff.workflows import current_data, dump_workflow, ready_human_tasks, run_engine
 from engine.spiff.workflow_tasks import waiting_timers
+from engine.spiff.repair import failed_element
 from workcal.working_time import task_due_at
 
 
@@ -35,24 +36,37 @@ _TIMER_ROWS = select(Timer).where(Timer.instance_id == bindparam("instance_id"),
 
 
 def advance_instance(session, instance: Instance, workflow, actor, *, new: bool = False,
-                     completed: HumanTask | None = None) -> None:
+                     completed: HumanTask | None = None, first=None) -> None:
     """Run the engine, then write state, task index, timers and events together.
 
     new: the instance was created in this transaction (it has no task rows to look up yet).
     completed: the task whose completion moved it (for the hooks after the step, e.g. notices).
+    first: run on the workflow before the engine, failing the same way (a retry's re-run).
     """
     # Working-time helpers, timers and due dates count on the calendar of the instance's district.
     with using_calendar(calendar_for(session, instance.district_id)):
         try:
+            if first is not None:
+                first(workflow)
             run_engine(workflow)
         except Exception as exc:  # noqa: BLE001 - any failure of a diagram's code stops the instance
-            instance.status = "error"
-            instance.error_message = str(exc).strip() or exc.__class__.__name__
+            note_failure(instance, workflow, exc)
             append_event(session, instance, "instance_error", actor=actor,
                          data={"message": instance.error_message})
         opened = store_state(session, instance, workflow, actor, new=new)
     for hook in engine_of(session).hooks.step_stored:
         hook(session, instance, completed, opened, new)
+
+
+def note_failure(instance: Instance, workflow, exc: Exception) -> None:
+    """Put the instance in error: the (English) message, the element that failed, when, and
+    one more failure (the incidents list, engine.runtime.incidents)."""
+    instance.status = "error"
+    instance.error_message = str(exc).strip() or exc.__class__.__name__
+    failed = failed_element(workflow)
+    instance.failed_element, instance.failed_element_name = failed if failed else (None, None)
+    instance.failed_at = utcnow()
+    instance.failure_count = (instance.failure_count or 0) + 1
 
 
 def store_state(session, instance: Instance, workflow, actor, new: bool = False) -> list:

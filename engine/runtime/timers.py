@@ -52,8 +52,8 @@ def _fire(session, instance: Instance, due: list[Timer]) -> None:
     """Fire the instance's due timers and run it on; _StepFailed if that failed and the
     timers have attempts left (the caller undoes the step: its savepoint)."""
     if instance.status != "running":
-        for timer in due:
-            timer.status = "cancelled"
+        for timer in due:  # a suspended instance's timers wait for its resumption (incidents)
+            timer.status = "suspended" if instance.status == "suspended" else "cancelled"
         session.flush()
         return
     workflow = engine_of(session).load_workflow(instance.state_json, instance.version)

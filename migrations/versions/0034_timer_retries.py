@@ -1,7 +1,7 @@
 """timers.attempts and timers.last_error: failed steps after a timer are tried again
 
 Revision ID: 0034
-Revises: 0032
+Revises: 0033
 Create Date: 2026-12-06 16:00:00
 
 A step started by a timer that fails is tried again with backoff (engine/runtime/timers.py):
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = '0034'
-down_revision = '0032'
+down_revision = '0033'
 branch_labels = None
 depends_on = None
 

@@ -19,6 +19,9 @@ ROWS = [
     ("pr_expert", D1, "view_studio", None, False),
     ("process_owner", CITY_WIDE, "migrate_instances", None, True),
     ("admin", CITY_WIDE, "migrate_instances", None, False),
+    ("admin", D1, "repair_instances", D1, True),
+    ("process_owner", CITY_WIDE, "repair_instances", D1, True),
+    ("pr_expert", D1, "repair_instances", D1, False),
     # Forms: process owners save versions; they and administrators open any form.
     ("process_owner", CITY_WIDE, "edit_forms", None, True),
     ("admin", CITY_WIDE, "edit_forms", None, False),
@@ -150,6 +153,7 @@ def test_the_table_is_exactly_this():
         "view_studio": (DISTRICT, {"process_owner", "admin", "auditor"}),
         "edit_diagrams": (DISTRICT, {"process_owner"}),
         "migrate_instances": (DISTRICT, {"process_owner"}),
+        "repair_instances": (DISTRICT, {"process_owner", "admin"}),
         "preview_forms": (DISTRICT, {"process_owner", "admin"}),
         "edit_forms": (DISTRICT, {"process_owner"}),
         "edit_calendar": (CITY, {"admin", "process_owner"}),
