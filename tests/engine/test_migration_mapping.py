@@ -211,3 +211,20 @@ def test_an_open_task_mapped_to_an_element_of_another_kind_is_refused(app, db, a
         migrate_instance(db, waiting_b, target.id, find_user(db, "process_owner"), mapping={"Task_B": "EndEvent_1"})
     db.rollback()
     assert db.get(Instance, waiting_b).process_version_id == v1.id
+
+
+def test_an_instance_in_error_moved_to_a_fixed_version_runs_on_after_the_retry(app, db):
+    deploy_file(app, MIGRATION / "error_v1.bpmn")
+    failed = start(db, "migration_error")
+    complete(db, failed, "Task_A")
+    assert db.get(Instance, failed).status == "error"
+    target = deploy_file(app, MIGRATION / "error_v2.bpmn")
+    migrate_instance(db, failed, target.id, find_user(db, "process_owner"), reason="fixed script")
+    db.commit()
+    db.expire_all()
+    instance = db.get(Instance, failed)
+    assert instance.version.version == 2 and instance.status in ("running", "completed")
+    assert instance.data.get("score") == 1
+    types = list(db.scalars(select(Event.type).where(Event.instance_id == failed).order_by(Event.seq)))
+    assert types.index("instance_migrated") < types.index("instance_retried")
+    assert_replays(db, failed)
