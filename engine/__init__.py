@@ -23,6 +23,7 @@ from engine.runtime.completing import complete_task, get_task, require_ready
 from engine.runtime.messages import send_message, send_message_for, waiting_messages
 from engine.runtime.starting import (check_start_data, latest_version, start_instance,
                                      start_instance_for)
+from engine.runtime.search_index import query_terms
 from engine.runtime.steps import open_tasks
 from engine.runtime.task_actions import claim_task, reassign_task, unclaim_task
 from engine.runtime.shredding import shred_case
@@ -44,7 +45,7 @@ __all__ = [
     "require_ready", "send_message", "send_message_for", "start_instance", "start_instance_for",
     "waiting_messages",
     "claim_task", "reassign_task", "unclaim_task", "shown_task_data", "server_data", "task_data",
-    "fire_due_timer_batch", "fire_next_due_timers",
+    "fire_due_timer_batch", "fire_next_due_timers", "query_terms",
     "BPMN_NS", "parse_definition", "element_names", "element_properties",
     "dtd_line", "parse_bpmn_xml", "safe_parser", "validate_bpmn_xsd", "xml_bytes",
 ]

@@ -5,8 +5,9 @@ instance state, so inboxes and the scheduler never need to deserialize a workflo
 """
 from datetime import datetime
 
-from sqlalchemy import (JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, false,
+from sqlalchemy import (JSON, Boolean, Computed, DateTime, ForeignKey, Index, Integer, String, Text, false,
                         text, UniqueConstraint)
+from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, utcnow
@@ -42,7 +43,11 @@ class Instance(Base):
     # district, closure and id from the index alone (programmes.oversight.dashboard). Migration
     # 0021 put it in place of 0006's (process_key, started_at), a prefix of it.
     __table_args__ = (Index("ix_instances_process_started_outcome", "process_key", "started_at",
-                            "district_id", "completed_at", "id"),)
+                            "district_id", "completed_at", "id"),
+                      # Finding instances (migration 0035): the words, and the periods.
+                      Index("ix_instances_search_vector", "search_vector", postgresql_using="gin"),
+                      Index("ix_instances_started_at", "started_at"),
+                      Index("ix_instances_completed_at", "completed_at"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     process_version_id: Mapped[int] = mapped_column(ForeignKey("process_versions.id"), index=True)
@@ -71,6 +76,17 @@ class Instance(Base):
     # view_confidential_cases) and whoever may act on one of its open tasks (people.access).
     confidential: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False,
                                                server_default=false())
+    # What the instance is found by (engine.runtime.search_index, written at every step;
+    # migration 0035): normalised words, personal values only as keyed tokens; deferred, as only
+    # searches read it. PostgreSQL also keeps search_vector, its tsvector ('simple'), GIN-indexed.
+    search_text: Mapped[str | None] = mapped_column(Text, deferred=True)
+    search_vector = mapped_column(
+        TSVECTOR().with_variant(Text(), "sqlite"),
+        Computed("to_tsvector('simple'::regconfig, coalesce(search_text, ''))", persisted=True),
+        deferred=True)
+    # The channel and category it came by (its data's; a complaint's category is its type).
+    channel: Mapped[str | None] = mapped_column(String(40), index=True)
+    category: Mapped[str | None] = mapped_column(String(60), index=True)
 
     # Optimistic locking: an UPDATE carries "WHERE row_version = <read value>". It also guards
     # the event chain: two transactions appending to one instance both update this row.

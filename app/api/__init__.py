@@ -5,6 +5,8 @@ URL table:
   GET   /api/v1/processes                     processes
   POST  /api/v1/processes/<key>/instances     start_instance  (data: only the fields of the
                                                             start form, startDataKeys)
+  GET   /api/v1/instances                     find_instances (app/api/instance_search.py: the
+                                                            filters, search and pages of /instances)
   GET   /api/v1/instances/<id>                instance
   GET   /api/v1/instances/<id>/events         instance_events
   POST  /api/v1/instances/<id>/messages       instance_message  ({"name": ..., "payload": {...}};
@@ -281,3 +283,6 @@ def dashboard():
 @bp.get("/openapi.json")
 def openapi():
     return jsonify(openapi_document())
+
+
+from . import instance_search  # noqa: E402,F401  GET /instances, on this blueprint
