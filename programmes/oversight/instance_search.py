@@ -80,8 +80,8 @@ class InstancePage:
     previous_before: int | None = None  # the link to the previous (newer) page: before=<this id>
 
 
-def _refuse(template: str, name: str, **params):
-    raise InvalidData(template, {name: template}, **params)
+def _refuse(template: str, field_name: str, **params):
+    raise InvalidData(template, {field_name: template}, **params)
 
 
 def _text(args, name: str, limit: int = MAX_CODE_CHARS) -> str | None:
