@@ -131,7 +131,7 @@ def parse_filters(session, args) -> InstanceFilters:
                             overdue=_yes(values["overdue"]), open=_yes(values["open"]))
     for name in ("process", "channel", "category", "role"):
         if values[name] and not _CODE.match(values[name]):
-            _refuse("Unknown {name}: use a code of letters, digits and dashes.", name, name=name)
+            _refuse("This code is not valid: use letters, digits and dashes only.", name)
     if values["version"]:
         if not values["process"]:
             _refuse("Choose a process to see one of its versions.", "version")
