@@ -114,6 +114,9 @@ class HumanTask(Base):
         # The tasks of one element (of an instance) with their outcome, from the index alone: the
         # dashboard's 137 replies (programmes.oversight.dashboard; migration 0021).
         Index("ix_human_tasks_spec_instance", "task_spec", "instance_id", "status", "completed_at"),
+        # The instances a user worked on (people.access.instance_scope_clause, in every list and
+        # search of a district's staff; migration 0035).
+        Index("ix_human_tasks_completed_by", "completed_by_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

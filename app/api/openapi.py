@@ -124,8 +124,8 @@ def openapi_document() -> dict:
                 "Find instances the caller may see, newest first, one keyset page: the filters, "
                 "search and pages of /instances", {"type": "object", "properties": {
                     "instances": {"type": "array", "items": _ref("InstanceSummary")},
-                    "total": {"type": "integer", "description": "matches (at most 10000)"},
-                    "total_is_capped": {"type": "boolean", "description": "more than 10000 match"},
+                    "total": {"type": "integer", "description": "matches (at most 1000)"},
+                    "total_is_capped": {"type": "boolean", "description": "more than 1000 match"},
                     "per_page": {"type": "integer"},
                     "next": {"type": ["string", "null"], "description": "the next (older) page's URL"},
                     "previous": {"type": ["string", "null"], "description": "the newer page's URL"}}},

@@ -8,7 +8,8 @@ instances.search_text holds the normalised words an instance is found by, its ci
 personal values only as keyed tokens (engine/runtime/search_index.py writes it at every step);
 on PostgreSQL search_vector is its tsvector ('simple'), a stored generated column with a GIN
 index (on SQLite a plain column nothing writes: the search falls back to LIKE). channel and
-category are copied from the data for the filters. Existing rows are filled here, with the
+category are copied from the data for the filters; human_tasks.completed_by_id gets the index
+the instance scope of a district's staff asks (people.access). Existing rows are filled here, with the
 tokens of the PERSONAL_DATA_KEY in the environment (the app's own, as `flask db upgrade` runs
 with it).
 """
@@ -49,6 +50,7 @@ def upgrade() -> None:
     op.create_index('ix_instances_category', 'instances', ['category'])
     op.create_index('ix_instances_started_at', 'instances', ['started_at'])
     op.create_index('ix_instances_completed_at', 'instances', ['completed_at'])
+    op.create_index('ix_human_tasks_completed_by', 'human_tasks', ['completed_by_id'])
 
 
 def _fill(bind) -> None:
@@ -78,6 +80,7 @@ def _fill(bind) -> None:
 
 
 def downgrade() -> None:
+    op.drop_index('ix_human_tasks_completed_by', table_name='human_tasks')
     for name in ('ix_instances_completed_at', 'ix_instances_started_at', 'ix_instances_category',
                  'ix_instances_channel', 'ix_instances_search_vector'):
         op.drop_index(name, table_name='instances')
