@@ -3,6 +3,7 @@
 
     .venv/bin/python bench/instance_search.py                  # database h_search_bench
     .venv/bin/python bench/instance_search.py --instances 20000 --samples 20 --keep
+    .venv/bin/python bench/instance_search.py --reuse          # measure a kept database again
 
 Creates the PostgreSQL database --name on 127.0.0.1:5432 (user postgres; dropped first if it
 exists, and afterwards unless --keep), migrated with Alembic, with the demo users and those of
@@ -159,7 +160,7 @@ def measure(url, engine, factory, instances, args) -> None:
     current = [None]
 
     def keep(conn, cursor, statement, parameters, context, executemany):
-        if current[0] and "ORDER BY instances.id DESC" in statement:
+        if current[0] and "ORDER BY" in statement and "LIMIT" in statement:
             statements[current[0]] = (statement, parameters)
     event.listen(engine, "before_cursor_execute", keep)
 
@@ -246,9 +247,21 @@ def main():
     parser.add_argument("--samples", type=int, default=30)
     parser.add_argument("--seed", type=int, default=20)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--reuse", action="store_true",
+                        help="measure the database a run with --keep filled (no set-up; kept)")
     args = parser.parse_args()
     print(f"# instance search  instances={args.instances:,}  districts={args.districts}  "
           f"samples={args.samples}  cores={os.cpu_count()}  load={loadavg():.2f}")
+    if args.reuse:
+        engine = make_engine(args.url)
+        factory = make_session_factory(engine, info=build_city_engine().session_info())
+        with engine.connect() as conn:
+            instances = [{"id": r.id, "district_id": r.district_id, "tracking_code": r.tracking_code,
+                          "data": r.data} for r in conn.execute(text(
+                              "SELECT id, district_id, tracking_code, data FROM instances"))]
+        measure(args.url, engine, factory, instances, args)
+        engine.dispose()
+        return
     recreate(args.url)
     try:
         engine, factory, instances = fill(args.url, args)
