@@ -235,3 +235,13 @@ def test_postgresql_keeps_a_tsvector_of_the_search_text_and_matches_it(app, db, 
     assert db.scalar(text("SELECT count(*) FROM pg_indexes WHERE indexname = "
                           "'ix_instances_search_vector' AND indexdef LIKE '%gin%'")) == 1
     assert found(db, "central_pr", q="خاموش كوچه") == [messages["lamp"]]  # Arabic kaf typed
+
+
+@pytest.mark.parametrize("typed", ["½ ²", "ⅷ", "a\u200cb", "🙂 چراغ", "'", "\\", "&|!():*<->",
+                                   "ab'cd", "x:*", "नमस्ते", "ﻻ", "Ｆｕｌｌ", "0", "٠٩١٢"])
+def test_any_typed_text_is_searched_or_refused_never_an_error(app, db, typed):
+    try:
+        filters = parse_filters(db, {"q": typed})
+    except InvalidData:
+        return
+    search_instances(db, user(db, "central_pr"), filters)
