@@ -90,7 +90,8 @@ class Instance(Base):
 
     # Optimistic locking: an UPDATE carries "WHERE row_version = <read value>". It also guards
     # the event chain: two transactions appending to one instance both update this row.
-    __mapper_args__ = {"version_id_col": row_version}
+    # eager_defaults off: an INSERT does not return the generated search_vector (nobody reads it).
+    __mapper_args__ = {"version_id_col": row_version, "eager_defaults": False}
 
     version: Mapped[ProcessVersion] = relationship(lazy="joined")
     district: Mapped[District] = relationship(lazy="joined")
