@@ -59,22 +59,27 @@ def _fill(bind) -> None:
     from models.shredding import DEVELOPMENT_KEY, KeyRing
 
     keys = KeyRing(os.environ.get("PERSONAL_DATA_KEY") or DEVELOPMENT_KEY)
-    rows = bind.execute(sa.text(
-        "SELECT id, process_key, title, tracking_code, data FROM instances ORDER BY id")).fetchall()
-    updates = []
-    for row in rows:
-        data = row.data if isinstance(row.data, dict) else json.loads(row.data or "{}")
-        data = data if isinstance(data, dict) else {}
-        values = {}
-        for column, key in (("channel", "channel"),
-                            ("category", _CATEGORY_KEY.get(row.process_key, "category"))):
-            value = data.get(key)
-            values[column] = (str(value)[:COLUMN_CHARS[column]]
-                              if isinstance(value, (str, int)) and not isinstance(value, bool)
-                              and value != "" else None)
-        updates.append({"id": row.id, "text": search_document(keys, row.title, row.tracking_code, data),
-                        **values})
-    if updates:
+    last = 0
+    while True:  # in batches of ids: a city's 100,000 instances' data never all in memory
+        rows = bind.execute(sa.text(
+            "SELECT id, process_key, title, tracking_code, data FROM instances WHERE id > :last "
+            "ORDER BY id LIMIT 1000"), {"last": last}).fetchall()
+        if not rows:
+            return
+        last = rows[-1].id
+        updates = []
+        for row in rows:
+            data = row.data if isinstance(row.data, dict) else json.loads(row.data or "{}")
+            data = data if isinstance(data, dict) else {}
+            values = {}
+            for column, key in (("channel", "channel"),
+                                ("category", _CATEGORY_KEY.get(row.process_key, "category"))):
+                value = data.get(key)
+                values[column] = (str(value)[:COLUMN_CHARS[column]]
+                                  if isinstance(value, (str, int)) and not isinstance(value, bool)
+                                  and value != "" else None)
+            updates.append({"id": row.id, **values,
+                            "text": search_document(keys, row.title, row.tracking_code, data)})
         bind.execute(sa.text("UPDATE instances SET search_text = :text, channel = :channel, "
                              "category = :category WHERE id = :id"), updates)
 
