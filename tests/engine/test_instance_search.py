@@ -197,6 +197,21 @@ def test_keyset_pages_walk_forward_and_back_with_the_count(app, db, messages):
     assert [i.id for i in last.rows] == everyone[4:] and last.next_after is None
 
 
+def test_a_broad_search_says_more_than_the_count_limit_and_pages_the_same(app, db, messages,
+                                                                           monkeypatch):
+    from programmes.oversight import instance_search
+    everyone = found(db, "central_inspection")
+    monkeypatch.setattr(instance_search, "COUNT_LIMIT", 2)  # many matches: the other read path
+    viewer = user(db, "central_inspection")
+    first = search_instances(db, viewer, InstanceFilters(), per_page=2)
+    assert first.total_is_capped and first.total == 2
+    assert [i.id for i in first.rows] == everyone[:2]
+    second = search_instances(db, viewer, InstanceFilters(), after=first.next_after, per_page=2)
+    assert [i.id for i in second.rows] == everyone[2:4]
+    back = search_instances(db, viewer, InstanceFilters(), before=second.previous_before, per_page=2)
+    assert [i.id for i in back.rows] == everyone[:2]
+
+
 # ---------------------------------------------------------------- bad input
 
 @pytest.mark.parametrize("args, field", [
