@@ -34,6 +34,7 @@ from engine.runtime.completing import complete_task, get_task, require_ready
 from engine.runtime.messages import send_message, send_message_for, waiting_messages
 from engine.runtime.starting import (check_start_data, latest_version, start_instance,
                                      start_instance_for)
+from engine.runtime.search_index import query_terms
 from engine.runtime.steps import open_tasks
 from engine.runtime.task_actions import claim_task, reassign_task, unclaim_task
 from engine.runtime.shredding import shred_case
@@ -63,7 +64,7 @@ __all__ = [
     "fire_due_timer_batch", "fire_next_due_timers",
     "INCIDENT_EVENTS", "cancel_instance", "count_incidents", "data_changes", "element_choices",
     "get_instance_to_repair", "list_incidents", "may_repair", "move_token", "resume_instance",
-    "retry_instance", "set_instance_data", "suspend_instance",
+    "retry_instance", "set_instance_data", "suspend_instance", "query_terms",
     "BPMN_NS", "parse_definition", "element_names", "element_properties",
     "TRIAL_STEP_BUDGET", "Trial", "TrialRefused", "TrialSetup", "complete_trial_task", "fire_trial_timer", "start_trial",
     "dtd_line", "parse_bpmn_xml", "safe_parser", "validate_bpmn_xsd", "xml_bytes",

@@ -42,6 +42,10 @@ class Hooks:
     # functions (session, instance, completed task | None, opened tasks, started: bool) run after
     # each step is stored (what the citizen is told).
     step_stored: list = field(default_factory=list)
+    # process key -> {"channel" | "category": data key}: the data keys an instance of that process
+    # is filtered by channel and category with (engine.runtime.search_index; default: the keys
+    # channel and category).
+    search_keys: dict = field(default_factory=dict)
     # name -> function every script and expression may call.
     script_helpers: dict = field(default_factory=dict)
 

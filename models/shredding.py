@@ -14,6 +14,7 @@ It sits here, at the bottom, because the engine's event log seals with it.
 """
 import base64
 import hashlib
+import hmac
 import json
 import os
 from datetime import datetime
@@ -56,6 +57,13 @@ class KeyRing:
     def __init__(self, master_text: str = DEVELOPMENT_KEY):
         # Any text will do as the setting: its SHA-256 is the 256-bit AES key.
         self._master = AESGCM(hashlib.sha256(master_text.encode("utf-8")).digest())
+        # The search tokens' key (engine.runtime.search_index): derived, never the master itself.
+        self._token_key = hashlib.sha256(b"search-token:" + master_text.encode("utf-8")).digest()
+
+    def search_token(self, text: str) -> str:
+        """A keyed hash of a normalised personal value (a phone, a word of a name), so that it
+        can be found without being stored in plain text."""
+        return "zq" + hmac.new(self._token_key, text.encode("utf-8"), hashlib.sha256).hexdigest()[:20]
 
     def wrap(self, key: bytes, instance_id: int) -> bytes:
         nonce = os.urandom(12)

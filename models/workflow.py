@@ -5,8 +5,9 @@ instance state, so inboxes and the scheduler never need to deserialize a workflo
 """
 from datetime import datetime
 
-from sqlalchemy import (JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, false,
+from sqlalchemy import (JSON, Boolean, Computed, DateTime, ForeignKey, Index, Integer, String, Text, false,
                         text, UniqueConstraint)
+from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, utcnow
@@ -42,7 +43,11 @@ class Instance(Base):
     # district, closure and id from the index alone (programmes.oversight.dashboard). Migration
     # 0021 put it in place of 0006's (process_key, started_at), a prefix of it.
     __table_args__ = (Index("ix_instances_process_started_outcome", "process_key", "started_at",
-                            "district_id", "completed_at", "id"),)
+                            "district_id", "completed_at", "id"),
+                      # Finding instances (migration 0035): the words, and the periods.
+                      Index("ix_instances_search_vector", "search_vector", postgresql_using="gin"),
+                      Index("ix_instances_started_at", "started_at"),
+                      Index("ix_instances_completed_at", "completed_at"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     process_version_id: Mapped[int] = mapped_column(ForeignKey("process_versions.id"), index=True)
@@ -78,10 +83,22 @@ class Instance(Base):
     # view_confidential_cases) and whoever may act on one of its open tasks (people.access).
     confidential: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False,
                                                server_default=false())
+    # What the instance is found by (engine.runtime.search_index, written at every step;
+    # migration 0035): normalised words, personal values only as keyed tokens; deferred, as only
+    # searches read it. PostgreSQL also keeps search_vector, its tsvector ('simple'), GIN-indexed.
+    search_text: Mapped[str | None] = mapped_column(Text, deferred=True)
+    search_vector = mapped_column(
+        TSVECTOR().with_variant(Text(), "sqlite"),
+        Computed("to_tsvector('simple'::regconfig, coalesce(search_text, ''))", persisted=True),
+        deferred=True)
+    # The channel and category it came by (its data's; a complaint's category is its type).
+    channel: Mapped[str | None] = mapped_column(String(40), index=True)
+    category: Mapped[str | None] = mapped_column(String(60), index=True)
 
     # Optimistic locking: an UPDATE carries "WHERE row_version = <read value>". It also guards
     # the event chain: two transactions appending to one instance both update this row.
-    __mapper_args__ = {"version_id_col": row_version}
+    # eager_defaults off: an INSERT does not return the generated search_vector (nobody reads it).
+    __mapper_args__ = {"version_id_col": row_version, "eager_defaults": False}
 
     version: Mapped[ProcessVersion] = relationship(lazy="joined")
     district: Mapped[District] = relationship(lazy="joined")
@@ -105,6 +122,9 @@ class HumanTask(Base):
         # The tasks of one element (of an instance) with their outcome, from the index alone: the
         # dashboard's 137 replies (programmes.oversight.dashboard; migration 0021).
         Index("ix_human_tasks_spec_instance", "task_spec", "instance_id", "status", "completed_at"),
+        # The instances a user worked on (people.access.instance_scope_clause, in every list and
+        # search of a district's staff; migration 0035).
+        Index("ix_human_tasks_completed_by", "completed_by_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -7,6 +7,8 @@ URL table:
   POST  /api/v1/processes/<key>/deploy        deploy_diagram    (diagrams.py; process owners)
   POST  /api/v1/processes/<key>/instances     start_instance  (data: only the fields of the
                                                             start form, startDataKeys)
+  GET   /api/v1/instances                     find_instances (app/api/instance_search.py: the
+                                                            filters, search and pages of /instances)
   GET   /api/v1/instances/<id>                instance
   GET   /api/v1/instances/<id>/events         instance_events
   POST  /api/v1/instances/<id>/messages       instance_message  ({"name": ..., "payload": {...}};
@@ -291,3 +293,4 @@ def openapi():
 from . import diagrams  # noqa: E402,F401  (routes on this blueprint)
 from . import process_statistics  # noqa: E402,F401  (its route on bp)
 from . import instance_actions  # noqa: E402,F401 - the incident actions' routes on bp
+from . import instance_search  # noqa: E402,F401  GET /instances, on this blueprint

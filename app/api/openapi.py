@@ -78,6 +78,12 @@ SCHEMAS = {
         "data": {"type": "object"}, "started_at": {"type": "string"},
         "completed_at": {"type": ["string", "null"]},
         "open_tasks": {"type": "array", "items": _ref("Task")}}},
+    "InstanceSummary": {"type": "object", "properties": {
+        "id": {"type": "integer"}, "process": {"type": "string"}, "version": {"type": "integer"},
+        "title": {"type": "string"}, "tracking_code": {"type": ["string", "null"]},
+        "district": {"type": "string"}, "status": {"type": "string"},
+        "channel": {"type": ["string", "null"]}, "category": {"type": ["string", "null"]},
+        "started_at": {"type": "string"}, "completed_at": {"type": ["string", "null"]}}},
     "Unit": {"type": "object", "properties": {
         "id": {"type": "integer"}, "code": {"type": "string"}, "title_fa": {"type": "string"},
         "title_en": {"type": "string"}, "parent": {"type": ["string", "null"]},
@@ -135,6 +141,29 @@ def openapi_document() -> dict:
                         "(read-only ones excepted) and the keys its start event declares (BPMN "
                         "property startDataKeys); any other key is refused with 400")},
                     "title": {"type": "string"}}})},
+            "/instances": {"get": _op(
+                "Find instances the caller may see, newest first, one keyset page: the filters, "
+                "search and pages of /instances", {"type": "object", "properties": {
+                    "instances": {"type": "array", "items": _ref("InstanceSummary")},
+                    "total": {"type": "integer", "description": "matches (at most 1000)"},
+                    "total_is_capped": {"type": "boolean", "description": "more than 1000 match"},
+                    "per_page": {"type": "integer"},
+                    "next": {"type": ["string", "null"], "description": "the next (older) page's URL"},
+                    "previous": {"type": ["string", "null"], "description": "the newer page's URL"}}},
+                400, 401, params=[
+                    _query("q", text="a tracking code, a citizen's phone or name, or words (all must match)"),
+                    _query("process", text="process key"), _query("version", "integer", "needs process"),
+                    _query("district", text="district code"),
+                    _query("unit", text="unit code: an open task routed to it"),
+                    _query("status", text="running, completed, error, suspended or cancelled"),
+                    _query("channel", text="e.g. phone, web"), _query("category", text="e.g. service"),
+                    _query("started_from", text="Solar Hijri day, e.g. 1405/09/01 (Persian digits too)"),
+                    _query("started_to", text="Solar Hijri day, inclusive"),
+                    _query("ended_from", text="Solar Hijri day"), _query("ended_to", text="Solar Hijri day, inclusive"),
+                    _query("overdue", "boolean", "with an open task past its due date"),
+                    _query("after", "integer", "the next page: instances older than this id"),
+                    _query("before", "integer", "the previous page: instances newer than this id"),
+                    _query("per_page", "integer", "1..100 (default 25)")])},
             "/instances/{instance_id}": {"get": _op("An instance with its open tasks", _ref("Instance"), 401, 403, 404,
                                                     params=[_path_id("instance_id")])},
             "/instances/{instance_id}/events": {"get": _op(

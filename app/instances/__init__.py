@@ -5,7 +5,13 @@ URL table:
   GET   /processes/<key>                   process   (read-only: the latest version's diagram)
   GET   /processes/<key>/diagram.bpmn      process_diagram
   POST  /processes/<key>/start             start
-  GET   /instances                         instance_list  (?status=; ?code= a tracking code: its page;
+  GET   /instances                         instance_list  (finding instances: q= a tracking code, phone,
+                                                            name or words; process, version, district,
+                                                            unit, status, channel, category,
+                                                            started_from/_to, ended_from/_to (Solar
+                                                            Hijri), overdue; pages after=/before=<id>,
+                                                            per_page (programmes.oversight.instance_search);
+                                                            ?code= a tracking code: its page;
                                                             the dashboard's drill-down: ?district=<code>
                                                             &process=<key>&since=&until= (Solar Hijri
                                                             days received) and, on the open tasks,
@@ -18,7 +24,7 @@ URL table:
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import exists, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from programmes.messages137.tracking import find_by_tracking_code
@@ -26,20 +32,22 @@ from programmes.citizens.requests import photo_bytes
 from programmes.citizens.tracking import request_of_instance
 from modeling.deploy import list_processes
 from engine import latest_version, start_instance
-from models.errors import WorkflowError
+from models.errors import InvalidData, WorkflowError
 from cases import case_of
 from engine import element_names, instance_overview
-from people.organisation import find_unit
-from models import District, HumanTask, Instance, User, utcnow
+from models import District, HumanTask, Instance, User
 from notifications.outbox import list_for_instance
 from people import access
-from programmes.oversight.dashboard import AGE_BUCKETS, open_task_condition
+from programmes.complaints.report import CHANNELS as COMPLAINT_CHANNELS
+from programmes.messages137.channels import list_channels
+from programmes.oversight.instance_search import (PARAMETERS, STATUSES, parse_filters, parse_page,
+                                                  search_instances)
 from programmes.surveys.answers import create_public_links
 from workcal import jalali
 
 from ..db import db_session
 from ..dashboard import AGE_LABELS
-from ..i18n import is_rtl, local_zone, localize_digits, page_style, role_title, translate_error
+from ..i18n import N_, is_rtl, local_zone, localize_digits, page_style, role_title, translate_error
 from ..mardom_salam.task_panel import message_extras
 from ..survey_pages import collecting_tasks, instance_extras, may_create_links
 
@@ -105,6 +113,7 @@ def start(key):
 @bp.route("/instances")
 @login_required
 def instance_list():
+    """Find instances: the filter form, one page of matches (keyset pages), the count."""
     session = db_session()
     code = request.args.get("code", "").strip()
     if code:  # a clerk looks a 137 message up by the code the citizen reads out
@@ -113,70 +122,65 @@ def instance_list():
             return redirect(url_for("instances.instance", instance_id=found.id), code=303)
         # Another district's message answers the same as none: codes reveal nothing.
         flash(_("No message with the tracking code %(code)s in your districts.", code=code), "error")
-    query = select(Instance).where(access.instance_scope_clause(current_user))
-    status = request.args.get("status")
-    if status:
-        query = query.where(Instance.status == status)
+    choices = _filter_choices(session)
     try:
-        conditions, shown = _drill_down_filters(session)
-    except ValueError as exc:
-        return render_template("error.html", message=str(exc)), 400
-    instances = session.scalars(query.where(*conditions).order_by(Instance.id.desc())
-                                .limit(LIST_LIMIT)).all()
-    return render_template("instances/list.html", instances=instances, status=status,
-                           code=code, filters=shown, limit=LIST_LIMIT), 404 if code else 200
+        filters, shown = _drill_down_filters(session)
+        after, before, per_page = parse_page(request.args)
+    except InvalidData as exc:  # the form stays as typed, with what is wrong above it
+        return render_template("instances/list.html", page=None, problem=translate_error(exc),
+                               given={k: v for k, v in request.args.items() if k in PARAMETERS},
+                               code=code, filters=[], **choices), 400
+    page = search_instances(session, current_user, filters, after, before, per_page, tz=local_zone())
+    return render_template("instances/list.html", page=page, problem=None, given=filters.given,
+                           code=code, filters=shown, **choices), 404 if code else 200
 
 
-LIST_LIMIT = 200
+def _filter_choices(session) -> dict:
+    return {"processes": list_processes(session), "districts": _startable_districts(session)
+            if access.district_ids_of(current_user) is not None
+            else session.scalars(select(District).order_by(District.code)).all(),
+            "statuses": STATUSES, "channels": _channel_choices(session),
+            "categories": CATEGORY_LABELS}
 
 
-def _drill_down_filters(session) -> tuple[list, list[str]]:
-    """(SQL conditions on instances, their descriptions) from the dashboard's drill-down
-    arguments; ValueError with a Persian message for a malformed one (nothing is filtered)."""
-    args, conditions, shown = request.args, [], []
-    district_ids = None
-    if args.get("district"):
-        district = session.scalars(select(District).where(District.code == args["district"])).first()
-        if district is None:
-            raise ValueError(_("There is no district with this code."))
-        district_ids = {district.id}
-        conditions.append(Instance.district_id == district.id)
-        shown.append(_("District: %(name)s", name=district.name_fa if is_rtl() else district.name_en))
-    if args.get("process"):
-        conditions.append(Instance.process_key == args["process"])
-        shown.append(_("Process: %(key)s", key=args["process"]))
-    tz = local_zone()
-    for key, operator, label in (("since", "ge", _("Received from %(day)s")),
-                                 ("until", "lt", _("Received until %(day)s"))):
-        if args.get(key):
-            try:
-                day = jalali.parse_solar_date(args[key])
-            except ValueError:
-                raise ValueError(_("Write the date as a Solar Hijri day, for example 1405/09/01.")) from None
-            bound = jalali.utc_of(day, tz=tz) if key == "since" else jalali.utc_bounds(day, day, tz)[1]
-            conditions.append(Instance.started_at >= bound if operator == "ge" else Instance.started_at < bound)
+# The categories a 137 message and a complaint are filed under (their forms' choices).
+CATEGORY_LABELS = {"service": N_("Services"), "technical": N_("Technical and civil"),
+                   "urban_planning": N_("Urban planning"), "employee": N_("About staff")}
+
+
+def _channel_choices(session) -> list[tuple[str, str]]:
+    rows = [(c.code, c.title_fa if is_rtl() else c.title_en) for c in list_channels(session)]
+    known = {code for code, _title in rows}
+    return rows + [(code, code) for code in COMPLAINT_CHANNELS if code not in known]
+
+
+def _drill_down_filters(session) -> tuple:
+    """(InstanceFilters, their descriptions) from the request's arguments (the form's and the
+    dashboard's drill-down: district, process, since/until, open, role, overdue, age, unit);
+    InvalidData with a Persian message for a malformed one (nothing is filtered)."""
+    filters = parse_filters(session, request.args)
+    shown = []
+    if filters.district is not None:
+        shown.append(_("District: %(name)s", name=filters.district.name_fa if is_rtl()
+                       else filters.district.name_en))
+    if filters.process:
+        shown.append(_("Process: %(key)s", key=filters.process))
+    for day, label in ((filters.started_from, _("Received from %(day)s")),
+                       (filters.started_to, _("Received until %(day)s"))):
+        if day is not None:
             shown.append(label % {"day": localize_digits(jalali.format_solar_date(day))})
-    role, age = args.get("role") or None, args.get("age") or None
-    overdue = args.get("overdue") in ("1", "true")
-    if age is not None and age not in AGE_BUCKETS:
-        raise ValueError(_("Unknown age: choose one of the dashboard's age columns."))
-    unit = find_unit(session, args["unit"]) if args.get("unit") else None
-    if args.get("unit") and unit is None:
-        raise ValueError(_("Unknown unit."))
-    if args.get("open") in ("1", "true") or role or overdue or age or unit:
-        task = open_task_condition(session, utcnow(), district_ids, role=role, overdue=overdue, age=age,
-                                   unit_id=unit.id if unit else None)
-        conditions.append(exists().where(HumanTask.instance_id == Instance.id, task))
+    if filters.open or filters.role or filters.overdue or filters.age or filters.unit is not None:
         shown.append(_("With an open task"))
-        if role:
-            shown.append(_("Role: %(role)s", role=role_title(role)))
-        if unit:
+        if filters.role:
+            shown.append(_("Role: %(role)s", role=role_title(filters.role)))
+        if filters.unit is not None:
+            unit = filters.unit
             shown.append(_("Unit: %(unit)s", unit=unit.title_fa if is_rtl() else (unit.title_en or unit.title_fa)))
-        if overdue:
+        if filters.overdue:
             shown.append(_("Overdue"))
-        if age:
-            shown.append(_("Age: %(age)s", age=_(AGE_LABELS[age])))
-    return conditions, shown
+        if filters.age:
+            shown.append(_("Age: %(age)s", age=_(AGE_LABELS[filters.age])))
+    return filters, shown
 
 
 def _viewable_instance(instance_id):

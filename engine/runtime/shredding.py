@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from models import CitizenRequest, Instance, MardomSalamRequest
 from models.notifications import OutboxMessage
+from engine.runtime.search_index import index_instance
 from models.shredding import DESTROYED, blank_personal, destroy_case_key, personal_values
 
 
@@ -38,6 +39,7 @@ def shred_case(session, instance_id: int, now=None) -> None:
     if instance is None:
         return
     instance.data = blank_personal(instance.data or {})
+    index_instance(session, instance)  # its personal tokens go with the values
     if instance.state_json:
         instance.state_json = json.dumps(blank_personal(json.loads(instance.state_json)))
 

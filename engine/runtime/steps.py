@@ -19,6 +19,7 @@ from workcal.store import calendar_for, using_calendar
 from engine.core import engine_of
 from models.errors import InvalidData
 from engine.events import append_event
+from engine.runtime.search_index import index_instance
 from engine.spiff.data_bounds import DataTooLarge
 from formjs import versions as form_versions
 from engine.spiff.workflows import current_data, dump_workflow, ready_human_tasks, run_engine
@@ -76,6 +77,7 @@ def store_state(session, instance: Instance, workflow, actor, new: bool = False)
     instance.state_json = dump_workflow(workflow)
     instance.data = current_data(workflow)
     instance.updated_at = now
+    index_instance(session, instance)  # what it is found by: a few microseconds of text work
     if instance.status != "error" and workflow.is_completed():
         instance.status = "completed"
         instance.completed_at = now

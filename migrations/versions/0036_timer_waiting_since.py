@@ -1,7 +1,7 @@
 """timers.waiting_since: when a timer began to wait (the statistics' time spent at a timer)
 
 Revision ID: 0036
-Revises: 0034
+Revises: 0035
 Create Date: 2026-12-06 16:00:00
 
 programmes/oversight/element_statistics.py measures the time an instance spent at a timer from
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = '0036'
-down_revision = '0034'
+down_revision = '0035'
 branch_labels = None
 depends_on = None
 

@@ -17,6 +17,8 @@ def register(engine) -> None:
     # The district mayor orders one of the district's units; the answer waits for its report.
     engine.hooks.shown_data[handling.OVERDUE_FORM] = handling.order_unit_options
     engine.hooks.completion_checks[handling.ANNOUNCEMENT_FORM] = handling.check_order_reported
+    # Finding complaints by category (/instances): a complaint's category is its type.
+    engine.hooks.search_keys[PROCESS_KEY] = {"category": "complaint_type"}
 
 
 def _about_staff(data) -> bool:
