@@ -151,7 +151,16 @@ CATEGORY_LABELS = {"service": N_("Services"), "technical": N_("Technical and civ
 def _channel_choices(session) -> list[tuple[str, str]]:
     rows = [(c.code, c.title_fa if is_rtl() else c.title_en) for c in list_channels(session)]
     known = {code for code, _title in rows}
-    return rows + [(code, code) for code in COMPLAINT_CHANNELS if code not in known]
+    return rows + [(code, _(COMPLAINT_CHANNEL_LABELS.get(code, code))) for code in COMPLAINT_CHANNELS
+                   if code not in known]
+
+
+# How a complaint was received (the register form's choices), for the channel filter.
+COMPLAINT_CHANNEL_LABELS = {"in_person": N_("Complaint received in person"),
+                            "phone": N_("Complaint received by phone"),
+                            "letter": N_("Complaint received by letter"),
+                            "website": N_("Complaint received through the website"),
+                            "137": N_("Complaint received through the 137 system")}
 
 
 def _drill_down_filters(session) -> tuple:

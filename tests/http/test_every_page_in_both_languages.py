@@ -67,8 +67,9 @@ ALLOWED_WORDS = {"Open311", "BPMN", "PDF", "JSON", "CSV", "XLSX", "XML", "API", 
 ALLOWED = re.compile(r"— d\d\b|https?://\S+|[\w.+-]+@[\w-]+\.[\w.-]+|SHA-256|Open311|GeoReport v2|"
                      r"/[\w/<>.-]*\w|" + "|".join(sorted(ALLOWED_WORDS, key=len, reverse=True)))
 CODES = re.compile(r"\b\d{3}-\d{6}-[0-9A-Z]{6}\b|\b[FP]-[_\d]{2}-\d-\d-\d{2}\b")
-# Sources a process owner edits, shown as they are (collapsed): a form version's form-js JSON.
-SOURCES = ('//pre[@data-testid="version-schema"]',)
+# Sources a process owner edits, shown as they are: a form version's form-js JSON, and the case
+# data in the incident panel's JSON editor.
+SOURCES = ('//pre[@data-testid="version-schema"]', '//textarea[@data-testid="data-json"]')
 LRI_ISOLATE = re.compile("\u2066[^\u2069]*\u2069")
 WORD = re.compile(r"[A-Za-z]{3,}")
 LATIN_DIGITS = re.compile(r"[0-9]+")
