@@ -71,7 +71,8 @@ def configure_logging(log_format: str, level: str = "INFO", stream=None) -> logg
     """Put one handler of ours on the root logger (replacing ours from an earlier app); ""
     leaves logging as it is (tests, a host that configures logging itself)."""
     if log_format not in ("json", "text", ""):
-        raise ValueError(f"LOG_FORMAT must be json, text or empty, not {log_format!r}")
+        from ..config import ConfigError
+        raise ConfigError(f"LOG_FORMAT must be json, text or empty, not {log_format!r}.")
     if not log_format:
         return None
     root = logging.getLogger()

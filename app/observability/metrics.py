@@ -229,8 +229,13 @@ def exposition(db_engine) -> bytes:
 
 
 def _networks(setting: str) -> list:
-    return [ipaddress.ip_network(part.strip(), strict=False)
-            for part in str(setting or "").split(",") if part.strip()]
+    try:
+        return [ipaddress.ip_network(part.strip(), strict=False)
+                for part in str(setting or "").split(",") if part.strip()]
+    except ValueError as exc:
+        from ..config import ConfigError
+        raise ConfigError(f"METRICS_ALLOW_NETWORKS must be networks such as 10.0.0.0/8, "
+                          f"separated by commas: {exc}.") from exc
 
 
 def scrape_allowed(request, config) -> bool:

@@ -256,3 +256,18 @@ def test_a_timer_step_undone_for_a_retry_is_not_counted_as_fired(app, db):
     assert value(after, "city_timer_lateness_seconds_count") == value(before, "city_timer_lateness_seconds_count")
     assert value(after, "city_step_duration_seconds_count", kind="timer") == \
         value(before, "city_step_duration_seconds_count", kind="timer")
+
+
+@pytest.mark.parametrize("setting", [{"METRICS_ALLOW_NETWORKS": "10.0.0.0/8,not-a-network"},
+                                     {"LOG_FORMAT": "xml"}])
+def test_a_malformed_observability_setting_stops_the_app_at_start(setting):
+    from app.config import ConfigError
+    with pytest.raises(ConfigError):
+        create_app({**TEST_CONFIG, "DATABASE_URL": "sqlite://", **setting})
+
+
+def test_metrics_answer_an_allowed_network_other_than_loopback(app):
+    app.config["METRICS_ALLOW_NETWORKS"] = "203.0.113.0/24"
+    client = app.test_client()
+    assert client.get("/metrics", environ_base=ELSEWHERE).status_code == 200
+    assert client.get("/metrics").status_code == 403  # loopback no longer listed
