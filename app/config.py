@@ -30,6 +30,18 @@ DEFAULTS = {
     # Strict-Transport-Security max-age, sent when PUBLIC_BASE_URL is https (0 = never).
     "HSTS_SECONDS": 31536000,
     "PORT": 5000,
+    # Observability (app/observability/): log lines as "text" (`make run`) or "json" (one JSON
+    # object a line: deployments; "" = leave Python's logging alone, as tests do), each with the
+    # request id (X-Request-ID) or the scheduler job's id; LOG_REQUESTS adds one line per request.
+    # /metrics answers only a bearer METRICS_TOKEN ("" = none) or addresses in
+    # METRICS_ALLOW_NETWORKS (CIDRs, comma-separated; "" = none); /readyz re-reads the
+    # migration head at most every READY_CACHE_SECONDS once it was at head.
+    "LOG_FORMAT": "text",
+    "LOG_LEVEL": "INFO",
+    "LOG_REQUESTS": False,
+    "METRICS_TOKEN": "",
+    "METRICS_ALLOW_NETWORKS": "127.0.0.0/8,::1/128",
+    "READY_CACHE_SECONDS": 60.0,
     "TIMER_POLL_SECONDS": 1.0,
     "TIMER_BATCH_SIZE": 50,          # instances whose due timers fire in one transaction
     # A step started by a timer that fails (a script raises) is tried again: at most this many
