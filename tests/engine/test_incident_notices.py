@@ -88,6 +88,7 @@ def test_staff_without_the_permission_and_owners_of_another_district_are_not_tol
         db, incident_process, district_owners):
     failed_instance(db)
     names = {name for name, _key in incident_notices(db)}
+    assert "process_owner_d1" in names
     assert "process_owner_d2" not in names and "pr_expert_d1" not in names
     assert "auditor" not in names
 
@@ -96,6 +97,7 @@ def test_a_failed_retry_of_the_same_incident_tells_no_one_again(db, incident_pro
     instance = failed_instance(db)
     before = incident_notices(db)
     mails = len(incident_mail(db))
+    assert before and mails  # told once, when it began
     runtime.retry_instance(db, instance, user(db, "process_owner"), "try again")
     db.commit()
     assert reload_instance(db, instance.id).failure_count == 2

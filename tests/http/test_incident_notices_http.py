@@ -36,6 +36,8 @@ def test_the_district_process_owner_sees_the_incident_notice_with_a_link(app, lo
 def test_a_process_owner_of_another_district_is_not_told(app, login, owners, failed):
     page = login("process_owner_d2").get("/notifications").get_data(as_text=True)
     assert incident_items(page) == []
+    page = login("process_owner_d1").get("/notifications").get_data(as_text=True)
+    assert len(incident_items(page)) == 1
 
 
 def test_a_failed_retry_from_the_page_adds_no_second_notice(app, login, owners, failed):
