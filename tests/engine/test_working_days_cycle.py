@@ -109,6 +109,8 @@ def test_the_scheduler_fires_it_on_the_working_days_of_the_instances_calendar(ap
             assert runtime.fire_next_due_timers(db, skip_instance_ids=others) == instance_id
             db.commit()
         assert ready_specs(db, instance_id).count("Task_escalation") == 2
+        replay = runtime.verify_instance(db, instance_id)  # re-executed on the same calendar
+        assert replay.matches, replay.reason
         clock.set_now(STARTED)
 
 
