@@ -1,9 +1,12 @@
-"""APScheduler in the web process: fires due timers and makes the periodic reports."""
+"""APScheduler: fires due timers, sends the outbox and makes the periodic reports, in the web
+process (SCHEDULER_ENABLED, `make run`) or in a process of its own (`flask scheduler run`)."""
 import logging
+import signal
 from datetime import datetime, timezone
 from functools import partial
 
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from programmes.complaints.report import generate_monthly_reports
@@ -157,9 +160,8 @@ def complaint_report_trigger(expression: str, tz=None) -> CronTrigger:
     return CronTrigger.from_crontab(expression, timezone=timezone(offset, str(zone)))
 
 
-def start_scheduler(app) -> BackgroundScheduler:
-    """Start the timer job, the notification sender (each on its poll) and the complaint reports on their cron."""
-    scheduler = BackgroundScheduler(daemon=True)
+def add_jobs(app, scheduler) -> None:
+    """Add the timer job, the notification sender (each on its poll) and the cron jobs to scheduler."""
     tz = app.extensions["bpmn_engine"].calendars.tz  # the TIMEZONE setting
     scheduler.add_job(fire_due_timers, "interval", args=[app.extensions["db_sessions"]],
                       kwargs={"batch_size": app.config["TIMER_BATCH_SIZE"]},
@@ -193,6 +195,39 @@ def start_scheduler(app) -> BackgroundScheduler:
                               "lease_seconds": app.config["NOTIFY_LEASE_SECONDS"]},
                       seconds=app.config["NOTIFY_POLL_SECONDS"], max_instances=1,
                       coalesce=True, id="send_due_notifications")
+
+
+def start_scheduler(app) -> BackgroundScheduler:
+    """Start the jobs (add_jobs) in a background thread of this process (SCHEDULER_ENABLED)."""
+    scheduler = BackgroundScheduler(daemon=True)
+    add_jobs(app, scheduler)
     scheduler.start()
     app.extensions["scheduler"] = scheduler
     return scheduler
+
+
+def run_scheduler(app) -> None:
+    """Run the jobs (add_jobs) in this process until SIGTERM or SIGINT: `flask scheduler run`.
+
+    Run it N times (on one machine or several): the timers, the outbox and the staff notices
+    are claimed row by row, and each cron job takes a lock of its own, so no work is done twice.
+    """
+    scheduler = BlockingScheduler()
+    add_jobs(app, scheduler)
+    app.extensions["scheduler"] = scheduler
+
+    def _stop(signum, _frame):
+        log.info("scheduler: signal %s, stopping after the running jobs", signum)
+        # wait=False: the handler runs in the main loop it stops, so it must not block; a job
+        # already running finishes first (the executor's threads are joined at exit).
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
+
+    previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    log.info("scheduler: started with jobs %s", ", ".join(job.id for job in scheduler.get_jobs()))
+    try:
+        scheduler.start()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    log.info("scheduler: stopped")
