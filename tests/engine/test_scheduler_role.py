@@ -102,10 +102,15 @@ def test_two_scheduler_processes_send_each_queued_email_once(app, tmp_path):
     assert [mail.count(f"citizen{n}@example.ir") for n in range(12)] == [1] * 12
 
 
-def test_scheduler_in_web_is_on_by_default_and_read_from_the_environment(monkeypatch):
+def test_run_py_starts_the_scheduler_in_the_web_process_unless_scheduler_in_web_is_off(monkeypatch):
+    from run import web_settings
+    monkeypatch.delenv("SCHEDULER_IN_WEB", raising=False)
+    monkeypatch.delenv("SCHEDULER_ENABLED", raising=False)
     assert load_config()["SCHEDULER_IN_WEB"] is True
+    assert web_settings() == {"SCHEDULER_ENABLED": True}
     monkeypatch.setenv("SCHEDULER_IN_WEB", "0")
-    assert load_config()["SCHEDULER_IN_WEB"] is False
+    assert web_settings() == {"SCHEDULER_ENABLED": False}
+    assert load_config()["SCHEDULER_ENABLED"] is False  # create_app alone never starts one
 
 
 def test_flask_scheduler_run_refuses_when_the_web_scheduler_runs_in_this_process(app):
