@@ -51,7 +51,13 @@ DEFAULTS = {
     "TIMER_RETRY_BACKOFF_SECONDS": 60.0,
     "SCRIPT_TIMEOUT_SECONDS": 2.0,
     "API_TOKEN_HOURS": 12.0,
-    "SCHEDULER_ENABLED": False,      # run.py turns it on; tests and CLI leave it off
+    # Process roles (docs/ARCHITECTURE.md "Process roles"): the scheduler (timers, outbox, cron
+    # jobs) runs inside the web process (`make run`: run.py, when SCHEDULER_IN_WEB is on, the
+    # default) or as processes of their own (`flask scheduler run`, N of them; a deployment sets
+    # SCHEDULER_IN_WEB=0 and never SCHEDULER_ENABLED under gunicorn, where every worker would
+    # start one). SCHEDULER_ENABLED starts it in create_app: run.py sets it from SCHEDULER_IN_WEB.
+    "SCHEDULER_IN_WEB": True,
+    "SCHEDULER_ENABLED": False,      # tests and the CLI leave it off
     # When the scheduler makes the complaint reports F-__-0-5-02 (crontab, in TIMEZONE; "" = never).
     # Each run makes the previous Solar Hijri month's reports that are missing, so a daily run
     # makes them once a month, on the 1st of the Solar month, and catches up after downtime.
@@ -106,6 +112,10 @@ DEFAULTS = {
     # redis://host:6379/0 URI when several workers or nodes serve, so they share the counts.
     "RATELIMIT_ENABLED": True,
     "RATELIMIT_STORAGE_URI": "memory://",
+    # The Redis every node shares (redis://host:6379/0; "" = none). Set, it is where the rate
+    # limits count unless RATELIMIT_STORAGE_URI names another store. Login throttling and API
+    # tokens live in the database and login sessions in signed cookies, so they need no Redis.
+    "REDIS_URL": "",
     "PORTAL_RATE_LIMIT": "60 per minute",          # every public page
     "PORTAL_FILE_RATE_LIMIT": "5 per minute;30 per day",   # filing a request
     "PORTAL_TRACK_RATE_LIMIT": "10 per minute;50 per day",  # code + check attempts
@@ -273,6 +283,8 @@ def load_config(overrides: dict | None = None) -> dict:
         raise KeyError(f"Unknown configuration keys: {sorted(unknown)}")
     config.update(overrides or {})
     _derive_cookie_settings(config)
+    if config["REDIS_URL"] and config["RATELIMIT_STORAGE_URI"] == DEFAULTS["RATELIMIT_STORAGE_URI"]:
+        config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"]  # shared by every worker and node
     return config
 
 
