@@ -224,8 +224,10 @@ def run_scheduler(app) -> None:
     Run it N times (on one machine or several): the timers, the outbox and the staff notices
     are claimed row by row, and each cron job takes a lock of its own, so no work is done twice.
     """
+    from .observability.logs import label_jobs
     scheduler = BlockingScheduler()
     add_jobs(app, scheduler)
+    label_jobs(scheduler)  # each job's log lines carry its job id, as in the web process
     app.extensions["scheduler"] = scheduler
 
     def _stop(signum, _frame):
