@@ -14,7 +14,7 @@ def init_db(app) -> None:
     if url.startswith("sqlite:///"):
         from pathlib import Path
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(url)
+    engine = make_engine(url, pgbouncer=bool(app.config["DATABASE_PGBOUNCER"]))
     app.extensions["db_engine"] = engine
     # Every session carries the app's BPMN engine (engine.core.engine_of), its calendars and
     # the cache of the latest form versions in this database (formjs.version_cache) and the
