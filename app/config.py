@@ -42,7 +42,13 @@ DEFAULTS = {
     "TIMER_RETRY_BACKOFF_SECONDS": 60.0,
     "SCRIPT_TIMEOUT_SECONDS": 2.0,
     "API_TOKEN_HOURS": 12.0,
-    "SCHEDULER_ENABLED": False,      # run.py turns it on; tests and CLI leave it off
+    # Process roles (docs/ARCHITECTURE.md "Process roles"): the scheduler (timers, outbox, cron
+    # jobs) runs inside the web process (`make run`: run.py, when SCHEDULER_IN_WEB is on, the
+    # default) or as processes of their own (`flask scheduler run`, N of them; a deployment sets
+    # SCHEDULER_IN_WEB=0 and never SCHEDULER_ENABLED under gunicorn, where every worker would
+    # start one). SCHEDULER_ENABLED starts it in create_app: run.py sets it from SCHEDULER_IN_WEB.
+    "SCHEDULER_IN_WEB": True,
+    "SCHEDULER_ENABLED": False,      # tests and the CLI leave it off
     # When the scheduler makes the complaint reports F-__-0-5-02 (crontab, in TIMEZONE; "" = never).
     # Each run makes the previous Solar Hijri month's reports that are missing, so a daily run
     # makes them once a month, on the 1st of the Solar month, and catches up after downtime.
