@@ -19,7 +19,8 @@ def init_db(app) -> None:
     # Every session carries the app's BPMN engine (engine.core.engine_of), its calendars and
     # the cache of the latest form versions in this database (formjs.version_cache) and the
     # staff notifications' settings (notifications.staff).
-    app.extensions["form_versions"] = FormVersionCache(engine)
+    app.extensions["form_versions"] = FormVersionCache(
+        engine, in_caller_transaction=bool(app.config["DATABASE_PGBOUNCER"]))
     app.extensions["db_sessions"] = make_session_factory(
         engine, info={**app.extensions["bpmn_engine"].session_info(),
                       FORM_VERSIONS_KEY: app.extensions["form_versions"],

@@ -34,6 +34,9 @@ pool_mode = transaction
 default_pool_size = {pool_size}
 max_client_conn = 500
 server_reset_query =
+# A client waits this long for a server connection: a deadlock (a transaction waiting for a
+# second connection while every server connection is held) fails the test in seconds.
+query_wait_timeout = 15
 ignore_startup_parameters = extra_float_digits,options
 """
 

@@ -3,6 +3,7 @@ transaction may get another server connection, so nothing may outlive one (prepa
 statements, session advisory locks, LISTEN). Through a PgBouncer with a pool smaller than
 its clients: gunicorn serves starts and completions, two schedulers fire timers, operator
 actions take the city chain's advisory lock, and `flask audit verify` finds all clean."""
+import logging
 import threading
 import time
 
@@ -115,7 +116,7 @@ def _in_threads(work, count: int) -> list:
     return errors
 
 
-def test_the_app_runs_behind_pgbouncer_in_transaction_mode(app, complaints, database_url, tmp_path):
+def test_the_app_runs_behind_pgbouncer_in_transaction_mode(app, complaints, database_url, tmp_path, caplog):
     deploy_file(app, TIMER_FIXTURE)
     with running_pgbouncer(database_url, pool_size=3) as through:
         bouncer_app = create_app({**TEST_CONFIG, "DATABASE_URL": through, "DATABASE_PGBOUNCER": True})
@@ -139,7 +140,8 @@ def test_the_app_runs_behind_pgbouncer_in_transaction_mode(app, complaints, data
                 while time.monotonic() < deadline:
                     fire_due_timers(sessions, batch_size=5)
                     with sessions() as s:
-                        if not s.scalar(select(func.count()).select_from(Timer).where(Timer.status == "waiting")):
+                        if not s.scalar(select(func.count()).select_from(Timer).where(
+                                Timer.status == "waiting", Timer.instance_id.in_(timer_ids))):
                             return
                     time.sleep(0.05)
 
@@ -156,6 +158,8 @@ def test_the_app_runs_behind_pgbouncer_in_transaction_mode(app, complaints, data
         finally:
             server.kill()
         assert not errors, errors
+        failed = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING and "failed" in r.getMessage()]
+        assert not failed, failed  # e.g. a batch of timers waited for a server connection in vain
         assert [c.error for c in clients] == [None] * 4, server.log()
         assert sum(1 for c in clients for kind, _ in c.answers if kind == "complete") == 4 * 3 * 4
 
