@@ -57,7 +57,8 @@ def test_the_settings_example_lists_every_setting_once_and_leaves_the_secrets_em
     assert len(names) == len(set(names)), "a setting is listed twice"
     missing = set(DEFAULTS) - set(names) - {"TESTING"}
     assert not missing, f"deploy/env.example lacks {sorted(missing)}"
-    assert set(names) - set(DEFAULTS) == {"POSTGRES_PASSWORD"}
+    gunicorn = set(re.findall(r'os\.environ\.get\("(GUNICORN_[A-Z_]+)"', (DEPLOY / "gunicorn.conf.py").read_text()))
+    assert set(names) - set(DEFAULTS) <= {"POSTGRES_PASSWORD"} | gunicorn
     values = dict(listed)
     for secret in SECRETS:
         assert values[secret] == "", f"{secret} must be set by whoever deploys"
