@@ -70,7 +70,7 @@ class FormVersionCache:
     def _refresh(self, session=None) -> None:
         if self._in_caller_transaction and session is not None:
             with session.begin_nested():  # a failure (no table yet) leaves the caller's transaction usable
-                self._refresh_with(lambda statement: list(session.execute(statement).tuples()))
+                self._refresh_with(lambda statement: [tuple(row) for row in session.execute(statement)])
         else:
             self._refresh_with(lambda statement: _fetch(self._engine, statement))
 
