@@ -6,9 +6,15 @@ import sys
 from app import create_app
 from app.config import ConfigError, load_config
 
+
+def web_settings() -> dict:
+    """The settings run.py adds: the scheduler in this process when SCHEDULER_IN_WEB is on."""
+    return {"SCHEDULER_ENABLED": load_config()["SCHEDULER_IN_WEB"]}
+
+
 if __name__ == "__main__":
     try:
-        app = create_app({"SCHEDULER_ENABLED": load_config()["SCHEDULER_IN_WEB"]})
+        app = create_app(web_settings())
     except ConfigError as exc:
         sys.exit(f"error: {exc}")
     port = int(app.config["PORT"])  # PORT from the environment, read by app/config.py

@@ -103,6 +103,10 @@ DEFAULTS = {
     # redis://host:6379/0 URI when several workers or nodes serve, so they share the counts.
     "RATELIMIT_ENABLED": True,
     "RATELIMIT_STORAGE_URI": "memory://",
+    # The Redis every node shares (redis://host:6379/0; "" = none). Set, it is where the rate
+    # limits count unless RATELIMIT_STORAGE_URI names another store. Login throttling and API
+    # tokens live in the database and login sessions in signed cookies, so they need no Redis.
+    "REDIS_URL": "",
     "PORTAL_RATE_LIMIT": "60 per minute",          # every public page
     "PORTAL_FILE_RATE_LIMIT": "5 per minute;30 per day",   # filing a request
     "PORTAL_TRACK_RATE_LIMIT": "10 per minute;50 per day",  # code + check attempts
@@ -270,6 +274,8 @@ def load_config(overrides: dict | None = None) -> dict:
         raise KeyError(f"Unknown configuration keys: {sorted(unknown)}")
     config.update(overrides or {})
     _derive_cookie_settings(config)
+    if config["REDIS_URL"] and config["RATELIMIT_STORAGE_URI"] == DEFAULTS["RATELIMIT_STORAGE_URI"]:
+        config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"]  # shared by every worker and node
     return config
 
 

@@ -106,5 +106,9 @@ def downgrade() -> None:
         batch_op.drop_index('ix_record_disposals_record_id')
         batch_op.create_index('ix_record_disposals_record_id', ['record_id'], unique=False)
     op.drop_index('uq_quality_records_period', table_name='quality_records')
-    with op.batch_alter_table('quality_records') as batch_op:
-        batch_op.drop_column('period_key')
+    if op.get_bind().dialect.name == 'sqlite':
+        # ALTER TABLE ... DROP COLUMN (SQLite >= 3.35): batch mode's table copy would drop a
+        # table other tables refer to.
+        op.execute('ALTER TABLE quality_records DROP COLUMN period_key')
+        return
+    op.drop_column('quality_records', 'period_key')
