@@ -38,7 +38,7 @@ def test_every_app_process_of_the_compose_file_is_set_for_several_nodes():
         assert set(environment) <= set(DEFAULTS), f"{name}: unknown settings {set(environment) - set(DEFAULTS)}"
         assert environment["APP_ENV"] == "production"
         assert environment["DATABASE_URL"].startswith("postgresql+psycopg://")
-        assert environment["RATELIMIT_STORAGE_URI"].startswith("redis://")
+        assert environment["REDIS_URL"].startswith("redis://")  # the nodes' shared rate limits
         assert environment["SCHEDULER_IN_WEB"] == "0" and environment["SCHEDULER_ENABLED"] == "0"
         assert environment["TRUSTED_PROXIES"] == "1"  # nginx, one hop
         assert services[name]["env_file"] == ".env"

@@ -145,7 +145,7 @@ def test_two_nodes_and_two_schedulers_do_everything_once(app, complaints, databa
 
     smtp = SmtpServer()
     smtp.start()
-    web_settings = {"RATELIMIT_STORAGE_URI": REDIS_URL, "RATELIMIT_KEY_PREFIX": redis_prefix,
+    web_settings = {"REDIS_URL": REDIS_URL, "RATELIMIT_KEY_PREFIX": redis_prefix,
                     "SCHEDULER_IN_WEB": "0"}
     scheduler_settings = {
         "TIMER_POLL_SECONDS": "0.2", "NOTIFY_POLL_SECONDS": "0.5", "NOTIFY_BATCH_SIZE": "20",
@@ -154,7 +154,7 @@ def test_two_nodes_and_two_schedulers_do_everything_once(app, complaints, databa
         # The monthly report every minute in both schedulers: each run after the first is a no-op.
         "COMPLAINT_REPORT_CRON": "* * * * *",
         "CHAIN_DIGEST_CRON": "", "RETENTION_CRON": "", "MARDOM_SALAM_CRON": "",
-        "RATELIMIT_STORAGE_URI": REDIS_URL, "RATELIMIT_KEY_PREFIX": redis_prefix}
+        "REDIS_URL": REDIS_URL, "RATELIMIT_KEY_PREFIX": redis_prefix}
     nodes, schedulers = [], []
     try:
         for n in (1, 2):  # appended one by one, so the finally stops whatever did start
