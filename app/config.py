@@ -15,6 +15,9 @@ DEFAULTS = {
     # development default (check_secrets).
     "APP_ENV": "production",
     "DATABASE_URL": f"sqlite:///{ROOT / 'instance' / 'city.sqlite'}",
+    # DATABASE_URL points at PgBouncer in transaction pool mode (docs/DEPLOYMENT.md): no
+    # prepared statements. Migrations (`flask db-upgrade`) go to PostgreSQL directly.
+    "DATABASE_PGBOUNCER": False,
     # Signs the session cookie: whoever knows it can log in as anyone. Long random text.
     "SECRET_KEY": DEVELOPMENT_SECRET_KEY,
     # The master key that wraps each case's own key for citizens' personal data (name, phone,

@@ -14,12 +14,13 @@ def init_db(app) -> None:
     if url.startswith("sqlite:///"):
         from pathlib import Path
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(url)
+    engine = make_engine(url, pgbouncer=bool(app.config["DATABASE_PGBOUNCER"]))
     app.extensions["db_engine"] = engine
     # Every session carries the app's BPMN engine (engine.core.engine_of), its calendars and
     # the cache of the latest form versions in this database (formjs.version_cache) and the
     # staff notifications' settings (notifications.staff).
-    app.extensions["form_versions"] = FormVersionCache(engine)
+    app.extensions["form_versions"] = FormVersionCache(
+        engine, in_caller_transaction=bool(app.config["DATABASE_PGBOUNCER"]))
     app.extensions["db_sessions"] = make_session_factory(
         engine, info={**app.extensions["bpmn_engine"].session_info(),
                       FORM_VERSIONS_KEY: app.extensions["form_versions"],

@@ -9,7 +9,9 @@ The query runs in autocommit on its own DBAPI connection, so it never joins (nor
 SQLite takes its write lock at BEGIN here) the caller's transaction. A save empties the cache
 once its transaction commits (`note_saved`); other processes (gunicorn workers) see it within
 CACHE_SECONDS. Without a session, or a session no app made (engine tests, tools), the files are
-the latest versions.
+the latest versions. Behind PgBouncer in transaction mode (in_caller_transaction) the query runs
+in the caller's transaction instead, in a savepoint: a second connection taken while the first
+holds a server connection would deadlock once every server connection is held that way.
 """
 from __future__ import annotations
 
@@ -52,8 +54,9 @@ def _as_schema(value) -> dict:
 class FormVersionCache:
     """The latest saved version of each form in one database, a few seconds fresh."""
 
-    def __init__(self, db_engine):
+    def __init__(self, db_engine, in_caller_transaction: bool = False):
         self._engine = db_engine
+        self._in_caller_transaction = in_caller_transaction
         self._lock = threading.Lock()
         self._latest: dict[str, tuple[int, dict]] = {}
         self._checked_at = float("-inf")
@@ -64,22 +67,28 @@ class FormVersionCache:
             self._latest.clear()
             self._checked_at = float("-inf")
 
-    def _refresh(self) -> None:
-        numbers = dict(_fetch(self._engine, select(FormVersion.form_key, func.max(FormVersion.version))
-                              .group_by(FormVersion.form_key)))
+    def _refresh(self, session=None) -> None:
+        if self._in_caller_transaction and session is not None:
+            with session.begin_nested():  # a failure (no table yet) leaves the caller's transaction usable
+                self._refresh_with(lambda statement: [tuple(row) for row in session.execute(statement)])
+        else:
+            self._refresh_with(lambda statement: _fetch(self._engine, statement))
+
+    def _refresh_with(self, fetch) -> None:
+        numbers = dict(fetch(select(FormVersion.form_key, func.max(FormVersion.version))
+                             .group_by(FormVersion.form_key)))
         for key in [k for k in self._latest if k not in numbers]:
             del self._latest[key]  # e.g. a test emptied the table
         changed = [(key, number) for key, number in numbers.items()
                    if key not in self._latest or self._latest[key][0] != number]
         for start in range(0, len(changed), 100):
-            rows = _fetch(self._engine, select(FormVersion.form_key, FormVersion.version,
-                                               FormVersion.schema)
-                          .where(tuple_(FormVersion.form_key, FormVersion.version)
-                                 .in_(changed[start:start + 100])))
+            rows = fetch(select(FormVersion.form_key, FormVersion.version, FormVersion.schema)
+                         .where(tuple_(FormVersion.form_key, FormVersion.version)
+                                .in_(changed[start:start + 100])))
             for key, number, schema in rows:
                 self._latest[key] = (number, _as_schema(schema))
 
-    def latest_schema(self, form_key: str) -> tuple[int, dict] | None:
+    def latest_schema(self, form_key: str, session=None) -> tuple[int, dict] | None:
         """(version, schema) of the latest saved version of this form, refreshed when older than
         CACHE_SECONDS; None if none is saved (the file is the latest). The schema is shared:
         copy it before changing it."""
@@ -87,7 +96,7 @@ class FormVersionCache:
             now = time.monotonic()
             if now - self._checked_at >= CACHE_SECONDS:
                 try:
-                    self._refresh()
+                    self._refresh(session)
                 except Exception:  # noqa: BLE001 - no table yet (an old database), or the database
                     pass  # is unreachable: keep what is known (nothing: the files), retry later
                 self._checked_at = now
@@ -102,7 +111,7 @@ def cache_of(session) -> FormVersionCache | None:
 def latest_schema(session, form_key: str) -> tuple[int, dict] | None:
     """(version, schema) of the latest saved version as the session's app knows it, or None."""
     cache = cache_of(session)
-    return cache.latest_schema(form_key) if cache is not None else None
+    return cache.latest_schema(form_key, session) if cache is not None else None
 
 
 def note_saved(session) -> None:

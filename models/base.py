@@ -25,8 +25,9 @@ def utcnow() -> datetime:
     return clock.utcnow()
 
 
-def make_engine(database_url: str, **kwargs):
-    """Create an engine; SQLite gets WAL, a busy timeout and foreign keys."""
+def make_engine(database_url: str, pgbouncer: bool = False, **kwargs):
+    """Create an engine; SQLite gets WAL, a busy timeout and foreign keys; PostgreSQL behind
+    PgBouncer in transaction mode (pgbouncer) gets no prepared statements."""
     if database_url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"timeout": 30, "check_same_thread": False})
         engine = create_engine(database_url, **kwargs)
@@ -50,6 +51,12 @@ def make_engine(database_url: str, **kwargs):
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    if pgbouncer:
+        # psycopg prepares a statement run 5 times on a connection; in transaction mode the
+        # next transaction may get another server connection, where it is unknown or named
+        # the same as another client's ("_pg3_0" already exists). PgBouncer before 1.21
+        # cannot track them: never prepare.
+        kwargs["connect_args"] = {**kwargs.get("connect_args", {}), "prepare_threshold": None}
     return create_engine(database_url, **kwargs)
 
 
