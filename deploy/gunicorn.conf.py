@@ -21,3 +21,20 @@ max_requests_jitter = 500
 accesslog = "-"
 errorlog = "-"
 # X-Forwarded-For / -Proto are read by the app itself (TRUSTED_PROXIES: werkzeug ProxyFix).
+
+
+# Prometheus with several workers (app/observability/metrics.py): each worker writes its values
+# under PROMETHEUS_MULTIPROC_DIR, emptied here at start; a dead worker's live gauges are dropped.
+def on_starting(server):
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if directory:
+        os.makedirs(directory, exist_ok=True)
+        for name in os.listdir(directory):
+            if name.endswith(".db"):
+                os.remove(os.path.join(directory, name))
+
+
+def child_exit(server, worker):
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+        multiprocess.mark_process_dead(worker.pid)
