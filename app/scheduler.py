@@ -2,12 +2,14 @@
 process (SCHEDULER_ENABLED, `make run`) or in a process of its own (`flask scheduler run`)."""
 import logging
 import signal
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from functools import partial
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy.engine import Engine
 
 from programmes.complaints.report import generate_monthly_reports
 from audit.signing import SigningKeyError
@@ -55,8 +57,28 @@ def run_job(session_factory, name: str, work, failed=None, reraise: bool = False
         session.close()
 
 
-def fire_due_timers(session_factory, max_instances: int = 500, batch_size: int = 50) -> int:
-    """Fire due timers in batches, one transaction each; return how many instances advanced."""
+def fire_due_timers(session_factory, max_instances: int = 500, batch_size: int = 50,
+                    threads: int | None = None) -> int:
+    """Fire due timers in batches, one transaction each; return how many instances advanced.
+
+    threads: batches fired side by side, each in a session of its own (None: 2 on PostgreSQL,
+    where SKIP LOCKED keeps their claims apart, else 1; 1 for sessions bound to a single
+    connection, which threads cannot share). Half of a batch's time is spent waiting on the
+    database; a second thread fires while the first waits."""
+    if threads is None:
+        bind = getattr(session_factory, "kw", {}).get("bind")
+        threads = 2 if isinstance(bind, Engine) and bind.dialect.name == "postgresql" else 1
+    if threads <= 1:
+        return _fire_batches(session_factory, max_instances, batch_size)
+    shares = [max_instances // threads + (1 if i < max_instances % threads else 0)
+              for i in range(threads)]
+    with ThreadPoolExecutor(threads, thread_name_prefix="timers") as pool:
+        runs = [pool.submit(_fire_batches, session_factory, share, batch_size)
+                for share in shares if share]
+        return sum(run.result() for run in runs)
+
+
+def _fire_batches(session_factory, max_instances: int, batch_size: int) -> int:
     advanced, skip, isolate = 0, set(), False
     while advanced < max_instances:
         limit = min(batch_size, max_instances - advanced)

@@ -13,8 +13,9 @@ Engine.timer_retry_attempts stops the instance as any failed step does (advance_
 import logging
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import undefer
+from sqlalchemy.orm.attributes import set_committed_value
 
 from models import Instance, Timer, utcnow
 
@@ -48,9 +49,10 @@ class _StepFailed(Exception):
         self.message = message
 
 
-def _fire(session, instance: Instance, due: list[Timer]) -> None:
+def _fire(session, instance: Instance, due: list[Timer], marked: bool = False) -> None:
     """Fire the instance's due timers and run it on; _StepFailed if that failed and the
-    timers have attempts left (the caller undoes the step: its savepoint)."""
+    timers have attempts left (the caller undoes the step: its savepoint). marked: the rows
+    say "fired" already (_mark_fired)."""
     if instance.status != "running":
         for timer in due:  # a suspended instance's timers wait for its resumption (incidents)
             timer.status = "suspended" if instance.status == "suspended" else "cancelled"
@@ -59,7 +61,8 @@ def _fire(session, instance: Instance, due: list[Timer]) -> None:
     workflow = engine_of(session).load_workflow(instance.state_json, instance.version)
     for timer in due:
         # Mark before running so the state sync below does not see them as withdrawn.
-        timer.status, timer.fired_at = "fired", utcnow()
+        if not marked:
+            timer.status, timer.fired_at = "fired", utcnow()
         append_event(session, instance, "timer_fired", task_spec=timer.task_spec,
                      spiff_task_id=timer.spiff_task_id, data={"due_at": timer.due_at.isoformat()})
     make_timers_due(workflow, [timer.spiff_task_id for timer in due])
@@ -100,6 +103,20 @@ def _put_off(session, instance: Instance, due: list[Timer], message: str, now) -
                      data={"attempt": timer.attempts, "attempts": engine.timer_retry_attempts,
                            "due_at": timer.due_at.isoformat(), "message": message})
     session.flush()
+
+
+def _mark_fired(session, timers: list[Timer]) -> None:
+    """The batch's timers of running instances marked fired in one statement, not one UPDATE in
+    each instance's flush (the fast path only: a failure there rolls the whole batch back)."""
+    if not timers:
+        return
+    now = utcnow()
+    session.execute(update(Timer).where(Timer.id.in_([timer.id for timer in timers]))
+                    .values(status="fired", fired_at=now)
+                    .execution_options(synchronize_session=False))
+    for timer in timers:  # what the row now holds: the flush has nothing to write for them
+        set_committed_value(timer, "status", "fired")
+        set_committed_value(timer, "fired_at", now)
 
 
 def fire_next_due_timers(session, now=None, skip_instance_ids=()) -> int | None:
@@ -144,9 +161,12 @@ def fire_due_timer_batch(session, now=None, limit: int = 50, skip_instance_ids=(
         undefer(Instance.state_json)).where(Instance.id.in_(list(by_instance)))
         .order_by(Instance.id), Instance)).all()
     advanced, failed = [], []
+    if not isolate:
+        _mark_fired(session, [timer for instance in instances if instance.status == "running"
+                              for timer in by_instance[instance.id]])
     for instance in instances:
         if not isolate:
-            _fire(session, instance, by_instance[instance.id])
+            _fire(session, instance, by_instance[instance.id], marked=True)
             advanced.append(instance.id)
             continue
         try:
