@@ -39,7 +39,19 @@ def start_scheduler_process(app, tmp_path, name):
     return process
 
 
+def wait_started(process) -> None:
+    """Until the process has installed its SIGTERM handler and started its jobs."""
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if "scheduler: started" in process.log_path.read_text(errors="replace"):
+            return
+        assert process.poll() is None, process.log_path.read_text()
+        time.sleep(0.1)
+    raise AssertionError(process.log_path.read_text())
+
+
 def stop(process) -> int:
+    wait_started(process)  # a SIGTERM during start-up would kill it before its handler exists
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
     try:
