@@ -80,6 +80,28 @@ def db_session():
     return g.db_session
 
 
+def write_apart(work):
+    """work(session)'s result: a small write a read request makes (an inbox visit, notices
+    read). On SQLite, in a read request, it runs in a transaction of its own, IMMEDIATE and
+    committed at once (the write lock is held for the write alone, and a DEFERRED read never
+    turns into a write), after which the request's reads see it; elsewhere in the request's session."""
+    session = db_session()
+    if session.bind is not current_app.extensions["db_read_engine"]:
+        return work(session)
+    apart = current_app.extensions["db_sessions"]()
+    try:
+        result = work(apart)
+        apart.commit()
+    except BaseException:
+        apart.rollback()
+        raise
+    finally:
+        apart.close()
+    # End the read's snapshot (it wrote nothing): its next query sees the write.
+    session.commit()
+    return result
+
+
 def is_read_request() -> bool:
     """True for a request that writes nothing: GET, HEAD or OPTIONS, but not one of the GETs
     that write (WRITING_READS); False outside a request (CLI, jobs: their sessions may write)."""
