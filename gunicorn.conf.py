@@ -33,7 +33,8 @@ max_requests_jitter = max_requests // 10
 # Each worker imports the app itself (no preload): the script worker pools and the database
 # pools are made per process, never shared across a fork.
 preload_app = False
-accesslog = "-"
+# One line per request on stdout (GUNICORN_ACCESS_LOG: a file; "" = none, e.g. when the proxy logs).
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # The proxy in front (TRUSTED_PROXIES) sets X-Forwarded-*; the app reads them itself.
