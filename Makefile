@@ -106,9 +106,7 @@ run: setup
 # APP_ENV=production and the secrets for a real deployment (docs/ARCHITECTURE.md, "Serving").
 serve: setup
 	@export APP_ENV="$${APP_ENV:-development}"; \
-	if $(VENV)/bin/flask scheduler --help >/dev/null 2>&1; then \
-	  $(VENV)/bin/flask scheduler run & scheduler=$$!; trap 'kill $$scheduler 2>/dev/null || true' EXIT; \
-	else echo "warning: this checkout has no 'flask scheduler run': timers and notices wait" >&2; fi; \
+	$(VENV)/bin/flask scheduler run & scheduler=$$!; trap 'kill $$scheduler 2>/dev/null || true' EXIT; \
 	$(VENV)/bin/gunicorn -c gunicorn.conf.py
 
 # ---------------------------------------------------------------- tests

@@ -22,6 +22,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     from . import db, errors, extensions, i18n, input_guard, security
     db.init_db(app)
+    from .observability import init_observability
+    init_observability(app)  # request ids, metrics, /healthz /readyz /metrics: first, to time the rest
     extensions.init_extensions(app)
     security.init_security(app)
     i18n.init_i18n(app)
@@ -74,5 +76,6 @@ def create_app(config: dict | None = None) -> Flask:
 
     if app.config["SCHEDULER_ENABLED"]:
         from .scheduler import start_scheduler
-        start_scheduler(app)
+        from .observability.logs import label_jobs
+        label_jobs(start_scheduler(app))  # each job's log lines carry its job id
     return app

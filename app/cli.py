@@ -181,3 +181,5 @@ def register_cli(app) -> None:
         app.cli.add_command(command)
     from .instances_cli import instances_cli  # the incident actions (flask instances ...)
     app.cli.add_command(instances_cli)
+    from .scheduler_cli import scheduler_cli  # flask scheduler run: the scheduler role
+    app.cli.add_command(scheduler_cli)

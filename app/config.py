@@ -31,6 +31,18 @@ DEFAULTS = {
     # Strict-Transport-Security max-age, sent when PUBLIC_BASE_URL is https (0 = never).
     "HSTS_SECONDS": 31536000,
     "PORT": 5000,
+    # Observability (app/observability/): log lines as "text" (`make run`) or "json" (one JSON
+    # object a line: deployments; "" = leave Python's logging alone, as tests do), each with the
+    # request id (X-Request-ID) or the scheduler job's id; LOG_REQUESTS adds one line per request.
+    # /metrics answers only a bearer METRICS_TOKEN ("" = none) or addresses in
+    # METRICS_ALLOW_NETWORKS (CIDRs, comma-separated; "" = none); /readyz re-reads the
+    # migration head at most every READY_CACHE_SECONDS once it was at head.
+    "LOG_FORMAT": "text",
+    "LOG_LEVEL": "INFO",
+    "LOG_REQUESTS": False,
+    "METRICS_TOKEN": "",
+    "METRICS_ALLOW_NETWORKS": "127.0.0.0/8,::1/128",
+    "READY_CACHE_SECONDS": 60.0,
     "TIMER_POLL_SECONDS": 1.0,
     "TIMER_BATCH_SIZE": 50,          # instances whose due timers fire in one transaction
     # A step started by a timer that fails (a script raises) is tried again: at most this many
@@ -54,7 +66,13 @@ DEFAULTS = {
     # Defaults (models/base.py POOL_DEFAULTS): DB_POOL_SIZE 5, DB_MAX_OVERFLOW 5,
     # DB_POOL_TIMEOUT_SECONDS 10.0, DB_POOL_RECYCLE_SECONDS 1800.
     **POOL_DEFAULTS,
-    "SCHEDULER_ENABLED": False,      # run.py turns it on; tests and CLI leave it off
+    # Process roles (docs/ARCHITECTURE.md "Process roles"): the scheduler (timers, outbox, cron
+    # jobs) runs inside the web process (`make run`: run.py, when SCHEDULER_IN_WEB is on, the
+    # default) or as processes of their own (`flask scheduler run`, N of them; a deployment sets
+    # SCHEDULER_IN_WEB=0 and never SCHEDULER_ENABLED under gunicorn, where every worker would
+    # start one). SCHEDULER_ENABLED starts it in create_app: run.py sets it from SCHEDULER_IN_WEB.
+    "SCHEDULER_IN_WEB": True,
+    "SCHEDULER_ENABLED": False,      # tests and the CLI leave it off
     # When the scheduler makes the complaint reports F-__-0-5-02 (crontab, in TIMEZONE; "" = never).
     # Each run makes the previous Solar Hijri month's reports that are missing, so a daily run
     # makes them once a month, on the 1st of the Solar month, and catches up after downtime.
@@ -109,6 +127,10 @@ DEFAULTS = {
     # redis://host:6379/0 URI when several workers or nodes serve, so they share the counts.
     "RATELIMIT_ENABLED": True,
     "RATELIMIT_STORAGE_URI": "memory://",
+    # The Redis every node shares (redis://host:6379/0; "" = none). Set, it is where the rate
+    # limits count unless RATELIMIT_STORAGE_URI names another store. Login throttling and API
+    # tokens live in the database and login sessions in signed cookies, so they need no Redis.
+    "REDIS_URL": "",
     "PORTAL_RATE_LIMIT": "60 per minute",          # every public page
     "PORTAL_FILE_RATE_LIMIT": "5 per minute;30 per day",   # filing a request
     "PORTAL_TRACK_RATE_LIMIT": "10 per minute;50 per day",  # code + check attempts
@@ -276,6 +298,8 @@ def load_config(overrides: dict | None = None) -> dict:
         raise KeyError(f"Unknown configuration keys: {sorted(unknown)}")
     config.update(overrides or {})
     _derive_cookie_settings(config)
+    if config["REDIS_URL"] and config["RATELIMIT_STORAGE_URI"] == DEFAULTS["RATELIMIT_STORAGE_URI"]:
+        config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"]  # shared by every worker and node
     return config
 
 

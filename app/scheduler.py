@@ -1,9 +1,12 @@
-"""APScheduler in the web process: fires due timers and makes the periodic reports."""
+"""APScheduler: fires due timers, sends the outbox and makes the periodic reports, in the web
+process (SCHEDULER_ENABLED, `make run`) or in a process of its own (`flask scheduler run`)."""
 import logging
+import signal
 from datetime import datetime, timezone
 from functools import partial
 
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from programmes.complaints.report import generate_monthly_reports
@@ -18,20 +21,27 @@ from programmes.staff.events import notify_due_soon, notify_overdue, send_digest
 from workcal.jalali import local_zone
 
 from .audit.keys import keep_copy, make_signed_digest
+from .job_locks import take_job_lock
 
 log = logging.getLogger(__name__)
 
 
 def run_job(session_factory, name: str, work, failed=None, reraise: bool = False,
-            level: int = logging.ERROR):
+            level: int = logging.ERROR, lock: str | None = None, skipped=None):
     """Run work(session) in a session of its own and commit once, at the end; return its result.
 
     On failure: roll back, log "<name> failed" with the traceback at level and return failed
     (or, with reraise, let the exception go to the caller); the session is always closed.
     Every scheduler job goes through here, so each is one transaction (or a loop of them).
+    lock: a cron job's name in app.job_locks; when another scheduler process holds it, nothing
+    is done and skipped is returned.
     """
     session = session_factory()
     try:
+        if lock is not None and not take_job_lock(session, lock):
+            log.info("%s: another scheduler is doing it now; skipped", name)
+            session.rollback()
+            return skipped
         result = work(session)
         session.commit()
         return result
@@ -76,7 +86,8 @@ def generate_complaint_reports(session_factory, now=None) -> int:
     return how many were made. Safe to run daily: a complete report is not made again.
     """
     made = run_job(session_factory, "generating the complaint reports",
-                   lambda session: generate_monthly_reports(session, now=now), failed=[])
+                   lambda session: generate_monthly_reports(session, now=now), failed=[],
+                   lock="complaint_reports", skipped=[])
     for district_code, record in made:
         log.info("complaint report %s of %s: record %s", record.data["period"]["label"],
                  district_code, record.id)
@@ -88,12 +99,15 @@ def make_digest_job(session_factory, settings) -> str | None:
     outside the database; its sha256 (None on failure, or without a signing key: logged)."""
     try:
         exported = run_job(session_factory, "making the daily chain digest",
-                           lambda session: make_signed_digest(session, settings), reraise=True)
+                           lambda session: make_signed_digest(session, settings), reraise=True,
+                           lock="chain_digest")
     except SigningKeyError as exc:
         log.error("the daily chain digest was not made: %s", exc)
         return None
     except Exception:  # noqa: BLE001 - e.g. the database went away: the next run tries again
         log.error("making the daily chain digest failed", exc_info=True)
+        return None
+    if exported is None:  # another scheduler is making it
         return None
     try:
         keep_copy(exported, settings)
@@ -108,7 +122,7 @@ def dispose_records_job(session_factory) -> int:
     """Dispose of the records past their keeping period in one transaction; return how many."""
     outcome = run_job(session_factory, "disposing of records",
                       lambda session: (dispose_due_records(session), held_due_count(session),
-                                       len(awaiting_approval(session))))
+                                       len(awaiting_approval(session))), lock="retention")
     if outcome is None:
         return 0
     disposals, held, waiting = outcome
@@ -126,14 +140,15 @@ def create_due_meetings(session_factory, now=None, first_date=DEFAULT_FIRST_DATE
                    lambda session: run_meeting_schedule(session, now, first_date, time_of_day,
                                                         district_codes, deadline_days, council,
                                                         deadline_months),
-                   reraise=True)
+                   reraise=True, lock="mardom_salam", skipped=JobResult())
 
 
 def staff_notices_job(session_factory, now=None) -> dict:
     """Tell staff of tasks due soon and overdue, and make the digests whose working day has
     begun: three transactions, each run again safely (nobody is told of an event twice)."""
     told = {name: run_job(session_factory, f"staff notifications ({name})",
-                          lambda session, work=work: work(session, now), failed=0)
+                          lambda session, work=work: work(session, now), failed=0,
+                          lock=f"staff_{name}", skipped=0)
             for name, work in (("due_soon", notify_due_soon), ("overdue", notify_overdue),
                                ("digest", send_digests))}
     if any(told.values()):
@@ -157,9 +172,8 @@ def complaint_report_trigger(expression: str, tz=None) -> CronTrigger:
     return CronTrigger.from_crontab(expression, timezone=timezone(offset, str(zone)))
 
 
-def start_scheduler(app) -> BackgroundScheduler:
-    """Start the timer job, the notification sender (each on its poll) and the complaint reports on their cron."""
-    scheduler = BackgroundScheduler(daemon=True)
+def add_jobs(app, scheduler) -> None:
+    """Add the timer job, the notification sender (each on its poll) and the cron jobs to scheduler."""
     tz = app.extensions["bpmn_engine"].calendars.tz  # the TIMEZONE setting
     scheduler.add_job(fire_due_timers, "interval", args=[app.extensions["db_sessions"]],
                       kwargs={"batch_size": app.config["TIMER_BATCH_SIZE"]},
@@ -193,6 +207,41 @@ def start_scheduler(app) -> BackgroundScheduler:
                               "lease_seconds": app.config["NOTIFY_LEASE_SECONDS"]},
                       seconds=app.config["NOTIFY_POLL_SECONDS"], max_instances=1,
                       coalesce=True, id="send_due_notifications")
+
+
+def start_scheduler(app) -> BackgroundScheduler:
+    """Start the jobs (add_jobs) in a background thread of this process (SCHEDULER_ENABLED)."""
+    scheduler = BackgroundScheduler(daemon=True)
+    add_jobs(app, scheduler)
     scheduler.start()
     app.extensions["scheduler"] = scheduler
     return scheduler
+
+
+def run_scheduler(app) -> None:
+    """Run the jobs (add_jobs) in this process until SIGTERM or SIGINT: `flask scheduler run`.
+
+    Run it N times (on one machine or several): the timers, the outbox and the staff notices
+    are claimed row by row, and each cron job takes a lock of its own, so no work is done twice.
+    """
+    from .observability.logs import label_jobs
+    scheduler = BlockingScheduler()
+    add_jobs(app, scheduler)
+    label_jobs(scheduler)  # each job's log lines carry its job id, as in the web process
+    app.extensions["scheduler"] = scheduler
+
+    def _stop(signum, _frame):
+        log.info("scheduler: signal %s, stopping after the running jobs", signum)
+        # wait=False: the handler runs in the main loop it stops, so it must not block; a job
+        # already running finishes first (the executor's threads are joined at exit).
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
+
+    previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    log.info("scheduler: started with jobs %s", ", ".join(job.id for job in scheduler.get_jobs()))
+    try:
+        scheduler.start()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    log.info("scheduler: stopped")

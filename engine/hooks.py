@@ -42,6 +42,10 @@ class Hooks:
     # functions (session, instance, completed task | None, opened tasks, started: bool) run after
     # each step is stored (what the citizen is told).
     step_stored: list = field(default_factory=list)
+    # functions (session, instance) run each time a step puts an instance in error, before its
+    # instance_error event is logged (engine.runtime.steps.note_failure): failure_count is 1 for
+    # a new incident, more when a retry of it failed again (who may repair it is told once).
+    instance_failed: list = field(default_factory=list)
     # process key -> {"channel" | "category": data key}: the data keys an instance of that process
     # is filtered by channel and category with (engine.runtime.search_index; default: the keys
     # channel and category).

@@ -1,5 +1,6 @@
 """What a diagram's timers mean, in a process owner's words: "P2D" is "۲ روز", "R/P2D" is
-"هر ۲ روز", add_working_days(now(), 2) is "۲ روز کاری", a date is a Solar Hijri date.
+"هر ۲ روز", add_working_days(now(), 2) is "۲ روز کاری", a cycle every_working_days(2) is
+"هر ۲ روز کاری", a date is a Solar Hijri date.
 
 Read statically from the expression (nothing runs); an expression over the case data is
 "computed at run time". A text no timer can read has no meaning here: modeling.rules says
@@ -12,6 +13,7 @@ from datetime import datetime
 from lxml import etree
 
 from workcal.jalali import format_solar_datetime, to_persian_digits
+from workcal.working_time import working_cycle
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 KINDS = ("timeDate", "timeDuration", "timeCycle")
@@ -52,7 +54,18 @@ def _date_meaning(text: str) -> tuple[str, str] | None:
     return to_persian_digits(solar), solar
 
 
+def _repeated(times: int, every: tuple[str, str]) -> tuple[str, str]:
+    """"هر ..." / "every ...", with "n بار، " / "n times, " before it when the count is limited."""
+    fa, en = f"هر {every[0]}", f"every {every[1]}"
+    if times > 0:
+        fa, en = f"{to_persian_digits(str(times))} بار، {fa}", f"{times} times, {en}"
+    return fa, en
+
+
 def _cycle_meaning(text: str) -> tuple[str, str] | None:
+    working = working_cycle(text)  # every_working_days(n)'s text, "R/WD<n>"
+    if working is not None:
+        return _repeated(working[0], _amount(working[1], "روز کاری", "working day"))
     parts = text.strip().split("/")
     repeat = re.fullmatch(r"R(\d*)", parts[0].upper()) if parts else None
     durations = [p for p in parts[1:] if p.upper().startswith("P")]
@@ -74,6 +87,18 @@ def _text_meaning(kind: str, text: str) -> tuple[str, str] | None:
     if text.strip().upper().startswith("P"):
         return duration_meaning(text)
     return _date_meaning(text)
+
+
+def _working_cycle_call(body) -> tuple[str, str] | None:
+    """every_working_days(2) or every_working_days(2, 3) (whole constants) in words."""
+    if not (isinstance(body, ast.Call) and isinstance(body.func, ast.Name)
+            and body.func.id == "every_working_days" and 1 <= len(body.args) <= 2 and not body.keywords):
+        return None
+    numbers = [arg.value for arg in body.args if isinstance(arg, ast.Constant)
+               and isinstance(arg.value, int) and not isinstance(arg.value, bool) and arg.value >= 1]
+    if len(numbers) != len(body.args):
+        return None
+    return _repeated(numbers[1] if len(numbers) == 2 else -1, _amount(numbers[0], "روز کاری", "working day"))
 
 
 def _call_meaning(body) -> tuple[str, str] | None:
@@ -103,6 +128,8 @@ def timer_meaning(kind: str, source: str) -> tuple[str, str] | None:
         return _text_meaning(kind, body.value) if isinstance(body.value, str) else None
     if isinstance(body, ast.Name) and _DURATION.match(body.id):
         return None  # a bare P1D: a problem, not a meaning
+    if isinstance(body, ast.Call) and isinstance(body.func, ast.Name) and body.func.id == "every_working_days":
+        return _working_cycle_call(body) or RUN_TIME if kind == "timeCycle" else None
     return _call_meaning(body) or RUN_TIME
 
 

@@ -3,6 +3,7 @@ from .api_keys import ApiKey
 from .boundaries import DistrictBoundary
 from .audit import ChainDigest, DisposalProposal, LegalHoldChange, OperatorEvent, RecordDisposal
 from .base import Base, make_engine, make_session_factory, utcnow
+from .cache_versions import CacheVersion
 from .calendar import CalendarDay
 from .channels import MessageChannel
 from .documents import Attachment
@@ -25,4 +26,4 @@ from .workflow import Event, HumanTask, Instance, ProcessVersion, Timer
 __all__ = ["ApiKey", "Attachment", "Letter", "LetterCounter", "LoginFailure", "MardomSalamCouncil", "MardomSalamMeeting", "MardomSalamRequest", "DraftAmendment", "DraftComment", "DraftRegulation", "DraftSection", "FormVersion", "ProcessDraft", "CaseKey", "ChainDigest", "DisposalProposal", "LegalHoldChange", "OperatorEvent", "RecordDisposal", "Base", "make_engine", "make_session_factory", "utcnow", "CalendarDay", "CitizenRequest", "DistrictBoundary", "ApiToken",
            "District", "Role", "RoleGrant", "Substitution", "Unit", "UnitCategory", "User", "OutboxMessage", "QualityRecord", "PollQuestionnaire", "SurveyAnswer", "SurveyLink", "SurveyTokenUse", "Event",
            "HumanTask", "Instance", "ProcessVersion", "Timer",
-           "InboxVisit", "NotificationPreference", "StaffNotification", "MessageChannel", "MigrationJob"]
+           "InboxVisit", "NotificationPreference", "StaffNotification", "MessageChannel", "MigrationJob", "CacheVersion"]

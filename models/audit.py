@@ -54,7 +54,8 @@ class RecordDisposal(Base):
     __tablename__ = "record_disposals"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    record_id: Mapped[int] = mapped_column(ForeignKey("quality_records.id"), index=True)
+    # A record is disposed of once (two retention runs at once: one row).
+    record_id: Mapped[int] = mapped_column(ForeignKey("quality_records.id"), index=True, unique=True)
     record_code: Mapped[str] = mapped_column(String(32), index=True)
     district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"))
     action: Mapped[str] = mapped_column(String(16))  # archived|destroyed

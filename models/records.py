@@ -1,7 +1,7 @@
 """Quality records (F-__-0-2-01 ... F-__-0-5-02) produced by completed forms."""
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, utcnow
@@ -12,6 +12,11 @@ class QualityRecord(Base):
     adds a revision: the earlier row stays, marked superseded by the new one, so the register
     lists one current record per (instance, code) and keeps every revision for the audit."""
     __tablename__ = "quality_records"
+    # One kept record of a code per district and period (the monthly complaint report): two
+    # schedulers making it at once insert one row (programmes/complaints/report.py).
+    __table_args__ = (Index("uq_quality_records_period", "code", "district_id", "period_key", unique=True,
+                            sqlite_where=text("period_key IS NOT NULL AND disposed_at IS NULL"),
+                            postgresql_where=text("period_key IS NOT NULL AND disposed_at IS NULL")),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(32), index=True)
@@ -29,6 +34,8 @@ class QualityRecord(Base):
     revision: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     superseded_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
     superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("quality_records.id"))
+    # A periodic record's period, "2026-10-23/2026-11-21" (None for a case's records).
+    period_key: Mapped[str | None] = mapped_column(String(32))
 
     superseded_by: Mapped["QualityRecord | None"] = relationship(
         remote_side=[id], foreign_keys=[superseded_by_id])

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, utcnow
 
-STAFF_KINDS = ("offered", "escalation", "due_soon", "overdue", "digest")
+# incident: an instance in error that the person may repair (programmes/staff/incidents.py).
+STAFF_KINDS = ("offered", "escalation", "due_soon", "overdue", "digest", "incident")
 
 
 class StaffNotification(Base):

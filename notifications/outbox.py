@@ -40,6 +40,9 @@ TEMPLATES: dict[str, dict[str, tuple[str, ...]]] = {
        for kind in ("offered", "escalation", "due_soon", "overdue")},
     "staff_digest": {"required": ("day_text", "inbox_url"),
                      "optional": ("overdue", "due_today", "overdue_count", "due_today_count")},
+    # An instance in error, to who may repair it (programmes/staff/incidents.py).
+    "staff_incident": {"required": ("process_name", "element_name", "instance_url"),
+                       "optional": ("tracking_code", "error_message", "district_name")},
 }
 # Who signs a citizen's message (the `office` of the context; None is the 137 centre).
 OFFICES = ("137", "public_relations", "complaints", "mayor_office", "mardom_salam")

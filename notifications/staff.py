@@ -2,7 +2,8 @@
 e-mail or SMS each person chose for that kind, queued in the outbox in the caller's transaction.
 
 Kinds: offered (a task offered or assigned to me), escalation (a follow-up task an escalation
-gives me), due_soon, overdue, digest (the day's due and overdue work). In-app is always on;
+gives me), due_soon, overdue, digest (the day's due and overdue work), incident (an instance in error
+that the person may repair). In-app is always on;
 e-mail and SMS follow notification_preferences (no row: DEFAULT_CHANNELS). Outside the
 working hours of the task's district, e-mail and SMS wait for the next working moment
 (the outbox row's next_attempt_at), except the kinds allowed in quiet hours (escalations).
@@ -26,7 +27,7 @@ from .outbox import queue_notification
 MESSAGE_CHANNELS = ("email", "sms")  # besides in-app, which is always on
 # Source 137: escalations and overdue work must reach people; the rest shows in the app.
 DEFAULT_CHANNELS = {"offered": {"email"}, "escalation": {"email"}, "due_soon": set(),
-                    "overdue": {"email"}, "digest": {"email"}}
+                    "overdue": {"email"}, "digest": {"email"}, "incident": {"email"}}
 SESSION_KEY = "staff_notice_settings"  # session.info: the app's StaffNoticeSettings
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import defaultload, lazyload, object_session, selectinload
 from models import HumanTask, Instance, QualityRecord, RoleGrant, Substitution, Unit, User, utcnow
 
 from . import organisation
-from .permissions import PERMISSIONS, READ_ONLY_ROLES, grants_in_force, may
+from .permissions import DISTRICT, PERMISSIONS, READ_ONLY_ROLES, grants_in_force, may
 
 
 def grants_of(user) -> list[RoleGrant]:
@@ -296,6 +296,20 @@ def eligible_assignees(session, task: HumanTask) -> list[User]:
     people = [u for u in session.scalars(select(User).where(
         User.is_active.is_(True), User.id.in_(select(_reachers(task).subquery().c[0])))) ]
     return sorted((u for u in people if may_take(u, task)), key=lambda u: u.display_name)
+
+
+def holders_of(session, permission: str, district_id: int | None) -> list[User]:
+    """Active users who hold a permission in a district as may() answers it (a grant in force
+    there or city-wide; CITY scope: city-wide only); by id, one query. Whom an incident is told
+    to (programmes.staff.incidents)."""
+    rule = PERMISSIONS[permission]
+    place = RoleGrant.district_id.is_(None)
+    if rule.scope == DISTRICT:
+        place = true() if district_id is None else or_(place, RoleGrant.district_id == district_id)
+    holders = select(RoleGrant.user_id).where(RoleGrant.role.in_(sorted(rule.roles)), place,
+                                              organisation.grant_in_force_clause(utcnow()))
+    return list(session.scalars(select(User).options(lazyload(User.grants)).where(
+        User.is_active.is_(True), User.id.in_(holders)).order_by(User.id)))
 
 
 def _reachers(task: HumanTask):

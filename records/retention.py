@@ -28,6 +28,7 @@ from people.permissions import may
 from workcal.jalali import format_solar_date, local_date
 from workcal.store import local_today
 from models.errors import Conflict, Forbidden, InvalidData, NotFound
+from models.unique_writes import write_once
 from records.quality import RECORDS_BY_CODE, record_revisions
 
 log = logging.getLogger(__name__)
@@ -99,6 +100,16 @@ def dispose_due_records(session, today: date | None = None, by=None,
             if action == "destroyed" and not _approved(session, record, now):
                 skipped.add(record.id)  # proposed to the committee: destroyed once approved
                 continue
+            disposal = RecordDisposal(
+                record_id=record.id, record_code=record.code, district_id=record.district_id,
+                action=action, rule=rule_text(record.code), retention_until=record.retention_until,
+                disposed_at=now, by=JOB if by is None else f"user {by.id}",
+                by_id=None if by is None else by.id)
+            # The disposal row first, alone in a savepoint: if another run disposed of the record
+            # meanwhile (record_disposals.record_id is unique), nothing of it is done twice.
+            if not write_once(session, lambda disposal=disposal: _insert(session, disposal), False):
+                skipped.add(record.id)
+                continue
             record.disposed_at, record.disposal = now, action
             if action == "destroyed":
                 record.data = {}  # a new value: the JSON column must see the change
@@ -107,16 +118,16 @@ def dispose_due_records(session, today: date | None = None, by=None,
                 if record.instance_id is not None and not _case_keeps_records(session, record):
                     session.flush()  # the record counts as destroyed from here on
                     shred_case(session, record.instance_id, now)
-            disposal = RecordDisposal(
-                record_id=record.id, record_code=record.code, district_id=record.district_id,
-                action=action, rule=rule_text(record.code), retention_until=record.retention_until,
-                disposed_at=now, by=JOB if by is None else f"user {by.id}",
-                by_id=None if by is None else by.id)
-            session.add(disposal)
             append_operator_event(session, f"record_{action}", actor=by,
                                   reason=disposal.rule or "", data=_record_data(record))
             done.append(disposal)
         session.flush()  # the batch drops out of the next query
+
+
+def _insert(session, row) -> bool:
+    session.add(row)
+    session.flush()
+    return True
 
 
 def _approved(session, record: QualityRecord, now) -> bool:

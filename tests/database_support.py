@@ -40,7 +40,9 @@ TEST_CONFIG = {"TESTING": True, "WTF_CSRF_ENABLED": False, "SECRET_KEY": "test",
                # attachments' bytes go to a directory of this test run, never instance/
                "DOCUMENTS_DIR": tempfile.mkdtemp(prefix="documents-"),
                # the portal map's tiles from this site (absent: blank tiles), never the internet
-               "MAP_TILE_URL": "/test-tiles/{z}/{x}/{y}.png"}
+               "MAP_TILE_URL": "/test-tiles/{z}/{x}/{y}.png",
+               # Python's logging as pytest set it (no handler of ours on the root logger)
+               "LOG_FORMAT": ""}
 atexit.register(shutil.rmtree, TEST_CONFIG["DOCUMENTS_DIR"], True)
 
 # Whether the committed rows are the demo data and nothing else.

@@ -4,7 +4,10 @@ calendar_for(session, district_id) builds a WorkingCalendar from the settings (W
 WORK_HOURS, WORK_THURSDAY, WORK_THURSDAY_HOURS, TIMEZONE), the official holidays of Iran
 (`holidays` package, Persian names) and the calendar_days rows of the city and that district.
 Calendars are cached per district for CACHE_SECONDS; an administrator's change empties the
-cache of this process at once (and after its commit), other processes within CACHE_SECONDS.
+cache of this process at once (and after its commit) and bumps the `calendar` counter of
+cache_versions in its transaction: every process (another gunicorn worker, another node, a
+scheduler) reads that counter once per transaction that needs a calendar and empties its cache
+when it moved, so the change is seen there on the next request.
 
 Scripts, timers and task due dates use the active calendar: the one the runtime sets for the
 instance being run (using_calendar), else the settings and holidays alone.
@@ -21,6 +24,7 @@ from sqlalchemy import event, or_, select
 from sqlalchemy.orm import Session
 
 from models import CalendarDay, District, clock, utcnow
+from models.cache_versions import CALENDAR, bump_cache_version, cache_version
 
 from models.errors import Forbidden, InvalidData, NotFound
 from workcal import jalali
@@ -32,6 +36,7 @@ from workcal.jalali import parse_solar_date
 CACHE_SECONDS = 60.0
 HOLIDAY_YEARS_BACK, HOLIDAY_YEARS_AHEAD = 3, 6
 _CHANGED_KEY = "engine.calendar_changed"  # session.info: an entry was added or removed
+_CHECKED_KEY = "engine.calendar_version_checked"  # session.info: counter read in this transaction
 
 _active: ContextVar[WorkingCalendar | None] = ContextVar("working_calendar", default=None)
 SESSION_KEY = "calendars"  # session.info: the CalendarStore of the app that made the session
@@ -51,6 +56,7 @@ class CalendarStore:
         self.full_day = parse_hours(work_hours)
         self.tz = jalali.local_zone(timezone_name)
         self._cache: dict[int | None, tuple[float, WorkingCalendar]] = {}
+        self._version: int | None = None  # the cache_versions counter the cache was filled at
         self._lock = threading.Lock()
 
     def calendar(self, entries: tuple[DayEntry, ...] = ()) -> WorkingCalendar:
@@ -60,6 +66,7 @@ class CalendarStore:
 
     def calendar_for(self, session, district_id: int | None = None) -> WorkingCalendar:
         """The calendar of a district (city-wide entries and its own), or the city's (None)."""
+        self._check_version(session)
         now = monotonic_time.monotonic()
         with self._lock:
             cached = self._cache.get(district_id)
@@ -74,6 +81,18 @@ class CalendarStore:
         with self._lock:
             self._cache[district_id] = (now, calendar)
         return calendar
+
+    def _check_version(self, session) -> None:
+        """Empty the cache if the calendar changed anywhere since it was filled: one read of its
+        counter per transaction (the flag goes at the transaction's end)."""
+        if session is None or session.info.get(_CHECKED_KEY):
+            return
+        version = cache_version(session, CALENDAR)
+        session.info[_CHECKED_KEY] = True
+        with self._lock:
+            if version != self._version:  # moved on, or back (a change rolled back)
+                self._cache.clear()
+                self._version = version
 
     def invalidate(self) -> None:
         """Forget the cached calendars (an administrator changed an entry)."""
@@ -135,6 +154,12 @@ def _invalidate_after_commit(session) -> None:
     # Another request may have cached the old entries between the change and its commit.
     if session.info.pop(_CHANGED_KEY, False):
         store_of(session).invalidate()
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _check_again_next_transaction(session, transaction) -> None:
+    if transaction.parent is None:  # the outermost: the next one reads the counter again
+        session.info.pop(_CHECKED_KEY, None)
 
 
 def active_calendar() -> WorkingCalendar:
@@ -245,4 +270,5 @@ def remove_entry(session, user, entry_id: int) -> CalendarDay:
 
 def _changed(session) -> None:
     session.info[_CHANGED_KEY] = True
+    bump_cache_version(session, CALENDAR)  # every other process, once this commits
     store_of(session).invalidate()

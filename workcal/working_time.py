@@ -5,6 +5,7 @@ runtime runs it) and the settable clock (models.clock). They take datetimes or I
 (naive = UTC) and return aware datetimes in Tehran time, which a timer expression may return
 as they are: `add_working_days(now(), 10)` in a timeDate (or timeDuration) is a due moment.
 """
+import re
 from datetime import datetime, timedelta
 
 from models import clock
@@ -75,8 +76,36 @@ def add_jalali_months(moment, months) -> datetime:
     return jalali.add_jalali_months(local, int(number))
 
 
+# A repeating timer counted in working days: "R/WD2" (every 2 working days), "R3/WD2" (3 times).
+# Not ISO 8601 (which has no working days): only a timeCycle reads it (engine.spiff.timer_events).
+_WORKING_CYCLE = re.compile(r"^R(\d*)/WD([1-9]\d*)$")
+
+
+def every_working_days(days, times=None) -> str:
+    """A timeCycle that fires every `days` working days of the instance's calendar (the first
+    `days` working days from when the timer starts waiting), `times` times or without end."""
+    number = _number(days, "days")
+    if number != int(number) or number < 1:
+        raise ValueError(f"days must be a whole number, 1 or more, not {days!r}")
+    if times is not None:
+        count = _number(times, "times")
+        if count != int(count) or count < 1:
+            raise ValueError(f"times must be a whole number, 1 or more, not {times!r}")
+    return f"R{'' if times is None else int(times)}/WD{int(number)}"
+
+
+def working_cycle(text) -> tuple[int, int] | None:
+    """(times, -1 for no end; working days between firings) of a working-days cycle text, or
+    None when the text is not one."""
+    found = _WORKING_CYCLE.match(text.strip().upper()) if isinstance(text, str) else None
+    if found is None:
+        return None
+    return (int(found.group(1)) if found.group(1) else -1), int(found.group(2))
+
+
 # Whitelisted in the sandbox for every script and expression (engine/spiff/sandbox.py).
 WORKING_TIME_HELPERS = {"now": now, "add_working_hours": add_working_hours,
+                        "every_working_days": every_working_days,
                         "add_working_days": add_working_days,
                         "working_hours_between": working_hours_between,
                         "is_working_day": is_working_day,

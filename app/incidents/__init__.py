@@ -51,7 +51,13 @@ FAILURE_KINDS = {
 
 def incident_message(instance) -> str:
     """The failure in the page's language: its kind (the engine's message stays English)."""
-    message = instance.error_message or ""
+    return failure_text(instance.error_message)
+
+
+def failure_text(message: str | None) -> str:
+    """The kind of failure an engine's (English) message says, in the page's language (also
+    the staff notification of an incident; its e-mail has the same words in Persian)."""
+    message = message or ""
     for name, label in FAILURE_KINDS.items():
         if name in message.split(":", 1)[0]:
             return _(label)
@@ -66,7 +72,7 @@ def _incidents_in_templates():
             return 0
         return count_incidents(db_session(), current_user)
     return {"incident_count": incident_count, "repair_panel": repair_panel,
-            "incident_message": incident_message}
+            "incident_message": incident_message, "failure_text": failure_text}
 
 
 def repair_panel(instance) -> dict | None:

@@ -25,7 +25,8 @@ PAGE_SIZE = 50
 
 KIND_TITLES = {"offered": N_("A task offered to me"), "escalation": N_("An escalation to me"),
                "due_soon": N_("A task of mine about to be due"),
-               "overdue": N_("A task of mine overdue"), "digest": N_("Daily digest of due and overdue work")}
+               "overdue": N_("A task of mine overdue"), "digest": N_("Daily digest of due and overdue work"),
+               "incident": N_("An instance in error that I may repair")}
 CHANNEL_TITLES = {"email": N_("E-mail"), "sms": N_("SMS")}
 
 

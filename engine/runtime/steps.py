@@ -8,7 +8,7 @@ the transaction.
 """
 
 from sqlalchemy import bindparam, event, or_, select
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm import Session, lazyload, object_session
 
 from models import HumanTask, Instance, Timer, utcnow
 from people import organisation
@@ -68,6 +68,8 @@ def note_failure(instance: Instance, workflow, exc: Exception) -> None:
     instance.failed_element, instance.failed_element_name = failed if failed else (None, None)
     instance.failed_at = utcnow()
     instance.failure_count = (instance.failure_count or 0) + 1
+    for hook in engine_of(session := object_session(instance)).hooks.instance_failed:
+        hook(session, instance)  # who may repair it is told (programmes.staff.incidents)
 
 
 def store_state(session, instance: Instance, workflow, actor, new: bool = False) -> list:

@@ -3,7 +3,9 @@
 SpiffWorkflow 3.2 compares timers with datetime.now() and wants a timer expression to give
 ISO 8601 text. Here timers read models.clock (so a test that moves the clock moves them) and a
 timeDate or timeDuration expression may also give a datetime (add_working_days(now(), 10));
-it is stored as ISO text, as SpiffWorkflow stores its own. The parsed specs get these classes
+it is stored as ISO text, as SpiffWorkflow stores its own. A timeCycle may also repeat every n
+working days of the instance's calendar (every_working_days(n) gives "R/WD<n>", which no ISO
+reader knows): each next firing is n working days after the last. The parsed specs get these classes
 (the parser-class table of engine.spiff.parsing.CityBpmnParser); the serializer writes them under SpiffWorkflow's type names
 and reads those back as these classes (register_clock_timers), so stored states stay standard.
 """
@@ -17,6 +19,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (CycleTimerEventDef
                                                               TimerEventDefinition)
 
 from models import clock
+from workcal.working_time import add_working_days, working_cycle
 
 
 def timer_value(value):
@@ -65,16 +68,12 @@ class ClockCycleTimerEventDefinition(CycleTimerEventDefinition):
         event_value = my_task._get_internal_data("event_value")
         if event_value is None:
             expression = my_task.workflow.script_engine.evaluate(my_task, self.expression)
-            cycles, start, duration = TimerEventDefinition.parse_iso_recurring_interval(expression)
-            parts = expression.upper().replace("--", "/").strip("R").split("/")
-            if len(parts) == 2 and parts[1].startswith("P"):
-                start = clock.now() + duration  # "R3/PT1H": from now, which upstream reads off the OS
-            event_value = {"cycles": cycles, "next": start.isoformat(), "duration": duration.total_seconds()}
+            event_value = _working_cycle_value(expression) or _cycle_value(expression)
         ready = False
         if event_value["cycles"] != 0:
             next_event = datetime.fromisoformat(event_value["next"])
             if next_event < clock.now():
-                event_value["next"] = (next_event + timedelta(seconds=event_value["duration"])).isoformat()
+                event_value["next"] = _after(next_event, event_value)
                 event_value["cycles"] -= 1
                 ready = True
         else:
@@ -82,6 +81,33 @@ class ClockCycleTimerEventDefinition(CycleTimerEventDefinition):
             my_task.internal_data["event_fired"] = True
         my_task._set_internal_data(event_value=event_value)
         return ready
+
+
+def _cycle_value(expression) -> dict:
+    """An ISO 8601 recurring interval's first firing, count and period."""
+    cycles, start, duration = TimerEventDefinition.parse_iso_recurring_interval(expression)
+    parts = expression.upper().replace("--", "/").strip("R").split("/")
+    if len(parts) == 2 and parts[1].startswith("P"):
+        start = clock.now() + duration  # "R3/PT1H": from now, which upstream reads off the OS
+    return {"cycles": cycles, "next": start.isoformat(), "duration": duration.total_seconds()}
+
+
+def _working_cycle_value(expression) -> dict | None:
+    """every_working_days(n)'s cycle ("R/WD2"): first firing n working days from now on the
+    active calendar (the instance's district), then every n working days; None for ISO text."""
+    cycle = working_cycle(expression)
+    if cycle is None:
+        return None
+    cycles, days = cycle
+    return {"cycles": cycles, "next": add_working_days(clock.now(), days).isoformat(),
+            "duration": 0, "working_days": days}
+
+
+def _after(fired: datetime, event_value: dict) -> str:
+    """The firing after this one: a period later, or n working days later."""
+    if event_value.get("working_days"):
+        return add_working_days(fired, event_value["working_days"]).isoformat()
+    return (fired + timedelta(seconds=event_value["duration"])).isoformat()
 
 
 CLOCK_TIMERS = {TimeDateEventDefinition: ClockTimeDateEventDefinition,
@@ -95,7 +121,8 @@ def timer_text_ok(kind: str, value: str) -> bool:
     name its due moment."""
     try:
         if kind == "timeCycle":
-            TimerEventDefinition.parse_iso_recurring_interval(value)
+            if working_cycle(value) is None:  # every_working_days(n) gives "R/WD<n>"
+                TimerEventDefinition.parse_iso_recurring_interval(value)
         elif kind == "timeDuration" and value.strip().upper().startswith("P"):
             TimerEventDefinition.parse_iso_duration(value)
         else:

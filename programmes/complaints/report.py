@@ -28,6 +28,7 @@ from sqlalchemy import select
 from models import District, HumanTask, QualityRecord, utcnow
 
 from models.errors import InvalidData
+from models.unique_writes import write_once
 from records.quality import RECORDS_BY_CODE, retention_until
 from workcal.jalali import (format_solar_month, local_date, previous_solar_month, solar_month_bounds,
                             solar_month_of, utc_bounds)
@@ -152,18 +153,19 @@ def _check_period(period_start: date, period_end: date, now: datetime | None, tz
         raise InvalidData("The period has not begun yet.", {"period": "has not begun yet"})
 
 
+def period_key(period_start: date, period_end: date) -> str:
+    """The period as stored in quality_records.period_key: "2026-10-23/2026-11-21"."""
+    return f"{period_start.isoformat()}/{period_end.isoformat()}"
+
+
 def find_complaint_report(session, district_id: int, period_start: date,
                           period_end: date) -> QualityRecord | None:
     """The stored report of the district and period, or None."""
-    wanted = {"start": period_start.isoformat(), "end": period_end.isoformat()}
-    for record in session.scalars(select(QualityRecord).where(
-            QualityRecord.code == REPORT_CODE, QualityRecord.district_id == district_id,
-            QualityRecord.instance_id.is_(None), QualityRecord.disposed_at.is_(None))
-            .order_by(QualityRecord.id)):
-        period = (record.data or {}).get("period", {})
-        if {"start": period.get("start"), "end": period.get("end")} == wanted:
-            return record
-    return None
+    return session.scalars(select(QualityRecord).where(
+        QualityRecord.code == REPORT_CODE, QualityRecord.district_id == district_id,
+        QualityRecord.instance_id.is_(None), QualityRecord.disposed_at.is_(None),
+        QualityRecord.period_key == period_key(period_start, period_end))
+        .order_by(QualityRecord.id)).first()
 
 
 def generate_complaint_report(session, district_id: int, period_start: date, period_end: date,
@@ -195,7 +197,8 @@ def generate_complaint_report(session, district_id: int, period_start: date, per
         record = QualityRecord(code=REPORT_CODE, instance_id=None, human_task_id=None,
                                district_id=district_id, created_at=now,
                                created_by_id=user.id if user is not None else None,
-                               retention_until=retention_until(now, RECORDS_BY_CODE[REPORT_CODE]))
+                               retention_until=retention_until(now, RECORDS_BY_CODE[REPORT_CODE]),
+                               period_key=period_key(period_start, period_end))
         session.add(record)
         data["revision"] = 1
     else:
@@ -217,8 +220,11 @@ def generate_monthly_reports(session, now: datetime | None = None) -> list[tuple
     for district in session.scalars(select(District).order_by(District.id)):
         existing = find_complaint_report(session, district.id, period_start, period_end)
         if existing is None or not existing.data.get("complete"):
-            made.append((district.code, generate_complaint_report(
-                session, district.id, period_start, period_end, None, now)))
+            # Another scheduler inserting the same report first (its unique index): a no-op.
+            record = write_once(session, lambda district=district: generate_complaint_report(
+                session, district.id, period_start, period_end, None, now))
+            if record is not None:
+                made.append((district.code, record))
     return made
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from engine import start_instance_for
 from models import District, clock
 from models.mardom_salam import MardomSalamCouncil, MardomSalamMeeting
+from models.unique_writes import write_once
 
 from programmes.mardom_salam.schedule import (COUNCIL_KEY, DEFAULT_DEADLINE_DAYS, DEFAULT_DEADLINE_MONTHS,
                                               DEFAULT_FIRST_DATE, DEFAULT_TIME, create_due_meetings_in,
@@ -40,8 +41,14 @@ def start_due_council(session, now: datetime | None = None) -> MardomSalamCounci
     if district is None:
         return None
     council = MardomSalamCouncil(month=month)
-    session.add(council)
-    session.flush()
+
+    def _insert():
+        session.add(council)
+        session.flush()
+        return council
+    # Another scheduler starting this month's council first (month is unique): a no-op.
+    if write_once(session, _insert) is None:
+        return None
     instance = start_instance_for(
         session, COUNCIL_KEY, system_actor(session), district,
         {"council_month": month, "programme_status_text": programme_status_text(session)},

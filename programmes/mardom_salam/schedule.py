@@ -38,6 +38,7 @@ from engine import start_instance_for
 from models import District, User, clock
 from models.errors import InvalidData
 from models.mardom_salam import MardomSalamMeeting
+from models.unique_writes import write_once
 from people.accounts import service_account
 from workcal import jalali
 from workcal.store import zone_of
@@ -197,5 +198,7 @@ def create_due_meetings_in(session, now: datetime | None = None, first_date=DEFA
     if not districts:
         return []
     district = districts[((day - anchor).days // 14) % len(districts)]
-    return [create_meeting(session, day, at, district, system_actor(session), deadline_days,
-                           deadline_months)]
+    # Another scheduler creating the same date's meeting first (meeting_date is unique): a no-op.
+    meeting = write_once(session, lambda: create_meeting(session, day, at, district, system_actor(session),
+                                                         deadline_days, deadline_months))
+    return [meeting] if meeting is not None else []

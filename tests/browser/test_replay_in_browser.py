@@ -1,5 +1,7 @@
 """An auditor steps through a 137 message that looped twice, in Chromium: forward and back, the
-diagram of the instance's own version marks what ran, and the chosen pass is highlighted."""
+diagram of the instance's own version marks what ran, and the chosen pass is highlighted; and
+through the mayor's orders of a public meeting (a parallel multi-instance sub-process), where
+every step inside names its order and counts that order's own passes."""
 import pytest
 
 from live_server import log_in
@@ -64,3 +66,46 @@ def test_an_auditor_steps_forward_and_back_through_a_looped_message(app, page):
     page.get_by_test_id("step-last").click()
     page.wait_for_selector("#diagram[data-loaded=true]")
     assert marked(page, "active") == [] and page.js_errors == []
+
+
+def test_stepping_through_the_mayors_orders_names_each_item_and_its_own_passes(app, page):
+    """Three orders followed up side by side in a parallel multi-instance sub-process, order 2
+    sent back once: stepping forward, every step inside says which order it belongs to, and
+    order 2's second round is "pass 2 of 2" (its own rounds, not the four follow-ups)."""
+    from test_replay_items import EXPECTED, ORDER_TEXTS, run_meeting_with_one_order_looped
+    db = app.extensions["db_sessions"]()
+    try:
+        meeting = run_meeting_with_one_order_looped(app, db)
+    finally:
+        db.close()
+    log_in(page, "auditor")
+    page.goto(f"/audit/instances/{meeting}/replay")
+    page.wait_for_selector("#diagram[data-loaded=true]")
+    entries = page.locator("[data-testid=step-list] li")
+    inside = [i for i in range(1, entries.count() + 1)
+              if entries.nth(i - 1).get_by_test_id("list-item").count()]
+    assert len(inside) == len(EXPECTED)
+
+    with page.expect_navigation():
+        entries.nth(inside[0] - 1).locator("a").click()  # the first step inside the sub-process
+    seen = []
+    while True:
+        page.wait_for_selector("#diagram[data-loaded=true]")
+        step = int(page.get_by_test_id("step-position").get_attribute("data-step"))
+        if step in inside:
+            item = page.get_by_test_id("item")
+            number = int(item.get_attribute("data-number"))
+            assert ORDER_TEXTS[number] in item.inner_text()
+            assert f"مورد {'۰۱۲۳'[number]}" in item.inner_text()
+            element = page.get_by_test_id("step-detail").get_attribute("data-element")
+            seen.append((element, number, page.get_by_test_id("pass").inner_text()))
+        else:
+            assert page.get_by_test_id("item").count() == 0  # outside: no item
+        if step >= inside[-1]:
+            break
+        with page.expect_navigation():
+            page.get_by_test_id("step-forward").click()
+    assert seen == [(element, number, f"بار {'۰۱۲'[n]} از {'۰۱۲'[total]}")
+                    for element, number, n, total in EXPECTED]
+    assert ("Task_order_followup", 2, "بار ۲ از ۲") in seen
+    assert page.js_errors == []

@@ -210,7 +210,7 @@ def table_rows(response, testid: str) -> list[list[str]]:
     match = re.search(r'<table[^>]*data-testid="%s"[^>]*>.*?<tbody>(.*?)</tbody>' % testid, body, re.S)
     assert match, f"no table {testid!r} on the page"
     rows = []
-    for row in re.findall(r"<tr>(.*?)</tr>", match.group(1), re.S):
+    for row in re.findall(r"<tr(?:\s[^>]*)?>(.*?)</tr>", match.group(1), re.S):
         cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
         rows.append([html.unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in cells])
     return rows

@@ -237,8 +237,8 @@ def urls_of(app, values: dict[str, list]) -> list[str]:
     API speaks JSON)."""
     urls = []
     for rule in app.url_map.iter_rules():
-        if "GET" not in rule.methods or rule.endpoint == "static":
-            continue
+        if "GET" not in rule.methods or rule.endpoint in ("static", "observability.prometheus_metrics"):
+            continue  # /metrics: Prometheus' English text format (tests/http/test_observability.py)
         if rule.rule.startswith("/open311/"):
             urls += ["/open311/v2/services.json", "/open311/v2/services.xml",
                      "/open311/v2/requests.json", "/open311/v2/unknown"]
