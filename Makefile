@@ -22,12 +22,13 @@ export npm_config_fund := false
 export npm_config_audit := false
 export npm_config_update_notifier := false
 
-.PHONY: help venv dev assets pango setup run chromium lint-imports test test-fast
+.PHONY: help venv dev assets pango setup run serve chromium lint-imports test test-fast
 
 help:
 	@echo "make run    set up (Python venv, browser assets, database, demo data) and serve http://127.0.0.1:5000"
 	@echo "make test   run the whole test suite (SQLite; set TEST_DATABASE_URL for another database)"
 	@echo "make test-fast  the inner loop: every test but the browser and fault tests"
+	@echo "make serve  what make run does, served by gunicorn (gunicorn.conf.py) with the scheduler in a process of its own"
 
 # ---------------------------------------------------------------- Python
 # python3.11 if present, else python3 when it is 3.11. On a fresh Debian,
@@ -98,6 +99,15 @@ setup: venv assets pango
 # run.py is a development server: the development secrets are fine there (APP_ENV).
 run: setup
 	APP_ENV="$${APP_ENV:-development}" $(PY) run.py
+
+# make run's production twin: the same set-up, then gunicorn (gunicorn.conf.py: workers,
+# threads, bind and keep-alive from GUNICORN_* / PORT) and the scheduler as a process of its
+# own (`flask scheduler run`), stopped with the server. APP_ENV as for make run: set
+# APP_ENV=production and the secrets for a real deployment (docs/ARCHITECTURE.md, "Serving").
+serve: setup
+	@export APP_ENV="$${APP_ENV:-development}"; \
+	$(VENV)/bin/flask scheduler run & scheduler=$$!; trap 'kill $$scheduler 2>/dev/null || true' EXIT; \
+	$(VENV)/bin/gunicorn -c gunicorn.conf.py
 
 # ---------------------------------------------------------------- tests
 # Browser tests drive Debian's Chromium (/usr/bin/chromium) through Python

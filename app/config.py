@@ -2,6 +2,7 @@
 import os
 from pathlib import Path
 
+from models.base import POOL_DEFAULTS
 from models.shredding import DEVELOPMENT_KEY
 from workcal.jalali import DEFAULT_TIMEZONE
 
@@ -54,6 +55,20 @@ DEFAULTS = {
     "TIMER_RETRY_BACKOFF_SECONDS": 60.0,
     "SCRIPT_TIMEOUT_SECONDS": 2.0,
     "API_TOKEN_HOURS": 12.0,
+    # Seconds a web process trusts what it learnt about a bearer token (its user and grants)
+    # before asking the database again (app/api/token_cache.py; 0 = ask on every request). A
+    # token dropped, a user deactivated or a grant changed takes effect at once in the process
+    # that made the change, and in every other process within this many seconds.
+    "API_TOKEN_CACHE_SECONDS": 30.0,
+    # The database connections of each process (SQLAlchemy's pool; PostgreSQL only: SQLite
+    # opens one per thread). A process holds at most DB_POOL_SIZE + DB_MAX_OVERFLOW; a request
+    # waits DB_POOL_TIMEOUT_SECONDS for one, then fails. A connection older than
+    # DB_POOL_RECYCLE_SECONDS is closed and opened again when next taken (instead of a ping
+    # before every use), so one cut by a firewall or PgBouncer's server_lifetime is replaced.
+    # Size them with the formula in docs/ARCHITECTURE.md, "Connections and pools".
+    # Defaults (models/base.py POOL_DEFAULTS): DB_POOL_SIZE 5, DB_MAX_OVERFLOW 5,
+    # DB_POOL_TIMEOUT_SECONDS 10.0, DB_POOL_RECYCLE_SECONDS 1800.
+    **POOL_DEFAULTS,
     # Process roles (docs/ARCHITECTURE.md "Process roles"): the scheduler (timers, outbox, cron
     # jobs) runs inside the web process (`make run`: run.py, when SCHEDULER_IN_WEB is on, the
     # default) or as processes of their own (`flask scheduler run`, N of them; a deployment sets

@@ -30,12 +30,21 @@ def gunicorn_bin() -> str:
     return found
 
 
-def start_server(url: str, port: int, workers: int, threads: int, log_path: Path):
-    """(process, command) of gunicorn serving the app on this database, once every worker answers."""
+def start_server(url: str, port: int, workers: int, threads: int, log_path: Path,
+                 serve_config: bool = False):
+    """(process, command) of gunicorn serving the app on this database, once every worker answers.
+    serve_config: with gunicorn.conf.py (`make serve`: keep-alive off) instead of the flags of
+    before issue 21 (keep-alive 30 s)."""
     env = dict(os.environ, DATABASE_URL=url, SCHEDULER_ENABLED="0", APP_ENV="development")
-    cmd = [gunicorn_bin(), "-w", str(workers), "-k", "gthread", "--threads", str(threads),
-           "--keep-alive", "30", "-b", f"127.0.0.1:{port}", "--log-level", "warning",
-           "app:create_app()"]
+    if serve_config:
+        env.update(GUNICORN_WORKERS=str(workers), GUNICORN_THREADS=str(threads),
+                   GUNICORN_BIND=f"127.0.0.1:{port}", GUNICORN_LOG_LEVEL="warning")
+        env["GUNICORN_ACCESS_LOG"] = ""
+        cmd = [gunicorn_bin(), "-c", "gunicorn.conf.py"]
+    else:
+        cmd = [gunicorn_bin(), "-w", str(workers), "-k", "gthread", "--threads", str(threads),
+               "--keep-alive", "30", "-b", f"127.0.0.1:{port}", "--log-level", "warning",
+               "app:create_app()"]
     log = open(log_path, "w")
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.time() + 180  # a busy machine takes a minute to import the app twice

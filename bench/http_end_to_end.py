@@ -107,7 +107,8 @@ def run(args) -> dict:
     log_path = Path(tempfile.gettempdir()) / f"bench_http_{os.getpid()}_gunicorn.log"
     proc = pg = None
     try:
-        proc, cmd = start_server(url, port, args.workers, args.threads, log_path)
+        proc, cmd = start_server(url, port, args.workers, args.threads, log_path,
+                                 serve_config=args.serve_config)
         pids = server_pids(proc.pid)
         print(f"[{time.strftime('%H:%M:%S')}] server: {' '.join(cmd[1:])} (DATABASE_URL={url}); "
               f"pids {pids}", flush=True)
@@ -244,6 +245,8 @@ def main(argv=None) -> int:
                         help="each client opens a new keep-alive connection after this many requests, "
                              "so that gunicorn spreads the clients over its workers (0: one connection "
                              "for the whole run, the behaviour before)")
+    parser.add_argument("--serve-config", action="store_true",
+                        help="serve with gunicorn.conf.py (`make serve`) instead of the flags of before issue 21")
     parser.add_argument("--keep-db", action="store_true", help="do not drop the database afterwards")
     parser.add_argument("--json", action="store_true", help="also print the raw result as JSON")
     args = parser.parse_args(argv)

@@ -155,8 +155,14 @@ def user_for_token(session, token: str) -> User | None:
     One query: the token, its user and the user's role grants (with their districts), joined;
     every API request checks access with the grants.
     """
+    found = token_holder(session, token)
+    return found[0] if found is not None and found[1] >= utcnow() else None
+
+
+def token_holder(session, token: str) -> tuple[User, object] | None:
+    """(the active user owning the token, the token's expiry: naive UTC), or None; one query."""
     row = session.scalars(_TOKEN_QUERY, {"token_sha256": hashlib.sha256(token.encode()).hexdigest()}
                           ).unique().first()
-    if row is None or row.expires_at < utcnow() or not row.user.is_active:
+    if row is None or not row.user.is_active:
         return None
-    return row.user
+    return row.user, row.expires_at

@@ -25,7 +25,7 @@ from people import access
 from workcal.store import calendar_for
 
 from .. import task_service
-from ..db import db_session
+from ..db import db_session, write_apart
 from ..documents.uploads import take_uploads
 from ..i18n import due_in_words, page_style, translate_error
 from programmes.citizens.tracking import request_of_instance
@@ -57,7 +57,7 @@ def inbox():
     due_words = {t.id: due_in_words(t.due_at, now, calendars[t.district_id])
                  for t in tasks if t.due_at}
     # New to this user: created since they last opened the inbox, or told of and not yet read.
-    seen_before = visit_inbox(session, current_user)
+    seen_before = write_apart(lambda apart: visit_inbox(apart, current_user))
     new_ids = {t.id for t in tasks if seen_before is None or t.created_at > seen_before}
     new_ids |= unread_task_ids(session, current_user, [t.id for t in tasks])
     return render_template("inbox/inbox.html", tasks=tasks, now=now, due_words=due_words,
@@ -103,7 +103,8 @@ def task(task_id):
     elif schema and task.status == "ready":
         values = prefill_values(schema, opened.data(session))
     if request.method == "GET":
-        mark_read(session, current_user, task_id=task.id)  # seen: no longer new in bell and inbox
+        # Seen: no longer new in bell and inbox (a write of its own: this GET only reads).
+        write_apart(lambda apart: mark_read(apart, current_user, task_id=task.id))
     return render_template("inbox/task.html", task=task, values=values, errors=errors,
                            schema=shown_form(schema, values) if schema else None,
                            elsewhere_url=_elsewhere_url(session, task),

@@ -59,7 +59,8 @@ def test_the_settings_example_lists_every_setting_once_and_leaves_the_secrets_em
     assert len(names) == len(set(names)), "a setting is listed twice"
     missing = set(DEFAULTS) - set(names) - {"TESTING"}
     assert not missing, f"deploy/env.example lacks {sorted(missing)}"
-    gunicorn = set(re.findall(r'os\.environ\.get\("(GUNICORN_[A-Z_]+)"', (DEPLOY / "gunicorn.conf.py").read_text()))
+    gunicorn = set(re.findall(r'os\.environ\.get\("(GUNICORN_[A-Z_]+)"', (DEPLOY / "gunicorn.conf.py").read_text()
+                                                                        + (ROOT / "gunicorn.conf.py").read_text()))
     assert set(names) - set(DEFAULTS) <= {"POSTGRES_PASSWORD"} | gunicorn
     values = dict(listed)
     for secret in SECRETS:
@@ -89,6 +90,7 @@ def test_systemd_analyze_verifies_the_units(tmp_path):
 
 
 def test_gunicorn_reads_the_config_file():
-    config = {}
+    config = {"__file__": str(DEPLOY / "gunicorn.conf.py")}
     exec((DEPLOY / "gunicorn.conf.py").read_text(), config)  # noqa: S102 - our own file
     assert config["worker_class"] == "gthread" and config["workers"] >= 1 and config["threads"] >= 1
+    assert config["bind"] == "0.0.0.0:8000" and config["keepalive"] == 0 and "child_exit" in config
