@@ -10,6 +10,7 @@ from notifications.staff import notify_users
 from people.access import holders_of
 
 REPAIR = "repair_instances"
+UNKNOWN_STEP = "نامشخص"  # the notice is Persian text (notifications/templates/staff_incident.txt)
 MAX_MESSAGE = 500  # the engine's words kept with the notification (a traceback can be long)
 
 
@@ -22,7 +23,8 @@ def notify_incident(session, instance) -> int:
     params = {"process_name": instance.version.name or instance.process_key,
               "process_key": instance.process_key,
               "element": instance.failed_element,
-              "element_name": instance.failed_element_name or instance.failed_element or "",
+              # SpiffWorkflow does not always say which task failed (a timer's own expression).
+              "element_name": instance.failed_element_name or instance.failed_element or UNKNOWN_STEP,
               "error_message": message,
               # A confidential case's code is not spread beyond who may see it.
               "tracking_code": None if instance.confidential else instance.tracking_code}
