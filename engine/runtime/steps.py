@@ -39,6 +39,10 @@ _OPEN_TASK_IDS = select(HumanTask.id, HumanTask.spiff_task_id).where(
 _OPEN_TASK_OBJECTS = select(HumanTask).options(lazyload("*")).where(
     HumanTask.id.in_(bindparam("ids", expanding=True)))
 _INSTANCES = Instance.__table__
+# SET comes from the parameters' keys (the columns a step changed); one statement object, so
+# its cache key is computed once, not at every step.
+_UPDATE_INSTANCE = update(_INSTANCES).where(_INSTANCES.c.id == bindparam("_id"),
+                                            _INSTANCES.c.row_version == bindparam("_version"))
 _TIMER_ROWS = select(Timer).where(Timer.instance_id == bindparam("instance_id"), or_(
     Timer.status == "waiting", Timer.spiff_task_id.in_(bindparam("spiff_task_ids", expanding=True))))
 
@@ -119,9 +123,8 @@ def write_instance(session, instance: Instance) -> None:
     values = {attrs[key].columns[0].name: state.dict[key] for key in keys if key in state.dict}
     version = state.dict["row_version"]
     result = session.connection().execute(
-        update(_INSTANCES).where(_INSTANCES.c.id == instance.id,
-                                 _INSTANCES.c.row_version == version)
-        .values(**values, row_version=version + 1))
+        _UPDATE_INSTANCE, {**values, "row_version": version + 1, "_id": instance.id,
+                           "_version": version})
     if result.rowcount != 1:
         raise StaleDataError(f"UPDATE statement on table 'instances' expected to update 1 row(s); "
                              f"{result.rowcount} were matched.")
