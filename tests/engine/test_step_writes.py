@@ -143,3 +143,16 @@ def test_an_open_task_the_session_does_not_hold_is_loaded_and_stays_open(app, db
     assert db.scalar(select(HumanTask.status).where(HumanTask.id == task_id)) == "completed"
     assert db.scalar(select(Event.type).where(Event.instance_id == instance.id)
                      .order_by(Event.seq.desc()).limit(1)) == "task_completed"
+
+
+def test_a_notification_template_is_compiled_once_and_again_when_its_text_changes():
+    """A step that queues a notice rendered it from a freshly compiled template each time."""
+    from notifications import outbox
+    context = {"tracking_code": "137-1", "track_url": "https://example.org/t/1"}
+    first = outbox.render_notification("tracking_code_issued", "sms", context)
+    misses = outbox._compiled.cache_info().misses
+    assert outbox.render_notification("tracking_code_issued", "sms", context) == first
+    assert outbox._compiled.cache_info().misses == misses  # served compiled
+    edited = outbox._compiled("{{ tracking_code }} (edited)")  # another text: compiled anew
+    assert edited.render(context) == "137-1 (edited)"
+    assert outbox._compiled.cache_info().misses == misses + 1
