@@ -12,7 +12,8 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select, text
+from sqlalchemy import event as sa_event, insert, select, text
+from sqlalchemy.orm import Session
 
 from models import Event, User, utcnow
 from models.audit import OperatorEvent
@@ -21,6 +22,9 @@ from models.shredding import reveal_personal, seal_personal
 GENESIS_SHA256 = "0" * 64
 CITY_CHAIN = 0  # the instance id the city-wide chain hashes with (no instance has it)
 _CITY_LOCK = 190_032  # PostgreSQL advisory lock: one appender of the city chain at a time
+# session.info: the event rows appended since the last flush, written at its end (issue 21).
+_PENDING_EVENTS = "engine.pending_events"
+_INSERT_EVENTS = insert(Event.__table__)
 
 
 def event_digest(prev_sha256: str, instance_id: int, seq: int, type_: str, task_spec,
@@ -34,26 +38,44 @@ def event_digest(prev_sha256: str, instance_id: int, seq: int, type_: str, task_
 
 
 def append_event(session, instance, type_: str, *, actor=None, task_spec=None,
-                 spiff_task_id=None, data=None) -> Event:
-    """Append one event to the instance's log (never flushes: the caller's flush writes it).
+                 spiff_task_id=None, data=None) -> dict:
+    """Append one event to the instance's log (never flushes: the caller's flush writes it);
+    returns the row's values.
 
     The head of the chain (seq and hash of the newest event) is kept on the instance row,
     which the same flush updates with its optimistic version check: two transactions that
-    append to one instance cannot both commit, so the chain never forks.
+    append to one instance cannot both commit, so the chain never forks. The rows are not ORM
+    objects (a unit-of-work pass per event cost more than the insert): they wait in the
+    session and the end of the next flush inserts them in one statement (_write_pending_events),
+    after the instance rows and their version checks; a rollback drops them.
     """
     seq, prev = _chain_head(session, instance)
     seq += 1
     at = utcnow()
     data = seal_personal(session, instance.id, json.loads(json.dumps(data or {}, default=str)))
     actor_id = actor.id if actor is not None else None
-    event = Event(instance_id=instance.id, seq=seq, type=type_, task_spec=task_spec,
-                  spiff_task_id=spiff_task_id, actor_id=actor_id, at=at, data=data,
-                  prev_sha256=prev,
-                  sha256=event_digest(prev, instance.id, seq, type_, task_spec,
-                                      spiff_task_id, actor_id, at, data))
-    session.add(event)
-    instance.last_event_seq, instance.last_event_sha256 = seq, event.sha256
-    return event
+    row = {"instance_id": instance.id, "seq": seq, "type": type_, "task_spec": task_spec,
+           "spiff_task_id": spiff_task_id, "actor_id": actor_id, "at": at, "data": data,
+           "prev_sha256": prev,
+           "sha256": event_digest(prev, instance.id, seq, type_, task_spec, spiff_task_id,
+                                  actor_id, at, data)}
+    session.info.setdefault(_PENDING_EVENTS, []).append(row)
+    instance.last_event_seq, instance.last_event_sha256 = seq, row["sha256"]
+    return row
+
+
+@sa_event.listens_for(Session, "after_flush")
+def _write_pending_events(session, _flush_context) -> None:
+    # The flush has written the instance rows (their version checks passed): their events now.
+    rows = session.info.pop(_PENDING_EVENTS, None)
+    if rows:
+        session.connection().execute(_INSERT_EVENTS, rows)
+
+
+@sa_event.listens_for(Session, "after_soft_rollback")
+def _drop_pending_events(session, _previous_transaction) -> None:
+    # Any rollback (a savepoint's, a failed flush's) undoes the instance changes they chain to.
+    session.info.pop(_PENDING_EVENTS, None)
 
 
 def _chain_head(session, instance) -> tuple[int, str]:

@@ -218,7 +218,8 @@ def reassign(task_id):
 @token_required
 def complete(task_id):
     session = db_session()
-    data = api_task_data(session, task_id, g.api_user, request)  # JSON, or multipart with files
+    # JSON, or multipart with files; `loaded` is held so the completion finds the task loaded.
+    data, loaded = api_task_data(session, task_id, g.api_user, request)  # noqa: F841
     done = task_service.complete_task(session, task_id, g.api_user, data, locale=str(get_locale()))
     return jsonify({"task": task_json(done), "instance": instance_json(done.instance, open_tasks(session, done.instance))})
 

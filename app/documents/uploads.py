@@ -111,11 +111,13 @@ def _kept(session, task, name: str, value) -> list[int]:
 
 
 
-def api_task_data(session, task_id: int, user, req) -> object:
-    """The data of `POST /api/v1/tasks/<id>/complete` with its file fields resolved as on the
-    task page: a JSON body's `data`, or a multipart body whose field `data` holds that JSON and
-    whose files come under their field's name; ids that are not this instance's files of that
-    field are dropped."""
+def api_task_data(session, task_id: int, user, req) -> tuple[object, object]:
+    """(data, task) of `POST /api/v1/tasks/<id>/complete`: the data with its file fields
+    resolved as on the task page (a JSON body's `data`, or a multipart body whose field `data`
+    holds that JSON and whose files come under their field's name; ids that are not this
+    instance's files of that field are dropped), and the task it loaded (None if it did not),
+    with its instance's stored workflow: the caller holding it keeps it in the session's
+    identity map, so the completion finds it there instead of loading it again (issue 21)."""
     if req.files or req.mimetype == "multipart/form-data":
         try:
             data = json.loads(req.form.get("data") or "{}")
@@ -127,6 +129,6 @@ def api_task_data(session, task_id: int, user, req) -> object:
             raise InvalidData("The request body must be a JSON object.")
         data = body.get("data")
     if not isinstance(data, dict):
-        return data
-    opened = task_service.open_task(session, task_id, user, with_state=False)
-    return take_uploads(session, opened.task, opened.schema, dict(data), req.files, user)
+        return data, None
+    opened = task_service.open_task(session, task_id, user, with_state=True)
+    return take_uploads(session, opened.task, opened.schema, dict(data), req.files, user), opened.task
