@@ -46,6 +46,9 @@ class Hooks:
     # instance_error event is logged (engine.runtime.steps.note_failure): failure_count is 1 for
     # a new incident, more when a retry of it failed again (who may repair it is told once).
     instance_failed: list = field(default_factory=list)
+    # functions (session, instance, timer, fired_at) run as each due timer fires, before the step
+    # it starts (engine.runtime.timers): the metrics' timer lateness and step start.
+    timer_fired: list = field(default_factory=list)
     # process key -> {"channel" | "category": data key}: the data keys an instance of that process
     # is filtered by channel and category with (engine.runtime.search_index; default: the keys
     # channel and category).

@@ -14,14 +14,12 @@ completion is not counted)."""
 import ipaddress
 import os
 import time
-from datetime import datetime
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from models import Event
 
 _STEP_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 _LATENESS_BUCKETS = (0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 300.0, 3600.0)
@@ -84,17 +82,13 @@ def on_step_stored(session, instance, completed, opened, started):
         pending.append((COMPLETIONS.labels(instance.process_key).inc, 1))
 
 
-def _timer_fired(session, obj) -> None:
-    """A timer_fired event joins the session: its lateness, and its step starts."""
-    if not isinstance(obj, Event) or obj.type != "timer_fired":
+def on_timer_fired(session, instance, timer, fired_at) -> None:
+    """timer_fired hook: its lateness, and the step it starts begins now."""
+    _mark_start(session, ("instance", instance.id))
+    if timer.due_at is None or fired_at is None:
         return
-    _mark_start(session, ("instance", obj.instance_id))
-    try:
-        due = datetime.fromisoformat((obj.data or {})["due_at"])
-        lateness = (obj.at - due).total_seconds()
-    except (KeyError, TypeError, ValueError):
-        return
-    _pending(session).append((TIMER_LATENESS.observe, max(lateness, 0.0)))
+    _pending(session).append((TIMER_LATENESS.observe,
+                              max((fired_at - timer.due_at).total_seconds(), 0.0)))
 
 
 def _savepoint_begun(session, transaction) -> None:
@@ -130,7 +124,6 @@ def listen_to_sessions() -> None:
     sessions without observations pay one dict lookup per commit)."""
     if _listening["on"]:
         return
-    event.listen(Session, "transient_to_pending", _timer_fired)
     event.listen(Session, "after_transaction_create", _savepoint_begun)
     event.listen(Session, "after_commit", _committed)
     event.listen(Session, "after_soft_rollback", _rolled_back)
@@ -145,6 +138,7 @@ def register_engine_observer(bpmn_engine) -> None:
     hooks.task_completed.append(on_task_completed)
     hooks.instance_starting.append(on_instance_starting)
     hooks.step_stored.append(on_step_stored)
+    hooks.timer_fired.append(on_timer_fired)
 
 
 # ---------------------------------------------------------------- pool and database gauges

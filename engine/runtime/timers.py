@@ -58,11 +58,14 @@ def _fire(session, instance: Instance, due: list[Timer], marked: bool = False) -
             timer.status = "suspended" if instance.status == "suspended" else "cancelled"
         session.flush()
         return
-    workflow = engine_of(session).load_workflow(instance.state_json, instance.version)
+    engine = engine_of(session)
+    workflow = engine.load_workflow(instance.state_json, instance.version)
     for timer in due:
         # Mark before running so the state sync below does not see them as withdrawn.
         if not marked:
             timer.status, timer.fired_at = "fired", utcnow()
+        for hook in engine.hooks.timer_fired:
+            hook(session, instance, timer, timer.fired_at or utcnow())
         append_event(session, instance, "timer_fired", task_spec=timer.task_spec,
                      spiff_task_id=timer.spiff_task_id, data={"due_at": timer.due_at.isoformat()})
     make_timers_due(workflow, [timer.spiff_task_id for timer in due])

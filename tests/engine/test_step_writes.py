@@ -16,10 +16,11 @@ from models.errors import Conflict
 from test_step_queries import recorded
 
 # Statements of one completion of review_loop's first task in a fresh session (engine level):
-# the task with its instance's state, the actor's substitutions, the instance's open task ids,
-# the three reads of the staff notification of the task it opened; the instance UPDATE (Core,
+# the task with its instance's state, the actor's substitutions, the working calendar's version
+# (workcal.store: a change on another node counts at once), the instance's open task ids, the
+# three reads of the staff notification of the task it opened; the instance UPDATE (Core,
 # version-checked), the completed task's UPDATE, the new task's INSERT, the events' INSERT.
-STATEMENTS_PER_COMPLETION = 10
+STATEMENTS_PER_COMPLETION = 11
 
 
 def start(db, process_key="t_review"):
