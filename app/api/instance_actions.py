@@ -41,15 +41,16 @@ def _answer(session, instance, **more):
     return jsonify({"instance": out, **more} if more else out)
 
 
-def _act(instance_id: int, action):
+def _act(instance_id: int, action, answer_key: str | None = None):
+    """Load, check, run one action; its result goes in the answer under answer_key (if given)."""
     session = db_session()
     body = _body()
     instance = get_instance_to_repair(session, instance_id, g.api_user)
     try:
-        action(session, instance, body)
+        result = action(session, instance, body)
     except StaleDataError:  # another operator or a step changed the instance meanwhile
         raise Conflict("The instance was changed meanwhile: look at it again and repeat the action.") from None
-    return _answer(session, instance)
+    return _answer(session, instance, **({answer_key: result} if answer_key else {}))
 
 
 @bp.post("/instances/<int:instance_id>/retry")
@@ -86,14 +87,9 @@ def move(instance_id):
 @bp.patch("/instances/<int:instance_id>/data")
 @token_required
 def set_data(instance_id):
-    session = db_session()
-    body = _body()
-    instance = get_instance_to_repair(session, instance_id, g.api_user)
-    if "data" not in body:
-        raise InvalidData("Give the data (a JSON object).", {"data": "required"})
-    try:
-        changes = set_instance_data(session, instance, g.api_user, body.get("data"),
-                                    body.get("reason"), merge=body.get("replace") is not True)
-    except StaleDataError:
-        raise Conflict("The instance was changed meanwhile: look at it again and repeat the action.") from None
-    return _answer(session, instance, changes=changes)
+    def change(session, instance, body):
+        if "data" not in body:
+            raise InvalidData("Give the data (a JSON object).", {"data": "required"})
+        return set_instance_data(session, instance, g.api_user, body.get("data"), body.get("reason"),
+                                 merge=body.get("replace") is not True)
+    return _act(instance_id, change, answer_key="changes")
