@@ -202,11 +202,16 @@ def _check(fields: dict) -> tuple[dict, dict]:
     return clean, errors
 
 
+# The 137 channel (programmes/messages137/channels.py) of each door a request comes in by.
+MESSAGE_CHANNEL_OF = {"portal": "web", "open311": "api", "sms": "sms", "bot": "messenger",
+                      "email": "email"}
+
+
 def _start_data(service: Service, clean: dict, channel: str) -> dict:
     """The workflow's start data: what the first staff form shows, already filled in."""
     place = clean["address"] or f"{clean['lat']:.6f}, {clean['lon']:.6f}"
     if service.process_key == "citizen_message_137":
-        data = {"channel": "web" if channel == "portal" else "api", "category": service.code,
+        data = {"channel": MESSAGE_CHANNEL_OF.get(channel, "api"), "category": service.code,
                 "description": clean["description"], "location": place}
         if clean["contact_name"]:
             data["citizen_name"] = clean["contact_name"]
