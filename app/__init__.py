@@ -52,10 +52,11 @@ def create_app(config: dict | None = None) -> Flask:
     from .reports import bp as reports_bp
     from .staff_notifications import bp as staff_notifications_bp
     from .studio import bp as studio_bp
+    from .webhooks import bp as webhooks_bp
     for blueprint in (auth_bp, inbox_bp, instances_bp, forms_bp, records_bp, reports_bp, drafts_bp,
                       mardom_salam_bp, calendar_bp, audit_bp, studio_bp, public_bp, portal_bp,
                       api_keys_bp, api_bp, open311_bp, documents_bp, letters_bp, admin_bp,
-                      staff_notifications_bp, dashboard_bp, incidents_bp):
+                      staff_notifications_bp, dashboard_bp, incidents_bp, webhooks_bp):
         app.register_blueprint(blueprint)
     extensions.csrf.exempt(api_bp)  # the API authenticates with bearer tokens, not cookies
     extensions.csrf.exempt(open311_bp)  # Open311 clients post forms with an api_key, no cookie

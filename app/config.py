@@ -185,6 +185,19 @@ DEFAULTS = {
     "NOTIFY_BATCH_SIZE": 50,
     "NOTIFY_MAX_ATTEMPTS": 8,
     "NOTIFY_LEASE_SECONDS": 300,
+    # Webhooks (notifications/webhooks.py, /admin/webhooks): deliveries are sent by the scheduler
+    # every WEBHOOK_POLL_SECONDS, WEBHOOK_BATCH_SIZE at a time, each POST given
+    # WEBHOOK_TIMEOUT_SECONDS; a failure (not 2xx, a timeout, a refused connection) is retried
+    # after WEBHOOK_FIRST_RETRY_SECONDS, doubling up to WEBHOOK_MAX_RETRY_SECONDS, until
+    # WEBHOOK_MAX_ATTEMPTS attempts, then the delivery is failed (a redelivery by hand gives it
+    # as many again); a claimed delivery is another sender's again after WEBHOOK_LEASE_SECONDS.
+    "WEBHOOK_POLL_SECONDS": 10.0,
+    "WEBHOOK_BATCH_SIZE": 50,
+    "WEBHOOK_TIMEOUT_SECONDS": 10.0,
+    "WEBHOOK_MAX_ATTEMPTS": 8,
+    "WEBHOOK_FIRST_RETRY_SECONDS": 30,
+    "WEBHOOK_MAX_RETRY_SECONDS": 3600,
+    "WEBHOOK_LEASE_SECONDS": 300,
     # Staff notifications (notifications/staff.py, programmes/staff/): the kinds whose e-mail
     # and SMS go out outside working hours (the others wait for the next working moment of the
     # task's district; kinds: offered, escalation, due_soon, overdue, digest), the working hours

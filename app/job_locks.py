@@ -17,6 +17,7 @@ JOB_LOCK_KEYS = {
     "staff_due_soon": 190_105,
     "staff_overdue": 190_106,
     "staff_digest": 190_107,
+    "webhooks": 190_108,
 }
 
 

@@ -19,6 +19,8 @@ from programmes.mardom_salam.council import (JobResult, deadline_days_of, deadli
 from records.retention import awaiting_approval, dispose_due_records, held_due_count
 from engine import fire_due_timer_batch
 from notifications import send_due_notifications, transports_from_config
+from notifications.webhooks import (DeliverySettings, claim_due_deliveries, post_delivery,
+                                    record_result)
 from programmes.staff.events import notify_due_soon, notify_overdue, send_digests
 from workcal.jalali import local_zone
 
@@ -178,6 +180,38 @@ def staff_notices_job(session_factory, now=None) -> dict:
     return told
 
 
+def webhook_settings(config) -> DeliverySettings:
+    """The webhook sender's settings, from the WEBHOOK_* settings."""
+    return DeliverySettings(timeout_seconds=config["WEBHOOK_TIMEOUT_SECONDS"],
+                            max_attempts=config["WEBHOOK_MAX_ATTEMPTS"],
+                            first_retry_seconds=config["WEBHOOK_FIRST_RETRY_SECONDS"],
+                            max_retry_seconds=config["WEBHOOK_MAX_RETRY_SECONDS"],
+                            lease_seconds=config["WEBHOOK_LEASE_SECONDS"],
+                            batch_size=config["WEBHOOK_BATCH_SIZE"])
+
+
+def send_webhooks_job(session_factory, settings: DeliverySettings | None = None,
+                      max_batches: int = 10) -> dict:
+    """Send the due webhook deliveries: claim a batch in one transaction (the job's lock, SKIP
+    LOCKED rows on PostgreSQL), POST each outside any transaction, record each result in one
+    of its own; batch after batch up to max_batches. Counts by resulting status."""
+    settings = settings or DeliverySettings()
+    outcome: dict = {}
+    for _ in range(max_batches):
+        claimed = run_job(session_factory, "claiming webhook deliveries",
+                          partial(claim_due_deliveries, settings=settings), failed=[],
+                          lock="webhooks", skipped=[])
+        for delivery in claimed:
+            status_code, error = post_delivery(delivery, settings.timeout_seconds)
+            status = run_job(session_factory, "recording a webhook delivery",
+                             lambda session, d=delivery, c=status_code, e=error:
+                             record_result(session, d, c, e, settings))
+            outcome[status] = outcome.get(status, 0) + 1
+        if len(claimed) < settings.batch_size:
+            break
+    return outcome
+
+
 def mardom_salam_settings(config) -> dict:
     """The Mardom Salam schedule's keyword arguments, from the MARDOM_SALAM_* settings."""
     return {"first_date": config["MARDOM_SALAM_FIRST_DATE"], "time_of_day": config["MARDOM_SALAM_TIME"],
@@ -229,6 +263,11 @@ def add_jobs(app, scheduler) -> None:
                               "lease_seconds": app.config["NOTIFY_LEASE_SECONDS"]},
                       seconds=app.config["NOTIFY_POLL_SECONDS"], max_instances=1,
                       coalesce=True, id="send_due_notifications")
+    # After commit, too: the webhook deliveries the steps queued (notifications/webhooks.py).
+    scheduler.add_job(send_webhooks_job, "interval", args=[app.extensions["db_sessions"],
+                                                           webhook_settings(app.config)],
+                      seconds=app.config["WEBHOOK_POLL_SECONDS"], max_instances=1,
+                      coalesce=True, id="send_webhooks")
 
 
 def start_scheduler(app) -> BackgroundScheduler:

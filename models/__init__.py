@@ -22,8 +22,9 @@ from .staff_notifications import InboxVisit, NotificationPreference, StaffNotifi
 from .surveys import PollQuestionnaire, SurveyAnswer, SurveyLink, SurveyTokenUse
 from .studio import ProcessDraft
 from .workflow import Event, HumanTask, Instance, ProcessVersion, Timer
+from .webhooks import WebhookDelivery, WebhookSubscription
 
 __all__ = ["ApiKey", "Attachment", "Letter", "LetterCounter", "LoginFailure", "MardomSalamCouncil", "MardomSalamMeeting", "MardomSalamRequest", "DraftAmendment", "DraftComment", "DraftRegulation", "DraftSection", "FormVersion", "ProcessDraft", "CaseKey", "ChainDigest", "DisposalProposal", "LegalHoldChange", "OperatorEvent", "RecordDisposal", "Base", "make_engine", "make_session_factory", "utcnow", "CalendarDay", "CitizenRequest", "DistrictBoundary", "ApiToken",
            "District", "Role", "RoleGrant", "Substitution", "Unit", "UnitCategory", "User", "OutboxMessage", "QualityRecord", "PollQuestionnaire", "SurveyAnswer", "SurveyLink", "SurveyTokenUse", "Event",
            "HumanTask", "Instance", "ProcessVersion", "Timer",
-           "InboxVisit", "NotificationPreference", "StaffNotification", "MessageChannel", "MigrationJob", "CacheVersion"]
+           "InboxVisit", "NotificationPreference", "StaffNotification", "MessageChannel", "MigrationJob", "CacheVersion", "WebhookDelivery", "WebhookSubscription"]
