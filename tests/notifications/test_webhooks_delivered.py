@@ -14,7 +14,8 @@ from engine_support import deploy, district_id, ready_task, user
 from models import clock
 from models.webhooks import WebhookSubscription
 from notification_support import START
-from notifications.webhooks import (DeliverySettings, sign_body, verify_signature)
+from notifications.webhooks import (DeliverySettings, claim_due_deliveries, sign_body,
+                                    verify_signature)
 from programmes.integrations.subscriptions import (create_subscription, redeliver_by_hand,
                                                    set_subscription_enabled)
 from webhook_support import Receiver, deliveries, documented_verifier, forget_cached_subscriptions
@@ -203,3 +204,26 @@ def test_nobody_subscribed_means_no_delivery_rows(app, db, sessions, frozen):
     run_review(app)
     assert deliveries(db) == []
     assert send_webhooks_job(sessions, SETTINGS) == {}
+
+
+@pytest.mark.postgres
+@pytest.mark.committed
+def test_two_schedulers_claim_different_deliveries_without_waiting_for_each_other(
+        app, sessions, receiver, frozen):
+    subscribe(app, receiver.url, ["instance.started", "task.created"])
+    run_review(app, approve=False)  # three deliveries
+    first, second = sessions(), sessions()
+    try:
+        mine = claim_due_deliveries(first, DeliverySettings(batch_size=2))
+        # The first claim is not committed yet: its rows are passed over (SKIP LOCKED).
+        theirs = claim_due_deliveries(second, DeliverySettings(batch_size=2))
+        assert (len(mine), len(theirs)) == (2, 1)
+        assert not {d.id for d in mine} & {d.id for d in theirs}
+        first.commit()
+        second.commit()
+        # Claimed rows are leased: nobody claims them again before the lease ends.
+        assert claim_due_deliveries(first, DeliverySettings(batch_size=10)) == []
+        first.rollback()
+    finally:
+        first.close()
+        second.close()
