@@ -49,7 +49,7 @@ def create_subscription(session, url, events, description, user) -> tuple[Webhoo
     session.flush()
     append_operator_event(session, "webhook_subscribed", actor=user, reason=description or url,
                           data={"subscription_id": row.id, "url": url, "events": kinds})
-    forget_subscriptions()
+    forget_subscriptions(session)
     return row, secret
 
 
@@ -73,7 +73,7 @@ def set_subscription_enabled(session, subscription_id: int, enabled: bool, user)
         append_operator_event(session, "webhook_enabled" if enabled else "webhook_disabled",
                               actor=user, reason=row.description or row.url,
                               data={"subscription_id": row.id})
-        forget_subscriptions()
+        forget_subscriptions(session)
     return row
 
 

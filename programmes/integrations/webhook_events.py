@@ -16,18 +16,38 @@ import threading
 import time as monotonic_time
 import weakref
 
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
 from notifications.webhooks import enabled_subscriptions, queue_event
 from programmes.staff.events import ESCALATION_TASKS
 
 SUBSCRIPTIONS_CACHE_SECONDS = 10.0
 MESSAGE_137 = "citizen_message_137"
 _SOURCES = weakref.WeakSet()  # every WebhookEvents of this process, for forget_subscriptions
+_CHANGED = "webhooks.subscriptions_changed"  # session.info: forget again once it commits
 
 
-def forget_subscriptions() -> None:
-    """Empty every cache of subscriptions in this process (one was made or changed)."""
+def forget_subscriptions(session=None) -> None:
+    """Empty every cache of subscriptions in this process (one was made or changed in the
+    session's transaction: again when it commits, so no step in between keeps the old list)."""
+    if session is not None:
+        session.info[_CHANGED] = True
     for source in list(_SOURCES):
         source.forget()
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_on_commit(session) -> None:
+    if session.info.pop(_CHANGED, False):
+        forget_subscriptions()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_on_rollback(session) -> None:
+    # A step of this transaction may have cached what is now undone.
+    if session.info.pop(_CHANGED, False):
+        forget_subscriptions()
 
 
 class WebhookEvents:
