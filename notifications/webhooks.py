@@ -21,7 +21,7 @@ import secrets
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 import requests
@@ -255,7 +255,3 @@ def redeliver(session, delivery_id: int, subscription_id: int) -> WebhookDeliver
         session.flush()
     return delivery
 
-
-def unix_seconds(moment: datetime) -> int:
-    """Unix seconds of a naive UTC moment (the columns' convention)."""
-    return int(moment.replace(tzinfo=timezone.utc).timestamp())

@@ -231,7 +231,46 @@ def openapi_document() -> dict:
             "/openapi.json": {"get": {**_op("This OpenAPI 3.1 description", {"type": "object"}),
                                       "security": []}},
             **repair_paths(),
+            **webhook_paths(),
         },
+    }
+
+
+def webhook_paths() -> dict:
+    """Webhook subscriptions (app/api/webhooks.py): city-wide administrators only."""
+    subscription = {"type": "object", "properties": {
+        "id": {"type": "integer"}, "url": {"type": "string"}, "description": {"type": "string"},
+        "events": {"type": "array", "items": {"type": "string"}}, "enabled": {"type": "boolean"},
+        "created_at": {"type": "string"}}}
+    delivery = {"type": "object", "properties": {
+        "id": {"type": "integer"}, "event_id": {"type": "string"}, "event": {"type": "string"},
+        "status": {"enum": ["pending", "sending", "delivered", "failed", "cancelled"]},
+        "attempts": {"type": "integer"}, "last_status_code": {"type": ["integer", "null"]}}}
+    one = [_path_id("subscription_id")]
+    return {
+        "/webhooks": {
+            "get": _op("Webhook subscriptions, with their deliveries counted by status",
+                       {"type": "object", "properties": {"webhooks": {"type": "array", "items": subscription}}},
+                       401, 403),
+            "post": _op("Subscribe an http(s) address to event kinds (instance.started, "
+                        "instance.completed, task.created, task.completed, task.escalated, "
+                        "message.closed); the answer has the signing secret, this once "
+                        "(docs/WEBHOOKS.md)", subscription, 400, 401, 403, status="201",
+                        body={"type": "object", "required": ["url", "events"], "properties": {
+                            "url": {"type": "string"}, "description": {"type": "string"},
+                            "events": {"type": "array", "items": {"type": "string"}}}})},
+        "/webhooks/{subscription_id}/deliveries": {"get": _op(
+            "The subscription's latest deliveries, newest first",
+            {"type": "object", "properties": {"deliveries": {"type": "array", "items": delivery}}},
+            401, 403, 404, params=one)},
+        "/webhooks/{subscription_id}/enable": {"post": _op(
+            "Enable a subscription", subscription, 401, 403, 404, params=one)},
+        "/webhooks/{subscription_id}/disable": {"post": _op(
+            "Disable a subscription: nothing is sent to it, queued deliveries included",
+            subscription, 401, 403, 404, params=one)},
+        "/webhooks/{subscription_id}/deliveries/{delivery_id}/redeliver": {"post": _op(
+            "Send a delivery again (as many attempts again, the same event id)", delivery,
+            400, 401, 403, 404, params=one + [_path_id("delivery_id")])},
     }
 
 

@@ -159,3 +159,29 @@ def test_disabling_stops_deliveries_and_enabling_resumes_them(app, db, login, re
     assert [d.event_kind for d in deliveries(db, row.id)] == ["instance.started", "task.created"]
     assert send_webhooks_job(app.extensions["db_sessions"], SETTINGS) == {"delivered": 2}
     assert receiver.kinds() == ["instance.started", "task.created"]
+
+
+def test_the_api_subscribes_lists_disables_and_shows_the_log_for_an_administrator_only(
+        app, db, api, receiver):
+    admin = api("admin")
+    response = admin.post("/api/v1/webhooks", json={"url": receiver.url, "events": ["instance.started"],
+                                                    "description": "GIS"})
+    assert response.status_code == 201
+    body = response.get_json()
+    assert body["secret"].startswith("whsec_") and body["events"] == ["instance.started"]
+    listed = admin.get("/api/v1/webhooks").get_json()["webhooks"]
+    assert [(w["id"], w["url"], w["enabled"]) for w in listed] == [(body["id"], receiver.url, True)]
+    assert body["secret"] not in admin.get("/api/v1/webhooks").get_data(as_text=True)
+    start_review(app)
+    [delivery] = admin.get(f"/api/v1/webhooks/{body['id']}/deliveries").get_json()["deliveries"]
+    assert (delivery["event"], delivery["status"]) == ("instance.started", "pending")
+    assert admin.post(f"/api/v1/webhooks/{body['id']}/disable").get_json()["enabled"] is False
+    for bad in ({"url": "ftp://x", "events": ["task.created"]}, {"url": receiver.url, "events": "task.created"},
+                {"url": 7, "events": ["task.created"]}, [1, 2]):
+        refused = admin.post("/api/v1/webhooks", json=bad)
+        assert refused.status_code == 400 and refused.get_json()["error"]
+    assert admin.post("/api/v1/webhooks/999999/enable").status_code == 404
+    other = api("pr_expert_d1")
+    assert other.get("/api/v1/webhooks").status_code == 403
+    assert other.post("/api/v1/webhooks", json={"url": receiver.url, "events": ["task.created"]}).status_code == 403
+    assert len(subscriptions(db)) == 1

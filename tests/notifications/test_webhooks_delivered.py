@@ -151,17 +151,20 @@ def test_a_500_is_retried_with_backoff_and_then_delivered_with_its_attempts_reco
 
 
 def test_a_refused_connection_fails_for_good_after_the_last_attempt_and_is_redelivered_by_hand(
-        app, db, sessions, receiver, frozen):
+        app, db, sessions, receiver, frozen, caplog):
     closed = Receiver()
     closed.close()  # nothing listens on its port any more
-    subscription_id, _ = subscribe(app, closed.url, ["instance.started"])
+    subscription_id, secret = subscribe(app, closed.url, ["instance.started"])
     run_review(app, approve=False)
+    caplog.set_level("DEBUG")
     for seconds in (0, 30, 90):
         clock.set_now(START + timedelta(seconds=seconds))
         send_webhooks_job(sessions, SETTINGS)
     [delivery] = deliveries(db, subscription_id)
     assert (delivery.status, delivery.attempts, delivery.last_status_code) == ("failed", 3, None)
     assert "ConnectionError" in delivery.last_error
+    assert "failed for good" in caplog.text and closed.url in caplog.text
+    assert secret not in caplog.text and "v1=" not in caplog.text  # never the secret nor a signature
     clock.set_now(START + timedelta(days=1))
     assert send_webhooks_job(sessions, SETTINGS) == {}  # failed stays failed
 
