@@ -55,6 +55,7 @@ class WebhookEvents:
 
     def __init__(self):
         self._cached: tuple[float, list] | None = None
+        self._generation = 0  # counts forget(): a read begun before one is not kept
         self._lock = threading.Lock()
         _SOURCES.add(self)
 
@@ -62,18 +63,20 @@ class WebhookEvents:
         """Read the subscriptions again at the next step."""
         with self._lock:
             self._cached = None
+            self._generation += 1
 
     def subscriptions(self, session) -> list[tuple[int, frozenset]]:
         """(id, event kinds) of the enabled subscriptions, at most SUBSCRIPTIONS_CACHE_SECONDS old."""
         now = monotonic_time.monotonic()
         with self._lock:
-            cached = self._cached
+            cached, generation = self._cached, self._generation
         if cached is not None and now - cached[0] < SUBSCRIPTIONS_CACHE_SECONDS:
             return cached[1]
         with session.no_autoflush:  # a step flushes once, at its end
             rows = enabled_subscriptions(session)
         with self._lock:
-            self._cached = (now, rows)
+            if generation == self._generation:
+                self._cached = (now, rows)
         return rows
 
     def on_step(self, session, instance, completed, opened, started: bool = False) -> None:
