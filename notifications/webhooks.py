@@ -22,7 +22,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import requests
 from sqlalchemy import and_, or_, select, update
@@ -107,6 +107,15 @@ def check_url(url) -> str:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InvalidData(message, {"url": message})
     return url
+
+
+def redacted_url(url: str) -> str:
+    """The URL without user, password, query or fragment (where a receiver may keep a token):
+    what logs and the audit chain say of an address."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
 def check_event_kinds(kinds) -> list[str]:
@@ -206,7 +215,11 @@ def post_delivery(delivery: ClaimedDelivery, timeout_seconds: float) -> tuple[in
     except requests.Timeout:
         return None, f"no answer within {timeout_seconds:g} seconds"
     except requests.RequestException as exc:
-        return None, f"{type(exc).__name__}: {exc}"[:2000]
+        error = f"{type(exc).__name__}: {exc}"
+        query = urlsplit(delivery.url).query
+        if query:  # the message quotes the URL; a token in its query stays out of the log
+            error = error.replace("?" + query, "")
+        return None, error[:2000]
     if 200 <= response.status_code < 300:
         return response.status_code, None
     return response.status_code, f"HTTP {response.status_code}: {response.text[:RESPONSE_KEPT_CHARS]}"
@@ -237,7 +250,7 @@ def record_result(session, delivery: ClaimedDelivery, status_code: int | None, e
         # The URL and the error only: never the secret nor the signature.
         log.log(logging.ERROR if status == "failed" else logging.WARNING,
                 "webhook delivery %s (%s) to %s: attempt %d %s: %s%s", delivery.id,
-                delivery.event_kind, delivery.url, attempts,
+                delivery.event_kind, redacted_url(delivery.url), attempts,
                 "failed for good" if status == "failed" else "failed, will retry", error,
                 "" if changed else " (lease lost, not recorded)")
     return status

@@ -48,8 +48,9 @@ def webhook_create():
     events = body.get("events")
     if not isinstance(events, list):
         raise InvalidData("Choose at least one of the listed events.")
-    row, secret = create_subscription(db_session(), body.get("url") if isinstance(body.get("url"), str) else "",
-                                      events, str(body.get("description") or ""), g.api_user)
+    url = body.get("url") if isinstance(body.get("url"), str) else ""
+    row, secret = create_subscription(db_session(), url, events, str(body.get("description") or ""),
+                                      g.api_user)
     return jsonify({**_subscription_json(row), "secret": secret}), 201
 
 
@@ -63,16 +64,19 @@ def webhook_deliveries(subscription_id):
 @bp.post("/webhooks/<int:subscription_id>/enable")
 @token_required
 def webhook_enable(subscription_id):
-    return jsonify(_subscription_json(set_subscription_enabled(db_session(), subscription_id, True, g.api_user)))
+    row = set_subscription_enabled(db_session(), subscription_id, True, g.api_user)
+    return jsonify(_subscription_json(row))
 
 
 @bp.post("/webhooks/<int:subscription_id>/disable")
 @token_required
 def webhook_disable(subscription_id):
-    return jsonify(_subscription_json(set_subscription_enabled(db_session(), subscription_id, False, g.api_user)))
+    row = set_subscription_enabled(db_session(), subscription_id, False, g.api_user)
+    return jsonify(_subscription_json(row))
 
 
 @bp.post("/webhooks/<int:subscription_id>/deliveries/<int:delivery_id>/redeliver")
 @token_required
 def webhook_redeliver(subscription_id, delivery_id):
-    return jsonify(_delivery_json(redeliver_by_hand(db_session(), subscription_id, delivery_id, g.api_user)))
+    delivery = redeliver_by_hand(db_session(), subscription_id, delivery_id, g.api_user)
+    return jsonify(_delivery_json(delivery))

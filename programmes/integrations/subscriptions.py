@@ -6,7 +6,8 @@ from sqlalchemy import func, select
 from engine import append_operator_event
 from models.errors import Forbidden, InvalidData, NotFound
 from models.webhooks import WebhookDelivery, WebhookSubscription
-from notifications.webhooks import check_event_kinds, check_url, new_secret, redeliver
+from notifications.webhooks import (check_event_kinds, check_url, new_secret, redacted_url,
+                                    redeliver)
 from people.permissions import may
 from models import utcnow
 
@@ -47,8 +48,9 @@ def create_subscription(session, url, events, description, user) -> tuple[Webhoo
                               enabled=True, created_at=utcnow(), created_by_id=user.id)
     session.add(row)
     session.flush()
-    append_operator_event(session, "webhook_subscribed", actor=user, reason=description or url,
-                          data={"subscription_id": row.id, "url": url, "events": kinds})
+    shown_url = redacted_url(url)
+    append_operator_event(session, "webhook_subscribed", actor=user, reason=description or shown_url,
+                          data={"subscription_id": row.id, "url": shown_url, "events": kinds})
     forget_subscriptions(session)
     return row, secret
 
@@ -71,7 +73,7 @@ def set_subscription_enabled(session, subscription_id: int, enabled: bool, user)
         row.enabled = enabled
         session.flush()
         append_operator_event(session, "webhook_enabled" if enabled else "webhook_disabled",
-                              actor=user, reason=row.description or row.url,
+                              actor=user, reason=row.description or redacted_url(row.url),
                               data={"subscription_id": row.id})
         forget_subscriptions(session)
     return row
@@ -93,7 +95,8 @@ def redeliver_by_hand(session, subscription_id: int, delivery_id: int, user) -> 
     delivery = redeliver(session, delivery_id, subscription_id)
     if delivery is None:
         raise NotFound("No delivery {delivery_id} of this subscription exists.", delivery_id=delivery_id)
-    append_operator_event(session, "webhook_redelivered", actor=user, reason=row.description or row.url,
+    append_operator_event(session, "webhook_redelivered", actor=user,
+                          reason=row.description or redacted_url(row.url),
                           data={"subscription_id": row.id, "delivery_id": delivery.id,
                                 "event_id": delivery.event_id})
     return delivery

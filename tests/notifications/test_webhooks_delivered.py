@@ -154,7 +154,7 @@ def test_a_refused_connection_fails_for_good_after_the_last_attempt_and_is_redel
         app, db, sessions, receiver, frozen, caplog):
     closed = Receiver()
     closed.close()  # nothing listens on its port any more
-    subscription_id, secret = subscribe(app, closed.url, ["instance.started"])
+    subscription_id, secret = subscribe(app, closed.url + "?token=tok-in-query", ["instance.started"])
     run_review(app, approve=False)
     caplog.set_level("DEBUG")
     for seconds in (0, 30, 90):
@@ -165,6 +165,7 @@ def test_a_refused_connection_fails_for_good_after_the_last_attempt_and_is_redel
     assert "ConnectionError" in delivery.last_error
     assert "failed for good" in caplog.text and closed.url in caplog.text
     assert secret not in caplog.text and "v1=" not in caplog.text  # never the secret nor a signature
+    assert "tok-in-query" not in caplog.text  # nor a token the receiver keeps in its URL
     clock.set_now(START + timedelta(days=1))
     assert send_webhooks_job(sessions, SETTINGS) == {}  # failed stays failed
 
