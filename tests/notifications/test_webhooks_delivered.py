@@ -4,6 +4,7 @@ so that the receivers' function in docs/WEBHOOKS.md verifies them; retried after
 backoff, failed after the last attempt, redelivered by hand; nothing for a disabled
 subscription."""
 import json
+import socket
 from datetime import timedelta, timezone
 
 import pytest
@@ -231,3 +232,21 @@ def test_two_schedulers_claim_different_deliveries_without_waiting_for_each_othe
     finally:
         first.close()
         second.close()
+
+
+def test_a_receiver_that_does_not_answer_in_time_is_retried(app, db, sessions, frozen):
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)  # connections are queued by the kernel, never answered
+    try:
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/hooks"
+        subscription_id, _ = subscribe(app, url, ["instance.started"])
+        run_review(app, approve=False)
+        impatient = DeliverySettings(timeout_seconds=0.2, max_attempts=3)
+        assert send_webhooks_job(sessions, impatient) == {"pending": 1}
+        [delivery] = deliveries(db, subscription_id)
+        assert (delivery.attempts, delivery.last_status_code) == (1, None)
+        assert delivery.last_error == "no answer within 0.2 seconds"
+        assert delivery.next_attempt_at == START + timedelta(seconds=30)
+    finally:
+        silent.close()
