@@ -205,6 +205,22 @@ DEFAULTS = {
     "SMTP_PASSWORD": "",
     "SMTP_STARTTLS": False,
     "SMTP_TIMEOUT_SECONDS": 10.0,
+    # E-mail in (programmes/intake/mail.py, `flask mail-in serve`: an LMTP listener Postfix
+    # delivers to): the addresses taken (comma list; a "+tag" names a district: 137+d3@...),
+    # the district of mail without a tag ("" = such mail is refused), the service each mail is
+    # filed as (a 137 category of programmes.citizens.requests.SERVICES), at most
+    # MAIL_IN_SENDER_LIMIT mails per sender in MAIL_IN_SENDER_WINDOW_SECONDS, at most
+    # MAIL_IN_MAX_ATTACHMENTS kept per mail, and the largest mail taken (bytes).
+    "MAIL_IN_ADDRESSES": "137@localhost",
+    "MAIL_IN_DEFAULT_DISTRICT": "",
+    "MAIL_IN_SERVICE": "service",
+    "MAIL_IN_SENDER_LIMIT": 5,
+    "MAIL_IN_SENDER_WINDOW_SECONDS": 3600,
+    "MAIL_IN_MAX_ATTACHMENTS": 5,
+    "MAIL_IN_MAX_BYTES": 25 * 1024 * 1024,
+    # Answers from partner systems (POST /api/v1/inbound/messages): how far a signed request's
+    # timestamp may be from now (seconds), against replay.
+    "INBOUND_SIGNATURE_TOLERANCE_SECONDS": 300,
     # SMS: "file" appends JSON lines to SMS_FILE_PATH (development), "http" POSTs
     # {"to", "text"} to SMS_HTTP_URL with "Authorization: Bearer SMS_HTTP_KEY".
     "SMS_PROVIDER": "file",

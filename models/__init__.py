@@ -9,6 +9,7 @@ from .channels import MessageChannel
 from .documents import Attachment
 from .drafts import DraftAmendment, DraftComment, DraftRegulation, DraftSection
 from .forms import FormVersion
+from .inbound import InboundMail, InboundPartner, InboundPartnerMessage
 from .letters import Letter, LetterCounter
 from .login_throttle import LoginFailure
 from .citizen import CitizenRequest

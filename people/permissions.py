@@ -61,6 +61,8 @@ PERMISSIONS: dict[str, Permission] = {
     "approve_disposals": _permission(CITY, "records_committee"),
     # Open311 API keys (app/api_keys).
     "manage_api_keys": _permission(CITY, "admin"),
+    # Partner systems that answer waiting instances (app/inbound_partners).
+    "manage_inbound_partners": _permission(CITY, "admin"),
     # The organisation (app/admin): units, roles, memberships, substitutes.
     "manage_organisation": _permission(CITY, "admin"),
     # Generating the complaint report F-__-0-5-02 of a district (programmes/complaints/report.py):
