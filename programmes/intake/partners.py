@@ -129,10 +129,11 @@ def authenticate_partner(session, code, timestamp, signature, body: bytes,
 
 def _instance_of(session, body: dict) -> Instance:
     if body.get("instance_id") not in (None, ""):
-        try:
-            instance = session.get(Instance, int(body["instance_id"]))
-        except (TypeError, ValueError, OverflowError):
-            raise InvalidData("instance_id must be a number.", {"instance_id": "a number"}) from None
+        value = body["instance_id"]
+        if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).isdigit():
+            raise InvalidData("instance_id must be a number.", {"instance_id": "a number"})
+        # No instance has an id past 32 bits (PostgreSQL would refuse to compare one).
+        instance = session.get(Instance, int(value)) if 0 < int(value) < 2**31 else None
     else:
         code = normalise_tracking_code(body.get("tracking_code"))
         instance = None if code is None else session.scalars(

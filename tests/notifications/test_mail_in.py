@@ -4,6 +4,7 @@ tracking code (the outbox sent to a real SMTP server); a Message-ID seen before,
 bounces, other addresses, malformed mail and a sender past the limit make no case."""
 import re
 import smtplib
+from pathlib import Path
 from email import policy
 from email.message import EmailMessage
 
@@ -218,3 +219,11 @@ def test_mail_without_a_district_tag_is_refused_when_no_default_district_is_set(
 
 def test_html_to_text_keeps_the_words_and_drops_markup():
     assert html_to_text("<p>a &amp; b</p><script>x()</script><br>c") == "a & b\n\nc"
+
+
+def test_the_mail_in_role_is_a_flask_command_and_a_systemd_unit_reading_the_one_settings_file(app):
+    result = app.test_cli_runner().invoke(args=["mail-in", "serve", "--help"])
+    assert result.exit_code == 0 and "--port" in result.output
+    unit = (Path(__file__).resolve().parents[2] / "deploy" / "systemd" / "mail-in.service").read_text()
+    assert "EnvironmentFile=/etc/city137/env" in unit and "User=city137" in unit
+    assert re.search(r"^ExecStart=\S+/flask mail-in serve --host 127\.0\.0\.1 --port 8024$", unit, re.M)
