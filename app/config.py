@@ -218,6 +218,16 @@ DEFAULTS = {
     "MAIL_IN_SENDER_WINDOW_SECONDS": 3600,
     "MAIL_IN_MAX_ATTACHMENTS": 5,
     "MAIL_IN_MAX_BYTES": 25 * 1024 * 1024,
+    # Or polling a mailbox over IMAP (`flask mail-in poll`): its server, port, TLS from the
+    # start (IMAP4_SSL), login, folder, and the seconds between polls; "" host = no polling.
+    # The unseen mails are filed as above and marked seen (a temporary failure leaves them unseen).
+    "MAIL_IN_IMAP_HOST": "",
+    "MAIL_IN_IMAP_PORT": 993,
+    "MAIL_IN_IMAP_SSL": True,
+    "MAIL_IN_IMAP_USERNAME": "",
+    "MAIL_IN_IMAP_PASSWORD": "",
+    "MAIL_IN_IMAP_FOLDER": "INBOX",
+    "MAIL_IN_IMAP_POLL_SECONDS": 60.0,
     # Answers from partner systems (POST /api/v1/inbound/messages): how far a signed request's
     # timestamp may be from now (seconds), against replay.
     "INBOUND_SIGNATURE_TOLERANCE_SECONDS": 300,

@@ -1,11 +1,14 @@
 """`flask mail-in serve`: the mail-in role, an LMTP listener the city's mail server delivers the
 137 centre's mail to (docs/DEPLOYMENT.md); each mail is one transaction
 (programmes/intake/mail.py), committed before the LMTP answer, so an accepted mail is kept.
+`flask mail-in poll`: or a mailbox read over IMAP (MAIL_IN_IMAP_*), its unseen mails filed the
+same way and marked seen, unless the failure was temporary (they are read again next time).
 
 One recipient per delivery (a second RCPT is deferred with 452, and the MTA delivers it in a
 session of its own), so the single reply to DATA is the answer for that recipient, as LMTP wants.
 """
 import asyncio
+import imaplib
 import logging
 import signal
 import threading
@@ -16,7 +19,8 @@ from aiosmtpd.lmtp import LMTP
 from flask import current_app
 from flask.cli import AppGroup
 
-from programmes.intake.mail import MailSettings, accepts_recipient, receive_mail
+from programmes.intake.mail import (MailSettings, accepts_recipient, mailbox_recipients,
+                                    receive_mail, return_path)
 
 log = logging.getLogger(__name__)
 
@@ -93,3 +97,55 @@ def mail_in_serve(host, port):
     finally:
         controller.stop()
     click.echo("mail-in: stopped")
+
+
+def poll_mailbox(app) -> int:
+    """File every unseen mail of the IMAP mailbox once; how many were read."""
+    config = app.config
+    handler = MailInHandler(app)
+    connect = imaplib.IMAP4_SSL if config["MAIL_IN_IMAP_SSL"] else imaplib.IMAP4
+    client = connect(config["MAIL_IN_IMAP_HOST"], int(config["MAIL_IN_IMAP_PORT"]))
+    read = 0
+    try:
+        client.login(config["MAIL_IN_IMAP_USERNAME"], config["MAIL_IN_IMAP_PASSWORD"])
+        client.select(config["MAIL_IN_IMAP_FOLDER"])
+        _status, found = client.uid("SEARCH", None, "UNSEEN")
+        for uid in (found[0] or b"").split():
+            _status, fetched = client.uid("FETCH", uid, "(RFC822)")
+            raw = next((item[1] for item in fetched if isinstance(item, tuple)), None)
+            if raw is None:
+                continue
+            # No envelope over IMAP: the recipient and the sender come from the headers.
+            reply = handler.deliver(raw, return_path(raw), mailbox_recipients(raw, handler.settings))
+            read += 1
+            if not reply.startswith("4"):  # a temporary failure is read again next time
+                client.uid("STORE", uid, "+FLAGS", "(\\Seen)")
+    finally:
+        try:
+            client.logout()
+        except (imaplib.IMAP4.error, OSError):
+            pass
+    return read
+
+
+@mail_in_cli.command("poll")
+@click.option("--once", is_flag=True, help="Read the mailbox once and stop.")
+def mail_in_poll(once):
+    """Read the IMAP mailbox (MAIL_IN_IMAP_*) every MAIL_IN_IMAP_POLL_SECONDS until stopped."""
+    app = current_app._get_current_object()
+    if not app.config["MAIL_IN_IMAP_HOST"]:
+        raise click.ClickException("MAIL_IN_IMAP_HOST is not set.")
+    if once:
+        click.echo(f"mail-in: read {poll_mailbox(app)} mail(s)")
+        return
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    while not stop.is_set():
+        try:
+            poll_mailbox(app)
+        except (imaplib.IMAP4.error, OSError):
+            log.exception("mail-in: the mailbox could not be read; trying again later")
+        stop.wait(float(app.config["MAIL_IN_IMAP_POLL_SECONDS"]))

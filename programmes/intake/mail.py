@@ -95,6 +95,32 @@ def accepts_recipient(settings: MailSettings, address: str) -> bool:
     return split_recipient(address)[0] in settings.addresses
 
 
+def mailbox_recipients(raw: bytes, settings: MailSettings) -> list[str]:
+    """For a mail read from a mailbox (no envelope): the configured addresses its Delivered-To,
+    X-Original-To, To or Cc name (the district tag with them), else the first configured one."""
+    try:
+        message = message_from_bytes(raw, policy=policy.compat32)
+        named = [address for _name, address in getaddresses(
+            [str(value) for header in ("Delivered-To", "X-Original-To", "To", "Cc")
+             for value in message.get_all(header, [])])]
+    except (ValueError, TypeError, LookupError, IndexError, AttributeError):
+        named = []
+    ours = [address for address in named if accepts_recipient(settings, address)]
+    return ours or sorted(settings.addresses)[:1]
+
+
+def return_path(raw: bytes) -> str:
+    """The envelope sender a mailbox kept (Return-Path; "" for a bounce's <>), else From's address."""
+    try:
+        message = message_from_bytes(raw, policy=policy.compat32)
+        kept = message.get("Return-Path")
+        if kept is not None:
+            return parseaddr(str(kept))[1]
+        return parseaddr(str(message.get("From") or ""))[1]
+    except (ValueError, TypeError, LookupError, IndexError, AttributeError):
+        return ""
+
+
 def _refused(reply: str) -> MailOutcome:
     return MailOutcome("refused", reply)
 

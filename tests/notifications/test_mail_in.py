@@ -227,3 +227,32 @@ def test_the_mail_in_role_is_a_flask_command_and_a_systemd_unit_reading_the_one_
     unit = (Path(__file__).resolve().parents[2] / "deploy" / "systemd" / "mail-in.service").read_text()
     assert "EnvironmentFile=/etc/city137/env" in unit and "User=city137" in unit
     assert re.search(r"^ExecStart=\S+/flask mail-in serve --host 127\.0\.0\.1 --port 8024$", unit, re.M)
+
+
+def test_the_imap_poller_files_unseen_mails_once_and_marks_them_seen(app):
+    from app.mail_in_cli import poll_mailbox
+    from imap_support import ImapStub
+    deploy_citizen_processes(app)
+    stub = ImapStub()
+    try:
+        app.config.update(MAIL_IN_ADDRESSES=ADDRESS, MAIL_IN_DEFAULT_DISTRICT="d1",
+                          MAIL_IN_IMAP_HOST="127.0.0.1", MAIL_IN_IMAP_PORT=stub.port,
+                          MAIL_IN_IMAP_SSL=False, MAIL_IN_IMAP_USERNAME="137",
+                          MAIL_IN_IMAP_PASSWORD="secret-pass")
+        tagged = _mail(message_id="<imap-1@x>", to="137+d2@city.example")
+        tagged["Return-Path"] = f"<{CITIZEN}>"
+        stub.add(tagged.as_bytes(policy=policy.SMTP))
+        bounce = _mail(message_id="<imap-2@x>", sender="MAILER-DAEMON <mailer-daemon@example.org>")
+        bounce["Return-Path"] = "<>"
+        stub.add(bounce.as_bytes(policy=policy.SMTP))
+        assert poll_mailbox(app) == 2
+        assert stub.seen == {1, 2} and stub.logins == ["137"]
+        [request] = _requests_by_email(app)
+        assert request.instance.district.code == "d2" and request.contact_email == CITIZEN
+        assert poll_mailbox(app) == 0  # nothing unseen is left
+        stub.seen.clear()  # marked unseen by hand: the Message-ID still makes no second case
+        assert poll_mailbox(app) == 2 and len(_requests_by_email(app)) == 1
+        result = app.test_cli_runner().invoke(args=["mail-in", "poll", "--once"])
+        assert result.exit_code == 0 and "read 0 mail(s)" in result.output
+    finally:
+        stub.close()
