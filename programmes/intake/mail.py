@@ -309,6 +309,7 @@ def _district_code(session, recipients: list[str], settings: MailSettings) -> st
     """The district a recipient's tag names (when it exists), else the default setting."""
     for address in recipients:
         tag = split_recipient(address)[1]
-        if tag and session.scalar(select(District.id).where(func.lower(District.code) == tag)):
-            return session.scalar(select(District.code).where(func.lower(District.code) == tag))
+        code = tag and session.scalar(select(District.code).where(func.lower(District.code) == tag))
+        if code:
+            return code
     return settings.default_district

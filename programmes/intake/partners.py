@@ -14,6 +14,7 @@ import hmac
 import re
 import secrets
 
+from cryptography.exceptions import InvalidTag
 from sqlalchemy import select
 
 from engine import append_operator_event, send_message_from_system
@@ -119,7 +120,10 @@ def authenticate_partner(session, code, timestamp, signature, body: bytes,
         raise SignatureRefused("The timestamp must be Unix seconds.") from None
     if abs(clock.now().timestamp() - sent_at) > tolerance_seconds:
         raise SignatureRefused("The timestamp is too far from now: sign each request when it is sent.")
-    secret = key_ring_of(session).unwrap(row.secret_wrapped, _wrap_binding(row.code)).decode()
+    try:
+        secret = key_ring_of(session).unwrap(row.secret_wrapped, _wrap_binding(row.code)).decode()
+    except InvalidTag:  # wrapped under another PERSONAL_DATA_KEY: register the partner again
+        raise SignatureRefused("The signature does not match.") from None
     given = str(signature or "").strip().removeprefix("sha256=")
     if not hmac.compare_digest(given, signature_of(secret, str(sent_at), body)):
         raise SignatureRefused("The signature does not match.")

@@ -221,3 +221,15 @@ def test_the_partner_page_is_forbidden_to_others_than_a_city_wide_administrator(
     session = app.extensions["db_sessions"]()
     assert session.scalars(select(InboundPartner)).all() == []
     session.close()
+
+
+def test_a_secret_wrapped_under_another_master_key_is_refused_not_a_500(app, login, arrange):
+    clock.set_now(NOW)
+    secret = _register(login)
+    instance_id = _waiting_instance(app, arrange)
+    session = app.extensions["db_sessions"]()
+    row = session.scalars(select(InboundPartner)).one()
+    row.secret_wrapped = b"\x00" * 12 + row.secret_wrapped[12:]  # as if the master key had changed
+    session.commit()
+    session.close()
+    assert _post(app.test_client(), secret, _answer(instance_id)).status_code == 401
