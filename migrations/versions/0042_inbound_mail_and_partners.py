@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 
 revision = '0042'
-down_revision = '0038'
+down_revision = "0038"
 branch_labels = None
 depends_on = None
 
