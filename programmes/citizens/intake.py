@@ -39,7 +39,7 @@ TEXT_RATE_LIMITED = ("پیام‌های شما بیش از حد مجاز است 
                      "لطفاً کمی بعد دوباره بفرستید یا با ۱۳۷ تماس بگیرید.")
 
 # "status CODE", "پیگیری CODE", "/track CODE [key]" (a bot's command may carry @botname).
-_TRACK = re.compile(r"^\s*(?:/track(?:@\w+)?|status|track|پیگیری|وضعیت)\s*[:：]?\s*(?P<rest>.*)$",
+_TRACK = re.compile(r"^\s*(?:/track(?:@\w+)?|status|track|پیگیری|وضعیت)(?:\s*[:：]\s*|\s+|$)(?P<rest>.*)$",
                     re.IGNORECASE | re.DOTALL)
 
 

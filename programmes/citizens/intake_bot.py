@@ -111,7 +111,7 @@ def receive_update(session, update, within_limit, district_code: str | None = No
 
 
 def _say(session, chat_id: str, text: str, markup: dict | None = None, instance_id=None) -> None:
-    queue_bot_message(session, chat_id, fa(text), markup or _REMOVE_KEYBOARD, instance_id)
+    queue_bot_message(session, chat_id, text, markup or _REMOVE_KEYBOARD, instance_id)
 
 
 def _conversation(session, chat_id: str) -> BotConversation:
@@ -217,7 +217,8 @@ def _file(session, conversation: BotConversation, text: str, district_code: str 
         return BotOutcome("asked")
     _reset(conversation)
     code = request.tracking_code
-    _say(session, chat_id, TEXT_FILED.format(code=code, key=follow_key, url=track_url(session, code)),
+    # Persian digits for the citizen to read (typed back, they are read as Latin); the link as is.
+    _say(session, chat_id, TEXT_FILED.format(code=fa(code), key=fa(follow_key), url=track_url(session, code)),
          instance_id=request.instance_id)
     return BotOutcome("filed", code, request.instance_id)
 
@@ -242,7 +243,7 @@ def _track(session, chat_id: str, words: list[str]) -> BotOutcome:
             InboundMessage.instance_id == request.instance_id).limit(1)) is not None
     request = followed_request(session, words[0], allowed)
     if request is None:
-        _say(session, chat_id, TEXT_TRACK_NOT_FOUND.format(code=words[0]))
+        _say(session, chat_id, TEXT_TRACK_NOT_FOUND.format(code=fa(words[0])))
         return BotOutcome("status")
     _say(session, chat_id, status_text(session, request), instance_id=request.instance_id)
     return BotOutcome("status", request.tracking_code)

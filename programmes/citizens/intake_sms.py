@@ -1,6 +1,6 @@
 """137 messages by SMS: a provider-neutral inbound format and Kavenegar's receive callback.
 
-A text is either a tracking question ("status CODE", "پیگیری CODE": answered by SMS with the
+A text is either a tracking question ("status CODE", "پیگیری CODE", the word then a code: answered by SMS with the
 status of a request filed from the same mobile, since the operator vouches for the sender's
 number) or a message: filed as a 137 message (service INTAKE_SMS_SERVICE, default "service")
 through requests.file_request with channel "sms", in the district of the intake rule
@@ -19,6 +19,7 @@ from programmes.citizens.intake import (TEXT_NOT_FOUND, UNKNOWN_PLACE, Delivery,
                                         fa, followed_request, record_delivery, status_text,
                                         track_command)
 from programmes.citizens.requests import DESCRIPTION_MAX_CHARS, file_request, normalise_phone
+from programmes.messages137.tracking import normalise_tracking_code
 
 TEXT_TRACK_USAGE = "برای پیگیری، کد رهگیری را پس از کلمه «پیگیری» بفرستید؛ مانند: پیگیری ۱۳۷-۰۵۰۹۱۵-AB12CD"
 ID_MAX_CHARS = 100
@@ -91,7 +92,8 @@ def receive_sms(session, door: str, sms: InboundSms, within_limit, district_code
         row.outcome = "rate_limited"  # no SMS back either: an answer would cost per abuse
         return SmsOutcome("rate_limited")
     words = track_command(sms.text)
-    if words is not None:
+    # "پیگیری CODE" asks; "پیگیری کنید، جوی آب ..." is a message like any other.
+    if words is not None and (not words or normalise_tracking_code(words[0]) is not None):
         row.outcome = "status"
         _answer_status(session, sms.phone, words)
         return SmsOutcome("status")

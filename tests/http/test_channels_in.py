@@ -168,6 +168,7 @@ def test_a_bot_conversation_files_a_137_message_and_answers_with_its_code(app, d
     assert keyboard[0][0]["request_location"] is True and ["منطقه ۱"] in [[b["text"] for b in r] for r in keyboard]
     assert "شرح" in asked_description["text"]
     assert to_persian_digits(code) in told["text"] and "کلید پیگیری" in told["text"]
+    assert f"/p/track?code={code}" in told["text"]  # the link stays as it is
 
 
 def test_track_answers_the_status_to_the_chat_that_filed_or_to_one_with_the_key(app, doors, partner):
@@ -231,3 +232,10 @@ def test_a_chat_past_the_limit_is_told_politely_and_nothing_is_filed(app, doors,
 def test_an_update_without_a_message_is_answered_200_and_ignored(app, doors):
     response = post_update(doors, {"update_id": 9, "edited_message": {"chat": {"id": 1}, "text": "x"}})
     assert response.status_code == 200 and response.json["outcome"] == "ignored"
+
+
+def test_a_message_that_only_begins_like_a_question_is_filed_as_a_message(app, doors):
+    response = sms(doors, "q-1", text="پیگیری کنید لطفاً، جوی آب خیابان بهار گرفته است")
+    assert response.json["outcome"] == "filed"
+    assert sms(doors, "q-2", text="statusquo").json["outcome"] == "filed"
+    assert sms(doors, "q-3", text="پیگیری").json["outcome"] == "status"  # told how to ask
