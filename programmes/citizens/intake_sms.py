@@ -76,8 +76,10 @@ def sms_from_fields(fields: dict) -> InboundSms:
 
 
 def sms_from_kavenegar(fields: dict) -> InboundSms:
-    """Kavenegar's receive callback: messageid, from, message (and to, the line it came to)."""
-    message_id, phone, text = _clean(fields.get("messageid"), fields.get("from"), fields.get("message"))
+    """Kavenegar's receive callback: messageid, from, message (and to, the line it came to);
+    sender/receptor, the names of its REST receive method's entries, are read as from/to."""
+    message_id, phone, text = _clean(fields.get("messageid"), fields.get("from") or fields.get("sender"),
+                                     fields.get("message"))
     return InboundSms(message_id, phone, text)
 
 

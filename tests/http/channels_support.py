@@ -24,13 +24,14 @@ class PartnerApi:
 
     def __init__(self):
         self.received = []  # (path, json)
+        self.answer = {"ok": True, "result": {}}  # what the Bot API answers
         partner = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 partner.received.append((self.path, json.loads(raw.decode("utf-8"))))
-                body = json.dumps({"ok": True, "result": {}}).encode()
+                body = json.dumps(partner.answer).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))

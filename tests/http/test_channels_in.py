@@ -239,3 +239,16 @@ def test_a_message_that_only_begins_like_a_question_is_filed_as_a_message(app, d
     assert response.json["outcome"] == "filed"
     assert sms(doors, "q-2", text="statusquo").json["outcome"] == "filed"
     assert sms(doors, "q-3", text="پیگیری").json["outcome"] == "status"  # told how to ask
+
+
+def test_a_bot_answer_the_bot_api_refuses_stays_in_the_outbox_for_a_retry(app, doors, partner):
+    from sqlalchemy import select
+    from models.notifications import OutboxMessage
+    partner.answer = {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"}
+    _converse(doors, "/start")
+    send_outbox(app, partner)
+    assert len(partner.bot_to(CHAT)) == 1  # it was tried
+    session = app.extensions["db_sessions"]()
+    [row] = session.scalars(select(OutboxMessage).where(OutboxMessage.channel == "bot")).all()
+    assert row.status == "pending" and row.attempts == 1 and "blocked" in row.last_error
+    session.close()
