@@ -21,7 +21,7 @@ from programmes.citizens.intake import (TEXT_NOT_FOUND, UNKNOWN_PLACE, Delivery,
 from programmes.citizens.requests import DESCRIPTION_MAX_CHARS, file_request, normalise_phone
 from programmes.messages137.tracking import normalise_tracking_code
 
-TEXT_TRACK_USAGE = "برای پیگیری، کد رهگیری را پس از کلمه «پیگیری» بفرستید؛ مانند: پیگیری ۱۳۷-۰۵۰۹۱۵-AB12CD"
+TEXT_TRACK_USAGE = "برای پیگیری، کد رهگیری را پس از کلمه «پیگیری» بفرستید؛ مانند: پیگیری ۱۳۷-۰۵۰۹۱۵-ABCDEF"
 ID_MAX_CHARS = 100
 
 
