@@ -139,6 +139,24 @@ DEFAULTS = {
     "PORTAL_TRACK_RATE_LIMIT": "10 per minute;50 per day",  # code + check attempts
     "OPEN311_RATE_LIMIT": "120 per minute",
     "OPEN311_POST_RATE_LIMIT": "30 per minute",
+    # The 137 centre's SMS and messenger-bot doors (app/channels_in, docs/ARCHITECTURE.md
+    # "Channels in"). Each is closed (403) while its secret is empty. SMS: POST
+    # /channels/sms/<SMS_IN_SECRET> (neutral format) and /channels/sms/kavenegar/<KAVENEGAR_IN_SECRET>
+    # (Kavenegar's receive callback); bot: POST /channels/bot with the header
+    # X-Telegram-Bot-Api-Secret-Token: BOT_WEBHOOK_SECRET (setWebhook's secret_token).
+    "SMS_IN_SECRET": "",
+    "KAVENEGAR_IN_SECRET": "",
+    "BOT_WEBHOOK_SECRET": "",
+    # The Bot API the answers go to: https://api.telegram.org/bot<TOKEN>/ or Bale's
+    # https://tapi.bale.ai/bot<TOKEN>/ ("": bot answers wait in the outbox).
+    "BOT_API_BASE_URL": "",
+    # A message by SMS has no place: it goes to this district (code; "" = the first by code),
+    # as this 137 category (the operator corrects both at intake).
+    "INTAKE_DEFAULT_DISTRICT": "",
+    "INTAKE_SMS_SERVICE": "service",
+    # Per sender (a mobile number, a chat id) and door, Flask-Limiter syntax: past it nothing is
+    # filed (a bot chat is told so politely; an SMS gets no answer, which would cost per abuse).
+    "CHANNEL_IN_RATE_LIMIT": "10 per hour;30 per day",
     # Redis unreachable: count in each process's memory meanwhile (and look for Redis again)
     # rather than answer the public pages with errors.
     "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,

@@ -1,7 +1,7 @@
 """inbound mail and partner systems: e-mails kept by Message-ID, partners, partner messages
 
 Revision ID: 0042
-Revises: 0038
+Revises: 0041
 Create Date: 2026-12-06 19:05:00
 
 - inbound_mails: each e-mail the mail-in listener kept, unique by Message-ID (a mail delivered
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 
 revision = '0042'
-down_revision = "0038"
+down_revision = "0041"
 branch_labels = None
 depends_on = None
 
