@@ -31,7 +31,8 @@ from engine.runtime.incidents import (ACTION_EVENTS as INCIDENT_EVENTS, cancel_i
                                       move_token, resume_instance, retry_instance,
                                       set_instance_data, suspend_instance)
 from engine.runtime.completing import complete_task, get_task, require_ready
-from engine.runtime.messages import send_message, send_message_for, waiting_messages
+from engine.runtime.messages import (send_message, send_message_for, send_message_from_system,
+                                     waiting_messages)
 from engine.runtime.starting import (check_start_data, latest_version, start_instance,
                                      start_instance_for)
 from engine.runtime.search_index import query_terms
@@ -60,6 +61,7 @@ __all__ = [
     "check_start_data", "complete_task", "get_task", "latest_version", "open_tasks",
     "require_ready", "send_message", "send_message_for", "start_instance", "start_instance_for",
     "waiting_messages",
+    "send_message_from_system",
     "claim_task", "reassign_task", "unclaim_task", "shown_task_data", "server_data", "task_data",
     "fire_due_timer_batch", "fire_next_due_timers",
     "INCIDENT_EVENTS", "cancel_instance", "count_incidents", "data_changes", "element_choices",

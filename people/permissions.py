@@ -61,6 +61,8 @@ PERMISSIONS: dict[str, Permission] = {
     "approve_disposals": _permission(CITY, "records_committee"),
     # Open311 API keys (app/api_keys).
     "manage_api_keys": _permission(CITY, "admin"),
+    # Partner systems that answer waiting instances (app/inbound_partners).
+    "manage_inbound_partners": _permission(CITY, "admin"),
     # Webhook subscriptions and their delivery logs (programmes/integrations, app/webhooks).
     "manage_webhooks": _permission(CITY, "admin"),
     # The organisation (app/admin): units, roles, memberships, substitutes.

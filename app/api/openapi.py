@@ -110,7 +110,11 @@ def openapi_document() -> dict:
         "openapi": "3.1.0",
         "info": {"title": "City citizen-communication workflows API", "version": "1"},
         "servers": [{"url": "/api/v1"}],
-        "components": {"schemas": SCHEMAS, "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+        "components": {"schemas": SCHEMAS, "securitySchemes": {
+            "bearer": {"type": "http", "scheme": "bearer"},
+            # Partner systems (app/api/inbound.py): X-Partner, X-Timestamp and this header, the
+            # hex HMAC-SHA256 of "<timestamp>.<body>" with the partner's secret.
+            "partnerSignature": {"type": "apiKey", "in": "header", "name": "X-Signature"}}},
         "security": [{"bearer": []}],
         "paths": {
             "/auth/token": {"post": {**_op("Exchange username and password for a bearer token",
@@ -228,6 +232,22 @@ def openapi_document() -> dict:
                     "instances": {"type": "object"}, "elements": {"type": "array"}}},
                 401, 403, 404, params=[{"name": "key", "in": "path", "required": True,
                                         "schema": {"type": "string"}}, _path_id("number")])},
+            "/inbound/messages": {"post": {**_op(
+                "A partner system's answer (signed, no token): deliver the named message to the "
+                "instance (instance_id or tracking_code) if it waits for it at an event its diagram "
+                "declares receivable from outside (else 409); the same message_id again does nothing "
+                "(delivered: false)", {"type": "object", "properties": {
+                    "delivered": {"type": "boolean"}, "instance_id": {"type": "integer"},
+                    "tracking_code": {"type": ["string", "null"]}, "status": {"type": "string"}}},
+                400, 401, 403, 404, 409,
+                body={"type": "object", "required": ["message_id", "message"], "properties": {
+                    "message_id": {"type": "string"}, "message": {"type": "string"},
+                    "instance_id": {"type": "integer"}, "tracking_code": {"type": "string"},
+                    "correlation_key": {"type": "string"}, "payload": {"type": "object"}}},
+                params=[{"name": "X-Partner", "in": "header", "required": True, "schema": {"type": "string"}},
+                        {"name": "X-Timestamp", "in": "header", "required": True,
+                         "schema": {"type": "string"}, "description": "Unix seconds"}]),
+                "security": [{"partnerSignature": []}]}},
             "/openapi.json": {"get": {**_op("This OpenAPI 3.1 description", {"type": "object"}),
                                       "security": []}},
             **repair_paths(),

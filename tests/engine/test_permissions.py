@@ -68,6 +68,9 @@ ROWS = [
     ("admin", CITY_WIDE, "manage_api_keys", None, True),
     ("admin", D1, "manage_api_keys", None, False),
     ("process_owner", CITY_WIDE, "manage_api_keys", None, False),
+    # Partner systems (signed answers to waiting instances): a city-wide administrator.
+    ("admin", CITY_WIDE, "manage_inbound_partners", None, True),
+    ("admin", D1, "manage_inbound_partners", None, False),
     # Webhooks: a city-wide administrator.
     ("admin", CITY_WIDE, "manage_webhooks", None, True),
     ("admin", D1, "manage_webhooks", None, False),
@@ -170,6 +173,7 @@ def test_the_table_is_exactly_this():
         "place_legal_holds": (CITY, {"auditor"}),
         "approve_disposals": (CITY, {"records_committee"}),
         "manage_api_keys": (CITY, {"admin"}),
+        "manage_inbound_partners": (CITY, {"admin"}),
         "manage_webhooks": (CITY, {"admin"}),
         "manage_organisation": (CITY, {"admin"}),
         "generate_complaint_reports_district": (DISTRICT, {"complaints_expert", "pr_head"}),
