@@ -1,7 +1,7 @@
 """inbound_messages and bot_conversations: 137 messages by SMS and a messenger bot
 
 Revision ID: 0041
-Revises: 0038
+Revises: 0040
 Create Date: 2026-12-06 19:00:00
 
 inbound_messages keeps each delivery of the SMS and bot doors once: (door,
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 
 revision = '0041'
-down_revision = "0038"
+down_revision = "0040"
 branch_labels = None
 depends_on = None
 
