@@ -236,7 +236,8 @@ def add_jobs(app, scheduler) -> None:
                           args=[app.extensions["db_sessions"]], kwargs=mardom_salam_settings(app.config),
                           max_instances=1, coalesce=True, misfire_grace_time=6 * 3600, id="mardom_salam")
     scheduler.add_job(perform_service_calls, "interval",
-                      args=[app.extensions["db_sessions"], app.config["CONNECTOR_SECRETS"]],
+                      args=[app.extensions["db_sessions"],
+                            app.extensions["bpmn_engine"].connector_secrets],
                       kwargs={"batch_size": app.config["SERVICE_CALL_BATCH_SIZE"]},
                       seconds=app.config["SERVICE_CALL_POLL_SECONDS"], max_instances=1,
                       coalesce=True, id="perform_service_calls")

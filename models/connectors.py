@@ -2,7 +2,7 @@
 through them (engine.runtime.service_calls; migration 0039)."""
 from datetime import datetime
 
-from sqlalchemy import (JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text,
+from sqlalchemy import (JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text,
                         UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -33,7 +33,7 @@ class Connector(Base):
     body_template: Mapped[str] = mapped_column(Text, default="")
     expected_statuses: Mapped[str] = mapped_column(String(100), default="200,201,202,204")
     response_mapping: Mapped[str] = mapped_column(Text, default="")
-    timeout_seconds: Mapped[float] = mapped_column(default=10.0)
+    timeout_seconds: Mapped[float] = mapped_column(Float, default=10.0)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
