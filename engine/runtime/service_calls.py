@@ -41,9 +41,10 @@ COMPLETED, FAILED = "service_task_completed", "service_call_failed"
 LEASE_MARGIN_SECONDS = 60
 
 
-def _locking(session, query, skip_locked=False):
+def _locking(session, query, of, skip_locked=False):
     if session.get_bind().dialect.name == "postgresql":
-        return query.with_for_update(skip_locked=skip_locked)
+        # "of": lock only this table's rows, not the eagerly joined ones (an instance's version).
+        return query.with_for_update(of=of, skip_locked=skip_locked)
     return query  # SQLite: every transaction already holds the write lock (BEGIN IMMEDIATE)
 
 
@@ -55,7 +56,7 @@ def claim_service_calls(session, now=None, limit: int = 20) -> list[dict]:
               and_(ServiceCall.status == "running", ServiceCall.claimed_until < now))
     rows = session.scalars(_locking(session, select(ServiceCall).where(due)
                                     .order_by(ServiceCall.due_at).limit(limit),
-                                    skip_locked=True)).all()
+                                    ServiceCall, skip_locked=True)).all()
     orders = []
     for row in rows:
         connector = find_connector(session, row.connector)
@@ -105,11 +106,11 @@ def record_service_call(session, order: dict, outcome: CallOutcome | None) -> st
     """Record an attempt's outcome and act on it; returns what became of the call (done,
     retry, failed, cancelled, stale). Flushes; the caller commits."""
     row = session.scalars(_locking(session, select(ServiceCall).where(
-        ServiceCall.id == order["id"]))).first()
+        ServiceCall.id == order["id"]), ServiceCall)).first()
     if row is None or row.status != "running" or row.attempts != order["attempt"]:
         return "stale"  # another scheduler's lease ran out and it took the call again
     instance = session.scalars(_locking(session, select(Instance).options(
-        undefer(Instance.state_json)).where(Instance.id == row.instance_id))).one()
+        undefer(Instance.state_json)).where(Instance.id == row.instance_id), Instance)).one()
     now = utcnow()
     engine = engine_of(session)
     if instance.status in ("completed", "cancelled"):
