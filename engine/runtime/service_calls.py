@@ -30,6 +30,7 @@ from models import Instance, ServiceCall, utcnow
 from engine.core import engine_of
 from engine.events import append_event
 from engine.runtime.steps import advance_instance
+from engine.spiff.data_bounds import DataTooLarge
 from engine.runtime.service_queue import QUEUED, idempotency_key, sync_service_calls  # noqa: F401
 from engine.spiff.service_tasks import (complete_service_task, fail_service_task,
                                         waiting_service_task)
@@ -102,6 +103,16 @@ def _queue_message(session, order: dict) -> CallOutcome:
     return CallOutcome(True, summary=summary)
 
 
+def _within_bounds(engine, outcome: CallOutcome) -> CallOutcome:
+    """A successful answer too large or deep for the case data counts as a failed attempt."""
+    try:
+        engine.check_data({"data": outcome.data, "result": outcome.result}, "the partner's answer")
+    except DataTooLarge as exc:
+        message = f"the answer cannot be kept in the case data: {exc}"
+        return CallOutcome(False, summary={**outcome.summary, "error": message}, error=message)
+    return outcome
+
+
 def record_service_call(session, order: dict, outcome: CallOutcome | None) -> str:
     """Record an attempt's outcome and act on it; returns what became of the call (done,
     retry, failed, cancelled, stale). Flushes; the caller commits."""
@@ -129,6 +140,8 @@ def record_service_call(session, order: dict, outcome: CallOutcome | None) -> st
         return "cancelled"
     if outcome is None:
         outcome = _queue_message(session, order)
+    elif outcome.ok:
+        outcome = _within_bounds(engine, outcome)
     row.claimed_until = None
     event = {**outcome.summary, "attempts": engine.service_retry_attempts}
     ids = {"task_spec": row.task_spec, "spiff_task_id": row.spiff_task_id}

@@ -161,3 +161,13 @@ def test_the_email_connector_queues_an_email_with_its_subject(app, db):
     [message] = connector_messages(db, instance_id)
     assert (message.channel, message.recipient) == ("email", "citizen@example.org")
     assert message.body == "Your case C-9 was referred"
+
+
+def test_an_answer_too_large_for_the_case_data_is_a_failed_attempt(app, db, monkeypatch):
+    with Partner(["ok"]) as partner:
+        instance_id = start_referral(app, db, partner)
+        monkeypatch.setattr(app.extensions["bpmn_engine"], "max_data_bytes", 80)
+        run_calls(app)
+    [call] = call_rows(db, instance_id)
+    assert call.status == "pending" and "cannot be kept in the case data" in call.last_error
+    assert ready_rows(db, instance_id) == []
