@@ -55,7 +55,10 @@ def claim_service_calls(session, now=None, limit: int = 20) -> list[dict]:
     now = now or utcnow()
     due = or_(and_(ServiceCall.status == "pending", ServiceCall.due_at <= now),
               and_(ServiceCall.status == "running", ServiceCall.claimed_until < now))
-    rows = session.scalars(_locking(session, select(ServiceCall).where(due)
+    # A suspended instance's call waits for its resumption (a cancelled one's is never made).
+    running = select(Instance.id).where(Instance.id == ServiceCall.instance_id,
+                                        Instance.status == "running").exists()
+    rows = session.scalars(_locking(session, select(ServiceCall).where(due, running)
                                     .order_by(ServiceCall.due_at).limit(limit),
                                     ServiceCall, skip_locked=True)).all()
     orders = []

@@ -2,14 +2,17 @@
 performs and records them); apart from it because engine.runtime.steps calls it."""
 import hashlib
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from models import Instance, ServiceCall, utcnow
 
 from engine.events import append_event
-from engine.spiff.service_tasks import started_service_calls
+from engine.spiff.service_tasks import (declares_service_tasks, started_service_calls,
+                                        waiting_service_task)
 
 QUEUED = "service_call_queued"
+_OPEN_CALLS = select(ServiceCall).where(ServiceCall.instance_id == bindparam("instance_id"),
+                                        ServiceCall.status.in_(("pending", "running")))
 
 
 def idempotency_key(instance_id: int, task_spec: str, spiff_task_id: str) -> str:
@@ -20,12 +23,20 @@ def idempotency_key(instance_id: int, task_spec: str, spiff_task_id: str) -> str
 
 def sync_service_calls(session, instance: Instance, workflow) -> None:
     """Write a call row for each service task this step started (a retried one's row is queued
-    again, with its key), with the event `service_call_queued`."""
+    again, with its key), with the event `service_call_queued`; a call whose task the step
+    withdrew (an interrupting boundary event, a moved token) is cancelled before it is made."""
+    if not declares_service_tasks(workflow):
+        return  # most processes: no query at all
     calls = started_service_calls(workflow)
-    if not calls:
-        return
     if instance.id is None:
         session.flush()
+    started = {call["spiff_task_id"] for call in calls}
+    for row in session.scalars(_OPEN_CALLS, {"instance_id": instance.id}):
+        if row.status not in ("pending", "running"):
+            continue  # done or failed in this transaction, not flushed yet (no autoflush here)
+        if row.spiff_task_id not in started and (
+                instance.status != "running" or waiting_service_task(workflow, row.spiff_task_id) is None):
+            row.status, row.claimed_until = "cancelled", None
     now = utcnow()
     for call in calls:
         row = session.scalars(select(ServiceCall).where(

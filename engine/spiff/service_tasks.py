@@ -13,6 +13,7 @@ The diagram's XML is SpiffWorkflow's own:
         <spiffworkflow:parameter id="NAME" type="str" value="PYTHON EXPRESSION" />
 """
 import json
+import weakref
 from uuid import UUID
 
 from SpiffWorkflow.spiff.serializer.task_spec import ServiceTaskConverter
@@ -63,6 +64,21 @@ def with_waiting_service_tasks(parser_classes: dict) -> dict:
     """A parser-class table whose service tasks wait for their call."""
     return {tag: (parser, WaitingServiceTask if spec is ServiceTask else spec)
             for tag, (parser, spec) in parser_classes.items()}
+
+
+_DECLARES = weakref.WeakKeyDictionary()  # process spec -> has a service task (specs never change)
+
+
+def declares_service_tasks(workflow) -> bool:
+    """True if the workflow's process (or a sub-process of it) has a service task; cached per
+    spec, so a step of any other process pays a dictionary look-up."""
+    found = _DECLARES.get(workflow.spec)
+    if found is None:
+        specs = [workflow.spec, *(getattr(workflow, "subprocess_specs", None) or {}).values()]
+        found = any(isinstance(task_spec, WaitingServiceTask)
+                    for spec in specs for task_spec in spec.task_specs.values())
+        _DECLARES[workflow.spec] = found
+    return found
 
 
 def started_service_calls(workflow) -> list[dict]:

@@ -5,7 +5,7 @@ attempt in the history (no secret in it), and an incident when every attempt fai
 retry queues the call again."""
 from datetime import datetime, timedelta, timezone
 
-from engine import retry_instance
+from engine import cancel_instance, move_token, resume_instance, retry_instance, suspend_instance
 from models import Instance, OutboxMessage, clock
 from people.accounts import find_user
 from sqlalchemy import select
@@ -171,3 +171,29 @@ def test_an_answer_too_large_for_the_case_data_is_a_failed_attempt(app, db, monk
     [call] = call_rows(db, instance_id)
     assert call.status == "pending" and "cannot be kept in the case data" in call.last_error
     assert ready_rows(db, instance_id) == []
+
+
+def test_a_cancelled_instance_calls_nobody_and_a_suspended_one_calls_after_its_resumption(app, db):
+    admin = find_user(db, "admin")
+    with Partner(["ok"]) as partner:
+        first = start_referral(app, db, partner)
+        second = start(db, "t_service_referral", {"title": "Pothole", "case_id": "C-18"})
+        cancel_instance(db, db.get(Instance, first), admin, "filed twice")
+        suspend_instance(db, db.get(Instance, second), admin, "waiting for the budget")
+        db.commit()
+        assert run_calls(app) == 0 and partner.requests == []
+        resume_instance(db, db.get(Instance, second), admin, "budget approved")
+        db.commit()
+        assert run_calls(app) == 1
+    assert [r["path"] for r in partner.requests] == ["/referrals/C-18"]
+
+
+def test_a_call_whose_task_was_withdrawn_is_cancelled_before_it_is_made(app, db):
+    with Partner(["ok"]) as partner:
+        instance_id = start_referral(app, db, partner)
+        move_token(db, db.get(Instance, instance_id), find_user(db, "admin"), "Service_refer",
+                   "Task_after_referral", "the referral was made by hand")
+        db.commit()
+        assert call_rows(db, instance_id)[0].status == "cancelled"
+        assert run_calls(app) == 0
+    assert partner.requests == []
