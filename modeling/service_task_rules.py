@@ -1,4 +1,4 @@
-"""A service task names a connector an administrator configured (connectors/, /admin/connectors),
+"""A service task (or a message throw event calling one) names a connector an administrator configured (connectors/, /admin/connectors),
 and gives it only the parameters it takes: problems pinned on the element, in a process owner's
 words (English templates; the web layer translates them)."""
 from connectors import connector_parameters, enabled_connectors
@@ -20,7 +20,12 @@ def check_service_tasks(root, session=None) -> list[Problem]:
     known = {c.name: connector_parameters(c) for c in enabled_connectors(session)} \
         if session is not None else None
     problems = []
-    for task in root.iterfind(".//bpmn:serviceTask", NS):
+    # Service tasks, and message throw events that name a connector (their message leaves
+    # through it; one without is an ordinary throw event).
+    calling = [*root.iterfind(".//bpmn:serviceTask", NS), *(
+        event for event in root.iterfind(".//bpmn:intermediateThrowEvent", NS)
+        if event.find("bpmn:extensionElements/spiffworkflow:serviceTaskOperator", NS) is not None)]
+    for task in calling:
         operator = task.find("bpmn:extensionElements/spiffworkflow:serviceTaskOperator", NS)
         name = (operator.get("id") or "").strip() if operator is not None else ""
         if not name:

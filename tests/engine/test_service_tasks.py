@@ -197,3 +197,20 @@ def test_a_call_whose_task_was_withdrawn_is_cancelled_before_it_is_made(app, db)
         assert call_rows(db, instance_id)[0].status == "cancelled"
         assert run_calls(app) == 0
     assert partner.requests == []
+
+
+def test_a_message_throw_event_naming_a_connector_sends_its_message_through_it(app, db):
+    with Partner(["ok"]) as partner:
+        add_connector(db, base_url=partner.url)
+        deploy_fixture(app, "message_throw_http.bpmn")
+        instance_id = start(db, "t_message_referral", {"title": "Broken bench", "case_id": "C-21"})
+        assert partner.requests == [] and ready_rows(db, instance_id) == []
+        [call] = call_rows(db, instance_id)
+        assert (call.task_spec, call.status) == ("Service_refer", "pending")
+        assert run_calls(app) == 1
+    [request] = partner.requests
+    assert request["body"] == {"subject": "Referral: Broken bench", "case": "C-21"}
+    db.expire_all()
+    assert db.get(Instance, instance_id).data["letter_number"] == "L-1"
+    assert [t.task_spec for t in ready_rows(db, instance_id)] == ["Task_after_referral"]
+    assert_replays(db, instance_id)

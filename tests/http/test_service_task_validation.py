@@ -56,3 +56,12 @@ def test_a_disabled_connector_is_not_offered(owner, db):
     configure(db, enabled="")
     [problem] = connector_problems(owner, FIXTURE)
     assert "not configured or is disabled" in problem["message_en"]
+
+
+def test_a_message_throw_event_naming_an_unknown_connector_is_a_problem_on_it(owner, db):
+    xml = (Path(__file__).resolve().parents[1] / "fixtures" / "connectors"
+           / "message_throw_http.bpmn").read_text()
+    [problem] = connector_problems(owner, xml)
+    assert problem["kind"] == "connector" and "not configured" in problem["message_en"]
+    configure(db)
+    assert connector_problems(owner, xml) == []

@@ -1,4 +1,5 @@
-// A service task's connector (engine/spiff/service_tasks.py): which configured connector it
+// A service task's connector (engine/spiff/service_tasks.py; a message throw event may name one
+// too, and then sends its message through it): which configured connector it
 // calls (<spiffworkflow:serviceTaskOperator id>), a Python expression per parameter the
 // connector takes (<spiffworkflow:parameter id value>) and the variable its answer lands in.
 // The page lists the enabled connectors with their parameters (config.connectors, from
@@ -51,6 +52,16 @@ function ensureOperator(element, bpmnFactory, commands) {
 /** Call another connector: its parameters replace the old ones (values of the same names kept). */
 export function setConnector(element, name, parameters, { bpmnFactory, commandStack }) {
   const commands = [];
+  if (!name) {  // no connector: no operator (a message throw event is an ordinary one again)
+    const ext = getBusinessObject(element).get('extensionElements');
+    const op = operatorOf(element);
+    if (ext && op) {
+      commands.push({ cmd: 'element.updateModdleProperties',
+        context: { element, moddleElement: ext, properties: { values: ext.get('values').filter((v) => v !== op) } } });
+    }
+    run(commandStack, commands);
+    return;
+  }
   const op = ensureOperator(element, bpmnFactory, commands);
   const old = Object.fromEntries(parameterList(op).map((p) => [p.id, p.value]));
   const list = bpmnFactory.create('spiffworkflow:Parameters', {});

@@ -160,7 +160,9 @@ export function entriesFor(element, config = {}) {
   if (is(element, 'bpmn:ScriptTask')) {
     entries.push({ id: 'city-script', component: Script, isEdited: isTextAreaEntryEdited });
   }
-  if (is(element, 'bpmn:ServiceTask')) {
+  if (is(element, 'bpmn:ServiceTask') || (is(element, 'bpmn:IntermediateThrowEvent')
+      && (getBusinessObject(element).eventDefinitions || []).some((d) => is(d, 'bpmn:MessageEventDefinition')))) {
+    // A message throw event may send its message through a connector too (none: an ordinary throw).
     entries.push(...serviceTaskEntries(element, config));
   }
   return entries;

@@ -31,7 +31,7 @@ export default {
     {
       name: 'ServiceTaskOperator',
       superClass: ['Element'],
-      meta: { allowedIn: ['bpmn:ServiceTask'] },
+      meta: { allowedIn: ['bpmn:ServiceTask', 'bpmn:IntermediateThrowEvent'] },
       properties: [
         { name: 'id', type: 'String', isAttr: true },
         { name: 'resultVariable', type: 'String', isAttr: true },
