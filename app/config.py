@@ -2,6 +2,7 @@
 import os
 from pathlib import Path
 
+from connectors.secrets import secrets_from_environ
 from models.base import POOL_DEFAULTS
 from models.shredding import DEVELOPMENT_KEY
 from workcal.jalali import DEFAULT_TIMEZONE
@@ -53,6 +54,17 @@ DEFAULTS = {
     # next after twice the wait before; the last failure stops the instance (an incident).
     "TIMER_RETRY_ATTEMPTS": 3,
     "TIMER_RETRY_BACKOFF_SECONDS": 60.0,
+    # A service task's call to another system (engine/runtime/service_calls.py), made by the
+    # scheduler every SERVICE_CALL_POLL_SECONDS (SERVICE_CALL_BATCH_SIZE calls at a time): at
+    # most SERVICE_RETRY_ATTEMPTS attempts, the second SERVICE_RETRY_BACKOFF_SECONDS after the
+    # first failure, each next after twice the wait before; the last failure is an incident.
+    "SERVICE_RETRY_ATTEMPTS": 3,
+    "SERVICE_RETRY_BACKOFF_SECONDS": 30.0,
+    "SERVICE_CALL_POLL_SECONDS": 5.0,
+    "SERVICE_CALL_BATCH_SIZE": 20,
+    # The connectors' secrets by name ({"OA_TOKEN": "..."}): every environment variable
+    # CONNECTOR_SECRET_<NAME> (connectors/secrets.py). Never in a diagram, event or page.
+    "CONNECTOR_SECRETS": {},
     "SCRIPT_TIMEOUT_SECONDS": 2.0,
     "API_TOKEN_HOURS": 12.0,
     # Seconds a web process trusts what it learnt about a bearer token (its user and grants)
@@ -356,6 +368,7 @@ def load_config(overrides: dict | None = None) -> dict:
     unknown = set(overrides or {}) - set(DEFAULTS) - {"SERVER_NAME"}
     if unknown:
         raise KeyError(f"Unknown configuration keys: {sorted(unknown)}")
+    config["CONNECTOR_SECRETS"] = secrets_from_environ(os.environ)
     config.update(overrides or {})
     _derive_cookie_settings(config)
     if config["REDIS_URL"] and config["RATELIMIT_STORAGE_URI"] == DEFAULTS["RATELIMIT_STORAGE_URI"]:

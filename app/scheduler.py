@@ -17,7 +17,8 @@ from programmes.mardom_salam.schedule import DEFAULT_FIRST_DATE, DEFAULT_TIME
 from programmes.mardom_salam.council import (JobResult, deadline_days_of, deadline_months_of, parse_district_codes,
                                          run_meeting_schedule)
 from records.retention import awaiting_approval, dispose_due_records, held_due_count
-from engine import fire_due_timer_batch
+from engine import (claim_service_calls, fire_due_timer_batch, perform_service_call,
+                    record_service_call)
 from notifications import send_due_notifications, transports_from_config
 from notifications.webhooks import (DeliverySettings, claim_due_deliveries, post_delivery,
                                     record_result)
@@ -101,6 +102,22 @@ def _fire_batches(session_factory, max_instances: int, batch_size: int) -> int:
         skip.update(failed)
         advanced += len(done)
     return advanced
+
+
+def perform_service_calls(session_factory, secrets: dict, batch_size: int = 20) -> int:
+    """Service tasks' calls (engine.runtime.service_calls): claim due ones (one transaction),
+    make each with no transaction open, record each outcome in a transaction of its own (the
+    task completed and its instance run on, or the call put off, or an incident). Returns how
+    many were attempted."""
+    orders = run_job(session_factory, "claiming service calls",
+                     partial(claim_service_calls, limit=batch_size), failed=[],
+                     lock="service_calls", skipped=[])
+    for order in orders:
+        outcome = perform_service_call(order, secrets)  # a slow partner holds no transaction
+        run_job(session_factory, f"recording service call {order['id']}",
+                lambda session, order=order, outcome=outcome:
+                record_service_call(session, order, outcome))
+    return len(orders)
 
 
 def generate_complaint_reports(session_factory, now=None) -> int:
@@ -252,6 +269,12 @@ def add_jobs(app, scheduler) -> None:
         scheduler.add_job(create_due_meetings, complaint_report_trigger(app.config["MARDOM_SALAM_CRON"], tz),
                           args=[app.extensions["db_sessions"]], kwargs=mardom_salam_settings(app.config),
                           max_instances=1, coalesce=True, misfire_grace_time=6 * 3600, id="mardom_salam")
+    scheduler.add_job(perform_service_calls, "interval",
+                      args=[app.extensions["db_sessions"],
+                            app.extensions["bpmn_engine"].connector_secrets],
+                      kwargs={"batch_size": app.config["SERVICE_CALL_BATCH_SIZE"]},
+                      seconds=app.config["SERVICE_CALL_POLL_SECONDS"], max_instances=1,
+                      coalesce=True, id="perform_service_calls")
     scheduler.add_job(staff_notices_job, "interval", args=[app.extensions["db_sessions"]],
                       seconds=app.config["STAFF_NOTICE_POLL_SECONDS"], max_instances=1,
                       coalesce=True, id="staff_notices")

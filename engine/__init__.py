@@ -41,6 +41,8 @@ from engine.runtime.task_actions import claim_task, reassign_task, unclaim_task
 from engine.runtime.shredding import shred_case
 from engine.runtime.task_data import server_data, shown_task_data, task_data
 from engine.runtime.timers import fire_due_timer_batch, fire_next_due_timers
+from engine.runtime.service_calls import (claim_service_calls, perform_service_call,
+                                          record_service_call)
 from engine.spiff.parsing import BPMN_NS, parse_definition
 from engine.spiff.elements import element_names, element_properties
 from engine.trial import (DEFAULT_BUDGET as TRIAL_STEP_BUDGET, Trial, TrialRefused, TrialSetup, complete_trial_task,
@@ -64,6 +66,7 @@ __all__ = [
     "send_message_from_system",
     "claim_task", "reassign_task", "unclaim_task", "shown_task_data", "server_data", "task_data",
     "fire_due_timer_batch", "fire_next_due_timers",
+    "claim_service_calls", "perform_service_call", "record_service_call",
     "INCIDENT_EVENTS", "cancel_instance", "count_incidents", "data_changes", "element_choices",
     "get_instance_to_repair", "list_incidents", "may_repair", "move_token", "resume_instance",
     "retry_instance", "set_instance_data", "suspend_instance", "query_terms",

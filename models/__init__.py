@@ -7,6 +7,7 @@ from .cache_versions import CacheVersion
 from .calendar import CalendarDay
 from .channels import MessageChannel
 from .intake import BotConversation, InboundMessage
+from .connectors import Connector, ServiceCall
 from .documents import Attachment
 from .drafts import DraftAmendment, DraftComment, DraftRegulation, DraftSection
 from .forms import FormVersion
@@ -29,4 +30,5 @@ from .webhooks import WebhookDelivery, WebhookSubscription
 __all__ = ["ApiKey", "Attachment", "Letter", "LetterCounter", "LoginFailure", "MardomSalamCouncil", "MardomSalamMeeting", "MardomSalamRequest", "DraftAmendment", "DraftComment", "DraftRegulation", "DraftSection", "FormVersion", "ProcessDraft", "CaseKey", "ChainDigest", "DisposalProposal", "LegalHoldChange", "OperatorEvent", "RecordDisposal", "Base", "make_engine", "make_session_factory", "utcnow", "CalendarDay", "CitizenRequest", "DistrictBoundary", "ApiToken",
            "District", "Role", "RoleGrant", "Substitution", "Unit", "UnitCategory", "User", "OutboxMessage", "QualityRecord", "PollQuestionnaire", "SurveyAnswer", "SurveyLink", "SurveyTokenUse", "Event",
            "HumanTask", "Instance", "ProcessVersion", "Timer",
-           "InboxVisit", "NotificationPreference", "StaffNotification", "MessageChannel", "MigrationJob", "CacheVersion", "BotConversation", "InboundMessage", "WebhookDelivery", "WebhookSubscription"]
+           "InboxVisit", "NotificationPreference", "StaffNotification", "MessageChannel", "MigrationJob", "CacheVersion", "BotConversation", "InboundMessage", "WebhookDelivery", "WebhookSubscription",
+           "Connector", "ServiceCall"]

@@ -1,7 +1,7 @@
 """webhooks: subscriptions of a URL to events and the outbox of their signed deliveries
 
 Revision ID: 0040
-Revises: 0038
+Revises: 0039
 Create Date: 2026-12-06 19:00:00
 
 Issue 22 (events out): an administrator subscribes a URL to event kinds; each event is queued
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = '0040'
-down_revision = "0038"
+down_revision = "0039"
 branch_labels = None
 depends_on = None
 
