@@ -22,7 +22,7 @@ from engine.core import engine_of
 from models.errors import InvalidData
 from engine.events import append_event
 from engine.runtime.search_index import index_instance
-from engine.runtime.timer_batch import take_batch_rows
+from engine.runtime.timer_batch import after_step, step_flush, take_batch_rows
 from engine.spiff.data_bounds import DataTooLarge
 from formjs import versions as form_versions
 from engine.spiff.workflows import current_data, dump_workflow, ready_human_tasks, run_engine
@@ -67,8 +67,9 @@ def advance_instance(session, instance: Instance, workflow, actor, *, new: bool 
             append_event(session, instance, "instance_error", actor=actor,
                          data={"message": instance.error_message})
         opened = store_state(session, instance, workflow, actor, new=new)
-    for hook in engine_of(session).hooks.step_stored:
-        hook(session, instance, completed, opened, new)
+    hooks = engine_of(session).hooks.step_stored
+    # Now, or after the one flush of a timer batch (engine.runtime.timer_batch).
+    after_step(session, lambda: [hook(session, instance, completed, opened, new) for hook in hooks])
 
 
 def note_failure(instance: Instance, workflow, exc: Exception) -> None:
@@ -104,7 +105,7 @@ def store_state(session, instance: Instance, workflow, actor, new: bool = False)
         opened = _sync_human_tasks(session, instance, workflow, now, new)
         _sync_timers(session, instance, workflow)
     write_instance(session, instance)
-    session.flush()
+    step_flush(session)  # a timer batch flushes once for all its steps
     return opened
 
 

@@ -19,12 +19,19 @@ from notifications.staff import CHANNELS_MEMO_KEY
 from people.access import OFFERED_MEMO_KEY
 
 BATCH_ROWS_KEY = "engine.batch_rows"  # session.info: {"tasks"|"timers": {instance id: [rows]}}
+# session.info: while a batch flushes once for all its steps, what each step does after its
+# flush (the step_stored hooks), run in order after the batch's one flush (run_after_steps).
+AFTER_STEPS_KEY = "engine.after_steps"
 
 
 @contextmanager
-def firing_batch(session, instance_ids):
+def firing_batch(session, instance_ids, one_flush: bool = False):
     """Read the ready task rows and all timer rows of these instances, for their steps to take
-    (take_batch_rows), and keep who tasks are offered to, while the block runs; forgotten after."""
+    (take_batch_rows), and keep who tasks are offered to, while the block runs; forgotten after.
+
+    one_flush: the steps do not flush each; their hooks wait (after_step) until the block
+    ends, which flushes once and runs them in order. Only where a failure fails the whole batch
+    (the scheduler's fast path): a step's rows are then not in the database until the end."""
     ids = sorted(set(instance_ids))
     tasks = {instance_id: [] for instance_id in ids}
     timers = {instance_id: [] for instance_id in ids}
@@ -40,10 +47,35 @@ def firing_batch(session, instance_ids):
     session.info[BATCH_ROWS_KEY] = {"tasks": tasks, "timers": timers}
     session.info[OFFERED_MEMO_KEY] = {}
     session.info[CHANNELS_MEMO_KEY] = {}
+    if one_flush:
+        session.info[AFTER_STEPS_KEY] = []
     try:
         yield
+        waiting = session.info.pop(AFTER_STEPS_KEY, None)
+        if waiting is not None:
+            # One flush for all the steps: SQLAlchemy writes each table's new rows in one
+            # statement (and the events, engine.events) instead of a flush per instance.
+            session.flush()
+            for run in waiting:
+                run()
     finally:
         _forget(session)
+
+
+def step_flush(session) -> None:
+    """The end of a step's writes: a flush, except inside a batch that flushes once."""
+    if AFTER_STEPS_KEY not in session.info:
+        session.flush()
+
+
+def after_step(session, run) -> None:
+    """Run what follows a step's flush (its hooks) now, or, inside a batch that flushes once,
+    after the batch's flush."""
+    waiting = session.info.get(AFTER_STEPS_KEY)
+    if waiting is None:
+        run()
+    else:
+        waiting.append(run)
 
 
 def take_batch_rows(session, kind: str, instance_id: int) -> list | None:
@@ -64,5 +96,6 @@ def _forget_batch_rows(session, transaction) -> None:
 
 def _forget(session) -> None:
     session.info.pop(BATCH_ROWS_KEY, None)
+    session.info.pop(AFTER_STEPS_KEY, None)
     session.info.pop(OFFERED_MEMO_KEY, None)
     session.info.pop(CHANNELS_MEMO_KEY, None)

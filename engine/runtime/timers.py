@@ -170,8 +170,9 @@ def fire_due_timer_batch(session, now=None, limit: int = 50, skip_instance_ids=(
                               for timer in by_instance[instance.id]])
     # The steps' task and timer rows: two IN-queries for the batch, not two per instance;
     # who the opened tasks are offered to: once per role and place, not once per instance.
+    # Without isolation a failure fails the whole batch anyway: one flush for all its steps.
     with firing_batch(session, [instance.id for instance in instances
-                                   if instance.status == "running"]):
+                                if instance.status == "running"], one_flush=not isolate):
         for instance in instances:
             if not isolate:
                 _fire(session, instance, by_instance[instance.id], marked=True)
