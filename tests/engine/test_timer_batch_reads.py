@@ -121,3 +121,18 @@ def test_a_hook_failing_after_the_batch_flush_leaves_that_instance_due_and_fires
                           .order_by(Event.seq)).all() == ["instance_started", "timer_fired"]
     assert db.scalars(select(Timer.status).where(Timer.instance_id.in_(ids))
                       .order_by(Timer.instance_id)).all() == ["fired", "waiting", "fired"]
+
+
+def test_the_timer_job_fires_with_the_batch_size_limit_and_threads_of_the_settings(app, monkeypatch):
+    from apscheduler.schedulers.background import BackgroundScheduler
+    from app.scheduler import add_jobs
+    scheduler = BackgroundScheduler()
+    for key, value in (("TIMER_BATCH_SIZE", 20), ("TIMER_MAX_PER_RUN", 900), ("TIMER_THREADS", 3)):
+        monkeypatch.setitem(app.config, key, value)
+    add_jobs(app, scheduler)
+    assert scheduler.get_job("fire_due_timers").kwargs == {
+        "batch_size": 20, "max_instances": 900, "threads": 3}
+    scheduler.remove_all_jobs()
+    monkeypatch.setitem(app.config, "TIMER_THREADS", 0)  # the default: chosen by the database (fire_due_timers)
+    add_jobs(app, scheduler)
+    assert scheduler.get_job("fire_due_timers").kwargs["threads"] is None
