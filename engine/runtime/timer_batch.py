@@ -7,7 +7,8 @@ instance's step to take once; a step with nothing here reads them itself as befo
 batch runs, who a task is offered to (people.access.users_offered, for the staff notices of
 the tasks the steps open) is read once per assignee, role, district and unit, and their
 message channels once per kind (notifications.staff): the instances of a batch mostly open
-the same task for the same people.
+the same task for the same people. On the scheduler's fast path the batch also flushes once
+for all its steps (step_flush) and runs their hooks after that flush (after_step).
 """
 from contextlib import contextmanager
 
@@ -20,14 +21,15 @@ from people.access import OFFERED_MEMO_KEY
 
 BATCH_ROWS_KEY = "engine.batch_rows"  # session.info: {"tasks"|"timers": {instance id: [rows]}}
 # session.info: while a batch flushes once for all its steps, what each step does after its
-# flush (the step_stored hooks), run in order after the batch's one flush (run_after_steps).
+# flush (the step_stored hooks), run in order after the batch's one flush (firing_batch).
 AFTER_STEPS_KEY = "engine.after_steps"
 
 
 @contextmanager
 def firing_batch(session, instance_ids, one_flush: bool = False):
     """Read the ready task rows and all timer rows of these instances, for their steps to take
-    (take_batch_rows), and keep who tasks are offered to, while the block runs; forgotten after.
+    (take_batch_rows), and keep who tasks are offered to and their channels, while the block
+    runs; all forgotten after it.
 
     one_flush: the steps do not flush each; their hooks wait (after_step) until the block
     ends, which flushes once and runs them in order. Only where a failure fails the whole batch
