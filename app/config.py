@@ -49,6 +49,11 @@ DEFAULTS = {
     "READY_CACHE_SECONDS": 60.0,
     "TIMER_POLL_SECONDS": 1.0,
     "TIMER_BATCH_SIZE": 50,          # instances whose due timers fire in one transaction
+    # Instances one run of the timer job fires at most (the rest: the next poll), and the
+    # threads it fires batches in (0: 2 on PostgreSQL, where SKIP LOCKED keeps them apart and
+    # one fires while the other waits on the database; 1 on SQLite).
+    "TIMER_MAX_PER_RUN": 500,
+    "TIMER_THREADS": 0,
     # A step started by a timer that fails (a script raises) is tried again: at most this many
     # attempts in all (1 = none again), the first again after TIMER_RETRY_BACKOFF_SECONDS, each
     # next after twice the wait before; the last failure stops the instance (an incident).

@@ -249,7 +249,9 @@ def add_jobs(app, scheduler) -> None:
     """Add the timer job, the notification sender (each on its poll) and the cron jobs to scheduler."""
     tz = app.extensions["bpmn_engine"].calendars.tz  # the TIMEZONE setting
     scheduler.add_job(fire_due_timers, "interval", args=[app.extensions["db_sessions"]],
-                      kwargs={"batch_size": app.config["TIMER_BATCH_SIZE"]},
+                      kwargs={"batch_size": app.config["TIMER_BATCH_SIZE"],
+                              "max_instances": app.config["TIMER_MAX_PER_RUN"],
+                              "threads": app.config["TIMER_THREADS"] or None},
                       seconds=app.config["TIMER_POLL_SECONDS"], max_instances=1,
                       coalesce=True, id="fire_due_timers")
     if app.config["COMPLAINT_REPORT_CRON"].strip():

@@ -29,6 +29,7 @@ MESSAGE_CHANNELS = ("email", "sms")  # besides in-app, which is always on
 DEFAULT_CHANNELS = {"offered": {"email"}, "escalation": {"email"}, "due_soon": set(),
                     "overdue": {"email"}, "digest": {"email"}, "incident": {"email"}}
 SESSION_KEY = "staff_notice_settings"  # session.info: the app's StaffNoticeSettings
+CHANNELS_MEMO_KEY = "notifications.channels_memo"  # session.info, while a batch of steps runs
 
 
 @dataclass(frozen=True)
@@ -105,11 +106,19 @@ def _told_already(session, user_ids: list[int], event_key: str) -> set[int]:
 
 
 def _channels_of(session, user_ids: list[int], kind: str) -> dict[int, set[str]]:
-    """Each person's message channels for a kind, in one query."""
+    """Each person's message channels for a kind, in one query (once per batch of steps that
+    keeps a memo: session.info[CHANNELS_MEMO_KEY], a timer batch)."""
+    memo = session.info.get(CHANNELS_MEMO_KEY)
+    key = (kind, tuple(user_ids))
+    if memo is not None and key in memo:
+        return {user_id: set(channels) for user_id, channels in memo[key].items()}
     chosen = {row.user_id: {c for c in MESSAGE_CHANNELS if getattr(row, c)}
               for row in session.scalars(select(NotificationPreference).where(
                   NotificationPreference.kind == kind, NotificationPreference.user_id.in_(user_ids)))}
-    return {user_id: chosen.get(user_id, set(DEFAULT_CHANNELS[kind])) for user_id in user_ids}
+    channels = {user_id: chosen.get(user_id, set(DEFAULT_CHANNELS[kind])) for user_id in user_ids}
+    if memo is not None:
+        memo[key] = {user_id: frozenset(found) for user_id, found in channels.items()}
+    return channels
 
 
 def notify_users(session, users, kind: str, event_key: str, params: dict, *, context: dict,

@@ -312,6 +312,10 @@ def holders_of(session, permission: str, district_id: int | None) -> list[User]:
         User.is_active.is_(True), User.id.in_(holders)).order_by(User.id)))
 
 
+# session.info: {(assignee, role, district, unit): users} while a batch of steps runs (users_offered)
+OFFERED_MEMO_KEY = "people.users_offered_memo"
+
+
 def _reachers(task: HumanTask):
     """SQL: ids of the holders (grant in force) of the task's role whose place reaches it, and
     of the head of the unit it was routed to."""
@@ -330,7 +334,20 @@ def users_offered(session, task: HumanTask) -> list[User]:
     unit's members and head when it was routed to a unit); and their substitutes now. By id;
     one query.
 
-    The one place that answers "whose work is this" for notifications."""
+    The one place that answers "whose work is this" for notifications. Inside a batch that
+    keeps a memo (session.info[OFFERED_MEMO_KEY], a timer batch: engine.runtime.timer_batch)
+    the answer for the same assignee, role, district and unit is read once per batch."""
+    memo = session.info.get(OFFERED_MEMO_KEY)
+    key = (task.assignee_id, task.role, task.district_id, task.unit_id)
+    if memo is not None and key in memo:
+        return list(memo[key])
+    offered = _users_offered(session, task)
+    if memo is not None:
+        memo[key] = tuple(offered)
+    return offered
+
+
+def _users_offered(session, task: HumanTask) -> list[User]:
     now = utcnow()
     if task.assignee_id is not None:
         people = select(User.id).where(User.id == task.assignee_id)

@@ -23,6 +23,7 @@ from models.errors import InvalidData
 from engine.events import append_event
 from engine.runtime.search_index import index_instance
 from engine.runtime.service_queue import sync_service_calls
+from engine.runtime.timer_batch import after_step, step_flush, take_batch_rows
 from engine.spiff.data_bounds import DataTooLarge
 from formjs import versions as form_versions
 from engine.spiff.workflows import current_data, dump_workflow, ready_human_tasks, run_engine
@@ -67,8 +68,9 @@ def advance_instance(session, instance: Instance, workflow, actor, *, new: bool 
             append_event(session, instance, "instance_error", actor=actor,
                          data={"message": instance.error_message})
         opened = store_state(session, instance, workflow, actor, new=new)
-    for hook in engine_of(session).hooks.step_stored:
-        hook(session, instance, completed, opened, new)
+    hooks = engine_of(session).hooks.step_stored
+    # Now, or after the one flush of a timer batch (engine.runtime.timer_batch).
+    after_step(session, lambda: [hook(session, instance, completed, opened, new) for hook in hooks])
 
 
 def note_failure(instance: Instance, workflow, exc: Exception) -> None:
@@ -105,7 +107,7 @@ def store_state(session, instance: Instance, workflow, actor, new: bool = False)
         _sync_timers(session, instance, workflow)
         sync_service_calls(session, instance, workflow)  # calls made after commit
     write_instance(session, instance)
-    session.flush()
+    step_flush(session)  # a timer batch flushes once for all its steps
     return opened
 
 
@@ -178,6 +180,9 @@ def _sync_human_tasks(session, instance, workflow, now, new: bool = False) -> li
 def _open_rows(session, instance) -> list[HumanTask]:
     """The instance's ready rows in the database: those in the session as they are there (a
     task completed in this transaction keeps its new status), the others loaded."""
+    batched = take_batch_rows(session, "tasks", instance.id)  # a timer batch read them already
+    if batched is not None:
+        return batched
     rows, missing = [], []
     for task_id, _spiff_id in session.execute(_OPEN_TASK_IDS, {"instance_id": instance.id}):
         known = session.identity_map.get(session.identity_key(HumanTask, task_id))
@@ -221,8 +226,10 @@ def _sync_timers(session, instance, workflow) -> None:
     if not waiting and instance.waiting_timer_count == 0:
         return  # no timer waits, none waited before: nothing to read or write
     # The waiting rows, and the rows of timers waiting again (a cycle timer after it fired).
-    rows = session.scalars(_TIMER_ROWS, {"instance_id": instance.id,
-                                         "spiff_task_ids": list(waiting)}).all()
+    rows = take_batch_rows(session, "timers", instance.id)  # all of them, from a timer batch
+    if rows is None:
+        rows = session.scalars(_TIMER_ROWS, {"instance_id": instance.id,
+                                             "spiff_task_ids": list(waiting)}).all()
     by_spiff_id = {row.spiff_task_id: row for row in rows}
     pending = dict(waiting)
     for row in rows:
