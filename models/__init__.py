@@ -12,6 +12,7 @@ from .forms import FormVersion
 from .letters import Letter, LetterCounter
 from .login_throttle import LoginFailure
 from .citizen import CitizenRequest
+from .decisions import DecisionPin, DecisionVersion
 from .people import ApiToken, District, Role, RoleGrant, Substitution, Unit, UnitCategory, User
 from .migration_jobs import MigrationJob
 from .mardom_salam import MardomSalamCouncil, MardomSalamMeeting, MardomSalamRequest
@@ -26,4 +27,4 @@ from .workflow import Event, HumanTask, Instance, ProcessVersion, Timer
 __all__ = ["ApiKey", "Attachment", "Letter", "LetterCounter", "LoginFailure", "MardomSalamCouncil", "MardomSalamMeeting", "MardomSalamRequest", "DraftAmendment", "DraftComment", "DraftRegulation", "DraftSection", "FormVersion", "ProcessDraft", "CaseKey", "ChainDigest", "DisposalProposal", "LegalHoldChange", "OperatorEvent", "RecordDisposal", "Base", "make_engine", "make_session_factory", "utcnow", "CalendarDay", "CitizenRequest", "DistrictBoundary", "ApiToken",
            "District", "Role", "RoleGrant", "Substitution", "Unit", "UnitCategory", "User", "OutboxMessage", "QualityRecord", "PollQuestionnaire", "SurveyAnswer", "SurveyLink", "SurveyTokenUse", "Event",
            "HumanTask", "Instance", "ProcessVersion", "Timer",
-           "InboxVisit", "NotificationPreference", "StaffNotification", "MessageChannel", "MigrationJob", "CacheVersion"]
+           "InboxVisit", "NotificationPreference", "StaffNotification", "MessageChannel", "MigrationJob", "CacheVersion", "DecisionPin", "DecisionVersion"]
