@@ -20,7 +20,8 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from engine.core import Engine
-from engine.decisions.runner import deciding, deciding_with
+from engine.decisions.runner import deciding_with, shipped_tables
+from engine.decisions.store import newest_tables
 from engine.problems.explain import explain_exception
 from engine.spiff import trial_run
 from engine.spiff.data_bounds import DataTooLarge
@@ -113,7 +114,9 @@ def _deciding(setup: TrialSetup):
     """The decision tables a trial's business-rule tasks use."""
     if setup.decisions is not None:
         return deciding_with(setup.decisions)
-    return deciding(setup.session) if setup.session is not None else nullcontext()
+    if setup.session is not None:  # the deployed tables, and the shipped ones not deployed yet
+        return deciding_with({**shipped_tables(), **newest_tables(setup.session)})
+    return nullcontext()  # the shipped tables (engine.decisions.runner's fallback)
 
 
 def parse_draft(xml: bytes | str, session=None):

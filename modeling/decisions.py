@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from engine import append_operator_event, parse_bpmn_xml
 from engine.decisions import tables
 from engine.decisions.evaluate import DecisionError, decide
+from engine.decisions.runner import shipped_tables  # noqa: F401 - re-exported for trials
 from engine.decisions.store import version_for
 from models import DecisionVersion
 from models.errors import InvalidData, NotFound
@@ -182,11 +183,3 @@ def deploy_called_decisions(session, xml: bytes | str, user=None) -> None:
         for path in sorted({shipped[d] for d in missing if d in shipped}):
             deploy_decisions(session, path.read_bytes(), user, file_name=path.name)
 
-
-def shipped_tables(directory: Path = DECISIONS_DIR) -> dict:
-    """decision id -> table of the tables shipped in files (a trial of a diagram before deploy)."""
-    found = {}
-    for path in sorted(Path(directory).glob("*.dmn")):
-        for table in tables.read_decisions(path.read_bytes())[0]:
-            found.setdefault(table["id"], table)
-    return found

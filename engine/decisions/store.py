@@ -61,3 +61,12 @@ def decide_newest(session, decision_key: str, data: dict) -> dict | None:
         return None
     output = decide(found.table, data).output
     return output if isinstance(output, dict) else None
+
+
+def newest_tables(session) -> dict:
+    """decision id -> table of the newest deployed version of every decision."""
+    newest = {}
+    for version in session.scalars(select(DecisionVersion).order_by(DecisionVersion.decision_key,
+                                                                    DecisionVersion.version)):
+        newest[version.decision_key] = version.table
+    return newest

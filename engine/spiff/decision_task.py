@@ -20,6 +20,9 @@ TRACE_KEY = "decisions"  # data key: decision id -> {version, matched_rules, mat
 
 # function (decision_id, version | None, data) -> (outputs: dict, trace: dict), set per step.
 current_source: ContextVar = ContextVar("decision_source", default=None)
+# The source when no step set one: a workflow run in memory (engine.harness, tests, tools)
+# decides with the tables shipped in processes/decisions/ (set by engine.decisions.runner).
+fallback_source = None
 
 
 class DecisionTaskFailed(Exception):
@@ -35,7 +38,7 @@ class CityBusinessRuleTask(SpiffBpmnTask):
         self.decision_version = decision_version
 
     def _run_hook(self, my_task):
-        source = current_source.get()
+        source = current_source.get() or fallback_source
         label = self.bpmn_name or self.bpmn_id
         if source is None:
             raise WorkflowTaskException(
