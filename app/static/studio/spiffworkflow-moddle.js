@@ -1,7 +1,8 @@
 // Moddle descriptor of the SpiffWorkflow extension elements this system reads
 // (engine/parsing.py): <spiffworkflow:properties> holding <spiffworkflow:property name value>
 // inside a task's bpmn:extensionElements. Without it bpmn-js would keep them as opaque
-// generic elements that the properties panel cannot read or write.
+// generic elements that the properties panel cannot read or write. <spiffworkflow:calledDecisionId>
+// names the decision table a bpmn:businessRuleTask calls (engine/spiff/decision_task.py).
 export default {
   name: 'SpiffWorkflow',
   uri: 'http://spiffworkflow.org/bpmn/schema/1.0/core',
@@ -24,6 +25,14 @@ export default {
       properties: [
         { name: 'name', type: 'String', isAttr: true },
         { name: 'value', type: 'String', isAttr: true },
+      ],
+    },
+    {
+      name: 'CalledDecisionId',
+      superClass: ['Element'],
+      meta: { allowedIn: ['bpmn:BusinessRuleTask'] },
+      properties: [
+        { name: 'value', type: 'String', isBody: true },
       ],
     },
   ],
