@@ -1,8 +1,7 @@
 // Persian for the decision-table editor's own words (dmn-js 17: the table's head, hit
-// policies, context menus, cell editors), through its `translate` service (the override goes
-// into every dmn-js view by `common.additionalModules`). These strings come from dmn-js, not
-// from this application, so they live here rather than in messages.po; any word not listed
-// stays English. Placeholders ({expressionLanguageLabel}) are filled in as dmn-js's default does.
+// policies, context menus, cell editors), through its `translate` service (decisions.js gives
+// the override to every dmn-js view). These strings come from dmn-js, not from this
+// application, so they live here rather than in messages.po; any word not listed stays English. Placeholders ({expressionLanguageLabel}) are filled in as dmn-js's default does.
 const FA = {
   // Head of the table, hit policy
   'Hit policy:': 'سیاست انطباق:', 'Hit policy': 'سیاست انطباق',

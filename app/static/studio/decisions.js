@@ -24,6 +24,11 @@ const $ = (name) => document.querySelector(`[data-testid=decision-${name}]`);
 // into the cells (data-element-id on a cell and a rule's index, data-row-id on a rule's cells).
 function cssId(id) { return String(id).replace(/["\\]/g, '\\$&'); }
 
+// Counts in the page's digits (Persian on a Persian page).
+function digits(value, lang) {
+  return lang === 'fa' ? String(value).replace(/[0-9]/g, (d) => '۰۱۲۳۴۵۶۷۸۹'[d]) : String(value);
+}
+
 class DecisionEditor {
   constructor(config) {
     this.config = config;
@@ -35,9 +40,12 @@ class DecisionEditor {
     this.matchedIds = [];
     this.marks = document.createElement('style');
     document.head.appendChild(this.marks);
+    // dmn-js gives each view its own additionalModules (a `common` list would be replaced by
+    // them), so the translation goes to every view by name.
+    const translated = { additionalModules: [TranslateModule(config.lang)] };
     this.modeler = new DmnModeler({
       container: $('canvas'),
-      common: { additionalModules: [TranslateModule(config.lang)] },
+      drd: translated, decisionTable: translated, literalExpression: translated, boxedExpression: translated,
     });
     this.modeler.on('views.changed', () => this._watchActiveViewer());
     this.buttons = { save: $('save'), validate: $('validate'), deploy: $('deploy'), tryIt: $('try') };
@@ -112,8 +120,8 @@ class DecisionEditor {
 
   // The input columns of the open table: {id, label, expression, type}.
   inputs() {
-    const viewer = this.modeler.getActiveViewer();
-    const decision = viewer && viewer.getDecision ? viewer.getDecision() : null;
+    const view = this.modeler.getActiveView();
+    const decision = view && view.type === 'decisionTable' ? view.element : null;
     const logic = decision && decision.decisionLogic;
     return ((logic && logic.input) || []).map((input) => ({
       id: input.id,
@@ -121,6 +129,17 @@ class DecisionEditor {
       expression: ((input.inputExpression && input.inputExpression.text) || '').trim(),
       type: (input.inputExpression && input.inputExpression.typeRef) || 'string',
     }));
+  }
+
+  // Output name -> its column's label, for the try's result.
+  outputLabels() {
+    const view = this.modeler.getActiveView();
+    const logic = view && view.type === 'decisionTable' ? view.element.decisionLogic : null;
+    const labels = {};
+    ((logic && logic.output) || []).forEach((output) => {
+      if (output.name && output.label && output.label !== output.name) { labels[output.name] = output.label; }
+    });
+    return labels;
   }
 
   _buildTryFields() {
@@ -190,7 +209,7 @@ class DecisionEditor {
       this._setDirty(false);
       const count = this.showProblems(body.problems || []);
       const saved = `${this.labels.saved} (${body.saved_at_display || ''})`;
-      this._say(count ? `${saved} ${this.labels.problemsFound.replace('{count}', count)}` : saved,
+      this._say(count ? `${saved} ${this.labels.problemsFound.replace('{count}', digits(count, this.config.lang))}` : saved,
         count ? 'warning' : 'success');
       return true;
     });
@@ -202,7 +221,7 @@ class DecisionEditor {
       const body = await this._json(response);
       if (!body || !Array.isArray(body.problems)) { return this._failed(response, body); }
       const count = this.showProblems(body.problems);
-      this._say(count ? this.labels.problemsFound.replace('{count}', count) : this.labels.valid,
+      this._say(count ? this.labels.problemsFound.replace('{count}', digits(count, this.config.lang)) : this.labels.valid,
         count ? 'danger' : 'success');
       return count === 0;
     });
@@ -222,7 +241,7 @@ class DecisionEditor {
       }
       if (body && Array.isArray(body.problems)) {
         const count = this.showProblems(body.problems);
-        this._say(this.labels.deployRefused.replace('{count}', count), 'danger');
+        this._say(this.labels.deployRefused.replace('{count}', digits(count, this.config.lang)), 'danger');
         return false;
       }
       return this._failed(response, body);
@@ -252,10 +271,11 @@ class DecisionEditor {
       const table = document.createElement('table');
       table.className = 'table table-sm mb-0';
       table.setAttribute('data-testid', 'decision-try-output');
+      const labels = this.outputLabels();
       (body.output_rows || []).forEach(([name, value]) => {
         const tr = table.insertRow();
         const th = document.createElement('th');
-        th.textContent = name;
+        th.textContent = labels[name] ? `${labels[name]} (${name})` : name;
         const td = tr.insertCell();
         td.dir = 'auto';
         td.textContent = value;
