@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from engine import append_operator_event
+from engine import append_operator_event, parse_bpmn_xml
 from engine.decisions import tables
 from engine.decisions.evaluate import DecisionError, decide
 from engine.decisions.store import version_for
@@ -122,3 +122,62 @@ def version_json(version: DecisionVersion) -> dict:
                        for c in table.get("inputs", [])],
             "outputs": [{"name": c["name"], "label": c["label"], "type": c["type"]}
                         for c in table.get("outputs", [])]}
+
+
+CALLED_DECISION_MISSING = 'Business rule task "{name}" calls the decision {decision}, which is not deployed'
+CALLS_NO_DECISION = 'Business rule task "{name}" names no decision; set its calledDecisionId'
+TEMPLATES = TEMPLATES + (CALLED_DECISION_MISSING, CALLS_NO_DECISION, REFUSED)
+
+
+def called_decisions(xml: bytes | str) -> list[tuple[str, str, str | None, int | None]]:
+    """(task id, task name, decision id or None, line) of every businessRuleTask of a diagram."""
+    try:
+        root = parse_bpmn_xml(xml).getroot()
+    except Exception:  # noqa: BLE001 - an unreadable diagram has its own problems
+        return []
+    found = []
+    for task in root.iter("{http://www.omg.org/spec/BPMN/20100524/MODEL}businessRuleTask"):
+        ids = task.xpath("*[local-name()='extensionElements']/*[local-name()='calledDecisionId']/text()")
+        found.append((task.get("id"), " ".join((task.get("name") or task.get("id") or "").split()),
+                      ids[0].strip() if ids and ids[0].strip() else None, task.sourceline))
+    return found
+
+
+def _shipped() -> dict[str, Path]:
+    """decision id -> the shipped .dmn file (processes/decisions/) that defines it."""
+    files = {}
+    for path in sorted(DECISIONS_DIR.glob("*.dmn")):
+        for table in tables.read_decisions(path.read_bytes())[0]:
+            files.setdefault(table["id"], path)
+    return files
+
+
+def deployed_keys(session) -> set[str]:
+    return set(session.scalars(select(DecisionVersion.decision_key).distinct()))
+
+
+def decision_reference_problems(session, xml: bytes | str) -> list[Problem]:
+    """A problem on each businessRuleTask naming no decision, or one neither deployed nor
+    shipped with the system (processes/decisions/, deployed with the diagram)."""
+    calls = called_decisions(xml)
+    if not calls:
+        return []
+    known = (deployed_keys(session) if session is not None else set()) | set(_shipped())
+    problems = []
+    for task_id, name, decision, line in calls:
+        if decision is None:
+            problems.append(Problem("reference", CALLS_NO_DECISION, {"name": name}, element_id=task_id, line=line))
+        elif decision not in known:
+            problems.append(Problem("reference", CALLED_DECISION_MISSING, {"name": name, "decision": decision},
+                                    element_id=task_id, line=line))
+    return problems
+
+
+def deploy_called_decisions(session, xml: bytes | str, user=None) -> None:
+    """Deploy the shipped table of each decision a diagram calls that is not deployed yet."""
+    calls = [decision for _t, _n, decision, _l in called_decisions(xml) if decision]
+    missing = set(calls) - deployed_keys(session) if calls else set()
+    if missing:
+        shipped = _shipped()
+        for path in sorted({shipped[d] for d in missing if d in shipped}):
+            deploy_decisions(session, path.read_bytes(), user, file_name=path.name)

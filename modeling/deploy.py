@@ -7,12 +7,14 @@ from models import ProcessVersion
 
 from engine import append_operator_event
 from engine.spiff.parsing import parse_definition
+from modeling.decisions import deploy_called_decisions
 
 
 def deploy_process(session, xml: bytes, user=None, filename: str | None = None,
                    reason: str = "") -> tuple[ProcessVersion, bool]:
     """Validate and deploy; return (version, created). An unchanged file makes no new version;
     a new one is written into the city-wide chain of operator actions (who, when, why)."""
+    deploy_called_decisions(session, xml, user)  # the shipped tables its businessRuleTasks call
     parsed = parse_definition(xml, session=session)
     latest = session.scalars(select(ProcessVersion)
                              .where(ProcessVersion.process_key == parsed.process_key)

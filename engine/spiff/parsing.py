@@ -18,6 +18,7 @@ from models.messages import Message
 from formjs.forms import FormNotFound, load_form
 from engine.spiff.code_checks import find_code_errors
 from engine.spiff.timer_events import with_clock_timers
+from engine.spiff.decision_task import with_decision_tasks
 from notifications.notices import NOTICE_PROPERTIES, parse_notices
 from workcal.working_time import due_properties
 from engine.spiff.xmlsafe import parse_bpmn_xml, validate_bpmn_xsd
@@ -30,7 +31,8 @@ class CityBpmnParser(SpiffBpmnParser):
     """SpiffWorkflow's parser (with its extensions: forms, properties, scripts) whose timer
     events run on the application's clock, through SpiffWorkflow's own parser-class table."""
 
-    OVERRIDE_PARSER_CLASSES = with_clock_timers(SpiffBpmnParser.OVERRIDE_PARSER_CLASSES)
+    OVERRIDE_PARSER_CLASSES = with_decision_tasks(  # a businessRuleTask calls a deployed table
+        with_clock_timers(SpiffBpmnParser.OVERRIDE_PARSER_CLASSES), f"{{{BPMN_NS}}}businessRuleTask")
 
 
 @dataclass
