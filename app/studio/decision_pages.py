@@ -6,7 +6,8 @@ URL table (JSON endpoints take the DMN XML as the raw body, application/xml or t
 the form field `xml`; CSRF through the X-CSRFToken header):
   GET   /studio/decisions/                       decision_list     tables, versions, drafts (page)
   POST  /studio/decisions/new                    decision_new      form key, name -> 303 editor
-  GET   /studio/decisions/<key>/edit             decision_editor   the dmn-js editor (page)
+  GET   /studio/decisions/<key>/edit             decision_editor   the dmn-js editor (page);
+                                                                   ?version=N: that version, read-only
   GET   /studio/decisions/<key>/source.dmn       decision_source   ?version=N | ?draft=ID;
                                                                    default your draft, else latest
   POST  /studio/decisions/<key>/draft            decision_save     -> {saved_at_display, problems}
@@ -142,11 +143,20 @@ def decision_editor(key):
     session = db_session()
     if not _known(session, _key(key)):
         return _error_page(_("There is no decision table %(key)s.", key=say_value(key)), 404)
-    read_only = access == "view"
-    draft = decision_drafts.current_draft(session, key, current_user)
-    config = {"urls": _urls(key), "labels": _labels(), "lang": "fa" if is_rtl() else "en", "readOnly": read_only}
+    urls, opened = _urls(key), None
+    version = request.args.get("version", type=int)
+    if version is not None:  # an earlier version, read-only (its XML is a deploy's, kept as it was)
+        try:
+            decisions.decision_version_xml(session, key, version)
+        except WorkflowError as exc:
+            return _error_page(translate_error(exc), exc.status)
+        urls["source"] += f"?version={version}"
+        opened = _("Version %(number)s", number=localize_digits(version))
+    read_only = access == "view" or version is not None
+    draft = None if version is not None else decision_drafts.current_draft(session, key, current_user)
+    config = {"urls": urls, "labels": _labels(), "lang": "fa" if is_rtl() else "en", "readOnly": read_only}
     return render_template("studio/decision_editor.html", key=key, config=config, read_only=read_only,
-                           draft=draft)
+                           draft=draft, opened=opened)
 
 
 @bp.route(f"{BASE}/<key>/source.dmn")

@@ -113,3 +113,25 @@ def test_open_edit_validate_try_and_deploy_a_decision_table(app, page):
     changed = page.locator("[data-testid=rule-Rule_service]")
     assert changed.get_attribute("data-change") == "changed" and "12" in changed.inner_text()
     assert page.js_errors == []
+
+
+def test_an_auditor_reads_a_table_in_english_and_cannot_change_it(app, page):
+    deploy_table(app)
+    log_in(page, "auditor")
+    page.goto("/studio/decisions/")
+    page.locator("form[action^='/lang/en'] button").first.click()
+    page.goto(f"/studio/decisions/{KEY}/edit")
+    page.wait_for_selector("body[data-decision=ready]")
+    canvas = page.locator("[data-testid=decision-canvas]").inner_text()
+    assert "Hit policy:" in canvas and "First" in canvas and "سیاست انطباق" not in canvas
+    assert page.locator("[data-testid=decision-save]").count() == 0
+    assert page.locator("[data-testid=decision-try-box]").count() == 0
+    cell = page.locator('[data-element-id="LiteralExpression_service"] [contenteditable]')
+    if cell.count():
+        cell.click()
+        page.keyboard.type("9")
+        page.locator("[data-testid=decision-key]").click()
+    xml = page.evaluate("window.cityDecisions.xml()")
+    assert "<text>24</text>" in xml and page.evaluate("document.body.dataset.dirty") == "false"
+    assert run_action(page, "validate") == "ok"
+    assert page.js_errors == []

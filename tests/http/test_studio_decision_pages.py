@@ -180,6 +180,9 @@ def test_versions_and_their_differences_list_rules_added_removed_and_changed(own
     assert deploy(owner, second).get_json()["version"] == 2
     versions = owner.get(f"{BASE}/versions").get_data(as_text=True)
     assert 'data-testid="decision-version-2"' in versions and 'data-testid="decision-version-1"' in versions
+    earlier = owner.get(f"{BASE}/edit?version=1").get_data(as_text=True)
+    assert f"{BASE}/source.dmn?version=1" in earlier and '"readOnly": true' in earlier and "نسخه ۱" in earlier
+    assert owner.get(f"{BASE}/edit?version=9").status_code == 404
     page = owner.get(f"{BASE}/diff?a=1&b=2").get_data(as_text=True)
     assert 'data-testid="rule-Rule_service" data-change="changed"' in page
     assert 'data-testid="rule-Rule_water" data-change="added"' in page

@@ -294,6 +294,13 @@ class DecisionEditor {
       item.className = 'list-group-item list-group-item-danger small';
       item.dataset.elementId = problem.element_id || '';
       item.textContent = problem.message;
+      if (problem.element_id) { // a click shows the marked rule or cell
+        item.classList.add('studio-problem-item');
+        item.addEventListener('click', () => {
+          const target = document.querySelector(`[data-element-id="${cssId(problem.element_id)}"]`);
+          if (target) { target.scrollIntoView({ block: 'nearest', inline: 'nearest' }); }
+        });
+      }
       if (problem.element_label) {
         const where = document.createElement('div');
         where.className = 'text-muted';
