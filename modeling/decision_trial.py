@@ -7,7 +7,8 @@ from models.messages import Message
 
 NO_SUCH_DECISION = "The file has no decision table {decision}."
 HAS_PROBLEMS = "Fix the table's problems before trying it."
-TEMPLATES = (NO_SUCH_DECISION, HAS_PROBLEMS)
+NOT_TAKEN = "The decision cannot be taken: {detail}"
+TEMPLATES = (NO_SUCH_DECISION, HAS_PROBLEMS, NOT_TAKEN)
 
 
 def _nested(inputs: dict) -> dict:
@@ -41,7 +42,7 @@ def try_decision(xml: bytes | str, decision_id: str, inputs: dict) -> dict:
         message = exc.args[0] if exc.args else str(exc)
         if isinstance(message, Message):
             raise InvalidData(message.template, {"inputs": str(message)}, **message.params) from None
-        raise InvalidData("{detail}", {"inputs": str(message)}, detail=str(message)) from None
+        raise InvalidData(NOT_TAKEN, {"inputs": str(message)}, detail=str(message)) from None
 
 
 def decision_ids(xml: bytes | str) -> list[str]:
