@@ -94,6 +94,15 @@ def current_drafts(session) -> dict[str, list[ProcessDraft]]:
     return found
 
 
+def latest_draft(session, key: str, with_xml: bool = False) -> ProcessDraft | None:
+    """The newest current draft of the decision file, whoever saved it."""
+    query = select(ProcessDraft).where(ProcessDraft.process_key == stored_key(key),
+                                       ProcessDraft.is_current.is_(True))
+    if with_xml:
+        query = query.options(undefer(ProcessDraft.bpmn_xml))
+    return session.scalars(query.order_by(ProcessDraft.id.desc()).limit(1)).first()
+
+
 def draft_history(session, key: str) -> list[ProcessDraft]:
     """Every saved draft of the decision file, newest first (without the XML)."""
     return list(session.scalars(select(ProcessDraft).where(ProcessDraft.process_key == stored_key(key))

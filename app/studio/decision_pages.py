@@ -9,7 +9,8 @@ the form field `xml`; CSRF through the X-CSRFToken header):
   GET   /studio/decisions/<key>/edit             decision_editor   the dmn-js editor (page);
                                                                    ?version=N: that version, read-only
   GET   /studio/decisions/<key>/source.dmn       decision_source   ?version=N | ?draft=ID;
-                                                                   default your draft, else latest
+                                                                   default your draft, else the latest
+                                                                   version, else anyone's newest draft
   POST  /studio/decisions/<key>/draft            decision_save     -> {saved_at_display, problems}
   POST  /studio/decisions/<key>/deploy           decision_deploy   -> {version, created} | 400 {problems}
   POST  /studio/decisions/<key>/try              decision_try      JSON {xml, decision_id, inputs}
@@ -67,8 +68,8 @@ def _versions(session, key: str) -> list:
 
 
 def _known(session, key: str) -> bool:
-    """A deployed version or any draft of the decision file exists."""
-    return bool(_versions(session, key)) or bool(decision_drafts.draft_history(session, key)[:1])
+    """A deployed version or a current draft of the decision file exists."""
+    return bool(_versions(session, key)) or decision_drafts.latest_draft(session, key) is not None
 
 
 def _labels() -> dict:
@@ -176,9 +177,13 @@ def decision_source(key):
                 xml = draft.bpmn_xml
             else:
                 found = _versions(session, key)
-                if not found:
-                    abort(404)
-                xml = decisions.decision_version_xml(session, key, found[0].version)
+                if found:
+                    xml = decisions.decision_version_xml(session, key, found[0].version)
+                else:  # begun by someone else and not deployed yet: their newest draft
+                    draft = decision_drafts.latest_draft(session, key, with_xml=True)
+                    if draft is None:
+                        abort(404)
+                    xml = draft.bpmn_xml
     except WorkflowError:
         abort(404)
     return Response(xml, mimetype="application/xml")

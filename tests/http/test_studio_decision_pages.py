@@ -111,7 +111,7 @@ def test_a_draft_with_problems_is_kept_and_its_problems_pinned_on_cells(owner, d
     assert decisions.list_decisions(db) == []
 
 
-def test_a_new_table_begins_as_a_draft_and_a_taken_or_bad_key_is_refused(owner, db):
+def test_a_new_table_begins_as_a_draft_and_a_taken_or_bad_key_is_refused(login, owner, db):
     response = owner.post("/studio/decisions/new", data={"key": "complaint_route", "name": "مسیر شکایت"})
     assert response.status_code == 303 and response.headers["Location"].endswith("/studio/decisions/complaint_route/edit")
     xml = owner.get("/studio/decisions/complaint_route/source.dmn").get_data()
@@ -122,6 +122,8 @@ def test_a_new_table_begins_as_a_draft_and_a_taken_or_bad_key_is_refused(owner, 
     bad = owner.post("/studio/decisions/new", data={"key": "1 bad", "name": "x"})
     assert bad.status_code == 400 and "قابل استفاده نیست" in bad.get_data(as_text=True)
     assert len(drafts(db, "complaint_route")) == 1
+    # Not deployed yet: another reader opens the draft it was begun as.
+    assert login("auditor").get("/studio/decisions/complaint_route/source.dmn").get_data() == xml
     # The processes' list does not show a decision table's draft.
     assert "complaint_route" not in owner.get("/studio/").get_data(as_text=True)
 
