@@ -181,3 +181,12 @@ def deploy_called_decisions(session, xml: bytes | str, user=None) -> None:
         shipped = _shipped()
         for path in sorted({shipped[d] for d in missing if d in shipped}):
             deploy_decisions(session, path.read_bytes(), user, file_name=path.name)
+
+
+def shipped_tables(directory: Path = DECISIONS_DIR) -> dict:
+    """decision id -> table of the tables shipped in files (a trial of a diagram before deploy)."""
+    found = {}
+    for path in sorted(Path(directory).glob("*.dmn")):
+        for table in tables.read_decisions(path.read_bytes())[0]:
+            found.setdefault(table["id"], table)
+    return found

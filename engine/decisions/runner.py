@@ -5,6 +5,7 @@ from contextlib import contextmanager
 from engine.decisions.evaluate import DecisionError, decide, result_data
 from engine.decisions.store import version_for
 from engine.spiff.decision_task import DecisionTaskFailed, current_source
+from models.messages import Message
 
 
 @contextmanager
@@ -19,6 +20,27 @@ def deciding(session, instance=None):
         except DecisionError as exc:
             raise DecisionTaskFailed(str(exc)) from None
         return outputs, decided.as_dict(found.version)
+
+    token = current_source.set(source)
+    try:
+        yield
+    finally:
+        current_source.reset(token)
+
+
+@contextmanager
+def deciding_with(tables: dict):
+    """Within the block, business-rule tasks decide with these tables (decision id -> table;
+    a trial of a diagram on the tables shipped in files, before anything is deployed)."""
+    def source(decision_id: str, _version: int | None, data: dict):
+        table = tables.get(decision_id)
+        if table is None:
+            raise DecisionTaskFailed(str(Message('Decision "{decision}" is not deployed', decision=decision_id)))
+        try:
+            decided = decide(table, data)
+            return result_data(table, decided), decided.as_dict(None)
+        except DecisionError as exc:
+            raise DecisionTaskFailed(str(exc)) from None
 
     token = current_source.set(source)
     try:

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from models import DecisionPin, DecisionVersion
 from models.messages import Message
-from engine.decisions.evaluate import DecisionError
+from engine.decisions.evaluate import DecisionError, decide
 
 
 def latest_version_id(session) -> int:
@@ -49,3 +49,15 @@ def version_for(session, decision_key: str, *, version: int | None = None,
     if found is None:
         raise DecisionError(Message('Decision "{decision}" is not deployed', decision=decision_key))
     return found
+
+
+def decide_newest(session, decision_key: str, data: dict) -> dict | None:
+    """The output of the newest version of a decision over data; None when the decision is not
+    deployed or no rule matches (callers keep their own default then). DecisionError for a
+    missing or mistyped input."""
+    found = session.scalars(select(DecisionVersion).where(DecisionVersion.decision_key == decision_key)
+                            .order_by(DecisionVersion.version.desc()).limit(1)).first()
+    if found is None:
+        return None
+    output = decide(found.table, data).output
+    return output if isinstance(output, dict) else None

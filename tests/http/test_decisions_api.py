@@ -39,10 +39,10 @@ def test_deploy_makes_a_version_once_per_content_and_evaluate_uses_the_newest(ow
     assert changed.status_code == 201 and changed.get_json()["version"] == 2
     newest = owner.post("/api/v1/decisions/message_137_deadline/evaluate", json={"inputs": {"category": "service"}})
     assert newest.get_json() == {"version": 2, "matched_rules": ["Rule_service"], "matched_indexes": [1],
-                                 "output": {"deadline_hours": 12}}
+                                 "output": {"deadline_hours": 12, "deputy_after_hours": 72, "manager_after_hours": 96}}
     old = owner.post("/api/v1/decisions/message_137_deadline/evaluate",
                      json={"inputs": {"category": "civil"}, "version": 1})
-    assert old.get_json()["output"] == {"deadline_hours": 48} and old.get_json()["matched_indexes"] == [2]
+    assert old.get_json()["output"]["deadline_hours"] == 48 and old.get_json()["matched_indexes"] == [2]
     listed = owner.get("/api/v1/decisions").get_json()["decisions"]
     assert [(d["key"], d["version"], d["hit_policy"]) for d in listed] == [("message_137_deadline", 2, "FIRST")]
     xml = owner.get("/api/v1/decisions/message_137_deadline/versions/1")
