@@ -13,9 +13,8 @@ from sqlalchemy import select
 
 pytestmark = pytest.mark.browser
 
-DEADLINE = (Path(__file__).resolve().parents[2] / "processes" / "decisions"
-            / "message_137_deadline.dmn").read_bytes()
-KEY = "message_137_deadline"
+DEADLINE = (Path(__file__).resolve().parents[1] / "fixtures" / "decisions" / "studio_deadline.dmn").read_bytes()
+KEY = "studio_deadline"
 RED, GREEN = "rgb(220, 53, 69)", "rgb(209, 231, 221)"
 
 
@@ -23,7 +22,7 @@ def deploy_table(app):
     session = app.extensions["db_sessions"]()
     try:
         owner = session.scalars(select(User).where(User.username == "process_owner")).one()
-        decisions.deploy_decisions(session, DEADLINE, owner, file_name="message_137_deadline.dmn")
+        decisions.deploy_decisions(session, DEADLINE, owner, file_name="studio_deadline.dmn")
         session.commit()
     finally:
         session.close()
@@ -77,8 +76,7 @@ def test_open_edit_validate_try_and_deploy_a_decision_table(app, page):
     assert page.evaluate("document.body.dataset.dirty") == "true"
     assert run_action(page, "validate") == "failed"
     problem = page.locator('[data-testid=decision-problems] li[data-element-id="LiteralExpression_service"]')
-    # In the page's language: the rule's number in Persian digits, the column by its Persian label.
-    assert problem.count() == 1 and "۱" in problem.inner_text() and "مهلت (ساعت)" in problem.inner_text()
+    assert problem.count() == 1 and "قاعدهٔ ۱" in problem.inner_text() and "مهلت (ساعت)" in problem.inner_text()
     assert style_of(page, '[data-element-id="LiteralExpression_service"]', "outlineColor") == RED
     assert style_of(page, '[data-element-id="LiteralExpression_technical"]', "outlineColor") != RED
 

@@ -8,8 +8,7 @@ import pytest
 from modeling import decision_diff, decision_drafts, decision_trial
 from models.errors import InvalidData
 
-DEADLINE = (Path(__file__).resolve().parents[2] / "processes" / "decisions"
-            / "message_137_deadline.dmn").read_text()
+DEADLINE = (Path(__file__).resolve().parents[1] / "fixtures" / "decisions" / "studio_deadline.dmn").read_text()
 
 
 def test_rules_are_matched_by_id_and_each_changed_cell_is_named_by_its_column():
@@ -47,7 +46,7 @@ def test_added_and_removed_rules_columns_and_a_new_hit_policy_are_listed():
 
 def test_an_identical_file_has_no_difference_and_a_broken_one_is_a_clear_refusal():
     assert [(t.decision_id, t.change, t.rules) for t in decision_diff.compare_decisions(DEADLINE, DEADLINE)] == [
-        ("message_137_deadline", "same", [])]
+        ("studio_deadline", "same", [])]
     with pytest.raises(InvalidData) as refused:
         decision_diff.compare_decisions(DEADLINE, "<not xml")
     assert refused.value.params["which"] == "b"
