@@ -33,9 +33,9 @@ from . import bp
 from .api_views import problems_json
 from .pages import studio_access
 from ..db import db_session
+from ..decision_http import MAX_BYTES, posted_xml
 from ..i18n import format_datetime, is_rtl, localize_digits, say_value, translate_error
 
-MAX_BYTES = 2 * 1024 * 1024
 BASE = "/decisions"
 
 
@@ -52,14 +52,6 @@ def _key(key: str) -> str:
 
 def _error_page(message: str, status: int = 400):
     return render_template("error.html", message=message), status
-
-
-def _posted_xml() -> bytes:
-    if request.content_length and request.content_length > MAX_BYTES:
-        abort(413)
-    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        return request.form.get("xml", "").encode("utf-8")
-    return request.get_data()
 
 
 def _versions(session, key: str) -> list:
@@ -190,8 +182,11 @@ def decision_source(key):
 
 
 def _checked_xml():
-    """(xml, None) or (None, a 400 answer) for a body that is missing."""
-    xml = _posted_xml()
+    """(xml, None) or (None, a 400 answer) for a body that is missing or too large."""
+    try:
+        xml = posted_xml()
+    except WorkflowError as exc:
+        return None, (jsonify(error=translate_error(exc)), exc.status)
     if not xml.strip():
         return None, (jsonify(error=_("Send the decision table's XML in the request body.")), 400)
     return xml, None
@@ -239,6 +234,8 @@ def decision_deploy(key):
 @login_required
 def decision_try(key):
     _require("edit_diagrams")
+    if request.content_length and request.content_length > MAX_BYTES:
+        return jsonify(error=_("The file is larger than 2 MB.")), 400
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("inputs", {}), dict):
         return jsonify(error=_("Send the table's XML and the inputs as a JSON object.")), 400
@@ -246,8 +243,6 @@ def decision_try(key):
     decision_id = body.get("decision_id") or _key(key)
     if not isinstance(xml, str) or not xml.strip() or not isinstance(decision_id, str):
         return jsonify(error=_("Send the decision table's XML in the request body.")), 400
-    if len(xml) > MAX_BYTES:
-        abort(413)
     problems = _problems(xml.encode("utf-8"))
     if problems:
         return jsonify(error=_("Fix the table's problems before trying it."),

@@ -190,3 +190,13 @@ def test_versions_and_their_differences_list_rules_added_removed_and_changed(own
     assert 'data-testid="rule-Rule_other" data-change="removed"' in page
     assert "Rule_technical" not in page
     assert "<del class=\"text-danger\" dir=\"ltr\">24</del>" in page and "<ins class=\"text-success\" dir=\"ltr\">12</ins>" in page
+
+
+def test_a_body_over_the_size_limit_is_refused_with_a_message(owner, db):
+    huge = DEADLINE.replace(b"<text>24</text>", b"<text>24</text><!--" + b"x" * 2_100_000 + b"-->")
+    for url in (f"{BASE}/draft", f"{BASE}/deploy"):
+        response = post_xml(owner, url, huge)
+        assert response.status_code == 400 and "۲ مگابایت" in response.get_json()["error"]
+    tried = post_json(owner, f"{BASE}/try", {"xml": huge.decode(), "decision_id": KEY, "inputs": {}})
+    assert tried.status_code == 400 and "۲ مگابایت" in tried.get_json()["error"]
+    assert drafts(db) == []
