@@ -115,3 +115,23 @@ def test_a_diagram_may_pin_a_decision_version(app, db):
     session.close()
     instance = enter(db, start(db, category="service", urgent=False))
     assert (instance.data["deadline_hours"], instance.data["decisions"]["t_deadline"]["version"]) == (24, 1)
+
+
+def test_a_diagram_calling_a_decision_that_is_not_deployed_is_refused_on_its_task(db):
+    from modeling.validation import check_diagram
+    xml = (Path(__file__).resolve().parents[1] / "fixtures" / "decision_task.bpmn").read_bytes()
+    missing = xml.replace(b">t_deadline<", b">no_such_decision<")
+    [problem] = [p for p in check_diagram(db, missing, "t_decision") if p.kind != "form"]
+    assert (problem.element_id, problem.kind) == ("Rule_deadline", "reference")
+    assert problem.message == ('Business rule task "Decide the deadline" calls the decision '
+                               "no_such_decision, which is not deployed")
+    unnamed = xml.replace(b"<spiffworkflow:calledDecisionId>t_deadline</spiffworkflow:calledDecisionId>", b"")
+    assert [p.template for p in check_diagram(db, unnamed, "t_decision") if p.kind != "form"] == [
+        'Business rule task "{name}" names no decision; set its calledDecisionId']
+
+
+def test_a_shipped_table_a_diagram_calls_is_deployed_with_it(app, db):
+    from models import DecisionVersion
+    from sqlalchemy import select
+    deploy(app, "../../processes/complaints.bpmn")
+    assert db.scalars(select(DecisionVersion.decision_key)).all() == ["complaint_routing"]

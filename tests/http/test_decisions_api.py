@@ -50,7 +50,7 @@ def test_deploy_makes_a_version_once_per_content_and_evaluate_uses_the_newest(ow
 
 
 def test_deploy_of_a_broken_table_is_400_with_the_problems_and_deploys_nothing(owner):
-    response = deploy(owner, DEADLINE.replace(b'typeRef="number"', b'typeRef="money"'))
+    response = deploy(owner, DEADLINE.replace(b'typeRef="number"', b'typeRef="money"', 1))
     assert response.status_code == 400
     assert [p["element_id"] for p in response.get_json()["problems"]] == ["Output_deadline_hours"]
     assert owner.get("/api/v1/decisions").get_json() == {"decisions": []}
