@@ -159,7 +159,9 @@ def running_counts(session, key: str) -> dict[int, int]:
 def overview(session) -> list[dict]:
     """Every process (deployed, or only drafted): latest version and its current draft."""
     drafts = {d.process_key: d for d in session.scalars(
-        select(ProcessDraft).where(ProcessDraft.is_current.is_(True)).order_by(ProcessDraft.id))}
+        select(ProcessDraft).where(ProcessDraft.is_current.is_(True),
+                                   # decision tables' drafts share the table (modeling/decision_drafts.py)
+                                   ~ProcessDraft.process_key.startswith("dmn:")).order_by(ProcessDraft.id))}
     rows = [{"key": v.process_key, "name": v.name, "latest": v, "draft": drafts.pop(v.process_key, None)}
             for v in list_processes(session)]
     rows += [{"key": key, "name": key, "latest": None, "draft": draft} for key, draft in sorted(drafts.items())]

@@ -2,7 +2,8 @@
 // Bundles the process owners' studio (app/static/studio/*.js: the bpmn-js Modeler with its
 // properties panel, this system's own properties and the live checks of bpmn-js-bpmnlint with
 // the rules of modeling/bpmnlint-plugin-city/) into app/static/vendor/studio/ with
-// esbuild. Run by `make assets` after copy-assets.mjs (which empties app/static/vendor/).
+// esbuild; and, apart, the decision-table editor (decisions.js: dmn-js with its CSS and fonts)
+// into app/static/vendor/studio/decisions.{js,css}. Run by `make assets` after copy-assets.mjs (which empties app/static/vendor/).
 import { build } from "esbuild";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -20,4 +21,16 @@ await build({
   jsxImportSource: "@bpmn-io/properties-panel/preact",
   logLevel: "warning",
 });
-console.log("build-studio: app/static/vendor/studio/studio.js");
+await build({
+  entryPoints: [join(root, "app", "static", "studio", "decisions.js")],
+  bundle: true,
+  minify: true,
+  format: "iife",
+  target: ["es2020"],
+  outfile: join(root, "app", "static", "vendor", "studio", "decisions.js"),
+  // dmn-font's CSS embeds the woff/ttf it needs and names the others (eot, svg) as files.
+  loader: { ".eot": "file", ".svg": "file", ".woff": "file", ".woff2": "file", ".ttf": "file" },
+  assetNames: "decision-assets/[name]-[hash]",
+  logLevel: "warning",
+});
+console.log("build-studio: app/static/vendor/studio/studio.js, decisions.js");

@@ -6,9 +6,11 @@ Routes live in one module per area, registered on this blueprint (URL tables in 
   migration_views  moving running instances to a newer version
   draft_views      a new process, earlier versions and drafts opened and restored, the save guard
   trial_views      "Try it": a draft run in memory, step by step (nothing stored)
+  decision_views   decision tables as JSON (validate, deploy, evaluate, versions), like the API
+  decision_pages   the decision-table editor (dmn-js), drafts, versions and diff, try it
 """
 from flask import Blueprint
 
 bp = Blueprint("studio", __name__, url_prefix="/studio")
 
-from . import api_views, decision_views, draft_views, migration_job_views, migration_views, pages, trial_views  # noqa: E402,F401
+from . import api_views, decision_pages, decision_views, draft_views, migration_job_views, migration_views, pages, trial_views  # noqa: E402,F401
