@@ -106,7 +106,8 @@ def test_anonymous_visitor_is_sent_to_login_with_next_and_comes_back_after(clien
 def test_every_page_and_action_redirects_an_anonymous_visitor_to_login(app, client):
     """Every staff route (all but login/logout/language, the API and static files)."""
     public = ("auth.", "api.", "public.", "portal.", "open311.", "static",  # the citizens' side
-              "observability.")  # probes and metrics (tests/http/test_observability.py)
+              "observability.",  # probes and metrics (tests/http/test_observability.py)
+              "channels_in.")  # SMS and bot webhooks, each checked by its secret (test_channels_in.py)
     checked = set()
     for rule in app.url_map.iter_rules():
         if rule.endpoint.startswith(public):

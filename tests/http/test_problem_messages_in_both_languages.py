@@ -42,7 +42,7 @@ BAD_DIAGRAMS = [
         + flow("F3", "Task_1", "End_2", "a == 2")), "outgoing flows with conditions"),
     ("service task", diagram(START_END + '<bpmn:serviceTask id="Call_1" name="Call the registry"/>'
                              + flow("F1", "Start_1", "Call_1") + flow("F2", "Call_1", "End_1")),
-     "does not name a service"),
+     "names no connector"),
     ("sub-process without start", diagram(
         START_END + '<bpmn:subProcess id="Sub_1" name="Inner"><bpmn:task id="Task_2"/></bpmn:subProcess>'
         + flow("F1", "Start_1", "Sub_1") + flow("F2", "Sub_1", "End_1")), "exactly one plain start event"),
