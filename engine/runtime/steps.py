@@ -12,7 +12,7 @@ from sqlalchemy.orm import ColumnProperty, Session, lazyload, make_transient_to_
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
-from models import HumanTask, Instance, Timer, utcnow
+from models import District, HumanTask, Instance, Timer, utcnow
 from people import organisation
 from people.catalogue import roles_of
 from people.permissions import READ_ONLY_ROLES
@@ -126,7 +126,8 @@ def insert_tasks(session, instance: Instance, tasks: list[HumanTask]) -> None:
         return
     rows = [{key: getattr(task, key) for key in _TASK_COLUMNS} for task in tasks]
     ids = session.connection().execute(_INSERT_TASKS, rows).scalars().all()
-    district = instance.__dict__.get("district")
+    district = instance.__dict__.get("district") or session.identity_map.get(
+        session.identity_key(District, instance.district_id))
     for task, task_id in zip(tasks, ids):
         task.id = task_id
         set_committed_value(task, "instance", instance)
