@@ -36,11 +36,13 @@ def create_app(config: dict | None = None) -> Flask:
     from .audit import bp as audit_bp
     from .auth import bp as auth_bp
     from .calendar_admin import bp as calendar_bp
+    from .channels_in import bp as channels_in_bp
     from .dashboard import bp as dashboard_bp
     from .documents import bp as documents_bp
     from .drafts import bp as drafts_bp
     from .forms import bp as forms_bp
     from .inbox import bp as inbox_bp
+    from .inbound_partners import bp as inbound_partners_bp
     from .incidents import bp as incidents_bp
     from .letters import bp as letters_bp
     from .instances import bp as instances_bp
@@ -52,13 +54,16 @@ def create_app(config: dict | None = None) -> Flask:
     from .reports import bp as reports_bp
     from .staff_notifications import bp as staff_notifications_bp
     from .studio import bp as studio_bp
+    from .webhooks import bp as webhooks_bp
     for blueprint in (auth_bp, inbox_bp, instances_bp, forms_bp, records_bp, reports_bp, drafts_bp,
                       mardom_salam_bp, calendar_bp, audit_bp, studio_bp, public_bp, portal_bp,
                       api_keys_bp, api_bp, open311_bp, documents_bp, letters_bp, admin_bp,
-                      staff_notifications_bp, dashboard_bp, incidents_bp):
+                      staff_notifications_bp, dashboard_bp, incidents_bp, inbound_partners_bp,
+                      channels_in_bp, webhooks_bp):
         app.register_blueprint(blueprint)
     extensions.csrf.exempt(api_bp)  # the API authenticates with bearer tokens, not cookies
     extensions.csrf.exempt(open311_bp)  # Open311 clients post forms with an api_key, no cookie
+    extensions.csrf.exempt(channels_in_bp)  # SMS providers and the Bot API: a secret, no cookie
 
     @app.after_request
     def _commit_at_boundary(response):

@@ -183,3 +183,5 @@ def register_cli(app) -> None:
     app.cli.add_command(instances_cli)
     from .scheduler_cli import scheduler_cli  # flask scheduler run: the scheduler role
     app.cli.add_command(scheduler_cli)
+    from .mail_in_cli import mail_in_cli  # flask mail-in serve: the mail-in role
+    app.cli.add_command(mail_in_cli)

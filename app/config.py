@@ -2,6 +2,7 @@
 import os
 from pathlib import Path
 
+from connectors.secrets import secrets_from_environ
 from models.base import POOL_DEFAULTS
 from models.shredding import DEVELOPMENT_KEY
 from workcal.jalali import DEFAULT_TIMEZONE
@@ -53,6 +54,17 @@ DEFAULTS = {
     # next after twice the wait before; the last failure stops the instance (an incident).
     "TIMER_RETRY_ATTEMPTS": 3,
     "TIMER_RETRY_BACKOFF_SECONDS": 60.0,
+    # A service task's call to another system (engine/runtime/service_calls.py), made by the
+    # scheduler every SERVICE_CALL_POLL_SECONDS (SERVICE_CALL_BATCH_SIZE calls at a time): at
+    # most SERVICE_RETRY_ATTEMPTS attempts, the second SERVICE_RETRY_BACKOFF_SECONDS after the
+    # first failure, each next after twice the wait before; the last failure is an incident.
+    "SERVICE_RETRY_ATTEMPTS": 3,
+    "SERVICE_RETRY_BACKOFF_SECONDS": 30.0,
+    "SERVICE_CALL_POLL_SECONDS": 5.0,
+    "SERVICE_CALL_BATCH_SIZE": 20,
+    # The connectors' secrets by name ({"OA_TOKEN": "..."}): every environment variable
+    # CONNECTOR_SECRET_<NAME> (connectors/secrets.py). Never in a diagram, event or page.
+    "CONNECTOR_SECRETS": {},
     "SCRIPT_TIMEOUT_SECONDS": 2.0,
     "API_TOKEN_HOURS": 12.0,
     # Seconds a web process trusts what it learnt about a bearer token (its user and grants)
@@ -139,6 +151,24 @@ DEFAULTS = {
     "PORTAL_TRACK_RATE_LIMIT": "10 per minute;50 per day",  # code + check attempts
     "OPEN311_RATE_LIMIT": "120 per minute",
     "OPEN311_POST_RATE_LIMIT": "30 per minute",
+    # The 137 centre's SMS and messenger-bot doors (app/channels_in, docs/ARCHITECTURE.md
+    # "Channels in"). Each is closed (403) while its secret is empty. SMS: POST
+    # /channels/sms/<SMS_IN_SECRET> (neutral format) and /channels/sms/kavenegar/<KAVENEGAR_IN_SECRET>
+    # (Kavenegar's receive callback); bot: POST /channels/bot with the header
+    # X-Telegram-Bot-Api-Secret-Token: BOT_WEBHOOK_SECRET (setWebhook's secret_token).
+    "SMS_IN_SECRET": "",
+    "KAVENEGAR_IN_SECRET": "",
+    "BOT_WEBHOOK_SECRET": "",
+    # The Bot API the answers go to: https://api.telegram.org/bot<TOKEN>/ or Bale's
+    # https://tapi.bale.ai/bot<TOKEN>/ ("": bot answers wait in the outbox).
+    "BOT_API_BASE_URL": "",
+    # A message by SMS has no place: it goes to this district (code; "" = the first by code),
+    # as this 137 category (the operator corrects both at intake).
+    "INTAKE_DEFAULT_DISTRICT": "",
+    "INTAKE_SMS_SERVICE": "service",
+    # Per sender (a mobile number, a chat id) and door, Flask-Limiter syntax: past it nothing is
+    # filed (a bot chat is told so politely; an SMS gets no answer, which would cost per abuse).
+    "CHANNEL_IN_RATE_LIMIT": "10 per hour;30 per day",
     # Redis unreachable: count in each process's memory meanwhile (and look for Redis again)
     # rather than answer the public pages with errors.
     "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
@@ -185,6 +215,19 @@ DEFAULTS = {
     "NOTIFY_BATCH_SIZE": 50,
     "NOTIFY_MAX_ATTEMPTS": 8,
     "NOTIFY_LEASE_SECONDS": 300,
+    # Webhooks (notifications/webhooks.py, /admin/webhooks): deliveries are sent by the scheduler
+    # every WEBHOOK_POLL_SECONDS, WEBHOOK_BATCH_SIZE at a time, each POST given
+    # WEBHOOK_TIMEOUT_SECONDS; a failure (not 2xx, a timeout, a refused connection) is retried
+    # after WEBHOOK_FIRST_RETRY_SECONDS, doubling up to WEBHOOK_MAX_RETRY_SECONDS, until
+    # WEBHOOK_MAX_ATTEMPTS attempts, then the delivery is failed (a redelivery by hand gives it
+    # as many again); a claimed delivery is another sender's again after WEBHOOK_LEASE_SECONDS.
+    "WEBHOOK_POLL_SECONDS": 10.0,
+    "WEBHOOK_BATCH_SIZE": 50,
+    "WEBHOOK_TIMEOUT_SECONDS": 10.0,
+    "WEBHOOK_MAX_ATTEMPTS": 8,
+    "WEBHOOK_FIRST_RETRY_SECONDS": 30,
+    "WEBHOOK_MAX_RETRY_SECONDS": 3600,
+    "WEBHOOK_LEASE_SECONDS": 300,
     # Staff notifications (notifications/staff.py, programmes/staff/): the kinds whose e-mail
     # and SMS go out outside working hours (the others wait for the next working moment of the
     # task's district; kinds: offered, escalation, due_soon, overdue, digest), the working hours
@@ -205,6 +248,32 @@ DEFAULTS = {
     "SMTP_PASSWORD": "",
     "SMTP_STARTTLS": False,
     "SMTP_TIMEOUT_SECONDS": 10.0,
+    # E-mail in (programmes/intake/mail.py, `flask mail-in serve`: an LMTP listener Postfix
+    # delivers to): the addresses taken (comma list; a "+tag" names a district: 137+d3@...),
+    # the district of mail without a tag ("" = such mail is refused), the service each mail is
+    # filed as (a 137 category of programmes.citizens.requests.SERVICES), at most
+    # MAIL_IN_SENDER_LIMIT mails per sender in MAIL_IN_SENDER_WINDOW_SECONDS, at most
+    # MAIL_IN_MAX_ATTACHMENTS kept per mail, and the largest mail taken (bytes).
+    "MAIL_IN_ADDRESSES": "137@localhost",
+    "MAIL_IN_DEFAULT_DISTRICT": "",
+    "MAIL_IN_SERVICE": "service",
+    "MAIL_IN_SENDER_LIMIT": 5,
+    "MAIL_IN_SENDER_WINDOW_SECONDS": 3600,
+    "MAIL_IN_MAX_ATTACHMENTS": 5,
+    "MAIL_IN_MAX_BYTES": 25 * 1024 * 1024,
+    # Or polling a mailbox over IMAP (`flask mail-in poll`): its server, port, TLS from the
+    # start (IMAP4_SSL), login, folder, and the seconds between polls; "" host = no polling.
+    # The unseen mails are filed as above and marked seen (a temporary failure leaves them unseen).
+    "MAIL_IN_IMAP_HOST": "",
+    "MAIL_IN_IMAP_PORT": 993,
+    "MAIL_IN_IMAP_SSL": True,
+    "MAIL_IN_IMAP_USERNAME": "",
+    "MAIL_IN_IMAP_PASSWORD": "",
+    "MAIL_IN_IMAP_FOLDER": "INBOX",
+    "MAIL_IN_IMAP_POLL_SECONDS": 60.0,
+    # Answers from partner systems (POST /api/v1/inbound/messages): how far a signed request's
+    # timestamp may be from now (seconds), against replay.
+    "INBOUND_SIGNATURE_TOLERANCE_SECONDS": 300,
     # SMS: "file" appends JSON lines to SMS_FILE_PATH (development), "http" POSTs
     # {"to", "text"} to SMS_HTTP_URL with "Authorization: Bearer SMS_HTTP_KEY".
     "SMS_PROVIDER": "file",
@@ -299,6 +368,7 @@ def load_config(overrides: dict | None = None) -> dict:
     unknown = set(overrides or {}) - set(DEFAULTS) - {"SERVER_NAME"}
     if unknown:
         raise KeyError(f"Unknown configuration keys: {sorted(unknown)}")
+    config["CONNECTOR_SECRETS"] = secrets_from_environ(os.environ)
     config.update(overrides or {})
     _derive_cookie_settings(config)
     if config["REDIS_URL"] and config["RATELIMIT_STORAGE_URI"] == DEFAULTS["RATELIMIT_STORAGE_URI"]:

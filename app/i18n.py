@@ -210,6 +210,11 @@ EVENT_LABELS = {
     "tracking_code_issued": N_("Tracking code issued"),
     "instance_migrated": N_("Moved to another version"),
     "timer_retry_scheduled": N_("The step after the timer failed; it will be tried again"),
+    # A service task's call to another system (engine.runtime.service_calls).
+    "service_call_queued": N_("Call to another system queued"),
+    "service_call_attempted": N_("Another system called"),
+    "service_task_completed": N_("Answer of the other system received"),
+    "service_call_failed": N_("Every call to the other system failed"),
     # The operator's repairs (engine.runtime.incidents).
     "instance_retried": N_("Failed step retried"), "instance_data_set": N_("Case data changed"),
     "token_moved": N_("Token moved"), "instance_suspended": N_("Instance suspended"),

@@ -17,6 +17,10 @@ JOB_LOCK_KEYS = {
     "staff_due_soon": 190_105,
     "staff_overdue": 190_106,
     "staff_digest": 190_107,
+    "webhooks": 190_108,
+    # Claiming service calls (rows are claimed with SKIP LOCKED as well; the lock keeps two
+    # schedulers from scanning the same due rows at once).
+    "service_calls": 190_131,
 }
 
 

@@ -17,8 +17,11 @@ from programmes.mardom_salam.schedule import DEFAULT_FIRST_DATE, DEFAULT_TIME
 from programmes.mardom_salam.council import (JobResult, deadline_days_of, deadline_months_of, parse_district_codes,
                                          run_meeting_schedule)
 from records.retention import awaiting_approval, dispose_due_records, held_due_count
-from engine import fire_due_timer_batch
+from engine import (claim_service_calls, fire_due_timer_batch, perform_service_call,
+                    record_service_call)
 from notifications import send_due_notifications, transports_from_config
+from notifications.webhooks import (DeliverySettings, claim_due_deliveries, post_delivery,
+                                    record_result)
 from programmes.staff.events import notify_due_soon, notify_overdue, send_digests
 from workcal.jalali import local_zone
 
@@ -101,6 +104,22 @@ def _fire_batches(session_factory, max_instances: int, batch_size: int) -> int:
     return advanced
 
 
+def perform_service_calls(session_factory, secrets: dict, batch_size: int = 20) -> int:
+    """Service tasks' calls (engine.runtime.service_calls): claim due ones (one transaction),
+    make each with no transaction open, record each outcome in a transaction of its own (the
+    task completed and its instance run on, or the call put off, or an incident). Returns how
+    many were attempted."""
+    orders = run_job(session_factory, "claiming service calls",
+                     partial(claim_service_calls, limit=batch_size), failed=[],
+                     lock="service_calls", skipped=[])
+    for order in orders:
+        outcome = perform_service_call(order, secrets)  # a slow partner holds no transaction
+        run_job(session_factory, f"recording service call {order['id']}",
+                lambda session, order=order, outcome=outcome:
+                record_service_call(session, order, outcome))
+    return len(orders)
+
+
 def generate_complaint_reports(session_factory, now=None) -> int:
     """The previous Solar Hijri month's complaint reports (F-__-0-5-02), one transaction.
 
@@ -178,6 +197,38 @@ def staff_notices_job(session_factory, now=None) -> dict:
     return told
 
 
+def webhook_settings(config) -> DeliverySettings:
+    """The webhook sender's settings, from the WEBHOOK_* settings."""
+    return DeliverySettings(timeout_seconds=config["WEBHOOK_TIMEOUT_SECONDS"],
+                            max_attempts=config["WEBHOOK_MAX_ATTEMPTS"],
+                            first_retry_seconds=config["WEBHOOK_FIRST_RETRY_SECONDS"],
+                            max_retry_seconds=config["WEBHOOK_MAX_RETRY_SECONDS"],
+                            lease_seconds=config["WEBHOOK_LEASE_SECONDS"],
+                            batch_size=config["WEBHOOK_BATCH_SIZE"])
+
+
+def send_webhooks_job(session_factory, settings: DeliverySettings | None = None,
+                      max_batches: int = 10) -> dict:
+    """Send the due webhook deliveries: claim a batch in one transaction (the job's lock, SKIP
+    LOCKED rows on PostgreSQL), POST each outside any transaction, record each result in one
+    of its own; batch after batch up to max_batches. Counts by resulting status."""
+    settings = settings or DeliverySettings()
+    outcome: dict = {}
+    for _ in range(max_batches):
+        claimed = run_job(session_factory, "claiming webhook deliveries",
+                          partial(claim_due_deliveries, settings=settings), failed=[],
+                          lock="webhooks", skipped=[])
+        for delivery in claimed:
+            status_code, error = post_delivery(delivery, settings.timeout_seconds)
+            status = run_job(session_factory, "recording a webhook delivery",
+                             lambda session, d=delivery, c=status_code, e=error:
+                             record_result(session, d, c, e, settings))
+            outcome[status] = outcome.get(status, 0) + 1
+        if len(claimed) < settings.batch_size:
+            break
+    return outcome
+
+
 def mardom_salam_settings(config) -> dict:
     """The Mardom Salam schedule's keyword arguments, from the MARDOM_SALAM_* settings."""
     return {"first_date": config["MARDOM_SALAM_FIRST_DATE"], "time_of_day": config["MARDOM_SALAM_TIME"],
@@ -218,6 +269,12 @@ def add_jobs(app, scheduler) -> None:
         scheduler.add_job(create_due_meetings, complaint_report_trigger(app.config["MARDOM_SALAM_CRON"], tz),
                           args=[app.extensions["db_sessions"]], kwargs=mardom_salam_settings(app.config),
                           max_instances=1, coalesce=True, misfire_grace_time=6 * 3600, id="mardom_salam")
+    scheduler.add_job(perform_service_calls, "interval",
+                      args=[app.extensions["db_sessions"],
+                            app.extensions["bpmn_engine"].connector_secrets],
+                      kwargs={"batch_size": app.config["SERVICE_CALL_BATCH_SIZE"]},
+                      seconds=app.config["SERVICE_CALL_POLL_SECONDS"], max_instances=1,
+                      coalesce=True, id="perform_service_calls")
     scheduler.add_job(staff_notices_job, "interval", args=[app.extensions["db_sessions"]],
                       seconds=app.config["STAFF_NOTICE_POLL_SECONDS"], max_instances=1,
                       coalesce=True, id="staff_notices")
@@ -229,6 +286,11 @@ def add_jobs(app, scheduler) -> None:
                               "lease_seconds": app.config["NOTIFY_LEASE_SECONDS"]},
                       seconds=app.config["NOTIFY_POLL_SECONDS"], max_instances=1,
                       coalesce=True, id="send_due_notifications")
+    # After commit, too: the webhook deliveries the steps queued (notifications/webhooks.py).
+    scheduler.add_job(send_webhooks_job, "interval", args=[app.extensions["db_sessions"],
+                                                           webhook_settings(app.config)],
+                      seconds=app.config["WEBHOOK_POLL_SECONDS"], max_instances=1,
+                      coalesce=True, id="send_webhooks")
 
 
 def start_scheduler(app) -> BackgroundScheduler:

@@ -31,7 +31,8 @@ from engine.runtime.incidents import (ACTION_EVENTS as INCIDENT_EVENTS, cancel_i
                                       move_token, resume_instance, retry_instance,
                                       set_instance_data, suspend_instance)
 from engine.runtime.completing import complete_task, get_task, require_ready
-from engine.runtime.messages import send_message, send_message_for, waiting_messages
+from engine.runtime.messages import (send_message, send_message_for, send_message_from_system,
+                                     waiting_messages)
 from engine.runtime.starting import (check_start_data, latest_version, start_instance,
                                      start_instance_for)
 from engine.runtime.search_index import query_terms
@@ -40,6 +41,8 @@ from engine.runtime.task_actions import claim_task, reassign_task, unclaim_task
 from engine.runtime.shredding import shred_case
 from engine.runtime.task_data import server_data, shown_task_data, task_data
 from engine.runtime.timers import fire_due_timer_batch, fire_next_due_timers
+from engine.runtime.service_calls import (claim_service_calls, perform_service_call,
+                                          record_service_call)
 from engine.spiff.parsing import BPMN_NS, parse_definition
 from engine.spiff.elements import element_names, element_properties
 from engine.trial import (DEFAULT_BUDGET as TRIAL_STEP_BUDGET, Trial, TrialRefused, TrialSetup, complete_trial_task,
@@ -60,8 +63,10 @@ __all__ = [
     "check_start_data", "complete_task", "get_task", "latest_version", "open_tasks", "opened_in_transaction",
     "require_ready", "send_message", "send_message_for", "start_instance", "start_instance_for",
     "waiting_messages",
+    "send_message_from_system",
     "claim_task", "reassign_task", "unclaim_task", "shown_task_data", "server_data", "task_data",
     "fire_due_timer_batch", "fire_next_due_timers",
+    "claim_service_calls", "perform_service_call", "record_service_call",
     "INCIDENT_EVENTS", "cancel_instance", "count_incidents", "data_changes", "element_choices",
     "get_instance_to_repair", "list_incidents", "may_repair", "move_token", "resume_instance",
     "retry_instance", "set_instance_data", "suspend_instance", "query_terms",

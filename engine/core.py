@@ -40,6 +40,11 @@ class Engine:
     # A failed step after a timer: attempts in all, and the first wait (doubling each time).
     timer_retry_attempts: int = 3
     timer_retry_backoff_seconds: float = 60.0
+    # A service task's call (engine.runtime.service_calls): attempts in all, the first wait
+    # (doubling each time), and the connectors' secrets by name (never stored or shown).
+    service_retry_attempts: int = 3
+    service_retry_backoff_seconds: float = 30.0
+    connector_secrets: dict = field(default_factory=dict, repr=False)
     # The master key that wraps each case's key for its personal data (models.shredding).
     keys: KeyRing = field(default_factory=KeyRing)
 
@@ -100,6 +105,9 @@ def build_engine(settings: Mapping) -> Engine:
         public_base_url=settings.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
         timer_retry_attempts=max(1, int(settings.get("TIMER_RETRY_ATTEMPTS", 3))),
         timer_retry_backoff_seconds=max(0.0, float(settings.get("TIMER_RETRY_BACKOFF_SECONDS", 60.0))),
+        service_retry_attempts=max(1, int(settings.get("SERVICE_RETRY_ATTEMPTS", 3))),
+        service_retry_backoff_seconds=max(0.0, float(settings.get("SERVICE_RETRY_BACKOFF_SECONDS", 30.0))),
+        connector_secrets=dict(settings.get("CONNECTOR_SECRETS") or {}),
         keys=KeyRing(settings.get("PERSONAL_DATA_KEY", DEVELOPMENT_KEY)))
     # Iran's holidays for a decade take a second to compute: once now, not inside the first
     # script that counts working time (it would count against the script's time limit).

@@ -17,6 +17,7 @@ from engine.spiff.code_checks import find_code_errors
 from engine.spiff.parsing import _main_process_id, _reserved_id_errors, collect_parse_errors
 from engine.spiff.xmlsafe import parse_bpmn_xml, validate_bpmn_xsd
 from modeling.rules import Problem, check_references, label, system_problems
+from modeling.service_task_rules import check_service_tasks
 from modeling.timer_meaning import timer_meanings
 
 MAX_BYTES = 5_000_000
@@ -85,7 +86,8 @@ def _code_problem(error: BpmnError, root) -> Problem:
 def _engine_problems(xml: bytes, root, said: list[Problem], session=None) -> list[Problem]:
     """What SpiffWorkflow's parser (through parse_definition) refuses that the rules did not say:
     every refusal, not only the first; a timer the rules already faulted is not said twice."""
-    timers_said = {p.element_id for p in said if p.kind == "timer"}
+    # A timer or service task the rules already faulted is not said twice.
+    timers_said = {p.element_id for p in said if p.kind in ("timer", "connector")}
     problems = []
     for error in collect_parse_errors(xml, session=session):
         _pin_called_process(error, root)
@@ -143,7 +145,8 @@ def validate(xml: bytes | str, session=None) -> list[Problem]:
                   + [_from_error("bpmn", RESERVED_ID, e, root) for e in _reserved_id_errors(tree)]
                   + check_references(root))
     problems = (structural + [_code_problem(e, root) for e in find_code_errors(tree)]
-                + system_problems(root, structural_ok=not structural, session=session))
+                + system_problems(root, structural_ok=not structural, session=session)
+                + check_service_tasks(root, session))
     if not structural:  # SpiffWorkflow's messages about a broken structure only confuse
         problems += _engine_problems(data, root, problems, session)
     problems.sort(key=lambda p: p.line or 0)

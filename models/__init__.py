@@ -6,9 +6,12 @@ from .base import Base, make_engine, make_session_factory, utcnow
 from .cache_versions import CacheVersion
 from .calendar import CalendarDay
 from .channels import MessageChannel
+from .intake import BotConversation, InboundMessage
+from .connectors import Connector, ServiceCall
 from .documents import Attachment
 from .drafts import DraftAmendment, DraftComment, DraftRegulation, DraftSection
 from .forms import FormVersion
+from .inbound import InboundMail, InboundPartner, InboundPartnerMessage
 from .letters import Letter, LetterCounter
 from .login_throttle import LoginFailure
 from .citizen import CitizenRequest
@@ -22,8 +25,10 @@ from .staff_notifications import InboxVisit, NotificationPreference, StaffNotifi
 from .surveys import PollQuestionnaire, SurveyAnswer, SurveyLink, SurveyTokenUse
 from .studio import ProcessDraft
 from .workflow import Event, HumanTask, Instance, ProcessVersion, Timer
+from .webhooks import WebhookDelivery, WebhookSubscription
 
 __all__ = ["ApiKey", "Attachment", "Letter", "LetterCounter", "LoginFailure", "MardomSalamCouncil", "MardomSalamMeeting", "MardomSalamRequest", "DraftAmendment", "DraftComment", "DraftRegulation", "DraftSection", "FormVersion", "ProcessDraft", "CaseKey", "ChainDigest", "DisposalProposal", "LegalHoldChange", "OperatorEvent", "RecordDisposal", "Base", "make_engine", "make_session_factory", "utcnow", "CalendarDay", "CitizenRequest", "DistrictBoundary", "ApiToken",
            "District", "Role", "RoleGrant", "Substitution", "Unit", "UnitCategory", "User", "OutboxMessage", "QualityRecord", "PollQuestionnaire", "SurveyAnswer", "SurveyLink", "SurveyTokenUse", "Event",
            "HumanTask", "Instance", "ProcessVersion", "Timer",
-           "InboxVisit", "NotificationPreference", "StaffNotification", "MessageChannel", "MigrationJob", "CacheVersion"]
+           "InboxVisit", "NotificationPreference", "StaffNotification", "MessageChannel", "MigrationJob", "CacheVersion", "BotConversation", "InboundMessage", "WebhookDelivery", "WebhookSubscription",
+           "Connector", "ServiceCall"]

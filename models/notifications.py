@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, utcnow
 
-CHANNELS = ("email", "sms")
+CHANNELS = ("email", "sms", "bot")  # bot: a Bot API sendMessage (notifications.transports)
 STATUSES = ("pending", "sending", "sent", "failed")
 
 
@@ -25,7 +25,7 @@ class OutboxMessage(Base):
     instance_id: Mapped[int | None] = mapped_column(
         ForeignKey("instances.id", ondelete="CASCADE"), index=True)
     template: Mapped[str] = mapped_column(String(60))
-    channel: Mapped[str] = mapped_column(String(8))            # email|sms
+    channel: Mapped[str] = mapped_column(String(8))            # email|sms|bot
     recipient: Mapped[str] = mapped_column(String(255))
     subject: Mapped[str | None] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)

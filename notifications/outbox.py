@@ -6,6 +6,7 @@ caller's context plus `channel` ("email" | "sms"), so one template can shorten i
 Every template ends with _signature.txt, signed by the context's `office` (OFFICES: the 137
 centre, public relations, the complaints unit, the mayor's office, the Mardom Salam secretariat).
 """
+import json
 from functools import lru_cache
 from pathlib import Path
 
@@ -39,6 +40,8 @@ TEMPLATES: dict[str, dict[str, tuple[str, ...]]] = {
     **{f"staff_{kind}": {"required": ("task_name", "instance_title", "task_url"),
                          "optional": ("tracking_code", "due_text", "district_name")}
        for kind in ("offered", "escalation", "due_soon", "overdue")},
+    # An answer to a text the citizen sent the SMS door (programmes/citizens/intake_sms.py).
+    "channel_reply": {"required": ("reply_text",), "optional": ()},
     "staff_digest": {"required": ("day_text", "inbox_url"),
                      "optional": ("overdue", "due_today", "overdue_count", "due_today_count")},
     # An instance in error, to who may repair it (programmes/staff/incidents.py).
@@ -123,6 +126,19 @@ def queue_notification(session, template: str, channel: str, recipient: str, con
                             recipient=recipient, subject=subject, body=body, status="pending",
                             attempts=0, next_attempt_at=now, created_at=now)
     # Added, not committed: the caller's commit writes it together with the event causing it.
+    session.add(message)
+    return message
+
+
+def queue_bot_message(session, chat_id: str, text: str, reply_markup: dict | None = None,
+                      instance_id: int | None = None) -> OutboxMessage:
+    """Add a messenger-bot answer to the outbox (sent by the "bot" transport after commit)."""
+    payload = {"text": text, **({"reply_markup": reply_markup} if reply_markup else {})}
+    now = utcnow()
+    message = OutboxMessage(instance_id=instance_id, template="bot_reply", channel="bot",
+                            recipient=str(chat_id), subject=None,
+                            body=json.dumps(payload, ensure_ascii=False), status="pending",
+                            attempts=0, next_attempt_at=now, created_at=now)
     session.add(message)
     return message
 

@@ -113,6 +113,43 @@ class HttpSmsProvider:
                                  f"{answer.decode('utf-8', 'replace')}")
 
 
+class BotApiTransport:
+    """Telegram Bot API (and Bale's, which follows it): each message is a sendMessage call.
+
+    The outbox row's recipient is the chat id and its body the JSON of the call's other
+    parameters (text, reply_markup: notifications.outbox.queue_bot_message); base_url is
+    https://api.telegram.org/bot<TOKEN>/ or Bale's https://tapi.bale.ai/bot<TOKEN>/.
+    """
+
+    def __init__(self, base_url: str, timeout_seconds: float = 10.0):
+        if not base_url:
+            raise ValueError("the bot transport needs the Bot API's base URL (BOT_API_BASE_URL)")
+        self.url = base_url.rstrip("/") + "/sendMessage"
+        self.timeout_seconds = timeout_seconds
+        self._opener = urllib.request.build_opener(_NoRedirect)
+
+    def send(self, chat_id: str, body: str) -> None:
+        """Call sendMessage; raise TransportError unless the API answers 2xx with ok true."""
+        payload = {"chat_id": chat_id, **json.loads(body)}
+        request = urllib.request.Request(
+            self.url, method="POST", data=json.dumps(payload, ensure_ascii=False).encode("utf-8"),
+            headers={"Content-Type": "application/json; charset=utf-8"})
+        try:
+            with self._opener.open(request, timeout=self.timeout_seconds) as response:
+                answer = response.read(2000)
+        except urllib.error.HTTPError as exc:
+            detail = exc.read(500).decode("utf-8", "replace")
+            raise TransportError(f"Bot API answered {exc.code}: {detail}") from exc
+        except (urllib.error.URLError, OSError) as exc:
+            raise TransportError(f"Bot API unreachable: {exc}") from exc
+        try:
+            ok = json.loads(answer.decode("utf-8")).get("ok") is True
+        except (ValueError, AttributeError):
+            ok = False
+        if not ok:
+            raise TransportError(f"Bot API refused the message: {answer[:500].decode('utf-8', 'replace')}")
+
+
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None  # urllib then raises HTTPError for the 3xx answer
@@ -140,8 +177,9 @@ def _append(path: Path, text: str, lock: threading.Lock) -> None:
 
 
 def transports_from_config(config) -> dict:
-    """{"email": mailer, "sms": provider} from the MAIL_* / SMTP_* / SMS_* settings of the app's
-    configuration (app/config.py declares them with their defaults; every one must be there)."""
+    """{"email": mailer, "sms": provider, "bot": Bot API (when BOT_API_BASE_URL is set)} from the
+    MAIL_* / SMTP_* / SMS_* / BOT_* settings of the app's configuration (app/config.py declares
+    them with their defaults; every one must be there)."""
     sender = config["MAIL_FROM"]
     mail_kind = str(config["MAIL_TRANSPORT"]).strip().lower()
     if mail_kind == "smtp":
@@ -161,4 +199,8 @@ def transports_from_config(config) -> dict:
         provider = FileSmsProvider(config["SMS_FILE_PATH"])
     else:
         raise ValueError(f"SMS_PROVIDER must be 'file' or 'http', not {sms_kind!r}")
-    return {"email": mailer, "sms": provider}
+    transports = {"email": mailer, "sms": provider}
+    if config.get("BOT_API_BASE_URL"):  # no bot configured: its rows wait (and retry) for one
+        transports["bot"] = BotApiTransport(config["BOT_API_BASE_URL"],
+                                            float(config["SMS_HTTP_TIMEOUT_SECONDS"]))
+    return transports

@@ -61,8 +61,15 @@ PERMISSIONS: dict[str, Permission] = {
     "approve_disposals": _permission(CITY, "records_committee"),
     # Open311 API keys (app/api_keys).
     "manage_api_keys": _permission(CITY, "admin"),
+    # Partner systems that answer waiting instances (app/inbound_partners).
+    "manage_inbound_partners": _permission(CITY, "admin"),
+    # Webhook subscriptions and their delivery logs (programmes/integrations, app/webhooks).
+    "manage_webhooks": _permission(CITY, "admin"),
     # The organisation (app/admin): units, roles, memberships, substitutes.
     "manage_organisation": _permission(CITY, "admin"),
+    # Connectors to other city systems that service tasks call (connectors/, /admin/connectors):
+    # a city-wide administrator; process owners only pick them in the studio.
+    "manage_connectors": _permission(CITY, "admin"),
     # Generating the complaint report F-__-0-5-02 of a district (programmes/complaints/report.py):
     # its complaints expert or PR head, or central PR, inspection or an administrator city-wide.
     "generate_complaint_reports_district": _permission(DISTRICT, "complaints_expert", "pr_head"),

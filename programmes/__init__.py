@@ -4,9 +4,11 @@ from importlib import import_module
 
 # In this order: a later programme's hooks run after an earlier one's (records first, so that
 # a task's event names its record; the citizens' notices after every write of the step;
-# the staff notifications after them, so they see the managers' escalation e-mail).
+# the staff notifications after them, so they see the managers' escalation e-mail; the
+# webhooks last, once every row of the step is written).
 PROGRAMMES = ("records", "programmes.surveys", "programmes.messages137", "programmes.mardom_salam",
-              "programmes.drafts", "programmes.complaints", "programmes.citizens", "programmes.staff")
+              "programmes.drafts", "programmes.complaints", "programmes.citizens", "programmes.staff",
+              "programmes.integrations")
 
 
 def build_city_engine(settings=None):

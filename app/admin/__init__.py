@@ -21,6 +21,9 @@ URL table:
   GET   /admin/boundaries  POST /admin/boundaries    boundaries   (list; upload: district, file)
   POST  /admin/boundaries/<code>/remove              boundary_remove
   (views in boundaries.py: the districts' GeoJSON boundaries the portal's map finds districts in)
+  GET   /admin/connectors  POST /admin/connectors    connectors   (list, add; manage_connectors)
+  GET   /admin/connectors/<id>  POST ...             connector_edit
+  (views in connectors.py: the other systems service tasks call)
 """
 from datetime import timedelta
 from functools import wraps
@@ -55,3 +58,4 @@ def last_day(moment):
 from . import views  # noqa: E402,F401  (registers the routes)
 from . import boundaries  # noqa: E402,F401  districts' boundaries (app/admin/boundaries.py)
 from . import accounts  # noqa: E402,F401  a new user, a user's new password (app/admin/accounts.py)
+from . import connectors  # noqa: E402,F401  connectors service tasks call (app/admin/connectors.py)

@@ -29,6 +29,13 @@ URL table:
   GET   /api/v1/processes/<key>/versions/<n>/statistics
                                               process_statistics (per element: passed, waiting,
                                                             average and p90 time; process_statistics.py)
+  POST  /api/v1/inbound/messages            inbound_message (inbound.py: signed by a partner
+                                                            system, no token)
+  GET   /api/v1/webhooks                      webhooks (POST: {"url", "events", "description"}
+                                                            -> 201 with the secret, once;
+                                                            app/api/webhooks.py, administrators)
+  GET   /api/v1/webhooks/<id>/deliveries      webhook_deliveries (POST /enable, /disable,
+                                                            /deliveries/<d>/redeliver)
   GET   /api/v1/openapi.json                  openapi
 """
 from flask import Blueprint, current_app, g, jsonify, request
@@ -295,3 +302,5 @@ from . import diagrams  # noqa: E402,F401  (routes on this blueprint)
 from . import process_statistics  # noqa: E402,F401  (its route on bp)
 from . import instance_actions  # noqa: E402,F401 - the incident actions' routes on bp
 from . import instance_search  # noqa: E402,F401  GET /instances, on this blueprint
+from . import inbound  # noqa: E402,F401  POST /inbound/messages (signed by partner systems)
+from . import webhooks  # noqa: E402,F401  webhook subscriptions (app/api/webhooks.py), on bp

@@ -110,7 +110,11 @@ def openapi_document() -> dict:
         "openapi": "3.1.0",
         "info": {"title": "City citizen-communication workflows API", "version": "1"},
         "servers": [{"url": "/api/v1"}],
-        "components": {"schemas": SCHEMAS, "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+        "components": {"schemas": SCHEMAS, "securitySchemes": {
+            "bearer": {"type": "http", "scheme": "bearer"},
+            # Partner systems (app/api/inbound.py): X-Partner, X-Timestamp and this header, the
+            # hex HMAC-SHA256 of "<timestamp>.<body>" with the partner's secret.
+            "partnerSignature": {"type": "apiKey", "in": "header", "name": "X-Signature"}}},
         "security": [{"bearer": []}],
         "paths": {
             "/auth/token": {"post": {**_op("Exchange username and password for a bearer token",
@@ -228,10 +232,65 @@ def openapi_document() -> dict:
                     "instances": {"type": "object"}, "elements": {"type": "array"}}},
                 401, 403, 404, params=[{"name": "key", "in": "path", "required": True,
                                         "schema": {"type": "string"}}, _path_id("number")])},
+            "/inbound/messages": {"post": {**_op(
+                "A partner system's answer (signed, no token): deliver the named message to the "
+                "instance (instance_id or tracking_code) if it waits for it at an event its diagram "
+                "declares receivable from outside (else 409); the same message_id again does nothing "
+                "(delivered: false)", {"type": "object", "properties": {
+                    "delivered": {"type": "boolean"}, "instance_id": {"type": "integer"},
+                    "tracking_code": {"type": ["string", "null"]}, "status": {"type": "string"}}},
+                400, 401, 403, 404, 409,
+                body={"type": "object", "required": ["message_id", "message"], "properties": {
+                    "message_id": {"type": "string"}, "message": {"type": "string"},
+                    "instance_id": {"type": "integer"}, "tracking_code": {"type": "string"},
+                    "correlation_key": {"type": "string"}, "payload": {"type": "object"}}},
+                params=[{"name": "X-Partner", "in": "header", "required": True, "schema": {"type": "string"}},
+                        {"name": "X-Timestamp", "in": "header", "required": True,
+                         "schema": {"type": "string"}, "description": "Unix seconds"}]),
+                "security": [{"partnerSignature": []}]}},
             "/openapi.json": {"get": {**_op("This OpenAPI 3.1 description", {"type": "object"}),
                                       "security": []}},
             **repair_paths(),
+            **webhook_paths(),
         },
+    }
+
+
+def webhook_paths() -> dict:
+    """Webhook subscriptions (app/api/webhooks.py): city-wide administrators only."""
+    subscription = {"type": "object", "properties": {
+        "id": {"type": "integer"}, "url": {"type": "string"}, "description": {"type": "string"},
+        "events": {"type": "array", "items": {"type": "string"}}, "enabled": {"type": "boolean"},
+        "created_at": {"type": "string"}}}
+    delivery = {"type": "object", "properties": {
+        "id": {"type": "integer"}, "event_id": {"type": "string"}, "event": {"type": "string"},
+        "status": {"enum": ["pending", "sending", "delivered", "failed", "cancelled"]},
+        "attempts": {"type": "integer"}, "last_status_code": {"type": ["integer", "null"]}}}
+    one = [_path_id("subscription_id")]
+    return {
+        "/webhooks": {
+            "get": _op("Webhook subscriptions, with their deliveries counted by status",
+                       {"type": "object", "properties": {"webhooks": {"type": "array", "items": subscription}}},
+                       401, 403),
+            "post": _op("Subscribe an http(s) address to event kinds (instance.started, "
+                        "instance.completed, task.created, task.completed, task.escalated, "
+                        "message.closed); the answer has the signing secret, this once "
+                        "(docs/WEBHOOKS.md)", subscription, 400, 401, 403, status="201",
+                        body={"type": "object", "required": ["url", "events"], "properties": {
+                            "url": {"type": "string"}, "description": {"type": "string"},
+                            "events": {"type": "array", "items": {"type": "string"}}}})},
+        "/webhooks/{subscription_id}/deliveries": {"get": _op(
+            "The subscription's latest deliveries, newest first",
+            {"type": "object", "properties": {"deliveries": {"type": "array", "items": delivery}}},
+            401, 403, 404, params=one)},
+        "/webhooks/{subscription_id}/enable": {"post": _op(
+            "Enable a subscription", subscription, 401, 403, 404, params=one)},
+        "/webhooks/{subscription_id}/disable": {"post": _op(
+            "Disable a subscription: nothing is sent to it, queued deliveries included",
+            subscription, 401, 403, 404, params=one)},
+        "/webhooks/{subscription_id}/deliveries/{delivery_id}/redeliver": {"post": _op(
+            "Send a delivery again (as many attempts again, the same event id)", delivery,
+            400, 401, 403, 404, params=one + [_path_id("delivery_id")])},
     }
 
 

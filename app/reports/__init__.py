@@ -230,9 +230,11 @@ def message_scores():
     except ValueError:
         return render_template("error.html", message=_(BAD_PERIOD)), 400
     session = db_session()
-    ranking = _ranking(session, period)
+    ranking, channels = scores.scores_and_channels(session, *period, penalty_per_day=float(
+        current_app.config["SCORE_PENALTY_PER_OVERDUE_DAY"]))
     return render_template(
         "reports/message_scores.html", ranking=ranking, period=period, period_args=period_args,
+        channels=channels,
         as_of=scores.as_of_moment(*period, tz=local_zone()),
         months=[jalali.format_solar_month(*m)
                 for m in jalali.recent_solar_months(jalali.local_today(local_zone()))],

@@ -17,6 +17,7 @@ from modeling import studio
 from formjs.catalog import all_form_keys
 from models import ProcessVersion
 from people.permissions import may
+from connectors import connector_parameters, enabled_connectors
 from people.catalogue import roles_of
 
 from ..db import db_session
@@ -64,6 +65,10 @@ def _labels() -> dict:
         "unchanged": _("Nothing changed: version {version} is already deployed."),
         "deployRefused": _("Deploy refused: {count} problem(s)."), "failed": _("The request failed:"),
         "saveDisabled": _("Saving and deploying are off until the whole diagram is loaded."),
+        "connector": _("Connector"), "noConnector": _("(no connector)"),
+        "notAConnector": _("no such connector"), "parameter": _("Parameter"),
+        "parameterHint": _("A Python expression on the task data, e.g. tracking_code"),
+        "resultVariable": _("Variable for the whole answer (optional)"),
     }
 
 
@@ -87,6 +92,10 @@ def modeler_config(key: str, read_only: bool, urls: dict | None = None) -> dict:
         "forms": all_form_keys(db_session()),
         "roles": [{"code": r.code, "title_fa": r.title_fa, "title_en": r.title_en} for r in roles_of(db_session()).roles],
         "labels": _labels(), "lang": "fa" if is_rtl() else "en", "readOnly": read_only,
+        # The connectors a service task may call, with their parameters (/admin/connectors).
+        "connectors": [{"name": c.name, "title": c.title, "kind": c.kind,
+                        "parameters": connector_parameters(c)}
+                       for c in enabled_connectors(db_session())],
     }
 
 

@@ -17,6 +17,7 @@ from engine.core import engine_of
 from engine.spiff.workflow_tasks import (active_elements, completed_elements, deliver_message,
                                          make_timers_due)
 from engine.spiff.workflows import run_engine
+from engine.spiff.service_tasks import complete_service_task, fail_service_task
 from engine.spiff.repair import MoveRefused, apply_data_changes, move_token, rerun_failed
 
 NO_EFFECT = {"tracking_code_issued", "task_claimed", "task_unclaimed", "task_reassigned",
@@ -25,7 +26,10 @@ NO_EFFECT = {"tracking_code_issued", "task_claimed", "task_unclaimed", "task_rea
              "survey_answer_received", "instance_completed", "instance_error",
              # A failed step after a timer, undone and put off (engine.runtime.timers): the
              # timer fires later, with its own timer_fired event.
-             "timer_retry_scheduled"}
+             "timer_retry_scheduled",
+             # A service task's call queued and each attempt (engine.runtime.service_calls):
+             # what the partner answered is in service_task_completed / service_call_failed.
+             "service_call_queued", "service_call_attempted"}
 # engine.runtime.timers._fire logs every due timer of an instance, then runs the engine once: timer
 # events this close together came from one scheduler pass and are re-applied the same way.
 SAME_FIRING = timedelta(seconds=1)
@@ -146,6 +150,8 @@ class Run:
             return self._fire(event, next_event)
         if event.type == "message_received":
             return self._message(event)
+        if event.type in ("service_task_completed", "service_call_failed"):
+            return self._service_call(event)
         if event.type == "instance_migrated":
             return self._migrate(event)
         raise Diverged(UNKNOWN_EVENT, seq=event.seq, type=event.type)
@@ -201,6 +207,23 @@ class Run:
             raise Diverged(NO_WAITING_MESSAGE, seq=event.seq, name=name)
         self._run(run_engine, self.workflow)
         return catching
+
+    def _service_call(self, event) -> str:
+        """A service task's call answered (its data) or failed for the last time, as live."""
+        waiting = [t for t in self.workflow.get_tasks(state=TaskState.STARTED)
+                   if t.task_spec.bpmn_id == event.task_spec]
+        task = self.pick(event, waiting)
+        if task is None:
+            raise Diverged(NO_READY_TASK, seq=event.seq, element=event.task_spec)
+        self.item = item_of(task)
+        if event.type == "service_call_failed":
+            self._run(fail_service_task, self.workflow, str(task.id), event.data.get("message", ""))
+            return event.task_spec
+        if self._run(complete_service_task, self.workflow, str(task.id),
+                     copy.deepcopy(event.data.get("data") or {}),
+                     copy.deepcopy(event.data.get("result"))):
+            self._run(run_engine, self.workflow)
+        return event.task_spec
 
     def _version(self, number, sha256) -> ProcessVersion | None:
         """The version of this instance's process with this number and content, or None."""

@@ -56,13 +56,32 @@ def send_message_for(session, instance: Instance, actor: User, name: str,
     return _deliver(session, instance, workflow, actor, name, payload)
 
 
+def send_message_from_system(session, instance: Instance, actor: User, name: str,
+                             payload: dict | None, source: dict) -> Instance:
+    """Deliver a message another system sends (a partner's signed answer, app/api/inbound.py):
+    only one the instance waits for now at a catch event that declares it receivable from
+    outside (externalMessageRole); otherwise Conflict and nothing changes. The caller has
+    authenticated the system and checked its permission; source goes into the event."""
+    if instance.status != "running":
+        raise Conflict("This instance is no longer running.")
+    if payload is not None and not isinstance(payload, dict):
+        raise InvalidData("payload must be an object.", {"payload": "must be an object"})
+    check_submitted_bounds(session, payload or {}, "the message payload")
+    workflow = engine_of(session).load_workflow(instance.state_json, instance.version)
+    roles = waiting_message_roles(workflow, name)
+    if not roles or not all(roles):
+        raise Conflict("This instance is not waiting for the message {name} from another system.",
+                       {"waiting_for": external_message_names(workflow)}, name=name)
+    return _deliver(session, instance, workflow, actor, name, payload, source)
+
+
 def _deliver(session, instance: Instance, workflow, actor: User, name: str,
-             payload: dict | None) -> Instance:
+             payload: dict | None, source: dict | None = None) -> Instance:
     if not deliver_message(workflow, name, payload or {}):
         raise Conflict("This instance is not waiting for the message {name}.",
                        {"waiting_for": waiting_message_names(workflow)}, name=name)
     append_event(session, instance, "message_received", actor=actor,
-                 data={"name": name, "payload": payload or {}})
+                 data={"name": name, "payload": payload or {}, **(source or {})})
     advance_instance(session, instance, workflow, actor)
     return instance
 

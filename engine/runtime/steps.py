@@ -22,6 +22,7 @@ from engine.core import engine_of
 from models.errors import InvalidData
 from engine.events import append_event
 from engine.runtime.search_index import index_instance
+from engine.runtime.service_queue import sync_service_calls
 from engine.spiff.data_bounds import DataTooLarge
 from formjs import versions as form_versions
 from engine.spiff.workflows import current_data, dump_workflow, ready_human_tasks, run_engine
@@ -110,6 +111,7 @@ def store_state(session, instance: Instance, workflow, actor, new: bool = False)
     with session.no_autoflush:
         opened = _sync_human_tasks(session, instance, workflow, now, new)
         new_timers = _sync_timers(session, instance, workflow)
+        sync_service_calls(session, instance, workflow)  # calls made after commit
     write_instance(session, instance)
     session.flush()
     insert_tasks(session, instance, opened)

@@ -18,6 +18,7 @@ from models.messages import Message
 from formjs.forms import FormNotFound, load_form
 from engine.spiff.code_checks import find_code_errors
 from engine.spiff.timer_events import with_clock_timers
+from engine.spiff.service_tasks import with_waiting_service_tasks
 from notifications.notices import NOTICE_PROPERTIES, parse_notices
 from workcal.working_time import due_properties
 from engine.spiff.xmlsafe import parse_bpmn_xml, validate_bpmn_xsd
@@ -28,9 +29,11 @@ NS = {"bpmn": BPMN_NS}
 
 class CityBpmnParser(SpiffBpmnParser):
     """SpiffWorkflow's parser (with its extensions: forms, properties, scripts) whose timer
-    events run on the application's clock, through SpiffWorkflow's own parser-class table."""
+    events run on the application's clock and whose service tasks wait for their connector's
+    call (engine.spiff.service_tasks), through SpiffWorkflow's own parser-class table."""
 
-    OVERRIDE_PARSER_CLASSES = with_clock_timers(SpiffBpmnParser.OVERRIDE_PARSER_CLASSES)
+    OVERRIDE_PARSER_CLASSES = with_waiting_service_tasks(
+        with_clock_timers(SpiffBpmnParser.OVERRIDE_PARSER_CLASSES))
 
 
 @dataclass

@@ -31,6 +31,11 @@ workflow state nor instance data is loaded: each message is judged by its task r
   per working day late (any part of a working day counts as one, a late reply at least one),
   whether answered late or still open; score = -penalty (0 is best).
 
+By channel (channel_scores): the same judgement of each message, counted per channel it came
+by (instances.channel, the codes of message_channels; "" for a message not yet registered),
+so the centre sees which doors are answered in time: received, answered in time (on the spot
+or on time), late, open, open and overdue.
+
 Ranking: score (highest first), then the share answered on time (on the spot + on time, of
 all answered; a district that answered none comes after), then fewer open overdue messages,
 then more messages received, then the district code: every district gets its own rank. A
@@ -43,7 +48,7 @@ from statistics import median
 
 from sqlalchemy import select
 
-from models import District, HumanTask, Instance, utcnow
+from models import District, HumanTask, Instance, MessageChannel, utcnow
 
 from engine import engine_of
 from workcal.store import calendar_for, using_calendar, zone_of
@@ -282,10 +287,58 @@ def rank(scores: list[DistrictScore]) -> list[DistrictScore]:
     return scores
 
 
+@dataclass
+class ChannelScore:
+    """The messages of one channel in one period and how they were answered."""
+    code: str  # "" : not recorded (a message not yet registered)
+    title_fa: str
+    title_en: str
+    received: int = 0
+    answered_in_time: int = 0  # on the spot, or every reply by its due date
+    answered_late: int = 0
+    open: int = 0
+    open_overdue: int = 0
+
+
 def district_scores(session, period_start: date, period_end: date, now: datetime | None = None,
                     penalty_per_day: float = DEFAULT_PENALTY_PER_DAY,
                     district_id: int | None = None) -> list[DistrictScore]:
     """The figures of every district (or one) for a period (dates inclusive), ranked."""
+    return _scored(session, period_start, period_end, now, penalty_per_day, district_id, None)
+
+
+def scores_and_channels(session, period_start: date, period_end: date, now: datetime | None = None,
+                        penalty_per_day: float = DEFAULT_PENALTY_PER_DAY,
+                        district_id: int | None = None) -> tuple[list[DistrictScore], list[ChannelScore]]:
+    """district_scores and, from the same pass over the messages, the figures per channel
+    (the channels with messages, in the channel table's order; unknown codes after them)."""
+    by_channel: dict[str, DistrictScore] = {}
+    ranking = _scored(session, period_start, period_end, now, penalty_per_day, district_id, by_channel)
+    known = {c.code: c for c in session.scalars(select(MessageChannel).order_by(
+        MessageChannel.position, MessageChannel.id))}
+    order = list(known) + sorted(code for code in by_channel if code not in known)
+    channels = []
+    for code in order:
+        figures = by_channel.get(code)
+        if figures is None:
+            continue
+        row = known.get(code)
+        channels.append(ChannelScore(code, row.title_fa if row else code, row.title_en if row else code,
+                                     figures.received, figures.answered_on_spot + figures.answered_on_time,
+                                     figures.answered_late, figures.open, figures.open_overdue))
+    return ranking, channels
+
+
+def _channels_of(session, ids: list[int]) -> dict[int, str]:
+    channels: dict[int, str] = {}
+    for chunk in (ids[i:i + _CHUNK] for i in range(0, len(ids), _CHUNK)):
+        channels.update(session.execute(select(Instance.id, Instance.channel).where(
+            Instance.id.in_(chunk))).all())
+    return {instance_id: channel or "" for instance_id, channel in channels.items()}
+
+
+def _scored(session, period_start, period_end, now, penalty_per_day, district_id,
+            by_channel: dict | None) -> list[DistrictScore]:
     tz = zone_of(session)
     start, end = utc_bounds(period_start, period_end, tz)
     as_of = as_of_moment(period_start, period_end, now, tz)
@@ -295,6 +348,7 @@ def district_scores(session, period_start: date, period_end: date, now: datetime
     scores = {d.id: DistrictScore(d.id, d.code, d.name_fa, d.name_en) for d in session.scalars(districts)}
     messages = [m for m in _messages(session, start, end, district_id) if m.district_id in scores]
     rows = _task_rows(session, [m.id for m in messages])
+    channel_of = _channels_of(session, [m.id for m in messages]) if by_channel is not None else {}
     hours_to_close: dict[int, list[float]] = {}
     message_hours = engine_of(session).message_clock.message_hours_between
     for district, score in scores.items():
@@ -303,6 +357,10 @@ def district_scores(session, period_start: date, period_end: date, now: datetime
         with using_calendar(calendar):
             for message in (m for m in messages if m.district_id == district):
                 _judge(score, message, rows.get(message.id, []), as_of, day_hours)
+                if by_channel is not None:
+                    code = channel_of.get(message.id, "")
+                    figures = by_channel.setdefault(code, DistrictScore(0, code, code, code))
+                    _judge(figures, message, rows.get(message.id, []), as_of, day_hours)
                 if message.completed_at is not None and message.completed_at < as_of:
                     hours_to_close.setdefault(district, []).append(
                         message_hours(message.started_at, message.completed_at))

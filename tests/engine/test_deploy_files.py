@@ -29,11 +29,12 @@ def test_the_compose_file_runs_two_web_nodes_two_schedulers_a_proxy_postgres_and
     for name in ("scheduler1", "scheduler2"):
         assert services[name]["command"] == ["flask", "scheduler", "run"]
     assert services["proxy"]["image"].startswith("nginx")
+    assert services["mailin"]["command"][:3] == ["flask", "mail-in", "serve"]  # the LMTP role
 
 
 def test_every_app_process_of_the_compose_file_is_set_for_several_nodes():
     services = _compose()["services"]
-    for name in ("migrate", "web1", "web2", "scheduler1", "scheduler2"):
+    for name in ("migrate", "web1", "web2", "scheduler1", "scheduler2", "mailin"):
         environment = services[name]["environment"]
         # PROMETHEUS_MULTIPROC_DIR is prometheus_client's own variable, not a setting of the app.
         unknown = set(environment) - set(DEFAULTS) - {"PROMETHEUS_MULTIPROC_DIR"}

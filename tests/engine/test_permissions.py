@@ -68,9 +68,20 @@ ROWS = [
     ("admin", CITY_WIDE, "manage_api_keys", None, True),
     ("admin", D1, "manage_api_keys", None, False),
     ("process_owner", CITY_WIDE, "manage_api_keys", None, False),
+    # Partner systems (signed answers to waiting instances): a city-wide administrator.
+    ("admin", CITY_WIDE, "manage_inbound_partners", None, True),
+    ("admin", D1, "manage_inbound_partners", None, False),
+    # Webhooks: a city-wide administrator.
+    ("admin", CITY_WIDE, "manage_webhooks", None, True),
+    ("admin", D1, "manage_webhooks", None, False),
+    ("auditor", CITY_WIDE, "manage_webhooks", None, False),
     ("admin", CITY_WIDE, "manage_organisation", None, True),
     ("admin", D1, "manage_organisation", None, False),
     ("department_head", D1, "manage_organisation", D1, False),
+    # Connectors: a city-wide administrator only (not a district's, not a process owner).
+    ("admin", CITY_WIDE, "manage_connectors", None, True),
+    ("admin", D1, "manage_connectors", None, False),
+    ("process_owner", CITY_WIDE, "manage_connectors", None, False),
     # Complaint reports: the district's complaints expert or PR head, or city-wide management.
     ("complaints_expert", D1, "generate_complaint_reports_district", D1, True),
     ("complaints_expert", D1, "generate_complaint_reports_district", D2, False),
@@ -166,7 +177,10 @@ def test_the_table_is_exactly_this():
         "place_legal_holds": (CITY, {"auditor"}),
         "approve_disposals": (CITY, {"records_committee"}),
         "manage_api_keys": (CITY, {"admin"}),
+        "manage_inbound_partners": (CITY, {"admin"}),
+        "manage_webhooks": (CITY, {"admin"}),
         "manage_organisation": (CITY, {"admin"}),
+        "manage_connectors": (CITY, {"admin"}),
         "generate_complaint_reports_district": (DISTRICT, {"complaints_expert", "pr_head"}),
         "generate_complaint_reports_city": (CITY, {"central_pr", "central_inspection", "admin"}),
         "file_mardom_salam_request": (DISTRICT, {"communications_office", "pr_expert",

@@ -135,3 +135,29 @@ def test_the_service_levels_count_determinations_made_on_time_and_work_done_on_i
     # (the month is read on 1405/09/29 12:05, its clock).
     assert [row[0] for row in rows] == ["منطقه ۱"]
     assert rows[0][3:] == ["۲", "۲", "۱", "۰", "۰"]
+
+
+def test_the_scores_page_breaks_the_messages_down_by_channel(app, db, login):
+    build_messages(app, db)
+    db.rollback()
+    response = login("central_pr").get(f"/reports/137{MONTH}")
+    assert "پیام‌ها به تفکیک راه ارسال" in page_text(response)
+    # channel, received, answered in time (on the spot or on time), late, open, open and overdue:
+    # A, B, E in time, D late, C open and overdue (all registered as phone calls)
+    assert table_rows(response, "message-channels") == [["تماس تلفنی با ۱۳۷", "۵", "۳", "۱", "۱", "۱"]]
+
+
+def test_messages_filed_by_sms_and_on_the_portal_count_under_their_own_channels(app, db, login):
+    from channels_support import SMS_SECRET
+    from portal_support import FILED, deploy_citizen_processes
+    deploy_citizen_processes(app)
+    app.config["SMS_IN_SECRET"] = SMS_SECRET
+    client = app.test_client()
+    for n in range(2):
+        assert client.post(f"/channels/sms/{SMS_SECRET}", data={
+            "message_id": f"s-{n}", "from": "09127654321", "text": "جوی آب گرفته است"}).status_code == 200
+    assert client.post("/p/requests/new", data=FILED, content_type="multipart/form-data").status_code == 303
+    response = login("central_pr").get("/reports/137")  # this month: filed just now
+    rows = {row[0]: row[1:] for row in table_rows(response, "message-channels")}
+    assert rows["پیامک"] == ["۲", "۰", "۰", "۲", "۰"]
+    assert rows["پورتال اینترنتی"] == ["۱", "۰", "۰", "۱", "۰"]

@@ -1,6 +1,7 @@
 // The properties group "This system": what the engine reads from a diagram besides plain BPMN
 // (docs/ARCHITECTURE.md, "Conventions that diagrams follow"): a user task's form, due date and notices,
-// a lane's role, a gateway flow's condition and a script task's script (both Python). Timers
+// a lane's role, a gateway flow's condition and a script task's script (both Python), a service
+// task's connector and parameters (connectors.js). Timers
 // are left to the BPMN provider's own Timer group (timeDate / timeDuration / timeCycle), which
 // already writes a bpmn:FormalExpression body; only a hint about Python is added to it.
 import { SelectEntry, TextFieldEntry, TextAreaEntry, DescriptionEntry, Group,
@@ -8,6 +9,7 @@ import { SelectEntry, TextFieldEntry, TextAreaEntry, DescriptionEntry, Group,
 import { useService } from 'bpmn-js-properties-panel';
 import { getBusinessObject, is, isAny } from 'bpmn-js/lib/util/ModelUtil';
 import { getProperty, setProperty } from './extension';
+import { serviceTaskEntries } from './connectors';
 
 // The same normalisation as people/roles.py: a lane may name a role by code or either title.
 const normalise = (s) => String(s || '').replace(/\u200c/g, ' ').split(/\s+/).filter(Boolean).join(' ').toLowerCase();
@@ -141,7 +143,7 @@ function mayHaveCondition(element) {
     || !!bo.conditionExpression;
 }
 
-export function entriesFor(element) {
+export function entriesFor(element, config = {}) {
   const entries = [];
   if (is(element, 'bpmn:UserTask')) {
     entries.push({ id: 'city-formKey', component: FormKey, isEdited: isSelectEntryEdited });
@@ -157,6 +159,11 @@ export function entriesFor(element) {
   }
   if (is(element, 'bpmn:ScriptTask')) {
     entries.push({ id: 'city-script', component: Script, isEdited: isTextAreaEntryEdited });
+  }
+  if (is(element, 'bpmn:ServiceTask') || (is(element, 'bpmn:IntermediateThrowEvent')
+      && (getBusinessObject(element).eventDefinitions || []).some((d) => is(d, 'bpmn:MessageEventDefinition')))) {
+    // A message throw event may send its message through a connector too (none: an ordinary throw).
+    entries.push(...serviceTaskEntries(element, config));
   }
   return entries;
 }
@@ -175,7 +182,7 @@ export default class CityPropertiesProvider {
       if (timer && hasTimer(element)) {
         timer.entries = [...timer.entries, { id: 'city-timer-hint', component: TimerHint }];
       }
-      const entries = entriesFor(element);
+      const entries = entriesFor(element, this._config);
       if (!entries.length) { return groups; }
       const group = { id: 'city-system', label: this._config.labels.group, component: Group, entries };
       // Right after "General" (name, id): it is what a process owner edits most.
