@@ -36,7 +36,7 @@ from engine.runtime.messages import (send_message, send_message_for, send_messag
 from engine.runtime.starting import (check_start_data, latest_version, start_instance,
                                      start_instance_for)
 from engine.runtime.search_index import query_terms
-from engine.runtime.steps import open_tasks
+from engine.runtime.steps import open_tasks, opened_in_transaction
 from engine.runtime.task_actions import claim_task, reassign_task, unclaim_task
 from engine.runtime.shredding import shred_case
 from engine.runtime.task_data import server_data, shown_task_data, task_data
@@ -61,7 +61,7 @@ __all__ = [
     "select_instances", "start_migration_job", "target_version", "waiting_at", "NO_SUCH_ELEMENT",
     "NO_SUCH_SOURCE", "propose_mapping", "MigrationProblem", "version_elements",
     "instance_overview", "Replay", "iter_verify", "replay_instance", "verify_instance",
-    "check_start_data", "complete_task", "get_task", "latest_version", "open_tasks",
+    "check_start_data", "complete_task", "get_task", "latest_version", "open_tasks", "opened_in_transaction",
     "require_ready", "send_message", "send_message_for", "start_instance", "start_instance_for",
     "waiting_messages",
     "send_message_from_system",

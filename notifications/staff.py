@@ -97,10 +97,13 @@ def quiet_until(session, kind: str, district_id: int | None):
     return None if opens <= now else wc.to_utc(opens).replace(tzinfo=None)
 
 
-def _told_already(session, user_ids: list[int], event_key: str) -> set[int]:
-    """Who of these people has a notification of this event, flushed or still pending."""
+def _told_already(session, user_ids: list[int], event_key: str, new_event: bool = False) -> set[int]:
+    """Who of these people has a notification of this event, flushed or still pending (only
+    pending for a new event: no flushed row can name it)."""
     pending = {row.user_id for row in session.new
                if isinstance(row, StaffNotification) and row.event_key == event_key}
+    if new_event:
+        return pending
     return pending | set(session.scalars(select(StaffNotification.user_id).where(
         StaffNotification.event_key == event_key, StaffNotification.user_id.in_(user_ids))))
 
@@ -123,11 +126,14 @@ def _channels_of(session, user_ids: list[int], kind: str) -> dict[int, set[str]]
 
 def notify_users(session, users, kind: str, event_key: str, params: dict, *, context: dict,
                  task=None, instance_id: int | None = None, district_id: int | None = None,
-                 no_email_to: frozenset = frozenset()) -> list[StaffNotification]:
+                 no_email_to: frozenset = frozenset(), new_event: bool = False) -> list[StaffNotification]:
     """Tell each person of an event once: the in-app row, and the outbox messages they chose
     (held to the next working moment in quiet hours, except the kinds allowed then); return
     the new notifications (none for who was told already). Adds without flushing: a step
-    flushes once, at its end, and the caller's commit writes these with it."""
+    flushes once, at its end, and the caller's commit writes these with it.
+
+    new_event: the event happened in this transaction (a task a step just opened), so no
+    stored notification can name it: who was told is not asked of the database."""
     if kind not in STAFF_KINDS:
         raise ValueError(f"unknown notification kind {kind!r}")
     users = [user for user in users if user.is_active]
@@ -137,7 +143,7 @@ def notify_users(session, users, kind: str, event_key: str, params: dict, *, con
         instance_id = task.instance_id
     made = []
     with session.no_autoflush:
-        told = _told_already(session, [user.id for user in users], event_key)
+        told = _told_already(session, [user.id for user in users], event_key, new_event)
         fresh = [user for user in users if user.id not in told]
         channels_of = _channels_of(session, [user.id for user in fresh], kind) if fresh else {}
         hold = None

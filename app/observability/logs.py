@@ -17,7 +17,9 @@ _SANE_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
 _HANDLER_MARK = "_city_observability"
 _TEXT_FORMAT = "%(asctime)s %(levelname)s [%(context)s] %(name)s: %(message)s"
 _JSON_FIELDS = "%(asctime)s %(levelname)s %(name)s %(message)s"
-_CHATTY = ("weasyprint", "fontTools", "apscheduler.executors.default")  # also: 2 lines a timer poll
+# weasyprint: every PDF stage; apscheduler: 2 lines a timer poll; spiff (SpiffWorkflow): a line
+# per task state change, 15-40 a step, which cost 12 % of a completion's CPU (issue 21).
+_CHATTY = ("weasyprint", "fontTools", "apscheduler.executors.default", "spiff")
 
 # The scheduler job run the current thread is in (label_jobs); None outside jobs.
 current_job_id: ContextVar[str | None] = ContextVar("current_job_id", default=None)
@@ -81,7 +83,7 @@ def configure_logging(log_format: str, level: str = "INFO", stream=None) -> logg
     handler = make_handler(log_format, stream)
     root.addHandler(handler)
     root.setLevel(level.upper())
-    for chatty in _CHATTY:  # INFO lines of every PDF stage and every scheduler run
+    for chatty in _CHATTY:  # their INFO lines are noise in a service's log
         logging.getLogger(chatty).setLevel(max(logging.WARNING, root.level))
     return handler
 

@@ -7,12 +7,12 @@ session and the acting user, flushes, and never commits: the request or job that
 the transaction.
 """
 
-from sqlalchemy import bindparam, event, inspect, or_, select, update
-from sqlalchemy.orm import ColumnProperty, Session, lazyload, object_session
+from sqlalchemy import bindparam, event, insert, inspect, or_, select, update
+from sqlalchemy.orm import ColumnProperty, Session, lazyload, make_transient_to_detached, object_session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
-from models import HumanTask, Instance, Timer, utcnow
+from models import District, HumanTask, Instance, Timer, utcnow
 from people import organisation
 from people.catalogue import roles_of
 from people.permissions import READ_ONLY_ROLES
@@ -46,6 +46,14 @@ _INSTANCES = Instance.__table__
 # its cache key is computed once, not at every step.
 _UPDATE_INSTANCE = update(_INSTANCES).where(_INSTANCES.c.id == bindparam("_id"),
                                             _INSTANCES.c.row_version == bindparam("_version"))
+# The rows a step adds: Core INSERTs after the step's flush (the unit of work's per-object
+# bookkeeping was most of a step's write; issue 21). The tasks' ids come back (RETURNING, in
+# the order sent) and their objects join the session as loaded rows; the timers' are not needed.
+_INSERT_TASKS = insert(HumanTask.__table__).returning(HumanTask.__table__.c.id,
+                                                      sort_by_parameter_order=True)
+_INSERT_TIMERS = insert(Timer.__table__)
+_INSERTED_TASKS_KEY = "engine.inserted_tasks"  # session.info: (transaction, task) insert_tasks wrote
+_TASK_COLUMNS = tuple(column.key for column in HumanTask.__table__.columns if column.key != "id")
 _TIMER_ROWS = select(Timer).where(Timer.instance_id == bindparam("instance_id"), or_(
     Timer.status == "waiting", Timer.spiff_task_id.in_(bindparam("spiff_task_ids", expanding=True))))
 
@@ -105,11 +113,39 @@ def store_state(session, instance: Instance, workflow, actor, new: bool = False)
     # changes only on objects already loaded, which is why they look at each row's status.
     with session.no_autoflush:
         opened = _sync_human_tasks(session, instance, workflow, now, new)
-        _sync_timers(session, instance, workflow)
+        new_timers = _sync_timers(session, instance, workflow)
         sync_service_calls(session, instance, workflow)  # calls made after commit
     write_instance(session, instance)
     step_flush(session)  # a timer batch flushes once for all its steps
+    # New rows by Core at once (inside such a batch too: they refer only to rows that exist).
+    insert_tasks(session, instance, opened)
+    if new_timers:
+        session.connection().execute(_INSERT_TIMERS, new_timers)
     return opened
+
+
+def insert_tasks(session, instance: Instance, tasks: list[HumanTask]) -> None:
+    """Write new task rows with one Core INSERT ... RETURNING id, then put the objects in the
+    session as loaded rows (clean: a later change of one is an ORM UPDATE as usual), with their
+    instance, district and (none yet) users set, so reading them costs no query."""
+    if not tasks:
+        return
+    rows = [{key: getattr(task, key) for key in _TASK_COLUMNS} for task in tasks]
+    ids = session.connection().execute(_INSERT_TASKS, rows).scalars().all()
+    district = instance.__dict__.get("district") or session.identity_map.get(
+        session.identity_key(District, instance.district_id))
+    for task, task_id in zip(tasks, ids):
+        task.id = task_id
+        set_committed_value(task, "instance", instance)
+        set_committed_value(task, "assignee", None)
+        set_committed_value(task, "completed_by", None)
+        if district is not None:
+            set_committed_value(task, "district", district)
+        make_transient_to_detached(task)
+        session.add(task)
+    # A rollback must take them out of the session again, as the ORM does with rows it inserted.
+    written = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault(_INSERTED_TASKS_KEY, []).extend((written, task) for task in tasks)
 
 
 def write_instance(session, instance: Instance) -> None:
@@ -169,10 +205,10 @@ def _sync_human_tasks(session, instance, workflow, now, new: bool = False) -> li
             # The task keeps the version of its form that is the latest now.
             form_key=task.form_key,
             form_version=form_versions.number_for_new_task(session, task.form_key) if task.form_key else None,
-            status="ready", created_at=now,
-            due_at=task.due_at or task_due_at(now, task.due)))
+            status="ready", created_at=now, assignee_id=None, completed_at=None,
+            completed_by_id=None, due_at=task.due_at or task_due_at(now, task.due)))
+    # Not added to the session: store_state writes them after the step's flush (insert_tasks).
     opened = still_open[len(still_open) - len(ready):]
-    session.add_all(opened)
     # What the step left open, for open_tasks(): a caller answering the request needs no query.
     session.info.setdefault(_OPEN_TASKS_KEY, {})[instance.id] = still_open
     return opened
@@ -205,11 +241,40 @@ def task_role(session, task, lanes: dict) -> str | None:
     return lanes.get(task.lane)
 
 
+def opened_in_transaction(session, task: HumanTask) -> bool:
+    """Whether a step of this session's transaction wrote the task's row (so nothing stored
+    before can refer to it, e.g. a notification of it)."""
+    return any(row is task for _written, row in session.info.get(_INSERTED_TASKS_KEY, ()))
+
+
 @event.listens_for(Session, "after_transaction_end")
 def _forget_open_tasks(session, transaction) -> None:
     # Committed or rolled back: other transactions may change the tasks from here on.
     if transaction.parent is None:
         session.info.pop(_OPEN_TASKS_KEY, None)
+        session.info.pop(_INSERTED_TASKS_KEY, None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _expunge_rolled_back_tasks(session, previous_transaction) -> None:
+    # Task rows insert_tasks wrote in the transaction (or savepoint) rolled back, or in one
+    # inside it, are gone: their objects leave the session (the ORM does so for its own inserts).
+    inserted = session.info.get(_INSERTED_TASKS_KEY)
+    if not inserted:
+        return
+    kept = []
+    for written, task in inserted:
+        inside = written
+        while inside is not None and inside is not previous_transaction:
+            inside = inside.parent
+        if inside is None:
+            kept.append((written, task))
+        elif task in session:
+            session.expunge(task)
+    session.info[_INSERTED_TASKS_KEY] = kept
+    known = session.info.get(_OPEN_TASKS_KEY)
+    if known and len(kept) != len(inserted):
+        session.info.pop(_OPEN_TASKS_KEY, None)  # may name expunged tasks: read from the index
 
 
 def open_tasks(session, instance: Instance) -> list[HumanTask]:
@@ -221,11 +286,13 @@ def open_tasks(session, instance: Instance) -> list[HumanTask]:
                                                         HumanTask.status == "ready")))
 
 
-def _sync_timers(session, instance, workflow) -> None:
+def _sync_timers(session, instance, workflow) -> list[dict]:
+    """Bring the timer rows in line with the workflow; return the rows to add (store_state
+    writes them after its flush)."""
     waiting = {t.spiff_task_id: t for t in waiting_timers(workflow)} \
         if instance.status == "running" else {}
     if not waiting and instance.waiting_timer_count == 0:
-        return  # no timer waits, none waited before: nothing to read or write
+        return []  # no timer waits, none waited before: nothing to read or write
     # The waiting rows, and the rows of timers waiting again (a cycle timer after it fired).
     rows = take_batch_rows(session, "timers", instance.id)  # all of them, from a timer batch
     if rows is None:
@@ -233,6 +300,7 @@ def _sync_timers(session, instance, workflow) -> None:
                                              "spiff_task_ids": list(waiting)}).all()
     by_spiff_id = {row.spiff_task_id: row for row in rows}
     pending = dict(waiting)
+    added = []
     for row in rows:
         if row.status != "waiting":
             continue  # fired or cancelled, possibly in this transaction (engine.runtime.timers)
@@ -246,9 +314,10 @@ def _sync_timers(session, instance, workflow) -> None:
             existing.status, existing.due_at, existing.fired_at = "waiting", timer.due_at, None
             existing.waiting_since = utcnow()
         else:
-            session.add(Timer(instance_id=instance.id, spiff_task_id=timer.spiff_task_id,
-                              task_spec=timer.task_spec, due_at=timer.due_at))
+            added.append({"instance_id": instance.id, "spiff_task_id": timer.spiff_task_id,
+                          "task_spec": timer.task_spec, "due_at": timer.due_at})
     instance.waiting_timer_count = len(waiting)
+    return added
 
 def check_submitted_bounds(session, data, what: str = "the submitted data") -> None:
     """InvalidData if submitted data is over the engine's size or depth bound (as a script's

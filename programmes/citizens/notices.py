@@ -57,6 +57,10 @@ def _queue(session, template, channel, recipient, context, instance_id):
 
 
 def _request_of(session, instance) -> CitizenRequest | None:
+    # The step's hooks loaded or made it already (programmes.citizens.requests runs first): no query.
+    for row in (*session.identity_map.values(), *session.new):
+        if isinstance(row, CitizenRequest) and row.__dict__.get("instance_id") == instance.id:
+            return row
     return session.scalars(select(CitizenRequest).where(
         CitizenRequest.instance_id == instance.id)).first()
 
@@ -118,9 +122,13 @@ def _notices(instance, task, prop: str) -> list:
 
 
 def _tracking_code(session, instance, _task, _value) -> None:
+    request = _request_of(session, instance)
+    if not citizen_contacts(session, instance, request):
+        return  # no phone or e-mail: nobody to tell, nothing to look up
     if not _already_told(session, instance, "tracking_code_issued"):
         _tell_citizen(session, instance, "tracking_code_issued",
-                      {"track_url": track_url(session, instance.tracking_code), "follow_key": None})
+                      {"track_url": track_url(session, instance.tracking_code), "follow_key": None},
+                      request)
 
 
 def _referred(session, instance, _task, _value) -> None:

@@ -9,7 +9,7 @@ from datetime import datetime, time, timedelta
 
 from sqlalchemy import exists, select
 
-from engine import engine_of
+from engine import engine_of, opened_in_transaction
 from models import District, HumanTask, clock
 from models.staff_notifications import StaffNotification
 from models.unique_writes import write_once
@@ -56,32 +56,35 @@ def _params(session, task) -> dict:
             "district_name": task.district.name_fa if task.district else None}
 
 
-def _tell(session, task, kind: str, users=None, no_email_to=frozenset()) -> int:
-    """Tell the people a task is offered to (or these users) of one event; return how many."""
+def _tell(session, task, kind: str, users=None, no_email_to=frozenset(), new_event: bool = False) -> int:
+    """Tell the people a task is offered to (or these users) of one event; return how many.
+    new_event: the task was opened in this transaction (nobody can have been told of it)."""
     made = notify_users(
         session, users_offered(session, task) if users is None else users, kind,
         f"{kind}:{task.id}", _params(session, task), task=task, district_id=task.district_id,
         context={"task_url": _task_url(session, task), "due_text": _due_text(session, task.due_at)},
-        no_email_to=frozenset(no_email_to))
+        no_email_to=frozenset(no_email_to), new_event=new_event)
     return len(made)
 
 
 def notify_step(session, instance, completed, opened, started: bool = False) -> None:
     """Tell whoever each task this step opened is offered to: an escalation for the follow-up
     tasks of ESCALATION_TASKS, else "offered" (the starter is not told of the first task).
-    Nothing is flushed here: the step's rows and these go to the database together."""
+    Nothing is flushed here: the step's rows and these go to the database together. Who was
+    told already is asked only of a task written before this transaction (the hook run again)."""
     with session.no_autoflush:
         for task in opened:
             if (task.process_key, task.task_spec) in ESCALATION_TASKS:
                 # The district managers' e-mail of the 137 cycle (escalation_to_manager) went
                 # to them in this step: the in-app notification only, not a second e-mail.
                 _tell(session, task, "escalation",
-                      no_email_to=outbox_recipients(session, instance.id, "escalation_to_manager"))
+                      no_email_to=outbox_recipients(session, instance.id, "escalation_to_manager"),
+                      new_event=opened_in_transaction(session, task))
                 continue
             users = users_offered(session, task)
             if started:
                 users = [user for user in users if user.id != instance.started_by_id]
-            _tell(session, task, "offered", users)
+            _tell(session, task, "offered", users, new_event=opened_in_transaction(session, task))
 
 
 def notify_assigned(session, task) -> int:

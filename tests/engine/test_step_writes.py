@@ -18,9 +18,11 @@ from test_step_queries import recorded
 # Statements of one completion of review_loop's first task in a fresh session (engine level):
 # the task with its instance's state, the actor's substitutions, the working calendar's version
 # (workcal.store: a change on another node counts at once), the instance's open task ids, the
-# three reads of the staff notification of the task it opened; the instance UPDATE (Core,
-# version-checked), the completed task's UPDATE, the new task's INSERT, the events' INSERT.
-STATEMENTS_PER_COMPLETION = 11
+# two reads of the staff notification of the task it opened (who it is offered to, their
+# channels: nobody can have been told of a task opened in this step); the instance UPDATE
+# (Core, version-checked), the completed task's UPDATE, the events' INSERT, the new task's
+# INSERT (Core, RETURNING its id).
+STATEMENTS_PER_COMPLETION = 10
 
 
 def start(db, process_key="t_review"):
@@ -157,3 +159,42 @@ def test_a_notification_template_is_compiled_once_and_again_when_its_text_change
     edited = outbox._compiled("{{ tracking_code }} (edited)")  # another text: compiled anew
     assert edited.render(context) == "137-1 (edited)"
     assert outbox._compiled.cache_info().misses == misses + 1
+
+
+def test_a_task_the_step_opened_is_a_clean_session_row_read_without_queries(app, db):
+    """Its row is written by a Core INSERT: the object is in the session as loaded, with its
+    id, instance and district, so the API answer and the notifications ask nothing more."""
+    deploy(app, "review_loop.bpmn")
+    instance = start(db)
+    task_id = ready_task(db, instance.id, "Task_prepare").id
+    db.rollback()
+    with app.extensions["db_sessions"]() as session:
+        done = runtime.complete_task(session, task_id, user(session, "pr_expert_d1"), {})
+        [opened] = runtime.open_tasks(session, done.instance)
+        with recorded(app, session) as (statements, _flushes):
+            seen = (opened.id, opened.instance.id, opened.district.code, opened.assignee,
+                    opened.completed_by, opened.status, opened.due_at is None)
+        assert statements == [] and opened in session and opened not in session.dirty
+        assert runtime.opened_in_transaction(session, opened)
+        assert session.get(HumanTask, opened.id) is opened
+        opened.status = "cancelled"  # a later change is an ORM UPDATE as for any loaded row
+        session.flush()
+        session.commit()
+    assert seen[:2] == (opened.id, instance.id) and seen[2] == "d1"
+    assert db.scalar(select(HumanTask.status).where(HumanTask.id == seen[0])) == "cancelled"
+
+
+def test_a_task_opened_in_a_rolled_back_savepoint_leaves_the_session(app, db):
+    deploy(app, "review_loop.bpmn")
+    instance = start(db)
+    task_id = ready_task(db, instance.id, "Task_prepare").id
+    with pytest.raises(RuntimeError):
+        with db.begin_nested():
+            done = runtime.complete_task(db, task_id, user(db, "pr_expert_d1"), {})
+            [opened] = runtime.open_tasks(db, done.instance)
+            assert opened in db
+            raise RuntimeError("the step's caller failed")
+    assert opened not in db and not runtime.opened_in_transaction(db, opened)
+    db.expire_all()
+    assert ready_specs(db, instance.id) == ["Task_prepare"]
+    assert runtime.open_tasks(db, reload_instance(db, instance.id))[0].id == task_id

@@ -1,12 +1,12 @@
 """The administrator's API keys page: issue (shown once), list, revoke; nobody else may."""
 import re
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from app.api_keys.keys import key_for
 from http_support import page_text
 from models.api_keys import ApiKey
-from open311_support import deploy_citizen_processes, issue_key, post_request
+from open311_support import deploy_citizen_processes, issue_key, post_request, revoke_key
 
 KEY_SHOWN = re.compile(r'data-testid="new-api-key-value">([^<]+)<')
 
@@ -95,6 +95,41 @@ def test_key_for_accepts_only_an_unrevoked_issued_key(app, login):
         assert key_for(session, key).id == key_id
         assert key_for(session, key[:-1]) is None and key_for(session, "") is None
         assert key_for(session, None) is None
+    finally:
+        session.rollback()
+        session.close()
+
+
+def _key_reads(app, session, key) -> tuple[object, int]:
+    """key_for in an app context; (its answer, how many statements read api_keys)."""
+    statements = []
+
+    def on_execute(conn, cursor, statement, *rest):
+        statements.append(statement)
+    engine = app.extensions["db_engine"]
+    event.listen(engine, "before_cursor_execute", on_execute)
+    try:
+        with app.app_context():
+            found = key_for(session, key)
+    finally:
+        event.remove(engine, "before_cursor_execute", on_execute)
+    return found, sum("FROM api_keys" in s for s in statements)
+
+
+def test_a_key_is_read_once_per_cache_window_and_a_revocation_counts_at_once(app, login):
+    """Issue 21: a query and a write per Open311 request for the key (twice on a POST)."""
+    key_id, key = issue_key(app)
+    session = app.extensions["db_sessions"]()
+    try:
+        found, reads = _key_reads(app, session, key)
+        assert (found.id, reads) == (key_id, 1)
+        session.commit()
+        again, reads = _key_reads(app, session, key)
+        assert (again.id, reads) == (key_id, 0)  # from this process's cache
+        session.rollback()
+        revoke_key(app, key_id)  # committed in this process: the cache is emptied
+        refused, reads = _key_reads(app, session, key)
+        assert (refused, reads) == (None, 1)
     finally:
         session.rollback()
         session.close()
