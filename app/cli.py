@@ -8,6 +8,7 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from programmes.complaints import report as complaint_report
+from modeling.decisions import check_decisions, deploy_decisions
 from modeling.deploy import deploy_directory, deploy_process, list_processes
 from modeling.validation import check_diagram
 from models.errors import WorkflowError
@@ -97,8 +98,11 @@ def db_upgrade_command():
 @click.option("--reason", default="", help="Why (kept in the audit chain of operator actions).")
 def processes_deploy(path, reason):
     """Validate and deploy a .bpmn file as a new version (or say it is unchanged); a diagram with
-    problems (the studio's validation, modeling.validation) is refused with every one of them."""
+    problems (the studio's validation, modeling.validation) is refused with every one of them.
+    A .dmn file deploys its decision tables (modeling.decisions) the same way."""
     data = path.read_bytes()
+    if path.suffix.lower() == ".dmn":
+        return _deploy_decision_file(path, data, reason)
     session = command_session()
     try:
         problems = check_diagram(session, data)
@@ -111,6 +115,17 @@ def processes_deploy(path, reason):
     version, created = commit_or_fail(
         command_session(), lambda s: deploy_process(s, data, filename=path.name, reason=reason))
     click.echo(f"{version.process_key} v{version.version} {'deployed' if created else 'unchanged'}")
+
+
+def _deploy_decision_file(path: Path, data: bytes, reason: str) -> None:
+    problems = check_decisions(data)
+    if problems:
+        for problem in problems:
+            click.echo(problem_lines(problem), err=True)
+        raise click.ClickException(refusal_line(len(problems)))
+    version = commit_or_fail(command_session(), lambda s: deploy_decisions(
+        s, data, None, file_name=path.name, reason=reason))
+    click.echo(f"decision {version.decision_key} v{version.version}")
 
 
 @processes_cli.command("list")

@@ -120,7 +120,9 @@ DEFAULTS = {
     "TIMEZONE": DEFAULT_TIMEZONE,
     # The 137 cycle: hours the executive unit has to reply to (determine) a referred message,
     # per category (Qom: service 24, technical and civil 48, urban planning 72); an unknown
-    # category gets the longest (engine/deadlines.py). MESSAGE_CLOCK says how the centre's hours
+    # category gets the longest (engine/deadlines.py). Since issue 23 the decision table
+    # message_137_deadline (processes/decisions/) decides the hours; this setting is the fallback
+    # for a category the table leaves null. MESSAGE_CLOCK says how the centre's hours
     # are counted: "calendar" (the centre works around the clock; the sources' hours) or
     # "working" (the district's working calendar); it applies to the reply deadlines, the
     # escalation after 72 and 96 hours, the intake deadline and the call retries.

@@ -7,6 +7,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from engine import TrialSetup
+from modeling.decisions import shipped_tables
 from modeling.process_cases import keys_without_cases, load_cases, run_case
 
 
@@ -20,7 +21,7 @@ def register(group) -> None:
 @with_appcontext
 def processes_test(key):
     """Run the BPMN unit cases of every process (or of KEY)."""
-    setup = TrialSetup(engine=current_app.extensions["bpmn_engine"])
+    setup = TrialSetup(engine=current_app.extensions["bpmn_engine"], decisions=shipped_tables())
     cases = load_cases(key)
     failed = 0
     for case in cases:

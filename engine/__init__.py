@@ -44,6 +44,7 @@ from engine.runtime.timers import fire_due_timer_batch, fire_next_due_timers
 from engine.runtime.service_calls import (claim_service_calls, perform_service_call,
                                           record_service_call)
 from engine.spiff.parsing import BPMN_NS, parse_definition
+from engine.decisions.store import decide_newest
 from engine.spiff.elements import element_names, element_properties
 from engine.trial import (DEFAULT_BUDGET as TRIAL_STEP_BUDGET, Trial, TrialRefused, TrialSetup, complete_trial_task,
                           fire_trial_timer, start_trial)
@@ -70,7 +71,7 @@ __all__ = [
     "INCIDENT_EVENTS", "cancel_instance", "count_incidents", "data_changes", "element_choices",
     "get_instance_to_repair", "list_incidents", "may_repair", "move_token", "resume_instance",
     "retry_instance", "set_instance_data", "suspend_instance", "query_terms",
-    "BPMN_NS", "parse_definition", "element_names", "element_properties",
+    "BPMN_NS", "parse_definition", "decide_newest", "element_names", "element_properties",
     "TRIAL_STEP_BUDGET", "Trial", "TrialRefused", "TrialSetup", "complete_trial_task", "fire_trial_timer", "start_trial",
     "dtd_line", "parse_bpmn_xml", "safe_parser", "validate_bpmn_xsd", "xml_bytes",
 ]

@@ -16,9 +16,12 @@ a problem instead of spinning.
 """
 import json
 from collections import Counter
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from engine.core import Engine
+from engine.decisions.runner import deciding_with, shipped_tables
+from engine.decisions.store import newest_tables
 from engine.problems.explain import explain_exception
 from engine.spiff import trial_run
 from engine.spiff.data_bounds import DataTooLarge
@@ -99,9 +102,21 @@ class TrialSetup:
     session: object = None
     budget: int = DEFAULT_BUDGET
     locale: str = "fa"
+    # decision id -> table (engine.decisions.tables) its businessRuleTasks decide with; None:
+    # the newest deployed versions (with a session).
+    decisions: dict | None = None
 
     def calendar_now(self):
         return self.calendar if self.calendar is not None else self.engine.calendars.calendar()
+
+
+def _deciding(setup: TrialSetup):
+    """The decision tables a trial's business-rule tasks use."""
+    if setup.decisions is not None:
+        return deciding_with(setup.decisions)
+    if setup.session is not None:  # the deployed tables, and the shipped ones not deployed yet
+        return deciding_with({**shipped_tables(), **newest_tables(setup.session)})
+    return nullcontext()  # the shipped tables (engine.decisions.runner's fallback)
 
 
 def parse_draft(xml: bytes | str, session=None):
@@ -130,7 +145,7 @@ def complete_trial_task(setup: TrialSetup, xml: bytes | str, state_json: str, sp
     if task is None:
         raise TrialRefused("This task is not open in this trial.")
     clean = check_answers(setup, task.form_key, answers, find_task(workflow, task_id).data)
-    with using_calendar(setup.calendar_now()):  # its post-script's
+    with using_calendar(setup.calendar_now()), _deciding(setup):  # its post-script's
         try:
             trial_run.run_human_task(workflow, task_id, clean)
         except Exception as exc:  # noqa: BLE001 - a failing post-script: a problem, not a crash
@@ -201,7 +216,7 @@ def _resume(setup: TrialSetup, xml, state_json):
 def _advance(setup: TrialSetup, workflow, parsed, spent: int, previous: str | None) -> Trial:
     """Run to the next wait within the budget and describe where the trial stands."""
     left = setup.budget - spent
-    with using_calendar(setup.calendar_now()):
+    with using_calendar(setup.calendar_now()), _deciding(setup):
         try:
             if left <= 0:
                 raise trial_run.TrialBudgetSpent(setup.budget)

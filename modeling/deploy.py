@@ -7,12 +7,14 @@ from models import ProcessVersion
 
 from engine import append_operator_event
 from engine.spiff.parsing import parse_definition
+from modeling.decisions import deploy_called_decisions, deploy_decision_directory
 
 
 def deploy_process(session, xml: bytes, user=None, filename: str | None = None,
                    reason: str = "") -> tuple[ProcessVersion, bool]:
     """Validate and deploy; return (version, created). An unchanged file makes no new version;
     a new one is written into the city-wide chain of operator actions (who, when, why)."""
+    deploy_called_decisions(session, xml, user)  # the shipped tables its businessRuleTasks call
     parsed = parse_definition(xml, session=session)
     latest = session.scalars(select(ProcessVersion)
                              .where(ProcessVersion.process_key == parsed.process_key)
@@ -33,7 +35,10 @@ def deploy_process(session, xml: bytes, user=None, filename: str | None = None,
 
 
 def deploy_directory(session, directory: Path, user=None) -> list[tuple[str, ProcessVersion, bool]]:
-    """Deploy every .bpmn file of a directory, in name order."""
+    """Deploy the decision tables of its decisions/ folder (*.dmn), then every .bpmn file of a
+    directory, in name order."""
+    if (Path(directory) / "decisions").is_dir():
+        deploy_decision_directory(session, Path(directory) / "decisions", user)
     results = []
     for path in sorted(Path(directory).glob("*.bpmn")):
         version, created = deploy_process(session, path.read_bytes(), user, filename=path.name)

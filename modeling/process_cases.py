@@ -28,6 +28,7 @@ from pathlib import Path
 from models import clock
 
 from engine.trial import Trial, TrialSetup, complete_trial_task, fire_trial_timer, start_trial
+from modeling.decisions import shipped_tables
 
 PROCESSES_DIR = Path(__file__).resolve().parent.parent / "processes"
 CASES_DIR = PROCESSES_DIR / "tests"
@@ -75,7 +76,7 @@ def run_case(case: ProcessCase, setup: TrialSetup | None = None,
              processes_dir: Path = PROCESSES_DIR) -> tuple[Trial, list[str]]:
     """Run one case; return the trial where it ended and what differed from its expectations
     (empty: it passed)."""
-    setup = setup or TrialSetup()
+    setup = setup or TrialSetup(decisions=shipped_tables())
     xml = (processes_dir / f"{case.process_key}.bpmn").read_bytes()
     with clock.context_moments() as set_moment:  # this run only: other threads keep their time
         set_moment(datetime.fromisoformat(case.now))

@@ -16,6 +16,7 @@ from models.messages import Message
 from engine.spiff.code_checks import find_code_errors
 from engine.spiff.parsing import _main_process_id, _reserved_id_errors, collect_parse_errors
 from engine.spiff.xmlsafe import parse_bpmn_xml, validate_bpmn_xsd
+from modeling.decisions import decision_reference_problems
 from modeling.rules import Problem, check_references, label, system_problems
 from modeling.service_task_rules import check_service_tasks
 from modeling.timer_meaning import timer_meanings
@@ -143,7 +144,7 @@ def validate(xml: bytes | str, session=None) -> list[Problem]:
     structural = ([_from_error("xsd", NOT_BPMN, e, root, detail=_xsd_detail(e.message))
                    for e in validate_bpmn_xsd(tree)]
                   + [_from_error("bpmn", RESERVED_ID, e, root) for e in _reserved_id_errors(tree)]
-                  + check_references(root))
+                  + check_references(root) + decision_reference_problems(session, data))
     problems = (structural + [_code_problem(e, root) for e in find_code_errors(tree)]
                 + system_problems(root, structural_ok=not structural, session=session)
                 + check_service_tasks(root, session))

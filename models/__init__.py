@@ -15,6 +15,7 @@ from .inbound import InboundMail, InboundPartner, InboundPartnerMessage
 from .letters import Letter, LetterCounter
 from .login_throttle import LoginFailure
 from .citizen import CitizenRequest
+from .decisions import DecisionPin, DecisionVersion
 from .people import ApiToken, District, Role, RoleGrant, Substitution, Unit, UnitCategory, User
 from .migration_jobs import MigrationJob
 from .mardom_salam import MardomSalamCouncil, MardomSalamMeeting, MardomSalamRequest
@@ -31,4 +32,4 @@ __all__ = ["ApiKey", "Attachment", "Letter", "LetterCounter", "LoginFailure", "M
            "District", "Role", "RoleGrant", "Substitution", "Unit", "UnitCategory", "User", "OutboxMessage", "QualityRecord", "PollQuestionnaire", "SurveyAnswer", "SurveyLink", "SurveyTokenUse", "Event",
            "HumanTask", "Instance", "ProcessVersion", "Timer",
            "InboxVisit", "NotificationPreference", "StaffNotification", "MessageChannel", "MigrationJob", "CacheVersion", "BotConversation", "InboundMessage", "WebhookDelivery", "WebhookSubscription",
-           "Connector", "ServiceCall"]
+           "Connector", "ServiceCall", "DecisionPin", "DecisionVersion"]

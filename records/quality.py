@@ -9,6 +9,7 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
+from engine import decide_newest
 from models import QualityRecord
 from models.shredding import reveal_personal, seal_personal
 from workcal.jalali import add_jalali_months, local_date
@@ -98,13 +99,25 @@ def record_type_followed_by(form_key: str | None) -> RecordType | None:
     return RECORDS_BY_FOLLOWUP_FORM.get(form_key or "")
 
 
-def retention_until(created_at: datetime | date, record_type: RecordType, tz=None) -> date:
+RETENTION_DECISION = "record_retention"  # processes/decisions/record_retention.dmn
+
+
+def retention_months(session, record_type: RecordType) -> int:
+    """How many months a record of this type is kept: the decision table record_retention
+    (a process owner edits and deploys it), else the register's own period."""
+    decided = decide_newest(session, RETENTION_DECISION, {"record_code": record_type.code})
+    months = (decided or {}).get("retention_months")
+    return int(months) if isinstance(months, (int, float)) and months > 0 else record_type.retention_months
+
+
+def retention_until(created_at: datetime | date, record_type: RecordType, tz=None,
+                    months: int | None = None) -> date:
     """The last day a record must be kept: its period counted in Solar Hijri months from the
     local day it was made (a moment is naive UTC; tz: the city's zone, the default otherwise),
     as the register's periods are (a 24-month record of 15 Esfand 1403 is kept until 15 Esfand
     1405)."""
     created = local_date(created_at, tz) if isinstance(created_at, datetime) else created_at
-    return add_jalali_months(created, record_type.retention_months)
+    return add_jalali_months(created, record_type.retention_months if months is None else months)
 
 
 def district_code(code: str, district_number: str | int) -> str:
@@ -173,7 +186,8 @@ def keep_record(session, task, user, data: dict, now) -> QualityRecord | None:
     record = QualityRecord(code=record_type.code, instance_id=task.instance_id, human_task_id=task.id,
                            district_id=task.district_id, data=data, created_at=now,
                            created_by_id=user.id,
-                           retention_until=retention_until(now, record_type, zone_of(session)),
+                           retention_until=retention_until(now, record_type, zone_of(session),
+                                                           retention_months(session, record_type)),
                            revision=1, legal_hold=False)
     if previous is not None:
         record.revision = previous.revision + 1

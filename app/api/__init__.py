@@ -299,6 +299,7 @@ def openapi():
 
 
 from . import diagrams  # noqa: E402,F401  (routes on this blueprint)
+from . import decisions  # noqa: E402,F401  (decision tables: routes on this blueprint)
 from . import process_statistics  # noqa: E402,F401  (its route on bp)
 from . import instance_actions  # noqa: E402,F401 - the incident actions' routes on bp
 from . import instance_search  # noqa: E402,F401  GET /instances, on this blueprint

@@ -70,6 +70,7 @@ OPERATOR_LABELS = {
     "instances_migration_started": N_("Bulk move of instances to another version started"),
     "instances_migration_finished": N_("Bulk move of instances to another version finished"),
     "process_deployed": N_("Process version deployed"),
+    "decision_deployed": N_("Decision table version deployed"),
     "diagram_repaired": N_("Diagram repaired on import"),
     "role_granted": N_("Role granted"), "role_revoked": N_("Role removed"),
     "role_created": N_("Role added"), "substitute_named": N_("Substitute named"),
@@ -83,7 +84,8 @@ MAX_ACTIONS = 500
 DETAIL_LABELS = {
     "record_code": N_("Record"), "record_id": N_("Number"), "instance_id": N_("Instance"),
     "process_key": N_("Process"), "version": N_("Version"), "from_version": N_("From version"),
-    "to_version": N_("To version"), "filename": N_("File"), "username": N_("User"),
+    "to_version": N_("To version"), "filename": N_("File"),
+    "decision_key": N_("Decision"), "file_name": N_("File"), "username": N_("User"),
     "role": N_("Role"), "day": N_("Day"), "api_key_id": N_("Key"), "prefix": N_("Key prefix"),
 }
 RULE_TYPES = {"disposal_proposed", "disposal_approved", "record_destroyed", "record_archived"}

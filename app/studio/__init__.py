@@ -11,4 +11,4 @@ from flask import Blueprint
 
 bp = Blueprint("studio", __name__, url_prefix="/studio")
 
-from . import api_views, draft_views, migration_job_views, migration_views, pages, trial_views  # noqa: E402,F401
+from . import api_views, decision_views, draft_views, migration_job_views, migration_views, pages, trial_views  # noqa: E402,F401

@@ -14,6 +14,7 @@ from models import HumanTask, Instance, ProcessVersion, Timer
 from engine.replay.items import Item, item_of
 from engine.spiff.version_switch import switch_version
 from engine.core import engine_of
+from engine.decisions.runner import deciding
 from engine.spiff.workflow_tasks import (active_elements, completed_elements, deliver_message,
                                          make_timers_due)
 from engine.spiff.workflows import run_engine
@@ -286,7 +287,8 @@ class Run:
     def _run(self, function, *args) -> bool:
         """Run a step of the diagram; a failure stops the instance, as in engine.runtime.steps."""
         try:
-            function(*args)
+            with deciding(self.session, self.instance):  # the versions the live run used
+                function(*args)
             return True
         except Exception as exc:  # noqa: BLE001 - any failure of a diagram's code stops it
             self.error = str(exc).strip() or exc.__class__.__name__

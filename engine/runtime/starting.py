@@ -7,6 +7,7 @@ from models import District, Instance, ProcessVersion, User
 from people import access
 
 from engine.core import engine_of
+from engine.decisions.store import pin_decisions
 from models.errors import Forbidden, InvalidData, NotFound
 from engine.events import GENESIS_SHA256, append_event
 from formjs.forms import FormNotFound, form_fields, load_form
@@ -87,6 +88,7 @@ def start_instance_for(session, process_key: str, actor: User, district: Distric
     workflow = engine.new_workflow(version, data)
     session.add(instance)
     session.flush()
+    pin_decisions(session, instance)  # its business-rule tasks keep today's tables
     append_event(session, instance, "instance_started", actor=actor,
                  data={"version": version.version, "content_sha256": version.content_sha256,
                        "district": district.code, "data": data})

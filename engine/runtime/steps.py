@@ -19,6 +19,7 @@ from people.permissions import READ_ONLY_ROLES
 
 from workcal.store import calendar_for, using_calendar
 from engine.core import engine_of
+from engine.decisions.runner import deciding
 from models.errors import InvalidData
 from engine.events import append_event
 from engine.runtime.search_index import index_instance
@@ -57,7 +58,7 @@ def advance_instance(session, instance: Instance, workflow, actor, *, new: bool 
     first: run on the workflow before the engine, failing the same way (a retry's re-run).
     """
     # Working-time helpers, timers and due dates count on the calendar of the instance's district.
-    with using_calendar(calendar_for(session, instance.district_id)):
+    with using_calendar(calendar_for(session, instance.district_id)), deciding(session, instance):
         try:
             if first is not None:
                 first(workflow)

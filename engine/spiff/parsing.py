@@ -19,6 +19,7 @@ from formjs.forms import FormNotFound, load_form
 from engine.spiff.code_checks import find_code_errors
 from engine.spiff.timer_events import with_clock_timers
 from engine.spiff.service_tasks import with_waiting_service_tasks
+from engine.spiff.decision_task import with_decision_tasks
 from notifications.notices import NOTICE_PROPERTIES, parse_notices
 from workcal.working_time import due_properties
 from engine.spiff.xmlsafe import parse_bpmn_xml, validate_bpmn_xsd
@@ -32,8 +33,9 @@ class CityBpmnParser(SpiffBpmnParser):
     events run on the application's clock and whose service tasks wait for their connector's
     call (engine.spiff.service_tasks), through SpiffWorkflow's own parser-class table."""
 
-    OVERRIDE_PARSER_CLASSES = with_waiting_service_tasks(
-        with_clock_timers(SpiffBpmnParser.OVERRIDE_PARSER_CLASSES))
+    OVERRIDE_PARSER_CLASSES = with_decision_tasks(  # a businessRuleTask calls a deployed table
+        with_waiting_service_tasks(with_clock_timers(SpiffBpmnParser.OVERRIDE_PARSER_CLASSES)),
+        f"{{{BPMN_NS}}}businessRuleTask")
 
 
 @dataclass

@@ -19,6 +19,7 @@ from engine.spiff.pruning import prune_history
 from engine.spiff.sandbox import SandboxScriptEngine
 from engine.spiff.timer_events import register_clock_timers
 from engine.spiff.service_tasks import register_service_tasks
+from engine.spiff.decision_task import register_decision_tasks
 # Re-exported: the runtime and the harness read the tasks waiting for a person from here.
 from engine.spiff.ready_tasks import ReadyHumanTask, ready_human_tasks  # noqa: F401
 
@@ -52,6 +53,7 @@ class _StateConverter(BpmnWorkflowConverter):
 _registry = BpmnWorkflowSerializer.configure(SPIFF_CONFIG)
 register_clock_timers(_registry)  # timers on models.clock, stored under upstream's type names
 register_service_tasks(_registry)  # service tasks that wait for their call, likewise
+register_decision_tasks(_registry)  # businessRuleTask calling a deployed decision table
 _converter = _StateConverter(BpmnWorkflow, _registry)  # replaces the default BpmnWorkflow converter
 _serializer = BpmnWorkflowSerializer(_registry)
 VERSION_KEY = BpmnWorkflowSerializer.VERSION_KEY  # kept in every state: SpiffWorkflow migrates by it

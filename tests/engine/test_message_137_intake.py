@@ -1,6 +1,8 @@
 """137 intake: a tracking code at once, the answer on the spot, the reply deadline by category
 (MESSAGE_DEADLINE_HOURS), counted in calendar hours (MESSAGE_CLOCK). Dates: message_137_support."""
 import re
+from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -11,6 +13,9 @@ from engine_support import event_rows, reload_instance, task_rows
 from message_137_support import (DEPUTY_DUE, INTAKE, REFERRED, SERVICE_DUE, TECHNICAL_DUE, complete,
                                  deploy_messages, ready, referred_message, start_message)
 from models import clock
+from modeling.decisions import deploy_decisions
+
+DEADLINE_TABLE = Path(__file__).resolve().parents[2] / "processes" / "decisions" / "message_137_deadline.dmn"
 
 CODE = re.compile(r"^137-\d{6}-[0-9A-HJKMNP-TV-Z]{6}$")
 
@@ -69,14 +74,26 @@ def test_the_executive_units_reply_is_due_in_calendar_hours_by_category(app, db,
         {"service": 24, "technical": 48, "urban_planning": 72}[category]
 
 
-def test_the_deadlines_by_category_come_from_the_settings(app, db, monkeypatch):
+def test_the_deadlines_by_category_come_from_the_decision_table_and_the_settings_fill_the_rest(app, db, monkeypatch):
+    # Issue 23: the table message_137_deadline (processes/decisions/) decides by category; a
+    # category it leaves open (its last rule gives null) takes MESSAGE_DEADLINE_HOURS, whose
+    # unknown categories get its longest deadline.
     deploy_messages(app)
     monkeypatch.setattr(engine_of(db), "deadlines", ReplyDeadlines("service=48,technical=72"))
     message = referred_message(db, "service")
-    assert task_rows(db, message.id, "ready")[0].due_at == TECHNICAL_DUE  # 48 hours
-    # A category the settings do not name gets the longest deadline configured.
+    assert task_rows(db, message.id, "ready")[0].due_at == SERVICE_DUE  # the table's 24 hours
+    assert reload_instance(db, message.id).data["decisions"]["message_137_deadline"]["matched_rules"] == [
+        "Rule_service"]
+    session = app.extensions["db_sessions"]()
+    leaves_open = DEADLINE_TABLE.read_bytes().replace(
+        b'<outputEntry id="LiteralExpression_urban_planning"><text>72</text>',
+        b'<outputEntry id="LiteralExpression_urban_planning"><text>null</text>')
+    deploy_decisions(session, leaves_open, None, file_name=DEADLINE_TABLE.name)
+    session.commit()
+    session.close()
+    monkeypatch.setattr(engine_of(db), "deadlines", ReplyDeadlines("service=48,technical=60"))
     other = referred_message(db, "urban_planning")
-    assert task_rows(db, other.id, "ready")[0].due_at == DEPUTY_DUE
+    assert task_rows(db, other.id, "ready")[0].due_at == DEPUTY_DUE - timedelta(hours=12)  # settings: 60
     assert ready(db, other.id) == ["Task_executive_reply"]
 
 

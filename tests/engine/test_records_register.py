@@ -80,3 +80,27 @@ def test_a_form_outside_the_register_keeps_no_record(db, complaints):
         runtime.complete_task(db, task.id, user, data)
         db.commit()
     assert db.query(QualityRecord).count() == 1
+
+
+def test_the_keeping_period_comes_from_the_deployed_record_retention_table(app, db, complaints):
+    # Issue 23: processes/decisions/record_retention.dmn holds the register's periods; a process
+    # owner who deploys a changed table changes the period of records kept from then on.
+    from pathlib import Path
+    import engine as runtime
+    from modeling.decisions import deploy_decisions
+    from models import HumanTask, QualityRecord
+    from people.accounts import find_district, find_user
+    from tests.http.http_support import REGISTER_SERVICE
+    table = (Path(__file__).resolve().parents[2] / "processes" / "decisions" / "record_retention.dmn").read_bytes()
+    assert b'<outputEntry id="Months_0_5_01"><text>24</text>' in table  # as the register says
+    deploy_decisions(db, table.replace(b'<outputEntry id="Months_0_5_01"><text>24</text>',
+                                       b'<outputEntry id="Months_0_5_01"><text>36</text>'), None)
+    db.commit()
+    user = find_user(db, "pr_expert_d1")
+    instance = runtime.start_instance(db, "complaints", user, find_district(db, "d1").id)
+    db.commit()
+    task = db.query(HumanTask).filter_by(instance_id=instance.id, status="ready").one()
+    runtime.complete_task(db, task.id, user, REGISTER_SERVICE)
+    db.commit()
+    record = db.query(QualityRecord).one()
+    assert record.retention_until == add_jalali_months(local_date(record.created_at), 36)

@@ -210,3 +210,16 @@ def test_setup_with_demo_twice_creates_no_duplicates(cli, count):
     if day == local_now.date() and local_now.time() >= parse_time(DEFAULT_TIME):
         day += timedelta(days=14)
     assert count(MardomSalamMeeting, MardomSalamMeeting.meeting_date == day) == 1
+
+
+def test_processes_deploy_takes_a_decision_table_and_refuses_a_broken_one(cli, count, tmp_path):
+    from models import DecisionVersion
+    path = PROCESSES / "decisions" / "complaint_routing.dmn"
+    first = cli("processes", "deploy", str(path))
+    assert first.exit_code == 0 and "decision complaint_routing v1" in first.output, first.output
+    broken = tmp_path / "complaint_routing.dmn"
+    broken.write_text(path.read_text(encoding="utf-8").replace('hitPolicy="UNIQUE"', 'hitPolicy="SOMETIMES"'),
+                      encoding="utf-8")
+    refused = cli("processes", "deploy", str(broken))
+    assert refused.exit_code != 0 and "SOMETIMES" in refused.output
+    assert count(DecisionVersion) == 1
