@@ -1,0 +1,48 @@
+"""The 137 referral to the office automation (MESSAGE_137_REFERRAL_TARGET, issue 22): what the
+diagram sends it. The call itself is the service task Service_refer_to_automation (connector
+office_automation); the answer comes back signed as the message office_automation_answer."""
+from datetime import date
+
+from models import District
+
+MESSAGE_KEY = "citizen_message_137"
+
+
+def note_district_code(session, instance, data: dict, prefix=None) -> None:
+    """A 137 message carries its district's code in its data (sent with a referral to the
+    office automation, which files letters by district)."""
+    if instance.process_key != MESSAGE_KEY or instance.district_id is None:
+        return
+    district = session.get(District, instance.district_id)
+    if district is not None:
+        data.setdefault("district_code", district.code)
+
+
+ANSWER_MESSAGE = "office_automation_answer"
+_TEXT_LIMITS = {"reply_text": 4000, "planned_work": 2000}
+
+
+def automation_reply(answer) -> dict:
+    """The office automation's answer (the message's payload) in the keys of the executive
+    unit's reply form (message_reply): reply_kind, reply_text, planned_work, planned_date.
+    A determination needs the work and a plain date (YYYY-MM-DD); without them the answer is
+    taken as resolving the message, with its text."""
+    answer = answer if isinstance(answer, dict) else {}
+    text = {key: str(answer.get(key) or "").strip()[:limit] for key, limit in _TEXT_LIMITS.items()}
+    planned_date = _plain_date(answer.get("planned_date"))
+    if answer.get("reply_kind") == "scheduled" and text["planned_work"] and planned_date:
+        return {"reply_kind": "scheduled", "reply_text": text["reply_text"],
+                "planned_work": text["planned_work"], "planned_date": planned_date}
+    return {"reply_kind": "resolved", "reply_text": text["reply_text"],
+            "planned_work": None, "planned_date": None}
+
+
+def _plain_date(value) -> str | None:
+    text = str(value or "").strip()
+    try:
+        return date.fromisoformat(text).isoformat() if len(text) == 10 else None
+    except ValueError:
+        return None
+
+
+SCRIPT_HELPERS = {"automation_reply": automation_reply}
