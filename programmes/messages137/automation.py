@@ -3,6 +3,7 @@ diagram sends it. The call itself is the service task Service_refer_to_automatio
 office_automation); the answer comes back signed as the message office_automation_answer."""
 from datetime import date
 
+from connectors import find_connector, save_connector
 from models import District
 
 MESSAGE_KEY = "citizen_message_137"
@@ -46,3 +47,21 @@ def _plain_date(value) -> str | None:
 
 
 SCRIPT_HELPERS = {"automation_reply": automation_reply}
+
+CONNECTOR = "office_automation"  # the connector the shipped diagram's service task names
+# A placeholder until an administrator sets the automation's address (/admin/connectors):
+# the .invalid domain never resolves, so a call made before that fails and becomes an incident.
+PLACEHOLDER = {"name": CONNECTOR, "kind": "http", "title": "اتوماسیون اداری (نشانی را تنظیم کنید)",
+               "parameters": "tracking_code, category, description, district, unit, reply_due_at",
+               "method": "POST", "base_url": "https://office-automation.invalid",
+               "path_template": "/api/referrals", "expected_statuses": "200,201,202",
+               "response_mapping": "automation_letter_number=letter_number", "timeout_seconds": "10"}
+
+
+def ensure_automation_connector(session) -> bool:
+    """Create the placeholder connector office_automation unless one exists (flask setup), so
+    the shipped 137 diagram passes the studio's check of its service task; True if created."""
+    if find_connector(session, CONNECTOR) is not None:
+        return False
+    save_connector(session, PLACEHOLDER)
+    return True

@@ -16,10 +16,12 @@ from sqlalchemy import select
 
 from engine import retry_instance
 from models import Instance, Timer, clock
+from modeling.validation import check_diagram
 from people.accounts import find_user
+from programmes.messages137.automation import ensure_automation_connector
 
 from connector_support import Partner, add_connector, call_rows, events_of, run_calls
-from message_137_support import (DEPUTY_DUE, INTAKE, REFERRED, deploy_messages, fire_at,
+from message_137_support import (DEPUTY_DUE, INTAKE, PROCESS, REFERRED, deploy_messages, fire_at,
                                  referred_message)
 from path_support import drive, ready_specs
 
@@ -243,3 +245,13 @@ def test_an_unknown_referral_target_stops_the_app_at_start(database_url):
 def test_the_referral_setting_is_inbox_by_default(app):
     assert app.config["MESSAGE_137_REFERRAL_TARGET"] == "inbox"
     assert app.extensions["bpmn_engine"].message_clock.message_referral_target() == "inbox"
+
+
+def test_the_shipped_diagram_passes_the_studio_check_once_setup_made_the_placeholder_connector(db):
+    xml = PROCESS.read_bytes()
+    # Without a connector office_automation the studio names the service task that needs it.
+    assert [(p.kind, p.element_id) for p in check_diagram(db, xml)] == [
+        ("connector", "Service_refer_to_automation")]
+    assert ensure_automation_connector(db) is True
+    assert check_diagram(db, xml) == []
+    assert ensure_automation_connector(db) is False  # an administrator's connector is kept
