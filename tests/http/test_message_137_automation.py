@@ -24,6 +24,7 @@ from connector_support import Partner, add_connector, call_rows, events_of, run_
 from message_137_support import (DEPUTY_DUE, INTAKE, PROCESS, REFERRED, deploy_messages, fire_at,
                                  referred_message)
 from path_support import drive, ready_specs
+from replay_support import assert_replays
 
 URL = "/api/v1/inbound/messages"
 SECRET_SHOWN = re.compile(r'data-testid="new-partner-secret">([^<]+)<')
@@ -123,6 +124,7 @@ def test_an_automation_referral_is_sent_once_and_its_signed_answer_moves_the_mes
     page = _tracking_page(app, message.tracking_code)
     assert re.findall(r'data-step="(\w+)"', page) == ["received", "referred", "replied"]
     assert ANSWER["reply_text"] in page
+    assert_replays(db, message.id)  # the call's outcome and the answer re-apply from the log
 
 
 def test_an_automation_determination_reports_the_planned_work_and_date(app, db, automation, target):
@@ -221,6 +223,7 @@ def test_with_the_automation_down_the_call_retries_while_the_escalation_fires_th
     assert ready_specs(app, message.id) == ["Task_deputy_followup"]  # the deputy's task, kept
     assert _answer(app.test_client(), automation.secret, message.id, ANSWER).status_code == 200
     assert ready_specs(app, message.id) == ["Task_feedback_call"]
+    assert_replays(db, message.id)
 
 
 def test_with_the_inbox_target_nothing_is_sent_and_the_unit_replies_as_before(app, db, login, automation, target):
