@@ -2,7 +2,9 @@
 
 The sources give the 137 executive unit 24, 48 or 72 hours by category (Qom: service
 24, technical and civil 48, urban planning 72). Diagrams read them with
-`reply_deadline_hours(category)`, a script helper of the engine that holds them.
+`reply_deadline_hours(category)`, a script helper of the engine that holds them. Since issue 23
+the 137 diagram takes its hours from the decision table message_137_deadline and uses this
+setting only for a category the table leaves null (docs/ARCHITECTURE.md, "Decision tables").
 """
 
 from datetime import datetime, timedelta, timezone

@@ -78,12 +78,15 @@ def evaluate_decision(session, decision_id: str, inputs: dict, *, version: int |
     NotFound for an unknown decision or version, InvalidData for a missing or mistyped input."""
     try:
         found = version_for(session, decision_id, version=version)
-    except DecisionError as exc:
-        raise NotFound("{detail}", detail=str(exc)) from None
+    except DecisionError:
+        if version is None:
+            raise NotFound("Decision {key} is not deployed.", key=decision_id) from None
+        raise NotFound("Decision {key} has no version {version}.", key=decision_id, version=version) from None
     try:
         return decide(found.table, inputs).as_dict(found.version)
     except DecisionError as exc:
-        raise InvalidData("{detail}", {"inputs": str(exc)}, detail=str(exc)) from None
+        raise InvalidData("The inputs do not fit the decision: {detail}", {"inputs": str(exc)},
+                          detail=str(exc)) from None
 
 
 def list_decisions(session) -> list[DecisionVersion]:

@@ -20,9 +20,11 @@ from . import bp
 
 
 def _require(permission: str) -> None:
-    if not http.allowed(g.api_user, permission):
-        raise Forbidden("Only process owners may deploy decision tables." if permission == "edit_diagrams"
-                        else "Only process owners, administrators and auditors may use the studio.")
+    if http.allowed(g.api_user, permission):
+        return
+    if permission == "edit_diagrams":
+        raise Forbidden("Only process owners may deploy decision tables.")
+    raise Forbidden("Only process owners, administrators and auditors may use the studio.")
 
 
 @bp.post("/decisions/validate")

@@ -103,6 +103,45 @@ SCHEMAS = {
 }
 
 
+_DMN = {"type": "object", "required": ["xml"], "properties": {"xml": {"type": "string",
+         "description": "the DMN 1.3 file's text (or send it as the raw body, application/xml)"}}}
+_DECISION = {"type": "object", "properties": {
+    "key": {"type": "string"}, "version": {"type": "integer"}, "name": {"type": "string"},
+    "hit_policy": {"type": "string"}, "file_name": {"type": ["string", "null"]},
+    "content_sha256": {"type": "string"}, "deployed_at": {"type": "string"},
+    "inputs": {"type": "array", "items": {"type": "object"}},
+    "outputs": {"type": "array", "items": {"type": "object"}}}}
+_KEY = {"name": "key", "in": "path", "required": True, "schema": {"type": "string"}}
+# Decision tables (issue 23, app/api/decisions.py).
+DECISION_PATHS = {
+    "/decisions": {"get": _op("Deployed decision tables (newest versions)", {"type": "object", "properties": {
+        "decisions": {"type": "array", "items": _DECISION}}}, 401, 403)},
+    "/decisions/validate": {"post": _op(
+        "Validate a DMN file: every problem on its decision, column or cell", {"type": "object", "properties": {
+            "ok": {"type": "boolean"}, "problems": {"type": "array", "items": {"type": "object"}}}},
+        400, 401, 403, body=_DMN)},
+    "/decisions/deploy": {"post": _op(
+        "Deploy a DMN file (process owners): a new version of each decision whose content changed "
+        "(201), or the version in force (200); a file with problems is refused with all of them",
+        _DECISION, 400, 401, 403, status="201", body=_DMN)},
+    "/decisions/{decision_id}/evaluate": {"post": _op(
+        "Try a decision: its newest (or the given) version over the inputs", {"type": "object", "properties": {
+            "version": {"type": "integer"}, "matched_rules": {"type": "array", "items": {"type": "string"}},
+            "matched_indexes": {"type": "array", "items": {"type": "integer"}},
+            "output": {"type": ["object", "array", "null"]}}}, 400, 401, 403, 404,
+        params=[{"name": "decision_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+        body={"type": "object", "properties": {"inputs": {"type": "object"},
+                                               "version": {"type": "integer"}}})},
+    "/decisions/{key}/versions": {"get": _op(
+        "Every version of a decision, newest first", {"type": "object", "properties": {
+            "key": {"type": "string"}, "versions": {"type": "array", "items": _DECISION}}},
+        401, 403, 404, params=[_KEY])},
+    "/decisions/{key}/versions/{number}": {"get": {
+        **_op("The DMN file a version was deployed in", {"type": "string"}, 401, 403, 404,
+              params=[_KEY, {"name": "number", "in": "path", "required": True, "schema": {"type": "integer"}}])}},
+}
+
+
 def openapi_document() -> dict:
     """The API description served at /api/v1/openapi.json."""
     task_id = _path_id("task_id")
@@ -135,6 +174,7 @@ def openapi_document() -> dict:
                 400, 401, 403, 404, status="201",
                 params=[{"name": "key", "in": "path", "required": True, "schema": {"type": "string"}}],
                 body=_DIAGRAM)},
+            **DECISION_PATHS,
             "/processes/{key}/instances": {"post": _op(
                 "Start an instance of the latest version in a district", _ref("Instance"), 400, 401, 403, 404,
                 status="201", params=[{"name": "key", "in": "path", "required": True, "schema": {"type": "string"}}],

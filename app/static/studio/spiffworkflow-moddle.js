@@ -3,7 +3,8 @@
 // inside a task's bpmn:extensionElements, and a service task's connector:
 // <spiffworkflow:serviceTaskOperator id resultVariable><spiffworkflow:parameters>
 // <spiffworkflow:parameter id type value/>... (engine/spiff/service_tasks.py). Without it bpmn-js would keep them as opaque
-// generic elements that the properties panel cannot read or write.
+// generic elements that the properties panel cannot read or write. <spiffworkflow:calledDecisionId>
+// names the decision table a bpmn:businessRuleTask calls (engine/spiff/decision_task.py).
 export default {
   name: 'SpiffWorkflow',
   uri: 'http://spiffworkflow.org/bpmn/schema/1.0/core',
@@ -52,6 +53,14 @@ export default {
         { name: 'id', type: 'String', isAttr: true },
         { name: 'type', type: 'String', isAttr: true },
         { name: 'value', type: 'String', isAttr: true },
+      ],
+    },
+    {
+      name: 'CalledDecisionId',
+      superClass: ['Element'],
+      meta: { allowedIn: ['bpmn:BusinessRuleTask'] },
+      properties: [
+        { name: 'value', type: 'String', isBody: true },
       ],
     },
   ],
