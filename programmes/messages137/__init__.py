@@ -5,7 +5,8 @@ intake channels, district scores."""
 def register(engine) -> None:
     """Tracked processes get a tracking code when they start, logged once started; the intake
     form offers the channels and the district's units to refer a message to."""
-    from programmes.messages137.automation import SCRIPT_HELPERS as AUTOMATION_HELPERS, note_district_code
+    from programmes.messages137.automation import (MESSAGE_CHECKS, SCRIPT_HELPERS as AUTOMATION_HELPERS,
+                                                   note_district_code)
     from programmes.messages137.determination import SCRIPT_HELPERS
     from programmes.messages137.referral import INTAKE_FORM, intake_options
     from programmes.messages137.tracking import issue_tracking_code, log_tracking_code
@@ -20,3 +21,5 @@ def register(engine) -> None:
     engine.hooks.script_helpers.update(SCRIPT_HELPERS)
     # ... and reads the office automation's answer as the unit's reply (automation_reply).
     engine.hooks.script_helpers.update(AUTOMATION_HELPERS)
+    # An answer of the office automation without a text (or a dateless determination) is refused.
+    engine.hooks.message_checks.update(MESSAGE_CHECKS)

@@ -5,6 +5,7 @@ from datetime import date
 
 from connectors import find_connector, save_connector
 from models import District
+from models.errors import InvalidData
 
 MESSAGE_KEY = "citizen_message_137"
 
@@ -38,6 +39,24 @@ def automation_reply(answer) -> dict:
             "planned_work": None, "planned_date": None}
 
 
+def check_automation_answer(session, instance, payload: dict) -> None:
+    """InvalidData unless the answer can stand for the unit's reply: a text for the citizen,
+    and for a determination the work and its date (the reply form's rules)."""
+    text = payload.get("reply_text")
+    if not isinstance(text, str) or not text.strip() or len(text) > _TEXT_LIMITS["reply_text"]:
+        raise InvalidData("reply_text: the answer to the citizen (at most 4000 characters).",
+                          {"reply_text": "required"})
+    kind = payload.get("reply_kind", "resolved")
+    if kind not in ("resolved", "scheduled"):
+        raise InvalidData("reply_kind is resolved or scheduled.", {"reply_kind": "resolved or scheduled"})
+    work = payload.get("planned_work")
+    if kind == "scheduled" and (not isinstance(work, str) or not work.strip()
+                                or len(work) > _TEXT_LIMITS["planned_work"]
+                                or _plain_date(payload.get("planned_date")) is None):
+        raise InvalidData("A determination (reply_kind scheduled) needs planned_work and "
+                          "planned_date (YYYY-MM-DD).", {"planned_date": "YYYY-MM-DD"})
+
+
 def _plain_date(value) -> str | None:
     text = str(value or "").strip()
     try:
@@ -47,6 +66,7 @@ def _plain_date(value) -> str | None:
 
 
 SCRIPT_HELPERS = {"automation_reply": automation_reply}
+MESSAGE_CHECKS = {ANSWER_MESSAGE: check_automation_answer}
 
 CONNECTOR = "office_automation"  # the connector the shipped diagram's service task names
 # A placeholder until an administrator sets the automation's address (/admin/connectors):

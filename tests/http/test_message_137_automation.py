@@ -258,3 +258,25 @@ def test_the_shipped_diagram_passes_the_studio_check_once_setup_made_the_placeho
     assert ensure_automation_connector(db) is True
     assert check_diagram(db, xml) == []
     assert ensure_automation_connector(db) is False  # an administrator's connector is kept
+
+
+@pytest.mark.parametrize("payload", [
+    {"reply_kind": "resolved", "reply_text": "  "},
+    {"reply_kind": "resolved"},
+    {"reply_kind": "maybe", "reply_text": "پاسخ"},
+    {"reply_kind": "scheduled", "reply_text": "در برنامه است.", "planned_work": "آسفالت"},
+    {"reply_kind": "scheduled", "reply_text": "در برنامه است.", "planned_work": "آسفالت",
+     "planned_date": "next week"},
+    {"reply_kind": "resolved", "reply_text": "x" * 4001},
+], ids=["blank text", "no text", "unknown kind", "no date", "not a date", "too long"])
+def test_an_answer_the_reply_form_would_refuse_is_refused_and_changes_nothing(app, db, automation, target, payload):
+    target("automation")
+    message = referred_message(db)
+    run_calls(app)
+    before = _snapshot(db, message.id)
+    response = _answer(app.test_client(), automation.secret, message.id, payload)
+    assert response.status_code == 400, response.get_json()
+    assert response.get_json()["error"]
+    assert _snapshot(db, message.id) == before
+    # The same message id with a usable answer is then taken.
+    assert _answer(app.test_client(), automation.secret, message.id, ANSWER).status_code == 200
