@@ -9,7 +9,7 @@ import hashlib
 import hmac
 import json
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -280,3 +280,39 @@ def test_an_answer_the_reply_form_would_refuse_is_refused_and_changes_nothing(ap
     assert _snapshot(db, message.id) == before
     # The same message id with a usable answer is then taken.
     assert _answer(app.test_client(), automation.secret, message.id, ANSWER).status_code == 200
+
+
+def _d1_scores(db, now):
+    from programmes.messages137.scores import district_scores
+    db.expire_all()
+    [score] = [s for s in district_scores(db, date(2026, 12, 1), date(2026, 12, 31), now=now)
+               if s.code == "d1"]
+    return score
+
+
+def test_the_district_scores_count_the_automation_answer_as_the_reply_of_its_round(app, db, automation, target):
+    target("automation")
+    message = referred_message(db)
+    run_calls(app)
+    score = _d1_scores(db, REFERRED + timedelta(hours=1))
+    assert (score.received, score.open, score.answered_on_spot) == (1, 1, 0)
+    late = REFERRED + timedelta(hours=30)  # the service category's 24 hours are past
+    score = _d1_scores(db, late)
+    assert (score.open, score.open_overdue, score.working_days_late) == (1, 1, 1)
+    clock.set_now(late)
+    assert _answer(app.test_client(), automation.secret, message.id, ANSWER).status_code == 200
+    score = _d1_scores(db, late + timedelta(hours=1))
+    assert (score.answered_on_spot, score.answered_on_time, score.answered_late, score.open) == (0, 0, 1, 0)
+    assert [r.tracking_code for r in score.late_replies] == [message.tracking_code]
+
+
+def test_with_both_the_scores_count_one_reply_per_round_whichever_came_first(app, db, login, automation, target):
+    target("both")
+    message = referred_message(db)
+    run_calls(app)
+    score = _d1_scores(db, REFERRED + timedelta(hours=30))
+    assert (score.open, score.working_days_late) == (1, 1)  # one round late, not two
+    clock.set_now(REFERRED + timedelta(hours=2))
+    assert _answer(app.test_client(), automation.secret, message.id, ANSWER).status_code == 200
+    score = _d1_scores(db, REFERRED + timedelta(hours=3))
+    assert (score.answered_on_spot, score.answered_on_time, score.open) == (0, 1, 0)
