@@ -43,18 +43,24 @@ def check_automation_answer(session, instance, payload: dict) -> None:
     """InvalidData unless the answer can stand for the unit's reply: a text for the citizen,
     and for a determination the work and its date (the reply form's rules)."""
     text = payload.get("reply_text")
-    if not isinstance(text, str) or not text.strip() or len(text) > _TEXT_LIMITS["reply_text"]:
-        raise InvalidData("reply_text: the answer to the citizen (at most 4000 characters).",
+    if not isinstance(text, str) or not text.strip() or len(text) > _TEXT_LIMITS["reply_text"] \
+            or _has_control_characters(text):
+        raise InvalidData("reply_text: the answer to the citizen, at most 4000 characters, no control characters.",
                           {"reply_text": "required"})
     kind = payload.get("reply_kind", "resolved")
     if kind not in ("resolved", "scheduled"):
         raise InvalidData("reply_kind is resolved or scheduled.", {"reply_kind": "resolved or scheduled"})
     work = payload.get("planned_work")
     if kind == "scheduled" and (not isinstance(work, str) or not work.strip()
-                                or len(work) > _TEXT_LIMITS["planned_work"]
+                                or len(work) > _TEXT_LIMITS["planned_work"] or _has_control_characters(work)
                                 or _plain_date(payload.get("planned_date")) is None):
         raise InvalidData("A determination (reply_kind scheduled) needs planned_work and "
                           "planned_date (YYYY-MM-DD).", {"planned_date": "YYYY-MM-DD"})
+
+
+def _has_control_characters(text: str) -> bool:
+    """True for characters below space other than line breaks and tabs (they reach SMS and pages)."""
+    return any(ord(c) < 32 and c not in "\n\r\t" for c in text)
 
 
 def _plain_date(value) -> str | None:

@@ -268,7 +268,8 @@ def test_the_shipped_diagram_passes_the_studio_check_once_setup_made_the_placeho
     {"reply_kind": "scheduled", "reply_text": "در برنامه است.", "planned_work": "آسفالت",
      "planned_date": "next week"},
     {"reply_kind": "resolved", "reply_text": "x" * 4001},
-], ids=["blank text", "no text", "unknown kind", "no date", "not a date", "too long"])
+    {"reply_kind": "resolved", "reply_text": "پاسخ\x00\x1b[2J"},
+], ids=["blank text", "no text", "unknown kind", "no date", "not a date", "too long", "control characters"])
 def test_an_answer_the_reply_form_would_refuse_is_refused_and_changes_nothing(app, db, automation, target, payload):
     target("automation")
     message = referred_message(db)
