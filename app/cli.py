@@ -8,6 +8,7 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from programmes.complaints import report as complaint_report
+from programmes.messages137.automation import ensure_automation_connector
 from modeling.decisions import check_decisions, deploy_decisions
 from modeling.deploy import deploy_directory, deploy_process, list_processes
 from modeling.validation import check_diagram
@@ -55,6 +56,10 @@ def setup_command(no_demo):
             click.echo(f"{name}: {version.process_key} v{version.version} "
                        f"{'deployed' if created else 'unchanged'}")
         seed_roles(session)  # the built-in roles (the migration seeds them too)
+        # The 137 diagram's service task names this connector (used when
+        # MESSAGE_137_REFERRAL_TARGET is automation or both): a placeholder until it is set.
+        if ensure_automation_connector(session):
+            click.echo("connector office_automation: placeholder created; set its address at /admin/connectors")
         if not no_demo:
             load_demo_data(session)
             cases = load_demo_work(session, current_app.config["MARDOM_SALAM_FIRST_DATE"],

@@ -139,6 +139,11 @@ DEFAULTS = {
     # this many calls in all; then the message is closed as unreachable.
     "MESSAGE_CALL_RETRY_HOURS": 24.0,
     "MESSAGE_CALL_ATTEMPTS": 3,
+    # Where a referred 137 message goes: "inbox" (a task of the executive unit here), "automation"
+    # (sent to the connector office_automation, whose answer comes back signed to
+    # /api/v1/inbound/messages as the message office_automation_answer) or "both" (the first
+    # answer wins, the other is withdrawn). Read when a message is referred.
+    "MESSAGE_137_REFERRAL_TARGET": "inbox",
     # District scores of the 137 cycle (/reports/137): points taken off a district for each
     # working day a reply is late (answered late or still open past its due date).
     "SCORE_PENALTY_PER_OVERDUE_DAY": 1.0,

@@ -94,7 +94,8 @@ def build_engine(settings: Mapping) -> Engine:
         message_clock=MessageClock(settings.get("MESSAGE_CLOCK", "calendar"),
                                    settings.get("MESSAGE_INTAKE_HOURS", 2.0),
                                    settings.get("MESSAGE_CALL_RETRY_HOURS", 24.0),
-                                   settings.get("MESSAGE_CALL_ATTEMPTS", 3)),
+                                   settings.get("MESSAGE_CALL_ATTEMPTS", 3),
+                                   settings.get("MESSAGE_137_REFERRAL_TARGET", "inbox")),
         script_timeout_seconds=float(settings.get("SCRIPT_TIMEOUT_SECONDS", 2.0)),
         script_limits=WorkerLimits(
             memory_mb=int(settings.get("SCRIPT_MEMORY_MB", 512)),

@@ -52,6 +52,9 @@ class ReplyDeadlines:
 
 
 MESSAGE_CLOCKS = ("calendar", "working")
+# Where a referred 137 message goes (MESSAGE_137_REFERRAL_TARGET): a task in this system's
+# inbox, the office automation (a service task, then its answer as a message), or both.
+REFERRAL_TARGETS = ("inbox", "automation", "both")
 
 
 class MessageClock:
@@ -61,14 +64,20 @@ class MessageClock:
     and again 24 hours later), so its deadlines are calendar hours by default; a city whose
     units count office hours sets MESSAGE_CLOCK=working. Rules (`message_rule(name)`):
     intake_hours (a message at intake is overdue after them), call_retry_hours and
-    call_attempts (the feedback call when the citizen cannot be reached).
+    call_attempts (the feedback call when the citizen cannot be reached). The referral target
+    (`message_referral_target()`): inbox, automation or both.
     """
 
     def __init__(self, clock: str = "calendar", intake_hours: float = 2.0,
-                 call_retry_hours: float = 24.0, call_attempts: int = 3):
+                 call_retry_hours: float = 24.0, call_attempts: int = 3,
+                 referral_target: str = "inbox"):
         if clock not in MESSAGE_CLOCKS:
             raise ValueError(f"MESSAGE_CLOCK must be one of {', '.join(MESSAGE_CLOCKS)}, not {clock!r}")
+        if referral_target not in REFERRAL_TARGETS:
+            raise ValueError(f"MESSAGE_137_REFERRAL_TARGET must be one of {', '.join(REFERRAL_TARGETS)}, "
+                             f"not {referral_target!r}")
         self.clock = clock
+        self.referral_target = referral_target
         self.rules = {"intake_hours": _positive(intake_hours, "MESSAGE_INTAKE_HOURS"),
                       "call_retry_hours": _positive(call_retry_hours, "MESSAGE_CALL_RETRY_HOURS"),
                       "call_attempts": int(_positive(call_attempts, "MESSAGE_CALL_ATTEMPTS"))}
@@ -101,11 +110,16 @@ class MessageClock:
         except KeyError:
             raise KeyError(f"no 137 rule {name!r}; known: {', '.join(self.rules)}") from None
 
+    def message_referral_target(self) -> str:
+        """Where a referred message goes: "inbox", "automation" or "both"."""
+        return self.referral_target
+
     def helpers(self) -> dict:
         """The script helpers diagrams use for the 137 clock."""
         return {"add_message_hours": self.add_message_hours,
                 "message_hours_between": self.message_hours_between,
-                "message_rule": self.message_rule}
+                "message_rule": self.message_rule,
+                "message_referral_target": self.message_referral_target}
 
 
 def _positive(value, name: str) -> float:

@@ -55,6 +55,9 @@ class Hooks:
     search_keys: dict = field(default_factory=dict)
     # name -> function every script and expression may call.
     script_helpers: dict = field(default_factory=dict)
+    # message name -> function (session, instance, payload) that raises InvalidData while the
+    # payload cannot be taken (engine.runtime.messages: checked before delivery, nothing changed).
+    message_checks: dict = field(default_factory=dict)
 
     def page_of(self, task) -> Callable | None:
         """The function giving the page where this task is done, if it is done elsewhere."""

@@ -246,6 +246,8 @@ def _reopen_tasks(session, instance: Instance, workflow) -> None:
                                                        HumanTask.status == "cancelled",
                                                        HumanTask.spiff_task_id.in_(ready))):
         row.status = "ready"
+    # The step's task sync reads the ready rows without flushing first (store_state).
+    session.flush()
 
 
 def _store_without_step(session, instance: Instance, workflow, user: User) -> None:

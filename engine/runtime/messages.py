@@ -77,6 +77,9 @@ def send_message_from_system(session, instance: Instance, actor: User, name: str
 
 def _deliver(session, instance: Instance, workflow, actor: User, name: str,
              payload: dict | None, source: dict | None = None) -> Instance:
+    check = engine_of(session).hooks.message_checks.get(name)
+    if check is not None:
+        check(session, instance, payload or {})  # e.g. the 137 automation's answer needs a text
     if not deliver_message(workflow, name, payload or {}):
         raise Conflict("This instance is not waiting for the message {name}.",
                        {"waiting_for": waiting_message_names(workflow)}, name=name)

@@ -19,6 +19,7 @@ from models import CitizenRequest, Event, HumanTask
 from models.mardom_salam import MardomSalamRequest
 from programmes.messages137.tracking import normalise_tracking_code
 
+from programmes.messages137.automation import ANSWER_MESSAGE, automation_reply
 from programmes.messages137.determination import determination_notice, work_done_notice
 from programmes.messages137.scores import FEEDBACK_TASK
 from programmes.citizens.meetings import meeting_when_and_place
@@ -76,7 +77,19 @@ def citizen_timeline(session, request: CitizenRequest) -> list[Step]:
             submitted = data.get("data") or {}
             so_far.update(submitted)
             steps.append(_completed_step(event, submitted, so_far, district))
+        elif event.type == "message_received" and data.get("name") == ANSWER_MESSAGE:
+            # The office automation answered the referral in place of the unit's reply task.
+            reply = automation_reply(data.get("payload"))
+            so_far.update(reply)
+            steps.append(_reply_step(event.at, reply))
     return steps
+
+
+def _reply_step(at, reply: dict) -> Step:
+    if reply.get("reply_kind") == "scheduled":
+        return Step(at, "planned", determination_notice(
+            reply.get("planned_work"), reply.get("planned_date"), reply.get("reply_text")))
+    return Step(at, "replied", reply.get("reply_text"))
 
 
 def _completed_step(event, submitted: dict, so_far: dict, district: str = "") -> Step:
@@ -89,8 +102,7 @@ def _completed_step(event, submitted: dict, so_far: dict, district: str = "") ->
         said = submitted.get("satisfied")
         return Step(event.at, {"yes": "satisfied", "unreachable": "unreachable"}.get(said, "not_satisfied"))
     if event.task_spec == "Task_executive_reply" and submitted.get("reply_kind") == "scheduled":
-        return Step(event.at, "planned", determination_notice(
-            submitted.get("planned_work"), submitted.get("planned_date"), submitted.get("reply_text")))
+        return _reply_step(event.at, submitted)
     if event.task_spec == "Task_confirm_planned_work":
         if submitted.get("work_status") == "new_date":
             return Step(event.at, "planned", determination_notice(

@@ -4,7 +4,8 @@ The messages of a period are those received (instances.started_at) in it, dates 
 the city's time zone (TIMEZONE); their outcome is read as of the period's end, or now if sooner (`as_of`). No
 workflow state nor instance data is loaded: each message is judged by its task rows.
 
-- answered on the spot: closed with no executive-unit reply task (the operator answered);
+- answered on the spot: closed with no executive-unit reply task (the operator answered); a
+  round sent to the office automation counts as a reply task (_add_automation_rounds);
 - open: not yet answered by the operator nor by the executive unit (a reply task still ready,
   or the intake task not done); overdue: that reply is past its due date (`reply_due_at`), or
   the intake is past its own (`intake_due_at`, MESSAGE_INTAKE_HOURS after receipt): a message
@@ -48,7 +49,7 @@ from statistics import median
 
 from sqlalchemy import select
 
-from models import District, HumanTask, Instance, MessageChannel, utcnow
+from models import District, Event, HumanTask, Instance, MessageChannel, ServiceCall, utcnow
 
 from engine import engine_of
 from workcal.store import calendar_for, using_calendar, zone_of
@@ -62,6 +63,10 @@ REPLY_TASK = "Task_executive_reply"
 FEEDBACK_TASK = "Task_feedback_call"
 INVESTIGATION_TASK = "Task_field_investigation"
 PLANNED_TASK = "Task_confirm_planned_work"
+# A referral sent to the office automation (MESSAGE_137_REFERRAL_TARGET) is a reply round too:
+# its call row, and the automation's answer (a message_received event), stand for the reply task.
+AUTOMATION_CALL = "Service_refer_to_automation"
+AUTOMATION_ANSWER = "office_automation_answer"
 TASK_SPECS = (REGISTER_TASK, REPLY_TASK, FEEDBACK_TASK, INVESTIGATION_TASK, PLANNED_TASK)
 CLOSE_HOURS = 72  # Mashhad's "within 3 days"
 DEFAULT_PENALTY_PER_DAY = 1.0
@@ -181,7 +186,49 @@ def _task_rows(session, ids: list[int]) -> dict[int, list[_Row]]:
                 HumanTask.instance_id.in_(chunk), HumanTask.task_spec.in_(TASK_SPECS))
                 .order_by(HumanTask.created_at, HumanTask.id)):
             rows.setdefault(instance_id, []).append(_Row(*values))
+        _add_automation_rounds(session, chunk, rows)
     return rows
+
+
+def _add_automation_rounds(session, ids: list[int], rows: dict[int, list[_Row]]) -> None:
+    """A reply row for each referral round sent to the office automation: created with its
+    call, due at the round's reply_due_at, done when the automation's answer came; a round the
+    unit answered in its inbox first (MESSAGE_137_REFERRAL_TARGET=both) has its task's row."""
+    calls: dict[int, list] = {}
+    for call in session.execute(select(
+            ServiceCall.instance_id, ServiceCall.created_at, ServiceCall.status, ServiceCall.params)
+            .where(ServiceCall.instance_id.in_(ids), ServiceCall.task_spec == AUTOMATION_CALL)
+            .order_by(ServiceCall.created_at, ServiceCall.id)):
+        calls.setdefault(call.instance_id, []).append(call)
+    if not calls:
+        return  # most cities, most messages: one cheap query
+    answers: dict[int, list[datetime]] = {}
+    for instance_id, at, data in session.execute(select(Event.instance_id, Event.at, Event.data).where(
+            Event.instance_id.in_(list(calls)), Event.type == "message_received").order_by(Event.seq)):
+        if (data or {}).get("name") == AUTOMATION_ANSWER:
+            answers.setdefault(instance_id, []).append(at)
+    for instance_id, rounds in calls.items():
+        task_rows = rows.setdefault(instance_id, [])
+        for index, call in enumerate(rounds):
+            if call.status == "cancelled":
+                continue  # withdrawn before it was made: the inbox reply answered that round
+            ends = rounds[index + 1].created_at if index + 1 < len(rounds) else None
+            within = lambda at: at >= call.created_at - timedelta(minutes=1) and (ends is None or at < ends)  # noqa: E731
+            if any(r.spec == REPLY_TASK and r.status != "cancelled" and within(r.created_at)
+                   for r in task_rows):
+                continue  # sent to both: the inbox task stands for the round until the answer withdraws it
+            answered = next((at for at in answers.get(instance_id, []) if within(at)), None)
+            task_rows.append(_Row(REPLY_TASK, "completed" if answered else "ready", call.created_at,
+                                  _due_at((call.params or {}).get("reply_due_at")), answered))
+        task_rows.sort(key=lambda r: r.created_at)
+
+
+def _due_at(text) -> datetime | None:
+    """reply_due_at (ISO, with its zone) as naive UTC."""
+    try:
+        return to_utc(datetime.fromisoformat(str(text))).replace(tzinfo=None)
+    except (TypeError, ValueError):
+        return None
 
 
 def _days_late(hours_late: float, day_hours: float) -> int:

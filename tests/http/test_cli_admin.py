@@ -182,8 +182,10 @@ def test_setup_without_demo_is_idempotent(cli, count):
     assert first.exit_code == 0, first.output
     assert "complaints.bpmn: complaints v1 deployed" in first.output
     assert "Demo logins" not in first.output
+    assert "connector office_automation: placeholder created" in first.output  # the 137 diagram's
     second = cli("setup", "--no-demo")
     assert second.exit_code == 0, second.output
+    assert "office_automation" not in second.output
     assert "complaints.bpmn: complaints v1 unchanged" in second.output
     assert count(ProcessVersion) == len(list(PROCESSES.glob("*.bpmn")))  # one version each
     assert count(User, User.is_active) == users_before
