@@ -152,8 +152,9 @@ def test_properties_panel_writes_form_due_date_notice_and_condition_into_the_sav
     select_flow(page, "Flow_type_service")
     open_group(page, "city-system")
     condition = page.locator("textarea[name=city-condition]")
-    assert condition.input_value() == 'complaint_type == "service"'
-    condition.fill('complaint_type in ("service", "other")')
+    # (the route comes from the complaint_routing decision table, issue 23)
+    assert condition.input_value() == 'examination_route == "public_relations"'
+    condition.fill('examination_route in ("public_relations", "other")')
     wait_for_js(page, "window.cityStudio.modeler.get('commandStack')._stack.length >= 5")
 
     assert run_action(page, "save") == "ok"
@@ -167,7 +168,7 @@ def test_properties_panel_writes_form_due_date_notice_and_condition_into_the_sav
                      "caseForms": "complaint_review",  # and what the panel does not edit, kept:
                      "candidateRole": '"complaints_expert" if complaint_type == "employee" else ""'}
     flow = ET.fromstring(xml.encode("utf-8")).find(f".//{BPMN}sequenceFlow[@id='Flow_type_service']")
-    assert flow.find(f"{BPMN}conditionExpression").text == 'complaint_type in ("service", "other")'
+    assert flow.find(f"{BPMN}conditionExpression").text == 'examination_route in ("public_relations", "other")'
     assert 'xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core"' in xml
     assert not page.js_errors
 

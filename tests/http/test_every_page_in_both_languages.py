@@ -61,7 +61,7 @@ BINARY = ("application/pdf", "application/json", "application/xml", "text/xml", 
 # Latin words a Persian page may show: names of standards and formats a clerk knows by them.
 ALLOWED_WORDS = {"Open311", "BPMN", "PDF", "JSON", "CSV", "XLSX", "XML", "API", "SMS", "SHA",
                  "GeoReport", "Vazirmatn", "bpmn", "form-js", "FEEL", "ISO", "HTML", "JPEG", "WebP", "GIF",
-                 "PNG", "URL", "xml"}
+                 "PNG", "URL", "xml", "DMN"}
 # ... and the district code at the end of the demo users' full names (app/demo.py: data, not
 # the interface).
 ALLOWED = re.compile(r"— d\d\b|https?://\S+|[\w.+-]+@[\w-]+\.[\w.-]+|SHA-256|Open311|GeoReport v2|"
