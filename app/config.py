@@ -48,7 +48,7 @@ DEFAULTS = {
     "METRICS_ALLOW_NETWORKS": "127.0.0.0/8,::1/128",
     "READY_CACHE_SECONDS": 60.0,
     "TIMER_POLL_SECONDS": 1.0,
-    "TIMER_BATCH_SIZE": 50,          # instances whose due timers fire in one transaction
+    "TIMER_BATCH_SIZE": 100,         # instances whose due timers fire in one transaction
     # Instances one run of the timer job fires at most (the rest: the next poll), and the
     # threads it fires batches in (0: 2 on PostgreSQL, where SKIP LOCKED keeps them apart and
     # one fires while the other waits on the database; 1 on SQLite).

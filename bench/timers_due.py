@@ -350,7 +350,7 @@ def main():
     parser.add_argument("--calibrate", type=int, default=200)
     parser.add_argument("--max-wait", type=float, default=900.0,
                         help="give up this long after the window closes")
-    parser.add_argument("--timer-batch", type=int, default=50,
+    parser.add_argument("--timer-batch", type=int, default=100,
                         help="instances fired per transaction (TIMER_BATCH_SIZE; 1: one at a time)")
     parser.add_argument("--target-p99", type=float, default=2.0)
     parser.add_argument("--seed", type=int, default=4)

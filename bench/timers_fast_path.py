@@ -86,7 +86,7 @@ def main() -> None:
     parser.add_argument("--pg-admin-url", default=td.PG_ADMIN_URL)
     parser.add_argument("--database", default=f"bench_timers_fast_{os.getpid()}")
     parser.add_argument("--instances", type=int, default=800)
-    parser.add_argument("--batch", type=int, default=50, help="TIMER_BATCH_SIZE")
+    parser.add_argument("--batch", type=int, default=100, help="TIMER_BATCH_SIZE")
     parser.add_argument("--threads", default="1,2", help="comma-separated thread counts")
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
