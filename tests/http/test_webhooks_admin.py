@@ -17,25 +17,13 @@ from notifications.webhooks import DeliverySettings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "notifications"))
 from webhook_support import (Receiver, deliveries, documented_verifier,  # noqa: E402
-                             forget_cached_subscriptions, subscriptions)
+                             forget_cached_subscriptions, forget_subscriptions_after_test,  # noqa: F401
+                             receiver, subscriptions)  # noqa: F401 (fixtures)
 
 SECRET_SHOWN = re.compile(r'data-testid="new-webhook-secret">([^<]+)<')
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 PERSIAN_DIGITS = re.compile(r"[۰-۹]{4}/[۰-۹]{2}/[۰-۹]{2}")
 SETTINGS = DeliverySettings(timeout_seconds=5, max_attempts=1)
-
-
-@pytest.fixture(autouse=True)
-def _forget_subscriptions():
-    yield
-    forget_cached_subscriptions()
-
-
-@pytest.fixture
-def receiver():
-    server = Receiver()
-    yield server
-    server.close()
 
 
 def start_review(app):

@@ -14,22 +14,10 @@ from notifications.webhooks import DeliverySettings
 from message_137_support import ACTORS, INTAKE, KEY, REFERRED, deploy_messages
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "notifications"))
-from webhook_support import Receiver, documented_verifier, forget_cached_subscriptions  # noqa: E402
+from webhook_support import (Receiver, documented_verifier, forget_cached_subscriptions,  # noqa: E402
+                             forget_subscriptions_after_test, receiver)  # noqa: F401 (fixtures)
 
 SECRET = re.compile(r'data-testid="new-webhook-secret">([^<]+)<')
-
-
-@pytest.fixture(autouse=True)
-def _forget_subscriptions():
-    yield
-    forget_cached_subscriptions()
-
-
-@pytest.fixture
-def receiver():
-    server = Receiver()
-    yield server
-    server.close()
 
 
 def subscribe(login, url, kinds) -> str:

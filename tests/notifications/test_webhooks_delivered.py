@@ -19,26 +19,14 @@ from notifications.webhooks import (DeliverySettings, claim_due_deliveries, sign
                                     verify_signature)
 from programmes.integrations.subscriptions import (create_subscription, redeliver_by_hand,
                                                    set_subscription_enabled)
-from webhook_support import Receiver, deliveries, documented_verifier, forget_cached_subscriptions
+from webhook_support import (Receiver, deliveries, documented_verifier,  # noqa: F401 (fixtures)
+                             forget_cached_subscriptions, forget_subscriptions_after_test, receiver)
 
 START_UNIX = int(START.replace(tzinfo=timezone.utc).timestamp())
 SETTINGS = DeliverySettings(timeout_seconds=5, max_attempts=3, first_retry_seconds=30,
                             max_retry_seconds=3600)
 ALL_KINDS = ["instance.started", "instance.completed", "task.created", "task.completed",
              "task.escalated", "message.closed"]
-
-
-@pytest.fixture(autouse=True)
-def _forget_subscriptions():
-    yield
-    forget_cached_subscriptions()
-
-
-@pytest.fixture
-def receiver():
-    server = Receiver()
-    yield server
-    server.close()
 
 
 @pytest.fixture

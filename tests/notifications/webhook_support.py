@@ -6,6 +6,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from models.webhooks import WebhookDelivery, WebhookSubscription
@@ -73,3 +74,18 @@ def subscriptions(session) -> list[WebhookSubscription]:
 def forget_cached_subscriptions():
     """After a test: its subscriptions were rolled back, the shared app must not remember them."""
     forget_subscriptions()
+
+
+@pytest.fixture(autouse=True)
+def forget_subscriptions_after_test():
+    """Imported by a test module: after each test, the shared app forgets its subscriptions."""
+    yield
+    forget_cached_subscriptions()
+
+
+@pytest.fixture
+def receiver():
+    """A subscriber on the loopback, closed after the test."""
+    server = Receiver()
+    yield server
+    server.close()
