@@ -102,7 +102,7 @@ def test_an_automation_referral_is_sent_once_and_its_signed_answer_moves_the_mes
     assert request["headers"]["Idempotency-Key"] == call.idempotency_key
     body = request["body"]
     assert (body["tracking_code"], body["category"], body["district"], body["unit"]) == (
-        message.tracking_code, "service", "d1", "service")
+        message.tracking_code, "service", "d1", "d1-services")  # the unit message_137_unit names
     assert body["description"] == INTAKE["description"] and body["reply_due_at"].startswith("2026-12-14T10:00")
     instance = _instance(db, message.id)
     assert instance.data["automation_letter_number"] == "L-1"
