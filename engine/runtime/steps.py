@@ -24,7 +24,7 @@ from models.errors import InvalidData
 from engine.events import append_event
 from engine.runtime.search_index import index_instance
 from engine.runtime.service_queue import sync_service_calls
-from engine.runtime.timer_batch import after_step, step_flush, take_batch_rows
+from engine.runtime.timer_batch import after_step, defer_new_rows, step_flush, take_batch_rows
 from engine.spiff.data_bounds import DataTooLarge
 from formjs import versions as form_versions
 from engine.spiff.workflows import current_data, dump_workflow, ready_human_tasks, run_engine
@@ -52,7 +52,7 @@ _UPDATE_INSTANCE = update(_INSTANCES).where(_INSTANCES.c.id == bindparam("_id"),
 _INSERT_TASKS = insert(HumanTask.__table__).returning(HumanTask.__table__.c.id,
                                                       sort_by_parameter_order=True)
 _INSERT_TIMERS = insert(Timer.__table__)
-_INSERTED_TASKS_KEY = "engine.inserted_tasks"  # session.info: (transaction, task) insert_tasks wrote
+_INSERTED_TASKS_KEY = "engine.inserted_tasks"  # session.info: (transaction, task) insert_new_rows wrote
 _TASK_COLUMNS = tuple(column.key for column in HumanTask.__table__.columns if column.key != "id")
 _TIMER_ROWS = select(Timer).where(Timer.instance_id == bindparam("instance_id"), or_(
     Timer.status == "waiting", Timer.spiff_task_id.in_(bindparam("spiff_task_ids", expanding=True))))
@@ -117,24 +117,28 @@ def store_state(session, instance: Instance, workflow, actor, new: bool = False)
         sync_service_calls(session, instance, workflow)  # calls made after commit
     write_instance(session, instance)
     step_flush(session)  # a timer batch flushes once for all its steps
-    # New rows by Core at once (inside such a batch too: they refer only to rows that exist).
-    insert_tasks(session, instance, opened)
-    if new_timers:
-        session.connection().execute(_INSERT_TIMERS, new_timers)
+    # New rows by Core; a timer batch that flushes once writes all its steps' at its flush.
+    if not defer_new_rows(session, instance, opened, new_timers):
+        insert_new_rows(session, [(instance, opened, new_timers)])
     return opened
 
 
-def insert_tasks(session, instance: Instance, tasks: list[HumanTask]) -> None:
-    """Write new task rows with one Core INSERT ... RETURNING id, then put the objects in the
-    session as loaded rows (clean: a later change of one is an ORM UPDATE as usual), with their
-    instance, district and (none yet) users set, so reading them costs no query."""
-    if not tasks:
+def insert_new_rows(session, steps: list[tuple[Instance, list[HumanTask], list[dict]]]) -> None:
+    """Write the new task rows of these steps (instance, tasks, timer rows) with one Core
+    INSERT ... RETURNING id and their timer rows with one executemany, then put the task objects
+    in the session as loaded rows (clean: a later change of one is an ORM UPDATE as usual), with
+    their instance, district and (none yet) users set, so reading them costs no query."""
+    timers = [row for _instance, _tasks, rows in steps for row in rows]
+    if timers:
+        session.connection().execute(_INSERT_TIMERS, timers)
+    pairs = [(instance, task) for instance, tasks, _rows in steps for task in tasks]
+    if not pairs:
         return
-    rows = [{key: getattr(task, key) for key in _TASK_COLUMNS} for task in tasks]
+    rows = [{key: getattr(task, key) for key in _TASK_COLUMNS} for _instance, task in pairs]
     ids = session.connection().execute(_INSERT_TASKS, rows).scalars().all()
-    district = instance.__dict__.get("district") or session.identity_map.get(
-        session.identity_key(District, instance.district_id))
-    for task, task_id in zip(tasks, ids):
+    for (instance, task), task_id in zip(pairs, ids):
+        district = instance.__dict__.get("district") or session.identity_map.get(
+            session.identity_key(District, instance.district_id))
         task.id = task_id
         set_committed_value(task, "instance", instance)
         set_committed_value(task, "assignee", None)
@@ -145,7 +149,7 @@ def insert_tasks(session, instance: Instance, tasks: list[HumanTask]) -> None:
         session.add(task)
     # A rollback must take them out of the session again, as the ORM does with rows it inserted.
     written = session.get_nested_transaction() or session.get_transaction()
-    session.info.setdefault(_INSERTED_TASKS_KEY, []).extend((written, task) for task in tasks)
+    session.info.setdefault(_INSERTED_TASKS_KEY, []).extend((written, task) for _i, task in pairs)
 
 
 def write_instance(session, instance: Instance) -> None:
@@ -207,7 +211,7 @@ def _sync_human_tasks(session, instance, workflow, now, new: bool = False) -> li
             form_version=form_versions.number_for_new_task(session, task.form_key) if task.form_key else None,
             status="ready", created_at=now, assignee_id=None, completed_at=None,
             completed_by_id=None, due_at=task.due_at or task_due_at(now, task.due)))
-    # Not added to the session: store_state writes them after the step's flush (insert_tasks).
+    # Not added to the session: store_state writes them after the step's flush (insert_new_rows).
     opened = still_open[len(still_open) - len(ready):]
     # What the step left open, for open_tasks(): a caller answering the request needs no query.
     session.info.setdefault(_OPEN_TASKS_KEY, {})[instance.id] = still_open
@@ -257,7 +261,7 @@ def _forget_open_tasks(session, transaction) -> None:
 
 @event.listens_for(Session, "after_soft_rollback")
 def _expunge_rolled_back_tasks(session, previous_transaction) -> None:
-    # Task rows insert_tasks wrote in the transaction (or savepoint) rolled back, or in one
+    # Task rows insert_new_rows wrote in the transaction (or savepoint) rolled back, or in one
     # inside it, are gone: their objects leave the session (the ORM does so for its own inserts).
     inserted = session.info.get(_INSERTED_TASKS_KEY)
     if not inserted:

@@ -23,6 +23,9 @@ BATCH_ROWS_KEY = "engine.batch_rows"  # session.info: {"tasks"|"timers": {instan
 # session.info: while a batch flushes once for all its steps, what each step does after its
 # flush (the step_stored hooks), run in order after the batch's one flush (firing_batch).
 AFTER_STEPS_KEY = "engine.after_steps"
+# session.info: (instance, new task objects, new timer rows) of each step of such a batch,
+# written by Core at the batch's flush (engine.runtime.steps.insert_new_rows), before the hooks.
+NEW_ROWS_KEY = "engine.batch_new_rows"
 
 
 @contextmanager
@@ -51,6 +54,7 @@ def firing_batch(session, instance_ids, one_flush: bool = False):
     session.info[CHANNELS_MEMO_KEY] = {}
     if one_flush:
         session.info[AFTER_STEPS_KEY] = []
+        session.info[NEW_ROWS_KEY] = []
     try:
         yield
         waiting = session.info.pop(AFTER_STEPS_KEY, None)
@@ -58,6 +62,8 @@ def firing_batch(session, instance_ids, one_flush: bool = False):
             # One flush for all the steps: SQLAlchemy writes each table's new rows in one
             # statement (and the events, engine.events) instead of a flush per instance.
             session.flush()
+            from engine.runtime.steps import insert_new_rows  # steps imports this module
+            insert_new_rows(session, session.info.pop(NEW_ROWS_KEY, []))
             for run in waiting:
                 run()
     finally:
@@ -68,6 +74,16 @@ def step_flush(session) -> None:
     """The end of a step's writes: a flush, except inside a batch that flushes once."""
     if AFTER_STEPS_KEY not in session.info:
         session.flush()
+
+
+def defer_new_rows(session, instance, tasks: list, timers: list[dict]) -> bool:
+    """Keep a step's new task objects and timer rows for the batch's one flush (True), or
+    False outside such a batch (the step writes them itself)."""
+    pending = session.info.get(NEW_ROWS_KEY)
+    if pending is None:
+        return False
+    pending.append((instance, tasks, timers))
+    return True
 
 
 def after_step(session, run) -> None:
@@ -99,5 +115,6 @@ def _forget_batch_rows(session, transaction) -> None:
 def _forget(session) -> None:
     session.info.pop(BATCH_ROWS_KEY, None)
     session.info.pop(AFTER_STEPS_KEY, None)
+    session.info.pop(NEW_ROWS_KEY, None)
     session.info.pop(OFFERED_MEMO_KEY, None)
     session.info.pop(CHANNELS_MEMO_KEY, None)
