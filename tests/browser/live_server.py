@@ -4,6 +4,7 @@ import threading
 import time
 from contextlib import contextmanager
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from werkzeug.serving import make_server
 
 from app import create_app
@@ -80,5 +81,11 @@ def start_complaint(app, title="شکایت آزمایشی") -> int:
 
 
 def fits_the_screen(tab) -> bool:
-    """True if the page needs no horizontal scrolling."""
-    return tab.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    """True if the page needs no horizontal scrolling once its layout has settled (a diagram
+    or a font that arrives late may widen it for a moment on a loaded machine)."""
+    try:
+        tab.wait_for_function("document.documentElement.scrollWidth <= window.innerWidth + 1",
+                              timeout=5000)
+    except PlaywrightTimeoutError:
+        return False
+    return True
